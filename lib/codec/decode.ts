@@ -1,0 +1,77 @@
+/**
+ * Inbound decoding (§3.3 steps 1–8): bytes → JSON → header → codec of (command, msg-type) → unknown-field check.
+ *
+ * The result is `Either<ProtocolError, ClientMessage>`; every left is a protocol error, on which the server closes
+ * only that connection (§3.5). Version-specific availability (`track` before a v3 hello) and the transaction-level
+ * checks of step 9 need connection state and are done by the reducer.
+ *
+ * @example
+ * decodeClientMessage('{"ta-cmd":"ping","ta-id":1,"msg-type":"request"}') // right({...})
+ * decodeClientMessage('{"ta-cmd":"ping","ta-id":1.0,"msg-type":"request"}') // left({ reason: 'invalid ta-id' })
+ */
+import * as E from 'fp-ts/Either';
+
+import { parseJson, type JsonObject } from './json';
+import {
+  allowedKeys,
+  COMMANDS,
+  inboundCodecs,
+  MSG_TYPES,
+  type ClientMessage,
+  type Command,
+  type MsgType,
+} from './messages';
+import { UInt63 } from './primitives';
+
+/** Why an inbound message was refused; `taId`/`cmd` are set when the header could be read (for logging). */
+export interface ProtocolError {
+  readonly reason: string;
+  readonly taId?: bigint;
+  readonly cmd?: string;
+}
+
+const commands: ReadonlySet<string> = new Set(COMMANDS);
+const msgTypes: ReadonlySet<string> = new Set(MSG_TYPES);
+
+const isObject = (u: unknown): u is JsonObject => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/** Decode one inbound message (text or UTF-8 bytes). Never throws. */
+export const decodeClientMessage = (input: string | Uint8Array): E.Either<ProtocolError, ClientMessage> => {
+  const json = parseJson(input);
+  if (E.isLeft(json)) return E.left({ reason: `invalid JSON: ${json.left}` });
+  const o = json.right;
+  if (!isObject(o)) return E.left({ reason: 'message is not a JSON object' });
+  const cmd = o['ta-cmd'];
+  const taId = o['ta-id'];
+  const msgType = o['msg-type'];
+  if (cmd === undefined || cmd === null) return E.left({ reason: "missing 'ta-cmd'" });
+  if (taId === undefined || taId === null) return E.left({ reason: "missing 'ta-id'" });
+  if (!UInt63.is(taId)) return E.left({ reason: "invalid 'ta-id'" });
+  if (msgType === undefined || msgType === null) return E.left({ reason: "missing 'msg-type'", taId });
+  if (typeof cmd !== 'string' || !commands.has(cmd)) return E.left({ reason: 'unknown command', taId });
+  if (typeof msgType !== 'string' || !msgTypes.has(msgType)) return E.left({ reason: `invalid msg-type`, taId, cmd });
+  const codec = inboundCodecs[cmd as Command][msgType as MsgType];
+  if (codec === undefined)
+    return E.left({
+      reason: msgType === 'inform' ? 'inform on a non-track transaction' : `'${msgType}' is not a client message type`,
+      taId,
+      cmd,
+    });
+  const allowed = allowedKeys(codec);
+  for (const k in o) if (!allowed.has(k)) return E.left({ reason: `unknown field '${k}'`, taId, cmd });
+  const r = codec.decode(o);
+  if (E.isLeft(r)) return E.left({ reason: describeErrors(r.left), taId, cmd });
+  return E.right(r.right as ClientMessage);
+};
+
+const describeErrors = (
+  errors: ReadonlyArray<{ context: ReadonlyArray<{ key: string }>; message?: string }>,
+): string => {
+  const e = errors[0];
+  if (e === undefined) return 'invalid message';
+  const path = e.context
+    .map((c) => c.key)
+    .filter((k) => k !== '' && !/^\d+$/.test(k))
+    .join('.');
+  return e.message !== undefined ? `invalid '${path}': ${e.message}` : `missing or invalid '${path}'`;
+};

@@ -1,0 +1,103 @@
+/**
+ * Field value codecs of §3.2: `Int>=0` (exact 63-bit, as bigint), `Number>=0`, `String` and `Props`.
+ *
+ * These decode {@link Json} values produced by `parseJson` (integers are bigints there), so a float literal such
+ * as `1.0` can never pass where an integer is required, and JSON booleans are rejected as integers (decision A5).
+ */
+import * as t from 'io-ts';
+
+import type { Json, JsonObject } from './json';
+import type { PropValue, Props } from '../filter/props';
+
+/** 2^63 − 1, the largest id, generation, TTL or ta-id on the wire. */
+export const INT63_MAX = 9223372036854775807n;
+
+/** `Int>=0`: an integer literal in 0 … 2^63−1, as a bigint. */
+export const UInt63 = new t.Type<bigint, bigint, unknown>(
+  'Int>=0',
+  (u): u is bigint => typeof u === 'bigint' && u >= 0n && u <= INT63_MAX,
+  (u, c) => (typeof u === 'bigint' && u >= 0n && u <= INT63_MAX ? t.success(u) : t.failure(u, c)),
+  (a) => a,
+);
+export type UInt63 = t.TypeOf<typeof UInt63>;
+
+/** `Number>=0`: any JSON number ≥ 0 (integer literals arrive as bigints), decoded to a JS number. */
+export const NonNegNumber = new t.Type<number, number, unknown>(
+  'Number>=0',
+  (u): u is number => typeof u === 'number' && u >= 0 && Number.isFinite(u),
+  (u, c) =>
+    typeof u === 'number' && u >= 0 && Number.isFinite(u)
+      ? t.success(u)
+      : typeof u === 'bigint' && u >= 0n
+        ? t.success(Number(u))
+        : t.failure(u, c),
+  (a) => a,
+);
+
+/** `String`: pafd does not type-check strings; we require JSON strings (§3.4 recommends closing on anything else). */
+export const Str = t.string;
+
+const isPropValue = (v: unknown): v is PropValue => typeof v === 'string' || typeof v === 'bigint';
+
+const isJsonObject = (u: unknown): u is JsonObject =>
+  typeof u === 'object' && u !== null && !Array.isArray(u) && !(u instanceof Map);
+
+/**
+ * Build a {@link Props} map from key/value-list pairs: duplicates collapse, empty lists vanish (§3.2), key order is
+ * the order of first appearance.
+ */
+export const makeProps = (entries: Iterable<readonly [string, Iterable<PropValue>]>): Props => {
+  const m = new Map<string, PropValue[]>();
+  for (const [k, vs] of entries) {
+    let list = m.get(k);
+    for (const v of vs) {
+      if (list === undefined) {
+        list = [];
+        m.set(k, list);
+      }
+      if (!list.includes(v)) list.push(v);
+    }
+  }
+  return m;
+};
+
+/** `Props` (§3.2): a JSON object whose values are arrays of strings and integers; decodes to a {@link Props} map. */
+export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
+  'Props',
+  (u): u is Props => u instanceof Map,
+  (u, c) => {
+    if (!isJsonObject(u)) return t.failure(u, c, 'props must be a JSON object');
+    const m = new Map<string, PropValue[]>();
+    for (const k of Object.keys(u)) {
+      const vs = u[k];
+      if (!Array.isArray(vs)) return t.failure(u, c, `value of prop '${k}' is not an array`);
+      let list: PropValue[] | undefined;
+      for (const v of vs as ReadonlyArray<Json>) {
+        if (!isPropValue(v)) return t.failure(u, c, `value of prop '${k}' is not a string or an integer`);
+        if (list === undefined) {
+          list = [];
+          m.set(k, list);
+        }
+        if (!list.includes(v)) list.push(v);
+      }
+    }
+    return t.success(m);
+  },
+  (p) => {
+    const o: Record<string, Json> = Object.create(null) as Record<string, Json>;
+    for (const [k, vs] of p) o[k] = vs;
+    return o;
+  },
+);
+
+/** Props equality of §7.3: same keys, and for each key the same *set* of values. */
+export const propsEqual = (a: Props, b: Props): boolean => {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, va] of a) {
+    const vb = b.get(k);
+    if (vb === undefined || vb.length !== va.length) return false;
+    for (const v of va) if (!vb.includes(v)) return false;
+  }
+  return true;
+};
