@@ -11,7 +11,7 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { parseJson, type JsonObject } from './json';
+import { parseJson, type Json, type JsonObject } from './json';
 import {
   allowedKeys,
   COMMANDS,
@@ -46,14 +46,19 @@ export const decodeClientMessage = (input: string | Uint8Array): E.Either<Protoc
   const msgType = o['msg-type'];
   if (cmd === undefined || cmd === null) return E.left({ reason: "missing 'ta-cmd'" });
   if (taId === undefined || taId === null) return E.left({ reason: "missing 'ta-id'" });
-  if (!UInt63.is(taId)) return E.left({ reason: "invalid 'ta-id'" });
+  if (!UInt63.is(taId)) return E.left({ reason: `invalid 'ta-id': ${show(taId)}` });
   if (msgType === undefined || msgType === null) return E.left({ reason: "missing 'msg-type'", taId });
-  if (typeof cmd !== 'string' || !commands.has(cmd)) return E.left({ reason: 'unknown command', taId });
-  if (typeof msgType !== 'string' || !msgTypes.has(msgType)) return E.left({ reason: `invalid msg-type`, taId, cmd });
+  if (typeof cmd !== 'string' || !commands.has(cmd))
+    return E.left({ reason: `unknown command in 'ta-cmd': ${show(cmd)}`, taId });
+  if (typeof msgType !== 'string' || !msgTypes.has(msgType))
+    return E.left({ reason: `invalid 'msg-type': ${show(msgType)}`, taId, cmd });
   const codec = inboundCodecs[cmd as Command][msgType as MsgType];
   if (codec === undefined)
     return E.left({
-      reason: msgType === 'inform' ? 'inform on a non-track transaction' : `'${msgType}' is not a client message type`,
+      reason:
+        msgType === 'inform'
+          ? `'msg-type' inform on a non-track command '${cmd}'`
+          : `'msg-type' '${msgType}' is not a client message type`,
       taId,
       cmd,
     });
@@ -62,6 +67,13 @@ export const decodeClientMessage = (input: string | Uint8Array): E.Either<Protoc
   const r = codec.decode(o);
   if (E.isLeft(r)) return E.left({ reason: describeErrors(r.left), taId, cmd });
   return E.right(r.right as ClientMessage);
+};
+
+/** A short rendering of an offending header value for a reason string (strings quoted and truncated). */
+const show = (v: Json): string => {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (v === null || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? 'an array' : 'an object';
 };
 
 const describeErrors = (

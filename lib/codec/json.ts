@@ -76,13 +76,15 @@ class Parser {
     this.i = i;
   }
 
+  /** Parse one value; `depth` is the number of arrays/objects enclosing it. */
   value(depth: number): Json {
-    if (depth > MAX_DEPTH) this.fail('nesting too deep');
     const c = this.s.charCodeAt(this.i);
     switch (c) {
       case 0x7b /* { */:
+        if (depth >= MAX_DEPTH) this.fail('nesting too deep');
         return this.object(depth + 1);
       case 0x5b /* [ */:
+        if (depth >= MAX_DEPTH) this.fail('nesting too deep');
         return this.array(depth + 1);
       case 0x22 /* " */:
         return this.string();

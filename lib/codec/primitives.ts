@@ -90,14 +90,18 @@ export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
   },
 );
 
-/** Props equality of §7.3: same keys, and for each key the same *set* of values. */
+/**
+ * Props equality of §7.3: same keys, and for each key the same *set* of values (inclusion is checked both ways, so
+ * the result is right even for hand-built lists that repeat a value).
+ */
 export const propsEqual = (a: Props, b: Props): boolean => {
   if (a === b) return true;
   if (a.size !== b.size) return false;
   for (const [k, va] of a) {
     const vb = b.get(k);
-    if (vb === undefined || vb.length !== va.length) return false;
+    if (vb === undefined) return false;
     for (const v of va) if (!vb.includes(v)) return false;
+    for (const v of vb) if (!va.includes(v)) return false;
   }
   return true;
 };

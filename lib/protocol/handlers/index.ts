@@ -1,0 +1,55 @@
+/**
+ * Dispatch of one decoded message (§3.3 step 9, §4.4): transaction-table checks, version availability, activity
+ * marking, the no-hello rule, then the command's handler.
+ */
+import type { ClientMessage } from '../../codec/messages';
+import type { Ctx } from '../../state/context';
+import { getConn, send } from '../../state/context';
+import { closeConn } from '../../state/connections';
+import { markActive } from '../../state/idle';
+import type { ConnId } from '../../state/model';
+import { fail } from '../replies';
+import { hello } from './hello';
+import { clients, ping, services, subscriptions } from './listings';
+import { publish } from './publish';
+import { subscribe, unsubscribe } from './subscribe';
+import { trackInform, trackRequest } from './track';
+import { unpublish } from './unpublish';
+
+/** Handle one inbound message on connection `connId`. */
+export const dispatch = (ctx: Ctx, connId: ConnId, msg: ClientMessage): void => {
+  let conn = getConn(ctx, connId);
+  if (conn === undefined) return;
+  const taId = msg['ta-id'];
+  if (msg['msg-type'] === 'request') {
+    if (conn.txs.has(taId)) return closeConn(ctx, connId, 'protocol error: duplicate request');
+  } else if (conn.txs.get(taId)?.cmd !== 'track') {
+    return closeConn(ctx, connId, 'protocol error: inform without a matching track transaction');
+  }
+  // §5.1: before a hello negotiated v3 the v2 table applies, where track is an unknown command
+  if (msg['ta-cmd'] === 'track' && conn.version !== 3) return closeConn(ctx, connId, 'protocol error: unknown command');
+  if (conn.handshaked) conn = markActive(ctx, conn); // §4.4: every inbound message marks the client active
+  if (!conn.handshaked && msg['ta-cmd'] !== 'hello') return send(ctx, connId, fail(msg['ta-cmd'], taId, 'no-hello'));
+  switch (msg['ta-cmd']) {
+    case 'hello':
+      return hello(ctx, conn, msg);
+    case 'track':
+      return msg['msg-type'] === 'request' ? trackRequest(ctx, conn, msg) : trackInform(ctx, conn, msg);
+    case 'subscribe':
+      return subscribe(ctx, conn, msg);
+    case 'unsubscribe':
+      return unsubscribe(ctx, conn, msg);
+    case 'subscriptions':
+      return subscriptions(ctx, conn, msg);
+    case 'services':
+      return services(ctx, conn, msg);
+    case 'publish':
+      return publish(ctx, conn, msg);
+    case 'unpublish':
+      return unpublish(ctx, conn, msg);
+    case 'ping':
+      return ping(ctx, conn, msg);
+    case 'clients':
+      return clients(ctx, conn, msg);
+  }
+};

@@ -1,0 +1,59 @@
+/**
+ * `subscribe` (§5.4) and `unsubscribe` (§5.5).
+ */
+import { isLeft } from 'fp-ts/Either';
+
+import type { SubscribeRequest, UnsubscribeRequest } from '../../codec/messages';
+import { indexAdd, indexRemove } from '../../filter/filter-index';
+import { matchFilter } from '../../filter/match';
+import { parseFilter } from '../../filter/parse';
+import { printFilter } from '../../filter/print';
+import type { Ctx } from '../../state/context';
+import { getConn, nextSeq, patchConn, send } from '../../state/context';
+import type { Conn, Subscription } from '../../state/model';
+import { allocate, release } from '../../state/resources';
+import { accept, complete, fail, matchNotify } from '../replies';
+
+export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => {
+  const taId = msg['ta-id'];
+  const id = msg['subscription-id'];
+  let filter = undefined;
+  if (msg.filter !== undefined) {
+    const parsed = parseFilter(msg.filter);
+    if (isLeft(parsed)) return send(ctx, conn.id, fail('subscribe', taId, 'invalid-filter-syntax'));
+    filter = parsed.right;
+  }
+  if (ctx.d.subscriptions.has(id)) return send(ctx, conn.id, fail('subscribe', taId, 'subscription-id-exists'));
+  if (!allocate(ctx, 'subscriptions', conn.user))
+    return send(ctx, conn.id, fail('subscribe', taId, 'insufficient-resources'));
+  const sub: Subscription = {
+    id,
+    filter,
+    filterText: filter === undefined ? undefined : printFilter(filter),
+    clientId: conn.clientId!,
+    user: conn.user,
+    conn: conn.id,
+    taId,
+    seq: nextSeq(ctx),
+  };
+  ctx.d.subscriptions = ctx.d.subscriptions.set(id, sub);
+  ctx.d.subscriptionIndex = indexAdd(ctx.d.subscriptionIndex, id, sub.seq, filter);
+  patchConn(ctx, conn, { txs: conn.txs.set(taId, { cmd: 'subscribe', subscriptionId: id }) });
+  send(ctx, conn.id, accept('subscribe', taId));
+  for (const s of ctx.d.services.values())
+    if (filter === undefined || matchFilter(filter, s.props)) send(ctx, conn.id, matchNotify(taId, 'appeared', s));
+};
+
+export const unsubscribe = (ctx: Ctx, conn: Conn, msg: UnsubscribeRequest): void => {
+  const taId = msg['ta-id'];
+  const sub = ctx.d.subscriptions.get(msg['subscription-id']);
+  if (sub === undefined) return send(ctx, conn.id, fail('unsubscribe', taId, 'non-existent-subscription-id'));
+  if (sub.clientId !== conn.clientId) return send(ctx, conn.id, fail('unsubscribe', taId, 'permission-denied'));
+  send(ctx, sub.conn, complete('subscribe', sub.taId));
+  const owner = getConn(ctx, sub.conn);
+  if (owner !== undefined) patchConn(ctx, owner, { txs: owner.txs.delete(sub.taId) });
+  ctx.d.subscriptions = ctx.d.subscriptions.delete(sub.id);
+  ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub.id, sub.seq, sub.filter);
+  release(ctx, 'subscriptions', sub.user);
+  send(ctx, conn.id, complete('unsubscribe', taId));
+};

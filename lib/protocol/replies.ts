@@ -1,0 +1,54 @@
+/**
+ * Builders for server messages (§5), fields in table order (§3.1). Shared by handlers and notifications.
+ */
+import type { Command, FailReason, MatchType, ServerMessage } from '../codec/messages';
+import type { Service } from '../state/model';
+
+export const accept = (cmd: Command, taId: bigint): ServerMessage => ({
+  'ta-cmd': cmd,
+  'ta-id': taId,
+  'msg-type': 'accept',
+});
+
+export const complete = (cmd: Command, taId: bigint): ServerMessage => ({
+  'ta-cmd': cmd,
+  'ta-id': taId,
+  'msg-type': 'complete',
+});
+
+export const fail = (cmd: Command, taId: bigint, reason: FailReason): ServerMessage => ({
+  'ta-cmd': cmd,
+  'ta-id': taId,
+  'msg-type': 'fail',
+  'fail-reason': reason,
+});
+
+/** A `subscribe` notify (§5.4): the current record for appeared/modified, only the id for disappeared. */
+export const matchNotify = (taId: bigint, matchType: MatchType, s: Service): ServerMessage =>
+  matchType === 'disappeared'
+    ? { 'ta-cmd': 'subscribe', 'ta-id': taId, 'msg-type': 'notify', 'match-type': 'disappeared', 'service-id': s.id }
+    : {
+        'ta-cmd': 'subscribe',
+        'ta-id': taId,
+        'msg-type': 'notify',
+        'match-type': matchType,
+        'service-id': s.id,
+        generation: s.generation,
+        'service-props': s.props,
+        ttl: s.ttl,
+        'client-id': s.clientId,
+        ...(s.orphanSince !== undefined ? { 'orphan-since': s.orphanSince } : {}),
+      };
+
+/** A `services` notify (§5.7). */
+export const serviceNotify = (taId: bigint, s: Service): ServerMessage => ({
+  'ta-cmd': 'services',
+  'ta-id': taId,
+  'msg-type': 'notify',
+  'service-id': s.id,
+  generation: s.generation,
+  'service-props': s.props,
+  ttl: s.ttl,
+  'client-id': s.clientId,
+  ...(s.orphanSince !== undefined ? { 'orphan-since': s.orphanSince } : {}),
+});

@@ -1,0 +1,122 @@
+/**
+ * Connection lifecycle in the core: accept (with the total-clients connection cap, A4), close for any reason, and
+ * the client-disconnect processing of §7.5.
+ */
+import { Map as IMap } from 'immutable';
+
+import { indexRemove } from '../filter/filter-index';
+import type { Ctx } from './context';
+import { getConn } from './context';
+import { applyChange, dropRecord, putService } from './directory';
+import type { AcceptedEvent } from './events';
+import type { Conn, ConnId } from './model';
+import { release } from './resources';
+import { armTimer } from './timer-queue';
+
+/** A transport accepted a connection: register it with its handshake deadline (§8.5, B8 fixed). */
+export const acceptConn = (ctx: Ctx, e: AcceptedEvent): void => {
+  const cap = ctx.d.settings.limits.total.clients;
+  if (cap !== undefined && ctx.d.conns.size >= cap) {
+    // §10.3 / A4: Node cannot stop accepting, so surplus connections are closed at once.
+    ctx.fx.push({ type: 'close', conn: e.conn, reason: 'connection limit reached' });
+    ctx.fx.push({
+      type: 'log',
+      level: 'warning',
+      category: 'core',
+      msg: 'connection refused: client limit reached',
+      fields: { address: e.address },
+    });
+    return;
+  }
+  const conn: Conn = {
+    id: e.conn,
+    address: e.address,
+    user: e.user,
+    transport: e.transport,
+    acceptedAt: e.now,
+    version: undefined,
+    clientId: undefined,
+    handshaked: false,
+    handshakeSeq: 0,
+    txs: IMap(),
+    trackTaId: undefined,
+    queryOutstandingSince: undefined,
+    latency: undefined,
+    idle: 'active',
+    lastSeen: e.now,
+    timerAt: undefined,
+    queuedAt: undefined,
+  };
+  ctx.d.conns = ctx.d.conns.set(conn.id, conn);
+  armTimer(ctx, conn, e.now + ctx.d.settings.handshakeTimeout);
+  ctx.fx.push({
+    type: 'log',
+    level: 'info',
+    category: 'core',
+    msg: 'accepted connection',
+    fields: { conn: e.conn, address: e.address },
+  });
+};
+
+/** Close a connection from the server side (protocol error, timeouts): disconnect processing, then a close effect. */
+export const closeConn = (ctx: Ctx, id: ConnId, reason: string): void => {
+  if (getConn(ctx, id) === undefined) return;
+  dropConn(ctx, id);
+  ctx.fx.push({ type: 'close', conn: id, reason });
+  ctx.fx.push({
+    type: 'log',
+    level: 'info',
+    category: 'core',
+    msg: 'closing connection',
+    fields: { conn: id, reason },
+  });
+};
+
+/** Forget a connection; if it was handshaked, run the client disconnect of §7.5. */
+export const dropConn = (ctx: Ctx, id: ConnId): void => {
+  const conn = getConn(ctx, id);
+  if (conn === undefined) return;
+  ctx.d.conns = ctx.d.conns.delete(id);
+  if (conn.handshaked) disconnectClient(ctx, conn);
+};
+
+/** §7.5 steps 1–6. */
+const disconnectClient = (ctx: Ctx, conn: Conn): void => {
+  const now = ctx.now;
+  // 2. subscriptions issued on the connection vanish silently
+  for (const tx of conn.txs.values()) {
+    if (tx.cmd !== 'subscribe') continue;
+    const sub = ctx.d.subscriptions.get(tx.subscriptionId);
+    if (sub === undefined) continue;
+    ctx.d.subscriptions = ctx.d.subscriptions.delete(sub.id);
+    ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub.id, sub.seq, sub.filter);
+    release(ctx, 'subscriptions', sub.user);
+  }
+  // 5. the client resource
+  release(ctx, 'clients', conn.user);
+  const client = ctx.d.clients.get(conn.clientId!);
+  if (client !== undefined) ctx.d.clients = ctx.d.clients.set(client.id, { ...client, active: undefined });
+  const record = ctx.d.records.get(conn.id);
+  if (record === undefined) return;
+  // 1. the record becomes inactive; 3. an empty one is dropped (with the client if it holds nothing, 6.)
+  const inactive = { ...record, active: false, disconnectedAt: now };
+  if (inactive.services.size === 0) {
+    dropRecord(ctx, inactive);
+    return;
+  }
+  ctx.d.records = ctx.d.records.set(record.id, inactive);
+  // 4. every attached service becomes an orphan with the same orphan-since, in attachment order
+  for (const id of inactive.services) {
+    const s = ctx.d.services.get(id)!;
+    const after = { ...s, orphanSince: now };
+    putService(ctx, s, after);
+    applyChange(ctx, { kind: 'modified', before: s, after });
+  }
+  ctx.fx.push({
+    type: 'log',
+    level: 'info',
+    category: 'core',
+    msg: 'client disconnected',
+    fields: { client: conn.clientId, orphans: inactive.services.size },
+  });
+};

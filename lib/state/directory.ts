@@ -1,0 +1,100 @@
+/**
+ * Service-directory mutations shared by the handlers (§7): attaching services to connection records, moving and
+ * removing them, orphaning and expiry, with the notifications each change causes (§7.8) queued in order.
+ */
+import { OrderedSet } from 'immutable';
+
+import { matchNotify } from '../protocol/replies';
+import type { Ctx } from './context';
+import { nextSeq, send } from './context';
+import { heapPush } from './heap';
+import type { DirectoryChange } from './effects';
+import { diffNotifications } from './notify';
+import type { ClientId, ConnId, SdRecord, Service, ServiceId } from './model';
+import { release } from './resources';
+import { Map as IMap } from 'immutable';
+
+/** Record a change: notify every concerned subscription (creation order), then publish it to observers. */
+export const applyChange = (ctx: Ctx, change: DirectoryChange): void => {
+  for (const [sub, mt] of diffNotifications(ctx.d, change)) {
+    send(ctx, sub.conn, matchNotify(sub.taId, mt, change.kind === 'removed' ? change.before : change.after));
+  }
+  ctx.fx.push({ type: 'change', change });
+};
+
+/** A fresh, empty, active record for a connection. */
+export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
+  id,
+  clientId,
+  active: true,
+  services: OrderedSet<ServiceId>(),
+  ttls: IMap<bigint, number>(),
+  disconnectedAt: undefined,
+});
+
+/** Attach a service id (with its TTL) to a record. */
+export const attach = (ctx: Ctx, recordId: ConnId, id: ServiceId, ttl: bigint): void => {
+  const r = ctx.d.records.get(recordId)!;
+  ctx.d.records = ctx.d.records.set(recordId, {
+    ...r,
+    services: r.services.add(id),
+    ttls: r.ttls.set(ttl, (r.ttls.get(ttl) ?? 0) + 1),
+  });
+};
+
+/**
+ * Detach a service from its record. An inactive record left empty is dropped, and a client left with no
+ * connection and no records is forgotten (§7.4 step 4; also on ownership transfer, bug B2 fixed).
+ */
+export const detach = (ctx: Ctx, s: Service): void => {
+  const r = ctx.d.records.get(s.record);
+  if (r === undefined) return;
+  const n = (r.ttls.get(s.ttl) ?? 1) - 1;
+  const next: SdRecord = {
+    ...r,
+    services: r.services.delete(s.id),
+    ttls: n === 0 ? r.ttls.delete(s.ttl) : r.ttls.set(s.ttl, n),
+  };
+  if (next.services.size === 0 && !next.active) dropRecord(ctx, next);
+  else ctx.d.records = ctx.d.records.set(r.id, next);
+};
+
+/** Remove a record and forget its client if that leaves the client with nothing (§7.5 step 6). */
+export const dropRecord = (ctx: Ctx, r: SdRecord): void => {
+  ctx.d.records = ctx.d.records.delete(r.id);
+  const c = ctx.d.clients.get(r.clientId);
+  if (c === undefined) return;
+  const records = c.records.filter((id) => id !== r.id);
+  if (records.length === 0 && c.active === undefined) ctx.d.clients = ctx.d.clients.delete(c.id);
+  else ctx.d.clients = ctx.d.clients.set(c.id, { ...c, records });
+};
+
+/** Store a service record, moving it to `record` if it is attached elsewhere (or has a new TTL). */
+export const putService = (ctx: Ctx, before: Service | undefined, after: Service): void => {
+  if (before !== undefined && (before.record !== after.record || before.ttl !== after.ttl)) {
+    detach(ctx, before);
+    attach(ctx, after.record, after.id, after.ttl);
+  } else if (before === undefined) attach(ctx, after.record, after.id, after.ttl);
+  ctx.d.services = ctx.d.services.set(after.id, after);
+  if (after.orphanSince !== undefined && (before?.orphanSince !== after.orphanSince || before.ttl !== after.ttl))
+    ctx.d.orphanQueue = heapPush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);
+};
+
+/** When an orphan expires (§7.6): `orphan_since + ttl`. */
+export const expiryOf = (s: Service): number => s.orphanSince! + Number(s.ttl);
+
+/** Remove a service (unpublish or expiry): release its resource, detach, delete, notify REMOVED (§7.4 step 4). */
+export const removeService = (ctx: Ctx, s: Service): void => {
+  release(ctx, 'services', s.user);
+  detach(ctx, s);
+  ctx.d.services = ctx.d.services.delete(s.id);
+  applyChange(ctx, { kind: 'removed', before: s });
+};
+
+/** Make `s` owned by `clientId` on `record`, not orphan: the reclaim/transfer of §7.3/§7.4 step 3 (B1 fixed). */
+export const claim = (ctx: Ctx, s: Service, clientId: ClientId, record: ConnId, patch?: Partial<Service>): Service => {
+  const after: Service = { ...s, ...patch, clientId, record, orphanSince: undefined };
+  putService(ctx, s, after);
+  applyChange(ctx, { kind: 'modified', before: s, after });
+  return after;
+};

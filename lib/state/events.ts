@@ -1,0 +1,44 @@
+/**
+ * Inputs of the reducer: everything that can happen to a domain, with the time it happened (§1: one serial event
+ * stream). Time and connection ids are data here, so a recorded sequence replays exactly.
+ */
+import type { ClientMessage } from '../codec/messages';
+import type { ConnId, TransportKind } from './model';
+
+/** A transport accepted a connection (for TLS: after the TLS handshake). `now` is the accept time (§9.1 `time`). */
+export interface AcceptedEvent {
+  readonly type: 'accepted';
+  readonly now: number;
+  readonly conn: ConnId;
+  readonly address: string;
+  readonly user: string;
+  readonly transport: TransportKind;
+}
+/** A message arrived and decoded. */
+export interface MessageEvent {
+  readonly type: 'message';
+  readonly now: number;
+  readonly conn: ConnId;
+  readonly msg: ClientMessage;
+}
+/** A message arrived that does not decode (§3.3): the connection is closed (§3.5). */
+export interface MalformedEvent {
+  readonly type: 'malformed';
+  readonly now: number;
+  readonly conn: ConnId;
+  readonly reason: string;
+}
+/** The transport closed (EOF, zero-length frame, transport error) or the server is shutting down. */
+export interface ClosedEvent {
+  readonly type: 'closed';
+  readonly now: number;
+  readonly conn: ConnId;
+  readonly cause: 'eof' | 'transport-error' | 'shutdown';
+}
+/** Time passed: process the deadlines due by `now`. */
+export interface TickEvent {
+  readonly type: 'tick';
+  readonly now: number;
+}
+
+export type Event = AcceptedEvent | MessageEvent | MalformedEvent | ClosedEvent | TickEvent;

@@ -1,0 +1,64 @@
+/**
+ * A persistent (immutable) leftist min-heap: insert and pop in O(log n), and every version stays valid, so the
+ * deadline queues can live inside the immutable domain state (immer copies only the root that points at them).
+ *
+ * Entries are ordered by `at`, then by `seq` (insertion order), so equal deadlines pop in the order they were
+ * scheduled (§7.6: orphans with equal expiry may go in any order; insertion order is the natural one).
+ *
+ * @example
+ * let h = heapEmpty<string>();
+ * h = heapPush(h, 2, 0, 'b'); h = heapPush(h, 1, 1, 'a');
+ * heapPeek(h)?.value // 'a'
+ */
+
+interface Node<T> {
+  readonly at: number;
+  readonly seq: number;
+  readonly value: T;
+  readonly rank: number;
+  readonly size: number;
+  readonly left: Node<T> | null;
+  readonly right: Node<T> | null;
+}
+
+/** A heap is its root node, or `null` when empty. */
+export type Heap<T> = Node<T> | null;
+
+/** The empty heap. */
+export const heapEmpty = <T>(): Heap<T> => null;
+
+const before = <T>(a: Node<T>, b: Node<T>): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+const rank = <T>(h: Heap<T>): number => (h === null ? 0 : h.rank);
+
+const make = <T>(top: Node<T>, a: Heap<T>, b: Heap<T>): Node<T> => {
+  const [l, r] = rank(a) >= rank(b) ? [a, b] : [b, a];
+  return {
+    at: top.at,
+    seq: top.seq,
+    value: top.value,
+    rank: rank(r) + 1,
+    size: 1 + (a === null ? 0 : a.size) + (b === null ? 0 : b.size),
+    left: l,
+    right: r,
+  };
+};
+
+const merge = <T>(a: Heap<T>, b: Heap<T>): Heap<T> => {
+  if (a === null) return b;
+  if (b === null) return a;
+  return before(a, b) ? make(a, a.left, merge(a.right, b)) : make(b, b.left, merge(a, b.right));
+};
+
+/** Add `value` due at `at`; `seq` breaks ties (lower first). */
+export const heapPush = <T>(h: Heap<T>, at: number, seq: number, value: T): Heap<T> =>
+  merge(h, { at, seq, value, rank: 1, size: 1, left: null, right: null });
+
+/** The earliest entry, or `undefined`. */
+export const heapPeek = <T>(h: Heap<T>): { readonly at: number; readonly value: T } | undefined =>
+  h === null ? undefined : h;
+
+/** The heap without its earliest entry. */
+export const heapPop = <T>(h: Heap<T>): Heap<T> => (h === null ? null : merge(h.left, h.right));
+
+/** Number of entries. */
+export const heapSize = <T>(h: Heap<T>): number => (h === null ? 0 : h.size);

@@ -1,0 +1,117 @@
+/**
+ * Liveness (§8): the per-connection idle state machine with the jittered warning, server-sent track queries, the
+ * handshake deadline, and orphan expiry — all driven by deadlines kept in state and processed in time order when
+ * an event carries a later `now`.
+ */
+import { track } from '../protocol/replies-track';
+import type { Ctx } from './context';
+import { getConn, patchConn, random, send } from './context';
+import { closeConn } from './connections';
+import { expiryOf, removeService } from './directory';
+import { heapPeek, heapPop } from './heap';
+import type { Conn } from './model';
+import { armTimer } from './timer-queue';
+
+/** §8.1 constants. */
+export const WARNING_THRESHOLD = 0.5;
+export const WARNING_JITTER = 0.1;
+
+/** §8.2: clamp(lowest TTL of the connection's services, idle min, idle max), or idle max without services. */
+export const maxIdleTime = (ctx: Ctx, conn: Conn): number => {
+  const { idleMin, idleMax } = ctx.d.settings;
+  const r = ctx.d.records.get(conn.id);
+  if (r === undefined || r.services.size === 0) return idleMax;
+  let min = Infinity;
+  for (const ttl of r.ttls.keys()) {
+    const n = Number(ttl);
+    if (n < min) min = n;
+  }
+  return Math.min(Math.max(min, idleMin), idleMax);
+};
+
+/** §8.3 "on every inbound message": back to ACTIVE (unless TIMED_OUT), warning re-armed with jitter, last seen now. */
+export const markActive = (ctx: Ctx, conn: Conn): Conn => {
+  if (conn.idle === 'timed-out') return conn;
+  const u = (random(ctx) * 2 - 1) * WARNING_JITTER;
+  const at = ctx.now + WARNING_THRESHOLD * maxIdleTime(ctx, conn) * (1 + u);
+  return armTimer(ctx, conn, at, { idle: 'active', lastSeen: ctx.now });
+};
+
+/**
+ * The warning of §8.3: TENTATIVE, the server's warning handler (v2: counts as activity; v3 tracked with no query
+ * outstanding: send a track query), then the timeout timer at ½·max_idle.
+ */
+export const idleWarning = (ctx: Ctx, conn: Conn): void => {
+  let c = patchConn(ctx, conn, { idle: 'tentative' });
+  if (c.version === 2) {
+    c = markActive(ctx, c);
+  } else if (c.trackTaId !== undefined && c.queryOutstandingSince === undefined) {
+    send(ctx, c.id, track(c.trackTaId, 'notify', 'query'));
+    c = patchConn(ctx, c, { queryOutstandingSince: ctx.now });
+  }
+  armTimer(ctx, c, ctx.now + WARNING_THRESHOLD * maxIdleTime(ctx, c));
+};
+
+/** The external liveness probe of §4.6: an immediate warning, a no-op unless the connection is ACTIVE. */
+export const livenessProbe = (ctx: Ctx, conn: Conn): void => {
+  if (conn.handshaked && conn.idle === 'active') idleWarning(ctx, conn);
+};
+
+const fireConnTimer = (ctx: Ctx, conn: Conn): void => {
+  if (!conn.handshaked) {
+    closeConn(ctx, conn.id, 'handshake timeout'); // §8.5, B8: every non-handshaked connection
+    return;
+  }
+  if (conn.idle === 'active') idleWarning(ctx, conn);
+  else if (conn.idle === 'tentative') {
+    patchConn(ctx, conn, { idle: 'timed-out', timerAt: undefined });
+    closeConn(ctx, conn.id, 'idle timeout');
+  }
+};
+
+/** Pop one connection-timer entry due at `entryAt`. */
+const onTimerEntry = (ctx: Ctx, connId: number, entryAt: number): void => {
+  const conn = getConn(ctx, connId);
+  if (conn === undefined || conn.queuedAt !== entryAt) return; // stale entry
+  const c = patchConn(ctx, conn, { queuedAt: undefined });
+  if (c.timerAt === undefined) return;
+  if (c.timerAt > ctx.now) armTimer(ctx, c, c.timerAt);
+  else fireConnTimer(ctx, c);
+};
+
+/** Pop one orphan-queue entry: expire the service if it is still an orphan with that expiry (§7.6). */
+const onOrphanEntry = (ctx: Ctx, id: bigint, entryAt: number): void => {
+  const s = ctx.d.services.get(id);
+  if (s === undefined || s.orphanSince === undefined || expiryOf(s) !== entryAt) return;
+  removeService(ctx, s);
+};
+
+/** Process every deadline due by `ctx.now`, in time order across both queues. */
+export const processDeadlines = (ctx: Ctx): void => {
+  for (;;) {
+    const t = heapPeek(ctx.d.timerQueue);
+    const o = heapPeek(ctx.d.orphanQueue);
+    const tDue = t !== undefined && t.at <= ctx.now;
+    const oDue = o !== undefined && o.at <= ctx.now;
+    if (!tDue && !oDue) return;
+    if (oDue && (!tDue || o.at <= t.at)) {
+      ctx.d.orphanQueue = heapPop(ctx.d.orphanQueue);
+      onOrphanEntry(ctx, o.value, o.at);
+    } else {
+      ctx.d.timerQueue = heapPop(ctx.d.timerQueue);
+      onTimerEntry(ctx, t!.value, t!.at);
+    }
+  }
+};
+
+/** The earliest time at which something may be due (possibly a stale entry), or `undefined`. */
+export const nextDeadline = (s: {
+  readonly timerQueue: Ctx['d']['timerQueue'];
+  readonly orphanQueue: Ctx['d']['orphanQueue'];
+}): number | undefined => {
+  const t = heapPeek(s.timerQueue);
+  const o = heapPeek(s.orphanQueue);
+  if (t === undefined) return o?.at;
+  if (o === undefined) return t.at;
+  return Math.min(t.at, o.at);
+};

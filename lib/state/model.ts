@@ -1,0 +1,151 @@
+/**
+ * The immutable state of one domain's service directory (§1, §7.1).
+ *
+ * Shape: immer manages the small root and the per-record objects; every collection that grows with the directory
+ * (connections, clients, records, services, subscriptions, the filter index, the deadline queues, per-user counters)
+ * is a persistent immutable.js structure stored as an opaque value and replaced by reference, so one update costs
+ * O(log n) instead of a copy of the collection (see ../shared/notes/immer-at-scale.md and `npm run bench:core`).
+ *
+ * Times are seconds since the epoch as floats (µs precision); they only ever come in on events.
+ */
+import type { Map as IMap, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
+
+import type { Filter } from '../filter/ast';
+import type { FilterIndex } from '../filter/filter-index';
+import type { Props } from '../filter/props';
+import type { Heap } from './heap';
+
+/** Connection ids are assigned by the shell when a transport accepts a connection. */
+export type ConnId = number;
+export type ClientId = bigint;
+export type ServiceId = bigint;
+export type SubscriptionId = bigint;
+export type TransportKind = 'tcp' | 'tls' | 'ux' | 'uxf';
+
+/** Per-domain settings the core needs (§8.1, §4.5, §10.3). */
+export interface DomainSettings {
+  readonly protocolMin: number;
+  readonly protocolMax: number;
+  readonly idleMin: number;
+  readonly idleMax: number;
+  /** Seconds a connection may stay without a successful hello (§8.5; we use 2.5 s, B8 fixed). */
+  readonly handshakeTimeout: number;
+  readonly limits: {
+    readonly total: ResourceLimits;
+    readonly user: ResourceLimits;
+  };
+}
+export interface ResourceLimits {
+  readonly clients?: number;
+  readonly services?: number;
+  readonly subscriptions?: number;
+}
+export type ResourceType = keyof ResourceLimits;
+export interface ResourceCounts {
+  readonly clients: number;
+  readonly services: number;
+  readonly subscriptions: number;
+}
+
+/** Idle state machine (§8.3). */
+export type IdleState = 'active' | 'tentative' | 'timed-out';
+
+/** An open multi-response or two-way transaction that outlives its request (§4.3). */
+export type OpenTransaction =
+  { readonly cmd: 'subscribe'; readonly subscriptionId: SubscriptionId } | { readonly cmd: 'track' };
+
+/** A transport connection as the core sees it (§1 "Per accepted connection"). */
+export interface Conn {
+  readonly id: ConnId;
+  readonly address: string;
+  readonly user: string;
+  readonly transport: TransportKind;
+  readonly acceptedAt: number;
+  /** Negotiated protocol version, set as soon as a hello negotiated one, even if registration then failed (§5.3). */
+  readonly version: number | undefined;
+  /** Client id named by the first hello on this connection (remembered even if that hello failed, §4.5). */
+  readonly clientId: ClientId | undefined;
+  readonly handshaked: boolean;
+  /** Handshake-completion order, for `clients` listings (§9.1). */
+  readonly handshakeSeq: number;
+  readonly txs: IMap<bigint, OpenTransaction>;
+  readonly trackTaId: bigint | undefined;
+  readonly queryOutstandingSince: number | undefined;
+  readonly latency: number | undefined;
+  readonly idle: IdleState;
+  readonly lastSeen: number;
+  /** When this connection's single timer fires: handshake deadline before hello, idle warning/timeout after. */
+  readonly timerAt: number | undefined;
+  /** Earliest entry this connection has in the timer queue (entries are never removed, only popped). */
+  readonly queuedAt: number | undefined;
+}
+
+/** An sd-level connection record (§7.1): the services attached to one connection of a client. */
+export interface SdRecord {
+  readonly id: ConnId;
+  readonly clientId: ClientId;
+  readonly active: boolean;
+  readonly services: IOrderedSet<ServiceId>;
+  /** Multiset of the attached services' TTLs, for the TTL-based idle limit (§8.2) without a scan. */
+  readonly ttls: IMap<bigint, number>;
+  readonly disconnectedAt: number | undefined;
+}
+
+/** A client (§7.1): alive while connected or while any of its records holds a service. */
+export interface Client {
+  readonly id: ClientId;
+  readonly user: string;
+  readonly active: ConnId | undefined;
+  /** All records of the client (the active one and inactive ones holding orphans). */
+  readonly records: ReadonlyArray<ConnId>;
+}
+
+/** A service and its current generation record (§7.1). */
+export interface Service {
+  readonly id: ServiceId;
+  readonly generation: bigint;
+  readonly props: Props;
+  readonly ttl: bigint;
+  readonly orphanSince: number | undefined;
+  readonly clientId: ClientId;
+  readonly user: string;
+  /** The sd record the service is attached to. */
+  readonly record: ConnId;
+}
+
+/** A subscription (§7.1, §7.10). */
+export interface Subscription {
+  readonly id: SubscriptionId;
+  readonly filter: Filter | undefined;
+  /** Canonical filter text (§6.6), for `subscriptions` listings. */
+  readonly filterText: string | undefined;
+  readonly clientId: ClientId;
+  readonly user: string;
+  readonly conn: ConnId;
+  readonly taId: bigint;
+  /** Creation order, the order notifications are sent in (§7.8). */
+  readonly seq: number;
+}
+
+/** One domain's whole state. */
+export interface DomainState {
+  readonly settings: DomainSettings;
+  /** Time of the last event processed. */
+  readonly now: number;
+  /** xorshift32 state for the idle-warning jitter (§8.3); seeded at creation so replays are exact. */
+  readonly rng: number;
+  /** Monotonic counter for subscription creation order, handshake order and heap tie-breaks. */
+  readonly seq: number;
+  readonly conns: IOrderedMap<ConnId, Conn>;
+  readonly clients: IMap<ClientId, Client>;
+  readonly records: IMap<ConnId, SdRecord>;
+  readonly services: IOrderedMap<ServiceId, Service>;
+  readonly subscriptions: IOrderedMap<SubscriptionId, Subscription>;
+  readonly subscriptionIndex: FilterIndex<SubscriptionId>;
+  /** Orphan expiry queue: (orphanSince + ttl, service id); stale entries are skipped when popped. */
+  readonly orphanQueue: Heap<ServiceId>;
+  /** Connection timer queue: (timerAt, connection id); stale entries are skipped when popped. */
+  readonly timerQueue: Heap<ConnId>;
+  readonly used: ResourceCounts;
+  readonly usedByUser: IMap<string, ResourceCounts>;
+}

@@ -1,0 +1,45 @@
+/**
+ * Subscription notifications as derived diffs (§7.8): a change of one service becomes, for each subscription whose
+ * filter matched before or matches after, an `appeared`, `modified` or `disappeared` — in subscription creation
+ * order. Candidates come from the filter index, so the cost depends on the matches, not on the number of
+ * subscriptions.
+ */
+import type { MatchType } from '../codec/messages';
+import { indexCandidates } from '../filter/filter-index';
+import { matchFilter } from '../filter/match';
+import type { Filter } from '../filter/ast';
+import type { Props } from '../filter/props';
+import type { DirectoryChange } from './effects';
+import type { DomainState, Subscription } from './model';
+
+const matches = (f: Filter | undefined, p: Props | undefined): boolean =>
+  p !== undefined && (f === undefined || matchFilter(f, p));
+
+/** The match type a change means for one subscription, or `undefined` when it does not concern it (§7.8 table). */
+export const matchTypeFor = (sub: Subscription, change: DirectoryChange): MatchType | undefined => {
+  const before = change.kind === 'added' ? undefined : change.before.props;
+  const after = change.kind === 'removed' ? undefined : change.after.props;
+  const b = matches(sub.filter, before);
+  const a = before === after && change.kind === 'modified' ? b : matches(sub.filter, after);
+  if (a) return b ? 'modified' : 'appeared';
+  return b ? 'disappeared' : undefined;
+};
+
+/** Every (subscription, match type) pair a change causes, in subscription creation order. */
+export const diffNotifications = (
+  state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex'>,
+  change: DirectoryChange,
+): ReadonlyArray<readonly [Subscription, MatchType]> => {
+  const before = change.kind === 'added' ? undefined : change.before.props;
+  const after = change.kind === 'removed' ? undefined : change.after.props;
+  const first = (before ?? after)!;
+  const second = before !== undefined && after !== undefined && after !== before ? after : undefined;
+  const out: Array<readonly [Subscription, MatchType]> = [];
+  for (const id of indexCandidates(state.subscriptionIndex, first, second)) {
+    const sub = state.subscriptions.get(id);
+    if (sub === undefined) continue;
+    const mt = matchTypeFor(sub, change);
+    if (mt !== undefined) out.push([sub, mt]);
+  }
+  return out;
+};

@@ -1,0 +1,91 @@
+/**
+ * The domain reducer: `(state, events) → [state, effects]`, pure. Every event first lets time advance (deadlines due
+ * by its `now` fire in time order), is then handled, and deadlines that became due at once (a TTL-0 orphan) fire
+ * before the step ends. Several events (one socket read, one event-loop turn) go through one immer `produce`.
+ *
+ * @example
+ * const s0 = initialDomainState(defaultSettings, 42);
+ * const [s1, fx] = reduce(s0, { type: 'accepted', now: 1000, conn: 1, address: 'tcp:127.0.0.1:5000', user: 'ip:127.0.0.1', transport: 'tcp' });
+ */
+import { produce } from 'immer';
+import { Map as IMap, OrderedMap } from 'immutable';
+
+import { emptyFilterIndex } from '../filter/filter-index';
+import { dispatch } from '../protocol/handlers';
+import { acceptConn, closeConn, dropConn } from './connections';
+import type { Ctx, RootDraft } from './context';
+import type { Effect } from './effects';
+import type { Event } from './events';
+import { heapEmpty } from './heap';
+import { processDeadlines } from './idle';
+import type { DomainSettings, DomainState } from './model';
+
+/** pafd's defaults (§8.1, §4.5, §8.5): versions 2..3, idle 4/30 s, handshake deadline 2.5 s, no limits. */
+export const defaultSettings: DomainSettings = {
+  protocolMin: 2,
+  protocolMax: 3,
+  idleMin: 4,
+  idleMax: 30,
+  handshakeTimeout: 2.5,
+  limits: { total: {}, user: {} },
+};
+
+/** An empty domain. `seed` seeds the jitter generator (any non-zero 32-bit value). */
+export const initialDomainState = (
+  settings: DomainSettings = defaultSettings,
+  seed = 0x2545f491,
+  now = 0,
+): DomainState => ({
+  settings,
+  now,
+  rng: seed >>> 0 || 1,
+  seq: 0,
+  conns: OrderedMap(),
+  clients: IMap(),
+  records: IMap(),
+  services: OrderedMap(),
+  subscriptions: OrderedMap(),
+  subscriptionIndex: emptyFilterIndex(),
+  orphanQueue: heapEmpty(),
+  timerQueue: heapEmpty(),
+  used: { clients: 0, services: 0, subscriptions: 0 },
+  usedByUser: IMap(),
+});
+
+const handle = (ctx: Ctx, e: Event): void => {
+  switch (e.type) {
+    case 'accepted':
+      return acceptConn(ctx, e);
+    case 'message':
+      return dispatch(ctx, e.conn, e.msg);
+    case 'malformed':
+      return closeConn(ctx, e.conn, `protocol error: ${e.reason}`);
+    case 'closed':
+      return dropConn(ctx, e.conn);
+    case 'tick':
+      return;
+  }
+};
+
+/** Fold a batch of events in one immer step; returns the new state (the same reference if nothing changed). */
+export const reduceAll = (
+  state: DomainState,
+  events: ReadonlyArray<Event>,
+): readonly [DomainState, ReadonlyArray<Effect>] => {
+  const fx: Effect[] = [];
+  const next = produce(state, (d) => {
+    for (const e of events) {
+      const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
+      if (now !== d.now) d.now = now;
+      const ctx: Ctx = { d: d as unknown as RootDraft, fx, now };
+      processDeadlines(ctx);
+      handle(ctx, e);
+      processDeadlines(ctx);
+    }
+  });
+  return [next, fx];
+};
+
+/** Fold one event. */
+export const reduce = (state: DomainState, event: Event): readonly [DomainState, ReadonlyArray<Effect>] =>
+  reduceAll(state, [event]);

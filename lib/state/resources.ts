@@ -1,0 +1,34 @@
+/**
+ * Resource accounting (§10.3): totals per domain and per user, checked total first, then user; `limit` reached
+ * means the allocation fails. Counters are released symmetrically; a user whose counters all drop to zero is
+ * forgotten, so per-user state does not grow with the users ever seen.
+ */
+import type { Ctx } from './context';
+import type { ResourceCounts, ResourceType } from './model';
+
+const zero: ResourceCounts = { clients: 0, services: 0, subscriptions: 0 };
+
+const bump = (c: ResourceCounts, type: ResourceType, by: number): ResourceCounts => ({ ...c, [type]: c[type] + by });
+
+/** Allocate one resource of `type` for `user`; `false` when a limit is reached (→ `insufficient-resources`). */
+export const allocate = (ctx: Ctx, type: ResourceType, user: string): boolean => {
+  const { total, user: perUser } = ctx.d.settings.limits;
+  const totalLimit = total[type];
+  if (totalLimit !== undefined && ctx.d.used[type] >= totalLimit) return false;
+  const mine = ctx.d.usedByUser.get(user) ?? zero;
+  const userLimit = perUser[type];
+  if (userLimit !== undefined && mine[type] >= userLimit) return false;
+  ctx.d.used = bump(ctx.d.used, type, 1);
+  ctx.d.usedByUser = ctx.d.usedByUser.set(user, bump(mine, type, 1));
+  return true;
+};
+
+/** Release one resource of `type` held by `user`. */
+export const release = (ctx: Ctx, type: ResourceType, user: string): void => {
+  ctx.d.used = bump(ctx.d.used, type, -1);
+  const mine = bump(ctx.d.usedByUser.get(user) ?? zero, type, -1);
+  ctx.d.usedByUser =
+    mine.clients === 0 && mine.services === 0 && mine.subscriptions === 0
+      ? ctx.d.usedByUser.delete(user)
+      : ctx.d.usedByUser.set(user, mine);
+};
