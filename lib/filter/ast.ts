@@ -20,9 +20,9 @@ export type Filter =
       readonly op: 'substring';
       readonly key: string;
       readonly initial: string | undefined;
-      readonly any: ReadonlyArray<string>;
+      readonly any: readonly string[];
       readonly final: string | undefined;
     }
   | { readonly op: 'gt' | 'lt'; readonly key: string; readonly value: bigint }
   | { readonly op: 'not'; readonly operand: Filter }
-  | { readonly op: 'and' | 'or'; readonly operands: ReadonlyArray<Filter> };
+  | { readonly op: 'and' | 'or'; readonly operands: readonly Filter[] };

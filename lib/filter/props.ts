@@ -12,4 +12,4 @@ export type PropValue = string | bigint;
  * @example
  * const props: Props = new Map([['name', ['foo']], ['port', [4711n]]]);
  */
-export type Props = ReadonlyMap<string, ReadonlyArray<PropValue>>;
+export type Props = ReadonlyMap<string, readonly PropValue[]>;

@@ -1,0 +1,220 @@
+import { Map as IMap, OrderedMap, is } from 'immutable';
+import type { Filter } from './ast';
+import type { Props } from './props';
+
+/** Subscriptions sharing one anchor: seq -> id (seqs normally arrive in increasing order). */
+type Bucket<K> = OrderedMap<number, K>;
+
+/**
+ * A persistent (immutable) index of subscription filters, used to find the subscriptions that a
+ * changed service might match without testing every subscription (§7.8). Treat it as opaque; update
+ * it only with `indexAdd`/`indexRemove`. Every update returns a new value and leaves the old one
+ * intact; a no-op update returns the same reference.
+ *
+ * @example
+ * let ix = emptyFilterIndex<bigint>();
+ * ix = indexAdd(ix, 17n, 0, { op: 'eq', key: 'name', value: 'foo' });
+ * indexCandidates(ix, new Map([['name', ['foo']]])); // [17n]
+ */
+export interface FilterIndex<K> {
+  /** All indexed subscriptions: seq -> id. */
+  readonly members: IMap<number, K>;
+  /** Anchors (key, value): key -> value -> bucket. `eq` filters. */
+  readonly byValue: IMap<string, IMap<string, Bucket<K>>>;
+  /** Anchors (key, any value): key -> bucket. `present`, `substring`, `gt`, `lt` filters. */
+  readonly byKey: IMap<string, Bucket<K>>;
+  /** Subscriptions that must be evaluated for every change (no filter, `not`, unindexable). */
+  readonly always: Bucket<K>;
+}
+
+type Anchor = { readonly key: string; readonly value: string | undefined };
+
+const EMPTY: FilterIndex<unknown> = {
+  members: IMap(),
+  byValue: IMap(),
+  byKey: IMap(),
+  always: OrderedMap(),
+};
+
+/**
+ * The empty index.
+ *
+ * @example
+ * indexSize(emptyFilterIndex<string>()); // 0
+ */
+export const emptyFilterIndex = <K>(): FilterIndex<K> => EMPTY as FilterIndex<K>;
+
+/** Anchors are compared by score: value-only anchor sets first, then smaller sets. */
+const score = (anchors: readonly Anchor[]): number =>
+  (anchors.some((a) => a.value === undefined) ? 1e9 : 0) + anchors.length;
+
+/**
+ * The anchors of a filter: a set of (key, value) / (key, any) such that every props map matched by
+ * the filter contains at least one of them; `undefined` if there is no such finite set.
+ */
+const anchorsOf = (f: Filter): readonly Anchor[] | undefined => {
+  switch (f.op) {
+    case 'eq':
+      // §6.3: Equal matches only if some value's string form is exactly `value`
+      return [{ key: f.key, value: f.value }];
+    case 'present':
+    case 'substring':
+    case 'gt':
+    case 'lt':
+      // §6.3: these match only if key `k` has at least one value
+      return [{ key: f.key, value: undefined }];
+    case 'not':
+      return undefined;
+    case 'and': {
+      // every operand must match, so the anchors of any single operand will do: take the best one
+      let best: readonly Anchor[] | undefined;
+      for (const g of f.operands) {
+        const a = anchorsOf(g);
+        if (a !== undefined && (best === undefined || score(a) < score(best))) best = a;
+      }
+      return best;
+    }
+    case 'or': {
+      // some operand must match, so we need the anchors of all of them
+      const keys = new Set<string>();
+      const values = new Map<string, Set<string>>();
+      for (const g of f.operands) {
+        const a = anchorsOf(g);
+        if (a === undefined) return undefined;
+        for (const { key, value } of a) {
+          if (value === undefined) keys.add(key);
+          else {
+            const vs = values.get(key) ?? new Set<string>();
+            vs.add(value);
+            values.set(key, vs);
+          }
+        }
+      }
+      const out: Anchor[] = [...keys].map((key) => ({ key, value: undefined }));
+      // a (key, any) anchor subsumes every (key, value) anchor of the same key
+      for (const [key, vs] of values) if (!keys.has(key)) for (const value of vs) out.push({ key, value });
+      return out;
+    }
+  }
+};
+
+const anchorsOrAlways = (filter: Filter | undefined): readonly Anchor[] | undefined =>
+  filter === undefined ? undefined : anchorsOf(filter);
+
+const emptyBucket = <K>(): Bucket<K> => OrderedMap<number, K>();
+
+/**
+ * Add subscription `id` with creation order number `seq` (unique, increasing) and optional filter
+ * (`undefined` = match everything). Adding a `seq` that is already indexed returns `ix` unchanged.
+ *
+ * @example
+ * const ix = indexAdd(emptyFilterIndex<bigint>(), 1n, 0, undefined); // matches everything
+ * indexSize(ix); // 1
+ */
+export function indexAdd<K>(ix: FilterIndex<K>, id: K, seq: number, filter: Filter | undefined): FilterIndex<K> {
+  if (ix.members.has(seq)) return ix;
+  const members = ix.members.set(seq, id);
+  const anchors = anchorsOrAlways(filter);
+  if (anchors === undefined) return { ...ix, members, always: ix.always.set(seq, id) };
+  let { byValue, byKey } = ix;
+  for (const { key, value } of anchors) {
+    if (value === undefined) {
+      byKey = byKey.set(key, (byKey.get(key) ?? emptyBucket<K>()).set(seq, id));
+    } else {
+      const inner = byValue.get(key) ?? IMap<string, Bucket<K>>();
+      byValue = byValue.set(key, inner.set(value, (inner.get(value) ?? emptyBucket<K>()).set(seq, id)));
+    }
+  }
+  return { members, byValue, byKey, always: ix.always };
+}
+
+/**
+ * Remove subscription (`id`, `seq`), which must have been added with the same `filter`. Removing a
+ * subscription that is not indexed returns `ix` unchanged.
+ *
+ * @example
+ * const f: Filter = { op: 'present', key: 'name' };
+ * const ix = indexAdd(emptyFilterIndex<bigint>(), 1n, 0, f);
+ * indexSize(indexRemove(ix, 1n, 0, f)); // 0
+ */
+export function indexRemove<K>(ix: FilterIndex<K>, id: K, seq: number, filter: Filter | undefined): FilterIndex<K> {
+  if (!ix.members.has(seq) || !is(ix.members.get(seq), id)) return ix;
+  const members = ix.members.delete(seq);
+  const anchors = anchorsOrAlways(filter);
+  if (anchors === undefined) return { ...ix, members, always: ix.always.delete(seq) };
+  let { byValue, byKey } = ix;
+  for (const { key, value } of anchors) {
+    if (value === undefined) {
+      const bucket = byKey.get(key);
+      if (bucket === undefined) continue;
+      const rest = bucket.delete(seq);
+      // drop empty buckets so the index does not grow with churn
+      byKey = rest.size === 0 ? byKey.delete(key) : byKey.set(key, rest);
+    } else {
+      const inner = byValue.get(key);
+      const bucket = inner?.get(value);
+      if (inner === undefined || bucket === undefined) continue;
+      const rest = bucket.delete(seq);
+      const innerRest = rest.size === 0 ? inner.delete(value) : inner.set(value, rest);
+      byValue = innerRest.size === 0 ? byValue.delete(key) : byValue.set(key, innerRest);
+    }
+  }
+  return { members, byValue, byKey, always: ix.always };
+}
+
+/** Push the buckets whose anchors occur in `props` (each bucket at most once). */
+const collectBuckets = <K>(ix: FilterIndex<K>, props: Props, out: Set<Bucket<K>>): void => {
+  for (const [key, values] of props) {
+    if (values.length === 0) continue; // §3.2: a key without values does not exist
+    const keyBucket = ix.byKey.get(key);
+    if (keyBucket !== undefined) out.add(keyBucket);
+    const inner = ix.byValue.get(key);
+    if (inner === undefined) continue;
+    for (const v of values) {
+      // §6.3: integers are compared through their decimal string
+      const bucket = inner.get(typeof v === 'string' ? v : v.toString());
+      if (bucket !== undefined) out.add(bucket);
+    }
+  }
+};
+
+/**
+ * Ids of all subscriptions that might match `a` or `b` (b optional), deduplicated, sorted by seq
+ * ascending. A superset of the true matches; callers evaluate `matchFilter`. The cost is proportional
+ * to the number of properties plus the number of candidates, not to the number of subscriptions.
+ *
+ * @example
+ * const ix = indexAdd(emptyFilterIndex<bigint>(), 7n, 0, { op: 'eq', key: 'name', value: 'foo' });
+ * indexCandidates(ix, new Map([['name', ['bar']]]), new Map([['name', ['foo']]])); // [7n]
+ */
+export function indexCandidates<K>(ix: FilterIndex<K>, a: Props, b?: Props): readonly K[] {
+  const buckets = new Set<Bucket<K>>();
+  if (ix.always.size > 0) buckets.add(ix.always);
+  collectBuckets(ix, a, buckets);
+  if (b !== undefined) collectBuckets(ix, b, buckets);
+  if (buckets.size === 0) return [];
+  const seqs: number[] = [];
+  const ids = new Map<number, K>();
+  for (const bucket of buckets) {
+    bucket.forEach((id, seq) => {
+      // membership check: a caller that removed with a different filter must not resurrect the id
+      if (!ids.has(seq) && ix.members.has(seq)) {
+        ids.set(seq, id);
+        seqs.push(seq);
+      }
+    });
+  }
+  // buckets are (normally) already in seq order, which makes this sort a cheap run merge
+  seqs.sort((x, y) => x - y);
+  return seqs.map((seq) => ids.get(seq) as K);
+}
+
+/**
+ * Number of subscriptions in the index.
+ *
+ * @example
+ * indexSize(indexAdd(emptyFilterIndex<number>(), 5, 0, undefined)); // 1
+ */
+export function indexSize<K>(ix: FilterIndex<K>): number {
+  return ix.members.size;
+}

@@ -1,0 +1,115 @@
+/**
+ * `createServer(options)`: the composition root. Binds every socket of every domain in configuration order, then
+ * starts one reactive pipeline per domain. The returned server exposes observables to compose (state snapshots,
+ * directory changes, connection notices) and `close()`.
+ *
+ * @example
+ * const server = await createServer({ domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }] });
+ * server.domains[0].changes$.subscribe((c) => console.log(c.kind));
+ * await server.close();
+ */
+import type { Observable } from 'rxjs';
+
+import type { Logger } from '../log/logger';
+import type { DirectoryChange } from '../state/effects';
+import type { Event } from '../state/events';
+import type { ConnId, DomainSettings, DomainState, ResourceLimits } from '../state/model';
+import { listen } from '../transport/listen';
+import type { Listener, TlsFiles } from '../transport/transport';
+import { type Clock, wallClock } from './clock';
+import { type ConnectionNotice, DomainRuntime } from './domain-runtime';
+
+export interface ServerDomainOptions {
+  readonly name?: string;
+  readonly sockets: ReadonlyArray<{ readonly addr: string; readonly tls?: TlsFiles }>;
+  /** Protocol versions, idle limits, handshake timeout (defaults: pafd's). */
+  readonly settings?: Partial<Omit<DomainSettings, 'limits'>>;
+}
+
+export interface ServerOptions {
+  readonly domains: ReadonlyArray<ServerDomainOptions>;
+  /** Resource limits, the same numbers for every domain, counted per domain (§10.3, A15). */
+  readonly limits?: { readonly total?: ResourceLimits; readonly user?: ResourceLimits };
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Seed of the idle-jitter generator (recorded with the event log so replays are exact). */
+  readonly seed?: number;
+  /** TLS handshake deadline in ms (§8.5, default 2500). */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /** Observe every batch of events entering a domain's reducer (the event recorder uses this). */
+  readonly onEvents?: (domain: number, batch: ReadonlyArray<Event>) => void;
+  /** Observe every encoded outbound message. */
+  readonly onOutbound?: (domain: number, conn: ConnId, json: string) => void;
+}
+
+/** A running domain, as seen by library users. */
+export interface ServerDomain {
+  readonly index: number;
+  readonly name: string | undefined;
+  /** Bound addresses, in configuration order, with kernel-chosen ports resolved. */
+  readonly addresses: ReadonlyArray<string>;
+  /** The directory state after every batch of events (current value on subscribe). */
+  readonly state$: Observable<DomainState>;
+  /** Every change of a service (added/modified/removed), as it happens. */
+  readonly changes$: Observable<DirectoryChange>;
+  /** Connections accepted and closed. */
+  readonly connections$: Observable<ConnectionNotice>;
+  /** The current state. */
+  snapshot(): DomainState;
+  /** The settings the domain runs with. */
+  readonly settings: DomainSettings;
+}
+
+export interface RxpafServer {
+  readonly domains: ReadonlyArray<ServerDomain>;
+  /** Orderly shutdown: stop listening (uxf files unlinked), disconnect every client, complete the observables. */
+  close(): Promise<void>;
+}
+
+export const createServer = async (opts: ServerOptions): Promise<RxpafServer> => {
+  const clock = opts.clock ?? wallClock();
+  const bound: Listener[][] = [];
+  try {
+    for (const d of opts.domains) {
+      const ls: Listener[] = [];
+      bound.push(ls);
+      for (const s of d.sockets)
+        ls.push(await listen(s.addr, { tls: s.tls, handshakeTimeoutMs: opts.tlsHandshakeTimeoutMs }));
+    }
+  } catch (e) {
+    await Promise.all(bound.flat().map((l) => l.close()));
+    throw e;
+  }
+  const runtimes = opts.domains.map((d, index) => {
+    const rt = new DomainRuntime({
+      name: d.name,
+      index,
+      settings: { ...d.settings, limits: { total: opts.limits?.total ?? {}, user: opts.limits?.user ?? {} } },
+      clock,
+      seed: ((opts.seed ?? Math.floor(Math.random() * 0xffffffff)) + index) >>> 0 || 1,
+      logger: opts.logger,
+      onEvents: opts.onEvents ? (b) => opts.onEvents!(index, b) : undefined,
+      onOutbound: opts.onOutbound ? (c, j) => opts.onOutbound!(index, c, j) : undefined,
+    });
+    rt.start(bound[index]!);
+    return rt;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    domains: runtimes.map((rt, index) => ({
+      index,
+      name: opts.domains[index]!.name,
+      addresses: bound[index]!.map((l) => l.address),
+      state$: rt.state$.asObservable(),
+      changes$: rt.changes$.asObservable(),
+      connections$: rt.connections$.asObservable(),
+      snapshot: () => rt.state$.value,
+      settings: rt.state$.value.settings,
+    })),
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all(bound.flat().map((l) => l.close()));
+        for (const rt of runtimes) rt.stop();
+      })()),
+  };
+};

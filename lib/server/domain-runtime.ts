@@ -1,0 +1,162 @@
+/**
+ * One domain at run time: its listeners' connections and the deadline timer merged into one serial event stream,
+ * batched per event-loop turn, folded by the pure reducer (`scan`), effects interpreted, state published.
+ *
+ *   connections$ ─mergeMap(connectionEvents)─┐
+ *                                            ├─ merge ─ bufferTurn ─ scan(reduceAll) ─ tap(interpret) ─► state$
+ *   state$ ─ deadlineTicks ──────────────────┘                                                          │
+ *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
+ */
+import {
+  BehaviorSubject,
+  filter,
+  map,
+  merge,
+  mergeMap,
+  type Observable,
+  scan,
+  Subject,
+  type Subscription,
+  tap,
+} from 'rxjs';
+
+import type { Logger } from '../log/logger';
+import type { DirectoryChange, Effect } from '../state/effects';
+import type { ClosedEvent, Event } from '../state/events';
+import type { ConnId, DomainSettings, DomainState } from '../state/model';
+import { defaultSettings, initialDomainState, reduceAll } from '../state/reducer';
+import type { Connection, Listener } from '../transport/transport';
+import { bufferTurn } from './buffer-turn';
+import type { Clock } from './clock';
+import { connectionEvents } from './connection-events';
+import { deadlineTicks } from './deadline-ticks';
+import { interpret } from './interpret';
+
+/** Connection lifecycle notifications for observers. */
+export type ConnectionNotice =
+  | { readonly type: 'accepted'; readonly conn: ConnId; readonly address: string; readonly user: string }
+  | { readonly type: 'closed'; readonly conn: ConnId; readonly by: 'peer' | 'server' };
+
+export interface DomainRuntimeOptions {
+  readonly name: string | undefined;
+  readonly index: number;
+  readonly settings?: Partial<DomainSettings>;
+  readonly clock: Clock;
+  readonly seed: number;
+  readonly logger?: Logger;
+  /** Called with every batch of events before the reducer sees it (the event recorder). */
+  readonly onEvents?: (batch: ReadonlyArray<Event>) => void;
+  /** Called with every message sent, encoded (the recorder's outbound log). */
+  readonly onOutbound?: (conn: ConnId, json: string) => void;
+}
+
+export class DomainRuntime {
+  readonly state$: BehaviorSubject<DomainState>;
+  readonly changes$ = new Subject<DirectoryChange>();
+  readonly connections$ = new Subject<ConnectionNotice>();
+  private readonly conns = new Map<ConnId, Connection>();
+  private readonly serverClosed$ = new Subject<ConnId>();
+  private nextId = 1;
+  private sub: Subscription | undefined;
+
+  constructor(private readonly opts: DomainRuntimeOptions) {
+    this.state$ = new BehaviorSubject(
+      initialDomainState({ ...defaultSettings, ...opts.settings }, opts.seed, opts.clock()),
+    );
+  }
+
+  /** Start consuming the listeners' connections. */
+  start(listeners: ReadonlyArray<Listener>): void {
+    const { clock, logger } = this.opts;
+    const debug = logger?.isEnabled('debug') === true;
+    const accepted$: Observable<Event> = merge(...listeners.map((l) => l.connections$)).pipe(
+      mergeMap((conn) => {
+        const id = this.nextId++;
+        this.conns.set(id, conn);
+        this.connections$.next({ type: 'accepted', conn: id, address: conn.remoteAddress, user: conn.userId });
+        return connectionEvents(
+          id,
+          conn,
+          clock,
+          this.serverClosed$.pipe(filter((x) => x === id)),
+          debug
+            ? (cid, bytes) =>
+                logger!.debug('protocol', 'in', { domain: this.label, conn: cid, msg: Buffer.from(bytes).toString() })
+            : undefined,
+        );
+      }),
+    );
+    const ticks$ = deadlineTicks(this.state$, clock);
+    this.sub = merge(accepted$, ticks$)
+      .pipe(
+        bufferTurn(),
+        tap((batch) => this.opts.onEvents?.(batch)),
+        scan(
+          ([s], batch: Event[]) => {
+            const [next, fx] = reduceAll(s, batch);
+            return [next, fx, batch] as const;
+          },
+          [this.state$.value, [] as ReadonlyArray<Effect>, [] as Event[]] as const,
+        ),
+        tap(([, fx, batch]) => {
+          this.effects(fx);
+          for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
+        }),
+        map(([s]) => s),
+      )
+      .subscribe({
+        next: (s) => {
+          if (s !== this.state$.value) this.state$.next(s);
+        },
+        error: (e: unknown) =>
+          logger?.critical('internal', 'domain pipeline failed', { domain: this.label, error: String(e) }),
+      });
+  }
+
+  private get label(): string {
+    return this.opts.name ?? String(this.opts.index);
+  }
+
+  private effects(fx: ReadonlyArray<Effect>): void {
+    interpret(fx, {
+      conns: this.conns,
+      onServerClose: (id) => {
+        this.serverClosed$.next(id);
+        this.connections$.next({ type: 'closed', conn: id, by: 'server' });
+      },
+      changes$: this.changes$,
+      logger: this.opts.logger,
+      domain: this.label,
+      onOutbound: this.opts.onOutbound,
+    });
+  }
+
+  private peerClosed(e: ClosedEvent): void {
+    const c = this.conns.get(e.conn);
+    if (c === undefined) return;
+    this.conns.delete(e.conn);
+    c.close();
+    this.connections$.next({ type: 'closed', conn: e.conn, by: 'peer' });
+  }
+
+  /** Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. */
+  stop(): void {
+    this.sub?.unsubscribe();
+    const now = this.opts.clock();
+    const batch: Event[] = [...this.conns.keys()].map((conn): ClosedEvent => ({
+      type: 'closed',
+      now,
+      conn,
+      cause: 'shutdown',
+    }));
+    this.opts.onEvents?.(batch);
+    const [next, fx] = reduceAll(this.state$.value, batch);
+    for (const f of fx) if (f.type === 'change') this.changes$.next(f.change);
+    for (const c of this.conns.values()) c.close();
+    this.conns.clear();
+    this.state$.next(next);
+    this.state$.complete();
+    this.changes$.complete();
+    this.connections$.complete();
+  }
+}
