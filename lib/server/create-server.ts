@@ -38,6 +38,11 @@ export interface ServerOptions {
   readonly tlsHandshakeTimeoutMs?: number;
   /** Observe every batch of events entering a domain's reducer (the event recorder uses this). */
   readonly onEvents?: (domain: number, batch: ReadonlyArray<Event>) => void;
+  /** Called once per domain before any event, with what a replay needs to rebuild its initial state. */
+  readonly onStart?: (
+    domain: number,
+    info: { readonly name?: string; readonly settings: DomainSettings; readonly seed: number; readonly now: number },
+  ) => void;
   /** Observe every encoded outbound message. */
   readonly onOutbound?: (domain: number, conn: ConnId, json: string) => void;
 }
@@ -80,17 +85,21 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
     await Promise.all(bound.flat().map((l) => l.close()));
     throw e;
   }
+  const baseSeed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
   const runtimes = opts.domains.map((d, index) => {
+    const seed = (baseSeed + index) >>> 0 || 1;
     const rt = new DomainRuntime({
       name: d.name,
       index,
       settings: { ...d.settings, limits: { total: opts.limits?.total ?? {}, user: opts.limits?.user ?? {} } },
       clock,
-      seed: ((opts.seed ?? Math.floor(Math.random() * 0xffffffff)) + index) >>> 0 || 1,
+      seed,
       logger: opts.logger,
       onEvents: opts.onEvents ? (b) => opts.onEvents!(index, b) : undefined,
       onOutbound: opts.onOutbound ? (c, j) => opts.onOutbound!(index, c, j) : undefined,
     });
+    const s0 = rt.state$.value;
+    opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now });
     rt.start(bound[index]!);
     return rt;
   });

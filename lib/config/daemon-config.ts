@@ -1,0 +1,102 @@
+/**
+ * The daemon's resolved configuration (after the configuration file and the command line have been merged, see
+ * `resolveConfig`) and its defaults. The defaults mirror paf/conf.py (spec §11.3, §8.1).
+ */
+
+/** Per-socket TLS attributes of a configuration-file socket entry (`tls: {cert, key, tc, crl}`). */
+export interface TlsSocketConfig {
+  cert?: string;
+  key?: string;
+  tc?: string;
+  /** Setting a CRL file also enables CRL checking. */
+  crl?: string;
+}
+
+/** One server socket of a domain: an XCM address string plus optional TLS attributes. */
+export interface SocketConfig {
+  addr: string;
+  tls?: TlsSocketConfig;
+}
+
+/** One Pathfinder domain: the sockets it listens on and its protocol and liveness parameters. */
+export interface DomainConfig {
+  /** Used for logging only. */
+  name?: string;
+  protocolVersion: { min: number; max: number };
+  /** Idle limits in seconds (§8). */
+  idle: { min: number; max: number };
+  sockets: SocketConfig[];
+}
+
+/** Resource limits of one class (`total` per domain, or `user` per user per domain); unset = unlimited. */
+export interface ResourceLimits {
+  clients?: number;
+  services?: number;
+  subscriptions?: number;
+}
+
+/** The names of the log levels, least severe first. */
+export type LogLevelName = 'debug' | 'info' | 'warning' | 'error' | 'critical';
+
+/** Logging configuration (§11.4). */
+export interface LogConfig {
+  console: boolean;
+  file?: string;
+  fileBackups: number;
+  fileMaxSize: number;
+  syslog: boolean;
+  /** Syslog was requested explicitly (file `syslog: true`/`syslog_socket`, or `-u`): a missing socket is fatal. */
+  syslogExplicit: boolean;
+  syslogSocket: string;
+  facility: string;
+  filter: LogLevelName;
+}
+
+/** Event-log recording (an rxpaf extension: root key `record`, options `--record`/`--record-outbound`). */
+export interface RecordConfig {
+  file: string;
+  maxBytes: number;
+  outbound: boolean;
+}
+
+/** The complete, validated daemon configuration. */
+export interface DaemonConfig {
+  domains: DomainConfig[];
+  /** The same numbers apply to every domain; each domain keeps its own counters (A15). */
+  resources: { total: ResourceLimits; user: ResourceLimits };
+  log: LogConfig;
+  /** `-r` hook specification (§11.7). */
+  hook?: string;
+  record?: RecordConfig;
+}
+
+/** Lowest and highest protocol versions the server supports. */
+export const SUPPORTED_PROTOCOL_VERSIONS = { min: 2, max: 3 } as const;
+
+/** Default idle limits in seconds, also used for every command-line domain (§8.1). */
+export const DEFAULT_IDLE = { min: 4, max: 30 } as const;
+
+/** Lowest allowed `idle.min` (paf/conf.py `MIN_IDLE_MIN`). */
+export const MIN_IDLE_MIN = 1;
+
+/** Default `record.max_bytes`. */
+export const DEFAULT_RECORD_MAX_BYTES = 100_000_000;
+
+/** Default logging configuration: syslog on `/dev/log` (facility daemon), filter info, no console, no file. */
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
+  console: false,
+  fileBackups: 0,
+  fileMaxSize: 1_000_000,
+  syslog: true,
+  syslogExplicit: false,
+  syslogSocket: '/dev/log',
+  facility: 'daemon',
+  filter: 'info',
+});
+
+/** Builds a domain with default protocol versions and idle limits, as command-line domains are (§11.2). */
+export const defaultDomain = (addrs: readonly string[]): DomainConfig => ({
+  protocolVersion: { ...SUPPORTED_PROTOCOL_VERSIONS },
+  idle: { ...DEFAULT_IDLE },
+  sockets: addrs.map((addr) => ({ addr })),
+});
