@@ -14,7 +14,7 @@
 import * as E from 'fp-ts/Either';
 
 export type Json = null | boolean | string | bigint | number | JsonArray | JsonObject;
-export type JsonArray = ReadonlyArray<Json>;
+export type JsonArray = readonly Json[];
 export interface JsonObject {
   readonly [key: string]: Json;
 }

@@ -72,7 +72,7 @@ export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
       const vs = u[k];
       if (!Array.isArray(vs)) return t.failure(u, c, `value of prop '${k}' is not an array`);
       let list: PropValue[] | undefined;
-      for (const v of vs as ReadonlyArray<Json>) {
+      for (const v of vs as readonly Json[]) {
         if (!isPropValue(v)) return t.failure(u, c, `value of prop '${k}' is not a string or an integer`);
         if (list === undefined) {
           list = [];

@@ -1,0 +1,126 @@
+/**
+ * `rxpafd`: the drop-in pafd daemon (§11). Parses pafd's command line and YAML configuration, sets up logging,
+ * binds every socket of every domain in configuration order, runs the `-r` hook, and serves until SIGTERM, SIGHUP
+ * or SIGINT (orderly shutdown, uxf files unlinked, exit 0). Startup errors: one line on stderr, exit 1.
+ * `rxpafd replay <file> ...` runs the event-log replay tool instead.
+ */
+import { readFileSync } from 'node:fs';
+
+import type { DaemonConfig } from '../config/daemon-config';
+import { createLogger, LogSetupError, type Logger } from '../log/logger';
+import { createServer, type RxpafServer, type ServerOptions } from '../server/create-server';
+import { runHook } from '../server/hook';
+import { unixDgramSend } from '../transport/native';
+import { parseDaemonArgs } from './daemon-args';
+
+/** Hooks into the daemon for the recorder (set by `record` support when configured). */
+export interface DaemonExtensions {
+  /** Build server options for the event recorder from the configuration, if recording is on. */
+  readonly recorder?: (cfg: DaemonConfig) => Promise<{ options: Partial<ServerOptions>; close(): Promise<void> } | undefined>;
+  /** `rxpafd replay ...`. */
+  readonly replay?: (argv: readonly string[]) => Promise<number>;
+}
+
+const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+/** Map the resolved configuration to server options. */
+export const serverOptions = (cfg: DaemonConfig, logger: Logger): ServerOptions => ({
+  domains: cfg.domains.map((d) => ({
+    name: d.name,
+    sockets: d.sockets.map((s) => ({ addr: s.addr, tls: s.tls })),
+    settings: {
+      protocolMin: d.protocolVersion.min,
+      protocolMax: d.protocolVersion.max,
+      idleMin: d.idle.min,
+      idleMax: d.idle.max,
+    },
+  })),
+  limits: cfg.resources,
+  logger,
+});
+
+/** Run the daemon; resolves with the process exit status once it has stopped. */
+export const runDaemon = async (argv: readonly string[], ext: DaemonExtensions = {}): Promise<number> => {
+  if (argv[0] === 'replay' && ext.replay !== undefined) return ext.replay(argv.slice(1));
+  const args = parseDaemonArgs(argv, {
+    readFile: (p) => {
+      try {
+        return readFileSync(p, 'utf8');
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    },
+    progName: 'rxpafd',
+  });
+  if (args.kind === 'version' || args.kind === 'help') {
+    process.stdout.write(args.text + '\n');
+    return 0;
+  }
+  if (args.kind === 'error') {
+    process.stderr.write(args.message + '\n');
+    return 1;
+  }
+  const cfg = args.config;
+  let logger: Logger;
+  try {
+    logger = createLogger(cfg.log, { syslogSend: (path, data) => unixDgramSend(path, data) });
+  } catch (e) {
+    process.stderr.write((e instanceof LogSetupError ? e.message : `Error configuring logging: ${oneLine(e)}`) + '\n');
+    return 1;
+  }
+  let recorder: { options: Partial<ServerOptions>; close(): Promise<void> } | undefined;
+  let server: RxpafServer;
+  try {
+    recorder = await ext.recorder?.(cfg);
+    server = await createServer({ ...serverOptions(cfg, logger), ...recorder?.options });
+  } catch (e) {
+    process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+    await recorder?.close();
+    await logger.close();
+    return 1;
+  }
+  for (const d of server.domains)
+    logger.info('core', 'listening', { domain: d.name ?? String(d.index), addresses: d.addresses.join(' ') });
+  if (cfg.hook !== undefined) {
+    try {
+      await runHook(cfg.hook, server.domains);
+    } catch (e) {
+      logger.error('internal', `hook failed: ${oneLine(e)}`);
+      process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+      await server.close();
+      await recorder?.close();
+      await logger.close();
+      return 1;
+    }
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (status: number): void => {
+      if (stopping) return;
+      stopping = true;
+      void (async () => {
+        logger.info('core', 'shutting down');
+        await server.close();
+        await recorder?.close();
+        await logger.close();
+        resolve(status);
+      })();
+    };
+    for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.once(sig, () => stop(0));
+    process.once('uncaughtException', (e) => {
+      logger.critical('internal', 'Terminating due to exception.', { error: oneLine(e) });
+      stop(1);
+    });
+  });
+};
+
+/** Entry point used by bin/rxpafd.js. */
+export const main = (ext: DaemonExtensions = {}): void => {
+  runDaemon(process.argv.slice(2), ext).then(
+    (status) => process.exit(status),
+    (e: unknown) => {
+      process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+      process.exit(1);
+    },
+  );
+};

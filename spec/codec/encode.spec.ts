@@ -1,0 +1,179 @@
+import * as E from 'fp-ts/Either';
+
+import { encodeMessage, encodeProps } from '../../lib/codec/encode';
+import { parseJson } from '../../lib/codec/json';
+import { makeProps } from '../../lib/codec/primitives';
+import type { Props } from '../../lib/filter/props';
+import { json, rightOf } from './helpers';
+
+describe('encodeMessage', () => {
+  it('writes keys in the order the object was constructed', () => {
+    expect(encodeMessage({ 'ta-cmd': 'ping', 'ta-id': 7n, 'msg-type': 'complete' })).toBe(
+      '{"ta-cmd":"ping","ta-id":7,"msg-type":"complete"}',
+    );
+    expect(encodeMessage({ 'msg-type': 'complete', 'ta-cmd': 'ping', 'ta-id': 7n })).toBe(
+      '{"msg-type":"complete","ta-cmd":"ping","ta-id":7}',
+    );
+  });
+
+  it('omits absent (undefined) optional fields, never writing null for them', () => {
+    const m = {
+      'ta-cmd': 'services',
+      'ta-id': 1n,
+      'msg-type': 'notify',
+      'service-id': 9n,
+      'orphan-since': undefined,
+      generation: 0n,
+    };
+    expect(encodeMessage(m)).toBe('{"ta-cmd":"services","ta-id":1,"msg-type":"notify","service-id":9,"generation":0}');
+    expect(encodeMessage({ 'ta-cmd': 'ping', 'ta-id': 1n, 'msg-type': 'fail', 'fail-reason': undefined })).toBe(
+      '{"ta-cmd":"ping","ta-id":1,"msg-type":"fail"}',
+    );
+    expect(encodeMessage({ a: undefined })).toBe('{}');
+  });
+
+  it('writes the exact §4.5 hello failure', () => {
+    expect(
+      encodeMessage({
+        'ta-cmd': 'hello',
+        'ta-id': 42n,
+        'msg-type': 'fail',
+        'fail-reason': 'unsupported-protocol-version',
+      }),
+    ).toBe('{"ta-cmd":"hello","ta-id":42,"msg-type":"fail","fail-reason":"unsupported-protocol-version"}');
+  });
+
+  it('writes bigints verbatim over the full 63-bit range', () => {
+    expect(encodeMessage({ 'ta-id': 9223372036854775807n, 'client-id': 0n, x: 9007199254740993n })).toBe(
+      '{"ta-id":9223372036854775807,"client-id":0,"x":9007199254740993}',
+    );
+  });
+
+  it('writes floats exactly (shortest round-trip form)', () => {
+    const text = encodeMessage({ 'orphan-since': 1700000000.123456, idle: 0.0002, latency: 0.0004 });
+    expect(text).toBe('{"orphan-since":1700000000.123456,"idle":0.0002,"latency":0.0004}');
+    const o = rightOf(parseJson(text)) as Record<string, unknown>;
+    expect(o['orphan-since']).toBe(1700000000.123456);
+  });
+
+  it('writes an integral double as an integer literal', () => {
+    expect(encodeMessage({ idle: 0, t: 1700000000 })).toBe('{"idle":0,"t":1700000000}');
+  });
+
+  it('writes non-ASCII and special strings as valid JSON', () => {
+    const s = 'é€😀 "q" \\ \n\t\u0001 \u2028 \ud800';
+    const text = encodeMessage({ 'client-address': s });
+    expect(rightOf(parseJson(text))).toEqual({ 'client-address': s });
+    expect(JSON.parse(text)).toEqual({ 'client-address': s });
+    expect(E.isRight(parseJson(new TextEncoder().encode(text)))).toBe(true);
+  });
+
+  it('writes booleans, null and arrays', () => {
+    expect(encodeMessage({ a: true, b: false, c: null, d: [1n, 'x', [2.5]] })).toBe(
+      '{"a":true,"b":false,"c":null,"d":[1,"x",[2.5]]}',
+    );
+  });
+
+  it('writes service-props as an object of arrays', () => {
+    const props = makeProps([
+      ['name', ['foo']],
+      ['port', [4711n, '4711']],
+    ]);
+    expect(encodeMessage({ 'ta-cmd': 'publish', 'service-props': props, ttl: 30n })).toBe(
+      '{"ta-cmd":"publish","service-props":{"name":["foo"],"port":[4711,"4711"]},"ttl":30}',
+    );
+  });
+
+  it('writes the §15.5 notifications byte for byte', () => {
+    const props = makeProps([
+      ['name', ['foo']],
+      ['port', [4711n]],
+    ]);
+    expect(
+      encodeMessage({
+        'ta-cmd': 'subscribe',
+        'ta-id': 2n,
+        'msg-type': 'notify',
+        'match-type': 'appeared',
+        'service-id': 9n,
+        generation: 0n,
+        'service-props': props,
+        ttl: 30n,
+        'client-id': 4711n,
+      }),
+    ).toBe(
+      '{"ta-cmd":"subscribe","ta-id":2,"msg-type":"notify","match-type":"appeared","service-id":9,"generation":0,"service-props":{"name":["foo"],"port":[4711]},"ttl":30,"client-id":4711}',
+    );
+    expect(
+      encodeMessage({
+        'ta-cmd': 'clients',
+        'ta-id': 4n,
+        'msg-type': 'notify',
+        'client-id': 4711n,
+        'client-address': 'ux:0001f',
+        time: 1700000000n,
+        idle: 0.0002,
+        'protocol-version': 3n,
+        latency: 0.0004,
+      }),
+    ).toBe(
+      '{"ta-cmd":"clients","ta-id":4,"msg-type":"notify","client-id":4711,"client-address":"ux:0001f","time":1700000000,"idle":0.0002,"protocol-version":3,"latency":0.0004}',
+    );
+  });
+
+  it('output always parses back to the same values', () => {
+    const m = {
+      'ta-cmd': 'services',
+      'ta-id': 18446744073709551615n,
+      'msg-type': 'notify',
+      'service-props': makeProps([['k', ['v', -1n]]]),
+      'orphan-since': 0.5,
+    };
+    expect(rightOf(parseJson(encodeMessage(m)))).toEqual({
+      'ta-cmd': 'services',
+      'ta-id': 18446744073709551615n,
+      'msg-type': 'notify',
+      'service-props': { k: ['v', -1n] },
+      'orphan-since': 0.5,
+    });
+  });
+});
+
+describe('encodeProps', () => {
+  it('writes an empty map as {}', () => {
+    expect(encodeProps(new Map())).toBe('{}');
+  });
+
+  it('escapes keys and string values and writes integers verbatim', () => {
+    const p: Props = new Map([['k"\\é', ['v"\n', 2n ** 70n, -3n]]]);
+    const text = encodeProps(p);
+    expect(text).toBe(`{"k\\"\\\\é":["v\\"\\n",${2n ** 70n},-3]}`);
+    expect(json(text)).toEqual({ 'k"\\é': ['v"\n', 2n ** 70n, -3n] });
+  });
+
+  it('writes keys and values in map order', () => {
+    const p: Props = new Map([
+      ['z', ['b', 'a']],
+      ['a', [2n, 1n]],
+    ]);
+    expect(encodeProps(p)).toBe('{"z":["b","a"],"a":[2,1]}');
+  });
+
+  it('caches by identity: the same Map gives identical text, an equal new Map is encoded afresh', () => {
+    const p = makeProps([['name', ['foo']]]);
+    const first = encodeProps(p);
+    expect(encodeProps(p)).toBe(first);
+    expect(encodeMessage({ 'service-props': p })).toBe(`{"service-props":${first}}`);
+    const q = makeProps([['name', ['foo']]]);
+    expect(encodeProps(q)).toBe(first);
+  });
+
+  it('really serves the cached text for a known Map', () => {
+    // Props are immutable by contract; mutating one after encoding shows that the cached text is reused.
+    const p = new Map([['name', ['foo']]]);
+    const first = encodeProps(p);
+    p.set('late', ['x']);
+    expect(encodeProps(p)).toBe(first);
+    expect(encodeProps(new Map(p))).toBe('{"name":["foo"],"late":["x"]}');
+  });
+});
