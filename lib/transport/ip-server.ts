@@ -1,0 +1,37 @@
+import type { AddressInfo, Server } from 'node:net';
+import { formatIpAddress } from './address';
+import { TransportError } from './transport-error';
+
+/** Listen backlog used by XCM. */
+export const LISTEN_BACKLOG = 32;
+
+/** Socket options XCM applies to accepted tcp/tls connections (keepalive 1 s, no Nagle). */
+export const ACCEPTED_SOCKET_OPTIONS = { noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000 } as const;
+
+/** Bind and listen a net/tls server on ip:port (backlog 32, dual-stack for ::); resolves the real bound address. */
+export const bindServer = (server: Server, transport: 'tcp' | 'tls', ip: string, port: number): Promise<string> =>
+  new Promise<string>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      const code = (err as { code?: string }).code ?? 'EIO';
+      reject(
+        new TransportError(`${formatIpAddress(transport, ip, port)}: unable to listen: ${err.message}`, code, {
+          cause: err,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen({ host: ip, port, backlog: LISTEN_BACKLOG, ipv6Only: false }, () => {
+      server.removeListener('error', onError);
+      const bound = server.address() as AddressInfo;
+      resolve(formatIpAddress(transport, bound.address, bound.port));
+    });
+  });
+
+/** Stop listening: the server socket is closed at once; accepted connections are left alone. */
+export const closeServer = (server: Server): Promise<void> =>
+  new Promise<void>((resolve) => {
+    if (server.listening) {
+      server.close();
+    }
+    setImmediate(resolve);
+  });

@@ -1,0 +1,31 @@
+import { parseAddress } from './address';
+import { listenSeqpacket } from './seqpacket-listener';
+import { listenTcp } from './tcp-listener';
+import { listenTls } from './tls-listener';
+import type { ListenOptions, Listener } from './transport';
+import { TransportError } from './transport-error';
+import { listenUtls } from './utls-listener';
+
+/**
+ * Create a server socket for an XCM address (ux, uxf, tcp, tls, utls). Rejects with a TransportError on a bad
+ * address (code EINVAL), an address in use (EADDRINUSE), or missing/invalid TLS credentials (EPROTO).
+ */
+export const listen = async (address: string, opts: ListenOptions = {}): Promise<Listener> => {
+  const parsed = parseAddress(address);
+  if (!parsed.ok) {
+    throw new TransportError(parsed.error, 'EINVAL');
+  }
+  const value = parsed.value;
+  switch (value.transport) {
+    case 'ux':
+      return listenSeqpacket('ux', value.name);
+    case 'uxf':
+      return listenSeqpacket('uxf', value.path);
+    case 'tcp':
+      return listenTcp(value.host, value.port);
+    case 'tls':
+      return listenTls(value.host, value.port, opts.tls, opts.handshakeTimeoutMs);
+    case 'utls':
+      return listenUtls(value.host, value.hostText, value.port, opts.tls, opts.handshakeTimeoutMs);
+  }
+};

@@ -1,0 +1,16 @@
+import { TransportError } from './transport-error';
+
+/** Convert an outbound message to bytes (strings as UTF-8), enforcing XCM's 1..maxSize byte limits. */
+export const toPayload = (payload: string | Uint8Array, maxSize: number): Buffer => {
+  const bytes =
+    typeof payload === 'string'
+      ? Buffer.from(payload, 'utf8')
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (bytes.length === 0) {
+    throw new TransportError('zero-length messages cannot be sent', 'EINVAL');
+  }
+  if (bytes.length > maxSize) {
+    throw new TransportError(`message of ${bytes.length} bytes exceeds the ${maxSize} byte limit`, 'EMSGSIZE');
+  }
+  return bytes;
+};

@@ -1,0 +1,173 @@
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { Observable } from 'rxjs';
+import { formatIpAddress, ipUserId } from './address';
+import { encodeFrame, FrameSplitter } from './framing';
+import { HotChannel } from './hot-channel';
+import { skiUserId } from './ski';
+import { toPayload } from './payload';
+import {
+  BACKPRESSURE_BYTES,
+  BACKPRESSURE_MESSAGES,
+  MAX_MESSAGE_SIZE,
+  type Connection,
+  type TransportKind,
+} from './transport';
+import { TransportError, toTransportError } from './transport-error';
+
+/** How long a closed connection may wait for the peer's FIN (consuming its input) before it is destroyed. */
+const LINGER_MS = 2000;
+
+/** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
+const KEEPALIVE_DELAY_MS = 1000;
+
+/** A tcp or tls Connection: 4-byte big-endian length framing over a net.Socket or an established tls.TLSSocket. */
+export class StreamConnection implements Connection {
+  readonly transport: TransportKind;
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  readonly userId: string;
+  readonly acceptedAt = Date.now();
+  readonly messages$: Observable<Uint8Array>;
+
+  private readonly channel: HotChannel<Uint8Array>;
+  private readonly splitter = new FrameSplitter();
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private unwrittenMessages = 0;
+  private closed = false;
+  private paused = false;
+
+  /**
+   * @param socket a connected net.Socket (tcp) or a TLSSocket whose handshake has completed (tls).
+   * @param backpressure stop reading while output is congested (server side; a client must keep reading).
+   */
+  constructor(
+    private readonly socket: Socket,
+    private readonly backpressure: boolean,
+  ) {
+    this.transport = socket instanceof TLSSocket ? 'tls' : 'tcp';
+    this.remoteAddress = formatIpAddress(this.transport, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
+    this.localAddress = formatIpAddress(this.transport, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
+    this.userId =
+      socket instanceof TLSSocket ? skiUserId(socket.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
+    this.channel = new HotChannel<Uint8Array>(() => this.startReading());
+    this.messages$ = this.channel.observable$;
+    socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
+    socket.on('end', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get pendingOutbound(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  send(payload: string | Uint8Array): void {
+    if (this.closed) {
+      return;
+    }
+    const frame = encodeFrame(toPayload(payload, MAX_MESSAGE_SIZE));
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+  }
+
+  flush(): void {
+    if (this.closed || this.queue.length === 0) {
+      return;
+    }
+    const count = this.queue.length;
+    const data = count === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queuedBytes);
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.unwrittenMessages += count;
+    this.socket.write(data, () => {
+      this.unwrittenMessages -= count;
+      this.updateFlow();
+    });
+    this.updateFlow();
+  }
+
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.channel.complete();
+    const socket = this.socket;
+    if (socket.destroyed) {
+      return;
+    }
+    // Keep consuming input so that the kernel does not reset the connection, then FIN (close_notify for TLS).
+    socket.removeAllListeners('data');
+    socket.resume();
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  setKeepAlive(on: boolean): void {
+    if (!this.closed) {
+      this.socket.setKeepAlive(on, KEEPALIVE_DELAY_MS);
+    }
+  }
+
+  private startReading(): void {
+    if (this.closed) {
+      return;
+    }
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.updateFlow();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) {
+      return;
+    }
+    const { frames, end } = this.splitter.push(chunk);
+    for (const frame of frames) {
+      if (this.closed) {
+        return;
+      }
+      this.channel.next(frame);
+    }
+    if (end === 'oversize') {
+      this.channel.error(
+        new TransportError(`${this.remoteAddress}: frame exceeds ${MAX_MESSAGE_SIZE} bytes`, 'EPROTO'),
+      );
+    }
+    if (end) {
+      this.close();
+    } else {
+      this.updateFlow();
+    }
+  }
+
+  private fail(err: TransportError): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.queue = [];
+    this.channel.error(err);
+    this.socket.destroy();
+  }
+
+  /** Back-pressure (§15.3): no reading while too much output is waiting for the kernel. */
+  private updateFlow(): void {
+    if (this.closed || !this.channel.active || !this.backpressure) {
+      return;
+    }
+    const congested =
+      this.unwrittenMessages >= BACKPRESSURE_MESSAGES || this.socket.writableLength >= BACKPRESSURE_BYTES;
+    if (congested && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!congested && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+}

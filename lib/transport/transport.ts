@@ -1,0 +1,80 @@
+import type { Observable } from 'rxjs';
+
+/** The XCM transports a Pathfinder server socket or client connection can use (utls resolves to ux or tls). */
+export type TransportKind = 'tcp' | 'tls' | 'ux' | 'uxf';
+
+/** One message-oriented connection (server-accepted or client-side), XCM semantics. */
+export interface Connection {
+  /** Underlying transport (utls connections report 'ux' or 'tls'). */
+  readonly transport: TransportKind;
+  /** Peer address in XCM format: tcp:<ip>:<port>, tls:..., IPv6 as tcp:[addr]:port, ux:<name>, uxf:<path>. */
+  readonly remoteAddress: string;
+  /** Own address in the same format (what the server sees as this side's remoteAddress). */
+  readonly localAddress: string;
+  /** §10.1 user id: tls -> 'ski:' + hex bytes of the peer certificate SKI, tcp -> 'ip:' + host, else 'default'. */
+  readonly userId: string;
+  /** Milliseconds since the epoch when the connection was accepted/connected. */
+  readonly acceptedAt: number;
+  /**
+   * Each inbound message, in order; completes on orderly close (EOF, zero-length frame); errors on transport
+   * error or a frame over 262144 bytes. Hot observable per connection; subscribe once (reading starts at the
+   * subscription). Messages that arrived in one socket read are emitted synchronously in order.
+   */
+  readonly messages$: Observable<Uint8Array>;
+  /** Queue one message; nothing is written until flush(). */
+  send(payload: string | Uint8Array): void;
+  /** Write everything queued since the last flush: one socket write for tcp/tls, one record per message for ux/uxf. */
+  flush(): void;
+  /**
+   * Orderly close: discard unflushed data, send close_notify for TLS, consume unread input where feasible, never
+   * write anything on a connection whose TLS handshake has not finished. Idempotent. messages$ completes.
+   */
+  close(): void;
+  /** TCP keepalive on/off (tcp/tls only; no-op otherwise). */
+  setKeepAlive(on: boolean): void;
+  /** Outbound data not yet accepted by the kernel: bytes for tcp/tls, messages for ux/uxf. */
+  readonly pendingOutbound: number;
+}
+
+/** A server socket (or, for utls, a pair of server sockets). */
+export interface Listener {
+  /** The bound address with the real port (port 0 resolved), e.g. tcp:127.0.0.1:40123; for utls the tls one. */
+  readonly address: string;
+  /** Each accepted connection (for TLS: after the TLS handshake completed). Buffered until first subscribed. */
+  readonly connections$: Observable<Connection>;
+  /** Stop listening, close the server socket(s), unlink uxf files; accepted connections stay open. */
+  close(): Promise<void>;
+}
+
+/** TLS credential files (PEM); anything not given is taken from $XCM_TLS_CERT or /etc/xcm/tls. */
+export interface TlsFiles {
+  cert?: string;
+  key?: string;
+  tc?: string;
+  crl?: string;
+}
+
+/** Options of listen(). */
+export interface ListenOptions {
+  tls?: TlsFiles;
+  /** TLS handshake deadline after TCP accept (default 2500 ms); on expiry the socket is closed without writing. */
+  handshakeTimeoutMs?: number;
+}
+
+/** Options of connect(). */
+export interface ConnectOptions {
+  tls?: TlsFiles;
+  /** Local address to bind to, in XCM format (tcp:<ip>:<port>, tls:<ip>:<port>, ux:<name>). */
+  localAddress?: string;
+  /** Connect (and TLS handshake) deadline, default 10000 ms. */
+  timeoutMs?: number;
+}
+
+/** Maximum message payload (XCM tcp/tls/ux limit). */
+export const MAX_MESSAGE_SIZE = 262144;
+
+/** Back-pressure: stop reading a connection while at least this many messages are not yet written. */
+export const BACKPRESSURE_MESSAGES = 128;
+
+/** Back-pressure: stop reading a connection while at least this many bytes are not yet written. */
+export const BACKPRESSURE_BYTES = 1024 * 1024;

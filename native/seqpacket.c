@@ -1,0 +1,549 @@
+/*
+ * seqpacket: AF_UNIX SOCK_SEQPACKET sockets for Node (N-API), the way XCM's
+ * ux/uxf transports use them, plus a one-shot AF_UNIX SOCK_DGRAM sender.
+ *
+ * Readiness is driven by libuv (uv_poll_t on the Node event loop); JS gets a
+ * callback (events) with bit 1 = readable, 2 = writable, 4 = error/hangup.
+ *
+ * Errors are thrown as Error objects with `code` set to the errno name
+ * (e.g. "EADDRINUSE") and `errno` set to the positive errno value.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define LISTEN_BACKLOG 32
+#define SNDBUF_SIZE (256 * 1024)
+#define MAX_RECORD (262144 + 1)
+
+static char recv_buf[MAX_RECORD];
+
+static const char *errno_code(int err)
+{
+    switch (err) {
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ECONNRESET: return "ECONNRESET";
+    case EPIPE: return "EPIPE";
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EAGAIN: return "EAGAIN";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENOTCONN: return "ENOTCONN";
+    case EBADF: return "EBADF";
+    case EINVAL: return "EINVAL";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOBUFS: return "ENOBUFS";
+    case ENOMEM: return "ENOMEM";
+    case ENOTDIR: return "ENOTDIR";
+    case EPROTO: return "EPROTO";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    default: return "EIO";
+    }
+}
+
+static napi_value throw_errno(napi_env env, const char *op, int err)
+{
+    char msg[256];
+    napi_value code, message, error, errnum;
+    snprintf(msg, sizeof(msg), "%s: %s", op, strerror(err));
+    napi_create_string_utf8(env, errno_code(err), NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &error);
+    napi_create_int32(env, err, &errnum);
+    napi_set_named_property(env, error, "errno", errnum);
+    napi_throw(env, error);
+    return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *msg)
+{
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+}
+
+static napi_value make_int(napi_env env, int32_t v)
+{
+    napi_value r;
+    napi_create_int32(env, v, &r);
+    return r;
+}
+
+static napi_value make_undefined(napi_env env)
+{
+    napi_value r;
+    napi_get_undefined(env, &r);
+    return r;
+}
+
+/* Fill a sockaddr_un from a name buffer; abstract names get exact length. */
+static int make_addr(napi_env env, napi_value name_v, bool abstract, struct sockaddr_un *sa, socklen_t *len)
+{
+    void *data;
+    size_t n;
+    bool is_buf = false;
+    napi_is_buffer(env, name_v, &is_buf);
+    if (!is_buf || napi_get_buffer_info(env, name_v, &data, &n) != napi_ok) {
+        throw_type(env, "name must be a Buffer");
+        return -1;
+    }
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    if (n == 0 || n > sizeof(sa->sun_path) - 1 || memchr(data, 0, n) != NULL) {
+        throw_errno(env, "address", EINVAL);
+        return -1;
+    }
+    if (abstract) {
+        memcpy(sa->sun_path + 1, data, n);
+        *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    } else {
+        memcpy(sa->sun_path, data, n);
+        *len = (socklen_t)sizeof(*sa);
+    }
+    return 0;
+}
+
+static int get_fd(napi_env env, napi_value v, int *fd)
+{
+    if (napi_get_value_int32(env, v, fd) != napi_ok) {
+        throw_type(env, "fd must be a number");
+        return -1;
+    }
+    return 0;
+}
+
+static void set_common_opts(int fd)
+{
+    int on = 1, sndbuf = SNDBUF_SIZE;
+    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+}
+
+/* listen(name: Buffer, abstract: boolean): fd */
+static napi_value js_listen(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2;
+    napi_value argv[2];
+    bool abstract = false;
+    struct sockaddr_un sa;
+    socklen_t len;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2)
+        return throw_type(env, "listen(name, abstract)");
+    napi_get_value_bool(env, argv[1], &abstract);
+    if (make_addr(env, argv[0], abstract, &sa, &len) < 0)
+        return NULL;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(env, "socket", errno);
+    set_common_opts(fd);
+    if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "bind", err);
+    }
+    if (listen(fd, LISTEN_BACKLOG) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "listen", err);
+    }
+    return make_int(env, fd);
+}
+
+/* connect(name: Buffer, abstract: boolean, local: Buffer | null): fd */
+static napi_value js_connect(napi_env env, napi_callback_info info)
+{
+    size_t argc = 3;
+    napi_value argv[3];
+    bool abstract = false;
+    struct sockaddr_un sa, local;
+    socklen_t len, local_len;
+    napi_valuetype t = napi_undefined;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2)
+        return throw_type(env, "connect(name, abstract, local?)");
+    napi_get_value_bool(env, argv[1], &abstract);
+    if (make_addr(env, argv[0], abstract, &sa, &len) < 0)
+        return NULL;
+    if (argc > 2)
+        napi_typeof(env, argv[2], &t);
+    bool has_local = t == napi_object;
+    if (has_local && make_addr(env, argv[2], true, &local, &local_len) < 0)
+        return NULL;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(env, "socket", errno);
+    /* SO_PASSCRED before connect: the kernel autobinds a 5-hex abstract name. */
+    set_common_opts(fd);
+    if (has_local && bind(fd, (struct sockaddr *)&local, local_len) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "bind", err);
+    }
+    if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "connect", err);
+    }
+    return make_int(env, fd);
+}
+
+/* accept(fd): fd, or -1 when no connection is pending */
+static napi_value js_accept(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    int fd;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c >= 0) {
+            set_common_opts(c);
+            return make_int(env, c);
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
+            return make_int(env, -1);
+        return throw_errno(env, "accept", errno);
+    }
+}
+
+/* recv(fd): Buffer (one record; length 0 = EOF), or null when nothing is readable.
+   A record longer than 262144 bytes yields a Buffer of 262145 bytes. */
+static napi_value js_recv(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1], result;
+    int fd;
+    void *data;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    for (;;) {
+        struct iovec iov = { recv_buf, sizeof(recv_buf) };
+        struct msghdr msg;
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n >= 0) {
+            napi_create_buffer_copy(env, (size_t)n, recv_buf, &data, &result);
+            return result;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            napi_get_null(env, &result);
+            return result;
+        }
+        return throw_errno(env, "recv", errno);
+    }
+}
+
+/* send(fd, buf): 1 when the record was queued by the kernel, 0 on EAGAIN */
+static napi_value js_send(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2;
+    napi_value argv[2];
+    int fd;
+    void *data;
+    size_t n;
+    bool is_buf = false;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    napi_is_buffer(env, argv[1], &is_buf);
+    if (!is_buf || napi_get_buffer_info(env, argv[1], &data, &n) != napi_ok)
+        return throw_type(env, "payload must be a Buffer");
+    for (;;) {
+        ssize_t r = send(fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r >= 0)
+            return make_int(env, 1);
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return make_int(env, 0);
+        return throw_errno(env, "send", errno);
+    }
+}
+
+static napi_value name_result(napi_env env, struct sockaddr_un *sa, socklen_t len)
+{
+    napi_value obj, abs_v, name_v;
+    void *data;
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    bool abstract = len > off && sa->sun_path[0] == '\0';
+    size_t n = 0;
+    const char *start = sa->sun_path;
+    if (abstract) {
+        start = sa->sun_path + 1;
+        n = len - off - 1;
+    } else if (len > off) {
+        n = strnlen(sa->sun_path, len - off);
+    }
+    napi_create_object(env, &obj);
+    napi_get_boolean(env, abstract, &abs_v);
+    napi_create_buffer_copy(env, n, start, &data, &name_v);
+    napi_set_named_property(env, obj, "abstract", abs_v);
+    napi_set_named_property(env, obj, "name", name_v);
+    return obj;
+}
+
+static napi_value sock_name(napi_env env, napi_callback_info info, bool peer)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    int fd;
+    struct sockaddr_un sa;
+    socklen_t len = sizeof(sa);
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    memset(&sa, 0, sizeof(sa));
+    int r = peer ? getpeername(fd, (struct sockaddr *)&sa, &len) : getsockname(fd, (struct sockaddr *)&sa, &len);
+    if (r < 0)
+        return throw_errno(env, peer ? "getpeername" : "getsockname", errno);
+    if (len > sizeof(sa))
+        len = sizeof(sa);
+    return name_result(env, &sa, len);
+}
+
+/* peerName(fd) / localName(fd): { abstract: boolean, name: Buffer } */
+static napi_value js_peer_name(napi_env env, napi_callback_info info) { return sock_name(env, info, true); }
+static napi_value js_local_name(napi_env env, napi_callback_info info) { return sock_name(env, info, false); }
+
+/* close(fd) */
+static napi_value js_close(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    int fd;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    close(fd);
+    return make_undefined(env);
+}
+
+/* unixDgramSend(path: string, buf: Buffer): one datagram to a file-system AF_UNIX socket */
+static napi_value js_unix_dgram_send(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2, plen = 0;
+    napi_value argv[2];
+    struct sockaddr_un sa;
+    void *data;
+    size_t n;
+    bool is_buf = false;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2)
+        return throw_type(env, "unixDgramSend(path, buf)");
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (napi_get_value_string_utf8(env, argv[0], sa.sun_path, sizeof(sa.sun_path), &plen) != napi_ok)
+        return throw_type(env, "path must be a string");
+    if (plen == 0 || plen >= sizeof(sa.sun_path) - 1)
+        return throw_errno(env, "unixDgramSend", ENAMETOOLONG);
+    napi_is_buffer(env, argv[1], &is_buf);
+    if (!is_buf || napi_get_buffer_info(env, argv[1], &data, &n) != napi_ok)
+        return throw_type(env, "payload must be a Buffer");
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(env, "socket", errno);
+    ssize_t r;
+    do {
+        r = sendto(fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa));
+    } while (r < 0 && errno == EINTR);
+    int err = errno;
+    close(fd);
+    if (r < 0)
+        return throw_errno(env, "sendto", err);
+    return make_undefined(env);
+}
+
+
+/* ---- readiness polling (uv_poll_t on the Node event loop) ---- */
+
+#define EV_READABLE 1
+#define EV_WRITABLE 2
+#define EV_ERROR 4
+
+typedef struct {
+    uv_poll_t handle;
+    napi_env env;
+    napi_ref cb;
+    napi_async_context actx;
+    int closed;     /* pollClose() called */
+    int refs;       /* 2 = uv handle + JS external; freed at 0 */
+} poller_t;
+
+static void poller_unref(poller_t *p)
+{
+    if (--p->refs == 0)
+        free(p);
+}
+
+static void on_uv_close(uv_handle_t *h) { poller_unref((poller_t *)h->data); }
+
+static void poller_shutdown(poller_t *p)
+{
+    if (p->closed)
+        return;
+    p->closed = 1;
+    uv_poll_stop(&p->handle);
+    uv_close((uv_handle_t *)&p->handle, on_uv_close);
+    napi_delete_reference(p->env, p->cb);
+    napi_async_destroy(p->env, p->actx);
+}
+
+static void on_finalize(napi_env env, void *data, void *hint)
+{
+    (void)env;
+    (void)hint;
+    poller_t *p = data;
+    poller_shutdown(p);
+    poller_unref(p);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    poller_t *p = h->data;
+    napi_env env = p->env;
+    napi_handle_scope scope;
+    napi_value cb, recv, argv[1], result;
+    int ev = 0;
+    if (p->closed)
+        return;
+    if (status < 0)
+        ev |= EV_ERROR | EV_READABLE;
+    if (events & UV_READABLE)
+        ev |= EV_READABLE;
+    if (events & UV_WRITABLE)
+        ev |= EV_WRITABLE;
+    if (events & UV_DISCONNECT)
+        ev |= EV_READABLE;
+    napi_open_handle_scope(env, &scope);
+    napi_get_reference_value(env, p->cb, &cb);
+    napi_get_global(env, &recv);
+    napi_create_int32(env, ev, &argv[0]);
+    if (napi_make_callback(env, p->actx, recv, cb, 1, argv, &result) == napi_pending_exception) {
+        napi_value exc;
+        napi_get_and_clear_last_exception(env, &exc);
+        napi_fatal_exception(env, exc);
+    }
+    napi_close_handle_scope(env, scope);
+}
+
+static int get_poller(napi_env env, napi_value v, poller_t **p)
+{
+    void *data = NULL;
+    if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
+        throw_type(env, "invalid poll handle");
+        return -1;
+    }
+    *p = data;
+    return 0;
+}
+
+/* pollStart(fd, cb: (events: number) => void): handle (initially watching nothing) */
+static napi_value js_poll_start(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2;
+    napi_value argv[2], ext, name;
+    int fd;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    uv_loop_t *loop;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok)
+        return throw_errno(env, "pollStart", EINVAL);
+    poller_t *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return throw_errno(env, "pollStart", ENOMEM);
+    int r = uv_poll_init(loop, &p->handle, fd);
+    if (r < 0) {
+        free(p);
+        return throw_errno(env, "uv_poll_init", -r);
+    }
+    p->handle.data = p;
+    p->env = env;
+    p->refs = 2;
+    napi_create_reference(env, argv[1], 1, &p->cb);
+    napi_create_string_utf8(env, "seqpacket", NAPI_AUTO_LENGTH, &name);
+    napi_async_init(env, NULL, name, &p->actx);
+    napi_create_external(env, p, on_finalize, NULL, &ext);
+    return ext;
+}
+
+/* pollSet(handle, events): watch readable (1) and/or writable (2); 0 stops watching */
+static napi_value js_poll_set(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2;
+    napi_value argv[2];
+    poller_t *p;
+    int32_t ev = 0;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2 || get_poller(env, argv[0], &p) < 0)
+        return NULL;
+    napi_get_value_int32(env, argv[1], &ev);
+    if (p->closed)
+        return make_undefined(env);
+    int uvev = ((ev & EV_READABLE) ? UV_READABLE : 0) | ((ev & EV_WRITABLE) ? UV_WRITABLE : 0);
+    int r = uvev ? uv_poll_start(&p->handle, uvev, on_poll) : uv_poll_stop(&p->handle);
+    if (r < 0)
+        return throw_errno(env, "uv_poll", -r);
+    return make_undefined(env);
+}
+
+/* pollClose(handle): stop watching for good (call before closing the fd) */
+static napi_value js_poll_close(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    poller_t *p;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_poller(env, argv[0], &p) < 0)
+        return NULL;
+    poller_shutdown(p);
+    return make_undefined(env);
+}
+
+#define EXPORT_FN(name, fn)                                                                                            \
+    do {                                                                                                               \
+        napi_value f;                                                                                                  \
+        napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);                                               \
+        napi_set_named_property(env, exports, name, f);                                                                \
+    } while (0)
+
+NAPI_MODULE_INIT()
+{
+    EXPORT_FN("listen", js_listen);
+    EXPORT_FN("connect", js_connect);
+    EXPORT_FN("accept", js_accept);
+    EXPORT_FN("recv", js_recv);
+    EXPORT_FN("send", js_send);
+    EXPORT_FN("peerName", js_peer_name);
+    EXPORT_FN("localName", js_local_name);
+    EXPORT_FN("close", js_close);
+    EXPORT_FN("unixDgramSend", js_unix_dgram_send);
+    EXPORT_FN("pollStart", js_poll_start);
+    EXPORT_FN("pollSet", js_poll_set);
+    EXPORT_FN("pollClose", js_poll_close);
+    return exports;
+}

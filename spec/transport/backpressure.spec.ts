@@ -1,0 +1,118 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect, encodeFrame, FrameSplitter, listen, type Connection, type Listener } from '../../lib/transport';
+import { toArray, take, firstValueFrom } from 'rxjs';
+import { delay, randomUxName, takeMessages } from './helpers';
+
+const FLOOD = 10000;
+const PINGS = 2000;
+const PAYLOAD = 'x'.repeat(1000);
+
+describe('back-pressure', () => {
+  let listener: Listener;
+  const served: Connection[] = [];
+  const receivedFrom = new Map<Connection, number>();
+
+  const serve = async (address: string): Promise<void> => {
+    listener = await listen(address);
+    listener.connections$.subscribe((conn) => {
+      served.push(conn);
+      receivedFrom.set(conn, 0);
+      conn.messages$.subscribe((m) => {
+        receivedFrom.set(conn, (receivedFrom.get(conn) ?? 0) + 1);
+        const text = Buffer.from(m).toString();
+        if (text === 'flood') {
+          for (let i = 0; i < FLOOD; i++) {
+            conn.send(`flood:${i}:${PAYLOAD}`);
+            conn.flush();
+          }
+        } else {
+          conn.send(`re:${text}`);
+          conn.flush();
+        }
+      });
+    });
+  };
+
+  afterEach(async () => {
+    served.splice(0).forEach((c) => c.close());
+    await listener.close();
+  });
+
+  it('tcp: stops reading a client that does not read, keeps serving others, and delivers everything in order', async () => {
+    await serve('tcp:127.0.0.1:0');
+    const port = Number(listener.address.slice(listener.address.lastIndexOf(':') + 1));
+    const slow: Socket = await new Promise((resolve) => {
+      const s = netConnect(port, '127.0.0.1', () => resolve(s));
+    });
+    slow.pause();
+    slow.write(encodeFrame(Buffer.from('flood')));
+    for (let i = 0; i < PINGS; i++) {
+      slow.write(encodeFrame(Buffer.from(`ping:${i}`)));
+    }
+    await delay(300);
+    const slowConn = served[0];
+    expect(slowConn.pendingOutbound).toBeGreaterThan(1024 * 1024);
+    expect(receivedFrom.get(slowConn)).toBeLessThan(1 + PINGS);
+
+    const other = await connect(listener.address);
+    const reply = takeMessages(other, 1);
+    other.send('hello');
+    other.flush();
+    expect(await reply).toEqual(['re:hello']);
+    other.close();
+
+    const splitter = new FrameSplitter();
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      slow.on('data', (chunk: Buffer) => {
+        splitter.push(chunk).frames.forEach((f) => got.push(Buffer.from(f).toString()));
+        if (got.length === FLOOD + PINGS) {
+          resolve();
+        }
+      });
+    });
+    slow.resume();
+    await all;
+    const expected = [
+      ...Array.from({ length: FLOOD }, (_, i) => `flood:${i}:${PAYLOAD}`),
+      ...Array.from({ length: PINGS }, (_, i) => `re:ping:${i}`),
+    ];
+    expect(got.length).toBe(expected.length);
+    expect(got.every((m, i) => m === expected[i])).toBe(true);
+    expect(receivedFrom.get(slowConn)).toBe(1 + PINGS);
+    slow.destroy();
+  });
+
+  it('ux: stops reading a client that does not read, keeps serving others, and delivers everything in order', async () => {
+    await serve(`ux:${randomUxName()}`);
+    const slow = await connect(listener.address);
+    slow.send('flood');
+    for (let i = 0; i < PINGS; i++) {
+      slow.send(`ping:${i}`);
+      slow.flush();
+    }
+    await delay(300);
+    const slowConn = served[0];
+    expect(slowConn.pendingOutbound).toBeGreaterThan(1000);
+    expect(receivedFrom.get(slowConn)).toBeLessThan(1 + PINGS);
+
+    const other = await connect(listener.address);
+    const reply = takeMessages(other, 1);
+    other.send('hello');
+    other.flush();
+    expect(await reply).toEqual(['re:hello']);
+    other.close();
+
+    const got = (await firstValueFrom(slow.messages$.pipe(take(FLOOD + PINGS), toArray()))).map((m) =>
+      Buffer.from(m).toString(),
+    );
+    const expected = [
+      ...Array.from({ length: FLOOD }, (_, i) => `flood:${i}:${PAYLOAD}`),
+      ...Array.from({ length: PINGS }, (_, i) => `re:ping:${i}`),
+    ];
+    expect(got.every((m, i) => m === expected[i])).toBe(true);
+    expect(receivedFrom.get(slowConn)).toBe(1 + PINGS);
+    expect(slow.pendingOutbound).toBe(0);
+    slow.close();
+  });
+});

@@ -1,0 +1,101 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { firstValueFrom, toArray } from 'rxjs';
+import { connect, encodeFrame, listen, type Connection, type Listener } from '../../lib/transport';
+import { nextConnection, takeMessages } from './helpers';
+
+const rawClient = (address: string): Promise<Socket> =>
+  new Promise((resolve, reject) => {
+    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    const socket = netConnect(port, '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  });
+
+describe('tcp transport', () => {
+  let listener: Listener;
+  const opened: Connection[] = [];
+
+  beforeEach(async () => {
+    listener = await listen('tcp:127.0.0.1:0');
+  });
+
+  afterEach(async () => {
+    opened.splice(0).forEach((c) => c.close());
+    await listener.close();
+  });
+
+  it('resolves the real port and echoes messages both ways', async () => {
+    expect(listener.address).toMatch(/^tcp:127\.0\.0\.1:[1-9][0-9]*$/);
+    const accepted = nextConnection(listener);
+    const client = await connect(listener.address);
+    const server = await accepted;
+    opened.push(client, server);
+    server.messages$.subscribe((m) => {
+      server.send(m);
+      server.flush();
+    });
+    const replies = takeMessages(client, 3);
+    client.send('one');
+    client.send(new Uint8Array([0x74, 0x77, 0x6f]));
+    client.flush();
+    client.send('three');
+    client.flush();
+    expect(await replies).toEqual(['one', 'two', 'three']);
+    expect(server.transport).toBe('tcp');
+    expect(server.remoteAddress).toBe(client.localAddress);
+    expect(client.remoteAddress).toBe(listener.address);
+    expect(server.userId).toBe('ip:127.0.0.1');
+    expect(Math.abs(server.acceptedAt - Date.now())).toBeLessThan(5000);
+  });
+
+  it('completes messages$ on a zero-length frame, after the frames before it', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    const all = firstValueFrom(server.messages$.pipe(toArray()));
+    socket.write(Buffer.concat([encodeFrame(Buffer.from('a')), encodeFrame(Buffer.from('b')), Buffer.alloc(4)]));
+    expect((await all).map((m) => Buffer.from(m).toString())).toEqual(['a', 'b']);
+    await new Promise((resolve) => socket.once('end', resolve));
+    socket.destroy();
+  });
+
+  it('errors messages$ on an oversize frame and closes the connection', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(262145);
+    socket.write(header);
+    await expect(firstValueFrom(server.messages$)).rejects.toThrow(/exceeds 262144/);
+    await new Promise((resolve) => socket.once('end', resolve));
+    socket.destroy();
+  });
+
+  it('completes messages$ when the peer closes, and the client sees the server close as an orderly end', async () => {
+    const accepted = nextConnection(listener);
+    const client = await connect(listener.address);
+    const server = await accepted;
+    opened.push(client, server);
+    const clientDone = firstValueFrom(client.messages$.pipe(toArray()));
+    server.messages$.subscribe();
+    server.send('discarded: not flushed');
+    server.close();
+    expect(await clientDone).toEqual([]);
+  });
+
+  it('rejects listening on a port in use and bad addresses', async () => {
+    await expect(listen(listener.address)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(listen('btcp:127.0.0.1:0')).rejects.toThrow('byte-stream transports are not supported');
+    await expect(connect('tcp:127.0.0.1:bad')).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+
+  it('binds the client to a given local address', async () => {
+    const accepted = nextConnection(listener);
+    const client = await connect(listener.address, { localAddress: 'tcp:127.0.0.1:0' });
+    const server = await accepted;
+    opened.push(client, server);
+    expect(server.remoteAddress).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
+    expect(server.remoteAddress).toBe(client.localAddress);
+  });
+});
