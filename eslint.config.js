@@ -22,9 +22,13 @@ module.exports = tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: ['fs', 'net', 'tls', 'os', 'path', 'crypto', 'events', 'stream', 'child_process', 'timers'].map((name) => ({
+            name,
+            message: 'the pure core does no I/O',
+          })),
           patterns: [
             { group: ['rxjs', 'rxjs/*'], message: 'the pure core does not import rxjs' },
-            { group: ['node:*', 'fs', 'net', 'tls', 'os', 'path', 'crypto', 'events', 'stream', 'child_process'], message: 'the pure core does no I/O' },
+            { group: ['node:*'], message: 'the pure core does no I/O' },
             { group: ['**/server/**', '**/transport/**', '**/client/**', '**/cli/**', '**/log/**'], message: 'the core does not depend on the shell' },
           ],
         },

@@ -18,12 +18,31 @@ const req = <T extends object>(cmd: string, taId: number, body: T) =>
 const connect = (s: DomainState, conn: number, clientId: number): DomainState => {
   const [s1] = reduceAll(s, [
     { type: 'accepted', now, conn, address: `tcp:127.0.0.1:${conn}`, user: 'ip:127.0.0.1', transport: 'tcp' },
-    ev(conn, req('hello', 0, { 'client-id': BigInt(clientId), 'protocol-minimum-version': 2n, 'protocol-maximum-version': 3n })),
+    ev(
+      conn,
+      req('hello', 0, {
+        'client-id': BigInt(clientId),
+        'protocol-minimum-version': 2n,
+        'protocol-maximum-version': 3n,
+      }),
+    ),
   ]);
   return s1;
 };
 const publish = (conn: number, id: number, gen = 0, name = `service-${id}`): Event =>
-  ev(conn, req('publish', 1, { 'service-id': BigInt(id), generation: BigInt(gen), 'service-props': makeProps([['name', [name]], ['addr', ['tls:10.10.10.10:4711']], ['color', ['green']]]), ttl: 30n }));
+  ev(
+    conn,
+    req('publish', 1, {
+      'service-id': BigInt(id),
+      generation: BigInt(gen),
+      'service-props': makeProps([
+        ['name', [name]],
+        ['addr', ['tls:10.10.10.10:4711']],
+        ['color', ['green']],
+      ]),
+      ttl: 30n,
+    }),
+  );
 
 /** Run `events` through the reducer in batches; returns [events/s, final state]. */
 const run = (s0: DomainState, events: Event[], batch: number): [number, DomainState] => {
@@ -38,7 +57,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** A directory of `n` services owned by client 1 on connection 1. */
 const directory = (n: number): DomainState => {
-  let s = connect(initialDomainState(defaultSettings, 1, T0), 1, 1);
+  const s = connect(initialDomainState(defaultSettings, 1, T0), 1, 1);
   const evs: Event[] = [];
   for (let i = 0; i < n; i++) evs.push(publish(1, 1_000_000 + i));
   return run(s, evs, 256)[1];
@@ -112,7 +131,10 @@ for (const batch of [1, 64]) {
     reduceAll(s, [{ type: 'closed', now, conn: 1, cause: 'eof' }]);
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  rows.push(['disconnect orphaning 5,000 services', `${median(times).toFixed(1)} ms (${fmt(5000 / (median(times) / 1000))} services/s)`]);
+  rows.push([
+    'disconnect orphaning 5,000 services',
+    `${median(times).toFixed(1)} ms (${fmt(5000 / (median(times) / 1000))} services/s)`,
+  ]);
 }
 now += 1;
 

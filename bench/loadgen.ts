@@ -29,7 +29,10 @@ class Peer {
   }
   static async open(addr: string, clientId: number): Promise<Peer> {
     const p = new Peer(await connect(addr));
-    await p.request(`{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${clientId},"protocol-minimum-version":2,"protocol-maximum-version":3}`, 0);
+    await p.request(
+      `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${clientId},"protocol-minimum-version":2,"protocol-maximum-version":3}`,
+      0,
+    );
     return p;
   }
   request(json: string, taId: number, flush = true): Promise<Msg> {

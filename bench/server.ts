@@ -64,9 +64,13 @@ const main = async (): Promise<void> => {
   rows.push(['bystander ping, idle (median)', l.medianIdlePingMs!, 'ms']);
   rows.push(['bystander ping, worst while 5,000 services orphan', l.worstPingMs!, 'ms']);
   const w = Math.max(...rows.map((r) => r[0].length));
-  console.log(`rxpafd server benchmark: median of ${RUNS} runs (min … max), load generator in a separate process, node ${process.version}`);
+  console.log(
+    `rxpafd server benchmark: median of ${RUNS} runs (min … max), load generator in a separate process, node ${process.version}`,
+  );
   for (const [k, vs, unit] of rows)
-    console.log(`${k.padEnd(w + 2)}${fmt(median(vs), unit).padStart(14)}   (${fmt(Math.min(...vs), unit)} … ${fmt(Math.max(...vs), unit)})`);
+    console.log(
+      `${k.padEnd(w + 2)}${fmt(median(vs), unit).padStart(14)}   (${fmt(Math.min(...vs), unit)} … ${fmt(Math.max(...vs), unit)})`,
+    );
 };
 
 main().catch((e: unknown) => {

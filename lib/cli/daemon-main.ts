@@ -16,7 +16,9 @@ import { parseDaemonArgs } from './daemon-args';
 /** Hooks into the daemon for the recorder (set by `record` support when configured). */
 export interface DaemonExtensions {
   /** Build server options for the event recorder from the configuration, if recording is on. */
-  readonly recorder?: (cfg: DaemonConfig) => Promise<{ options: Partial<ServerOptions>; close(): Promise<void> } | undefined>;
+  readonly recorder?: (
+    cfg: DaemonConfig,
+  ) => Promise<{ options: Partial<ServerOptions>; close(): Promise<void> } | undefined>;
   /** `rxpafd replay ...`. */
   readonly replay?: (argv: readonly string[]) => Promise<number>;
 }

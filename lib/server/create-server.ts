@@ -27,7 +27,7 @@ export interface ServerDomainOptions {
 }
 
 export interface ServerOptions {
-  readonly domains: ReadonlyArray<ServerDomainOptions>;
+  readonly domains: readonly ServerDomainOptions[];
   /** Resource limits, the same numbers for every domain, counted per domain (§10.3, A15). */
   readonly limits?: { readonly total?: ResourceLimits; readonly user?: ResourceLimits };
   readonly logger?: Logger;
@@ -37,7 +37,7 @@ export interface ServerOptions {
   /** TLS handshake deadline in ms (§8.5, default 2500). */
   readonly tlsHandshakeTimeoutMs?: number;
   /** Observe every batch of events entering a domain's reducer (the event recorder uses this). */
-  readonly onEvents?: (domain: number, batch: ReadonlyArray<Event>) => void;
+  readonly onEvents?: (domain: number, batch: readonly Event[]) => void;
   /** Called once per domain before any event, with what a replay needs to rebuild its initial state. */
   readonly onStart?: (
     domain: number,
@@ -52,7 +52,7 @@ export interface ServerDomain {
   readonly index: number;
   readonly name: string | undefined;
   /** Bound addresses, in configuration order, with kernel-chosen ports resolved. */
-  readonly addresses: ReadonlyArray<string>;
+  readonly addresses: readonly string[];
   /** The directory state after every batch of events (current value on subscribe). */
   readonly state$: Observable<DomainState>;
   /** Every change of a service (added/modified/removed), as it happens. */
@@ -66,7 +66,7 @@ export interface ServerDomain {
 }
 
 export interface RxpafServer {
-  readonly domains: ReadonlyArray<ServerDomain>;
+  readonly domains: readonly ServerDomain[];
   /** Orderly shutdown: stop listening (uxf files unlinked), disconnect every client, complete the observables. */
   close(): Promise<void>;
 }

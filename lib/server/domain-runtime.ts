@@ -45,7 +45,7 @@ export interface DomainRuntimeOptions {
   readonly seed: number;
   readonly logger?: Logger;
   /** Called with every batch of events before the reducer sees it (the event recorder). */
-  readonly onEvents?: (batch: ReadonlyArray<Event>) => void;
+  readonly onEvents?: (batch: readonly Event[]) => void;
   /** Called with every message sent, encoded (the recorder's outbound log). */
   readonly onOutbound?: (conn: ConnId, json: string) => void;
 }
@@ -66,7 +66,7 @@ export class DomainRuntime {
   }
 
   /** Start consuming the listeners' connections. */
-  start(listeners: ReadonlyArray<Listener>): void {
+  start(listeners: readonly Listener[]): void {
     const { clock, logger } = this.opts;
     const debug = logger?.isEnabled('debug') === true;
     const accepted$: Observable<Event> = merge(...listeners.map((l) => l.connections$)).pipe(
@@ -96,7 +96,7 @@ export class DomainRuntime {
             const [next, fx] = reduceAll(s, batch);
             return [next, fx, batch] as const;
           },
-          [this.state$.value, [] as ReadonlyArray<Effect>, [] as Event[]] as const,
+          [this.state$.value, [] as readonly Effect[], [] as Event[]] as const,
         ),
         tap(([, fx, batch]) => {
           this.effects(fx);
@@ -117,7 +117,7 @@ export class DomainRuntime {
     return this.opts.name ?? String(this.opts.index);
   }
 
-  private effects(fx: ReadonlyArray<Effect>): void {
+  private effects(fx: readonly Effect[]): void {
     interpret(fx, {
       conns: this.conns,
       onServerClose: (id) => {

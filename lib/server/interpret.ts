@@ -20,7 +20,7 @@ export interface InterpreterDeps {
   readonly onOutbound?: (id: ConnId, json: string) => void;
 }
 
-export const interpret = (fx: ReadonlyArray<Effect>, deps: InterpreterDeps): void => {
+export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void => {
   const dirty = new Set<Connection>();
   const debug = deps.logger?.isEnabled('debug') === true;
   for (const f of fx) {

@@ -97,7 +97,7 @@ export interface Client {
   readonly user: string;
   readonly active: ConnId | undefined;
   /** All records of the client (the active one and inactive ones holding orphans). */
-  readonly records: ReadonlyArray<ConnId>;
+  readonly records: readonly ConnId[];
 }
 
 /** A service and its current generation record (§7.1). */

@@ -68,10 +68,7 @@ const handle = (ctx: Ctx, e: Event): void => {
 };
 
 /** Fold a batch of events in one immer step; returns the new state (the same reference if nothing changed). */
-export const reduceAll = (
-  state: DomainState,
-  events: ReadonlyArray<Event>,
-): readonly [DomainState, ReadonlyArray<Effect>] => {
+export const reduceAll = (state: DomainState, events: readonly Event[]): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
   const next = produce(state, (d) => {
     for (const e of events) {
@@ -87,5 +84,5 @@ export const reduceAll = (
 };
 
 /** Fold one event. */
-export const reduce = (state: DomainState, event: Event): readonly [DomainState, ReadonlyArray<Effect>] =>
+export const reduce = (state: DomainState, event: Event): readonly [DomainState, readonly Effect[]] =>
   reduceAll(state, [event]);
