@@ -69,12 +69,24 @@ export const dropRecord = (ctx: Ctx, r: SdRecord): void => {
   else ctx.d.clients = ctx.d.clients.set(c.id, { ...c, records });
 };
 
-/** Store a service record, moving it to `record` if it is attached elsewhere (or has a new TTL). */
+/** Replace one TTL of a record's multiset with another, keeping the service's attachment position (§7.5 step 4). */
+const retime = (ctx: Ctx, recordId: ConnId, from: bigint, to: bigint): void => {
+  const r = ctx.d.records.get(recordId)!;
+  const n = (r.ttls.get(from) ?? 1) - 1;
+  const ttls = n === 0 ? r.ttls.delete(from) : r.ttls.set(from, n);
+  ctx.d.records = ctx.d.records.set(recordId, { ...r, ttls: ttls.set(to, (ttls.get(to) ?? 0) + 1) });
+};
+
+/**
+ * Store a service record, moving it to `record` if it is attached elsewhere. A new TTL on the same record only
+ * updates the TTL multiset: the service keeps its attachment order (§7.5 step 4, §7.9).
+ */
 export const putService = (ctx: Ctx, before: Service | undefined, after: Service): void => {
-  if (before !== undefined && (before.record !== after.record || before.ttl !== after.ttl)) {
+  if (before === undefined) attach(ctx, after.record, after.id, after.ttl);
+  else if (before.record !== after.record) {
     detach(ctx, before);
     attach(ctx, after.record, after.id, after.ttl);
-  } else if (before === undefined) attach(ctx, after.record, after.id, after.ttl);
+  } else if (before.ttl !== after.ttl) retime(ctx, after.record, before.ttl, after.ttl);
   ctx.d.services = ctx.d.services.set(after.id, after);
   if (after.orphanSince !== undefined && (before?.orphanSince !== after.orphanSince || before.ttl !== after.ttl))
     ctx.d.orphanQueue = heapPush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);

@@ -7,7 +7,10 @@ it('runs a publish/subscribe/orphan session', () => {
   d.take(2);
   d.send(2, '{"ta-cmd":"subscribe","ta-id":1,"msg-type":"request","subscription-id":17,"filter":"(name=foo)"}');
   expect(d.take(2)).toEqual(['{"ta-cmd":"subscribe","ta-id":1,"msg-type":"accept"}']);
-  d.send(1, '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"name":["foo"],"port":[4711]},"ttl":2}');
+  d.send(
+    1,
+    '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"name":["foo"],"port":[4711]},"ttl":2}',
+  );
   expect(d.take(2)).toEqual([
     '{"ta-cmd":"subscribe","ta-id":1,"msg-type":"notify","match-type":"appeared","service-id":9,"generation":0,"service-props":{"name":["foo"],"port":[4711]},"ttl":2,"client-id":100}',
   ]);
@@ -20,7 +23,9 @@ it('runs a publish/subscribe/orphan session', () => {
   d.at(2.9);
   expect(d.take(2)).toEqual([]);
   d.at(3.0);
-  expect(d.take(2)).toEqual(['{"ta-cmd":"subscribe","ta-id":1,"msg-type":"notify","match-type":"disappeared","service-id":9}']);
+  expect(d.take(2)).toEqual([
+    '{"ta-cmd":"subscribe","ta-id":1,"msg-type":"notify","match-type":"disappeared","service-id":9}',
+  ]);
   expect(d.state.clients.size).toBe(1);
   expect(d.state.used).toEqual({ clients: 1, services: 0, subscriptions: 1 });
 });
