@@ -136,7 +136,7 @@ export interface DomainState {
   readonly rng: number;
   /** Monotonic counter for subscription creation order, handshake order and heap tie-breaks. */
   readonly seq: number;
-  readonly conns: IOrderedMap<ConnId, Conn>;
+  readonly conns: IMap<ConnId, Conn>;
   readonly clients: IMap<ClientId, Client>;
   readonly records: IMap<ConnId, SdRecord>;
   readonly services: IOrderedMap<ServiceId, Service>;

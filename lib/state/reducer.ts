@@ -40,7 +40,7 @@ export const initialDomainState = (
   now,
   rng: seed >>> 0 || 1,
   seq: 0,
-  conns: OrderedMap(),
+  conns: IMap(),
   clients: IMap(),
   records: IMap(),
   services: OrderedMap(),

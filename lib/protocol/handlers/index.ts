@@ -7,7 +7,7 @@ import type { Ctx } from '../../state/context';
 import { getConn, send } from '../../state/context';
 import { closeConn } from '../../state/connections';
 import { markActive } from '../../state/idle';
-import type { ConnId } from '../../state/model';
+import type { Conn, ConnId } from '../../state/model';
 import { fail } from '../replies';
 import { hello } from './hello';
 import { clients, ping, services, subscriptions } from './listings';
@@ -18,7 +18,7 @@ import { unpublish } from './unpublish';
 
 /** Handle one inbound message on connection `connId`. */
 export const dispatch = (ctx: Ctx, connId: ConnId, msg: ClientMessage): void => {
-  let conn = getConn(ctx, connId);
+  const conn = getConn(ctx, connId);
   if (conn === undefined) return;
   const taId = msg['ta-id'];
   if (msg['msg-type'] === 'request') {
@@ -28,8 +28,20 @@ export const dispatch = (ctx: Ctx, connId: ConnId, msg: ClientMessage): void => 
   }
   // §5.1: before a hello negotiated v3 the v2 table applies, where track is an unknown command
   if (msg['ta-cmd'] === 'track' && conn.version !== 3) return closeConn(ctx, connId, 'protocol error: unknown command');
-  if (conn.handshaked) conn = markActive(ctx, conn); // §4.4: every inbound message marks the client active
-  if (!conn.handshaked && msg['ta-cmd'] !== 'hello') return send(ctx, connId, fail(msg['ta-cmd'], taId, 'no-hello'));
+  if (!conn.handshaked) {
+    if (msg['ta-cmd'] === 'hello')
+      hello(ctx, conn, msg); // a successful hello starts the idle timer itself
+    else send(ctx, connId, fail(msg['ta-cmd'], taId, 'no-hello'));
+    return;
+  }
+  handle(ctx, conn, msg);
+  // §4.4: every inbound message marks the client active; done after the handler so that a publish/unpublish
+  // recomputes the TTL-based idle limit (§7.3) in the same single re-arm
+  const after = getConn(ctx, connId);
+  if (after !== undefined) markActive(ctx, after);
+};
+
+const handle = (ctx: Ctx, conn: Conn, msg: ClientMessage): void => {
   switch (msg['ta-cmd']) {
     case 'hello':
       return hello(ctx, conn, msg);

@@ -58,7 +58,8 @@ export const clients = (ctx: Ctx, conn: Conn, msg: ClientsRequest): void => {
     else
       send(ctx, conn.id, {
         ...base,
-        idle: Math.max(0, ctx.now - c.lastSeen),
+        // the requester's own request is activity too (§4.4); it is marked after the handler
+        idle: c.id === conn.id ? 0 : Math.max(0, ctx.now - c.lastSeen),
         'protocol-version': BigInt(c.version!),
         ...(c.trackTaId !== undefined && c.latency !== undefined ? { latency: c.latency } : {}),
       });

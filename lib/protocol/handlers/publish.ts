@@ -4,9 +4,8 @@
 import type { PublishRequest } from '../../codec/messages';
 import { propsEqual } from '../../codec/primitives';
 import type { Ctx } from '../../state/context';
-import { getConn, send } from '../../state/context';
+import { send } from '../../state/context';
 import { applyChange, claim, putService } from '../../state/directory';
-import { markActive } from '../../state/idle';
 import type { Conn, Service } from '../../state/model';
 import { allocate } from '../../state/resources';
 import { complete, fail } from '../replies';
@@ -47,6 +46,5 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
   } else {
     return send(ctx, conn.id, fail('publish', taId, 'old-generation'));
   }
-  markActive(ctx, getConn(ctx, conn.id)!); // §7.3: idle limit recomputed from the TTLs
   send(ctx, conn.id, complete('publish', taId));
 };

@@ -3,9 +3,8 @@
  */
 import type { UnpublishRequest } from '../../codec/messages';
 import type { Ctx } from '../../state/context';
-import { getConn, send } from '../../state/context';
+import { send } from '../../state/context';
 import { claim, removeService } from '../../state/directory';
-import { markActive } from '../../state/idle';
 import type { Conn } from '../../state/model';
 import { complete, fail } from '../replies';
 
@@ -16,6 +15,5 @@ export const unpublish = (ctx: Ctx, conn: Conn, msg: UnpublishRequest): void => 
   if (s.user !== conn.user) return send(ctx, conn.id, fail('unpublish', taId, 'permission-denied'));
   if (s.clientId !== conn.clientId || s.orphanSince !== undefined) s = claim(ctx, s, conn.clientId!, conn.id); // step 3
   removeService(ctx, s);
-  markActive(ctx, getConn(ctx, conn.id)!);
   send(ctx, conn.id, complete('unpublish', taId));
 };
