@@ -74,6 +74,7 @@ export const parseLog = (value: unknown): Partial<LogConfig> => {
   if (facility !== undefined) out.facility = facility;
   if (filter !== undefined && isLogLevel(filter)) out.filter = filter;
   out.syslogExplicit = syslog !== false && (syslog === true || syslogSocket !== undefined);
+  if (out.syslogExplicit) out.syslog = true;
   return out;
 };
 

@@ -82,12 +82,16 @@ export const MIN_IDLE_MIN = 1;
 /** Default `record.max_bytes`. */
 export const DEFAULT_RECORD_MAX_BYTES = 100_000_000;
 
-/** Default logging configuration: syslog on `/dev/log` (facility daemon), filter info, no console, no file. */
+/**
+ * Default logging configuration: structured lines on stderr, filter info, no file, and syslog only when asked
+ * (`log.syslog: true` or `syslog_socket` in the file, or `-u`; facility daemon on `/dev/log`). pafd defaults to
+ * syslog on and console off; rxpafd deliberately logs to stderr unless told otherwise (README, "Differences").
+ */
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
-  console: false,
+  console: true,
   fileBackups: 0,
   fileMaxSize: 1_000_000,
-  syslog: true,
+  syslog: false,
   syslogExplicit: false,
   syslogSocket: '/dev/log',
   facility: 'daemon',

@@ -42,7 +42,8 @@ const resolveLog = (file: PartialConfig['log'], cli: CliSettings): DaemonConfig[
   if (cli.filter !== undefined) log.filter = cli.filter;
   if (cli.syslogSocket !== undefined) {
     log.syslogSocket = cli.syslogSocket;
-    log.syslogExplicit = log.syslog;
+    log.syslog = true; // -u asks for syslog
+    log.syslogExplicit = true;
   }
   if (cli.noSyslog === true) {
     log.syslog = false;

@@ -33,10 +33,10 @@ describe('parseDaemonArgs', () => {
       domains: [cliDomain('ux:a'), cliDomain('tcp:127.0.0.1:4711')],
       resources: { total: {}, user: {} },
       log: {
-        console: false,
+        console: true,
         fileBackups: 0,
         fileMaxSize: 1000000,
-        syslog: true,
+        syslog: false,
         syslogExplicit: false,
         syslogSocket: '/dev/log',
         facility: 'daemon',
