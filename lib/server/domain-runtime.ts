@@ -25,6 +25,7 @@ import type { DirectoryChange, Effect } from '../state/effects';
 import type { ClosedEvent, Event } from '../state/events';
 import type { ConnId, DomainSettings, DomainState } from '../state/model';
 import { defaultSettings, initialDomainState, reduceAll } from '../state/reducer';
+import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
 import { bufferTurn } from './buffer-turn';
 import type { Clock } from './clock';
@@ -93,7 +94,7 @@ export class DomainRuntime {
         tap((batch) => this.opts.onEvents?.(batch)),
         scan(
           ([s], batch: Event[]) => {
-            const [next, fx] = reduceAll(s, batch);
+            const [next, fx] = safeReduceAll(s, batch, logger, this.label);
             return [next, fx, batch] as const;
           },
           [this.state$.value, [] as readonly Effect[], [] as Event[]] as const,
