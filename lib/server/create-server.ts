@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger';
 import type { DirectoryChange } from '../state/effects';
 import type { Event } from '../state/events';
 import type { ConnId, DomainSettings, DomainState, ResourceLimits } from '../state/model';
+import { defaultSettings } from '../state/reducer';
 import { listen } from '../transport/listen';
 import type { Listener, TlsFiles } from '../transport/transport';
 import { type Clock, wallClock } from './clock';
@@ -71,7 +72,19 @@ export interface RxpafServer {
   close(): Promise<void>;
 }
 
+/** Reject settings the core cannot run with (a zero idle limit would make the idle timers fire forever). */
+const checkSettings = (d: ServerDomainOptions, i: number): void => {
+  const s = { ...defaultSettings, ...d.settings };
+  const where = `domain ${d.name ?? i}`;
+  if (!(s.protocolMin >= 2 && s.protocolMax <= 3 && s.protocolMin <= s.protocolMax))
+    throw new Error(`${where}: protocol versions must satisfy 2 <= min <= max <= 3`);
+  if (!(s.idleMin >= 1 && s.idleMax >= s.idleMin))
+    throw new Error(`${where}: idle limits must satisfy 1 <= min <= max`);
+  if (!(s.handshakeTimeout > 0)) throw new Error(`${where}: the handshake timeout must be positive`);
+};
+
 export const createServer = async (opts: ServerOptions): Promise<RxpafServer> => {
+  opts.domains.forEach(checkSettings);
   const clock = opts.clock ?? wallClock();
   const bound: Listener[][] = [];
   try {

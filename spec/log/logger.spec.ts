@@ -6,7 +6,12 @@ import { createLogger, LogSetupError, type LoggerSinks } from '../../lib/log/log
 import { formatValue } from '../../lib/log/logger-format';
 
 const NOW = new Date('2024-05-06T07:08:09.010Z');
-const cfg = (over: Partial<LogConfig>): LogConfig => ({ ...DEFAULT_LOG_CONFIG, console: false, syslog: false, ...over });
+const cfg = (over: Partial<LogConfig>): LogConfig => ({
+  ...DEFAULT_LOG_CONFIG,
+  console: false,
+  syslog: false,
+  ...over,
+});
 const capture = (): { out: string[]; sinks: LoggerSinks } => {
   const out: string[] = [];
   return { out, sinks: { stderr: (t) => out.push(t), now: () => NOW, pid: 42 } };

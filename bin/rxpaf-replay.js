@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+'use strict';
+// rxpaf-replay: re-run an event log recorded with `rxpafd --record <file>` (see lib/cli/replay-main.ts).
+const { runReplayCli } = require('../dist/lib/cli/replay-main.js');
+
+runReplayCli(process.argv.slice(2), process).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (e) => {
+    process.stderr.write(`rxpaf-replay: ${e && e.stack ? e.stack : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

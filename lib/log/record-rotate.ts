@@ -1,0 +1,30 @@
+/**
+ * Size rotation of the event log: `file.keep-1` → `file.keep`, …, `file.1` → `file.2`, `file` → `file.1` (the
+ * oldest beyond `keep` is overwritten). Synchronous: it runs inside the recorder's per-turn flush, between two
+ * complete lines, and costs a handful of renames.
+ *
+ * @example
+ * rotateFiles('/tmp/events.ndjson', 5); // events.ndjson → events.ndjson.1, events.ndjson.1 → events.ndjson.2, …
+ */
+import { existsSync, renameSync, unlinkSync } from 'node:fs';
+
+/** The rotated files of `file`, oldest first, followed by `file` itself: the order to replay them in. */
+export const rotatedFiles = (file: string, keep = 5): string[] => {
+  const out: string[] = [];
+  for (let i = keep; i >= 1; i--) if (existsSync(`${file}.${i}`)) out.push(`${file}.${i}`);
+  if (existsSync(file)) out.push(file);
+  return out;
+};
+
+/** Shift `file` and its rotated predecessors by one, keeping at most `keep` rotated files (0: just delete `file`). */
+export const rotateFiles = (file: string, keep: number): void => {
+  if (keep <= 0) {
+    if (existsSync(file)) unlinkSync(file);
+    return;
+  }
+  for (let i = keep - 1; i >= 1; i--) {
+    const from = `${file}.${i}`;
+    if (existsSync(from)) renameSync(from, `${file}.${i + 1}`);
+  }
+  if (existsSync(file)) renameSync(file, `${file}.1`);
+};

@@ -1,0 +1,95 @@
+/**
+ * Reading logs for replay: the lines of one or more files (in order) as an Observable, streamed in 1 MiB chunks,
+ * with progress callbacks; and a progress bar for stderr.
+ *
+ * @example
+ * replay$(readLines$(rotatedFiles('events.ndjson'))).subscribe((step) => console.log(step.seq));
+ */
+import { createReadStream, statSync, type ReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { Observable } from 'rxjs';
+
+export interface ReadOptions {
+  /** Called after every chunk with the bytes read so far and the total size of all files. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Called when a file starts, with the number of lines emitted before it (to map line numbers to files). */
+  readonly onFile?: (file: string, linesBefore: number) => void;
+}
+
+/** The lines of `files`, concatenated; a last line without a newline is emitted too (it may be truncated). */
+export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Observable<string> =>
+  new Observable<string>((sub) => {
+    let stream: ReadStream | undefined;
+    let total = 0;
+    try {
+      for (const f of files) total += statSync(f).size;
+    } catch (e) {
+      sub.error(e);
+      return undefined;
+    }
+    let done = 0;
+    let lines = 0;
+    const open = (i: number): void => {
+      if (i >= files.length) return sub.complete();
+      opts.onFile?.(files[i]!, lines);
+      const decoder = new StringDecoder('utf8');
+      let rest = '';
+      stream = createReadStream(files[i]!, { highWaterMark: 1 << 20 });
+      stream.on('data', (chunk) => {
+        done += chunk.length;
+        const parts = (rest + decoder.write(chunk as Buffer)).split('\n');
+        rest = parts.pop()!;
+        for (const p of parts) {
+          if (sub.closed) return;
+          lines++;
+          sub.next(p);
+        }
+        opts.onProgress?.(done, total);
+      });
+      stream.on('error', (e) => sub.error(e));
+      stream.on('end', () => {
+        const last = rest + decoder.end();
+        if (last !== '' && !sub.closed) {
+          lines++;
+          sub.next(last);
+        }
+        if (!sub.closed) open(i + 1);
+      });
+    };
+    open(0);
+    return () => stream?.destroy();
+  });
+
+/** Writable side of a terminal. */
+export interface ProgressStream {
+  write(s: string): unknown;
+  readonly columns?: number;
+}
+
+/** A progress bar redrawn at most every 100 ms; call `end()` to erase it. */
+export const progressBar = (
+  out: ProgressStream,
+  label = 'replaying',
+): { update(done: number, total: number): void; end(): void } => {
+  let last = 0;
+  let shown = false;
+  return {
+    update: (done, total) => {
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      shown = true;
+      const width = Math.max(10, Math.min(50, (out.columns ?? 80) - label.length - 30));
+      const frac = total > 0 ? Math.min(1, done / total) : 1;
+      const fill = Math.round(frac * width);
+      const mb = (n: number): string => (n / 1048576).toFixed(1);
+      out.write(
+        `\r${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(frac * 100).toFixed(0).padStart(3)}% ${mb(done)}/${mb(total)} MiB`,
+      );
+    },
+    end: () => {
+      if (shown) out.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+};

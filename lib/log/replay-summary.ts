@@ -1,0 +1,130 @@
+/**
+ * The default report of `rxpaf-replay`: per domain, the number of events by type, the directory size (connections,
+ * clients, services, subscriptions) at 10 evenly spaced times with the exact peaks, and the service lifecycle
+ * counts (published, orphaned, reclaimed, expired, unpublished). Memory stays bounded on huge logs: the size series
+ * is decimated (every 2nd sample dropped whenever it exceeds 4096), so the 10 rows are the nearest kept samples.
+ *
+ * @example
+ * const summary = new Summary();
+ * replay$(lines$).subscribe({ next: (s) => summary.add(s), complete: () => process.stdout.write(summary.render()) });
+ */
+import type { DirectoryChange } from '../state/effects';
+import type { DomainState } from '../state/model';
+import type { ReplayStep } from './replay-core';
+import { isoTime, table } from './replay-directory';
+
+/** How a directory change reads in a service's history. */
+export type ChangeKind = 'published' | 'modified' | 'orphaned' | 'reclaimed' | 'expired' | 'unpublished';
+
+export const classifyChange = (c: DirectoryChange): ChangeKind => {
+  if (c.kind === 'added') return 'published';
+  if (c.kind === 'removed') return c.before.orphanSince !== undefined ? 'expired' : 'unpublished';
+  const was = c.before.orphanSince !== undefined;
+  const is = c.after.orphanSince !== undefined;
+  return !was && is ? 'orphaned' : was && !is ? 'reclaimed' : 'modified';
+};
+
+const SIZES = ['conns', 'clients', 'services', 'subscriptions'] as const;
+type Size = (typeof SIZES)[number];
+interface Sample {
+  readonly seq: number;
+  readonly at: number;
+  readonly n: Readonly<Record<Size, number>>;
+}
+const sizes = (s: DomainState): Record<Size, number> => ({
+  conns: s.conns.size,
+  clients: s.clients.size,
+  services: s.services.size,
+  subscriptions: s.subscriptions.size,
+});
+
+class DomainSummary {
+  readonly events = new Map<string, number>();
+  readonly lifecycle = new Map<ChangeKind, number>();
+  readonly peaks = new Map<Size, Sample>();
+  samples: Sample[] = [];
+  stride = 1;
+  count = 0;
+  last: Sample | undefined;
+
+  constructor(
+    readonly name: string | undefined,
+    readonly start: number,
+  ) {}
+
+  add(step: ReplayStep): void {
+    this.events.set(step.event.type, (this.events.get(step.event.type) ?? 0) + 1);
+    for (const c of step.changes) {
+      const k = classifyChange(c);
+      this.lifecycle.set(k, (this.lifecycle.get(k) ?? 0) + 1);
+    }
+    const sample: Sample = { seq: step.seq, at: step.at, n: sizes(step.state) };
+    for (const k of SIZES) if (sample.n[k] > (this.peaks.get(k)?.n[k] ?? -1)) this.peaks.set(k, sample);
+    this.last = sample;
+    if (this.count++ % this.stride === 0) this.samples.push(sample);
+    if (this.samples.length > 4096) {
+      this.samples = this.samples.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+    }
+  }
+
+  render(d: number): string {
+    const out = [`domain ${d}${this.name !== undefined ? ` (${this.name})` : ''}: ${this.count} events`];
+    out.push('  ' + [...this.events].map(([k, n]) => `${k} ${n}`).join(', '));
+    const last = this.last;
+    if (last === undefined) return out.join('\n') + '\n';
+    const samples = this.samples[this.samples.length - 1] === last ? this.samples : [...this.samples, last];
+    const end = last.at;
+    const rows: string[][] = [];
+    let prevSeq = -1;
+    for (let i = 0; i < 10; i++) {
+      const t = this.start + ((end - this.start) * i) / 9;
+      let pick: Sample | undefined;
+      for (const s of samples) if (s.at <= t) pick = s;
+      if (pick === undefined || pick.seq === prevSeq) continue;
+      prevSeq = pick.seq;
+      rows.push([isoTime(pick.at), String(pick.seq), ...SIZES.map((k) => String(pick.n[k]))]);
+    }
+    out.push(table([['time', 'seq', ...SIZES], ...rows]));
+    const peak = SIZES.map((k) => {
+      const p = this.peaks.get(k)!;
+      return `${k} ${p.n[k]} (seq ${p.seq})`;
+    });
+    out.push(`  peaks: ${peak.join(', ')}`);
+    const kinds: ChangeKind[] = ['published', 'modified', 'orphaned', 'reclaimed', 'expired', 'unpublished'];
+    out.push(`  services: ${kinds.map((k) => `${k} ${this.lifecycle.get(k) ?? 0}`).join(', ')}`);
+    out.push(`  orphans expired: ${this.lifecycle.get('expired') ?? 0}`);
+    return out.join('\n') + '\n';
+  }
+}
+
+/** Accumulates steps; `render()` prints the report. */
+export class Summary {
+  private readonly domains = new Map<number, DomainSummary>();
+  private first: number | undefined;
+  private lastAt: number | undefined;
+  private total = 0;
+
+  /** Register a domain's header (its start time anchors the time axis). */
+  domain(d: number, name: string | undefined, now: number): void {
+    if (!this.domains.has(d)) this.domains.set(d, new DomainSummary(name, now));
+  }
+
+  add(step: ReplayStep): void {
+    this.total++;
+    this.first ??= step.at;
+    this.lastAt = step.at;
+    let ds = this.domains.get(step.domain);
+    if (ds === undefined) this.domains.set(step.domain, (ds = new DomainSummary(undefined, step.at)));
+    ds.add(step);
+  }
+
+  render(): string {
+    const span =
+      this.first !== undefined && this.lastAt !== undefined
+        ? `, ${isoTime(this.first)} … ${isoTime(this.lastAt)} (${(this.lastAt - this.first).toFixed(3)} s)`
+        : '';
+    const head = `${this.total} events in ${this.domains.size} domain${this.domains.size === 1 ? '' : 's'}${span}\n`;
+    return head + [...this.domains].map(([d, s]) => s.render(d)).join('');
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { runReplayCli } from '../../lib/cli/replay-main';
+import { createRecorder } from '../../lib/log/record';
+import { Replayer, replayItems, splitLines } from '../../lib/log/replay';
+import { directoryView } from '../../lib/log/replay-directory';
+import { Verifier } from '../../lib/log/replay-verify';
+import { createServer } from '../../lib/server/create-server';
+import type { DomainState } from '../../lib/state/model';
+import { RawClient, type Msg } from '../helpers/raw-client';
+
+/** Read messages until one matches. */
+const until = async (c: RawClient, pred: (m: Msg) => boolean, ms = 5000): Promise<Msg> => {
+  for (;;) {
+    const m = await c.next(ms);
+    if (pred(m)) return m;
+  }
+};
+const is = (cmd: string, type: string) => (m: Msg) => m['ta-cmd'] === cmd && m['msg-type'] === type;
+const match = (kind: string, id: bigint) => (m: Msg) => m['match-type'] === kind && m['service-id'] === id;
+
+const project = (s: DomainState) => ({
+  view: directoryView(s),
+  now: s.now,
+  rng: s.rng,
+  seq: s.seq,
+  used: s.used,
+  conns: [...s.conns.keys()],
+  users: s.usedByUser.toJS(),
+});
+
+const captured = () => {
+  let out = '';
+  let err = '';
+  return {
+    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s), isTTY: false } },
+    out: () => out,
+    err: () => err,
+  };
+};
+
+describe('recording a live multi-client session and replaying it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rxpaf-record-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reproduces the final state of every domain and every outbound message', async () => {
+    const file = join(dir, 'session.ndjson');
+    const rec = createRecorder({ file, outbound: true });
+    const server = await createServer({
+      domains: [
+        { sockets: [{ addr: 'tcp:127.0.0.1:0' }] },
+        { name: 'fast', sockets: [{ addr: 'tcp:127.0.0.1:0' }], settings: { idleMin: 1, idleMax: 2 } },
+      ],
+      seed: 4242,
+      onStart: rec.header,
+      onEvents: rec.events,
+      onOutbound: rec.outbound,
+    });
+    const clients: RawClient[] = [];
+    const open = async (d: number): Promise<RawClient> => {
+      const c = await RawClient.open(server.domains[d]!.addresses[0]!);
+      clients.push(c);
+      return c;
+    };
+    try {
+      // domain 0: publish, subscribe, listings, a disconnect that orphans a TTL-1 service which expires, reclaim
+      const a = await open(0);
+      const b = await open(0);
+      await a.hello(1);
+      await b.hello(2);
+      b.send('{"ta-cmd":"subscribe","ta-id":5,"msg-type":"request","subscription-id":77,"filter":"(name=x)"}');
+      await until(b, is('subscribe', 'accept'));
+      a.send(
+        '{"ta-cmd":"publish","ta-id":1,"msg-type":"request","service-id":10,"generation":0,"service-props":{"name":["x"],"port":[4711]},"ttl":1}',
+      );
+      await until(a, is('publish', 'complete'));
+      a.send(
+        '{"ta-cmd":"publish","ta-id":2,"msg-type":"request","service-id":11,"generation":0,"service-props":{"name":["y"]},"ttl":60}',
+      );
+      await until(a, is('publish', 'complete'));
+      await until(b, match('appeared', 10n));
+      b.send('{"ta-cmd":"services","ta-id":6,"msg-type":"request"}');
+      await until(b, is('services', 'complete'));
+      b.send('{"ta-cmd":"clients","ta-id":7,"msg-type":"request"}');
+      await until(b, is('clients', 'complete'));
+      a.close();
+      await until(b, match('modified', 10n));
+      const c = await open(0);
+      await c.hello(3);
+      c.send(
+        '{"ta-cmd":"publish","ta-id":1,"msg-type":"request","service-id":12,"generation":0,"service-props":{"name":["x"]},"ttl":5}',
+      );
+      await until(c, is('publish', 'complete'));
+      c.send('{"ta-cmd":"unpublish","ta-id":2,"msg-type":"request","service-id":12}');
+      await until(c, is('unpublish', 'complete'));
+      const bad = await open(0);
+      bad.send('{"ta-cmd":"ping","ta-id":-1,"msg-type":"request"}');
+      await bad.waitClosed();
+      const a2 = await open(0);
+      await a2.hello(1);
+      a2.send(
+        '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":11,"generation":1,"service-props":{"name":["y"]},"ttl":60}',
+      );
+      await until(a2, is('publish', 'complete'));
+      await until(b, match('disappeared', 10n)); // the TTL-1 orphan expired
+
+      // domain 1 (idle 1..2 s): a tracked v3 client answers one query, then stops answering and is timed out
+      const w = await open(1);
+      await w.hello(8, 2, 2);
+      w.send('{"ta-cmd":"subscribe","ta-id":1,"msg-type":"request","subscription-id":1}');
+      await until(w, is('subscribe', 'accept'));
+      const t = await open(1);
+      await t.hello(7, 3, 3);
+      t.send('{"ta-cmd":"track","ta-id":9,"msg-type":"request"}');
+      await until(t, is('track', 'accept'));
+      t.send(
+        '{"ta-cmd":"publish","ta-id":1,"msg-type":"request","service-id":20,"generation":0,"service-props":{},"ttl":1}',
+      );
+      await until(t, is('publish', 'complete'));
+      await until(t, (m) => m['track-type'] === 'query');
+      t.send('{"ta-cmd":"track","ta-id":9,"msg-type":"inform","track-type":"reply"}');
+      await until(t, (m) => m['track-type'] === 'query');
+      await t.waitClosed();
+      await until(w, match('modified', 20n));
+      await until(w, match('disappeared', 20n));
+    } finally {
+      clients.forEach((c) => c.close());
+      await server.close();
+      await rec.close();
+    }
+    const live = server.domains.map((d) => project(d.snapshot()));
+    expect(live[0]!.view.services.map((s) => s.id)).toEqual([11n]);
+    expect(live[1]!.view.services).toEqual([]);
+
+    const lines = splitLines(readFileSync(file, 'utf8'));
+    const replayer = new Replayer();
+    const verifier = new Verifier();
+    for (const item of replayItems(lines, replayer)) verifier.add(item);
+    expect([0, 1].map((d) => project(replayer.domains.get(d)!.state))).toEqual(live);
+    expect(verifier.finish()).toBeUndefined();
+    const outLines = lines.filter((l) => l.includes('"kind":"out"')).length;
+    expect(outLines).toBeGreaterThan(20);
+    expect(verifier.matched).toBe(outLines);
+
+    const cli = captured();
+    expect(await runReplayCli([file, '--verify'], cli.io)).toBe(0);
+    expect(cli.out()).toBe(`verify: ok, ${outLines} outbound messages reproduced\n`);
+    const summary = captured();
+    expect(await runReplayCli([file], summary.io)).toBe(0);
+    expect(summary.out()).toMatch(/orphans expired: 1\n[^]*orphans expired: 1\n$/);
+  }, 20000);
+});

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lastValueFrom, from, toArray } from 'rxjs';
+
+import { runReplayCli } from '../../lib/cli/replay-main';
+import { changes$, replay$, replayLines, ReplayError, splitLines, states$ } from '../../lib/log/replay';
+import { classifyChange } from '../../lib/log/replay-summary';
+
+const dir = join(__dirname, '../fixtures/logs');
+const fixture = (name: string): string => join(dir, name);
+const golden = (name: string): string => readFileSync(fixture(name), 'utf8');
+
+const run = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
+  let out = '';
+  let err = '';
+  const status = await runReplayCli(argv, {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s), isTTY: false },
+  });
+  return { status, out, err };
+};
+
+describe('golden logs', () => {
+  const log = fixture('orphan-expiry.ndjson');
+
+  it.each([
+    ['orphan-expiry.summary.txt', [] as string[]],
+    ['orphan-expiry.at.txt', ['--at', '1970-01-01T00:16:48Z']],
+    ['orphan-expiry.at.json', ['--at', '8', '--json']],
+    ['orphan-expiry.service.txt', ['--service', '9223372036854775807']],
+    ['orphan-expiry.client-1.txt', ['--client', '1']],
+  ])('prints %s', async (expected, args) => {
+    expect(await run(log, ...args)).toEqual({ status: 0, out: golden(expected), err: '' });
+  });
+
+  it('--at accepts epoch seconds and gives the state after the last event at or before it', async () => {
+    expect((await run(log, '--at', '1008.5')).out).toBe(golden('orphan-expiry.at.txt'));
+  });
+
+  it('--verify reproduces every recorded outbound message', async () => {
+    expect(await run(log, '--verify')).toEqual({
+      status: 0,
+      out: 'verify: ok, 15 outbound messages reproduced\n',
+      err: '',
+    });
+  });
+
+  it('--verify reports the first divergence', async () => {
+    const { status, out } = await run(fixture('diverged.ndjson'), '--verify');
+    expect(status).toBe(1);
+    expect(out).toBe(
+      'verify: divergence after 3 matching messages\n' +
+        '  seq 5 (log line 11), domain 0, conn 2\n' +
+        '  expected: {"ta-cmd":"subscribe","ta-id":1,"msg-type":"notify","match-type":"appeared","service-id":100,"generation":0,"service-props":{"name":["A"]},"ttl":5,"client-id":1}\n' +
+        '  actual:   {"ta-cmd":"subscribe","ta-id":1,"msg-type":"notify","match-type":"appeared","service-id":100,"generation":0,"service-props":{"name":["a"]},"ttl":5,"client-id":1}\n',
+    );
+  });
+
+  it('reports a corrupt line with its number after replaying everything before it', async () => {
+    const r = await run(fixture('corrupt.ndjson'));
+    expect(r.status).toBe(1);
+    expect(r.out).toBe(golden('corrupt.summary.txt'));
+    expect(r.err).toBe(
+      `rxpaf-replay: ${fixture('corrupt.ndjson')}:12: invalid 'e.msg': invalid 'ta-id': 2.5 (everything before it was replayed)\n`,
+    );
+  });
+
+  it('only warns about a partial last line (a crash while writing)', async () => {
+    const r = await run(fixture('truncated.ndjson'));
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^16 events in 1 domain/);
+    expect(r.err).toMatch(/^rxpaf-replay: warning: .*truncated\.ndjson:33: incomplete last line ignored/);
+  });
+
+  it('draws a progress bar on stderr with --progress, and erases it', async () => {
+    const r = await run(log, '--progress');
+    expect(r.out).toBe(golden('orphan-expiry.summary.txt'));
+    expect(r.err).toMatch(/^\rreplaying \[#+\] 100% 0\.0\/0\.0 MiB\r\x1b\[K$/);
+  });
+
+  it('rejects bad usage with status 2', async () => {
+    expect((await run()).status).toBe(2);
+    expect((await run(log, '--at', 'yesterday')).err).toMatch(/invalid --at 'yesterday'/);
+    expect((await run(log, '--verify', '--client', '1')).status).toBe(2);
+  });
+});
+
+describe('library API on a golden log', () => {
+  const lines = splitLines(golden('orphan-expiry.ndjson'));
+
+  it('replayLines steps through every event with the states before and after', () => {
+    const steps = [...replayLines(lines)];
+    expect(steps.map((s) => s.seq)).toEqual([...Array(17).keys()]);
+    expect(steps[8]!.changes.map(classifyChange)).toEqual(['expired']);
+    expect(steps[16]!.state.services.size).toBe(0);
+  });
+
+  it('replay$ with changes$ and states$ gives directory diffs and states', async () => {
+    const kinds = await lastValueFrom(replay$(from(lines)).pipe(changes$, toArray()));
+    expect(kinds.map((c) => `${c.seq}:${classifyChange(c.change)}`)).toEqual([
+      '5:published',
+      '6:published',
+      '7:orphaned',
+      '7:orphaned',
+      '8:expired',
+      '11:reclaimed',
+      '14:unpublished',
+    ]);
+    const states = await lastValueFrom(replay$(from(lines)).pipe(states$, toArray()));
+    expect(states.every((s, i) => i === 0 || s.state !== states[i - 1]!.state)).toBe(true);
+  });
+
+  it('replay$ emits every step before a corrupt line, then errors with a ReplayError', async () => {
+    const seen: number[] = [];
+    const err = await new Promise<unknown>((resolve) =>
+      replay$(from(splitLines(golden('corrupt.ndjson')))).subscribe({
+        next: (s) => seen.push(s.seq),
+        error: resolve,
+      }),
+    );
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(err).toBeInstanceOf(ReplayError);
+    expect(err).toMatchObject({ line: 12 });
+  });
+});
