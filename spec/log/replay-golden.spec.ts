@@ -75,6 +75,7 @@ describe('golden logs', () => {
   it('draws a progress bar on stderr with --progress, and erases it', async () => {
     const r = await run(log, '--progress');
     expect(r.out).toBe(golden('orphan-expiry.summary.txt'));
+    // eslint-disable-next-line no-control-regex -- the progress bar ends by clearing the line with ESC [K
     expect(r.err).toMatch(/^\rreplaying \[#+\] 100% 0\.0\/0\.0 MiB\r\x1b\[K$/);
   });
 
