@@ -7,28 +7,42 @@
  * @example
  * // domain 0 service 100: expired after 5.000 s (orphaned at seq 7, ended at seq 8)
  */
+import { Observable } from 'rxjs';
+
 import { changes$, replay$ } from '../lib/log/replay';
 import { readLines$ } from '../lib/log/replay-read';
 import { classifyChange } from '../lib/log/replay-summary';
 
-const orphans = new Map<string, { since: number; seq: number }>();
+/** Lines describing each orphan's fate, from the recorded log files (oldest first). */
+export const orphanLifetimes = (files: readonly string[]): Observable<string> =>
+  new Observable<string>((out) => {
+    const orphans = new Map<string, { since: number; seq: number }>();
+    return replay$(readLines$(files))
+      .pipe(changes$)
+      .subscribe({
+        next: (c) => {
+          const svc = c.change.kind === 'removed' ? c.change.before : c.change.after;
+          const key = `domain ${c.domain} service ${svc.id}`;
+          const kind = classifyChange(c.change);
+          const o = orphans.get(key);
+          if (kind === 'orphaned') orphans.set(key, { since: c.at, seq: c.seq });
+          else if (o !== undefined && kind !== 'modified') {
+            orphans.delete(key);
+            out.next(
+              `${key}: ${kind} after ${(c.at - o.since).toFixed(3)} s (orphaned at seq ${o.seq}, ended at seq ${c.seq})`,
+            );
+          }
+        },
+        complete: () => {
+          orphans.forEach((o, key) => out.next(`${key}: still an orphan (since seq ${o.seq})`));
+          out.complete();
+        },
+        error: (e: unknown) => out.error(e),
+      });
+  });
 
-replay$(readLines$(process.argv.slice(2)))
-  .pipe(changes$)
-  .subscribe({
-    next: (c) => {
-      const svc = c.change.kind === 'removed' ? c.change.before : c.change.after;
-      const key = `domain ${c.domain} service ${svc.id}`;
-      const kind = classifyChange(c.change);
-      const o = orphans.get(key);
-      if (kind === 'orphaned') orphans.set(key, { since: c.at, seq: c.seq });
-      else if (o !== undefined && kind !== 'modified') {
-        orphans.delete(key);
-        console.log(
-          `${key}: ${kind} after ${(c.at - o.since).toFixed(3)} s (orphaned at seq ${o.seq}, ended at seq ${c.seq})`,
-        );
-      }
-    },
-    complete: () => orphans.forEach((o, key) => console.log(`${key}: still an orphan (since seq ${o.seq})`)),
+if (require.main === module)
+  orphanLifetimes(process.argv.slice(2)).subscribe({
+    next: (l) => console.log(l),
     error: (e: unknown) => console.error(String(e)),
   });
