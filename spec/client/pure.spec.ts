@@ -1,0 +1,127 @@
+import { jitter, nextReconnectDelay } from '../../lib/client/backoff';
+import { domainFilePath, domainsDir, parseDomainFile, serverKey } from '../../lib/client/domain-file';
+import { effectiveMaxIdle, probeDelay, replyTimeout } from '../../lib/client/liveness';
+import { resolveOptions } from '../../lib/client/options';
+import { fromWireProps, toWireProps } from '../../lib/client/props';
+
+describe('reconnect back-off (§13.3)', () => {
+  it('starts at min × (1 + rand), doubles, is capped at max and floored at min', () => {
+    expect(nextReconnectDelay(0, 0.01, 5, 0)).toBeCloseTo(0.01);
+    expect(nextReconnectDelay(0, 0.01, 5, 0.999)).toBeCloseTo(0.01999);
+    let d = 0;
+    const seq: number[] = [];
+    for (let i = 0; i < 12; i++) seq.push((d = nextReconnectDelay(d, 0.01, 5, 0.5)));
+    expect(seq.slice(0, 3)).toEqual([0.015, 0.03, 0.06]);
+    expect(seq[seq.length - 1]).toBe(5);
+    expect(nextReconnectDelay(0.001, 0.01, 5, 0.5)).toBe(0.01);
+  });
+
+  it('jitter stays within ±fraction', () => {
+    expect(jitter(10, 0.1, 0)).toBeCloseTo(9);
+    expect(jitter(10, 0.1, 0.5)).toBeCloseTo(10);
+    expect(jitter(10, 0.1, 1)).toBeCloseTo(11);
+  });
+});
+
+describe('liveness arithmetic (§13.4)', () => {
+  it('uses idleMax without services, else the lowest TTL clamped to [idleMin, idleMax]', () => {
+    expect(effectiveMaxIdle([], 4, 30)).toBe(30);
+    expect(effectiveMaxIdle([60, 10], 4, 30)).toBe(10);
+    expect(effectiveMaxIdle([1], 4, 30)).toBe(4);
+    expect(effectiveMaxIdle([0], 0, 30)).toBe(1);
+    expect(effectiveMaxIdle([100], 4, 30)).toBe(30);
+  });
+
+  it('probes after jitter(0.5·max_idle, 10 %) + 0.1 s and waits 0.5·max_idle for the reply', () => {
+    expect(probeDelay(10, 0.5)).toBeCloseTo(5.1);
+    expect(probeDelay(10, 0)).toBeCloseTo(4.6);
+    expect(replyTimeout(10)).toBe(5);
+  });
+});
+
+describe('domain files (§13.1)', () => {
+  it('parses the line format: comments and empty lines ignored, whitespace trimmed', () => {
+    expect(parseDomainFile('# a comment\n\ntcp:127.0.0.1:4711\n  ux:foo  \n')).toEqual({
+      servers: [{ address: 'tcp:127.0.0.1:4711' }, { address: 'ux:foo' }],
+    });
+    expect(parseDomainFile('')).toEqual({ servers: [] });
+  });
+
+  it('parses the JSON format with TLS, local address, protocol versions and idle times', () => {
+    const text = JSON.stringify({
+      servers: [
+        {
+          address: 'tls:10.0.0.1:4711',
+          localAddress: 'tls:10.0.0.2:0',
+          tlsCertificateFile: '/c.pem',
+          tlsKeyFile: '/k.pem',
+          tlsTrustedCaFile: '/tc.pem',
+          tlsCrlFile: '/crl.pem',
+          minProtocolVersion: 2,
+          maxProtocolVersion: 3,
+          minIdleTime: 1,
+          maxIdleTime: 2.5,
+        },
+        { address: 'ux:bar' },
+      ],
+    });
+    expect(parseDomainFile('  \n' + text)).toEqual({
+      servers: [
+        {
+          address: 'tls:10.0.0.1:4711',
+          localAddress: 'tls:10.0.0.2:0',
+          tls: { cert: '/c.pem', key: '/k.pem', tc: '/tc.pem', crl: '/crl.pem' },
+          minProtocolVersion: 2,
+          maxProtocolVersion: 3,
+          minIdleTime: 1,
+          maxIdleTime: 2.5,
+        },
+        { address: 'ux:bar' },
+      ],
+    });
+  });
+
+  it('rejects malformed JSON files with a reason', () => {
+    expect(parseDomainFile('{"servers": [').error).toMatch(/invalid JSON/);
+    expect(parseDomainFile('{"server": []}').error).toMatch(/servers/);
+    expect(parseDomainFile('{"servers": [{"addr": "x"}]}').error).toMatch(/address/);
+    expect(parseDomainFile('{"servers": [{"address": "x", "minProtocolVersion": 2.5}]}').error).toMatch(/integer/);
+    expect(parseDomainFile('{"servers": [{"address": "x", "tlsKeyFile": 1}]}').error).toMatch(/string/);
+  });
+
+  it('resolves the directory from the option, $PAF_DOMAINS or the default', () => {
+    expect(domainsDir('/x', { PAF_DOMAINS: '/y' })).toBe('/x');
+    expect(domainsDir(undefined, { PAF_DOMAINS: '/y' })).toBe('/y');
+    expect(domainsDir(undefined, {})).toBe('/run/paf/domains.d');
+    expect(domainFilePath('default', '/y')).toBe('/y/default');
+  });
+
+  it('server keys differ when options differ', () => {
+    expect(serverKey({ address: 'ux:a' })).toBe(serverKey({ address: 'ux:a' }));
+    expect(serverKey({ address: 'ux:a' })).not.toBe(serverKey({ address: 'ux:a', maxProtocolVersion: 2 }));
+  });
+});
+
+describe('options and props', () => {
+  it('takes explicit values, then the PAF_* environment, then defaults', () => {
+    expect(resolveOptions({}, {})).toEqual(
+      expect.objectContaining({ reconnectMin: 0.01, reconnectMax: 5, idleMin: 4, idleMax: 30, ttl: 30 }),
+    );
+    expect(resolveOptions({ idleMax: 9 }, { PAF_IDLE_MAX: '10', PAF_TTL: '7' })).toEqual(
+      expect.objectContaining({ idleMax: 9, ttl: 7 }),
+    );
+    expect(resolveOptions({ idleMin: 0.1 }, {}).idleMin).toBe(1);
+  });
+
+  it('converts plain property objects to wire props and back', () => {
+    const p = toWireProps({ name: 'foo', port: 4711, big: 2n ** 62n, tags: ['a', 'a', 'b'], none: [] });
+    expect([...p]).toEqual([
+      ['name', ['foo']],
+      ['port', [4711n]],
+      ['big', [2n ** 62n]],
+      ['tags', ['a', 'b']],
+    ]);
+    expect(fromWireProps(p)).toEqual({ name: ['foo'], port: [4711n], big: [2n ** 62n], tags: ['a', 'b'] });
+    expect(() => toWireProps({ x: 1.5 })).toThrow(TypeError);
+  });
+});
