@@ -5,7 +5,10 @@
  * @example
  * const code = await runClientCli(['tcp:127.0.0.1:4711', 'services', '(name=foo)'], { stdout, stderr });
  */
-import { readdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { filter, firstValueFrom } from 'rxjs';
 
@@ -111,14 +114,35 @@ const runLine = async (line: string, ctx: CommandContext): Promise<boolean> => {
   return true;
 };
 
+const loadHistory = (file: string): string[] => {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .reverse()
+      .slice(0, 1000);
+  } catch {
+    return [];
+  }
+};
+
 const interactive = async (ctx: CommandContext, io: CliIo): Promise<void> => {
   if (io.stdin === undefined) return;
+  // readline history, kept across sessions in $RXPAFC_HISTORY or ~/.rxpafc_history (terminals only)
+  const historyFile = io.terminal
+    ? ((io.env ?? process.env).RXPAFC_HISTORY ?? join(homedir(), '.rxpafc_history'))
+    : undefined;
   const rl = createInterface({
     input: io.stdin,
     output: io.terminal ? (io.stdout as NodeJS.WritableStream) : undefined,
     terminal: io.terminal ?? false,
     historySize: 1000,
+    history: historyFile === undefined ? [] : loadHistory(historyFile),
   });
+  if (historyFile !== undefined)
+    rl.on('history', (h: string[]) => {
+      writeFile(historyFile, [...h].reverse().join('\n') + '\n').catch(() => undefined);
+    });
   rl.on('SIGINT', () => rl.close());
   const s = await ctx.client.session(0);
   s.serverQueries$.subscribe(() => ctx.trackVerbose && ctx.out('Received track query from server.\n'));

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -31,7 +31,10 @@ describe('rxpafc', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   let live = '';
-  const cli = async (argv: string[], extra: { stdin?: string; interrupted?: Promise<void> } = {}): Promise<Run> => {
+  const cli = async (
+    argv: string[],
+    extra: { stdin?: string; interrupted?: Promise<void>; terminal?: boolean; env?: Record<string, string> } = {},
+  ): Promise<Run> => {
     let out = '';
     live = '';
     let err = '';
@@ -41,8 +44,9 @@ describe('rxpafc', () => {
       stdout: { write: (s: string) => ((live += s), (out += s)) },
       stderr: { write: (s: string) => (err += s) },
       stdin,
-      env: { PAF_DOMAINS: dir },
+      env: { PAF_DOMAINS: dir, ...extra.env },
       interrupted: extra.interrupted,
+      terminal: extra.terminal,
     });
     return { code, out, err };
   };
@@ -95,6 +99,29 @@ describe('rxpafc', () => {
     expect(usage.code).toBe(1);
     expect(usage.err).toMatch(/neither a domain nor a valid address/);
     expect((await cli(['-p', '4', addr])).code).toBe(1);
+  });
+
+  it('keeps the interactive readline history across sessions in RXPAFC_HISTORY', async () => {
+    const history = join(dir, 'history');
+    writeFileSync(history, 'ping\n');
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    stdout.resume();
+    let err = '';
+    const done = runClientCli([addr], {
+      stdout,
+      stderr: { write: (t: string) => (err += t) },
+      stdin,
+      terminal: true,
+      env: { PAF_DOMAINS: dir, RXPAFC_HISTORY: history },
+    });
+    stdin.write('id\r');
+    await new Promise((res) => setTimeout(res, 200));
+    stdin.end('quit\r');
+    expect(await done).toBe(0);
+    expect(err).toBe('');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(readFileSync(history, 'utf8')).toBe('ping\nid\nquit\n');
   });
 
   it('runs interactive commands from stdin, printing OK. or the error', async () => {
