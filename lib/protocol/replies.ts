@@ -23,32 +23,26 @@ export const fail = (cmd: Command, taId: bigint, reason: FailReason): ServerMess
   'fail-reason': reason,
 });
 
-/** A `subscribe` notify (§5.4): the current record for appeared/modified, only the id for disappeared. */
-export const matchNotify = (taId: bigint, matchType: MatchType, s: Service): ServerMessage =>
-  matchType === 'disappeared'
-    ? { 'ta-cmd': 'subscribe', 'ta-id': taId, 'msg-type': 'notify', 'match-type': 'disappeared', 'service-id': s.id }
-    : {
-        'ta-cmd': 'subscribe',
-        'ta-id': taId,
-        'msg-type': 'notify',
-        'match-type': matchType,
-        'service-id': s.id,
-        generation: s.generation,
-        'service-props': s.props,
-        ttl: s.ttl,
-        'client-id': s.clientId,
-        ...(s.orphanSince !== undefined ? { 'orphan-since': s.orphanSince } : {}),
-      };
-
-/** A `services` notify (§5.7). */
-export const serviceNotify = (taId: bigint, s: Service): ServerMessage => ({
-  'ta-cmd': 'services',
-  'ta-id': taId,
-  'msg-type': 'notify',
+/** The current record of a service as `appeared`/`modified` and `services` notifications carry it (§5.4, §5.7). */
+const serviceRecord = (s: Service) => ({
   'service-id': s.id,
   generation: s.generation,
   'service-props': s.props,
   ttl: s.ttl,
   'client-id': s.clientId,
   ...(s.orphanSince !== undefined ? { 'orphan-since': s.orphanSince } : {}),
+});
+
+/** A `subscribe` notify (§5.4): the current record for appeared/modified, only the id for disappeared. */
+export const matchNotify = (taId: bigint, matchType: MatchType, s: Service): ServerMessage =>
+  matchType === 'disappeared'
+    ? { 'ta-cmd': 'subscribe', 'ta-id': taId, 'msg-type': 'notify', 'match-type': 'disappeared', 'service-id': s.id }
+    : { 'ta-cmd': 'subscribe', 'ta-id': taId, 'msg-type': 'notify', 'match-type': matchType, ...serviceRecord(s) };
+
+/** A `services` notify (§5.7). */
+export const serviceNotify = (taId: bigint, s: Service): ServerMessage => ({
+  'ta-cmd': 'services',
+  'ta-id': taId,
+  'msg-type': 'notify',
+  ...serviceRecord(s),
 });

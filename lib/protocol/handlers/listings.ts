@@ -2,24 +2,19 @@
  * The listing commands (§9): `services`, `subscriptions`, `clients`, and `ping` (§5.10). Each is accept, notifies,
  * complete, within one step.
  */
-import { isLeft } from 'fp-ts/Either';
-
 import type { ClientsRequest, PingRequest, ServicesRequest, SubscriptionsRequest } from '../../codec/messages';
 import { matchFilter } from '../../filter/match';
-import { parseFilter } from '../../filter/parse';
 import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
 import type { Conn } from '../../state/model';
+import { optionalFilter } from '../filter-field';
 import { accept, complete, fail, serviceNotify } from '../replies';
 
 export const services = (ctx: Ctx, conn: Conn, msg: ServicesRequest): void => {
   const taId = msg['ta-id'];
-  let filter = undefined;
-  if (msg.filter !== undefined) {
-    const parsed = parseFilter(msg.filter);
-    if (isLeft(parsed)) return send(ctx, conn.id, fail('services', taId, 'invalid-filter-syntax'));
-    filter = parsed.right;
-  }
+  const parsed = optionalFilter(msg.filter);
+  if (parsed === 'invalid') return send(ctx, conn.id, fail('services', taId, 'invalid-filter-syntax'));
+  const filter = parsed.filter;
   send(ctx, conn.id, accept('services', taId));
   for (const s of ctx.d.services.values())
     if (filter === undefined || matchFilter(filter, s.props)) send(ctx, conn.id, serviceNotify(taId, s));

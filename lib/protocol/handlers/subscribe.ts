@@ -1,28 +1,23 @@
 /**
  * `subscribe` (§5.4) and `unsubscribe` (§5.5).
  */
-import { isLeft } from 'fp-ts/Either';
-
 import type { SubscribeRequest, UnsubscribeRequest } from '../../codec/messages';
 import { indexAdd, indexRemove } from '../../filter/filter-index';
 import { matchFilter } from '../../filter/match';
-import { parseFilter } from '../../filter/parse';
 import { printFilter } from '../../filter/print';
 import type { Ctx } from '../../state/context';
 import { getConn, nextSeq, patchConn, send } from '../../state/context';
 import type { Conn, Subscription } from '../../state/model';
 import { allocate, release } from '../../state/resources';
+import { optionalFilter } from '../filter-field';
 import { accept, complete, fail, matchNotify } from '../replies';
 
 export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => {
   const taId = msg['ta-id'];
   const id = msg['subscription-id'];
-  let filter = undefined;
-  if (msg.filter !== undefined) {
-    const parsed = parseFilter(msg.filter);
-    if (isLeft(parsed)) return send(ctx, conn.id, fail('subscribe', taId, 'invalid-filter-syntax'));
-    filter = parsed.right;
-  }
+  const parsed = optionalFilter(msg.filter);
+  if (parsed === 'invalid') return send(ctx, conn.id, fail('subscribe', taId, 'invalid-filter-syntax'));
+  const filter = parsed.filter;
   if (ctx.d.subscriptions.has(id)) return send(ctx, conn.id, fail('subscribe', taId, 'subscription-id-exists'));
   if (!allocate(ctx, 'subscriptions', conn.user))
     return send(ctx, conn.id, fail('subscribe', taId, 'insufficient-resources'));
