@@ -41,6 +41,67 @@ export const serverOptions = (cfg: DaemonConfig, logger: Logger): ServerOptions 
   logger,
 });
 
+const SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
+
+/** Logging, sockets, hook, then serve until `stopRequested` resolves with the exit status. */
+const serve = async (
+  cfg: DaemonConfig,
+  ext: DaemonExtensions,
+  stopRequested: Promise<number>,
+  requestStop: (status: number) => void,
+): Promise<number> => {
+  let logger: Logger;
+  try {
+    logger = createLogger(cfg.log, { syslogSend: (path, data) => unixDgramSend(path, data) });
+  } catch (e) {
+    process.stderr.write((e instanceof LogSetupError ? e.message : `Error configuring logging: ${oneLine(e)}`) + '\n');
+    return 1;
+  }
+  let recorder: { options: Partial<ServerOptions>; close(): Promise<void> } | undefined;
+  let server: RxpafServer;
+  try {
+    recorder = await ext.recorder?.(cfg);
+    // Serving starts after the hook (§11.7: pafd calls it before its event loop runs).
+    server = await createServer({ ...serverOptions(cfg, logger), ...recorder?.options, deferStart: true });
+  } catch (e) {
+    process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+    await recorder?.close();
+    await logger.close();
+    return 1;
+  }
+  for (const d of server.domains)
+    logger.info('core', 'listening', { domain: d.name ?? String(d.index), addresses: d.addresses.join(' ') });
+  const shutdown = async (status: number): Promise<number> => {
+    await server.close();
+    await recorder?.close();
+    await logger.close();
+    return status;
+  };
+  if (cfg.hook !== undefined) {
+    // A signal while the hook runs stops the daemon at once (pafd would die of it); the hook is not waited for.
+    const stopped = stopRequested.then((status) => ({ status }));
+    try {
+      const outcome = await Promise.race([runHook(cfg.hook, server.domains), stopped]);
+      if (outcome !== undefined) return shutdown(outcome.status);
+    } catch (e) {
+      logger.error('internal', `hook failed: ${oneLine(e)}`);
+      // One line on stderr: the record above already is one when the console sink is on.
+      if (!cfg.log.console) process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+      return shutdown(1);
+    }
+  }
+  server.start();
+  const onException = (e: unknown): void => {
+    logger.critical('internal', 'Terminating due to exception.', { error: oneLine(e) });
+    requestStop(1);
+  };
+  process.once('uncaughtException', onException);
+  const status = await stopRequested;
+  process.removeListener('uncaughtException', onException);
+  logger.info('core', 'shutting down');
+  return shutdown(status);
+};
+
 /** Run the daemon; resolves with the process exit status once it has stopped. */
 export const runDaemon = async (argv: readonly string[], ext: DaemonExtensions = {}): Promise<number> => {
   if (argv[0] === 'replay' && ext.replay !== undefined) return ext.replay(argv.slice(1));
@@ -63,57 +124,17 @@ export const runDaemon = async (argv: readonly string[], ext: DaemonExtensions =
     return 1;
   }
   const cfg = args.config;
-  let logger: Logger;
+  // From here on SIGTERM/SIGHUP/SIGINT request an orderly shutdown (§11.5: uxf files unlinked, exit 0), also
+  // during startup: right after the sockets are bound, or at once while the hook runs.
+  let requestStop: (status: number) => void = () => undefined;
+  const stopRequested = new Promise<number>((resolve) => (requestStop = resolve));
+  const onSignal = (): void => requestStop(0);
+  for (const sig of SIGNALS) process.on(sig, onSignal);
   try {
-    logger = createLogger(cfg.log, { syslogSend: (path, data) => unixDgramSend(path, data) });
-  } catch (e) {
-    process.stderr.write((e instanceof LogSetupError ? e.message : `Error configuring logging: ${oneLine(e)}`) + '\n');
-    return 1;
+    return await serve(cfg, ext, stopRequested, (status) => requestStop(status));
+  } finally {
+    for (const sig of SIGNALS) process.removeListener(sig, onSignal);
   }
-  let recorder: { options: Partial<ServerOptions>; close(): Promise<void> } | undefined;
-  let server: RxpafServer;
-  try {
-    recorder = await ext.recorder?.(cfg);
-    server = await createServer({ ...serverOptions(cfg, logger), ...recorder?.options });
-  } catch (e) {
-    process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
-    await recorder?.close();
-    await logger.close();
-    return 1;
-  }
-  for (const d of server.domains)
-    logger.info('core', 'listening', { domain: d.name ?? String(d.index), addresses: d.addresses.join(' ') });
-  if (cfg.hook !== undefined) {
-    try {
-      await runHook(cfg.hook, server.domains);
-    } catch (e) {
-      logger.error('internal', `hook failed: ${oneLine(e)}`);
-      process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
-      await server.close();
-      await recorder?.close();
-      await logger.close();
-      return 1;
-    }
-  }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (status: number): void => {
-      if (stopping) return;
-      stopping = true;
-      void (async () => {
-        logger.info('core', 'shutting down');
-        await server.close();
-        await recorder?.close();
-        await logger.close();
-        resolve(status);
-      })();
-    };
-    for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.once(sig, () => stop(0));
-    process.once('uncaughtException', (e) => {
-      logger.critical('internal', 'Terminating due to exception.', { error: oneLine(e) });
-      stop(1);
-    });
-  });
 };
 
 /** Entry point used by bin/rxpafd.js. */

@@ -1,6 +1,6 @@
 /**
  * `createServer(options)`: the composition root. Binds every socket of every domain in configuration order, then
- * starts one reactive pipeline per domain. The returned server exposes observables to compose (state snapshots,
+ * starts one reactive pipeline per domain (at once, or on `start()` with `deferStart`). The returned server exposes observables to compose (state snapshots,
  * directory changes, connection notices) and `close()`.
  *
  * @example
@@ -46,6 +46,11 @@ export interface ServerOptions {
   ) => void;
   /** Observe every encoded outbound message. */
   readonly onOutbound?: (domain: number, conn: ConnId, json: string) => void;
+  /**
+   * Bind every socket but serve nothing until `start()` (the daemon runs its `-r` hook in between, §11.7):
+   * connections accepted meanwhile wait, as they would in the listen backlog. Default false.
+   */
+  readonly deferStart?: boolean;
 }
 
 /** A running domain, as seen by library users. */
@@ -68,6 +73,8 @@ export interface ServerDomain {
 
 export interface RxpafServer {
   readonly domains: readonly ServerDomain[];
+  /** Start serving (only needed with `deferStart`; idempotent). */
+  start(): void;
   /** Orderly shutdown: stop listening (uxf files unlinked), disconnect every client, complete the observables. */
   close(): Promise<void>;
 }
@@ -113,9 +120,15 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
     });
     const s0 = rt.state$.value;
     opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now });
-    rt.start(bound[index]!);
     return rt;
   });
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    runtimes.forEach((rt, index) => rt.start(bound[index]!));
+  };
+  if (opts.deferStart !== true) start();
   let closing: Promise<void> | undefined;
   return {
     domains: runtimes.map((rt, index) => ({
@@ -128,8 +141,10 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       snapshot: () => rt.state$.value,
       settings: rt.state$.value.settings,
     })),
+    start,
     close: () =>
       (closing ??= (async () => {
+        start(); // connections still waiting for start() are then closed with the others
         await Promise.all(bound.flat().map((l) => l.close()));
         for (const rt of runtimes) rt.stop();
       })()),
