@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TlsFiles } from './transport';
 import { TransportError } from './transport-error';
@@ -29,14 +29,41 @@ const readPem = (kind: string, path: string): Buffer => {
  * `files.crl` is given. Throws a TransportError naming the missing file.
  */
 export const loadTlsCredentials = (files: TlsFiles = {}, env: NodeJS.ProcessEnv = process.env): TlsCredentials => {
-  const dir = env.XCM_TLS_CERT ?? DEFAULT_TLS_CERT_DIR;
+  const p = credentialPaths(files, env);
   return {
-    cert: readPem('certificate', files.cert ?? join(dir, 'cert.pem')),
-    key: readPem('private key', files.key ?? join(dir, 'key.pem')),
-    ca: readPem('trusted CA', files.tc ?? join(dir, 'tc.pem')),
-    ...(files.crl !== undefined ? { crl: readPem('CRL', files.crl) } : {}),
+    cert: readPem('certificate', p.cert),
+    key: readPem('private key', p.key),
+    ca: readPem('trusted CA', p.tc),
+    ...(p.crl !== undefined ? { crl: readPem('CRL', p.crl) } : {}),
   };
 };
+
+/** The files the credentials are read from (per-socket files first, then $XCM_TLS_CERT or /etc/xcm/tls). */
+export const credentialPaths = (
+  files: TlsFiles = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { readonly cert: string; readonly key: string; readonly tc: string; readonly crl?: string } => {
+  const dir = env.XCM_TLS_CERT ?? DEFAULT_TLS_CERT_DIR;
+  return {
+    cert: files.cert ?? join(dir, 'cert.pem'),
+    key: files.key ?? join(dir, 'key.pem'),
+    tc: files.tc ?? join(dir, 'tc.pem'),
+    ...(files.crl !== undefined ? { crl: files.crl } : {}),
+  };
+};
+
+/** A stamp that changes when any of the credential files changes (path, inode, size, mtime); cheap to compute. */
+export const credentialStamp = (files: TlsFiles = {}, env: NodeJS.ProcessEnv = process.env): string =>
+  Object.values(credentialPaths(files, env))
+    .map((path) => {
+      try {
+        const st = statSync(path);
+        return `${path}:${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return `${path}:-`;
+      }
+    })
+    .join('|');
 
 /** Options shared by TLS servers and clients: TLS 1.2 minimum, no session tickets. */
 export const TLS_COMMON_OPTIONS = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' } as const;

@@ -5,7 +5,7 @@ import { HotChannel } from './hot-channel';
 import { resolveHost } from './host-resolve';
 import { ACCEPTED_SOCKET_OPTIONS, bindServer, closeServer } from './ip-server';
 import { StreamConnection } from './stream-connection';
-import { loadTlsCredentials, TLS_COMMON_OPTIONS } from './tls-credentials';
+import { credentialStamp, loadTlsCredentials, TLS_COMMON_OPTIONS } from './tls-credentials';
 import type { Connection, Listener, TlsFiles } from './transport';
 import { toTransportError } from './transport-error';
 
@@ -27,10 +27,11 @@ export const listenTls = async (
   handshakeTimeoutMs: number = DEFAULT_HANDSHAKE_TIMEOUT_MS,
 ): Promise<Listener> => {
   const credentials = loadTlsCredentials(files);
+  let stamp = credentialStamp(files);
   const ip = await resolveHost(host);
   const channel = new HotChannel<Connection>();
   const handshaking = new Map<string, Socket>();
-  let server;
+  let server: ReturnType<typeof createServer>;
   try {
     server = createServer({
       ...TLS_COMMON_OPTIONS,
@@ -42,6 +43,18 @@ export const listenTls = async (
   } catch (err) {
     throw toTransportError('tls: invalid credentials', err);
   }
+  // §2.4: credential files are re-read when they change, and new connections use the new files. This runs before
+  // Node creates the TLS socket for the connection (prepended), so the connection that notices the change uses it.
+  server.prependListener('connection', () => {
+    const now = credentialStamp(files);
+    if (now === stamp) return;
+    try {
+      server.setSecureContext({ ...TLS_COMMON_OPTIONS, ...loadTlsCredentials(files) });
+      stamp = now;
+    } catch {
+      // files being replaced (or broken): keep serving with the previous credentials, retry on the next connection
+    }
+  });
   server.on('connection', (raw: Socket) => {
     raw.setNoDelay(ACCEPTED_SOCKET_OPTIONS.noDelay);
     raw.setKeepAlive(ACCEPTED_SOCKET_OPTIONS.keepAlive, ACCEPTED_SOCKET_OPTIONS.keepAliveInitialDelay);

@@ -159,6 +159,33 @@ describe('tls transport', () => {
     }
   });
 
+  it('re-reads credential files that changed: new connections use the new files (§2.4)', async () => {
+    const other = makePki();
+    const dir = join(pki.dir, 'rotating');
+    mkdirSync(dir);
+    const install = (p: TestPki): void => {
+      copyFileSync(p.serverCert, join(dir, 'cert.pem'));
+      copyFileSync(p.serverKey, join(dir, 'key.pem'));
+      copyFileSync(p.ca, join(dir, 'tc.pem'));
+    };
+    install(pki);
+    const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), tc: join(dir, 'tc.pem') };
+    const rotating = await listen('tls:127.0.0.1:0', { tls: files });
+    const filesOf = (p: TestPki) => ({ tls: { cert: p.clientCert, key: p.clientKey, tc: p.ca }, timeoutMs: 3000 });
+    try {
+      const before = await connect(rotating.address, filesOf(pki));
+      before.close();
+      await expect(connect(rotating.address, filesOf(other))).rejects.toThrow();
+      install(other);
+      const after = await connect(rotating.address, filesOf(other));
+      after.close();
+      await expect(connect(rotating.address, filesOf(pki))).rejects.toThrow();
+    } finally {
+      await rotating.close();
+      other.cleanup();
+    }
+  });
+
   it('extracts the SKI from DER and yields ski: for a certificate without one', () => {
     const der = (pem: string): Buffer =>
       Buffer.from(readFileSync(pem, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64');
