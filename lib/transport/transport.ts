@@ -38,7 +38,7 @@ export interface Connection {
 
 /** A server socket (or, for utls, a pair of server sockets). */
 export interface Listener {
-  /** The bound address with the real port (port 0 resolved), e.g. tcp:127.0.0.1:40123; for utls the tls one. */
+  /** The bound address with the real port (port 0 resolved), e.g. tcp:127.0.0.1:40123; for utls utls:<host>:<real port>. */
   readonly address: string;
   /** Each accepted connection (for TLS: after the TLS handshake completed). Buffered until first subscribed. */
   readonly connections$: Observable<Connection>;

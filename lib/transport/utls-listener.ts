@@ -7,7 +7,8 @@ import type { Listener, TlsFiles } from './transport';
 /**
  * Listen on utls:<host>:<port> (§2.6): a TLS server socket tls:<host>:<port> plus a ux server socket named after
  * the text after "tls:" (when port 0 was given, the bound TLS address with the kernel-chosen port is used).
- * Connections of both halves are merged; `address` is the TLS one. close() closes both.
+ * Connections of both halves are merged; `address` is the utls address clients use, with the real port
+ * (utls:<host>:<port>). close() closes both.
  */
 export const listenUtls = async (
   host: Host,
@@ -26,7 +27,7 @@ export const listenUtls = async (
     throw err;
   }
   return {
-    address: tls.address,
+    address: `utls:${tls.address.slice('tls:'.length)}`,
     connections$: merge(tls.connections$, ux.connections$),
     close: async (): Promise<void> => {
       await Promise.all([tls.close(), ux.close()]);

@@ -38,8 +38,8 @@ describe('utls transport', () => {
   };
 
   it('binds a tls socket and a ux socket named after the tls address with the real port', async () => {
-    expect(listener.address).toMatch(/^tls:127\.0\.0\.1:[1-9][0-9]*$/);
-    const uxName = listener.address.slice('tls:'.length);
+    expect(listener.address).toMatch(/^utls:127\.0\.0\.1:[1-9][0-9]*$/);
+    const uxName = listener.address.slice('utls:'.length);
     const accepted = nextConnection(listener);
     const client = await connect(`ux:${uxName}`);
     const server = await accepted;
@@ -52,7 +52,7 @@ describe('utls transport', () => {
 
   it('serves the tls half with client certificates', async () => {
     const accepted = nextConnection(listener);
-    const client = await connect(listener.address, { tls: files() });
+    const client = await connect(listener.address.replace(/^utls:/, 'tls:'), { tls: files() });
     const server = await accepted;
     opened.push(client, server);
     expect(server.transport).toBe('tls');
@@ -84,12 +84,14 @@ describe('utls transport', () => {
   });
 
   it('closes both halves', async () => {
-    const uxName = listener.address.slice('tls:'.length);
+    const uxName = listener.address.slice('utls:'.length);
     const done = new Promise<void>((resolve) => merge(listener.connections$).subscribe({ complete: resolve }));
     await listener.close();
     await done;
     await expect(connect(`ux:${uxName}`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await expect(connect(listener.address, { tls: files() })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(connect(listener.address.replace(/^utls:/, 'tls:'), { tls: files() })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
     listener = await listen('tcp:127.0.0.1:0');
   });
 });
