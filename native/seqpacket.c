@@ -23,7 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define LISTEN_BACKLOG 32
+#define LISTEN_BACKLOG 1024 /* XCM uses 32; see lib/transport/ip-server.ts */
 #define SNDBUF_SIZE (256 * 1024)
 #define MAX_RECORD (262144 + 1)
 

@@ -22,7 +22,7 @@ const listenError = (address: string, err: unknown): TransportError => {
 
 /**
  * Listen on a ux (abstract, exact-length name) or uxf (file-system path) SOCK_SEQPACKET server socket with
- * backlog 32. A uxf socket file is unlinked again on close().
+ * backlog 1024 (see ip-server.ts). A uxf socket file is unlinked again on close().
  */
 export const listenSeqpacket = (transport: 'ux' | 'uxf', name: string): Listener => {
   const addon = seqpacket();

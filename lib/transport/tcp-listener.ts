@@ -6,7 +6,7 @@ import { ACCEPTED_SOCKET_OPTIONS, bindServer, closeServer } from './ip-server';
 import { StreamConnection } from './stream-connection';
 import type { Connection, Listener } from './transport';
 
-/** Listen on tcp:<host>:<port> (4-byte length framing, TCP_NODELAY, keepalive 1 s, backlog 32). */
+/** Listen on tcp:<host>:<port> (4-byte length framing, TCP_NODELAY, keepalive 1 s, backlog LISTEN_BACKLOG). */
 export const listenTcp = async (host: Host, port: number): Promise<Listener> => {
   const ip = await resolveHost(host);
   const channel = new HotChannel<Connection>();
