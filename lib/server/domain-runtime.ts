@@ -57,6 +57,8 @@ export class DomainRuntime {
   readonly connections$ = new Subject<ConnectionNotice>();
   private readonly conns = new Map<ConnId, Connection>();
   private readonly serverClosed$ = new Subject<ConnId>();
+  /** Events the shell itself produces (a connection closed because a message could not be sent). */
+  private readonly internal$ = new Subject<Event>();
   private nextId = 1;
   private sub: Subscription | undefined;
 
@@ -88,7 +90,7 @@ export class DomainRuntime {
       }),
     );
     const ticks$ = deadlineTicks(this.state$, clock);
-    this.sub = merge(accepted$, ticks$)
+    this.sub = merge(accepted$, ticks$, this.internal$)
       .pipe(
         bufferTurn(),
         tap((batch) => this.opts.onEvents?.(batch)),
@@ -129,6 +131,16 @@ export class DomainRuntime {
       logger: this.opts.logger,
       domain: this.label,
       onOutbound: this.opts.onOutbound,
+      onSendFailed: (id, error) => {
+        this.serverClosed$.next(id);
+        this.connections$.next({ type: 'closed', conn: id, by: 'server' });
+        this.opts.logger?.warning('protocol', 'closing connection: message could not be sent', {
+          domain: this.label,
+          conn: id,
+          error: String(error),
+        });
+        this.internal$.next({ type: 'closed', now: this.opts.clock(), conn: id, cause: 'transport-error' });
+      },
     });
   }
 

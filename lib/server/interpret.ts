@@ -18,6 +18,8 @@ export interface InterpreterDeps {
   readonly logger?: Logger;
   readonly domain: string;
   readonly onOutbound?: (id: ConnId, json: string) => void;
+  /** A message could not be queued (over XCM's 256 KiB limit): the connection is closed, as pafd does (§2.8). */
+  readonly onSendFailed: (id: ConnId, error: unknown) => void;
 }
 
 export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void => {
@@ -29,7 +31,15 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         const c = deps.conns.get(f.conn);
         if (c === undefined) break;
         const json = encodeMessage(f.msg);
-        c.send(json);
+        try {
+          c.send(json);
+        } catch (e) {
+          deps.conns.delete(f.conn);
+          dirty.delete(c);
+          c.close();
+          deps.onSendFailed(f.conn, e);
+          break;
+        }
         dirty.add(c);
         deps.onOutbound?.(f.conn, json);
         if (debug) deps.logger!.debug('protocol', 'out', { domain: deps.domain, conn: f.conn, msg: json });

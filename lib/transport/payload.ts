@@ -14,3 +14,15 @@ export const toPayload = (payload: string | Uint8Array, maxSize: number): Buffer
   }
   return bytes;
 };
+
+/** Byte size of an outbound message (strings as UTF-8), enforcing XCM's 1..maxSize byte limits; no copy is made. */
+export const payloadSize = (payload: string | Uint8Array, maxSize: number): number => {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  if (size === 0) {
+    throw new TransportError('zero-length messages cannot be sent', 'EINVAL');
+  }
+  if (size > maxSize) {
+    throw new TransportError(`message of ${size} bytes exceeds the ${maxSize} byte limit`, 'EMSGSIZE');
+  }
+  return size;
+};

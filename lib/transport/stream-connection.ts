@@ -2,10 +2,10 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Observable } from 'rxjs';
 import { formatIpAddress, ipUserId } from './address';
-import { encodeFrame, FrameSplitter } from './framing';
+import { FrameSplitter } from './framing';
 import { HotChannel } from './hot-channel';
 import { skiUserId } from './ski';
-import { toPayload } from './payload';
+import { payloadSize } from './payload';
 import {
   BACKPRESSURE_BYTES,
   BACKPRESSURE_MESSAGES,
@@ -32,7 +32,9 @@ export class StreamConnection implements Connection {
 
   private readonly channel: HotChannel<Uint8Array>;
   private readonly splitter = new FrameSplitter();
-  private queue: Buffer[] = [];
+  /** Queued messages (strings are encoded at flush time, straight into the one outgoing buffer) and their sizes. */
+  private queue: Array<string | Uint8Array> = [];
+  private sizes: number[] = [];
   private queuedBytes = 0;
   private unwrittenMessages = 0;
   private closed = false;
@@ -66,9 +68,10 @@ export class StreamConnection implements Connection {
     if (this.closed) {
       return;
     }
-    const frame = encodeFrame(toPayload(payload, MAX_MESSAGE_SIZE));
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    const size = payloadSize(payload, MAX_MESSAGE_SIZE);
+    this.queue.push(payload);
+    this.sizes.push(size);
+    this.queuedBytes += 4 + size;
   }
 
   flush(): void {
@@ -76,8 +79,20 @@ export class StreamConnection implements Connection {
       return;
     }
     const count = this.queue.length;
-    const data = count === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queuedBytes);
+    // one buffer, one copy per message: length header, then the payload encoded in place (§2.3 framing)
+    const data = Buffer.allocUnsafe(this.queuedBytes);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const p = this.queue[i]!;
+      const size = this.sizes[i]!;
+      data.writeUInt32BE(size, at);
+      at += 4;
+      if (typeof p === 'string') data.write(p, at, size, 'utf8');
+      else data.set(p, at);
+      at += size;
+    }
     this.queue = [];
+    this.sizes = [];
     this.queuedBytes = 0;
     this.unwrittenMessages += count;
     this.socket.write(data, () => {
@@ -93,6 +108,7 @@ export class StreamConnection implements Connection {
     }
     this.closed = true;
     this.queue = [];
+    this.sizes = [];
     this.queuedBytes = 0;
     this.channel.complete();
     const socket = this.socket;

@@ -57,3 +57,33 @@ describe('createServer over tcp', () => {
     expect((await b.next())['msg-type']).toBe('complete');
   });
 });
+
+describe('createServer: a notification over the 256 KiB message limit', () => {
+  it('closes only the connection it could not be sent to (§2.8), and keeps serving', async () => {
+    const server = await createServer({ domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }] });
+    const addr = server.domains[0]!.addresses[0]!;
+    const pub = await RawClient.open(addr);
+    const sub = await RawClient.open(addr);
+    try {
+      await pub.hello(1);
+      await sub.hello(2);
+      sub.send('{"ta-cmd":"subscribe","ta-id":1,"msg-type":"request","subscription-id":1}');
+      await sub.next();
+      // the publish itself fits in 262144 bytes; the appeared notify carries ~40 more bytes and does not
+      const head =
+        '{"ta-cmd":"publish","ta-id":2,"msg-type":"request","service-id":7,"generation":0,"service-props":{"blob":["';
+      const tail = '"]},"ttl":5}';
+      pub.send(head + 'x'.repeat(262144 - head.length - tail.length) + tail);
+      expect(await pub.next()).toEqual({ 'ta-cmd': 'publish', 'ta-id': 2n, 'msg-type': 'complete' });
+      await sub.waitClosed();
+      pub.send('{"ta-cmd":"ping","ta-id":3,"msg-type":"request"}');
+      expect((await pub.next())['msg-type']).toBe('complete');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(server.domains[0]!.snapshot().clients.has(2n)).toBe(false);
+    } finally {
+      pub.close();
+      sub.close();
+      await server.close();
+    }
+  });
+});
