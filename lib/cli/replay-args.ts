@@ -30,6 +30,7 @@ export interface ReplayArgs {
 export const REPLAY_USAGE = `usage: rxpaf-replay [options] <file>...
 Re-runs a log recorded with \`rxpafd --record <file>\` through the reducer (no sockets, virtual time).
 Give rotated files oldest first: rxpaf-replay events.ndjson.2 events.ndjson.1 events.ndjson
+Every rotated file starts with a snapshot of the directory, so the newest file also replays on its own.
   (default)          summary: events, clients, services and subscriptions over time, orphans expired
   --at <point>       the directory at <point>: an event seq (integer below 10^9), seconds since the epoch,
                      or an ISO 8601 time (the state after the last event at or before it)

@@ -80,8 +80,18 @@ export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = pr
   return status;
 };
 
-const domainOf = (i: ReplayItem): number =>
-  i.kind === 'step' ? i.step.domain : i.kind === 'domain' ? i.header.d : i.out.d;
+const domainOf = (i: ReplayItem): number => {
+  switch (i.kind) {
+    case 'step':
+      return i.step.domain;
+    case 'domain':
+      return i.header.d;
+    case 'out':
+      return i.out.d;
+    case 'snapshot':
+      return i.snapshot.d;
+  }
+};
 
 interface Analysis {
   /** False once the item is past what the analysis needs (it is then not added). */
@@ -98,8 +108,11 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
       const s = new Summary();
       return {
         more: () => true,
-        add: (i) =>
-          i.kind === 'domain' ? s.domain(i.header.d, i.header.name, i.header.now) : i.kind === 'step' && s.add(i.step),
+        add: (i) => {
+          if (i.kind === 'domain') s.domain(i.header.d, i.header.name, i.header.now);
+          else if (i.kind === 'snapshot' && i.adopted) s.resume(i.snapshot.d, i.snapshot.state.now);
+          else if (i.kind === 'step') s.add(i.step);
+        },
         end: (io) => (io.stdout.write(s.render()), 0),
       };
     }
@@ -118,17 +131,32 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
     }
     case 'at': {
       const at = new Map<number, { seq: number | undefined; state: DomainState }>();
+      /** Domains whose log starts (with a snapshot) after the point: their state there is unknown. */
+      const later = new Map<number, number>();
       const p = mode.point;
       return {
-        more: (i) => i.kind !== 'step' || (p.kind === 'seq' ? i.step.seq <= p.seq : i.step.at <= p.at),
+        more: (i) => {
+          if (i.kind === 'step') return p.kind === 'seq' ? i.step.seq <= p.seq : i.step.at <= p.at;
+          if (i.kind !== 'snapshot') return true;
+          const { d, seq, state } = i.snapshot;
+          if (p.kind === 'seq' ? seq <= p.seq : state.now <= p.at) return true;
+          if (i.adopted) later.set(d, seq);
+          return false;
+        },
         add: (i) => {
           if (i.kind === 'step') at.set(i.step.domain, { seq: i.step.seq, state: i.step.state });
+          else if (i.kind === 'snapshot' && i.adopted)
+            at.set(i.snapshot.d, { seq: i.snapshot.seq < 0 ? undefined : i.snapshot.seq, state: i.snapshot.state });
           else if (i.kind === 'domain') {
             const dom = replayer.domains.get(i.header.d);
             if (dom !== undefined && !at.has(i.header.d)) at.set(i.header.d, { seq: undefined, state: dom.state });
           }
         },
         end: (io) => {
+          for (const [d, seq] of later) {
+            io.stderr.write(`rxpaf-replay: warning: domain ${d} starts after that point (snapshot after seq ${seq})\n`);
+            at.delete(d);
+          }
           const docs = [...at].map(([d, { seq, state }]) => ({ d, seq, view: directoryView(state) }));
           if (args.json) {
             const texts = docs.map(({ d, seq, view }) => directoryJson(view, { domain: d, seq: seq ?? null }));

@@ -4,9 +4,13 @@
  *   {"v":1,"kind":"domain","d":0,"name":"x","seed":42,"now":1700000000.5,"settings":{…},"outbound":true}
  *   {"v":1,"seq":7,"d":0,"at":1700000001.25,"e":{"type":"message","conn":1,"msg":{"ta-cmd":"ping",…}}}
  *   {"v":1,"kind":"out","d":0,"conn":1,"json":{"ta-cmd":"ping","ta-id":3,"msg-type":"complete"}}
+ *   {"v":1,"kind":"snapshot","d":0,"seq":6,"state":{"settings":{…},"now":1700000001.25,"rng":…,"conns":[…],…}}
  *
  * A `domain` header carries what a replay needs to rebuild the domain's initial state (settings, seed, start time);
  * `rotated: true` marks the repeated header at the top of a rotated file (the domain continues, it does not restart).
+ * In a rotated file, each header may be followed by a `snapshot` of the domain's whole state (./state-codec.ts) after
+ * every event up to `seq` (the last event line written before it, of any domain; -1 if none), so the file replays
+ * on its own.
  * Event lines hold one reducer input each, its time in `at`; a `message` holds the decoded message in wire form
  * (integers exact, re-decoded with `decodeClientMessage`). `out` lines are the messages sent, in sending order.
  * Lines are written by hand-built string concatenation (the hot path) and read with `parseJson` + io-ts codecs.
@@ -23,7 +27,9 @@ import { encodeMessage } from '../codec/encode';
 import { parseJson, stringifyJson, type Json } from '../codec/json';
 import type { ClientMessage } from '../codec/messages';
 import type { Event } from '../state/events';
-import type { DomainSettings, ResourceLimits } from '../state/model';
+import type { DomainSettings, DomainState, ResourceLimits } from '../state/model';
+import { Nat, Num, Settings } from './log-codecs';
+import { decodeDomainState, encodeDomainState } from './state-codec';
 
 /** The schema version written and understood. */
 export const LOG_VERSION = 1;
@@ -54,28 +60,16 @@ export interface OutRecord {
   /** The message as canonical JSON text (see {@link canonicalJson}). */
   readonly json: string;
 }
-export type LogRecord = HeaderRecord | EventRecord | OutRecord;
+/** A domain's whole state after every event up to `seq` (at the top of a rotated file, after the header). */
+export interface SnapshotRecord {
+  readonly kind: 'snapshot';
+  readonly d: number;
+  /** The last event seq written before the snapshot (-1 if none). */
+  readonly seq: number;
+  readonly state: DomainState;
+}
+export type LogRecord = HeaderRecord | EventRecord | OutRecord | SnapshotRecord;
 
-/** A finite JSON number; integer literals arrive from `parseJson` as bigints. */
-const Num = new t.Type<number, number, unknown>(
-  'number',
-  (u): u is number => typeof u === 'number' && Number.isFinite(u),
-  (u, c) =>
-    typeof u === 'number' && Number.isFinite(u)
-      ? t.success(u)
-      : typeof u === 'bigint' && Number.isSafeInteger(Number(u))
-        ? t.success(Number(u))
-        : t.failure(u, c),
-  (a) => a,
-);
-/** A non-negative safe integer. */
-const Nat = new t.Type<number, number, unknown>(
-  'natural',
-  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0,
-  (u, c) =>
-    typeof u === 'bigint' && u >= 0n && u <= BigInt(Number.MAX_SAFE_INTEGER) ? t.success(Number(u)) : t.failure(u, c),
-  (a) => a,
-);
 /** A client message in wire form, decoded exactly as the server decoded it. */
 const WireMessage = new t.Type<ClientMessage, Json, unknown>(
   'ClientMessage',
@@ -105,30 +99,22 @@ const EventBody = t.union([
   }),
   t.type({ type: t.literal('tick') }),
 ]);
-const Limits = t.partial({ clients: Nat, services: Nat, subscriptions: Nat });
-/**
- * Settings a server can run with: positive idle limits and handshake timeout (with an idle limit of 0 the idle
- * timers would be due again at once, forever), a non-empty protocol range.
- */
-const Settings = t.refinement(
-  t.type({
-    protocolMin: Nat,
-    protocolMax: Nat,
-    idleMin: Num,
-    idleMax: Num,
-    handshakeTimeout: Num,
-    limits: t.type({ total: Limits, user: Limits }),
-  }),
-  (s) => s.protocolMin <= s.protocolMax && s.idleMin > 0 && s.idleMax >= s.idleMin && s.handshakeTimeout > 0,
-  'DomainSettings',
-);
-/** io-ts codecs of the three line kinds (after the `v` check). */
+/** io-ts codecs of the line kinds (after the `v` check). */
 export const EventLine = t.type({ seq: Nat, d: Nat, at: Num, e: EventBody });
 export const HeaderLine = t.intersection([
   t.type({ kind: t.literal('domain'), d: Nat, seed: Nat, now: Num, settings: Settings }),
   t.partial({ name: t.string, outbound: t.boolean, rotated: t.boolean }),
 ]);
 export const OutLine = t.type({ kind: t.literal('out'), d: Nat, conn: Nat, json: t.UnknownRecord });
+/** An integer ≥ -1 (a snapshot's `seq`: -1 before any event). */
+const SeqOrNone = new t.Type<number, number, unknown>(
+  'seq',
+  (u): u is number => Number.isSafeInteger(u) && (u as number) >= -1,
+  (u, c) =>
+    typeof u === 'bigint' && u >= -1n && u <= BigInt(Number.MAX_SAFE_INTEGER) ? t.success(Number(u)) : t.failure(u, c),
+  (a) => a,
+);
+export const SnapshotLine = t.type({ kind: t.literal('snapshot'), d: Nat, seq: SeqOrNone, state: t.UnknownRecord });
 
 const num = (n: number): string => (Number.isFinite(n) ? JSON.stringify(n) : 'null');
 const limitsJson = (l: ResourceLimits): string =>
@@ -177,6 +163,10 @@ export const encodeEventLine = (seq: number, d: number, e: Event): string => {
 /** The line of one outbound message (`json` as sent). */
 export const encodeOutLine = (d: number, conn: number, json: string): string =>
   `{"v":${LOG_VERSION},"kind":"out","d":${d},"conn":${conn},"json":${json}}`;
+
+/** The snapshot line of a domain's state after every event up to `seq` (-1: none yet). */
+export const encodeSnapshotLine = (d: number, seq: number, state: DomainState): string =>
+  `{"v":${LOG_VERSION},"kind":"snapshot","d":${d},"seq":${seq},"state":${stringifyJson(encodeDomainState(state))}}`;
 
 /** Canonical text of a JSON message, for comparing recorded and replayed messages. */
 export const canonicalJson = (json: string): string => {
@@ -231,6 +221,13 @@ export const decodeLine = (line: string): E.Either<string, LogRecord> => {
     const r = OutLine.decode(o);
     if (E.isLeft(r)) return E.left(describe(r.left));
     return E.right({ kind: 'out', d: r.right.d, conn: r.right.conn, json: stringifyJson(o.json as Json) });
+  }
+  if (o.kind === 'snapshot') {
+    const r = SnapshotLine.decode(o);
+    if (E.isLeft(r)) return E.left(describe(r.left));
+    const state = decodeDomainState(o.state);
+    if (E.isLeft(state)) return state;
+    return E.right({ kind: 'snapshot', d: r.right.d, seq: r.right.seq, state: state.right });
   }
   return E.left(`unknown record kind ${stringifyJson(o.kind)}`);
 };

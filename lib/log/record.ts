@@ -4,10 +4,18 @@
  *
  * Writing never stalls the event loop for long: lines are buffered in memory and written with one synchronous
  * `fs.writeSync` per event-loop turn (`setImmediate`), so a crash loses at most the current turn and every line on
- * disk is complete (the reader tolerates a partial last line anyway). Files rotate by size: when a line would make
- * the file exceed `maxBytes`, `file.N-1` → `file.N` … `file` → `file.1` (keeping `keep` old files) and a new `file`
- * starts with every domain's header again, flagged `rotated` (a rotated file continues its predecessor: replaying
- * it alone starts from an empty directory, so replay `file.2 file.1 file` in that order to see everything).
+ * disk is complete (the reader tolerates a partial last line anyway).
+ *
+ * Files rotate by size, between event batches: when a batch's event lines would make the file exceed `maxBytes`,
+ * what is buffered is written, `file.N-1` → `file.N` … `file` → `file.1` (keeping `keep` old files), and a new
+ * `file` starts with every domain's header again, flagged `rotated`, each followed by a snapshot of the domain's
+ * whole state at that point (./state-codec.ts; only for domains whose `header` info has a `state` getter, as
+ * `createServer`'s `onStart` provides). The snapshot is the state after exactly the events written to the previous
+ * files: `createServer` calls `onEvents` before the reducer applies a batch and sends the batch's messages before
+ * the next one, so at that moment every domain's current state matches the lines written, and the previous batch's
+ * outbound messages are in the previous file. A rotated file therefore replays on its own (the oldest files may be
+ * gone); replaying `file.2 file.1 file` in that order gives the same result. A file can exceed `maxBytes` by the
+ * outbound messages of its last batch and by its headers and snapshots (a batch is never split).
  *
  * @example
  * const rec = createRecorder({ file: '/var/log/rxpaf/events.ndjson', maxBytes: 64 << 20, outbound: true });
@@ -19,8 +27,8 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 
 import type { Event } from '../state/events';
-import type { ConnId } from '../state/model';
-import { encodeEventLine, encodeHeaderLine, encodeOutLine, type DomainInfo } from './event-codec';
+import type { ConnId, DomainState } from '../state/model';
+import { encodeEventLine, encodeHeaderLine, encodeOutLine, encodeSnapshotLine, type DomainInfo } from './event-codec';
 import { rotateFiles } from './record-rotate';
 
 export interface RecorderOptions {
@@ -35,10 +43,16 @@ export interface RecorderOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** A domain's start, and optionally a getter of its current state (for the snapshots of rotated files). */
+export interface RecorderDomainInfo extends DomainInfo {
+  /** The domain's state after every batch already passed to `events` (not yet the one being passed). */
+  readonly state?: () => DomainState;
+}
+
 /** The recorder's methods are bound: pass them directly as `createServer`'s `onStart`/`onEvents`/`onOutbound`. */
 export interface Recorder {
   /** Record a domain's start (settings, seed, start time); must come before its events. */
-  header(domainIndex: number, info: DomainInfo): void;
+  header(domainIndex: number, info: RecorderDomainInfo): void;
   /** Record a batch of events, as the reducer is about to see it. */
   events(domainIndex: number, batch: readonly Event[]): void;
   /** Record one sent message (ignored unless `outbound` is on). */
@@ -53,17 +67,21 @@ export interface Recorder {
 export const createRecorder = (opts: RecorderOptions): Recorder => {
   const maxBytes = opts.maxBytes ?? 0;
   const keep = opts.keep ?? 5;
-  const headers = new Map<number, DomainInfo>();
+  const headers = new Map<number, RecorderDomainInfo>();
   let fd: number | undefined = openSync(opts.file, 'a+');
   const tail = readTail(fd, fstatSync(fd).size);
   if (tail.complete < tail.size) ftruncateSync(fd, tail.complete); // drop a partial line left by a crash
   let size = tail.complete;
   let seq = tail.lastSeq + 1;
+  /** Whether the file holds anything but its headers and snapshots (only then is rotating worth it). */
+  let content = size > 0;
   let pending: string[] = [];
+  let pendingBytes = 0;
   let immediate: NodeJS.Immediate | undefined;
 
   const fail = (e: unknown): void => {
     pending = [];
+    pendingBytes = 0;
     if (fd !== undefined) closeQuietly(fd);
     fd = undefined;
     opts.onError?.(e);
@@ -74,57 +92,69 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
     while (off < buf.length) off += writeSync(fd!, buf, off);
     size += buf.length;
   };
-  const headerLines = (rotated: boolean): string =>
-    [...headers].map(([d, info]) => encodeHeaderLine(d, info, { outbound: opts.outbound, rotated }) + '\n').join('');
-  const rotate = (): void => {
+  /** Headers (and snapshots after every event up to `lastSeq`) at the top of a new file. */
+  const preamble = (lastSeq: number): string => {
+    let text = '';
+    for (const [d, info] of headers) {
+      text += encodeHeaderLine(d, info, { outbound: opts.outbound, rotated: true }) + '\n';
+      if (info.state !== undefined) text += encodeSnapshotLine(d, lastSeq, info.state()) + '\n';
+    }
+    return text;
+  };
+  const rotate = (lastSeq: number): void => {
+    const text = preamble(lastSeq); // before touching the files: a failure leaves the current file in place
     closeSync(fd!);
     fd = undefined;
     rotateFiles(opts.file, keep);
     fd = openSync(opts.file, 'w');
     size = 0;
-    write(headerLines(true));
+    content = false;
+    write(text);
   };
   const flush = (): void => {
     if (immediate !== undefined) clearImmediate(immediate);
     immediate = undefined;
     if (fd === undefined || pending.length === 0) return;
-    const lines = pending;
+    const text = pending.join('');
     pending = [];
+    pendingBytes = 0;
     try {
-      let chunk = '';
-      let chunkBytes = 0;
-      for (const line of lines) {
-        const n = Buffer.byteLength(line);
-        if (maxBytes > 0 && size + chunkBytes + n > maxBytes && size + chunkBytes > 0) {
-          if (chunk !== '') write(chunk);
-          rotate();
-          chunk = '';
-          chunkBytes = 0;
-        }
-        chunk += line;
-        chunkBytes += n;
-      }
-      if (chunk !== '') write(chunk);
+      write(text);
     } catch (e) {
       fail(e);
     }
   };
   const push = (line: string): void => {
-    if (fd === undefined) return;
-    pending.push(line + '\n');
+    pending.push(line);
+    if (maxBytes > 0) pendingBytes += Buffer.byteLength(line);
     immediate ??= setImmediate(flush);
   };
 
   return {
     header: (d, info) => {
+      if (fd === undefined) return;
       headers.set(d, info);
-      push(encodeHeaderLine(d, info, { outbound: opts.outbound }));
+      push(encodeHeaderLine(d, info, { outbound: opts.outbound }) + '\n');
     },
     events: (d, batch) => {
-      for (const e of batch) push(encodeEventLine(seq++, d, e));
+      if (fd === undefined || batch.length === 0) return;
+      const text = batch.map((e, i) => encodeEventLine(seq + i, d, e) + '\n').join('');
+      if (maxBytes > 0 && content && size + pendingBytes + Buffer.byteLength(text) > maxBytes) {
+        flush(); // the previous batches (and their messages) end the current file
+        if (fd === undefined) return;
+        try {
+          rotate(seq - 1);
+        } catch (e) {
+          fail(e);
+          return;
+        }
+      }
+      seq += batch.length;
+      content = true;
+      push(text);
     },
     outbound: (d, conn, json) => {
-      if (opts.outbound === true) push(encodeOutLine(d, conn, json));
+      if (opts.outbound === true && fd !== undefined) push(encodeOutLine(d, conn, json) + '\n');
     },
     flush,
     close: async () => {
@@ -143,24 +173,44 @@ const closeQuietly = (fd: number): void => {
   }
 };
 
+const EVENT_SEQ = /^\{"v":\d+,"seq":(\d+),/;
+const SNAPSHOT_SEQ = /^\{"v":\d+,"kind":"snapshot","d":\d+,"seq":(-?\d+),/;
+
 /**
- * Inspect the tail of an existing file: where its last complete line ends, and the `seq` of its last event line
- * (appending continues the numbering; -1 if none).
+ * Inspect an existing file, backwards from its end: where its last complete line ends, and the `seq` of its last
+ * event or snapshot line (appending continues the numbering; -1 if none). Reads 64 KiB chunks until it has found
+ * both, so long snapshot lines near the end do not hide the numbering.
  */
 const readTail = (fd: number, size: number): { size: number; complete: number; lastSeq: number } => {
-  if (size === 0) return { size, complete: 0, lastSeq: -1 };
-  const len = Math.min(size, 1 << 16);
-  const buf = Buffer.alloc(len);
-  const n = readSync(fd, buf, 0, len, size - len);
-  const nl = buf.subarray(0, n).lastIndexOf(0x0a);
-  const complete = nl < 0 ? (len === size ? 0 : size) : size - len + nl + 1;
-  const lines = buf
-    .subarray(0, nl < 0 ? 0 : nl)
-    .toString('utf8')
-    .split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = /^\{"v":\d+,"seq":(\d+),/.exec(lines[i]!);
-    if (m !== null) return { size, complete, lastSeq: Number(m[1]) };
+  const CHUNK = 1 << 16;
+  const HEAD = 128; // enough of a line to match the patterns
+  let complete: number | undefined;
+  let pos = size;
+  let next = Buffer.alloc(0); // the first bytes from `pos` on (already read)
+  while (pos > 0) {
+    const len = Math.min(pos, CHUNK);
+    pos -= len;
+    const chunk = Buffer.alloc(len);
+    let n = 0;
+    while (n < len) {
+      const r = readSync(fd, chunk, n, len - n, pos + n);
+      if (r === 0) break;
+      n += r;
+    }
+    const data = Buffer.concat([chunk.subarray(0, n), next]);
+    // line starts in this chunk: after each newline, and the file start
+    for (let i = n - 1; i >= -1; i--) {
+      if (i >= 0 && chunk[i] !== 0x0a) continue;
+      if (i < 0 && pos > 0) break;
+      if (complete === undefined) {
+        complete = pos + i + 1; // the bytes after the last newline are a partial line (or nothing)
+        continue;
+      }
+      const head = data.subarray(i + 1, i + 1 + HEAD).toString('latin1');
+      const m = EVENT_SEQ.exec(head) ?? SNAPSHOT_SEQ.exec(head);
+      if (m !== null) return { size, complete, lastSeq: Number(m[1]) };
+    }
+    next = data.subarray(0, HEAD);
   }
-  return { size, complete, lastSeq: -1 };
+  return { size, complete: complete ?? 0, lastSeq: -1 };
 };

@@ -3,6 +3,10 @@
  * with no sockets and no timers (time only comes from the recorded events). Mutable only in which state each domain
  * is at; every step carries the immutable states before and after.
  *
+ * A domain starts from its header's initial state or, in a rotated file, from the state snapshot that follows the
+ * header: the snapshot is adopted when the replay has not seen the events before it (the domain started in this
+ * file, or events are missing); a replay that has seen every event up to the snapshot keeps its own state.
+ *
  * It also mirrors the effect interpreter's bookkeeping to know which `send` effects the live server really
  * delivered (and so recorded): only to connections still open, and none while shutting down (`stop()` does not
  * interpret the effects of the final `closed`/`shutdown` batch).
@@ -18,7 +22,7 @@ import type { DirectoryChange, Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
 import { initialDomainState, reduceAll } from '../state/reducer';
-import type { HeaderRecord, LogRecord, OutRecord } from './event-codec';
+import type { HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
 /** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed. */
 export class ReplayError extends Error {
@@ -56,7 +60,14 @@ export interface ReplayStep {
 export type ReplayItem =
   | { readonly kind: 'step'; readonly step: ReplayStep }
   | { readonly kind: 'domain'; readonly line: number; readonly header: HeaderRecord }
-  | { readonly kind: 'out'; readonly line: number; readonly out: OutRecord };
+  | { readonly kind: 'out'; readonly line: number; readonly out: OutRecord }
+  | {
+      readonly kind: 'snapshot';
+      readonly line: number;
+      readonly snapshot: SnapshotRecord;
+      /** Whether the domain now continues from the snapshot (false: the replay already was in that state). */
+      readonly adopted: boolean;
+    };
 
 /** A domain being replayed. */
 export interface ReplayDomain {
@@ -64,12 +75,14 @@ export interface ReplayDomain {
   state: DomainState;
   /** Connections the live server had open (the interpreter's `conns` map). */
   readonly open: Set<ConnId>;
-  /** True if the replay began at a rotated file's header: what happened before is unknown. */
+  /** True if the replay began at a rotated file's header without a snapshot: what happened before is unknown. */
   readonly partial: boolean;
 }
 
 export class Replayer {
   readonly domains = new Map<number, ReplayDomain>();
+  /** Seq of the last event replayed (of any domain; -1: none), to tell whether a snapshot continues the replay. */
+  private lastSeq = -1;
 
   /** Replay one record; throws {@link ReplayError} if it cannot be applied. */
   feed(rec: LogRecord, line: number): ReplayItem {
@@ -87,8 +100,24 @@ export class Replayer {
       case 'out':
         this.domain(rec.d, line);
         return { kind: 'out', line, out: rec };
-      case 'event':
-        return { kind: 'step', step: this.step(this.domain(rec.d, line), rec.d, rec.seq, rec.event, line) };
+      case 'snapshot': {
+        const dom = this.domain(rec.d, line);
+        const adopted = dom.partial || rec.seq !== this.lastSeq;
+        if (adopted)
+          this.domains.set(rec.d, {
+            header: dom.header,
+            state: rec.state,
+            // between events the interpreter has exactly the core's connections open
+            open: new Set(rec.state.conns.keys()),
+            partial: false,
+          });
+        return { kind: 'snapshot', line, snapshot: rec, adopted };
+      }
+      case 'event': {
+        const step = this.step(this.domain(rec.d, line), rec.d, rec.seq, rec.event, line);
+        this.lastSeq = rec.seq;
+        return { kind: 'step', step };
+      }
     }
   }
 

@@ -110,6 +110,13 @@ export class Summary {
     if (!this.domains.has(d)) this.domains.set(d, new DomainSummary(name, now));
   }
 
+  /** A domain continues from a state snapshot taken at `now` (a rotated file): its time axis starts there. */
+  resume(d: number, now: number): void {
+    const ds = this.domains.get(d);
+    if (ds === undefined) this.domains.set(d, new DomainSummary(undefined, now));
+    else if (ds.count === 0) this.domains.set(d, new DomainSummary(ds.name, now));
+  }
+
   add(step: ReplayStep): void {
     this.total++;
     this.first ??= step.at;

@@ -1,6 +1,7 @@
 /**
  * `rxpaf-replay --verify`: checks that replaying a log sends exactly the messages the live server sent (recorded
- * with `outbound: true`), per connection and in order. Messages are compared as canonical JSON (same values, same
+ * with `outbound: true`), per connection and in order. A log that starts from a state snapshot (a rotated file)
+ * is checked from there: the messages sent before the snapshot are not in it. Messages are compared as canonical JSON (same values, same
  * key order). The first divergence names the replayed event (seq, line), the connection, and both messages.
  *
  * @example
@@ -45,7 +46,7 @@ export class Verifier {
       if (!item.header.outbound) this.recorded = false;
     } else if (item.kind === 'out') {
       this.push(this.expected, `${item.out.d}:${item.out.conn}`, { json: item.out.json, line: item.line });
-    } else {
+    } else if (item.kind === 'step') {
       const { step } = item;
       for (const f of step.delivered)
         this.push(this.actual, `${step.domain}:${f.conn}`, {

@@ -39,10 +39,19 @@ export interface ServerOptions {
   readonly tlsHandshakeTimeoutMs?: number;
   /** Observe every batch of events entering a domain's reducer (the event recorder uses this). */
   readonly onEvents?: (domain: number, batch: readonly Event[]) => void;
-  /** Called once per domain before any event, with what a replay needs to rebuild its initial state. */
+  /**
+   * Called once per domain before any event, with what a replay needs to rebuild its initial state, and a getter of
+   * the domain's current state (inside `onEvents`: the state before that batch; the recorder snapshots it).
+   */
   readonly onStart?: (
     domain: number,
-    info: { readonly name?: string; readonly settings: DomainSettings; readonly seed: number; readonly now: number },
+    info: {
+      readonly name?: string;
+      readonly settings: DomainSettings;
+      readonly seed: number;
+      readonly now: number;
+      readonly state: () => DomainState;
+    },
   ) => void;
   /** Observe every encoded outbound message. */
   readonly onOutbound?: (domain: number, conn: ConnId, json: string) => void;
@@ -119,7 +128,7 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       onOutbound: opts.onOutbound ? (c, j) => opts.onOutbound!(index, c, j) : undefined,
     });
     const s0 = rt.state$.value;
-    opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now });
+    opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now, state: () => rt.state$.value });
     return rt;
   });
   let started = false;

@@ -1,0 +1,403 @@
+/**
+ * A domain's whole state as JSON (the `snapshot` lines of the event log, see ./event-codec.ts), exact to the bit:
+ * a rotated log file starts from a snapshot, so replaying it alone continues exactly where the live server was.
+ *
+ * Every field of {@link DomainState} is stored; collections as arrays in their iteration order and rebuilt by
+ * inserting in that order, so the order of the ordered collections (services, subscriptions, the services of a
+ * record, the props of a service, a client's records) is the same after decoding. (The unordered immutable Maps come
+ * back with the same entries, but their iteration order after later updates depends on their insertion history;
+ * the reducer never depends on it.) Integers are exact (bigints
+ * are written as integer literals, so the text must be written with `stringifyJson` and read with `parseJson`);
+ * times are doubles written in their shortest round-trip form (non-finite values and -0 as strings). `undefined`
+ * fields are `null`. Two derived structures are not stored but rebuilt: the filter index (each subscription's
+ * canonical filter text is re-parsed, then `indexAdd`ed in creation order) and the two deadline heaps (their
+ * entries `[at, seq, value]` in pop order, re-pushed with `heapPush`; the `seq`s are unique, so the pop order is the
+ * same).
+ *
+ * @example
+ * const text = stringifyJson(encodeDomainState(state));
+ * const back = E.chain(decodeDomainState)(parseJson(text)); // right(a state that behaves exactly like `state`)
+ */
+import * as E from 'fp-ts/Either';
+import { Map as IMap, OrderedMap, OrderedSet } from 'immutable';
+import * as t from 'io-ts';
+
+import type { Json, JsonObject } from '../codec/json';
+import type { Filter } from '../filter/ast';
+import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
+import { parseFilter } from '../filter/parse';
+import type { PropValue } from '../filter/props';
+import { heapEmpty, heapPush, type Heap } from '../state/heap';
+import type {
+  Client,
+  ClientId,
+  Conn,
+  ConnId,
+  DomainSettings,
+  DomainState,
+  OpenTransaction,
+  ResourceCounts,
+  ResourceLimits,
+  SdRecord,
+  Service,
+  ServiceId,
+  Subscription,
+  SubscriptionId,
+} from '../state/model';
+import { Nat, Settings } from './log-codecs';
+
+// ---------------------------------------------------------------------------------------------------------------
+// encoding
+
+/** A double: finite ones as JSON numbers (integral ones print as integer literals), the rest as strings. */
+const float = (n: number): Json => (Number.isFinite(n) && !Object.is(n, -0) ? n : Object.is(n, -0) ? '-0' : String(n));
+const optFloat = (n: number | undefined): Json => (n === undefined ? null : float(n));
+const opt = <A extends Json>(a: A | undefined): Json => (a === undefined ? null : a);
+
+const limitsJson = (l: ResourceLimits): JsonObject => {
+  const out: Record<string, Json> = {};
+  for (const k of Object.keys(l) as Array<keyof ResourceLimits>) if (l[k] !== undefined) out[k] = l[k]!;
+  return out;
+};
+const settingsJson = (s: DomainSettings): JsonObject => ({
+  protocolMin: s.protocolMin,
+  protocolMax: s.protocolMax,
+  idleMin: s.idleMin,
+  idleMax: s.idleMax,
+  handshakeTimeout: s.handshakeTimeout,
+  limits: { total: limitsJson(s.limits.total), user: limitsJson(s.limits.user) },
+});
+const countsJson = (c: ResourceCounts): JsonObject => ({
+  clients: c.clients,
+  services: c.services,
+  subscriptions: c.subscriptions,
+});
+const txJson = (tx: OpenTransaction): JsonObject =>
+  tx.cmd === 'subscribe' ? { cmd: 'subscribe', subscriptionId: tx.subscriptionId } : { cmd: 'track' };
+
+const connJson = (c: Conn): { readonly [K in keyof Conn]: Json } => ({
+  id: c.id,
+  address: c.address,
+  user: c.user,
+  transport: c.transport,
+  acceptedAt: float(c.acceptedAt),
+  version: opt(c.version),
+  clientId: opt(c.clientId),
+  handshaked: c.handshaked,
+  handshakeSeq: c.handshakeSeq,
+  txs: [...c.txs].map(([ta, tx]) => [ta, txJson(tx)]),
+  trackTaId: opt(c.trackTaId),
+  queryOutstandingSince: optFloat(c.queryOutstandingSince),
+  latency: optFloat(c.latency),
+  idle: c.idle,
+  lastSeen: float(c.lastSeen),
+  timerAt: optFloat(c.timerAt),
+  queuedAt: optFloat(c.queuedAt),
+});
+const clientJson = (c: Client): { readonly [K in keyof Client]: Json } => ({
+  id: c.id,
+  user: c.user,
+  active: opt(c.active),
+  records: [...c.records],
+});
+const recordJson = (r: SdRecord): { readonly [K in keyof SdRecord]: Json } => ({
+  id: r.id,
+  clientId: r.clientId,
+  active: r.active,
+  services: [...r.services],
+  ttls: [...r.ttls].map(([ttl, n]) => [ttl, n]),
+  disconnectedAt: optFloat(r.disconnectedAt),
+});
+const serviceJson = (s: Service): { readonly [K in keyof Service]: Json } => ({
+  id: s.id,
+  generation: s.generation,
+  props: [...s.props].map(([k, vs]) => [k, [...vs]]),
+  ttl: s.ttl,
+  orphanSince: optFloat(s.orphanSince),
+  clientId: s.clientId,
+  user: s.user,
+  record: s.record,
+});
+/** The parsed filter is not stored: it is re-parsed from its canonical text. */
+const subscriptionJson = (s: Subscription): { readonly [K in Exclude<keyof Subscription, 'filter'>]: Json } => ({
+  id: s.id,
+  filterText: opt(s.filterText),
+  clientId: s.clientId,
+  user: s.user,
+  conn: s.conn,
+  taId: s.taId,
+  seq: s.seq,
+});
+
+/** The entries of a heap in pop order (by `at`, then `seq`). */
+export const heapEntries = <T>(h: Heap<T>): Array<readonly [number, number, T]> => {
+  const out: Array<readonly [number, number, T]> = [];
+  const stack: Array<Heap<T>> = [h];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === null) continue;
+    out.push([n.at, n.seq, n.value]);
+    stack.push(n.left, n.right);
+  }
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+};
+const heapJson = <T extends Json>(h: Heap<T>): Json => heapEntries(h).map(([at, seq, v]) => [float(at), seq, v]);
+
+/** The JSON form of a domain's state (write it with `stringifyJson`, which keeps bigints exact). */
+export const encodeDomainState = (s: DomainState): JsonObject => {
+  const fields: { readonly [K in Exclude<keyof DomainState, 'subscriptionIndex'>]: Json } = {
+    settings: settingsJson(s.settings),
+    now: float(s.now),
+    rng: s.rng,
+    seq: s.seq,
+    conns: [...s.conns.values()].map(connJson),
+    clients: [...s.clients.values()].map(clientJson),
+    records: [...s.records.values()].map(recordJson),
+    services: [...s.services.values()].map(serviceJson),
+    subscriptions: [...s.subscriptions.values()].map(subscriptionJson),
+    orphanQueue: heapJson(s.orphanQueue),
+    timerQueue: heapJson(s.timerQueue),
+    used: countsJson(s.used),
+    usedByUser: [...s.usedByUser].map(([u, c]) => [u, countsJson(c)]),
+  };
+  return fields;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// decoding
+
+const SPECIAL: Readonly<Record<string, number>> = { Infinity: Infinity, '-Infinity': -Infinity, NaN: NaN, '-0': -0 };
+/** A double as {@link float} writes it (integral values arrive from `parseJson` as bigints). */
+const Float = new t.Type<number, Json, unknown>(
+  'float',
+  (u): u is number => typeof u === 'number',
+  (u, c) =>
+    typeof u === 'number'
+      ? t.success(u)
+      : typeof u === 'bigint'
+        ? t.success(Number(u))
+        : typeof u === 'string' && Object.prototype.hasOwnProperty.call(SPECIAL, u)
+          ? t.success(SPECIAL[u]!)
+          : t.failure(u, c),
+  float,
+);
+const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null]);
+const und = <A>(a: A | null): A | undefined => (a === null ? undefined : a);
+
+const Counts = t.type({ clients: Nat, services: Nat, subscriptions: Nat });
+const Tx = t.union([
+  t.type({ cmd: t.literal('subscribe'), subscriptionId: t.bigint }),
+  t.type({ cmd: t.literal('track') }),
+]);
+const ConnJ = t.type({
+  id: Nat,
+  address: t.string,
+  user: t.string,
+  transport: t.keyof({ tcp: null, tls: null, ux: null, uxf: null }),
+  acceptedAt: Float,
+  version: nullable(Nat),
+  clientId: nullable(t.bigint),
+  handshaked: t.boolean,
+  handshakeSeq: Nat,
+  txs: t.array(t.tuple([t.bigint, Tx])),
+  trackTaId: nullable(t.bigint),
+  queryOutstandingSince: nullable(Float),
+  latency: nullable(Float),
+  idle: t.keyof({ active: null, tentative: null, 'timed-out': null }),
+  lastSeen: Float,
+  timerAt: nullable(Float),
+  queuedAt: nullable(Float),
+});
+const ClientJ = t.type({ id: t.bigint, user: t.string, active: nullable(Nat), records: t.array(Nat) });
+const RecordJ = t.type({
+  id: Nat,
+  clientId: t.bigint,
+  active: t.boolean,
+  services: t.array(t.bigint),
+  ttls: t.array(t.tuple([t.bigint, Nat])),
+  disconnectedAt: nullable(Float),
+});
+const ServiceJ = t.type({
+  id: t.bigint,
+  generation: t.bigint,
+  props: t.array(t.tuple([t.string, t.array(t.union([t.string, t.bigint]))])),
+  ttl: t.bigint,
+  orphanSince: nullable(Float),
+  clientId: t.bigint,
+  user: t.string,
+  record: Nat,
+});
+const SubscriptionJ = t.type({
+  id: t.bigint,
+  filterText: nullable(t.string),
+  clientId: t.bigint,
+  user: t.string,
+  conn: Nat,
+  taId: t.bigint,
+  seq: Nat,
+});
+const StateJ = t.type({
+  settings: Settings,
+  now: Float,
+  rng: Nat,
+  seq: Nat,
+  conns: t.array(ConnJ),
+  clients: t.array(ClientJ),
+  records: t.array(RecordJ),
+  services: t.array(ServiceJ),
+  subscriptions: t.array(SubscriptionJ),
+  orphanQueue: t.array(t.tuple([Float, Nat, t.bigint])),
+  timerQueue: t.array(t.tuple([Float, Nat, Nat])),
+  used: Counts,
+  usedByUser: t.array(t.tuple([t.string, Counts])),
+});
+
+const describe = (errors: t.Errors): string => {
+  const e = errors[errors.length - 1];
+  if (e === undefined) return 'invalid state snapshot';
+  const path = e.context
+    .map((c) => c.key)
+    .filter((k) => k !== '')
+    .join('.');
+  return `invalid state snapshot at '${path}'${e.message !== undefined ? `: ${e.message}` : ''}`;
+};
+
+const limits = (l: ResourceLimits): ResourceLimits => {
+  const out: { -readonly [K in keyof ResourceLimits]: number } = {};
+  for (const k of Object.keys(l) as Array<keyof ResourceLimits>) if (l[k] !== undefined) out[k] = l[k];
+  return out;
+};
+const counts = (c: t.TypeOf<typeof Counts>): ResourceCounts => ({
+  clients: c.clients,
+  services: c.services,
+  subscriptions: c.subscriptions,
+});
+const tx = (x: t.TypeOf<typeof Tx>): OpenTransaction =>
+  x.cmd === 'subscribe' ? { cmd: 'subscribe', subscriptionId: x.subscriptionId } : { cmd: 'track' };
+const heap = <T>(entries: ReadonlyArray<readonly [number, number, T]>): Heap<T> =>
+  entries.reduce((h, [at, seq, v]) => heapPush(h, at, seq, v), heapEmpty<T>());
+
+class Invalid extends Error {}
+
+/** Decode {@link encodeDomainState}'s output (as `parseJson` read it); the left says what is wrong. */
+export const decodeDomainState = (json: unknown): E.Either<string, DomainState> => {
+  const r = StateJ.decode(json);
+  if (E.isLeft(r)) return E.left(describe(r.left));
+  const j = r.right;
+  try {
+    const conns = IMap<ConnId, Conn>().withMutations((m) => {
+      for (const c of j.conns)
+        m.set(c.id, {
+          id: c.id,
+          address: c.address,
+          user: c.user,
+          transport: c.transport,
+          acceptedAt: c.acceptedAt,
+          version: und(c.version),
+          clientId: und(c.clientId),
+          handshaked: c.handshaked,
+          handshakeSeq: c.handshakeSeq,
+          txs: IMap<bigint, OpenTransaction>().withMutations((m2) => {
+            for (const [ta, x] of c.txs) m2.set(ta, tx(x));
+          }),
+          trackTaId: und(c.trackTaId),
+          queryOutstandingSince: und(c.queryOutstandingSince),
+          latency: und(c.latency),
+          idle: c.idle,
+          lastSeen: c.lastSeen,
+          timerAt: und(c.timerAt),
+          queuedAt: und(c.queuedAt),
+        });
+    });
+    const clients = IMap<ClientId, Client>().withMutations((m) => {
+      for (const c of j.clients)
+        m.set(c.id, { id: c.id, user: c.user, active: und(c.active), records: [...c.records] });
+    });
+    const records = IMap<ConnId, SdRecord>().withMutations((m) => {
+      for (const r of j.records)
+        m.set(r.id, {
+          id: r.id,
+          clientId: r.clientId,
+          active: r.active,
+          services: OrderedSet<ServiceId>(r.services),
+          ttls: IMap<bigint, number>().withMutations((m2) => {
+            for (const [ttl, n] of r.ttls) m2.set(ttl, n);
+          }),
+          disconnectedAt: und(r.disconnectedAt),
+        });
+    });
+    const services = OrderedMap<ServiceId, Service>().withMutations((m) => {
+      for (const s of j.services)
+        m.set(s.id, {
+          id: s.id,
+          generation: s.generation,
+          props: new Map<string, readonly PropValue[]>(s.props.map(([k, vs]) => [k, [...vs]])),
+          ttl: s.ttl,
+          orphanSince: und(s.orphanSince),
+          clientId: s.clientId,
+          user: s.user,
+          record: s.record,
+        });
+    });
+    const subs: Subscription[] = j.subscriptions.map((s) => {
+      let filter: Filter | undefined;
+      if (s.filterText !== null) {
+        const p = parseFilter(s.filterText);
+        if (E.isLeft(p)) throw new Invalid(`subscription ${s.id}: invalid filter: ${p.left.reason}`);
+        filter = p.right;
+      }
+      return {
+        id: s.id,
+        filter,
+        filterText: und(s.filterText),
+        clientId: s.clientId,
+        user: s.user,
+        conn: s.conn,
+        taId: s.taId,
+        seq: s.seq,
+      };
+    });
+    const subscriptions = OrderedMap<SubscriptionId, Subscription>().withMutations((m) => {
+      for (const s of subs) m.set(s.id, s);
+    });
+    if (subscriptions.size !== subs.length) throw new Invalid('duplicate subscription id');
+    const subscriptionIndex = [...subs]
+      .sort((a, b) => a.seq - b.seq)
+      .reduce((ix, s) => indexAdd(ix, s.id, s.seq, s.filter), emptyFilterIndex<SubscriptionId>());
+    const usedByUser = IMap<string, ResourceCounts>().withMutations((m) => {
+      for (const [u, c] of j.usedByUser) m.set(u, counts(c));
+    });
+    const st = j.settings;
+    const settings: DomainSettings = {
+      protocolMin: st.protocolMin,
+      protocolMax: st.protocolMax,
+      idleMin: st.idleMin,
+      idleMax: st.idleMax,
+      handshakeTimeout: st.handshakeTimeout,
+      limits: { total: limits(st.limits.total), user: limits(st.limits.user) },
+    };
+    if (conns.size !== j.conns.length || clients.size !== j.clients.length || records.size !== j.records.length)
+      throw new Invalid('duplicate connection, client or record id');
+    if (services.size !== j.services.length) throw new Invalid('duplicate service id');
+    const state: DomainState = {
+      settings,
+      now: j.now,
+      rng: j.rng,
+      seq: j.seq,
+      conns,
+      clients,
+      records,
+      services,
+      subscriptions,
+      subscriptionIndex,
+      orphanQueue: heap(j.orphanQueue),
+      timerQueue: heap(j.timerQueue),
+      used: counts(j.used),
+      usedByUser,
+    };
+    return E.right(state);
+  } catch (e) {
+    if (e instanceof Invalid) return E.left(`invalid state snapshot: ${e.message}`);
+    throw e;
+  }
+};

@@ -1,0 +1,69 @@
+/**
+ * A plain, comparable projection of a whole DomainState for the snapshot specs: every field, bigints told from
+ * strings, `undefined` told from absent, ordered collections (OrderedMap, OrderedSet, arrays, JS Maps) in their
+ * order, unordered immutable Maps by key (their iteration order depends on their insertion history, and the reducer
+ * never depends on it: it sorts wherever order shows, e.g. `clients` listings by handshake order). The two rebuilt
+ * structures are projected by what they hold rather than their internal shape: the heaps as their entries in pop
+ * order, the filter index as its members by seq and its buckets (bucket contents in their own order).
+ */
+import { isImmutable, isKeyed, isOrdered } from 'immutable';
+
+import type { Effect } from '../../lib/state/effects';
+import { encodeMessage } from '../../lib/codec/encode';
+import type { FilterIndex } from '../../lib/filter/filter-index';
+import { heapEntries } from '../../lib/log/state-codec';
+import type { DomainState, SubscriptionId } from '../../lib/state/model';
+
+const special = (n: number): unknown => (Object.is(n, -0) ? '-0' : Number.isFinite(n) ? n : String(n));
+
+const byText = (a: unknown, b: unknown): number => {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+export const plain = (v: unknown): unknown => {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return special(v);
+  if (v === undefined) return '<undefined>';
+  if (v === null || typeof v !== 'object') return v;
+  if (isImmutable(v)) {
+    const it = v as unknown as { entries(): Iterable<[unknown, unknown]>; values(): Iterable<unknown> };
+    if (!isKeyed(v)) return [...it.values()].map(plain);
+    const entries = [...it.entries()].map(([k, x]) => [plain(k), plain(x)] as const);
+    if (!isOrdered(v)) entries.sort(([a], [b]) => byText(a, b));
+    return entries;
+  }
+  if (v instanceof Map) return ['<Map>', ...[...v.entries()].map(([k, x]) => [plain(k), plain(x)])];
+  if (Array.isArray(v)) return v.map(plain);
+  const o = v as Record<string, unknown>;
+  return Object.keys(o)
+    .sort()
+    .map((k) => [k, plain(o[k])]);
+};
+
+const sortedKeys = <V>(m: { entries(): Iterable<[string, V]> }): Array<[string, V]> =>
+  [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+const indexProjection = (ix: FilterIndex<SubscriptionId>): unknown => ({
+  members: plain([...ix.members.entries()].sort(([a], [b]) => a - b)),
+  byValue: sortedKeys(ix.byValue).map(([k, inner]) => [k, sortedKeys(inner).map(([v, b]) => [v, plain(b)])]),
+  byKey: sortedKeys(ix.byKey).map(([k, b]) => [k, plain(b)]),
+  always: plain(ix.always),
+});
+
+/** Everything in the state, as plain data (JSON text). */
+export const projectState = (s: DomainState): string => {
+  const { subscriptionIndex, orphanQueue, timerQueue, ...rest } = s;
+  return JSON.stringify({
+    rest: plain(rest),
+    restKeys: Object.keys(s),
+    subscriptionIndex: indexProjection(subscriptionIndex),
+    orphanQueue: plain(heapEntries(orphanQueue)),
+    timerQueue: plain(heapEntries(timerQueue)),
+  });
+};
+
+/** An effect as comparable text (messages in wire form). */
+export const showEffect = (f: Effect): string =>
+  f.type === 'send' ? `send ${f.conn} ${encodeMessage(f.msg)}` : JSON.stringify(plain(f));
