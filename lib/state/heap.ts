@@ -16,7 +16,6 @@ interface Node<T> {
   readonly seq: number;
   readonly value: T;
   readonly rank: number;
-  readonly size: number;
   readonly left: Node<T> | null;
   readonly right: Node<T> | null;
 }
@@ -37,7 +36,6 @@ const make = <T>(top: Node<T>, a: Heap<T>, b: Heap<T>): Node<T> => {
     seq: top.seq,
     value: top.value,
     rank: rank(r) + 1,
-    size: 1 + (a === null ? 0 : a.size) + (b === null ? 0 : b.size),
     left: l,
     right: r,
   };
@@ -51,7 +49,7 @@ const merge = <T>(a: Heap<T>, b: Heap<T>): Heap<T> => {
 
 /** Add `value` due at `at`; `seq` breaks ties (lower first). */
 export const heapPush = <T>(h: Heap<T>, at: number, seq: number, value: T): Heap<T> =>
-  merge(h, { at, seq, value, rank: 1, size: 1, left: null, right: null });
+  merge(h, { at, seq, value, rank: 1, left: null, right: null });
 
 /** The earliest entry, or `undefined`. */
 export const heapPeek = <T>(h: Heap<T>): { readonly at: number; readonly value: T } | undefined =>
@@ -59,6 +57,3 @@ export const heapPeek = <T>(h: Heap<T>): { readonly at: number; readonly value: 
 
 /** The heap without its earliest entry. */
 export const heapPop = <T>(h: Heap<T>): Heap<T> => (h === null ? null : merge(h.left, h.right));
-
-/** Number of entries. */
-export const heapSize = <T>(h: Heap<T>): number => (h === null ? 0 : h.size);
