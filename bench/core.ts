@@ -7,7 +7,7 @@ import { makeProps } from '../lib/codec/primitives';
 import type { ClientMessage } from '../lib/codec/messages';
 import type { Event } from '../lib/state/events';
 import type { DomainState } from '../lib/state/model';
-import { defaultSettings, initialDomainState, reduceAll } from '../lib/state/reducer';
+import { defaultSettings, initialDomainState, reduceAll } from '../lib/protocol/reducer';
 
 const T0 = 1_700_000_000;
 let now = T0;

@@ -9,9 +9,9 @@
  */
 import { Observable } from 'rxjs';
 
-import { changes$, replay$ } from '../lib/log/replay';
-import { readLines$ } from '../lib/log/replay-read';
-import { classifyChange } from '../lib/log/replay-summary';
+import { changes$, replay$ } from '../lib/replay/replay';
+import { readLines$ } from '../lib/replay/replay-read';
+import { classifyChange } from '../lib/replay/replay-summary';
 
 /** Lines describing each orphan's fate, from the recorded log files (oldest first). */
 export const orphanLifetimes = (files: readonly string[]): Observable<string> =>

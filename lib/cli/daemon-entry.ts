@@ -2,7 +2,7 @@
  * The rxpafd binary: the daemon with its extensions — event recording (`--record <file>`, config key `record`)
  * and the replay tool (`rxpafd replay <file> ...`, the same as `rxpaf-replay`).
  */
-import { createRecorder } from '../log/record';
+import { createRecorder } from '../replay/record';
 import { main as daemonMain } from './daemon-main';
 import { runReplayCli } from './replay-main';
 

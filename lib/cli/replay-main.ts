@@ -14,12 +14,12 @@ import { readFileSync } from 'node:fs';
 import { filter, lastValueFrom, takeWhile, tap } from 'rxjs';
 
 import type { DomainState } from '../state/model';
-import { directoryJson, directoryView, isoTime, renderDirectory } from '../log/replay-directory';
-import { History } from '../log/replay-history';
-import { Replayer, ReplayError, replayItems$, type ReplayItem } from '../log/replay';
-import { progressBar, readLines$ } from '../log/replay-read';
-import { Summary } from '../log/replay-summary';
-import { Verifier } from '../log/replay-verify';
+import { directoryJson, directoryView, isoTime, renderDirectory } from '../replay/replay-directory';
+import { History } from '../replay/replay-history';
+import { Replayer, ReplayError, replayItems$, type ReplayItem } from '../replay/replay';
+import { progressBar, readLines$ } from '../replay/replay-read';
+import { Summary } from '../replay/replay-summary';
+import { Verifier } from '../replay/replay-verify';
 import { parseReplayArgs, REPLAY_USAGE, type ReplayArgs } from './replay-args';
 
 export interface ReplayCliIo {

@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger';
 import type { DirectoryChange } from '../state/effects';
 import type { Event } from '../state/events';
 import type { ConnId, DomainSettings, DomainState, ResourceLimits } from '../state/model';
-import { defaultSettings } from '../state/reducer';
+import { defaultSettings } from '../protocol/reducer';
 import { listen } from '../transport/listen';
 import type { Listener, TlsFiles } from '../transport/transport';
 import { type Clock, wallClock } from './clock';

@@ -24,7 +24,7 @@ import type { Logger } from '../log/logger';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { ClosedEvent, Event } from '../state/events';
 import type { ConnId, DomainSettings, DomainState } from '../state/model';
-import { defaultSettings, initialDomainState, reduceAll } from '../state/reducer';
+import { defaultSettings, initialDomainState, reduceAll } from '../protocol/reducer';
 import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
 import { bufferTurn } from './buffer-turn';

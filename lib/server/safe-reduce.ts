@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import type { DomainState } from '../state/model';
-import { reduceAll } from '../state/reducer';
+import { reduceAll } from '../protocol/reducer';
 
 export const safeReduceAll = (
   s: DomainState,

@@ -4,7 +4,7 @@
  */
 import { OrderedSet } from 'immutable';
 
-import { matchNotify } from '../protocol/replies';
+import { matchNotify } from './replies';
 import type { Ctx } from './context';
 import { nextSeq, send } from './context';
 import { heapPush } from './heap';

@@ -3,7 +3,7 @@
  * handshake deadline, and orphan expiry — all driven by deadlines kept in state and processed in time order when
  * an event carries a later `now`.
  */
-import { track } from '../protocol/replies-track';
+import { track } from './replies';
 import type { Ctx } from './context';
 import { getConn, patchConn, random, send } from './context';
 import { closeConn } from './connections';

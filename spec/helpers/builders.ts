@@ -6,7 +6,7 @@ import type { Effect } from '../../lib/state/effects';
 import type { Event } from '../../lib/state/events';
 import { nextDeadline } from '../../lib/state/idle';
 import type { DomainSettings, DomainState, TransportKind } from '../../lib/state/model';
-import { defaultSettings, initialDomainState, reduce } from '../../lib/state/reducer';
+import { defaultSettings, initialDomainState, reduce } from '../../lib/protocol/reducer';
 
 export const T0 = 1_700_000_000;
 

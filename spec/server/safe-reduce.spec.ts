@@ -1,6 +1,6 @@
 import { safeReduceAll } from '../../lib/server/safe-reduce';
 import type { Event } from '../../lib/state/events';
-import { defaultSettings, initialDomainState } from '../../lib/state/reducer';
+import { defaultSettings, initialDomainState } from '../../lib/protocol/reducer';
 import { wire } from '../helpers/builders';
 
 describe('safeReduceAll', () => {

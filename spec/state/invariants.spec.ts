@@ -12,7 +12,7 @@ import { matchFilter } from '../../lib/filter/match';
 import type { Effect } from '../../lib/state/effects';
 import type { Event } from '../../lib/state/events';
 import type { DomainSettings, DomainState, ResourceCounts } from '../../lib/state/model';
-import { defaultSettings, initialDomainState, reduce, reduceAll } from '../../lib/state/reducer';
+import { defaultSettings, initialDomainState, reduce, reduceAll } from '../../lib/protocol/reducer';
 import { request, T0, toJson, wire, type JsonIn } from '../helpers/builders';
 
 // ---------------------------------------------------------------------------------------------------------------

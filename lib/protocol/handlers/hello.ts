@@ -8,7 +8,7 @@ import { newRecord } from '../../state/directory';
 import { livenessProbe, markActive } from '../../state/idle';
 import type { Conn } from '../../state/model';
 import { allocate } from '../../state/resources';
-import { fail } from '../replies';
+import { fail } from '../../state/replies';
 
 export const hello = (ctx: Ctx, conn0: Conn, msg: HelloRequest): void => {
   const taId = msg['ta-id'];

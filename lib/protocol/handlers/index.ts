@@ -8,7 +8,7 @@ import { getConn, send } from '../../state/context';
 import { closeConn } from '../../state/connections';
 import { markActive } from '../../state/idle';
 import type { Conn, ConnId } from '../../state/model';
-import { fail } from '../replies';
+import { fail } from '../../state/replies';
 import { hello } from './hello';
 import { clients, ping, services, subscriptions } from './listings';
 import { publish } from './publish';

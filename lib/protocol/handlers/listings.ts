@@ -8,7 +8,7 @@ import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
 import type { Conn } from '../../state/model';
 import { optionalFilter } from '../filter-field';
-import { accept, complete, fail, serviceNotify } from '../replies';
+import { accept, complete, fail, serviceNotify } from '../../state/replies';
 
 export const services = (ctx: Ctx, conn: Conn, msg: ServicesRequest): void => {
   const taId = msg['ta-id'];

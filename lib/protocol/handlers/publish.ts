@@ -8,7 +8,7 @@ import { send } from '../../state/context';
 import { applyChange, claim, putService } from '../../state/directory';
 import type { Conn, Service } from '../../state/model';
 import { allocate } from '../../state/resources';
-import { complete, fail } from '../replies';
+import { complete, fail } from '../../state/replies';
 
 export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
   const taId = msg['ta-id'];

@@ -10,7 +10,7 @@ import { getConn, nextSeq, patchConn, send } from '../../state/context';
 import type { Conn, Subscription } from '../../state/model';
 import { allocate, release } from '../../state/resources';
 import { optionalFilter } from '../filter-field';
-import { accept, complete, fail, matchNotify } from '../replies';
+import { accept, complete, fail, matchNotify } from '../../state/replies';
 
 export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => {
   const taId = msg['ta-id'];

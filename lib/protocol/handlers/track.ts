@@ -6,8 +6,7 @@ import type { Ctx } from '../../state/context';
 import { patchConn, send } from '../../state/context';
 import { closeConn } from '../../state/connections';
 import type { Conn } from '../../state/model';
-import { accept, fail } from '../replies';
-import { track } from '../replies-track';
+import { accept, fail, track } from '../../state/replies';
 
 export const trackRequest = (ctx: Ctx, conn: Conn, msg: TrackRequest): void => {
   const taId = msg['ta-id'];

@@ -6,7 +6,7 @@ import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
 import { claim, removeService } from '../../state/directory';
 import type { Conn } from '../../state/model';
-import { complete, fail } from '../replies';
+import { complete, fail } from '../../state/replies';
 
 export const unpublish = (ctx: Ctx, conn: Conn, msg: UnpublishRequest): void => {
   const taId = msg['ta-id'];

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
-import { createRecorder } from '../../lib/log/record';
-import { Replayer, replayItems, splitLines } from '../../lib/log/replay';
-import { directoryView } from '../../lib/log/replay-directory';
-import { Verifier } from '../../lib/log/replay-verify';
+import { createRecorder } from '../../lib/replay/record';
+import { Replayer, replayItems, splitLines } from '../../lib/replay/replay';
+import { directoryView } from '../../lib/replay/replay-directory';
+import { Verifier } from '../../lib/replay/replay-verify';
 import { createServer } from '../../lib/server/create-server';
 import type { DomainState } from '../../lib/state/model';
 import { RawClient, type Msg } from '../helpers/raw-client';

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { lastValueFrom, from, toArray } from 'rxjs';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
-import { changes$, replay$, replayLines, ReplayError, splitLines, states$ } from '../../lib/log/replay';
-import { classifyChange } from '../../lib/log/replay-summary';
+import { changes$, replay$, replayLines, ReplayError, splitLines, states$ } from '../../lib/replay/replay';
+import { classifyChange } from '../../lib/replay/replay-summary';
 
 const dir = join(__dirname, '../fixtures/logs');
 const fixture = (name: string): string => join(dir, name);

@@ -11,14 +11,14 @@ import { produce } from 'immer';
 import { Map as IMap, OrderedMap } from 'immutable';
 
 import { emptyFilterIndex } from '../filter/filter-index';
-import { dispatch } from '../protocol/handlers';
-import { acceptConn, closeConn, dropConn } from './connections';
-import type { Ctx, RootDraft } from './context';
-import type { Effect } from './effects';
-import type { Event } from './events';
-import { heapEmpty } from './heap';
-import { processDeadlines } from './idle';
-import type { DomainSettings, DomainState } from './model';
+import { dispatch } from './handlers';
+import { acceptConn, closeConn, dropConn } from '../state/connections';
+import type { Ctx, RootDraft } from '../state/context';
+import type { Effect } from '../state/effects';
+import type { Event } from '../state/events';
+import { heapEmpty } from '../state/heap';
+import { processDeadlines } from '../state/idle';
+import type { DomainSettings, DomainState } from '../state/model';
 
 /** pafd's defaults (§8.1, §4.5, §8.5): versions 2..3, idle 4/30 s, handshake deadline 2.5 s, no limits. */
 export const defaultSettings: DomainSettings = {

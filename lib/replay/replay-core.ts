@@ -21,7 +21,7 @@
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
-import { initialDomainState, reduceAll } from '../state/reducer';
+import { initialDomainState, reduceAll } from '../protocol/reducer';
 import type { HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
 /** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from } from 'rxjs';
 
-import { replay$, replayLines, ReplayError, splitLines } from '../../lib/log/replay';
+import { replay$, replayLines, ReplayError, splitLines } from '../../lib/replay/replay';
 
 const text = readFileSync(join(__dirname, '../fixtures/logs/orphan-expiry.ndjson'), 'utf8');
 const lines = splitLines(text);

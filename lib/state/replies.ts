@@ -1,8 +1,8 @@
 /**
  * Builders for server messages (§5), fields in table order (§3.1). Shared by handlers and notifications.
  */
-import type { Command, FailReason, MatchType, ServerMessage } from '../codec/messages';
-import type { Service } from '../state/model';
+import type { Command, FailReason, MatchType, ServerMessage, TrackType } from '../codec/messages';
+import type { Service } from './model';
 
 export const accept = (cmd: Command, taId: bigint): ServerMessage => ({
   'ta-cmd': cmd,
@@ -45,4 +45,12 @@ export const serviceNotify = (taId: bigint, s: Service): ServerMessage => ({
   'ta-id': taId,
   'msg-type': 'notify',
   ...serviceRecord(s),
+});
+
+/** A track `notify` (§5.3): `track-type` `query` or `reply`. */
+export const track = (taId: bigint, msgType: 'notify', trackType: TrackType): ServerMessage => ({
+  'ta-cmd': 'track',
+  'ta-id': taId,
+  'msg-type': msgType,
+  'track-type': trackType,
 });

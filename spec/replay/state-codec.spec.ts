@@ -6,11 +6,11 @@ import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 
 import { parseJson, stringifyJson } from '../../lib/codec/json';
-import { decodeLine, encodeSnapshotLine } from '../../lib/log/event-codec';
-import { decodeDomainState, encodeDomainState } from '../../lib/log/state-codec';
+import { decodeLine, encodeSnapshotLine } from '../../lib/replay/event-codec';
+import { decodeDomainState, encodeDomainState } from '../../lib/replay/state-codec';
 import type { Event } from '../../lib/state/events';
 import type { DomainSettings, DomainState } from '../../lib/state/model';
-import { defaultSettings, initialDomainState, reduce } from '../../lib/state/reducer';
+import { defaultSettings, initialDomainState, reduce } from '../../lib/protocol/reducer';
 import { Domain, request, T0, toJson, wire, type JsonIn } from '../helpers/builders';
 import { projectState, showEffect } from './state-projection';
 

@@ -11,7 +11,7 @@ import { isImmutable, isKeyed, isOrdered } from 'immutable';
 import type { Effect } from '../../lib/state/effects';
 import { encodeMessage } from '../../lib/codec/encode';
 import type { FilterIndex } from '../../lib/filter/filter-index';
-import { heapEntries } from '../../lib/log/state-codec';
+import { heapEntries } from '../../lib/replay/state-codec';
 import type { DomainState, SubscriptionId } from '../../lib/state/model';
 
 const special = (n: number): unknown => (Object.is(n, -0) ? '-0' : Number.isFinite(n) ? n : String(n));

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
-import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from '../../lib/log/event-codec';
-import { createRecorder } from '../../lib/log/record';
-import { rotatedFiles } from '../../lib/log/record-rotate';
-import { Replayer, replayItems, splitLines } from '../../lib/log/replay';
-import { directoryView } from '../../lib/log/replay-directory';
-import { Verifier } from '../../lib/log/replay-verify';
+import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from '../../lib/replay/event-codec';
+import { createRecorder } from '../../lib/replay/record';
+import { rotatedFiles } from '../../lib/replay/record-rotate';
+import { Replayer, replayItems, splitLines } from '../../lib/replay/replay';
+import { directoryView } from '../../lib/replay/replay-directory';
+import { Verifier } from '../../lib/replay/replay-verify';
 import { createServer } from '../../lib/server/create-server';
 import type { DomainState } from '../../lib/state/model';
-import { initialDomainState, reduceAll } from '../../lib/state/reducer';
+import { initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { RawClient, type Msg } from '../helpers/raw-client';
 import { projectState } from './state-projection';
 

@@ -1,0 +1,115 @@
+/**
+ * Every error the library rejects or throws with is a {@link PafError}: `instanceof PafError` catches them all,
+ * `code` says which kind it is and never changes between versions (match on `code`, not on `message`).
+ *
+ * @example
+ * try {
+ *   await client.ping();
+ * } catch (e) {
+ *   if (e instanceof PafError && e.code === 'PAF_REQUEST_FAILED') console.log('the server said no');
+ * }
+ */
+
+/** The stable error codes. */
+export type PafErrorCode =
+  | 'PAF_REQUEST_FAILED'
+  | 'PAF_INVALID_FILTER'
+  | 'PAF_CONNECTION'
+  | 'PAF_TIMEOUT'
+  | 'PAF_CLOSED'
+  | 'PAF_UNPUBLISHED'
+  | 'PAF_INVALID_ARGUMENT'
+  | 'PAF_TRANSPORT'
+  | 'PAF_CONFIG'
+  | 'PAF_REPLAY';
+
+/** The base class of every rxpaf error. */
+export abstract class PafError extends Error {
+  abstract readonly code: PafErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A server answered a request with `fail`; `failReason` is the protocol's `fail-reason` (or `'unknown'`). */
+export class PafRequestError extends PafError {
+  readonly code = 'PAF_REQUEST_FAILED' as const;
+  readonly failReason: string;
+  readonly command: string;
+
+  constructor(command: string, failReason: string | undefined) {
+    super(`${command} failed: ${failReason ?? 'unknown reason'}`);
+    this.command = command;
+    this.failReason = failReason ?? 'unknown';
+  }
+}
+
+/** A filter does not parse (rejected locally, before anything is sent); `position` is where parsing stopped. */
+export class PafFilterError extends PafError {
+  readonly code = 'PAF_INVALID_FILTER' as const;
+
+  constructor(
+    readonly filter: string,
+    readonly reason: string,
+    readonly position: number,
+  ) {
+    super(`invalid filter ${JSON.stringify(filter)}: ${reason} at position ${position}`);
+  }
+}
+
+/** No server could be reached, or the connection was lost while a request was outstanding. */
+export class PafConnectionError extends PafError {
+  readonly code = 'PAF_CONNECTION' as const;
+}
+
+/** An operation did not complete in time. */
+export class PafTimeoutError extends PafError {
+  readonly code = 'PAF_TIMEOUT' as const;
+}
+
+/** The client, server or handle was closed before (or while) the operation ran. */
+export class PafClosedError extends PafError {
+  readonly code = 'PAF_CLOSED' as const;
+}
+
+/** The service was unpublished: it cannot be modified any more. */
+export class PafUnpublishedError extends PafError {
+  readonly code = 'PAF_UNPUBLISHED' as const;
+}
+
+/** An argument is out of range or of the wrong shape (e.g. a negative TTL). */
+export class PafArgumentError extends PafError {
+  readonly code = 'PAF_INVALID_ARGUMENT' as const;
+}
+
+/** A transport failed (bad address, address in use, missing TLS files, socket error); `errno` is the errno-style cause, e.g. `EADDRINUSE`. */
+export class PafTransportError extends PafError {
+  readonly code = 'PAF_TRANSPORT' as const;
+
+  constructor(
+    message: string,
+    readonly errno: string = 'EIO',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A configuration (options, command line, YAML file) is invalid. */
+export class PafConfigError extends PafError {
+  readonly code = 'PAF_CONFIG' as const;
+}
+
+/** An event log cannot be replayed further; `line` is 1-based and every step before it was replayed. */
+export class PafReplayError extends PafError {
+  readonly code = 'PAF_REPLAY' as const;
+
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
+  }
+}

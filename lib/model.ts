@@ -1,0 +1,43 @@
+/**
+ * The public model: how a service, a change of a service and a subscription match look to every user of the
+ * library — the client (`matches$`, `services$`), the in-process server (`changes$`), replay output and
+ * `rxpafc --json` all use these types and field names. Plain readonly objects and arrays only; ids, generations
+ * and client ids are `bigint` (63-bit values are exact); times are seconds since the epoch as numbers.
+ *
+ * @example
+ * const s: Service = { id: 42n, generation: 0n, props: { name: ['printer'], port: [631n] }, ttl: 30, clientId: 7n };
+ * const m: Match = { type: 'appeared', service: s };
+ * if (m.type !== 'disappeared') console.log(m.service.props.name?.[0]);
+ */
+
+/** A property value: a string or an integer (integers are exact, as `bigint`). `"1"` and `1n` are different. */
+export type PropValue = string | bigint;
+
+/** Service properties: every key maps to its distinct values, in order of first appearance; no key is empty. */
+export type ServiceProps = Readonly<Record<string, readonly PropValue[]>>;
+
+/** One service and its current generation record. */
+export interface Service {
+  /** The service id (63-bit). */
+  readonly id: bigint;
+  readonly generation: bigint;
+  readonly props: ServiceProps;
+  /** Time to live in seconds once the owner's connection is lost. */
+  readonly ttl: number;
+  /** The owner: the client id of the client that published (or last reclaimed) the service. */
+  readonly clientId: bigint;
+  /** When the service became an orphan (seconds since the epoch); absent while its owner is connected. */
+  readonly orphanSince?: number;
+}
+
+/** What a subscription reports: a service that started, kept or stopped matching (`service` is its record, the last known one for `disappeared`). */
+export type Match =
+  | { readonly type: 'appeared'; readonly service: Service }
+  | { readonly type: 'modified'; readonly service: Service }
+  | { readonly type: 'disappeared'; readonly service: Service };
+
+/** A change of the directory, as the server sees it: `previous` is the record before a modification. */
+export type ServiceChange =
+  | { readonly type: 'added'; readonly service: Service }
+  | { readonly type: 'modified'; readonly service: Service; readonly previous: Service }
+  | { readonly type: 'removed'; readonly service: Service };
