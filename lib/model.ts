@@ -41,3 +41,27 @@ export type ServiceChange =
   | { readonly type: 'added'; readonly service: Service }
   | { readonly type: 'modified'; readonly service: Service; readonly previous: Service }
   | { readonly type: 'removed'; readonly service: Service };
+
+/** A connected client, as a `clients` listing reports it. */
+export interface ClientInfo {
+  readonly clientId: bigint;
+  /** The client's transport address as the server sees it, e.g. `tcp:127.0.0.1:40123` or `ux:0004a`. */
+  readonly address: string;
+  /** When the connection was accepted (seconds since the epoch). */
+  readonly connectedAt: number;
+  /** Negotiated protocol version (2 or 3), when known. */
+  readonly protocolVersion?: number;
+  /** Seconds since the client was last heard from, when known. */
+  readonly idle?: number;
+  /** Last measured track round trip in seconds, when measured. */
+  readonly latency?: number;
+}
+
+/** A subscription, as a `subscriptions` listing reports it. */
+export interface SubscriptionInfo {
+  readonly id: bigint;
+  /** The owner's client id. */
+  readonly clientId: bigint;
+  /** The filter in canonical form; absent for a subscription that matches everything. */
+  readonly filter?: string;
+}
