@@ -1,8 +1,14 @@
-import { jitter, nextReconnectDelay } from '../../lib/client/backoff';
-import { domainFilePath, domainsDir, parseDomainFile, serverKey } from '../../lib/client/domain-file';
-import { effectiveMaxIdle, probeDelay, replyTimeout } from '../../lib/client/liveness';
-import { resolveOptions } from '../../lib/client/options';
-import { fromWireProps, toWireProps } from '../../lib/client/props';
+import fc from 'fast-check';
+
+import { jitter, nextReconnectDelay } from '../../lib/client/core/backoff';
+import { parseDomainFile, serverKey } from '../../lib/client/core/domain-file';
+import { EMPTY_HEAP, heapInsert, heapPeek, heapPop, type Heap } from '../../lib/client/core/heap';
+import { effectiveMaxIdle, probeDelay, replyTimeout } from '../../lib/client/core/liveness';
+import { resolveOptions } from '../../lib/client/core/options';
+import { nextRandom } from '../../lib/client/core/prng';
+import { fromWireProps, toWireProps } from '../../lib/client/core/props';
+import { domainFilePath, domainsDir } from '../../lib/client/domain-watcher';
+import { PafArgumentError } from '../../lib/errors';
 
 describe('reconnect back-off (§13.3)', () => {
   it('starts at min × (1 + rand), doubles, is capped at max and floored at min', () => {
@@ -25,11 +31,11 @@ describe('reconnect back-off (§13.3)', () => {
 
 describe('liveness arithmetic (§13.4)', () => {
   it('uses idleMax without services, else the lowest TTL clamped to [idleMin, idleMax]', () => {
-    expect(effectiveMaxIdle([], 4, 30)).toBe(30);
-    expect(effectiveMaxIdle([60, 10], 4, 30)).toBe(10);
-    expect(effectiveMaxIdle([1], 4, 30)).toBe(4);
-    expect(effectiveMaxIdle([0], 0, 30)).toBe(1);
-    expect(effectiveMaxIdle([100], 4, 30)).toBe(30);
+    expect(effectiveMaxIdle(undefined, 4, 30)).toBe(30);
+    expect(effectiveMaxIdle(10, 4, 30)).toBe(10);
+    expect(effectiveMaxIdle(1, 4, 30)).toBe(4);
+    expect(effectiveMaxIdle(0, 0, 30)).toBe(1);
+    expect(effectiveMaxIdle(100, 4, 30)).toBe(30);
   });
 
   it('probes after jitter(0.5·max_idle, 10 %) + 0.1 s and waits 0.5·max_idle for the reply', () => {
@@ -122,6 +128,47 @@ describe('options and props', () => {
       ['tags', ['a', 'b']],
     ]);
     expect(fromWireProps(p)).toEqual({ name: ['foo'], port: [4711n], big: [2n ** 62n], tags: ['a', 'b'] });
-    expect(() => toWireProps({ x: 1.5 })).toThrow(TypeError);
+    expect(() => toWireProps({ x: 1.5 })).toThrow(PafArgumentError);
+    expect(() => toWireProps(null as never)).toThrow(PafArgumentError);
+  });
+});
+
+describe('persistent heap of deadlines', () => {
+  it('pops entries in time order, every version staying valid', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1000 })), (times) => {
+        let h: Heap<number> | undefined = EMPTY_HEAP;
+        for (let i = 0; i < times.length; i++) h = heapInsert(h, times[i]!, i);
+        const before: Heap<number> | undefined = h;
+        const out: number[] = [];
+        while (heapPeek(h) !== undefined) {
+          out.push(heapPeek(h)!.at);
+          h = heapPop(h);
+        }
+        expect(out).toEqual([...times].sort((a, b) => a - b));
+        // popping did not change the older version
+        let n = 0;
+        for (let g: Heap<number> | undefined = before; heapPeek(g) !== undefined; g = heapPop(g)) n++;
+        expect(n).toBe(times.length);
+      }),
+    );
+  });
+});
+
+describe('random generator', () => {
+  it('is deterministic per seed and uniform enough in [0, 1)', () => {
+    let s = 12345;
+    const xs: number[] = [];
+    for (let i = 0; i < 10000; i++) {
+      const [r, next] = nextRandom(s);
+      xs.push(r);
+      s = next;
+    }
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(nextRandom(12345)).toEqual(nextRandom(12345));
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean).toBeGreaterThan(0.48);
+    expect(mean).toBeLessThan(0.52);
+    expect(xs.filter((x) => x < 0.1).length).toBeGreaterThan(900);
   });
 });
