@@ -8,6 +8,9 @@ import { resolveOptions } from '../../lib/client/core/options';
 import { nextRandom } from '../../lib/client/core/prng';
 import { fromWireProps, toWireProps } from '../../lib/client/core/props';
 import { domainFilePath, domainsDir } from '../../lib/client/domain-watcher';
+import { validateSubscribeNotify } from '../../lib/client/core/wire';
+import type { JsonObject } from '../../lib/codec/json';
+import { SubscribeNotify } from '../../lib/codec/messages';
 import { PafArgumentError } from '../../lib/errors';
 
 describe('reconnect back-off (§13.3)', () => {
@@ -170,5 +173,71 @@ describe('random generator', () => {
     expect(mean).toBeGreaterThan(0.48);
     expect(mean).toBeLessThan(0.52);
     expect(xs.filter((x) => x < 0.1).length).toBeGreaterThan(900);
+  });
+});
+
+describe('the hand-written subscribe notify validator', () => {
+  /** Mostly valid values, sometimes each kind of invalid one. */
+  const mostly = (valid: fc.Arbitrary<unknown>, ...invalid: Array<fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> =>
+    fc.oneof({ weight: 12, arbitrary: valid }, ...invalid.map((arbitrary) => ({ weight: 1, arbitrary })));
+  const uint = mostly(
+    fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+    fc.constant(-1n),
+    fc.constant(2n ** 63n),
+    fc.constant(1.5),
+    fc.constant('1'),
+  );
+  const propValue = mostly(
+    fc.oneof(fc.string({ maxLength: 3 }), fc.bigInt({ min: -5n, max: 5n })),
+    fc.constant(1.5),
+    fc.constant(true),
+  );
+  const props = mostly(
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.array(propValue, { maxLength: 3 }), { maxKeys: 3 }),
+    fc.constant([]),
+    fc.constant('x'),
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.constant('notarray'), { minKeys: 1, maxKeys: 1 }),
+  );
+  const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 8 });
+  const message = fc.record(
+    {
+      'ta-cmd': mostly(fc.constant('subscribe'), fc.constant('services')),
+      'ta-id': uint,
+      'msg-type': mostly(fc.constant('notify'), fc.constant('accept')),
+      'match-type': mostly(fc.constantFrom('appeared', 'modified', 'disappeared'), fc.constant('other')),
+      'service-id': uint,
+      generation: opt(uint),
+      'service-props': opt(props),
+      ttl: opt(uint),
+      'client-id': opt(uint),
+      'orphan-since': fc.option(
+        mostly(
+          fc.oneof(fc.double({ min: 0, max: 2e9, noNaN: true }), fc.bigInt({ min: 0n, max: 5n })),
+          fc.constant(-1),
+          fc.constant(-1n),
+          fc.constant('1'),
+        ),
+        { nil: undefined, freq: 2 },
+      ),
+      extra: fc.option(fc.string(), { nil: undefined, freq: 2 }),
+    },
+    { requiredKeys: ['ta-cmd', 'ta-id', 'msg-type', 'match-type'] },
+  );
+  it('accepts and returns exactly what the io-ts codec does', () => {
+    let valid = 0;
+    fc.assert(
+      fc.property(message, (raw) => {
+        const o = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as JsonObject;
+        const r = SubscribeNotify.decode(o);
+        const mine = validateSubscribeNotify(o);
+        if (r._tag === 'Left') expect(typeof mine).toBe('string');
+        else {
+          valid++;
+          expect(mine).toEqual(r.right);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(valid).toBeGreaterThan(300); // both outcomes are exercised
   });
 });

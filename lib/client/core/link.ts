@@ -233,7 +233,7 @@ export const onFrame = (ctx: Ctx, conn: ConnId, data: Uint8Array | string): void
   const link = linkByConn(ctx, conn);
   if (link === undefined || (link.phase !== 'handshaking' && link.phase !== 'up')) return;
   const { key } = link;
-  updateWire(ctx, key, (w) => ({ ...w, lastActivity: ctx.now }));
+  if (link.wire!.lastActivity !== ctx.now) updateWire(ctx, key, (w) => ({ ...w, lastActivity: ctx.now }));
   const r = admit(ctx, key, data);
   if (typeof r === 'string')
     return down(ctx, key, new PafConnectionError(`${link.spec.address}: protocol error: ${r}`));

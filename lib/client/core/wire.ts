@@ -10,6 +10,7 @@ import * as E from 'fp-ts/Either';
 
 import { parseJson, type JsonObject } from '../../codec/json';
 import { outboundCodecs, type Command, type MsgType } from '../../codec/messages';
+import { INT63_MAX, PropsCodec } from '../../codec/primitives';
 import type { Props } from '../../filter/props';
 import type { ClientInfo, Service, SubscriptionInfo } from '../../model';
 import { fromWireProps } from './props';
@@ -28,8 +29,35 @@ export const parseServerMessage = (data: Uint8Array | string): JsonObject | stri
 
 const codecs = { 2: outboundCodecs(2), 3: outboundCodecs(3) } as const;
 
+const isUInt63 = (u: unknown): u is bigint => typeof u === 'bigint' && u >= 0n && u <= INT63_MAX;
+
+const INVALID_NOTIFY = 'invalid subscribe notify message';
+
+/**
+ * A `subscribe` notification, validated by hand: the same rules as the io-ts codec `SubscribeNotify` (and the
+ * same result; a property test holds them equal), without its generic machinery — this is the client's hot path
+ * (an initial sync is one notification per matching service).
+ */
+export const validateSubscribeNotify = (o: JsonObject): ServerMsg | string => {
+  if (o['ta-cmd'] !== 'subscribe' || !isUInt63(o['ta-id']) || o['msg-type'] !== 'notify') return INVALID_NOTIFY;
+  const type = o['match-type'];
+  if (type === 'disappeared') return isUInt63(o['service-id']) ? o : INVALID_NOTIFY;
+  if (type !== 'appeared' && type !== 'modified') return INVALID_NOTIFY;
+  if (!isUInt63(o['service-id']) || !isUInt63(o.generation) || !isUInt63(o.ttl) || !isUInt63(o['client-id']))
+    return INVALID_NOTIFY;
+  const props = PropsCodec.decode(o['service-props']);
+  if (E.isLeft(props)) return INVALID_NOTIFY;
+  const since = o['orphan-since'];
+  if (since === undefined) return { ...o, 'service-props': props.right };
+  if (typeof since === 'bigint' && since >= 0n)
+    return { ...o, 'service-props': props.right, 'orphan-since': Number(since) };
+  if (typeof since === 'number' && since >= 0 && Number.isFinite(since)) return { ...o, 'service-props': props.right };
+  return INVALID_NOTIFY;
+};
+
 /** Validate a server message of transaction `cmd` with the codec of `version`; a string says why it is invalid. */
 export const validate = (o: JsonObject, cmd: Command, msgType: MsgType, version: 2 | 3): ServerMsg | string => {
+  if (cmd === 'subscribe' && msgType === 'notify') return validateSubscribeNotify(o);
   const codec = codecs[version][cmd][msgType];
   if (codec === undefined) return `unexpected 'msg-type' ${msgType} for ${cmd}`;
   const r = codec.decode(o);
