@@ -18,22 +18,16 @@
  *   if (rec._tag === 'Right') { const item = r.feed(rec.right, i + 1); }
  * }
  */
+import { PafReplayError } from '../errors';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
 import { initialDomainState, reduceAll } from '../protocol/reducer';
 import type { HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
-/** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed. */
-export class ReplayError extends Error {
-  constructor(
-    readonly line: number,
-    readonly reason: string,
-  ) {
-    super(`line ${line}: ${reason}`);
-    this.name = 'ReplayError';
-  }
-}
+/** A log that cannot be replayed further: the public {@link PafReplayError} (`line` is 1-based; every step before it was replayed). */
+export const ReplayError = PafReplayError;
+export type ReplayError = PafReplayError;
 
 /** A `send` effect, as delivered. */
 export type SendEffect = Extract<Effect, { type: 'send' }>;
