@@ -115,7 +115,7 @@ export interface ServerDomain {
   readonly name: string | undefined;
   /** Bound addresses, in configuration order, with kernel-chosen ports resolved. */
   readonly addresses: readonly string[];
-  /** Every change of the directory (service added, modified, removed), as it happens. */
+  /** Every change of the directory (service added, modified, removed), as it happens (`snapshot()` already shows it). */
   readonly changes$: Observable<ServiceChange>;
   /**
    * Matches of a filter (every service without one): first `appeared` for every service matching at subscription,
@@ -203,6 +203,36 @@ const SLICE = 2000;
 
 type Step = { readonly match: Match } | 'synced';
 
+/**
+ * The domain's directory changes, each delivered once the state holding it is published, so `snapshot()` called
+ * from a subscriber already shows the change (the runtime emits a batch's changes before its new state). Changes
+ * are held at most until the end of the current microtask if no new state follows.
+ */
+const settledChanges$ = (d: InternalDomain): Observable<DirectoryChange> =>
+  new Observable<DirectoryChange>((out) => {
+    let pending: DirectoryChange[] = [];
+    const flush = (): void => {
+      const batch = pending;
+      pending = [];
+      for (const c of batch) out.next(c);
+    };
+    const states = d.state$.subscribe({ next: flush, complete: flush });
+    const changes = d.changes$.subscribe({
+      next: (c) => {
+        if (pending.push(c) === 1) queueMicrotask(flush);
+      },
+      error: (e: unknown) => out.error(e),
+      complete: () => {
+        flush();
+        out.complete();
+      },
+    });
+    return () => {
+      states.unsubscribe();
+      changes.unsubscribe();
+    };
+  });
+
 const matchOf = (test: (s: InternalService) => boolean, c: DirectoryChange): Match | undefined => {
   const before = c.kind === 'added' ? false : test(c.before);
   const after = c.kind === 'removed' ? false : test(c.after);
@@ -222,7 +252,7 @@ const matchSteps$ = (d: InternalDomain, filter: string | undefined): Observable<
     const test = (s: InternalService): boolean => f === undefined || matchFilter(f, s.props);
     return new Observable<Step>((out) => {
       let held: DirectoryChange[] | undefined = [];
-      const live = d.changes$.subscribe({
+      const live = settledChanges$(d).subscribe({
         next: (c) => {
           if (held !== undefined) held.push(c);
           else {
@@ -308,7 +338,7 @@ export const publicDomain = (d: InternalDomain): ServerDomain => ({
   index: d.index,
   name: d.name,
   addresses: d.addresses,
-  changes$: d.changes$.pipe(map(publicChange)),
+  changes$: settledChanges$(d).pipe(map(publicChange)),
   matches$: (filter?: string) =>
     new Observable<Match>((out) =>
       matchSteps$(d, filter).subscribe({
