@@ -17,10 +17,7 @@ it('examples/server-observe: composes the change and connection observables and 
   c.send('{"ta-cmd":"unpublish","ta-id":2,"msg-type":"request","service-id":42}');
   await c.next();
   expect(await lines).toEqual(['added 42 name=foo', 'removed 42 name=foo']);
-  expect(await counts).toEqual([
-    'clients=0 services=0 subscriptions=0',
-    'clients=1 services=1 subscriptions=0',
-  ]);
+  expect(await counts).toEqual(['clients=0 services=0 subscriptions=0', 'clients=1 services=1 subscriptions=0']);
   c.close();
   await server.close();
 });
