@@ -10,6 +10,7 @@
  * client.matches$('(name=db)').subscribe((m) => console.log(toJson(m)));
  *
  * @packageDocumentation
+ * @module rxpaf
  */
 export {
   createClient,

@@ -8,6 +8,7 @@
  * matchFilter(f, { name: ['db*1'], port: [5432n] }); // true
  *
  * @packageDocumentation
+ * @module rxpaf/filter
  */
 export type { Filter } from './ast';
 export { escapeFilterValue, matchFilter, parseFilter, printFilter } from './public';

@@ -9,6 +9,7 @@
  *   .subscribe((c) => console.log(c.seq, c.change.kind));
  *
  * @packageDocumentation
+ * @module rxpaf/replay
  */
 export { changes$, replay$, type ChangeAt } from './replay';
 export type { ReplayStep } from './replay-core';

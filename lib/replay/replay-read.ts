@@ -9,6 +9,7 @@ import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { Observable } from 'rxjs';
 
+/** Options of {@link readLines$}. */
 export interface ReadOptions {
   /** Called after every chunk with the bytes read so far and the total size of all files. */
   readonly onProgress?: (done: number, total: number) => void;

@@ -8,6 +8,7 @@
  * server.domains[0].changes$.subscribe((c) => console.log(c.type, c.service.id, c.service.props));
  *
  * @packageDocumentation
+ * @module rxpaf/server
  */
 export {
   createServer,
