@@ -287,7 +287,8 @@ describe('the packed tarball', () => {
     expect(consumer('esm.mjs')).toEqual(['ok internals not importable', ...WORK, 'done']);
   }, 90_000);
 
-  const tsc = (resolution: 'nodenext' | 'node16' | 'bundler', files: string[], emit: boolean): string[] => {
+  /** Runs the consumer's tsc; returns its exit status and output (`--explainFiles`: why each file is in the program). */
+  const tsc = (resolution: 'nodenext' | 'node16' | 'bundler', files: string[], emit: boolean) => {
     const config = join(app, `tsconfig.${resolution}.json`);
     writeFileSync(
       config,
@@ -305,47 +306,41 @@ describe('the packed tarball', () => {
         files,
       }),
     );
-    const out = must(
-      run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config, '--listFiles'], {
-        cwd: app,
-      }),
-      `tsc (${resolution})`,
-    );
-    return out.split('\n').map((l) => l.replace(/\\/g, '/'));
+    const tscJs = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = run(process.execPath, [tscJs, '-p', config, '--explainFiles'], { cwd: app, timeout: 240_000 });
+    return { status: r.status, out: r.stdout.replace(/\\/g, '/') };
   };
-  const declarationsOf = (listed: string[]): string[] =>
-    listed
-      .filter((l) => l.includes('/node_modules/rxpaf/'))
-      .map((l) => l.slice(l.indexOf('/node_modules/rxpaf/') + '/node_modules/rxpaf/'.length))
-      .filter((l) => l.startsWith('dist/esm/') || /^dist\/lib\/(\w+\/)?index\.d\.ts$/.test(l))
-      .sort();
-
-  it('TypeScript consumer (strict, skipLibCheck false): nodenext and node16 compile and run; ESM uses the .d.mts', () => {
-    for (const resolution of ['nodenext', 'node16'] as const) {
-      const listed = tsc(resolution, ['ts.mts'], true);
-      expect(declarationsOf(listed).filter((l) => l.startsWith('dist/esm/'))).toEqual([
-        'dist/esm/client.d.mts',
-        'dist/esm/filter.d.mts',
-        'dist/esm/index.d.mts',
-        'dist/esm/replay.d.mts',
-        'dist/esm/server.d.mts',
-      ]);
-      const r = run(process.execPath, [join(app, `out-${resolution}`, 'ts.mjs')], {
-        cwd: app,
-        env: { ...process.env, CONSUMER_ENV: consumerEnv },
-        timeout: 60_000,
-      });
-      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-      expect(r.stdout.trim().split('\n')).toEqual([
-        'ok client number',
-        'ok server [{"name":["ts-in-process"]}]',
-        'ok replay',
-        'done',
-      ]);
+  /** The package's entry declaration files, each with the consumer files that import it by an entry point name. */
+  const entryDeclarations = (explained: string): Record<string, string[]> => {
+    const found: Record<string, string[]> = {};
+    let file: string | undefined;
+    for (const line of explained.split('\n')) {
+      if (!/^\s/.test(line))
+        file = line.includes('node_modules/rxpaf/') ? line.split('node_modules/rxpaf/')[1] : undefined;
+      const m = /Imported via '(rxpaf(?:\/\w+)?)' from file '([^']+)'/.exec(line);
+      if (file !== undefined && m !== null) (found[file] ??= []).push(`${m[2]!.split('/').pop()!} ${m[1]!}`);
     }
-  }, 120_000);
+    for (const v of Object.values(found)) v.sort();
+    return found;
+  };
+  const ENTRIES: ReadonlyArray<[string, string]> = [
+    ['index', 'rxpaf'],
+    ['client', 'rxpaf/client'],
+    ['server', 'rxpaf/server'],
+    ['replay', 'rxpaf/replay'],
+    ['filter', 'rxpaf/filter'],
+  ];
+  const esmDeclarations = (from: string): Record<string, string[]> =>
+    Object.fromEntries(ENTRIES.map(([f, spec]) => [`dist/esm/${f}.d.mts`, [`${from} ${spec}`]]));
+  const cjsDeclarations = (from: string): Record<string, string[]> =>
+    Object.fromEntries(
+      ENTRIES.map(([f, spec]) => [
+        f === 'index' ? 'dist/lib/index.d.ts' : `dist/lib/${f}/index.d.ts`,
+        [`${from} ${spec}`],
+      ]),
+    );
 
-  it('TypeScript from CommonJS (nodenext) uses the CommonJS declarations; bundler resolution type-checks', () => {
+  it('TypeScript consumers (strict, skipLibCheck false): each entry point resolves to its own declarations; nodenext output runs', () => {
     writeFileSync(
       join(app, 'cjs-types.cts'),
       [
@@ -359,35 +354,53 @@ describe('the packed tarball', () => {
         '',
       ].join('\n'),
     );
-    expect(declarationsOf(tsc('nodenext', ['cjs-types.cts'], false))).toEqual([
-      'dist/lib/client/index.d.ts',
-      'dist/lib/filter/index.d.ts',
-      'dist/lib/index.d.ts',
-      'dist/lib/replay/index.d.ts',
-      'dist/lib/server/index.d.ts',
+    // nodenext: the ESM consumer gets the .d.mts, the CommonJS one the .d.ts of the same entry point
+    const nodenext = tsc('nodenext', ['ts.mts', 'cjs-types.cts'], true);
+    expect({ status: nodenext.status, errors: nodenext.out.split('\n').filter((l) => l.includes('error TS')) }).toEqual(
+      {
+        status: 0,
+        errors: [],
+      },
+    );
+    expect(entryDeclarations(nodenext.out)).toEqual({
+      ...esmDeclarations('ts.mts'),
+      ...cjsDeclarations('cjs-types.cts'),
+    });
+    const r = run(process.execPath, [join(app, 'out-nodenext', 'ts.mjs')], {
+      cwd: app,
+      env: { ...process.env, CONSUMER_ENV: consumerEnv },
+      timeout: 60_000,
+    });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'ok client number',
+      'ok server [{"name":["ts-in-process"]}]',
+      'ok replay',
+      'done',
     ]);
-    expect(declarationsOf(tsc('bundler', ['ts.mts'], false)).filter((l) => l.startsWith('dist/esm/'))).toHaveLength(5);
-  }, 120_000);
 
-  it('TypeScript rejects deep imports of internals (TS2307)', () => {
+    // node16 the same way
+    const node16 = tsc('node16', ['ts.mts', 'cjs-types.cts'], false);
+    expect(node16.status).toBe(0);
+    expect(entryDeclarations(node16.out)).toEqual({
+      ...esmDeclarations('ts.mts'),
+      ...cjsDeclarations('cjs-types.cts'),
+    });
+
+    // bundler: the import conditions; a deep import of an internal module is TS2307 (nothing else is importable)
     writeFileSync(
       join(app, 'deep.mts'),
       "import { reduceAll } from 'rxpaf/dist/lib/protocol/reducer.js';\nexport { reduceAll };\n",
     );
-    const config = join(app, 'tsconfig.deep.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        compilerOptions: { module: 'nodenext', strict: true, noEmit: true, types: ['node'] },
-        files: ['deep.mts'],
-      }),
-    );
-    const r = run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], {
-      cwd: app,
-    });
-    expect(r.status).not.toBe(0);
-    expect(r.stdout).toContain('TS2307');
-  }, 60_000);
+    const bundler = tsc('bundler', ['ts.mts', 'deep.mts'], false);
+    expect(bundler.status).not.toBe(0);
+    expect(bundler.out.split('\n').filter((l) => l.includes('error TS'))).toEqual([
+      expect.stringMatching(
+        /^deep\.mts\(1,\d+\): error TS2307: Cannot find module 'rxpaf\/dist\/lib\/protocol\/reducer\.js'/,
+      ),
+    ]);
+    expect(entryDeclarations(bundler.out)).toEqual(esmDeclarations('ts.mts'));
+  }, 600_000);
 
   it('without a prebuilt binary and without a compiler: installs, tcp: works, ux: says what to install', () => {
     const variant = join(tmp, 'variant');
