@@ -402,14 +402,43 @@ describe('the packed tarball', () => {
     expect(entryDeclarations(bundler.out)).toEqual(esmDeclarations('ts.mts'));
   }, 600_000);
 
-  it('without a prebuilt binary and without a compiler: installs, tcp: works, ux: says what to install', () => {
+  /** The tarball without its prebuilds/ directory: what a platform no prebuilt binary fits sees. */
+  const withoutPrebuilds = (): string => {
+    const bare = join(tmp, 'rxpaf-no-prebuild.tgz');
+    if (existsSync(bare)) return bare;
     const variant = join(tmp, 'variant');
     mkdirSync(variant);
     must(run('tar', ['xzf', tarball, '-C', variant]), 'tar xzf');
     rmSync(join(variant, 'package', 'prebuilds'), { recursive: true, force: true });
-    const bare = join(tmp, 'rxpaf-no-prebuild.tgz');
     must(run('tar', ['czf', bare, '-C', variant, 'package']), 'tar czf');
-    const { dir, log } = installInto('bare-app', bare, installEnv);
+    return bare;
+  };
+
+  it('without a fitting prebuilt binary but with a compiler: compiles the addon at install, ux: works', () => {
+    const { dir } = installInto('source-app', withoutPrebuilds(), {
+      ...process.env,
+      npm_config_build_from_source: undefined,
+    });
+    expect(existsSync(join(dir, 'node_modules', 'rxpaf', 'build', 'Release', 'seqpacket.node'))).toBe(true);
+    const script = [
+      "const { createServer } = require('rxpaf/server');",
+      "const { createClient } = require('rxpaf/client');",
+      '(async () => {',
+      `  const server = await createServer({ domains: [{ sockets: [{ addr: 'ux:rxpaf-src-${process.pid}' }] }] });`,
+      '  const client = createClient({ addresses: [server.domains[0].addresses[0]] });',
+      "  console.log('ux ping', typeof (await client.ping()));",
+      '  await client.close();',
+      '  await server.close();',
+      '})();',
+    ].join('\n');
+    writeFileSync(join(dir, 'src.cjs'), script);
+    expect(must(run(process.execPath, ['src.cjs'], { cwd: dir, timeout: 30_000 }), 'src.cjs').trim()).toBe(
+      'ux ping number',
+    );
+  }, 180_000);
+
+  it('without a prebuilt binary and without a compiler: installs, tcp: works, ux: says what to install', () => {
+    const { dir, log } = installInto('bare-app', withoutPrebuilds(), installEnv);
     expect(log).toContain('rxpaf: native addon not available');
     const script = [
       "const { createServer, PafTransportError } = require('rxpaf/server');",

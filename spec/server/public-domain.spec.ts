@@ -4,7 +4,15 @@
  * cold and independent per subscription, and no internal state is reachable.
  */
 import { firstValueFrom, type Observable, take, toArray } from 'rxjs';
-import { createServer, PafFilterError, type RxpafServer, type ServerDomain, type Service, toJson } from 'rxpaf/server';
+import {
+  createServer,
+  PafError,
+  PafFilterError,
+  type RxpafServer,
+  type ServerDomain,
+  type Service,
+  toJson,
+} from 'rxpaf/server';
 
 import { RawClient } from '../helpers/raw-client';
 
@@ -168,5 +176,22 @@ describe('rxpaf/server public API', () => {
       'appeared false',
       'modified true',
     ]);
+  });
+});
+
+describe('createServer errors', () => {
+  it('rejects unusable settings with PafConfigError and bad or busy addresses with PafTransportError', async () => {
+    await expect(
+      createServer({ domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }], settings: { protocolMin: 4 } }] }),
+    ).rejects.toMatchObject({ name: 'PafConfigError', code: 'PAF_CONFIG' });
+    await expect(createServer({ domains: [{ sockets: [{ addr: 'bogus:1' }] }] })).rejects.toMatchObject({
+      code: 'PAF_TRANSPORT',
+      errno: 'EINVAL',
+    });
+    const first = await createServer({ domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }] });
+    const busy = createServer({ domains: [{ sockets: [{ addr: first.domains[0]!.addresses[0]! }] }] });
+    await expect(busy).rejects.toBeInstanceOf(PafError);
+    await expect(busy).rejects.toMatchObject({ code: 'PAF_TRANSPORT', errno: 'EADDRINUSE' });
+    await first.close();
   });
 });
