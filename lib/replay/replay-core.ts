@@ -96,6 +96,12 @@ export class Replayer {
   /** Seq of the last event replayed (of any domain; -1: none), to tell whether a snapshot continues the replay. */
   lastSeq = -1;
 
+  /** Forget every domain (before starting over from a checkpoint). */
+  reset(): void {
+    this.domains.clear();
+    this.lastSeq = -1;
+  }
+
   /** Continue domain `header.d` from a snapshot (a seek); later events follow `snapshot.seq`. */
   start(header: HeaderRecord, snapshot: SnapshotRecord): void {
     this.domains.set(header.d, fromSnapshot(header, snapshot));
@@ -134,8 +140,8 @@ export class Replayer {
   }
 
   /**
-   * Fold consecutive event records of one domain in one reducer call (no per-event states). The last record may be
-   * a `closed` event; none before it (a connection's end is where the interpreter's bookkeeping needs event order).
+   * Fold consecutive event records of one domain in one reducer call (no per-event states). A `closed` event must
+   * be alone in its batch (a connection's end is where the interpreter's bookkeeping needs event order).
    */
   feedBatch(records: readonly EventRecord[], lines: readonly number[]): ReplayBatch {
     const first = records[0]!;

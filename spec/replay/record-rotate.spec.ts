@@ -191,9 +191,10 @@ describe('recorder', () => {
     }
     const full = join(__dirname, '../fixtures/logs/orphan-expiry.ndjson');
     for (const point of ['14', '1012.5']) {
+      // the rotated file starts from its index's checkpoint; the version-1 fixture has no index and is replayed whole
       const at = await cli(file, '--at', point, '--json');
-      expect(at).toEqual(await cli(full, '--at', point, '--json'));
-      expect(at.status).toBe(0);
+      expect(at.out).toEqual((await cli(full, '--at', point, '--json')).out);
+      expect(at).toMatchObject({ status: 0, err: '' });
     }
     // a point before the file's snapshot: nothing known yet, and said so
     const early = await cli(file, '--at', '0');
