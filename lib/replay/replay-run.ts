@@ -69,22 +69,24 @@ async function* fileChunks(
   raw.on('data', (c) => progress(c.length));
   const stream = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   const decoder = new StringDecoder('utf8');
-  let rest = '';
+  /** The start of a line longer than the chunks read so far (joined once it ends: no quadratic copying). */
+  let rest: string[] = [];
   try {
     for await (const chunk of stream) {
-      const text = rest + decoder.write(chunk as Buffer);
-      const end = text.lastIndexOf('\n');
+      const part = decoder.write(chunk as Buffer);
+      const end = part.lastIndexOf('\n');
       if (end < 0) {
-        rest = text;
+        rest.push(part);
         continue;
       }
-      rest = text.slice(end + 1);
-      yield { lines: text.slice(0, end).split('\n'), last: false };
+      const text = rest.length === 0 ? part.slice(0, end) : rest.join('') + part.slice(0, end);
+      rest = end + 1 < part.length ? [part.slice(end + 1)] : [];
+      yield { lines: text.split('\n'), last: false };
     }
   } finally {
     raw.destroy();
   }
-  const last = rest + decoder.end();
+  const last = rest.join('') + decoder.end();
   if (last !== '') yield { lines: [last], last: true };
 }
 
@@ -120,6 +122,7 @@ export const runFiles = async (
         n++;
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
+        if (passed(replayer, text)) continue;
         const r = decodeLine(text);
         if (E.isLeft(r)) {
           flush();
@@ -147,6 +150,20 @@ export const runFiles = async (
   }
   flush();
   return 'end';
+};
+
+const SNAPSHOT = /^\{"v":\d+,"kind":"snapshot","d":(\d{1,15}),"seq":(-?\d{1,16}),/;
+
+/**
+ * Whether a line is a snapshot of a state the replay already has or has passed (it would be ignored): such a line
+ * is not decoded at all (a snapshot is as big as the directory).
+ */
+const passed = (replayer: Replayer, text: string): boolean => {
+  if (text.charCodeAt(2) !== 0x76 /* v */) return false;
+  const m = SNAPSHOT.exec(text);
+  if (m === null) return false;
+  const dom = replayer.domains.get(Number(m[1]));
+  return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
 };
 
 /** Read the header line at a byte offset of a file (for a seek). */
