@@ -60,7 +60,7 @@ export class LineError extends ReplayError {
 }
 
 /** The lines of a file from a byte offset, in chunks (gunzipped if the name ends in `.gz`). */
-async function* fileChunks(
+export async function* fileChunks(
   file: string,
   offset: number,
   progress: (bytes: number) => void,
