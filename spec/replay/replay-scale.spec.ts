@@ -77,8 +77,10 @@ describe('replay at scale', () => {
         if (pending.length === 97) flush();
       } else {
         flush();
-        if (r.kind === 'event') (pending.push(r), flush());
-        else many.feed(r, 0);
+        if (r.kind === 'event') {
+          pending.push(r);
+          flush();
+        } else many.feed(r, 0);
       }
     }
     flush();
