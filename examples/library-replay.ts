@@ -3,22 +3,21 @@
  * and how many were there at most at once?
  * Run: node dist/examples/library-replay.js events.ndjson
  */
-import { firstValueFrom, scan, takeLast } from 'rxjs';
-import { changes$, readLines$, replay$ } from 'rxpaf/replay';
+import { lastValueFrom, mergeMap, scan } from 'rxjs';
+import { readLines$, replay$ } from 'rxpaf/replay';
 
 export const main = async (files: readonly string[], say = console.log): Promise<void> => {
-  const answer = await firstValueFrom(
+  const answer = await lastValueFrom(
     replay$(readLines$(files)).pipe(
-      changes$, // every directory change, with the event that caused it
+      mergeMap((step) => step.changes), // every directory change (added, modified, removed), in order
       scan(
-        (a, { change }) => {
-          const live = a.live + (change.kind === 'added' ? 1 : change.kind === 'removed' ? -1 : 0);
-          const published = change.kind === 'added' ? [...a.published, change.after.id] : a.published;
-          return { live, peak: Math.max(a.peak, live), published };
-        },
+        (a, c) => ({
+          live: a.live + (c.type === 'added' ? 1 : c.type === 'removed' ? -1 : 0),
+          peak: Math.max(a.peak, a.live + (c.type === 'added' ? 1 : 0)),
+          published: c.type === 'added' ? [...a.published, c.service.id] : a.published,
+        }),
         { live: 0, peak: 0, published: [] as bigint[] },
       ),
-      takeLast(1),
     ),
     { defaultValue: { live: 0, peak: 0, published: [] } },
   );

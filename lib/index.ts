@@ -37,12 +37,12 @@ export {
   type TlsFiles,
 } from './server';
 export {
-  changes$,
   readLines$,
   replay$,
-  rotatedFiles,
-  type ChangeAt,
   type ReadOptions,
+  type ReplayCounts,
+  type ReplayInput,
+  type ReplaySent,
   type ReplayStep,
 } from './replay';
 export { escapeFilterValue, matchFilter, parseFilter, printFilter, type Filter } from './filter';

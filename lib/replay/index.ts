@@ -1,20 +1,16 @@
 /**
- * `rxpaf/replay`: re-run an event log recorded with `rxpafd --record <file>` through the server's reducer, in
- * virtual time, as an Observable of steps.
+ * `rxpaf/replay`: replay a recorded event log in process. `readLines$(files)` streams a log's lines (gzipped files
+ * too), `replay$(lines$)` turns them into steps in the public model.
  *
  * @example
- * import { changes$, readLines$, replay$ } from 'rxpaf/replay';
- * replay$(readLines$(['events.ndjson']))
- *   .pipe(changes$)
- *   .subscribe((c) => console.log(c.seq, c.change.kind));
+ * import { readLines$, replay$ } from 'rxpaf/replay';
+ * replay$(readLines$(['events.ndjson'])).subscribe((s) => console.log(s.seq, s.input.type, s.changes.length));
  *
  * @packageDocumentation
  * @module rxpaf/replay
  */
-export { changes$, replay$, type ChangeAt } from './replay';
-export type { ReplayStep } from './replay-core';
+export { replay$, type ReplayStep, type ReplayInput, type ReplaySent, type ReplayCounts } from './replay-public';
 export { readLines$, type ReadOptions } from './replay-read';
-export { rotatedFiles } from './record-rotate';
 export type { Service, ServiceChange, ServiceProps, PropValue } from '../model';
-export { PafError, PafReplayError, type PafErrorCode } from '../errors';
+export { PafError, PafReplayError } from '../errors';
 export { toJson } from '../json';
