@@ -14,6 +14,7 @@ import { matchFilter } from '../filter/match';
 import type { ClientInfo, Match, Service, ServiceChange, SubscriptionInfo } from '../model';
 import { parseFilter } from '../filter/public';
 import type { DirectoryChange } from '../state/effects';
+import { publicChange, publicService } from '../state/public-model';
 import type { DomainState, Service as InternalService } from '../state/model';
 import {
   createServer as createInternalServer,
@@ -142,36 +143,6 @@ export interface RxpafServer {
   /** Orderly shutdown: stop listening, disconnect every client, complete every observable. Idempotent. */
   close(): Promise<void>;
 }
-
-/** Internal records are immutable, so each converts once (per record identity). */
-const converted = new WeakMap<InternalService, Service>();
-
-/** The public shape of an internal service record (cached per record). */
-export const publicService = (s: InternalService): Service => {
-  let p = converted.get(s);
-  if (p === undefined) {
-    const base = { id: s.id, generation: s.generation, props: Object.fromEntries(s.props), ttl: Number(s.ttl) };
-    p = {
-      ...base,
-      clientId: s.clientId,
-      ...(s.orphanSince === undefined ? {} : { orphanSince: s.orphanSince }),
-    };
-    converted.set(s, p);
-  }
-  return p;
-};
-
-/** The public shape of a directory change. */
-export const publicChange = (c: DirectoryChange): ServiceChange => {
-  switch (c.kind) {
-    case 'added':
-      return { type: 'added', service: publicService(c.after) };
-    case 'modified':
-      return { type: 'modified', service: publicService(c.after), previous: publicService(c.before) };
-    case 'removed':
-      return { type: 'removed', service: publicService(c.before) };
-  }
-};
 
 const clientInfos = (s: DomainState): ClientInfo[] => {
   const out: Array<{ seq: number; info: ClientInfo }> = [];
