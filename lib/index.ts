@@ -4,13 +4,13 @@
  * The same names are available from the narrower entry points `rxpaf/client`, `rxpaf/server`, `rxpaf/replay` and
  * `rxpaf/filter`.
  *
+ * @packageDocumentation
+ * @module rxpaf
+ *
  * @example
  * import { createClient, toJson } from 'rxpaf';
  * const client = createClient({ addresses: ['tcp:127.0.0.1:4711'] });
  * client.matches$('(name=db)').subscribe((m) => console.log(toJson(m)));
- *
- * @packageDocumentation
- * @module rxpaf
  */
 export {
   createClient,

@@ -113,6 +113,7 @@ export interface DomainSnapshot {
 export interface ServerDomain {
   /** Position of the domain in `ServerOptions.domains`. */
   readonly index: number;
+  /** The domain's name from `ServerDomainOptions.name`, if it has one. */
   readonly name: string | undefined;
   /** Bound addresses, in configuration order, with kernel-chosen ports resolved. */
   readonly addresses: readonly string[];
