@@ -9,8 +9,7 @@
  * // 1000000 inputs replayed in 9.8 s (102,000 inputs/s): added 10000, modified 490000, removed 3300, peak 10000 services
  */
 import { lastValueFrom, reduce } from 'rxjs';
-
-import { readLines$, replay$ } from '../lib/replay';
+import { readLines$, replay$ } from 'rxpaf/replay';
 
 export interface Tally {
   readonly inputs: number;

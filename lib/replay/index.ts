@@ -2,6 +2,9 @@
  * `rxpaf/replay`: replay a recorded event log in process. `readLines$(files)` streams a log's lines (gzipped files
  * too), `replay$(lines$)` turns them into steps in the public model.
  *
+ * @packageDocumentation
+ * @module rxpaf/replay
+ *
  * @example
  * import { readLines$, replay$ } from 'rxpaf/replay';
  * replay$(readLines$(['events.ndjson'])).subscribe((s) => console.log(s.seq, s.input.type, s.changes.length));

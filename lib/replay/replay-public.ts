@@ -12,10 +12,9 @@
 import { Observable } from 'rxjs';
 
 import { encodeMessage } from '../codec/encode';
-import type { ServiceChange, Service } from '../model';
-import type { DirectoryChange } from '../state/effects';
 import type { Event } from '../state/events';
-import type { Service as CoreService } from '../state/model';
+import type { ServiceChange } from '../model';
+import { publicChange } from '../state/public-model';
 import { Replayer, ReplayError, type ReplayStep as CoreStep } from './replay-core';
 import { decodeLine } from './event-codec';
 
@@ -62,22 +61,7 @@ export interface ReplayStep {
   readonly counts: ReplayCounts;
 }
 
-/** A core service record in the public model. */
-export const publicService = (s: CoreService): Service => ({
-  id: s.id,
-  generation: s.generation,
-  props: Object.fromEntries(s.props),
-  ttl: Number(s.ttl),
-  clientId: s.clientId,
-  ...(s.orphanSince !== undefined ? { orphanSince: s.orphanSince } : {}),
-});
-
-export const publicChange = (c: DirectoryChange): ServiceChange =>
-  c.kind === 'added'
-    ? { type: 'added', service: publicService(c.after) }
-    : c.kind === 'removed'
-      ? { type: 'removed', service: publicService(c.before) }
-      : { type: 'modified', service: publicService(c.after), previous: publicService(c.before) };
+export { publicChange, publicService } from '../state/public-model';
 
 const publicInput = (e: Event): ReplayInput => {
   switch (e.type) {

@@ -10,6 +10,7 @@ import { Observable } from 'rxjs';
 
 import { fileChunks } from './replay-run';
 
+/** Options of {@link readLines$}. */
 export interface ReadOptions {
   /** Called after every chunk with the bytes read so far and the total size of all files. */
   readonly onProgress?: (done: number, total: number) => void;
