@@ -1,5 +1,10 @@
 /**
- * The Pathfinder client library: discovery as RxJS observables across all servers of a domain.
+ * `rxpaf/client`: the Pathfinder client library — discovery as RxJS observables across all servers of a domain
+ * (matches merged, one server subscription per filter shared by its consumers), and publishing that keeps a
+ * service on every server.
+ *
+ * @packageDocumentation
+ * @module rxpaf/client
  *
  * @example
  * import { createClient } from 'rxpaf/client';
