@@ -6,7 +6,7 @@
  */
 import { distinctUntilChanged, filter, firstValueFrom, map, type Observable } from 'rxjs';
 
-import { createClient, type RxpafClient, type Service } from '../lib/client';
+import { createClient, type RxpafClient, type Service } from 'rxpaf/client';
 
 const loadOf = (s: Service): bigint => {
   const v = s.props.load?.[0];

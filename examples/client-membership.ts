@@ -7,7 +7,7 @@
  */
 import { filter, firstValueFrom, share } from 'rxjs';
 
-import { createClient } from '../lib/client';
+import { createClient } from 'rxpaf/client';
 
 /** Two members join, one leaves cleanly, one crashes (connection closed); returns the membership transitions. */
 export const main = async (address: string): Promise<string[]> => {

@@ -5,7 +5,7 @@
  */
 import { filter, firstValueFrom } from 'rxjs';
 
-import { createClient, type Match } from '../lib/client';
+import { createClient, type Match } from 'rxpaf/client';
 
 /** Publish `printer`, wait until a subscription sees it, unpublish; returns the match that was seen. */
 export const main = async (address: string): Promise<Match> => {
