@@ -215,7 +215,19 @@ export const startClient = (options: ClientOptions, env: ClientEnv): RxpafClient
     }
   };
 
-  const runtime = new ClientRuntime(initialState({ clientId, options: opts, servers: explicit, seed }), env, sink);
+  /** The pipeline failed (a bug in the client): everything ends with a PafClosedError that carries the cause. */
+  const failed = (e: unknown): void => {
+    closed = new PafClosedError(`client failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    for (const key of groups.keys()) groups.end(key, closed);
+    sink({ type: 'closed' });
+  };
+
+  const runtime = new ClientRuntime(
+    initialState({ clientId, options: opts, servers: explicit, seed }),
+    env,
+    sink,
+    failed,
+  );
   const domain$ =
     options.domain === undefined
       ? from([[] as readonly ServerSpec[]])

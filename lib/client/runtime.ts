@@ -47,6 +47,9 @@ export interface EffectSink {
   (fx: Effect): void;
 }
 
+/** Told when the pipeline itself fails (a bug): the runtime has stopped, every connection is closed. */
+export type FailureSink = (error: unknown) => void;
+
 /** Collect the values of one turn (ended by `turn`) into one array. */
 export const bufferTurn =
   <T>(turn: SchedulerLike): OperatorFunction<T, T[]> =>
@@ -100,6 +103,7 @@ export class ClientRuntime {
     initial: ClientState,
     private readonly env: ClientEnv,
     private readonly sink: EffectSink,
+    private readonly failed: FailureSink = () => undefined,
   ) {
     this.state$ = new BehaviorSubject(initial);
   }
@@ -126,7 +130,12 @@ export class ClientRuntime {
             this.interpret(effects);
           }),
         )
-        .subscribe(),
+        .subscribe({
+          error: (e: unknown) => {
+            this.stop();
+            this.failed(e);
+          },
+        }),
     );
   }
 

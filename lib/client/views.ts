@@ -95,6 +95,11 @@ export class SubscriptionGroups {
     else sink.error(error);
   }
 
+  /** The keys of the subscriptions open now. */
+  keys(): string[] {
+    return [...this.sinks.keys()];
+  }
+
   /** Every subscription ends (the client closed). */
   endAll(): void {
     for (const key of [...this.sinks.keys()]) this.end(key);
