@@ -1,6 +1,6 @@
 /**
  * Domain files with real servers (§13.1): the line format naming two rxpafd processes, the JSON format with TLS
- * credentials and a protocol version limit, and a domain without a file. (Rescans are timing: see timing.spec.ts.)
+ * credentials and a protocol version limit. (A missing file and rescans are timing: see timing.spec.ts.)
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,12 +42,6 @@ describe('client attached to a domain file', () => {
         .connectionStates()
         .map((s) => s.address),
     ).toEqual([a.addr(), b.addr()]);
-  });
-
-  it('has no servers while the file is missing', async () => {
-    const c = client({ domain: 'nothing-here', requestTimeout: 0.2 });
-    await expect(c.ping()).rejects.toEqual(expect.objectContaining({ code: 'PAF_CONNECTION' }));
-    expect(clientInternals(c).connectionStates()).toEqual([]);
   });
 
   describe('over tls, configured by the JSON format', () => {

@@ -140,7 +140,7 @@ export class Lpafc {
   }
 
   /** Wait until the output since the last command matches `re`; returns that output. */
-  async waitFor(re: RegExp, ms = 5000): Promise<string> {
+  async waitFor(re: RegExp, ms = 10000): Promise<string> {
     const deadline = Date.now() + ms;
     while (!re.test(this.recent)) {
       if (Date.now() > deadline || this.proc.exitCode !== null)
