@@ -129,6 +129,7 @@ describe('rxpafc', () => {
     const input = [
       'id',
       'version',
+      'hello',
       'ping',
       'publish 1a 0 30 name svc port 80 label |42|',
       'services (name=svc)',
@@ -147,6 +148,7 @@ describe('rxpafc', () => {
     const out = r.out;
     expect(out).toContain('Client Id: 0xff\nOK.\n');
     expect(out).toContain('Negotiated protocol version: 3');
+    expect(out).toContain('Protocol version: 3\nOK.\n'); // another hello on the same connection
     expect(out).toMatch(/Latency: [0-9.]+ ms\nOK\.\n/);
     expect(out).toContain('Service Id: 0x1a\nOK.\n');
     expect(out).toContain("{'name': ['svc'], 'port': [80], 'label': ['42']}");

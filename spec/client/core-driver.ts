@@ -12,7 +12,7 @@ import { toWireProps } from '../../lib/client/core/props';
 import { nextDeadline, reduceAll } from '../../lib/client/core/reducer';
 import { initialState, type ClientState, type ConnId } from '../../lib/client/core/state';
 import type { ClientOptions, ServerSpec } from '../../lib/client/core/types';
-import type { Match, Service } from '../../lib/model';
+import type { Match } from '../../lib/model';
 
 /** A service as a fake server holds it. */
 export interface DirEntry {
@@ -222,7 +222,3 @@ export class CoreDriver {
     }
   }
 }
-
-/** A service record as the merged view should hold it. */
-export const brief = (s: Service): string =>
-  `${s.id}:g${s.generation}:c${s.clientId}${s.orphanSince === undefined ? '' : `:o${s.orphanSince}`}`;
