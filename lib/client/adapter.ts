@@ -25,6 +25,8 @@ export interface ClientEnv {
   readonly scheduler: SchedulerLike;
   /** Ends a turn: the events of one turn are processed as one batch when it runs (default: `asapScheduler`). */
   readonly turn: SchedulerLike;
+  /** Runs `fn` on a later turn of the event loop, after pending I/O (default: `setImmediate`): sliced work goes on there. */
+  readonly nextTurn: (fn: () => void) => void;
   /** Uniform in [0, 1). */
   readonly random: () => number;
   /** A random 63-bit id (client, service and subscription ids). */
@@ -92,6 +94,7 @@ const readFileObservable = (path: string): Observable<string | undefined> =>
 export const defaultEnv = (): ClientEnv => ({
   scheduler: preciseScheduler,
   turn: asapScheduler,
+  nextTurn: (fn) => void setImmediate(fn),
   random: Math.random,
   randomId: randomId63,
   connect: connectObservable,

@@ -6,7 +6,7 @@
  *
  *   commands ─┐
  *   connections' frames/closes ─┤
- *   domain file ─┼─ merge ─ bufferTurn ─ stamp(now) ─ scan(reduceAll) ─ tap(interpret) ─► state$
+ *   domain file ─┼─ merge ─ bufferTurn (≤ 128) ─ stamp(now) ─ scan(reduceAll) ─ tap(interpret) ─► state$
  *   state$ ─ deadline ticks ─┘                                                          │
  *        ▲────────────────────────────────────────────────────────────────────────────┘
  *
@@ -50,9 +50,19 @@ export interface EffectSink {
 /** Told when the pipeline itself fails (a bug): the runtime has stopped, every connection is closed. */
 export type FailureSink = (error: unknown) => void;
 
-/** Collect the values of one turn (ended by `turn`) into one array. */
+/** At most this many events are folded in one step; the rest waits for the next turn (bounded work per turn). */
+export const MAX_BATCH = 128;
+
+/**
+ * Collect the values of one turn (ended by `turn`) into one array — at most `max` of them: when more arrived (a
+ * socket read of many notifications), the rest follows on the next turn (`nextTurn`), after pending I/O, in order.
+ */
 export const bufferTurn =
-  <T>(turn: SchedulerLike): OperatorFunction<T, T[]> =>
+  <T>(
+    turn: SchedulerLike,
+    nextTurn: (fn: () => void) => void = (fn) => void turn.schedule(fn),
+    max = Infinity,
+  ): OperatorFunction<T, T[]> =>
   (source) =>
     new RxObservable<T[]>((subscriber) => {
       let buf: T[] = [];
@@ -60,8 +70,13 @@ export const bufferTurn =
       const flush = (): void => {
         scheduled = false;
         if (buf.length === 0 || subscriber.closed) return;
-        const out = buf;
-        buf = [];
+        let out = buf;
+        if (buf.length > max) {
+          out = buf.slice(0, max);
+          buf = buf.slice(max);
+          scheduled = true;
+          nextTurn(flush);
+        } else buf = [];
         subscriber.next(out);
       };
       const sub = source.subscribe({
@@ -119,7 +134,7 @@ export class ClientRuntime {
     this.pipeline.add(
       events$
         .pipe(
-          bufferTurn<ClientEvent>(turn),
+          bufferTurn<ClientEvent>(turn, this.env.nextTurn, MAX_BATCH),
           map((events): Batch => ({ now: scheduler.now(), events })),
           scan(([state], batch) => reduceAll(state, batch), [this.state$.value, []] as readonly [
             ClientState,
@@ -168,6 +183,9 @@ export class ClientRuntime {
         }
         case 'keepalive':
           this.conns.get(fx.conn)?.conn?.setKeepAlive(fx.on);
+          break;
+        case 'continue':
+          this.env.nextTurn(() => this.dispatch({ type: 'continue' }));
           break;
         case 'closed':
           closed = true;

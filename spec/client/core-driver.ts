@@ -66,6 +66,8 @@ export class CoreDriver {
   observe: ((batch: readonly ClientEvent[]) => void) | undefined;
   /** Called with the effects of every batch. */
   onEffects: ((fx: readonly Effect[]) => void) | undefined;
+  /** Answer `continue` effects at once (as the shell does on the next turn); false leaves it to the spec. */
+  autoContinue = true;
 
   constructor(addresses: readonly string[], options: ClientOptions = {}, seed = 1, version: 2 | 3 = 2) {
     this.servers = addresses.map((a) => new FakeServerSide(a));
@@ -164,6 +166,9 @@ export class CoreDriver {
         this.queue.push({ type: 'connected', conn: e.conn });
         return;
       }
+      case 'continue':
+        if (this.autoContinue) this.queue.push({ type: 'continue' });
+        return;
       case 'close':
         for (const s of this.servers)
           if (s.conn === e.conn) {

@@ -7,6 +7,7 @@ import { encodeMessage } from '../../lib/codec/encode';
 import type { Effect } from '../../lib/client/core/effects';
 import { toWireProps } from '../../lib/client/core/props';
 import { reduceAll } from '../../lib/client/core/reducer';
+import { LOSS_SLICE } from '../../lib/client/core/subscribe';
 import {
   PafArgumentError,
   PafClosedError,
@@ -116,6 +117,20 @@ describe('client core: own services', () => {
     ]);
   });
 
+  it('publishes an id again after it was unpublished', () => {
+    const d = new CoreDriver([A]);
+    d.run([{ type: 'publish', req: 1, id: 5n, generation: 0n, props, ttl: 30 }]);
+    d.run([{ type: 'unpublish', req: 2, id: 5n }]);
+    const fx = d.run([{ type: 'publish', req: 3, id: 5n, generation: 0n, props, ttl: 30 }]);
+    expect(answers(fx, 3)).toEqual(['resolve']);
+    expect(
+      d
+        .server(A)
+        .received.filter((m) => m['msg-type'] === 'request')
+        .map((m) => m['ta-cmd']),
+    ).toEqual(['hello', 'publish', 'unpublish', 'publish']);
+  });
+
   it('a server refusing a publish rejects it and restarts its link (libpaf: any fail)', () => {
     const d = new CoreDriver([A]);
     d.server(A).answering = false;
@@ -138,6 +153,48 @@ describe('client core: own services', () => {
     expect(fx).toContainEqual({ type: 'close', conn });
     const down = fx.find((e) => e.type === 'link')!;
     expect(down.type === 'link' && down.state.error?.message).toBe('publish failed: permission-denied');
+  });
+});
+
+describe('client core: a lost link with many services', () => {
+  const many = (d: CoreDriver, n: number): void => {
+    for (let i = 1; i <= n; i++)
+      d.server(A).dir.set(BigInt(i), { id: BigInt(i), generation: 0n, ttl: 30, clientId: 7n });
+  };
+
+  it('marks its reports lost a slice per step (continued on the next turn), never all in one step', () => {
+    const d = new CoreDriver([A], { reconnectMin: 100, reconnectMax: 100 });
+    many(d, 5000);
+    d.run([{ type: 'subscribe', key: 'k', id: 9n, filter: undefined }]);
+    expect(d.state.subs.get('k')!.merge.size).toBe(5000);
+    d.autoContinue = false;
+    const orphans = (fx: readonly Effect[]): number => CoreDriver.matches(fx, 'k').length;
+    let fx = d.drop(A);
+    expect(orphans(fx)).toBe(LOSS_SLICE);
+    expect(fx).toContainEqual({ type: 'continue' });
+    fx = d.run([{ type: 'continue' }]);
+    expect(orphans(fx)).toBe(LOSS_SLICE);
+    fx = d.run([{ type: 'continue' }]);
+    expect(orphans(fx)).toBe(5000 - 2 * LOSS_SLICE);
+    expect(fx).not.toContainEqual({ type: 'continue' });
+    expect([...d.state.subs.get('k')!.merge.values()].every((e) => e.record.orphanSince !== undefined)).toBe(true);
+    // and they expire together when their TTL has run out
+    d.autoContinue = true;
+    d.server(A).accepting = false;
+    fx = d.advanceTo(30000);
+    expect(CoreDriver.matches(fx, 'k').filter((m) => m.type === 'disappeared')).toHaveLength(5000);
+  });
+
+  it('does not mark lost what the server reported again on a new connection meanwhile', () => {
+    const d = new CoreDriver([A], { reconnectMin: 0.01, reconnectMax: 0.01 });
+    many(d, 3000);
+    d.run([{ type: 'subscribe', key: 'k', id: 9n, filter: undefined }]);
+    d.autoContinue = false;
+    d.drop(A); // LOSS_SLICE of 3000 marked lost
+    d.advanceTo(100); // reconnected: the server reports all 3000 again (live)
+    d.run([{ type: 'continue' }]); // the rest of the old connection's loss: nothing to do any more
+    expect(d.state.losses).toEqual([]);
+    expect([...d.state.subs.get('k')!.merge.values()].every((e) => e.record.orphanSince === undefined)).toBe(true);
   });
 });
 

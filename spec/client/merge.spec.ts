@@ -33,7 +33,7 @@ const run = (steps: Step[], m0: MergeMap = EMPTY_MERGE): { m: MergeMap; out: Mat
         m = gone(m, s.source, 7n, out);
         break;
       case 'lost':
-        m = lose(m, s.source, s.now, out, (_id, at) => deadlines.push(at));
+        m = lose(m, s.source, 0, s.now, out, (_id, at) => deadlines.push(at));
         break;
       case 'expire':
         m = expire(m, s.source, 7n, s.nowMs, out);

@@ -32,6 +32,7 @@ describe('client runtime', () => {
       const env: ClientEnv = {
         scheduler,
         turn: ts,
+        nextTurn: (fn) => void ts.schedule(fn),
         random: () => 0.5,
         randomId: () => id++,
         connect: net.connect,

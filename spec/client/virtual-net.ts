@@ -304,6 +304,7 @@ export const virtualClient = (
   const env: ClientEnv = {
     scheduler: ts,
     turn: ts,
+    nextTurn: (fn) => void ts.schedule(fn),
     random: extra.random ?? (() => 0.5),
     randomId: () => id++,
     connect: net.connect,

@@ -30,5 +30,7 @@ export type Effect =
   | { readonly type: 'reject'; readonly req: ReqId; readonly error: PafError }
   /** The server at `address` sent a track query (answered already). */
   | { readonly type: 'server-query'; readonly address: string }
+  /** Work remains (sliced across turns): send a `continue` event on the next turn. */
+  | { readonly type: 'continue' }
   /** The client is closed: every connection is closed and every request answered. */
   | { readonly type: 'closed' };

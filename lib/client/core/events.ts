@@ -57,6 +57,8 @@ export type ClientEvent =
   | { readonly type: 'track-query'; readonly req: ReqId; readonly server: ServerSelector | undefined }
   /** The program lost interest in a one-shot request (later answers are dropped). */
   | { readonly type: 'cancel'; readonly req: ReqId }
+  /** The next slice of work the core asked for (`continue` effect). */
+  | { readonly type: 'continue' }
   | { readonly type: 'close' };
 
 /** The events of one event-loop turn and the time (ms) they are processed at. */

@@ -8,7 +8,7 @@
  * syncServers(ctx, [{ address: 'tcp:127.0.0.1:4711' }]); // connect effects for new servers
  * onFrame(ctx, conn, bytes);
  */
-import { List as IList, Map as IMap, Set as ISet } from 'immutable';
+import { List as IList, Map as IMap } from 'immutable';
 
 import { PafConnectionError, PafRequestError, type PafError } from '../../errors';
 import { nextReconnectDelay } from './backoff';
@@ -33,7 +33,7 @@ const newWire = (conn: ConnId, now: number): Wire => ({
   txs: IMap(),
   inFlight: 0,
   queue: IList(),
-  queuedPublish: ISet(),
+  sent: IMap(),
   subs: IMap(),
   track: undefined,
   lastActivity: now,
@@ -60,7 +60,7 @@ export const down = (ctx: Ctx, key: string, error: PafError): void => {
   setLink(ctx, { ...link, phase: 'backoff', wire: undefined, delay, error });
   ctx.fx.push({ type: 'close', conn: link.conn });
   if (link.phase === 'up') {
-    subscribeDown(ctx, key);
+    subscribeDown(ctx, key, link.conn);
     publishDown(ctx, key);
   }
   requestsDown(ctx, link.conn, error);
@@ -73,7 +73,7 @@ const remove = (ctx: Ctx, link: Link, error: PafError): void => {
   ctx.s.links = ctx.s.links.filter((l) => l.key !== link.key);
   if (link.phase !== 'backoff') ctx.fx.push({ type: 'close', conn: link.conn });
   if (link.phase === 'up') {
-    subscribeDown(ctx, link.key);
+    subscribeDown(ctx, link.key, link.conn);
     publishDown(ctx, link.key);
   }
   requestsDown(ctx, link.conn, error);

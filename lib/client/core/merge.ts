@@ -12,7 +12,7 @@
  * @example
  * const out: Match[] = [];
  * let m = report(EMPTY_MERGE, 'a', service, out); // out: appeared
- * m = lose(m, 'a', 100, out, () => undefined);   // out: modified (orphan since 100)
+ * m = lose(m, 'a', 0, 100, out, () => undefined); // out: modified (orphan since 100)
  * m = expire(m, 'a', service.id, (100 + service.ttl) * 1000, out); // out: disappeared
  */
 import { Map as IMap } from 'immutable';
@@ -22,6 +22,8 @@ import type { Match, Service } from '../../model';
 /** What one source (server link) currently says about a service. */
 export interface SourceView {
   readonly source: string;
+  /** Which connection of the source reported it (a loss concerns the reports of one connection). */
+  readonly epoch: number;
   readonly generation: bigint;
   readonly orphanSince?: number;
   /** When (s) this source's link was lost; the report counts until the service's TTL has run out. */
@@ -82,12 +84,12 @@ const settle = (m: MergeMap, id: bigint, record: Service, sources: readonly Sour
   return m.set(id, { record: next, sources });
 };
 
-/** `source` reports `s` (an appeared or modified notification). */
-export const report = (m: MergeMap, source: string, s: Service, out: Match[]): MergeMap => {
+/** `source` reports `s` (an appeared or modified notification) on its connection `epoch`. */
+export const report = (m: MergeMap, source: string, s: Service, out: Match[], epoch = 0): MergeMap => {
   const view: SourceView =
     s.orphanSince === undefined
-      ? { source, generation: s.generation }
-      : { source, generation: s.generation, orphanSince: s.orphanSince };
+      ? { source, epoch, generation: s.generation }
+      : { source, epoch, generation: s.generation, orphanSince: s.orphanSince };
   const e = m.get(s.id);
   if (e === undefined) {
     out.push({ type: 'appeared', service: s });
@@ -98,6 +100,7 @@ export const report = (m: MergeMap, source: string, s: Service, out: Match[]): M
   if (
     old !== undefined &&
     old.lostAt === undefined &&
+    old.epoch === view.epoch &&
     old.generation === view.generation &&
     old.orphanSince === view.orphanSince &&
     (view.generation < e.record.generation || same(s, e.record))
@@ -120,23 +123,37 @@ export const gone = (m: MergeMap, source: string, id: bigint, out: Match[]): Mer
 };
 
 /**
- * `source`'s link was lost at `now` (s): every service it reported counts until its TTL runs out; `expireAt` is
- * told when (ms) each one stops counting.
+ * `source`'s connection `epoch` was lost at `now` (s): its report of service `id` counts until the service's TTL
+ * runs out; returns when (ms) that is, or undefined if there was no such report (or it was lost already).
  */
+export const loseOne = (
+  m: MergeMap,
+  source: string,
+  epoch: number,
+  id: bigint,
+  now: number,
+  out: Match[],
+): { readonly m: MergeMap; readonly expiry?: number } => {
+  const e = m.get(id);
+  const v = e?.sources.find((x) => x.source === source);
+  if (e === undefined || v === undefined || v.epoch !== epoch || v.lostAt !== undefined) return { m };
+  const lost: SourceView = { ...v, lostAt: now };
+  return { m: settle(m, id, e.record, setView(e.sources, source, lost), out), expiry: expiryOf(lost, e.record.ttl)! };
+};
+
+/** {@link loseOne} for every service `source` reported on connection `epoch`; `expireAt` is told the expiries (ms). */
 export const lose = (
   m: MergeMap,
   source: string,
+  epoch: number,
   now: number,
   out: Match[],
   expireAt: (id: bigint, at: number) => void,
 ): MergeMap =>
   m.withMutations((w) => {
-    for (const [id, e] of m) {
-      const v = e.sources.find((x) => x.source === source);
-      if (v === undefined || v.lostAt !== undefined) continue;
-      const lost: SourceView = { ...v, lostAt: now };
-      settle(w, id, e.record, setView(e.sources, source, lost), out);
-      expireAt(id, expiryOf(lost, e.record.ttl)!);
+    for (const id of m.keys()) {
+      const r = loseOne(w, source, epoch, id, now, out);
+      if (r.expiry !== undefined) expireAt(id, r.expiry);
     }
   });
 

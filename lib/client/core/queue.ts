@@ -51,9 +51,10 @@ export const inform = (
 const send = (ctx: Ctx, key: string, work: Work): void => {
   switch (work.kind) {
     case 'publish': {
-      updateWire(ctx, key, (w) => ({ ...w, queuedPublish: w.queuedPublish.delete(work.id) }));
       const svc = ctx.s.services.get(work.id);
-      if (svc === undefined) return;
+      // gone meanwhile, or this generation was sent already (the item was queued twice)
+      if (svc === undefined || linkByKey(ctx, key)!.wire!.sent.get(svc.id) === svc.generation) return;
+      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.set(svc.id, svc.generation) }));
       const fields = {
         'service-id': svc.id,
         generation: svc.generation,
@@ -64,6 +65,7 @@ const send = (ctx: Ctx, key: string, work: Work): void => {
       return;
     }
     case 'unpublish':
+      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.delete(work.id) }));
       startTx(ctx, key, 'unpublish', work, { 'service-id': work.id }, true);
       return;
     case 'subscribe': {
@@ -92,25 +94,15 @@ export const pump = (ctx: Ctx, key: string): void => {
   }
 };
 
-/** Queue work on a connected link (a publish already queued for the same service is not queued twice) and pump. */
+/** Queue work on a connected link and pump. */
 export const enqueue = (ctx: Ctx, key: string, work: Work): void => {
-  const wire = linkByKey(ctx, key)!.wire!;
-  if (work.kind === 'publish' && wire.queuedPublish.has(work.id)) return;
-  updateWire(ctx, key, (w) => ({
-    ...w,
-    queue: w.queue.push(work),
-    queuedPublish: work.kind === 'publish' ? w.queuedPublish.add(work.id) : w.queuedPublish,
-  }));
+  updateWire(ctx, key, (w) => ({ ...w, queue: w.queue.push(work) }));
   pump(ctx, key);
 };
 
 /** Queue many work items at once (a link came up) and pump. */
 export const enqueueAll = (ctx: Ctx, key: string, works: readonly Work[]): void => {
   if (works.length === 0) return;
-  updateWire(ctx, key, (w) => ({
-    ...w,
-    queue: w.queue.concat(works),
-    queuedPublish: w.queuedPublish.union(works.flatMap((x) => (x.kind === 'publish' ? [x.id] : []))),
-  }));
+  updateWire(ctx, key, (w) => ({ ...w, queue: w.queue.concat(works) }));
   pump(ctx, key);
 };

@@ -25,7 +25,7 @@ import {
 import { onModify, onPublish, onUnpublish, publishClose } from './publish';
 import { onCancel, onRequest, onRequestDeadline, onTrackQuery, requestsClose } from './requests';
 import type { ClientState, Deadline } from './state';
-import { onExpire, onSubscribe, onUnsubscribe, subscribeClose } from './subscribe';
+import { drainLosses, onExpire, onSubscribe, onUnsubscribe, subscribeClose } from './subscribe';
 import { onProbe, onReplyDeadline } from './track';
 
 /** When (ms) the earliest deadline comes, if any. */
@@ -123,6 +123,8 @@ const step = (ctx: Ctx, ev: ClientEvent): void => {
       return onTrackQuery(ctx, ev);
     case 'cancel':
       return onCancel(ctx, ev.req);
+    case 'continue':
+      return drainLosses(ctx);
     case 'close':
       return onClose(ctx);
   }

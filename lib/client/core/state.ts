@@ -67,8 +67,8 @@ export interface Wire {
   readonly txs: IMap<number, Tx>;
   readonly inFlight: number;
   readonly queue: IList<Work>;
-  /** Own services with a publish queued (not yet sent) on this connection. */
-  readonly queuedPublish: ISet<bigint>;
+  /** Own services: the generation last sent on this connection (a queued publish of it again is skipped). */
+  readonly sent: IMap<bigint, bigint>;
   /** Subscriptions open on this connection: key → ta-id. */
   readonly subs: IMap<string, number>;
   readonly track: Track | undefined;
@@ -121,6 +121,22 @@ export interface Pending {
   readonly answered: boolean;
 }
 
+/**
+ * A lost connection's reports still to be marked lost in one subscription: done a slice per step (a link that
+ * reported 100,000 services does not hold the event loop), continued on the next turn.
+ */
+export interface Loss {
+  readonly key: string;
+  readonly subId: bigint;
+  readonly source: string;
+  readonly conn: ConnId;
+  /** When the link was lost (s). */
+  readonly lostAt: number;
+  readonly ids: readonly bigint[];
+  /** How many of `ids` are done. */
+  readonly next: number;
+}
+
 /** An unpublish waiting for the servers it was sent to. */
 export interface Unpublishing {
   readonly links: readonly string[];
@@ -160,6 +176,8 @@ export interface ClientState {
   readonly subs: IMap<string, Sub>;
   readonly requests: IMap<ReqId, Pending>;
   readonly deadlines: Heap<Deadline> | undefined;
+  /** Lost connections' reports still to be processed, oldest first. */
+  readonly losses: readonly Loss[];
   readonly closed: boolean;
 }
 
@@ -186,6 +204,7 @@ export const initialState = (i: InitialStateInput): ClientState => ({
   subs: IMap(),
   requests: IMap(),
   deadlines: undefined,
+  losses: [],
   closed: false,
 });
 

@@ -10,9 +10,9 @@ import { PafRequestError } from '../../errors';
 import type { Match } from '../../model';
 import { addDeadline, changedOf, linkByKey, updateWire, upLinks, type Ctx } from './context';
 import type { ClientEvent } from './events';
-import { EMPTY_MERGE, expire, gone, lose, report, type MergeMap } from './merge';
+import { EMPTY_MERGE, expire, gone, loseOne, report, type MergeMap } from './merge';
 import { enqueue, enqueueAll } from './queue';
-import type { Deadline, Owner, Sub } from './state';
+import type { ConnId, Deadline, Owner, Sub } from './state';
 import { serviceOf, type ServerMsg } from './wire';
 
 type Of<T extends ClientEvent['type']> = Extract<ClientEvent, { type: T }>;
@@ -65,7 +65,7 @@ export const onSubscribeAnswer = (
       const merge =
         m['match-type'] === 'disappeared'
           ? gone(sub.merge, key, m['service-id'] as bigint, out)
-          : report(sub.merge, key, serviceOf(m), out);
+          : report(sub.merge, key, serviceOf(m), out, linkByKey(ctx, key)!.conn);
       update(ctx, sub, merge, out);
       return;
     }
@@ -97,17 +97,47 @@ export const subscribeUp = (ctx: Ctx, key: string): void => {
   );
 };
 
-/** A link went down: what it reported counts until the services' TTLs run out. */
-export const subscribeDown = (ctx: Ctx, key: string): void => {
-  const nowS = ctx.now / 1000;
-  for (const sub of [...ctx.s.subs.values()]) {
-    const out: Match[] = [];
-    const expiries: Array<readonly [bigint, number]> = [];
-    const merge = lose(sub.merge, key, nowS, out, (id, at) => expiries.push([id, at]));
-    for (const [id, at] of expiries)
-      addDeadline(ctx, at, { kind: 'expire', key: sub.key, subId: sub.id, source: key, id });
-    update(ctx, sub, merge, out);
+/** How many reports of lost connections one step marks lost (the rest waits for the next turn). */
+export const LOSS_SLICE = 2048;
+
+/** Mark lost reports, a slice at a time; asks for a `continue` when work remains. */
+export const drainLosses = (ctx: Ctx, budget = LOSS_SLICE): void => {
+  let left = budget;
+  while (left > 0 && ctx.s.losses.length > 0) {
+    const loss = ctx.s.losses[0]!;
+    const sub = ctx.s.subs.get(loss.key);
+    const end = Math.min(loss.ids.length, loss.next + left);
+    if (sub !== undefined && sub.id === loss.subId) {
+      const out: Match[] = [];
+      const merge = sub.merge.withMutations((w) => {
+        for (let i = loss.next; i < end; i++) {
+          const id = loss.ids[i]!;
+          const r = loseOne(w, loss.source, loss.conn, id, loss.lostAt, out);
+          if (r.expiry !== undefined)
+            addDeadline(ctx, r.expiry, { kind: 'expire', key: sub.key, subId: sub.id, source: loss.source, id });
+        }
+      });
+      update(ctx, sub, merge, out);
+      left -= end - loss.next;
+    } else left -= 1;
+    ctx.s.losses =
+      sub === undefined || sub.id !== loss.subId || end === loss.ids.length
+        ? ctx.s.losses.slice(1)
+        : [{ ...loss, next: end }, ...ctx.s.losses.slice(1)];
   }
+  if (ctx.s.losses.length > 0) ctx.fx.push({ type: 'continue' });
+};
+
+/** Connection `conn` of link `key` went down: what it reported counts until the services' TTLs run out. */
+export const subscribeDown = (ctx: Ctx, key: string, conn: ConnId): void => {
+  const lostAt = ctx.now / 1000;
+  for (const sub of ctx.s.subs.values())
+    if (sub.merge.size > 0)
+      ctx.s.losses = [
+        ...ctx.s.losses,
+        { key: sub.key, subId: sub.id, source: key, conn, lostAt, ids: [...sub.merge.keys()], next: 0 },
+      ];
+  drainLosses(ctx);
 };
 
 /** A client-side orphan timeout came due. */
@@ -122,5 +152,6 @@ export const onExpire = (ctx: Ctx, d: Extract<Deadline, { kind: 'expire' }>): vo
 export const subscribeClose = (ctx: Ctx): void => {
   for (const key of ctx.s.subs.keys()) ctx.fx.push({ type: 'sub-end', key });
   ctx.s.subs = ctx.s.subs.clear();
+  ctx.s.losses = [];
   ctx.changed.clear();
 };
