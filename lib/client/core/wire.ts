@@ -34,24 +34,40 @@ const isUInt63 = (u: unknown): u is bigint => typeof u === 'bigint' && u >= 0n &
 const INVALID_NOTIFY = 'invalid subscribe notify message';
 
 /**
- * A `subscribe` notification, validated by hand: the same rules as the io-ts codec `SubscribeNotify` (and the
- * same result; a property test holds them equal), without its generic machinery — this is the client's hot path
- * (an initial sync is one notification per matching service).
+ * A `subscribe` notification, validated by hand: the same rules as the io-ts codec `SubscribeNotify` (a property
+ * test holds them to the same verdicts and values), without its generic machinery — this is the client's hot path
+ * (an initial sync is one notification per matching service). The result is a fresh record of the known fields.
  */
 export const validateSubscribeNotify = (o: JsonObject): ServerMsg | string => {
-  if (o['ta-cmd'] !== 'subscribe' || !isUInt63(o['ta-id']) || o['msg-type'] !== 'notify') return INVALID_NOTIFY;
+  const taId = o['ta-id'];
+  if (o['ta-cmd'] !== 'subscribe' || !isUInt63(taId) || o['msg-type'] !== 'notify') return INVALID_NOTIFY;
   const type = o['match-type'];
-  if (type === 'disappeared') return isUInt63(o['service-id']) ? o : INVALID_NOTIFY;
+  const id = o['service-id'];
+  if (type === 'disappeared')
+    return isUInt63(id)
+      ? { 'ta-cmd': 'subscribe', 'ta-id': taId, 'msg-type': 'notify', 'match-type': type, 'service-id': id }
+      : INVALID_NOTIFY;
   if (type !== 'appeared' && type !== 'modified') return INVALID_NOTIFY;
-  if (!isUInt63(o['service-id']) || !isUInt63(o.generation) || !isUInt63(o.ttl) || !isUInt63(o['client-id']))
-    return INVALID_NOTIFY;
+  const { generation, ttl } = o;
+  const clientId = o['client-id'];
+  if (!isUInt63(id) || !isUInt63(generation) || !isUInt63(ttl) || !isUInt63(clientId)) return INVALID_NOTIFY;
   const props = PropsCodec.decode(o['service-props']);
   if (E.isLeft(props)) return INVALID_NOTIFY;
+  const m = {
+    'ta-cmd': 'subscribe',
+    'ta-id': taId,
+    'msg-type': 'notify',
+    'match-type': type,
+    'service-id': id,
+    generation,
+    'service-props': props.right,
+    ttl,
+    'client-id': clientId,
+  };
   const since = o['orphan-since'];
-  if (since === undefined) return { ...o, 'service-props': props.right };
-  if (typeof since === 'bigint' && since >= 0n)
-    return { ...o, 'service-props': props.right, 'orphan-since': Number(since) };
-  if (typeof since === 'number' && since >= 0 && Number.isFinite(since)) return { ...o, 'service-props': props.right };
+  if (since === undefined) return m;
+  if (typeof since === 'bigint' && since >= 0n) return { ...m, 'orphan-since': Number(since) };
+  if (typeof since === 'number' && since >= 0 && Number.isFinite(since)) return { ...m, 'orphan-since': since };
   return INVALID_NOTIFY;
 };
 
