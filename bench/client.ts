@@ -170,17 +170,22 @@ const stalls = async (
   const h = monitorEventLoopDelay({ resolution: 1 });
   try {
     await connected(c);
+    // one consumer for the whole measurement, so the server subscription (and its 100k) stays
+    let current: ReadonlyMap<bigint, { orphanSince?: number }> = new Map();
+    const held = c.services$(flt).subscribe((m) => (current = m));
     h.enable();
     await firstValueFrom(c.services$(flt).pipe(filter((m) => m.size >= n)));
     const sync = h.max / 1e6;
     const orphaned = firstValueFrom(
-      c.services$(flt).pipe(filter((m) => [...m.values()].every((s) => s.orphanSince !== undefined))),
+      c.services$(flt).pipe(filter((m) => m.size >= n && [...m.values()].every((s) => s.orphanSince !== undefined))),
     );
+    if (current.size < n) throw new Error('the held services$ consumer lost the set');
     h.reset();
     const t0 = performance.now();
     px.drop();
     await orphaned;
     const took = performance.now() - t0;
+    held.unsubscribe();
     // the histogram samples every ms: a loss handled in less than a sample interval shows as its whole duration
     return { sync, loss: h.count > 0 ? h.max / 1e6 : took, lossTook: took };
   } finally {

@@ -24,13 +24,19 @@ export interface Ctx {
   readonly fx: Effect[];
   /** Matches of this step per subscription key, in order. */
   readonly changed: Map<string, Match[]>;
+  /** How many more services this step may process in sliced work (see `drainLosses`). */
+  workLeft: number;
 }
+
+/** Services one step may process in sliced work (marking lost, expiring); the rest waits for the next turn. */
+export const WORK_PER_STEP = 512;
 
 export const openContext = (state: ClientState, now: number): Ctx => ({
   s: { ...state },
   now,
   fx: [],
   changed: new Map(),
+  workLeft: WORK_PER_STEP,
 });
 
 /** The new state and the effects; every changed subscription gets one `matches` effect with its new view. */

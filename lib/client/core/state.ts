@@ -122,20 +122,31 @@ export interface Pending {
 }
 
 /**
- * A lost connection's reports still to be marked lost in one subscription: done a slice per step (a link that
- * reported 100,000 services does not hold the event loop), continued on the next turn.
+ * Work on many services of one subscription, done a slice per step (a link that reported 100,000 services does
+ * not hold the event loop) and continued on the next turn: marking a lost connection's reports lost, or expiring
+ * lost reports whose TTL ran out (they usually come due together).
  */
-export interface Loss {
-  readonly key: string;
-  readonly subId: bigint;
-  readonly source: string;
-  readonly conn: ConnId;
-  /** When the link was lost (s). */
-  readonly lostAt: number;
-  readonly ids: readonly bigint[];
-  /** How many of `ids` are done. */
-  readonly next: number;
-}
+export type Loss =
+  | {
+      readonly kind: 'lose';
+      readonly key: string;
+      readonly subId: bigint;
+      readonly source: string;
+      readonly conn: ConnId;
+      /** When the link was lost (s). */
+      readonly lostAt: number;
+      readonly ids: readonly bigint[];
+      /** How many of `ids` are done. */
+      readonly next: number;
+    }
+  | {
+      readonly kind: 'expire';
+      readonly key: string;
+      readonly subId: bigint;
+      readonly source: string;
+      readonly ids: readonly bigint[];
+      readonly next: number;
+    };
 
 /** An unpublish waiting for the servers it was sent to. */
 export interface Unpublishing {
@@ -149,12 +160,13 @@ export type Deadline =
   | { readonly kind: 'probe'; readonly conn: ConnId }
   | { readonly kind: 'reply'; readonly conn: ConnId; readonly sentAt: number }
   | { readonly kind: 'request'; readonly req: ReqId }
+  /** Lost reports of these services, lost together, count no more. */
   | {
       readonly kind: 'expire';
       readonly key: string;
       readonly subId: bigint;
       readonly source: string;
-      readonly id: bigint;
+      readonly ids: readonly bigint[];
     };
 
 export interface ClientState {

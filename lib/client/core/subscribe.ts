@@ -8,7 +8,7 @@
  */
 import { PafRequestError } from '../../errors';
 import type { Match } from '../../model';
-import { addDeadline, changedOf, linkByKey, updateWire, upLinks, type Ctx } from './context';
+import { addDeadline, changedOf, linkByKey, updateWire, upLinks, WORK_PER_STEP, type Ctx } from './context';
 import type { ClientEvent } from './events';
 import { EMPTY_MERGE, expire, gone, loseOne, report, type MergeMap } from './merge';
 import { enqueue, enqueueAll } from './queue';
@@ -97,35 +97,44 @@ export const subscribeUp = (ctx: Ctx, key: string): void => {
   );
 };
 
-/** How many reports of lost connections one step marks lost (the rest waits for the next turn). */
-export const LOSS_SLICE = 2048;
+/** How many services one step marks lost or expires (the rest waits for the next turn). */
+export const LOSS_SLICE = WORK_PER_STEP;
 
-/** Mark lost reports, a slice at a time; asks for a `continue` when work remains. */
-export const drainLosses = (ctx: Ctx, budget = LOSS_SLICE): void => {
-  let left = budget;
-  while (left > 0 && ctx.s.losses.length > 0) {
-    const loss = ctx.s.losses[0]!;
-    const sub = ctx.s.subs.get(loss.key);
-    const end = Math.min(loss.ids.length, loss.next + left);
-    if (sub !== undefined && sub.id === loss.subId) {
+/** Mark lost reports and expire them, a slice per step; asks for a `continue` when work remains. */
+export const drainLosses = (ctx: Ctx): void => {
+  while (ctx.workLeft > 0 && ctx.s.losses.length > 0) {
+    const work = ctx.s.losses[0]!;
+    const sub = ctx.s.subs.get(work.key);
+    const live = sub !== undefined && sub.id === work.subId;
+    const end = Math.min(work.ids.length, work.next + ctx.workLeft);
+    if (live) {
       const out: Match[] = [];
+      const expiries = new Map<number, bigint[]>();
       const merge = sub.merge.withMutations((w) => {
-        for (let i = loss.next; i < end; i++) {
-          const id = loss.ids[i]!;
-          const r = loseOne(w, loss.source, loss.conn, id, loss.lostAt, out);
-          if (r.expiry !== undefined)
-            addDeadline(ctx, r.expiry, { kind: 'expire', key: sub.key, subId: sub.id, source: loss.source, id });
+        for (let i = work.next; i < end; i++) {
+          const id = work.ids[i]!;
+          if (work.kind === 'expire') {
+            expire(w, work.source, id, ctx.now, out);
+            continue;
+          }
+          const at = loseOne(w, work.source, work.conn, id, work.lostAt, out).expiry;
+          if (at === undefined) continue;
+          const same = expiries.get(at);
+          if (same === undefined) expiries.set(at, [id]);
+          else same.push(id);
         }
       });
+      // one deadline per expiry time: what was lost together usually expires together
+      for (const [at, ids] of expiries)
+        addDeadline(ctx, at, { kind: 'expire', key: sub.key, subId: sub.id, source: work.source, ids });
       update(ctx, sub, merge, out);
-      left -= end - loss.next;
-    } else left -= 1;
+      ctx.workLeft -= end - work.next;
+    } else ctx.workLeft -= 1;
     ctx.s.losses =
-      sub === undefined || sub.id !== loss.subId || end === loss.ids.length
-        ? ctx.s.losses.slice(1)
-        : [{ ...loss, next: end }, ...ctx.s.losses.slice(1)];
+      !live || end === work.ids.length ? ctx.s.losses.slice(1) : [{ ...work, next: end }, ...ctx.s.losses.slice(1)];
   }
-  if (ctx.s.losses.length > 0) ctx.fx.push({ type: 'continue' });
+  // work left: the budget of this step is spent; one `continue` asks for the next step
+  if (ctx.s.losses.length > 0 && !ctx.fx.some((e) => e.type === 'continue')) ctx.fx.push({ type: 'continue' });
 };
 
 /** Connection `conn` of link `key` went down: what it reported counts until the services' TTLs run out. */
@@ -135,17 +144,27 @@ export const subscribeDown = (ctx: Ctx, key: string, conn: ConnId): void => {
     if (sub.merge.size > 0)
       ctx.s.losses = [
         ...ctx.s.losses,
-        { key: sub.key, subId: sub.id, source: key, conn, lostAt, ids: [...sub.merge.keys()], next: 0 },
+        {
+          kind: 'lose',
+          key: sub.key,
+          subId: sub.id,
+          source: key,
+          conn,
+          lostAt,
+          ids: sub.merge.keySeq().toArray(),
+          next: 0,
+        },
       ];
   drainLosses(ctx);
 };
 
-/** A client-side orphan timeout came due. */
+/** Client-side orphan timeouts came due: those reports count no more (a slice at a time). */
 export const onExpire = (ctx: Ctx, d: Extract<Deadline, { kind: 'expire' }>): void => {
-  const sub = ctx.s.subs.get(d.key);
-  if (sub === undefined || sub.id !== d.subId) return;
-  const out: Match[] = [];
-  update(ctx, sub, expire(sub.merge, d.source, d.id, ctx.now, out), out);
+  ctx.s.losses = [
+    ...ctx.s.losses,
+    { kind: 'expire', key: d.key, subId: d.subId, source: d.source, ids: d.ids, next: 0 },
+  ];
+  drainLosses(ctx);
 };
 
 /** The client is closing: every subscription ends. */
