@@ -176,15 +176,20 @@ const stalls = async (
     h.enable();
     await firstValueFrom(c.services$(flt).pipe(filter((m) => m.size >= n)));
     const sync = h.max / 1e6;
-    const orphaned = firstValueFrom(
-      c.services$(flt).pipe(filter((m) => m.size >= n && [...m.values()].every((s) => s.orphanSince !== undefined))),
-    );
+    // count the orphan transitions as they come (cheap per match; the late consumer first gets the current set)
+    let left = n;
+    let done: () => void = () => undefined;
+    const orphaned = new Promise<void>((r) => (done = r));
+    const counting = c.matches$(flt).subscribe((m) => {
+      if (m.type === 'modified' && m.service.orphanSince !== undefined && --left === 0) done();
+    });
     if (current.size < n) throw new Error('the held services$ consumer lost the set');
     h.reset();
     const t0 = performance.now();
     px.drop();
     await orphaned;
     const took = performance.now() - t0;
+    counting.unsubscribe();
     held.unsubscribe();
     // the histogram samples every ms: a loss handled in less than a sample interval shows as its whole duration
     return { sync, loss: h.count > 0 ? h.max / 1e6 : took, lossTook: took };
