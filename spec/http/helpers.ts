@@ -125,3 +125,136 @@ export const unpublishService = async (c: RawClient, id: number | bigint): Promi
   const r = await transact(c, ta, msg('unpublish', ta, 'request', { 'service-id': id }));
   if (r.own.at(-1)?.['msg-type'] !== 'complete') throw new Error(`unpublish failed: ${JSON.stringify(r.own)}`);
 };
+
+/** One Server-Sent Event as received. */
+export interface SseEvent {
+  readonly event: string;
+  readonly id: string | undefined;
+  readonly data: string;
+}
+
+/** Parse complete SSE events out of `buffer`; returns the events and the unparsed rest. */
+export const parseSse = (buffer: string): { events: SseEvent[]; rest: string } => {
+  const events: SseEvent[] = [];
+  let rest = buffer;
+  for (let end = rest.indexOf('\n\n'); end >= 0; end = rest.indexOf('\n\n')) {
+    const block = rest.slice(0, end);
+    rest = rest.slice(end + 2);
+    let event = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    let fields = 0;
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const i = line.indexOf(':');
+      const [k, v] = i < 0 ? [line, ''] : [line.slice(0, i), line.slice(i + 1).replace(/^ /, '')];
+      fields++;
+      if (k === 'event') event = v;
+      else if (k === 'id') id = v;
+      else if (k === 'data') data.push(v);
+      else fields--;
+    }
+    if (fields > 0 && data.length > 0) events.push({ event, id, data: data.join('\n') });
+  }
+  return { events, rest };
+};
+
+/** A raw SSE reader over node's http (it sends exactly the headers given, e.g. a Last-Event-ID). */
+export interface SseStream {
+  readonly status: number;
+  readonly events: SseEvent[];
+  /** The next event not yet taken, waiting up to `ms`. */
+  next(ms?: number): Promise<SseEvent>;
+  /** Take events until one satisfies `pred` (inclusive). */
+  until(pred: (e: SseEvent) => boolean, ms?: number): Promise<SseEvent[]>;
+  readonly closed: boolean;
+  close(): void;
+}
+
+export const openSse = (url: string, headers: Readonly<Record<string, string>> = {}): Promise<SseStream> =>
+  new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { Accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
+      const events: SseEvent[] = [];
+      let taken = 0;
+      let buffer = '';
+      let closed = false;
+      let wake: (() => void) | undefined;
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        const p = parseSse(buffer + d);
+        buffer = p.rest;
+        events.push(...p.events);
+        wake?.();
+      });
+      res.on('close', () => {
+        closed = true;
+        wake?.();
+      });
+      const next = async (ms = 3000): Promise<SseEvent> => {
+        const deadline = Date.now() + ms;
+        while (taken >= events.length) {
+          if (closed) throw new Error('stream closed');
+          const left = deadline - Date.now();
+          if (left <= 0) throw new Error(`no event within ${ms} ms (got ${JSON.stringify(events)})`);
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, left);
+            wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+        }
+        return events[taken++]!;
+      };
+      resolve({
+        status: res.statusCode!,
+        events,
+        next,
+        until: async (pred, ms = 3000) => {
+          const out: SseEvent[] = [];
+          for (;;) {
+            const e = await next(ms);
+            out.push(e);
+            if (pred(e)) return out;
+          }
+        },
+        get closed() {
+          return closed;
+        },
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+/** A TCP proxy to `port` on 127.0.0.1 whose connections can be cut (a network drop). */
+export const startCutProxy = async (
+  port: number,
+): Promise<{ readonly port: number; cut(): void; close(): Promise<void> }> => {
+  const { createServer: netServer, connect: netConnect } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const srv = netServer((a) => {
+    const b = netConnect(port, '127.0.0.1');
+    sockets.add(a).add(b);
+    a.pipe(b).pipe(a);
+    const end = (): void => {
+      a.destroy();
+      b.destroy();
+      sockets.delete(a);
+      sockets.delete(b);
+    };
+    a.on('error', end).on('close', end);
+    b.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    port: (srv.address() as import('node:net').AddressInfo).port,
+    cut: () => sockets.forEach((s) => s.destroy()),
+    close: () =>
+      new Promise<void>((r) => {
+        sockets.forEach((s) => s.destroy());
+        srv.close(() => r());
+      }),
+  };
+};
