@@ -12,6 +12,10 @@ import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 
+import { decodeClientMessage } from '../lib/codec/decode';
+import { Metrics } from '../lib/http/metrics';
+import type { Effect } from '../lib/state/effects';
+import type { Event } from '../lib/state/events';
 import { connect } from '../lib/transport/connect';
 import type { Connection } from '../lib/transport/transport';
 
@@ -142,12 +146,48 @@ interface Row {
   readonly values: number[];
 }
 
+/**
+ * The metrics observer's own cost, in process: batches of 256 publish requests, each answered by a complete and
+ * notifying two subscribers, tallied as the daemon does per event-loop turn. Nanoseconds per request.
+ */
+const observerCost = (): number => {
+  const metrics = new Metrics({ domains: ['0'], version: 'bench', lagSampleMs: 0, defaultMetrics: false });
+  const msg = decodeClientMessage(publishJson(0));
+  if (msg._tag === 'Left') throw new Error('bad message');
+  const events: Event[] = Array.from({ length: 256 }, (_, i) => ({ type: 'message', now: i, conn: 1, msg: msg.right }));
+  const effects: Effect[] = [];
+  for (let i = 0; i < 256; i++) {
+    effects.push({ type: 'send', conn: 1, msg: { 'ta-cmd': 'publish', 'ta-id': BigInt(i), 'msg-type': 'complete' } });
+    for (const conn of [2, 3])
+      effects.push({
+        type: 'send',
+        conn,
+        msg: {
+          'ta-cmd': 'subscribe',
+          'ta-id': 1n,
+          'msg-type': 'notify',
+          'match-type': 'disappeared',
+          'service-id': 1n,
+        },
+      });
+  }
+  const reduced = metrics.observer.reduced!;
+  const rounds = 4000;
+  for (let i = 0; i < 200; i++) reduced(0, events, effects, 0.001); // warm up
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) reduced(0, events, effects, 0.001);
+  const ns = ((performance.now() - t0) * 1e6) / (rounds * events.length);
+  metrics.close();
+  return ns;
+};
+
 const run = async (rows: Map<string, Row>): Promise<void> => {
   const put = (name: string, unit: string, v: number): void => {
     const r = rows.get(name) ?? { name, unit, values: [] };
     r.values.push(v);
     rows.set(name, r);
   };
+  put('metrics observer cost per request (publish + complete + 2 notifications)', 'ns', observerCost());
   // idle RSS and publish throughput, with and without --http
   for (const http of [false, true]) {
     const d = await startDaemon(http);
@@ -215,7 +255,9 @@ const pinger = async (addr: string): Promise<void> => {
 };
 
 const fmt = (v: number, unit: string): string =>
-  unit === '/s' ? `${Math.round(v).toLocaleString('en-US')} /s` : `${v.toFixed(unit === 'ms' ? 2 : 1)} ${unit}`;
+  unit === '/s' || unit === 'ns'
+    ? `${Math.round(v).toLocaleString('en-US')} ${unit}`
+    : `${v.toFixed(unit === 'ms' ? 2 : 1)} ${unit}`;
 
 const main = async (): Promise<void> => {
   if (process.argv[2] === 'pinger') return pinger(process.argv[3]!);

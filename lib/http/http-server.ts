@@ -11,6 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Observable } from 'rxjs';
 
+import { PafConfigError, PafTransportError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DirectoryChange } from '../state/effects';
 import type { DomainState } from '../state/model';
@@ -212,7 +213,7 @@ export const startHttp = async (o: HttpOptions): Promise<RunningHttp> => {
   } catch (e) {
     for (const d of domains) d.feed.close();
     clearInterval(sampler);
-    throw new Error(
+    throw new PafConfigError(
       `http: unusable TLS certificate or key: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`,
     );
   }
@@ -227,7 +228,7 @@ export const startHttp = async (o: HttpOptions): Promise<RunningHttp> => {
     const onError = (e: NodeJS.ErrnoException): void => {
       for (const d of domains) d.feed.close();
       clearInterval(sampler);
-      reject(new Error(`http: cannot listen on ${hostText}:${o.port}: ${e.code ?? e.message}`));
+      reject(new PafTransportError(`http: cannot listen on ${hostText}:${o.port}: ${e.code ?? e.message}`, e.code));
     };
     server.once('error', onError);
     server.listen({ host: o.host, port: o.port, backlog: 128 }, () => {

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 
 import type { HttpConfig } from '../config/config-http';
+import { PafConfigError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { RxpafServer } from '../server/create-server';
 import type { ServerObserver } from '../server/observer';
@@ -46,11 +47,11 @@ const readText = (path: string, what: string): string => {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`http: cannot read the ${what} '${path}': ${code ?? String(e)}`);
+    throw new PafConfigError(`http: cannot read the ${what} '${path}': ${code ?? String(e)}`);
   }
 };
 
-/** Read the files the configuration names and create the metrics. Throws a one-line Error. */
+/** Read the files the configuration names and create the metrics. Throws a one-line PafConfigError. */
 export const prepareHttp = (
   cfg: HttpConfig,
   opts: { readonly domains: readonly string[]; readonly version: string; readonly logger?: Logger },
@@ -58,7 +59,7 @@ export const prepareHttp = (
   let token = cfg.token;
   if (cfg.tokenFile !== undefined) {
     token = readText(cfg.tokenFile, 'token file').trim();
-    if (token === '') throw new Error(`http: the token file '${cfg.tokenFile}' is empty`);
+    if (token === '') throw new PafConfigError(`http: the token file '${cfg.tokenFile}' is empty`);
   }
   const tls =
     cfg.tls === undefined

@@ -20,7 +20,11 @@ import type { Event } from '../state/events';
 import type { DomainState } from '../state/model';
 import { domainCounts } from '../state/selectors';
 
-/** Why connections are closed, as the `reason` label of `rxpaf_connections_closed_total` has it. */
+/**
+ * Why connections are closed, as the `reason` label of `rxpaf_connections_closed_total` has it (all exported from
+ * the start at 0). A message the server cannot send (over 256 KiB) closes its connection as a `transport_error`;
+ * `slow_reader` counts the core's cuts of clients that do not read.
+ */
 export const CLOSE_REASONS = [
   'client_close',
   'transport_error',
@@ -29,11 +33,9 @@ export const CLOSE_REASONS = [
   'handshake_timeout',
   'limit',
   'slow_reader',
-  'send_failed',
-  'shutdown',
   'other',
 ] as const;
-export type CloseReason = (typeof CLOSE_REASONS)[number];
+export type CloseReason = (typeof CLOSE_REASONS)[number] | 'shutdown';
 
 /** Map a close reason of the core (free text) or a peer close cause to its label. */
 export const closeReasonOf = (reason: string): CloseReason => {
@@ -45,7 +47,6 @@ export const closeReasonOf = (reason: string): CloseReason => {
   if (reason === 'handshake timeout') return 'handshake_timeout';
   if (reason.includes('limit')) return 'limit';
   if (/slow|congest/.test(reason)) return 'slow_reader';
-  if (/could not be sent|too large|send/.test(reason)) return 'send_failed';
   return 'other';
 };
 

@@ -164,7 +164,6 @@ describe('Metrics', () => {
     ['handshake timeout', 'handshake_timeout'],
     ['connection limit reached', 'limit'],
     ['slow reader', 'slow_reader'],
-    ['message could not be sent', 'send_failed'],
     ['internal error', 'other'],
   ])('classifies the close reason %j as %s', (reason, label) => expect(closeReasonOf(reason)).toBe(label));
 });
