@@ -385,7 +385,7 @@
     const tbody = $('clients').tBodies[0];
     const t = now();
     tbody.replaceChildren(
-      ...clients.map((c) => {
+      ...clients.slice(0, MAX_ROWS).map((c) => {
         const tr = document.createElement('tr');
         tr.dataset.id = String(c.clientId);
         const id = el('td', 'id', hex(c.clientId));
@@ -406,6 +406,8 @@
     );
     $('clients-count').textContent = String(clients.length);
     $('clients-empty').hidden = clients.length > 0;
+    $('clients-more').hidden = clients.length <= MAX_ROWS;
+    $('clients-more').textContent = `Showing the first ${MAX_ROWS} of ${clients.length} clients.`;
   };
 
   const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -420,7 +422,8 @@
       [...stats.orphans, Number(summary.orphans)],
     ];
     const span = t - data[0][0];
-    $('chart-window').textContent = span < 590 ? `last ${fmtDuration(Math.max(span, 1))}` : 'last 10 minutes';
+    $('chart-window').textContent =
+      span <= 60 ? 'last minute' : span < 590 ? `last ${fmtDuration(span)}` : 'last 10 minutes';
     if (state.chart) return state.chart.setData(data);
     if (typeof uPlot === 'undefined') return;
     const box = $('chart');
@@ -461,8 +464,8 @@
         padding: [10, 28, 0, 0],
         cursor: { points: { size: 6 } },
         scales: {
-          // the window grows with the history (at least a minute) up to the ten minutes the server keeps
-          x: { time: true, range: (_u, min, max) => [min, Math.max(max, min + 60)] },
+          // now at the right edge; at least the last minute, at most the ten minutes the server keeps
+          x: { time: true, range: (_u, min, max) => [Math.min(min, max - 60), max] },
           y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] },
         },
         axes: [timeAxis, countAxis],
@@ -485,6 +488,7 @@
   const poll = async () => {
     clearTimeout(pollTimer);
     const domain = state.domain;
+    let next = POLL_MS;
     try {
       const base = `/v1/domains/${encodeURIComponent(domain)}`;
       const [summary, stats, clients] = await Promise.all([api(base), api(`${base}/stats`), api(`${base}/clients`)]);
@@ -493,13 +497,14 @@
           $(`n-${k}`).textContent = String(summary[k]);
         renderChart(stats, summary);
         renderClients(clients);
+        if (clients.length > MAX_ROWS) next = 5 * POLL_MS; // a large fleet: poll the full list less often
         $('footer').textContent =
           `${summary.addresses.join(' · ')} — live from ${base}/watch · JSON API under /v1 · Prometheus metrics at /metrics`;
       }
     } catch (e) {
       if (e instanceof AuthNeeded) return needToken();
     }
-    pollTimer = setTimeout(poll, POLL_MS);
+    pollTimer = setTimeout(poll, next);
   };
 
   // ---- start
