@@ -9,7 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 
 import { Daemon, killAllDaemons } from '../helpers/daemon';
 import type { RawClient } from '../helpers/raw-client';
-import { connectClient, publishService, unpublishService } from './helpers';
+import { connectClient, publishService, startCutProxy, startStack, unpublishService } from './helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = join(__dirname, '..', '..', 'test-output');
@@ -197,6 +197,31 @@ describe('dashboard (headless Chromium)', () => {
       await d.stop();
     } finally {
       dir.cleanup();
+    }
+  });
+
+  it('resumes the watch after a network drop without a full resync', async () => {
+    const stack = await startStack();
+    const proxy = await startCutProxy(stack.http.port);
+    try {
+      const a = await client(stack.addr(), 1);
+      await publishService(a, 10, { name: ['before'] });
+      page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${proxy.port}/`);
+      await page.waitForSelector('tr[data-id="10"]', { timeout: 5000 });
+      expect(await page.getAttribute('#status', 'data-syncs')).toBe('1');
+      proxy.cut();
+      await page.waitForSelector('#status[data-state="reconnecting"]', { timeout: 3000 });
+      await publishService(a, 11, { name: ['during the drop'] });
+      await unpublishService(a, 10);
+      await page.waitForSelector('tr[data-id="11"]', { timeout: 5000 });
+      await page.waitForSelector('tr[data-id="10"]', { state: 'detached', timeout: 1000 });
+      expect(await page.getAttribute('#status', 'data-resumes')).toBe('1');
+      expect(await page.getAttribute('#status', 'data-syncs')).toBe('1'); // no second sync: only the missed events
+      expect(await rowIds(page)).toEqual(['11']);
+    } finally {
+      await proxy.close();
+      await stack.close();
     }
   });
 });

@@ -196,12 +196,23 @@
     }
   };
 
+  /** Count full syncs and resumptions on the status element (shown as its tooltip). */
+  const countStream = (what) => {
+    const s = $('status');
+    s.dataset[what] = String(Number(s.dataset[what] || 0) + 1);
+    s.title = `full syncs: ${s.dataset.syncs || 0}, resumed after a drop: ${s.dataset.resumes || 0}`;
+  };
+
   const onEvent = (ev) => {
     const d = parse(ev.data);
     if (typeof d.now === 'number') state.skew = d.now - Date.now() / 1000;
     switch (ev.event) {
       case 'reset':
+        countStream('syncs');
         clearServices();
+        break;
+      case 'resumed':
+        countStream('resumes');
         break;
       case 'appeared':
       case 'modified': {
