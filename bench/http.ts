@@ -140,6 +140,9 @@ const download = (url: string, until?: (chunk: string) => boolean): Promise<{ by
     req.on('error', reject);
   });
 
+/** The page's document as the dashboard check reads it (this file compiles without the DOM library). */
+type InPage = { readonly document: { getElementById(id: string): { readonly textContent: string | null } | null } };
+
 interface Row {
   readonly name: string;
   readonly unit: string;
@@ -233,6 +236,26 @@ const run = async (rows: Map<string, Row>): Promise<void> => {
   await phase('during 20 /metrics scrapes', async () => {
     for (let i = 0; i < 20; i++) await download(`${d.url}metrics`);
   });
+  let pageMs = 0;
+  await phase(`during a dashboard's sync (${n})`, async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    });
+    const page = await browser.newPage();
+    const t0 = performance.now();
+    await page.goto(d.url!);
+    const want = SERVICES.toLocaleString('en-US');
+    await page.waitForFunction(
+      (w) => (globalThis as unknown as InPage).document.getElementById('services-count')?.textContent === w,
+      want,
+      { timeout: 120_000, polling: 50 },
+    );
+    pageMs = performance.now() - t0;
+    await browser.close();
+  });
+  put(`dashboard: page load until it shows ${n} services`, 's', pageMs / 1000);
   put(`RSS with ${n} services and --http`, 'MiB', rssMiB(d.pid));
   owner.conn.close();
   await d.stop();

@@ -35,6 +35,9 @@
       typeof v === 'number' && !Number.isSafeInteger(v) && ctx && /^-?\d+$/.test(ctx.source) ? BigInt(ctx.source) : v,
     );
   const hex = (n) => '0x' + n.toString(16);
+  const count = (n) => Number(n).toLocaleString('en-US');
+  /** Axis labels: 950, 1.5k, 100k, 2M. */
+  const compact = (n) => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : String(n));
   const now = () => Date.now() / 1000 + state.skew;
 
   const authHeaders = () => (state.token ? { Authorization: `Bearer ${state.token}` } : {});
@@ -343,7 +346,7 @@
     state.dirty.clear();
     const n = state.services.size;
     const invalid = $('filter').getAttribute('aria-invalid') === 'true';
-    $('services-count').textContent = invalid ? '' : state.filter ? `${n} matching` : `${n}`;
+    $('services-count').textContent = invalid ? '' : state.filter ? `${count(n)} matching` : count(n);
     $('services-empty').hidden = n > 0;
     $('services-empty').textContent = invalid
       ? 'Correct the filter to see services.'
@@ -353,7 +356,8 @@
           ? 'No service matches the filter.'
           : 'No services yet.';
     $('services-more').hidden = n <= MAX_ROWS;
-    $('services-more').textContent = `Showing the first ${MAX_ROWS} of ${n} services; narrow them down with a filter.`;
+    $('services-more').textContent =
+      `Showing the first ${MAX_ROWS} of ${count(n)} services; narrow them down with a filter.`;
   };
 
   setInterval(() => {
@@ -415,10 +419,10 @@
         return tr;
       }),
     );
-    $('clients-count').textContent = String(clients.length);
+    $('clients-count').textContent = count(clients.length);
     $('clients-empty').hidden = clients.length > 0;
     $('clients-more').hidden = clients.length <= MAX_ROWS;
-    $('clients-more').textContent = `Showing the first ${MAX_ROWS} of ${clients.length} clients.`;
+    $('clients-more').textContent = `Showing the first ${MAX_ROWS} of ${count(clients.length)} clients.`;
   };
 
   const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -464,7 +468,8 @@
     };
     const countAxis = {
       ...axis,
-      size: 44,
+      size: 48,
+      values: (_u, splits) => splits.map(compact),
       incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000],
     };
     state.chart = new uPlot(
@@ -505,7 +510,7 @@
       const [summary, stats, clients] = await Promise.all([api(base), api(`${base}/stats`), api(`${base}/clients`)]);
       if (domain === state.domain) {
         for (const k of ['services', 'orphans', 'clients', 'subscriptions'])
-          $(`n-${k}`).textContent = String(summary[k]);
+          $(`n-${k}`).textContent = count(summary[k]);
         renderChart(stats, summary);
         renderClients(clients);
         if (clients.length > MAX_ROWS) next = 5 * POLL_MS; // a large fleet: poll the full list less often
