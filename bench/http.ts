@@ -106,8 +106,15 @@ const startDaemon = (http: boolean): Promise<Daemon> =>
 const rssMiB = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
-/** Start the pinger process; `stop()` resolves with its round trips (ms). */
-const startPinger = async (addr: string): Promise<{ stop(): Promise<number[]> }> => {
+interface PingStats {
+  readonly n: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Start the pinger process; `stop()` resolves with its round-trip statistics (ms). */
+const startPinger = async (addr: string): Promise<{ stop(): Promise<PingStats> }> => {
   const p: ChildProcess = spawn(process.execPath, [__filename, 'pinger', addr], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
@@ -116,7 +123,7 @@ const startPinger = async (addr: string): Promise<{ stop(): Promise<number[]> }>
   return {
     stop: () =>
       new Promise((resolve) => {
-        p.once('exit', () => resolve(JSON.parse(out.slice(out.indexOf('['))) as number[]));
+        p.once('exit', () => resolve(JSON.parse(out.slice(out.indexOf('{'))) as PingStats));
         p.stdin!.end();
       }),
   };
@@ -215,9 +222,9 @@ const run = async (rows: Map<string, Row>): Promise<void> => {
     const pinger = await startPinger(d.addr);
     await work();
     const lat = await pinger.stop();
-    put(`ping p50 ${name}`, 'ms', pct(lat, 0.5));
-    put(`ping p99 ${name}`, 'ms', pct(lat, 0.99));
-    put(`ping max ${name}`, 'ms', Math.max(...lat));
+    put(`ping p50 ${name}`, 'ms', lat.p50);
+    put(`ping p99 ${name}`, 'ms', lat.p99);
+    put(`ping max ${name}`, 'ms', lat.max);
   };
   const n = SERVICES.toLocaleString('en-US');
   await phase('idle', () => sleep(1500));
@@ -273,8 +280,8 @@ const pinger = async (addr: string): Promise<void> => {
     await c.request(ta, `{"ta-cmd":"ping","ta-id":${ta},"msg-type":"request"}`);
     lat.push(performance.now() - t0);
   }
-  process.stdout.write(JSON.stringify(lat) + '\n');
-  process.exit(0);
+  const stats: PingStats = { n: lat.length, p50: pct(lat, 0.5), p99: pct(lat, 0.99), max: pct(lat, 1) };
+  process.stdout.write(JSON.stringify(stats) + '\n', () => process.exit(0));
 };
 
 const fmt = (v: number, unit: string): string =>
