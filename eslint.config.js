@@ -17,6 +17,14 @@ module.exports = tseslint.config(
     },
   },
   {
+    // the packed-tarball consumers are plain Node programs (CommonJS and ESM), as a user writes them
+    files: ['spec/package/consumer/**/*.{cjs,mjs}'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', setTimeout: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: pureCore,
     rules: {
       'no-restricted-imports': [

@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   transform,
   testMatch: ['<rootDir>/spec/**/*.spec.ts'],
+  // examples import the package by name (`rxpaf`, `rxpaf/client`, ...), as users do: map it to the sources
+  moduleNameMapper: { '^rxpaf$': '<rootDir>/lib/index.ts', '^rxpaf/(client|server|replay|filter)$': '<rootDir>/lib/$1/index.ts' },
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   testTimeout: 20000,
 };

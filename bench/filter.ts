@@ -3,16 +3,12 @@
  * Run: `npm run build --silent && node dist/bench/filter.js`.
  */
 import { isRight } from 'fp-ts/Either';
-import {
-  emptyFilterIndex,
-  indexAdd,
-  indexCandidates,
-  matchFilter,
-  parseFilter,
-  printFilter,
-  type Filter,
-  type Props,
-} from '../lib/filter';
+import type { Filter } from '../lib/filter/ast';
+import { emptyFilterIndex, indexAdd, indexCandidates } from '../lib/filter/filter-index';
+import { matchFilter } from '../lib/filter/match';
+import { parseFilter } from '../lib/filter/parse';
+import { printFilter } from '../lib/filter/print';
+import type { Props } from '../lib/filter/props';
 
 const time = (label: string, n: number, f: (i: number) => void): void => {
   const t0 = performance.now();

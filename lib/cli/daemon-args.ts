@@ -11,6 +11,7 @@ import { defaultDomain, type DaemonConfig } from '../config/daemon-config';
 import { getopt, parsePyInt } from '../config/getopt';
 import { parseHttpAddress } from '../config/config-http';
 import { LOG_LEVELS, isLogLevel, isSyslogFacility } from '../config/log-names';
+import { rxpafVersion } from '../version';
 import { resolveConfig, type CliSettings } from '../config/resolve-config';
 
 /** What the daemon should do, according to its command line. */
@@ -31,11 +32,12 @@ export interface DaemonArgsDeps {
 export const DAEMON_SHORT_OPTS = 'f:m:sb:x:o:nu:l:y:c:r:vh';
 const LONG_OPTS: readonly string[] = ['record=', 'record-outbound', 'http='];
 
-/**
- * The `-v` text (decision A8: the pafd version we are a drop-in for). rxpaf's own version is the `version` of
- * package.json.
- */
-export const VERSION_TEXT = 'Server version: 1.1.3\nProtocol version(s): 2 3';
+/** The pafd release whose behaviour rxpafd matches (decision A8: the version it is a drop-in for). */
+export const PAFD_VERSION = '1.1.3';
+
+/** The `-v` text: rxpaf's own version (package.json), the pafd behaviour it matches, the protocol versions. */
+export const versionText = (): string =>
+  `rxpafd version: ${rxpafVersion()} (rxpaf)\nMatches pafd version: ${PAFD_VERSION}\nProtocol version(s): 2 3`;
 
 /** The `-h` text, modelled on pafd's usage. */
 export const usageText = (prog: string): string =>
@@ -154,7 +156,7 @@ export const parseDaemonArgs = (argv: readonly string[], deps: DaemonArgsDeps): 
     const step = applyOption(opt, value, cli, multi);
     if ('kind' in step) {
       return step.kind === 'version'
-        ? { kind: 'version', text: VERSION_TEXT }
+        ? { kind: 'version', text: versionText() }
         : { kind: 'help', text: usageText(deps.progName ?? 'rxpafd') };
     }
     if (E.isLeft(step)) return { kind: 'error', message: step.left };

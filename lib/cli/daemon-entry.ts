@@ -15,6 +15,8 @@ export const main = (): void =>
         file: cfg.record.file,
         maxBytes: cfg.record.maxBytes,
         outbound: cfg.record.outbound,
+        ...(cfg.record.snapshotEvery !== undefined ? { snapshotEvery: cfg.record.snapshotEvery } : {}),
+        ...(cfg.record.snapshotSeconds !== undefined ? { snapshotSeconds: cfg.record.snapshotSeconds } : {}),
         onError: (e) => process.stderr.write(`rxpafd: event recording stopped: ${String(e)}\n`),
       });
       return {

@@ -5,8 +5,10 @@
  * never leaves the configuration module.
  */
 
+import { PafConfigError } from '../errors';
+
 /** A configuration validation failure; the message is the one-line text shown to the user. */
-export class ConfigError extends Error {}
+export class ConfigError extends PafConfigError {}
 
 /** A YAML mapping as loaded by `parseYaml11`. */
 export type Mapping = Readonly<Record<string, unknown>>;

@@ -79,14 +79,19 @@ export const parseLog = (value: unknown): Partial<LogConfig> => {
 };
 
 /**
- * Validates the extension `record: {file, max_bytes, outbound}` (event-log recording): `file` is required,
- * `max_bytes` is an integer >= 1 (default 100000000), `outbound` a boolean (default false). Throws `ConfigError`.
+ * Validates the extension `record: {file, max_bytes, outbound, snapshot_every, snapshot_seconds}` (event-log
+ * recording): `file` is required, `max_bytes` is an integer >= 1 (default 100000000), `outbound` a boolean (default
+ * false), the checkpoint intervals integers >= 0 (0: never; defaults in the recorder). Throws `ConfigError`.
  */
 export const parseRecord = (value: unknown): RecordConfig => {
   const m = checkType(value, 'dict', 'record');
+  const every = optionalIntAtLeast(m, 'snapshot_every', 0, 'record');
+  const seconds = optionalIntAtLeast(m, 'snapshot_seconds', 0, 'record');
   return {
     file: required(m, 'file', 'str', 'record'),
     maxBytes: optionalIntAtLeast(m, 'max_bytes', 1, 'record') ?? DEFAULT_RECORD_MAX_BYTES,
     outbound: optional(m, 'outbound', 'bool', 'record') ?? false,
+    ...(every !== undefined ? { snapshotEvery: every } : {}),
+    ...(seconds !== undefined ? { snapshotSeconds: seconds } : {}),
   };
 };

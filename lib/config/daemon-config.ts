@@ -57,6 +57,10 @@ export interface RecordConfig {
   file: string;
   maxBytes: number;
   outbound: boolean;
+  /** Checkpoint (snapshot + index line) every this many events (absent: the recorder's default; 0: never). */
+  snapshotEvery?: number;
+  /** Checkpoint every this many seconds of event time (absent: the recorder's default; 0: never). */
+  snapshotSeconds?: number;
 }
 
 export type { HttpConfig } from './config-http';

@@ -66,6 +66,8 @@ const resolveRecord = (file: PartialConfig['record'], cli: CliSettings): E.Eithe
     file: recordFile,
     maxBytes: file?.maxBytes ?? DEFAULT_RECORD_MAX_BYTES,
     outbound: cli.recordOutbound === true || (file?.outbound ?? false),
+    ...(file?.snapshotEvery !== undefined ? { snapshotEvery: file.snapshotEvery } : {}),
+    ...(file?.snapshotSeconds !== undefined ? { snapshotSeconds: file.snapshotSeconds } : {}),
   });
 };
 

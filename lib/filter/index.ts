@@ -1,17 +1,16 @@
 /**
- * The filter language (§6): parsing, canonical printing, escaping, matching, and a persistent index
- * of subscription filters.
+ * `rxpaf/filter`: the Pathfinder filter language: parse, print in canonical form, match properties, escape values.
+ *
+ * @packageDocumentation
+ * @module rxpaf/filter
  *
  * @example
- * import { parseFilter, matchFilter } from './filter';
- * const f = parseFilter('(name=foo)');
+ * import { escapeFilterValue, matchFilter, parseFilter, printFilter } from 'rxpaf/filter';
+ * const f = parseFilter(`(&(name=${escapeFilterValue('db*1')})(port>1024))`);
+ * printFilter(f); // '(&(name=db\\*1)(port>1024))'
+ * matchFilter(f, { name: ['db*1'], port: [5432n] }); // true
  */
 export type { Filter } from './ast';
-export type { PropValue, Props } from './props';
-export type { FilterSyntaxError } from './parse';
-export { parseFilter } from './parse';
-export { printFilter } from './print';
-export { escapeFilterValue } from './escape';
-export { matchFilter } from './match';
-export type { FilterIndex } from './filter-index';
-export { emptyFilterIndex, indexAdd, indexRemove, indexCandidates, indexSize } from './filter-index';
+export { escapeFilterValue, matchFilter, parseFilter, printFilter } from './public';
+export { PafError, PafFilterError, type PafErrorCode } from '../errors';
+export type { PropValue, ServiceProps } from '../model';

@@ -21,7 +21,7 @@ import { type HttpDomainSource, type RunningHttp, startHttp } from './http-serve
 import { Metrics } from './metrics';
 
 export type { RunningHttp } from './http-server';
-export { rxpafVersion } from './version';
+export { rxpafVersion } from '../version';
 
 export interface PreparedHttp {
   /** Give this to createServer so the metrics see the traffic. */

@@ -1,21 +1,12 @@
 /**
  * The edge between the core's records and the public model (lib/model.ts): what the JSON API, the watch stream and
- * the dashboard show. Only plain objects leave this module.
+ * the dashboard show. Services convert through lib/state/public-model (cached per record, shared with the library's
+ * server API); clients are reported with their idle time by the wall clock. Only plain objects leave this module.
  */
-import type { ClientInfo, Service, ServiceProps, SubscriptionInfo } from '../model';
-import type { Conn, Service as CoreService, Subscription } from '../state/model';
+import type { ClientInfo, SubscriptionInfo } from '../model';
+import type { Conn, Subscription } from '../state/model';
 
-const propsOf = (props: CoreService['props']): ServiceProps => Object.fromEntries(props);
-
-/** A service as the public model has it (`orphanSince` only for orphans). */
-export const publicService = (s: CoreService): Service => ({
-  id: s.id,
-  generation: s.generation,
-  props: propsOf(s.props),
-  ttl: Number(s.ttl),
-  clientId: s.clientId,
-  ...(s.orphanSince !== undefined ? { orphanSince: s.orphanSince } : {}),
-});
+export { publicService } from '../state/public-model';
 
 /** A handshaked connection as a `clients` listing reports it; `now` in seconds since the epoch. */
 export const publicClient = (c: Conn, now: number): ClientInfo => ({

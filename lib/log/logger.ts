@@ -10,6 +10,7 @@
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import type { LogConfig, LogLevelName } from '../config/daemon-config';
 import { LOG_LEVELS, SYSLOG_FACILITIES } from '../config/log-names';
+import { PafConfigError } from '../errors';
 import { RotatingFileSink } from './logger-file-sink';
 import { formatLine, formatSyslog, type LogCategory, type LogFields, type LogRecord } from './logger-format';
 
@@ -46,7 +47,7 @@ export interface LoggerSinks {
 }
 
 /** Logging cannot be set up as configured; the message is the complete line to print before exiting 1. */
-export class LogSetupError extends Error {}
+export class LogSetupError extends PafConfigError {}
 
 const messageOf = (e: unknown): string => {
   const message = (e as { message?: unknown } | null)?.message;

@@ -1,22 +1,37 @@
 /**
- * The event-log line format (schema version 1), one JSON document per line (NDJSON):
+ * The event-log line format, one JSON document per line (NDJSON), readable with `jq`.
  *
- *   {"v":1,"kind":"domain","d":0,"name":"x","seed":42,"now":1700000000.5,"settings":{…},"outbound":true}
- *   {"v":1,"seq":7,"d":0,"at":1700000001.25,"e":{"type":"message","conn":1,"msg":{"ta-cmd":"ping",…}}}
- *   {"v":1,"kind":"out","d":0,"conn":1,"json":{"ta-cmd":"ping","ta-id":3,"msg-type":"complete"}}
- *   {"v":1,"kind":"snapshot","d":0,"seq":6,"state":{"settings":{…},"now":1700000001.25,"rng":…,"conns":[…],…}}
+ * Version 2 (written): the version is carried by the `domain` header (and `snapshot`) lines; event and outbound
+ * lines carry no constant fields (`d` is left out for domain 0, `(.d // 0)` in jq):
+ *
+ *   {"v":2,"kind":"domain","d":0,"name":"x","seed":42,"now":1700000000.5,"settings":{…},"outbound":true}
+ *   {"seq":7,"at":1700000001.25,"type":"message","conn":1,"msg":{"ta-cmd":"ping",…}}
+ *   {"seq":8,"d":1,"at":1700000001.5,"type":"tick"}
+ *   {"out":1,"msg":{"ta-cmd":"ping","ta-id":3,"msg-type":"complete"}}
+ *   {"v":2,"kind":"snapshot","d":0,"seq":6,"state":{"settings":{…},"now":1700000001.25,…}}
+ *
+ * Version 1 (still read; every line starts with `"v":1` and events nest their body in `e`):
+ *
+ *   {"v":1,"seq":7,"d":0,"at":1700000001.25,"e":{"type":"message","conn":1,"msg":{…}}}
+ *   {"v":1,"kind":"out","d":0,"conn":1,"json":{…}}
  *
  * A `domain` header carries what a replay needs to rebuild the domain's initial state (settings, seed, start time);
  * `rotated: true` marks the repeated header at the top of a rotated file (the domain continues, it does not restart).
- * In a rotated file, each header may be followed by a `snapshot` of the domain's whole state (./state-codec.ts) after
- * every event up to `seq` (the last event line written before it, of any domain; -1 if none), so the file replays
- * on its own.
- * Event lines hold one reducer input each, its time in `at`; a `message` holds the decoded message in wire form
- * (integers exact, re-decoded with `decodeClientMessage`). `out` lines are the messages sent, in sending order.
- * Lines are written by hand-built string concatenation (the hot path) and read with `parseJson` + io-ts codecs.
+ * A `snapshot` holds a domain's whole state (./state-codec.ts) after every event up to `seq` (-1: none). Snapshots
+ * follow the headers at the top of a rotated file and are written periodically (./record.ts); a periodic snapshot
+ * may land a few lines after the event `seq` it follows (it is encoded across event-loop turns), and a replay that
+ * already is past `seq` ignores it.
+ *
+ * Event kinds are a table ({@link EVENT_FIELDS}): adding a reducer input is one entry (its fields, in line order,
+ * with their codecs). A `message` holds the decoded message in wire form (integers exact, re-decoded with
+ * `decodeClientMessage` exactly as the server decoded it). Outbound lines hold the message text as sent.
+ *
+ * Decoding has a fast path for the lines the recorder writes (the message text is sliced out of the line and decoded
+ * once; outbound text is kept as is) and falls back to the strict parser + io-ts codecs for anything else, which
+ * also names what is wrong with a bad line.
  *
  * @example
- * const line = encodeEventLine(3, 0, { type: 'tick', now: 1000.5 }); // '{"v":1,"seq":3,"d":0,"at":1000.5,"e":{"type":"tick"}}'
+ * const line = encodeEventLine(3, 0, { type: 'tick', now: 1000.5 }); // '{"seq":3,"at":1000.5,"type":"tick"}'
  * decodeLine(line); // right({ kind: 'event', seq: 3, d: 0, event: { type: 'tick', now: 1000.5 } })
  */
 import * as E from 'fp-ts/Either';
@@ -29,10 +44,10 @@ import type { ClientMessage } from '../codec/messages';
 import type { Event } from '../state/events';
 import type { DomainSettings, DomainState, ResourceLimits } from '../state/model';
 import { Nat, Num, Settings } from './log-codecs';
-import { decodeDomainState, encodeDomainState } from './state-codec';
+import { encodeDomainState, decodeDomainState } from './state-codec';
 
-/** The schema version written and understood. */
-export const LOG_VERSION = 1;
+/** The schema version written. Versions 1 and 2 are read. */
+export const LOG_VERSION = 2;
 
 /** What a replay needs to rebuild a domain's initial state. */
 export interface DomainInfo {
@@ -57,18 +72,21 @@ export interface OutRecord {
   readonly kind: 'out';
   readonly d: number;
   readonly conn: number;
-  /** The message as canonical JSON text (see {@link canonicalJson}). */
+  /** The message's JSON text as recorded (compare with {@link sameJson}). */
   readonly json: string;
 }
-/** A domain's whole state after every event up to `seq` (at the top of a rotated file, after the header). */
+/** A domain's whole state after every event up to `seq`. */
 export interface SnapshotRecord {
   readonly kind: 'snapshot';
   readonly d: number;
-  /** The last event seq written before the snapshot (-1 if none). */
+  /** The last event seq written before the state was taken (-1 if none). */
   readonly seq: number;
   readonly state: DomainState;
 }
 export type LogRecord = HeaderRecord | EventRecord | OutRecord | SnapshotRecord;
+
+// ---------------------------------------------------------------------------------------------------------------
+// the event table
 
 /** A client message in wire form, decoded exactly as the server decoded it. */
 const WireMessage = new t.Type<ClientMessage, Json, unknown>(
@@ -81,31 +99,55 @@ const WireMessage = new t.Type<ClientMessage, Json, unknown>(
   },
   (m) => E.getOrElse<string, Json>(() => null)(parseJson(encodeMessage(m))),
 );
-const Conn = { conn: Nat };
-const EventBody = t.union([
-  t.type({
-    type: t.literal('accepted'),
-    ...Conn,
-    address: t.string,
-    user: t.string,
-    transport: t.keyof({ tcp: null, tls: null, ux: null, uxf: null }),
-  }),
-  t.type({ type: t.literal('message'), ...Conn, msg: WireMessage }),
-  t.type({ type: t.literal('malformed'), ...Conn, reason: t.string }),
-  t.type({
-    type: t.literal('closed'),
-    ...Conn,
-    cause: t.keyof({ eof: null, 'transport-error': null, shutdown: null }),
-  }),
-  t.type({ type: t.literal('tick') }),
-]);
-/** io-ts codecs of the line kinds (after the `v` check). */
-export const EventLine = t.type({ seq: Nat, d: Nat, at: Num, e: EventBody });
-export const HeaderLine = t.intersection([
+
+/** How one field of an event is written (JSON text) and read (io-ts codec). */
+interface Field {
+  readonly codec: t.Mixed;
+  readonly write: (v: never) => string;
+}
+const str: Field = { codec: t.string, write: (v: string) => JSON.stringify(v) };
+const nat: Field = { codec: Nat, write: (v: number) => String(v) };
+const oneOf = (...names: string[]): Field => ({
+  codec: t.keyof(Object.fromEntries(names.map((n) => [n, null]))),
+  write: (v: string) => JSON.stringify(v),
+});
+const msg: Field = { codec: WireMessage, write: (v: ClientMessage) => encodeMessage(v) };
+
+type Kind = Event['type'];
+type FieldsOf<K extends Kind> = Exclude<keyof Extract<Event, { type: K }>, 'type' | 'now'>;
+
+/**
+ * Every reducer input and its fields in line order (all but `type` and `now`, which is the line's `at`). The
+ * `message` event must end with its `msg` field (the fast decoding path slices it out of the line).
+ */
+export const EVENT_FIELDS: { readonly [K in Kind]: { readonly [F in FieldsOf<K>]: Field } } = {
+  accepted: { conn: nat, address: str, user: str, transport: oneOf('tcp', 'tls', 'ux', 'uxf') },
+  message: { conn: nat, msg },
+  malformed: { conn: nat, reason: str },
+  closed: { conn: nat, cause: oneOf('eof', 'transport-error', 'shutdown') },
+  tick: {},
+};
+const KINDS = Object.keys(EVENT_FIELDS) as Kind[];
+const fieldsOf = (k: Kind): ReadonlyArray<readonly [string, Field]> =>
+  Object.entries(EVENT_FIELDS[k] as Readonly<Record<string, Field>>);
+
+const bodyCodec = (k: Kind): t.Mixed =>
+  t.type({ type: t.literal(k), ...Object.fromEntries(fieldsOf(k).map(([n, f]) => [n, f.codec])) });
+const union = (cs: t.Mixed[]): t.Mixed => (cs.length === 1 ? cs[0]! : t.union(cs as [t.Mixed, t.Mixed, ...t.Mixed[]]));
+/** Version 1: `{v, seq, d, at, e: {type, …fields}}`. */
+const EventLineV1 = t.type({ seq: Nat, d: Nat, at: Num, e: union(KINDS.map(bodyCodec)) });
+/** Version 2: `{seq, d?, at, type, …fields}`. */
+const EventLineV2 = t.intersection([t.type({ seq: Nat, at: Num }), t.partial({ d: Nat }), union(KINDS.map(bodyCodec))]);
+
+// ---------------------------------------------------------------------------------------------------------------
+// the other line kinds
+
+const HeaderLine = t.intersection([
   t.type({ kind: t.literal('domain'), d: Nat, seed: Nat, now: Num, settings: Settings }),
   t.partial({ name: t.string, outbound: t.boolean, rotated: t.boolean }),
 ]);
-export const OutLine = t.type({ kind: t.literal('out'), d: Nat, conn: Nat, json: t.UnknownRecord });
+const OutLineV1 = t.type({ kind: t.literal('out'), d: Nat, conn: Nat, json: t.UnknownRecord });
+const OutLineV2 = t.intersection([t.type({ out: Nat, msg: t.UnknownRecord }), t.partial({ d: Nat })]);
 /** An integer ≥ -1 (a snapshot's `seq`: -1 before any event). */
 const SeqOrNone = new t.Type<number, number, unknown>(
   'seq',
@@ -114,7 +156,10 @@ const SeqOrNone = new t.Type<number, number, unknown>(
     typeof u === 'bigint' && u >= -1n && u <= BigInt(Number.MAX_SAFE_INTEGER) ? t.success(Number(u)) : t.failure(u, c),
   (a) => a,
 );
-export const SnapshotLine = t.type({ kind: t.literal('snapshot'), d: Nat, seq: SeqOrNone, state: t.UnknownRecord });
+const SnapshotLine = t.type({ kind: t.literal('snapshot'), d: Nat, seq: SeqOrNone, state: t.UnknownRecord });
+
+// ---------------------------------------------------------------------------------------------------------------
+// encoding
 
 const num = (n: number): string => (Number.isFinite(n) ? JSON.stringify(n) : 'null');
 const limitsJson = (l: ResourceLimits): string =>
@@ -124,6 +169,7 @@ const limitsJson = (l: ResourceLimits): string =>
     .map((k) => `"${k}":${num(l[k]!)}`)
     .join(',') +
   '}';
+const dField = (d: number): string => (d === 0 ? '' : `,"d":${d}`);
 
 /** The header line of a domain. */
 export const encodeHeaderLine = (
@@ -145,34 +191,35 @@ export const encodeHeaderLine = (
 
 /** The line of one event. */
 export const encodeEventLine = (seq: number, d: number, e: Event): string => {
-  const head = `{"v":${LOG_VERSION},"seq":${seq},"d":${d},"at":${num(e.now)},"e":{"type":"${e.type}"`;
-  switch (e.type) {
-    case 'accepted':
-      return `${head},"conn":${e.conn},"address":${JSON.stringify(e.address)},"user":${JSON.stringify(e.user)},"transport":"${e.transport}"}}`;
-    case 'message':
-      return `${head},"conn":${e.conn},"msg":${encodeMessage(e.msg)}}}`;
-    case 'malformed':
-      return `${head},"conn":${e.conn},"reason":${JSON.stringify(e.reason)}}}`;
-    case 'closed':
-      return `${head},"conn":${e.conn},"cause":"${e.cause}"}}`;
-    case 'tick':
-      return `${head}}}`;
-  }
+  let s = `{"seq":${seq}${dField(d)},"at":${num(e.now)},"type":"${e.type}"`;
+  const fields = EVENT_FIELDS[e.type] as Readonly<Record<string, Field>>;
+  for (const k in fields) s += `,"${k}":${fields[k]!.write((e as unknown as Record<string, never>)[k]!)}`;
+  return s + '}';
 };
 
 /** The line of one outbound message (`json` as sent). */
 export const encodeOutLine = (d: number, conn: number, json: string): string =>
-  `{"v":${LOG_VERSION},"kind":"out","d":${d},"conn":${conn},"json":${json}}`;
+  `{"out":${conn}${dField(d)},"msg":${json}}`;
+
+/** The start of a snapshot line, up to the state's JSON (for writing a snapshot in pieces). */
+export const snapshotLinePrefix = (d: number, seq: number): string =>
+  `{"v":${LOG_VERSION},"kind":"snapshot","d":${d},"seq":${seq},"state":`;
 
 /** The snapshot line of a domain's state after every event up to `seq` (-1: none yet). */
 export const encodeSnapshotLine = (d: number, seq: number, state: DomainState): string =>
-  `{"v":${LOG_VERSION},"kind":"snapshot","d":${d},"seq":${seq},"state":${stringifyJson(encodeDomainState(state))}}`;
+  `${snapshotLinePrefix(d, seq)}${stringifyJson(encodeDomainState(state))}}`;
+
+/** Whether two JSON texts are the same message (same values, same key order). */
+export const sameJson = (a: string, b: string): boolean => a === b || canonicalJson(a) === canonicalJson(b);
 
 /** Canonical text of a JSON message, for comparing recorded and replayed messages. */
 export const canonicalJson = (json: string): string => {
   const p = parseJson(json);
   return E.isRight(p) ? stringifyJson(p.right) : json;
 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// decoding
 
 const describe = (errors: t.Errors): string => {
   const e = errors[0];
@@ -187,47 +234,130 @@ const describe = (errors: t.Errors): string => {
 const isObject = (u: Json): u is { readonly [k: string]: Json } =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
 
+const NUM = '(-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
+const INT = '(0|[1-9]\\d{0,15})';
+/** The start of a message event line as the recorder writes it (v2, v1), up to the message text. */
+const FAST_MESSAGE_V2 = new RegExp(
+  `^\\{"seq":${INT}(?:,"d":${INT})?,"at":${NUM},"type":"message","conn":${INT},"msg":`,
+);
+const FAST_MESSAGE_V1 = new RegExp(
+  `^\\{"v":1,"seq":${INT},"d":${INT},"at":${NUM},"e":\\{"type":"message","conn":${INT},"msg":`,
+);
+const FAST_OUT_V2 = new RegExp(`^\\{"out":${INT}(?:,"d":${INT})?,"msg":\\{`);
+const FAST_OUT_V1 = new RegExp(`^\\{"v":1,"kind":"out","d":${INT},"conn":${INT},"json":\\{`);
+
+const safe = (s: string | undefined): number | undefined => {
+  if (s === undefined) return 0;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+};
+/** A time as the strict path reads it: integer literals must be safe integers. */
+const time = (s: string): number | undefined => {
+  const n = Number(s);
+  if (!Number.isFinite(n)) return undefined;
+  return /^-?\d+$/.test(s) && !Number.isSafeInteger(n) ? undefined : n;
+};
+
+/** The recorder's common lines without the generic parser; `undefined`: take the strict path. */
+const fastDecode = (line: string): LogRecord | undefined => {
+  const c1 = line.charCodeAt(2);
+  if (c1 === 0x73 /* s(eq) */ || c1 === 0x76 /* v */) {
+    const v1 = c1 === 0x76;
+    const m = (v1 ? FAST_MESSAGE_V1 : FAST_MESSAGE_V2).exec(line);
+    if (m === null) return undefined;
+    const close = v1 ? '}}}' : '}';
+    if (!line.endsWith(close)) return undefined;
+    const seq = safe(m[1]);
+    const d = safe(m[2]);
+    const at = time(m[3]!);
+    const conn = safe(m[4]);
+    if (seq === undefined || d === undefined || at === undefined || conn === undefined) return undefined;
+    const r = decodeClientMessage(line.slice(m[0].length, line.length - close.length));
+    if (E.isLeft(r)) return undefined;
+    return { kind: 'event', seq, d, event: { type: 'message', now: at, conn, msg: r.right } };
+  }
+  if (c1 === 0x6f /* o(ut) */ || line.startsWith('{"v":1,"kind":"out"')) {
+    const v1 = c1 !== 0x6f;
+    const m = (v1 ? FAST_OUT_V1 : FAST_OUT_V2).exec(line);
+    if (m === null || !line.endsWith('}}')) return undefined;
+    const [conn, d] = v1 ? [safe(m[2]), safe(m[1])] : [safe(m[1]), safe(m[2])];
+    if (conn === undefined || d === undefined) return undefined;
+    const json = line.slice(m[0].length - 1, line.length - 1);
+    try {
+      JSON.parse(json); // only well-formed text (the strict path reports the rest)
+    } catch {
+      return undefined;
+    }
+    return { kind: 'out', d, conn, json };
+  }
+  return undefined;
+};
+
 /** Decode one line; the left is the reason it is not a valid record. Never throws. */
 export const decodeLine = (line: string): E.Either<string, LogRecord> => {
+  const fast = fastDecode(line);
+  if (fast !== undefined) return E.right(fast);
   const p = parseJson(line);
   if (E.isLeft(p)) return E.left(`invalid JSON: ${p.left}`);
   const o = p.right;
   if (!isObject(o)) return E.left('record is not a JSON object');
-  if (o.v !== BigInt(LOG_VERSION)) return E.left(`unsupported schema version ${stringifyJson(o.v ?? null)}`);
+  if (o.v === undefined) return decodeV2Body(o);
+  if (o.v !== 1n && o.v !== 2n) return E.left(`unsupported schema version ${stringifyJson(o.v ?? null)}`);
+  if (o.kind === 'domain') return decodeHeader(o);
+  if (o.kind === 'snapshot') return decodeSnapshot(o);
+  if (o.v === 2n)
+    return E.left(o.kind === undefined ? 'invalid record' : `unknown record kind ${stringifyJson(o.kind)}`);
   if (o.kind === undefined) {
-    const r = EventLine.decode(o);
+    const r = EventLineV1.decode(o);
     if (E.isLeft(r)) return E.left(describe(r.left));
-    const { seq, d, at, e } = r.right;
+    const { seq, d, at, e } = r.right as { seq: number; d: number; at: number; e: Omit<Event, 'now'> };
     return E.right({ kind: 'event', seq, d, event: { ...e, now: at } as Event });
   }
-  if (o.kind === 'domain') {
-    const r = HeaderLine.decode(o);
-    if (E.isLeft(r)) return E.left(describe(r.left));
-    const h = r.right;
-    const s = h.settings;
-    const settings: DomainSettings = { ...s, limits: { total: { ...s.limits.total }, user: { ...s.limits.user } } };
-    return E.right({
-      kind: 'domain',
-      d: h.d,
-      ...(h.name !== undefined ? { name: h.name } : {}),
-      settings,
-      seed: h.seed,
-      now: h.now,
-      outbound: h.outbound === true,
-      rotated: h.rotated === true,
-    });
-  }
   if (o.kind === 'out') {
-    const r = OutLine.decode(o);
+    const r = OutLineV1.decode(o);
     if (E.isLeft(r)) return E.left(describe(r.left));
     return E.right({ kind: 'out', d: r.right.d, conn: r.right.conn, json: stringifyJson(o.json as Json) });
   }
-  if (o.kind === 'snapshot') {
-    const r = SnapshotLine.decode(o);
-    if (E.isLeft(r)) return E.left(describe(r.left));
-    const state = decodeDomainState(o.state);
-    if (E.isLeft(state)) return state;
-    return E.right({ kind: 'snapshot', d: r.right.d, seq: r.right.seq, state: state.right });
-  }
   return E.left(`unknown record kind ${stringifyJson(o.kind)}`);
+};
+
+const decodeV2Body = (o: { readonly [k: string]: Json }): E.Either<string, LogRecord> => {
+  if (o.out !== undefined) {
+    const r = OutLineV2.decode(o);
+    if (E.isLeft(r)) return E.left(describe(r.left));
+    return E.right({ kind: 'out', d: r.right.d ?? 0, conn: r.right.out, json: stringifyJson(o.msg as Json) });
+  }
+  if (o.seq === undefined) return E.left('record has neither "seq" nor "out" (nor a schema version)');
+  const r = EventLineV2.decode(o);
+  if (E.isLeft(r)) return E.left(describe(r.left));
+  const { seq, d, at, ...body } = r.right as { seq: number; d?: number; at: number; type: Kind };
+  const event = { type: body.type, now: at } as Record<string, unknown>;
+  for (const [k] of fieldsOf(body.type)) event[k] = (body as unknown as Record<string, unknown>)[k];
+  return E.right({ kind: 'event', seq, d: d ?? 0, event: event as unknown as Event });
+};
+
+const decodeHeader = (o: { readonly [k: string]: Json }): E.Either<string, HeaderRecord> => {
+  const r = HeaderLine.decode(o);
+  if (E.isLeft(r)) return E.left(describe(r.left));
+  const h = r.right;
+  const s = h.settings;
+  const settings: DomainSettings = { ...s, limits: { total: { ...s.limits.total }, user: { ...s.limits.user } } };
+  return E.right({
+    kind: 'domain',
+    d: h.d,
+    ...(h.name !== undefined ? { name: h.name } : {}),
+    settings,
+    seed: h.seed,
+    now: h.now,
+    outbound: h.outbound === true,
+    rotated: h.rotated === true,
+  });
+};
+
+const decodeSnapshot = (o: { readonly [k: string]: Json }): E.Either<string, SnapshotRecord> => {
+  const r = SnapshotLine.decode(o);
+  if (E.isLeft(r)) return E.left(describe(r.left));
+  const state = decodeDomainState(o.state);
+  if (E.isLeft(state)) return state;
+  return E.right({ kind: 'snapshot', d: r.right.d, seq: r.right.seq, state: state.right });
 };

@@ -8,6 +8,8 @@
  */
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 
+import { indexFile } from './log-index';
+
 /** The rotated files of `file`, oldest first, followed by `file` itself: the order to replay them in. */
 export const rotatedFiles = (file: string, keep = 5): string[] => {
   const out: string[] = [];
@@ -16,15 +18,24 @@ export const rotatedFiles = (file: string, keep = 5): string[] => {
   return out;
 };
 
-/** Shift `file` and its rotated predecessors by one, keeping at most `keep` rotated files (0: just delete `file`). */
+/**
+ * Shift `file` and its rotated predecessors by one, keeping at most `keep` rotated files (0: just delete `file`).
+ * Each file's sidecar index (`<name>.idx`) moves with it.
+ */
 export const rotateFiles = (file: string, keep: number): void => {
-  if (keep <= 0) {
-    if (existsSync(file)) unlinkSync(file);
-    return;
-  }
-  for (let i = keep - 1; i >= 1; i--) {
-    const from = `${file}.${i}`;
-    if (existsSync(from)) renameSync(from, `${file}.${i + 1}`);
-  }
-  if (existsSync(file)) renameSync(file, `${file}.1`);
+  const move = (from: string, to: string | undefined): void => {
+    if (!existsSync(from)) return;
+    for (const [f, t] of [
+      [from, to],
+      [indexFile(from), to === undefined ? undefined : indexFile(to)],
+    ] as const) {
+      if (existsSync(f)) {
+        if (t === undefined) unlinkSync(f);
+        else renameSync(f, t);
+      } else if (t !== undefined && existsSync(t)) unlinkSync(t); // never leave an index beside the wrong file
+    }
+  };
+  if (keep <= 0) return move(file, undefined);
+  for (let i = keep - 1; i >= 1; i--) move(`${file}.${i}`, `${file}.${i + 1}`);
+  move(file, `${file}.1`);
 };

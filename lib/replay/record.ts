@@ -17,6 +17,12 @@
  * gone); replaying `file.2 file.1 file` in that order gives the same result. A file can exceed `maxBytes` by the
  * outbound messages of its last batch and by its headers and snapshots (a batch is never split).
  *
+ * Checkpoints: every `snapshotEvery` events or `snapshotSeconds` seconds of event time (whichever comes first), and
+ * at the top of every rotated file, each domain's state is written as a `snapshot` line, and one line is appended
+ * to the sidecar index `file.idx` (./log-index.ts): where the checkpoint's snapshots start (byte offset and line),
+ * the seq and time it follows, where each domain's header is, and which service and client ids appeared since the
+ * previous checkpoint. `rxpaf-replay --at` starts from the nearest checkpoint instead of the file's start.
+ *
  * @example
  * const rec = createRecorder({ file: '/var/log/rxpaf/events.ndjson', maxBytes: 64 << 20, outbound: true });
  * const server = await createServer({ domains, onStart: rec.header, onEvents: rec.events, onOutbound: rec.outbound });
@@ -29,6 +35,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } fr
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
 import { encodeEventLine, encodeHeaderLine, encodeOutLine, encodeSnapshotLine, type DomainInfo } from './event-codec';
+import { encodeIndexLine, IdSet, indexFile, type IndexEntry } from './log-index';
 import { rotateFiles } from './record-rotate';
 
 export interface RecorderOptions {
@@ -41,7 +48,16 @@ export interface RecorderOptions {
   readonly outbound?: boolean;
   /** Called once if writing fails; recording then stops (the server keeps running). Default: ignore. */
   readonly onError?: (error: unknown) => void;
+  /** Write a checkpoint (snapshots + index line) after this many events (default 100,000; 0: never). */
+  readonly snapshotEvery?: number;
+  /** Write a checkpoint after this many seconds of event time (default 300; 0: never). */
+  readonly snapshotSeconds?: number;
 }
+
+/** Default checkpoint interval in events. */
+export const DEFAULT_SNAPSHOT_EVERY = 100_000;
+/** Default checkpoint interval in seconds. */
+export const DEFAULT_SNAPSHOT_SECONDS = 300;
 
 /** A domain's start, and optionally a getter of its current state (for the snapshots of rotated files). */
 export interface RecorderDomainInfo extends DomainInfo {
@@ -67,79 +83,135 @@ export interface Recorder {
 export const createRecorder = (opts: RecorderOptions): Recorder => {
   const maxBytes = opts.maxBytes ?? 0;
   const keep = opts.keep ?? 5;
+  const every = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  const seconds = opts.snapshotSeconds ?? DEFAULT_SNAPSHOT_SECONDS;
   const headers = new Map<number, RecorderDomainInfo>();
   let fd: number | undefined = openSync(opts.file, 'a+');
   const tail = readTail(fd, fstatSync(fd).size);
   if (tail.complete < tail.size) ftruncateSync(fd, tail.complete); // drop a partial line left by a crash
   let size = tail.complete;
+  /** Lines in the file (written and buffered). */
+  let lines = tail.complete > 0 ? countLines(fd, tail.complete) : 0;
   let seq = tail.lastSeq + 1;
+  let ifd: number | undefined = openSync(indexFile(opts.file), 'a');
   /** Whether the file holds anything but its headers and snapshots (only then is rotating worth it). */
   let content = size > 0;
   let pending: string[] = [];
   let pendingBytes = 0;
+  let pendingIndex = '';
   let immediate: NodeJS.Immediate | undefined;
+  /** Where each domain's last header line is: [byte offset, line]. */
+  const headerAt = new Map<number, readonly [number, number]>();
+  let sinceSeq = seq;
+  let sinceAt: number | undefined;
+  let lastAt = 0;
+  let services = new IdSet();
+  let clients = new IdSet();
 
   const fail = (e: unknown): void => {
     pending = [];
     pendingBytes = 0;
+    pendingIndex = '';
     if (fd !== undefined) closeQuietly(fd);
-    fd = undefined;
+    if (ifd !== undefined) closeQuietly(ifd);
+    fd = ifd = undefined;
     opts.onError?.(e);
   };
-  const write = (text: string): void => {
+  const writeAll = (f: number, text: string): number => {
     const buf = Buffer.from(text);
     let off = 0;
-    while (off < buf.length) off += writeSync(fd!, buf, off);
-    size += buf.length;
+    while (off < buf.length) off += writeSync(f, buf, off);
+    return buf.length;
   };
-  /** Headers (and snapshots after every event up to `lastSeq`) at the top of a new file. */
-  const preamble = (lastSeq: number): string => {
+  const push = (line: string, n = 1): void => {
+    pending.push(line);
+    pendingBytes += Buffer.byteLength(line);
+    lines += n;
+    immediate ??= setImmediate(flush);
+  };
+  /** Snapshots of every domain that can give its state, and their index line (the state after `lastSeq`). */
+  const checkpoint = (lastSeq: number, top: boolean): void => {
+    const offset = size + pendingBytes;
+    const line = lines + 1;
+    const domains: number[] = [];
     let text = '';
     for (const [d, info] of headers) {
-      text += encodeHeaderLine(d, info, { outbound: opts.outbound, rotated: true }) + '\n';
-      if (info.state !== undefined) text += encodeSnapshotLine(d, lastSeq, info.state()) + '\n';
+      if (top) text += encodeHeaderLine(d, info, { outbound: opts.outbound, rotated: true }) + '\n';
+      if (info.state === undefined) continue;
+      text += encodeSnapshotLine(d, lastSeq, info.state()) + '\n';
+      domains.push(d);
     }
-    return text;
+    if (domains.length === 0 && !top) return;
+    push(text, (top ? headers.size : 0) + domains.length);
+    const entry: IndexEntry = {
+      seq: lastSeq,
+      at: lastAt,
+      offset,
+      line,
+      headers: top ? [] : [...headerAt].map(([d, [o, l]]) => [d, o, l] as const),
+      domains,
+      services: services.encode(),
+      clients: clients.encode(),
+    };
+    pendingIndex += encodeIndexLine(entry) + '\n';
+    immediate ??= setImmediate(flush);
+    services = new IdSet();
+    clients = new IdSet();
+    sinceSeq = lastSeq + 1;
+    sinceAt = undefined;
   };
   const rotate = (lastSeq: number): void => {
-    const text = preamble(lastSeq); // before touching the files: a failure leaves the current file in place
     closeSync(fd!);
-    fd = undefined;
+    closeSync(ifd!);
+    fd = ifd = undefined;
     rotateFiles(opts.file, keep);
     fd = openSync(opts.file, 'w');
+    ifd = openSync(indexFile(opts.file), 'w');
     size = 0;
+    lines = 0;
     content = false;
-    write(text);
+    headerAt.clear();
+    checkpoint(lastSeq, true);
   };
   const flush = (): void => {
     if (immediate !== undefined) clearImmediate(immediate);
     immediate = undefined;
-    if (fd === undefined || pending.length === 0) return;
+    if (fd === undefined || (pending.length === 0 && pendingIndex === '')) return;
     const text = pending.join('');
+    const index = pendingIndex;
     pending = [];
     pendingBytes = 0;
+    pendingIndex = '';
     try {
-      write(text);
+      size += writeAll(fd, text);
+      if (index !== '') writeAll(ifd!, index); // after the lines it points to
     } catch (e) {
       fail(e);
     }
   };
-  const push = (line: string): void => {
-    pending.push(line);
-    if (maxBytes > 0) pendingBytes += Buffer.byteLength(line);
-    immediate ??= setImmediate(flush);
+  /** Note the ids a batch brings in (for the index's history look-ups). */
+  const note = (batch: readonly Event[]): void => {
+    for (const e of batch) {
+      if (e.now > lastAt) lastAt = e.now;
+      if (e.type !== 'message') continue;
+      const m = e.msg;
+      if (m['ta-cmd'] === 'publish') services.add(m['service-id']);
+      else if (m['ta-cmd'] === 'hello') clients.add(m['client-id']);
+    }
   };
 
   return {
     header: (d, info) => {
       if (fd === undefined) return;
       headers.set(d, info);
+      headerAt.set(d, [size + pendingBytes, lines + 1]);
       push(encodeHeaderLine(d, info, { outbound: opts.outbound }) + '\n');
     },
     events: (d, batch) => {
       if (fd === undefined || batch.length === 0) return;
       const text = batch.map((e, i) => encodeEventLine(seq + i, d, e) + '\n').join('');
-      if (maxBytes > 0 && content && size + pendingBytes + Buffer.byteLength(text) > maxBytes) {
+      const bytes = Buffer.byteLength(text);
+      if (maxBytes > 0 && content && size + pendingBytes + bytes > maxBytes) {
         flush(); // the previous batches (and their messages) end the current file
         if (fd === undefined) return;
         try {
@@ -148,10 +220,19 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
           fail(e);
           return;
         }
-      }
+      } else if (
+        (every > 0 && seq - sinceSeq >= every) ||
+        (seconds > 0 && sinceAt !== undefined && batch[0]!.now - sinceAt >= seconds)
+      )
+        checkpoint(seq - 1, false);
+      sinceAt ??= batch[0]!.now;
+      note(batch);
       seq += batch.length;
       content = true;
-      push(text);
+      pending.push(text);
+      pendingBytes += bytes;
+      lines += batch.length;
+      immediate ??= setImmediate(flush);
     },
     outbound: (d, conn, json) => {
       if (opts.outbound === true && fd !== undefined) push(encodeOutLine(d, conn, json) + '\n');
@@ -160,9 +241,23 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
     close: async () => {
       flush();
       if (fd !== undefined) closeQuietly(fd);
-      fd = undefined;
+      if (ifd !== undefined) closeQuietly(ifd);
+      fd = ifd = undefined;
     },
   };
+};
+
+/** The number of newlines in the first `size` bytes of a file. */
+const countLines = (fd: number, size: number): number => {
+  const buf = Buffer.alloc(1 << 20);
+  let n = 0;
+  for (let pos = 0; pos < size;) {
+    const r = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+    if (r === 0) break;
+    for (let i = buf.indexOf(10, 0); i !== -1 && i < r; i = buf.indexOf(10, i + 1)) n++;
+    pos += r;
+  }
+  return n;
 };
 
 const closeQuietly = (fd: number): void => {
@@ -173,7 +268,7 @@ const closeQuietly = (fd: number): void => {
   }
 };
 
-const EVENT_SEQ = /^\{"v":\d+,"seq":(\d+),/;
+const EVENT_SEQ = /^\{(?:"v":\d+,)?"seq":(\d+),/;
 const SNAPSHOT_SEQ = /^\{"v":\d+,"kind":"snapshot","d":\d+,"seq":(-?\d+),/;
 
 /**

@@ -1,15 +1,20 @@
 /**
- * The replay engine: folds decoded log records through the same reducer as the live server, one event at a time,
- * with no sockets and no timers (time only comes from the recorded events). Mutable only in which state each domain
- * is at; every step carries the immutable states before and after.
+ * The replay engine: folds decoded log records through the same reducer as the live server, with no sockets and no
+ * timers (time only comes from the recorded events). Mutable only in which state each domain is at; every step
+ * carries the immutable states before and after.
  *
- * A domain starts from its header's initial state or, in a rotated file, from the state snapshot that follows the
- * header: the snapshot is adopted when the replay has not seen the events before it (the domain started in this
- * file, or events are missing); a replay that has seen every event up to the snapshot keeps its own state.
+ * A domain starts from its header's initial state, or from a state snapshot: at the top of a rotated file (the
+ * replay began there, or events are missing before it), or where a seek starts ({@link Replayer.start}). A snapshot
+ * of a state the replay already has, or has passed (periodic snapshots land a little after their `seq`), is ignored.
+ *
+ * Events can be folded one at a time ({@link Replayer.feed}: a step with the states before and after) or many per
+ * reducer call ({@link Replayer.feedBatch}: one immer `produce` for the lot, which is what the live server does per
+ * event-loop turn; the reducer is deterministic per event, so the states and effects are the same). A batch that
+ * turns out to matter can be re-run event by event from its `prev` state ({@link Replayer.expand}).
  *
  * It also mirrors the effect interpreter's bookkeeping to know which `send` effects the live server really
  * delivered (and so recorded): only to connections still open, and none while shutting down (`stop()` does not
- * interpret the effects of the final `closed`/`shutdown` batch).
+ * interpret the effects of the final `closed`/`shutdown` batch). Effect kinds it does not know are passed through.
  *
  * @example
  * const r = new Replayer();
@@ -21,19 +26,12 @@
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
+import { PafReplayError } from '../errors';
 import { initialDomainState, reduceAll } from '../protocol/reducer';
-import type { HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
+import type { EventRecord, HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
 /** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed. */
-export class ReplayError extends Error {
-  constructor(
-    readonly line: number,
-    readonly reason: string,
-  ) {
-    super(`line ${line}: ${reason}`);
-    this.name = 'ReplayError';
-  }
-}
+export class ReplayError extends PafReplayError {}
 
 /** A `send` effect, as delivered. */
 export type SendEffect = Extract<Effect, { type: 'send' }>;
@@ -54,6 +52,20 @@ export interface ReplayStep {
   readonly changes: readonly DirectoryChange[];
   /** The messages the live server actually sent for this event (to connections still open). */
   readonly delivered: readonly SendEffect[];
+}
+
+/** Consecutive events of one domain folded in one reducer call. */
+export interface ReplayBatch {
+  readonly domain: number;
+  readonly records: readonly EventRecord[];
+  /** 1-based line of each record. */
+  readonly lines: readonly number[];
+  readonly prev: DomainState;
+  readonly state: DomainState;
+  readonly effects: readonly Effect[];
+  readonly delivered: readonly SendEffect[];
+  /** Connections the batch closed (to rebuild the open set before it). */
+  readonly closed: readonly ConnId[];
 }
 
 /** Everything a log line can replay into. */
@@ -82,7 +94,19 @@ export interface ReplayDomain {
 export class Replayer {
   readonly domains = new Map<number, ReplayDomain>();
   /** Seq of the last event replayed (of any domain; -1: none), to tell whether a snapshot continues the replay. */
-  private lastSeq = -1;
+  lastSeq = -1;
+
+  /** Forget every domain (before starting over from a checkpoint). */
+  reset(): void {
+    this.domains.clear();
+    this.lastSeq = -1;
+  }
+
+  /** Continue domain `header.d` from a snapshot (a seek); later events follow `snapshot.seq`. */
+  start(header: HeaderRecord, snapshot: SnapshotRecord): void {
+    this.domains.set(header.d, fromSnapshot(header, snapshot));
+    this.lastSeq = Math.max(this.lastSeq, snapshot.seq);
+  }
 
   /** Replay one record; throws {@link ReplayError} if it cannot be applied. */
   feed(rec: LogRecord, line: number): ReplayItem {
@@ -102,23 +126,56 @@ export class Replayer {
         return { kind: 'out', line, out: rec };
       case 'snapshot': {
         const dom = this.domain(rec.d, line);
-        const adopted = dom.partial || rec.seq !== this.lastSeq;
-        if (adopted)
-          this.domains.set(rec.d, {
-            header: dom.header,
-            state: rec.state,
-            // between events the interpreter has exactly the core's connections open
-            open: new Set(rec.state.conns.keys()),
-            partial: false,
-          });
+        // adopted when what came before is unknown or missing; a snapshot of a state already replayed is ignored
+        const adopted = dom.partial || rec.seq > this.lastSeq;
+        if (adopted) this.domains.set(rec.d, fromSnapshot(dom.header, rec));
         return { kind: 'snapshot', line, snapshot: rec, adopted };
       }
       case 'event': {
-        const step = this.step(this.domain(rec.d, line), rec.d, rec.seq, rec.event, line);
+        const step = this.step(this.domain(rec.d, line), rec, line);
         this.lastSeq = rec.seq;
         return { kind: 'step', step };
       }
     }
+  }
+
+  /**
+   * Fold consecutive event records of one domain in one reducer call (no per-event states). A `closed` event must
+   * be alone in its batch (a connection's end is where the interpreter's bookkeeping needs event order).
+   */
+  feedBatch(records: readonly EventRecord[], lines: readonly number[]): ReplayBatch {
+    const first = records[0]!;
+    const dom = this.domain(first.d, lines[0]!);
+    const prev = dom.state;
+    let state: DomainState;
+    let effects: readonly Effect[];
+    const events = records.map((r) => r.event);
+    try {
+      [state, effects] = reduceAll(prev, events);
+    } catch {
+      // find the event that fails, replaying the batch event by event (it throws with that event's line)
+      this.expand({ domain: first.d, records, lines, prev, state: prev, effects: [], delivered: [], closed: [] });
+      throw new ReplayError(lines[0]!, 'reducer failed');
+    }
+    dom.state = state;
+    for (const e of events) if (e.type === 'accepted') dom.open.add(e.conn);
+    const last = events[events.length - 1]!;
+    const closed: ConnId[] = [];
+    const delivered = deliver(dom, last, effects, closed);
+    this.lastSeq = records[records.length - 1]!.seq;
+    return { domain: first.d, records, lines, prev, state, effects, delivered, closed };
+  }
+
+  /**
+   * The steps of a batch, event by event from its `prev` state (the same states and effects as the batch). Does
+   * not change the replay's position; throws {@link ReplayError} if an event cannot be applied.
+   */
+  expand(batch: ReplayBatch): ReplayStep[] {
+    const dom = this.domain(batch.domain, batch.lines[0]!);
+    const scratch: ReplayDomain = { header: dom.header, state: batch.prev, open: new Set(dom.open), partial: false };
+    for (const c of batch.closed) scratch.open.add(c);
+    for (const r of batch.records) if (r.event.type === 'accepted') scratch.open.delete(r.event.conn);
+    return batch.records.map((r, i) => this.step(scratch, r, batch.lines[i]!));
   }
 
   private domain(d: number, line: number): ReplayDomain {
@@ -127,7 +184,8 @@ export class Replayer {
     return dom;
   }
 
-  private step(dom: ReplayDomain, domain: number, seq: number, event: Event, line: number): ReplayStep {
+  private step(dom: ReplayDomain, rec: EventRecord, line: number): ReplayStep {
+    const event = rec.event;
     const prev = dom.state;
     let state: DomainState;
     let effects: readonly Effect[];
@@ -138,15 +196,33 @@ export class Replayer {
     }
     dom.state = state;
     if (event.type === 'accepted') dom.open.add(event.conn);
-    const shutdown = event.type === 'closed' && event.cause === 'shutdown';
     const changes: DirectoryChange[] = [];
-    const delivered: SendEffect[] = [];
-    for (const f of effects) {
-      if (f.type === 'change') changes.push(f.change);
-      else if (f.type === 'send' && !shutdown && dom.open.has(f.conn)) delivered.push(f);
-      else if (f.type === 'close') dom.open.delete(f.conn);
-    }
-    if (event.type === 'closed') dom.open.delete(event.conn);
-    return { seq, line, domain, at: event.now, event, prev, state, effects, changes, delivered };
+    for (const f of effects) if (f.type === 'change') changes.push(f.change);
+    const delivered = deliver(dom, event, effects);
+    return { seq: rec.seq, line, domain: rec.d, at: event.now, event, prev, state, effects, changes, delivered };
   }
 }
+
+const fromSnapshot = (header: HeaderRecord, rec: SnapshotRecord): ReplayDomain => ({
+  header,
+  state: rec.state,
+  // between events the interpreter has exactly the core's connections open
+  open: new Set(rec.state.conns.keys()),
+  partial: false,
+});
+
+/** The sends the interpreter delivered, in order; updates the open connections (`last`: the last event folded). */
+const deliver = (dom: ReplayDomain, last: Event, effects: readonly Effect[], closed?: ConnId[]): SendEffect[] => {
+  const delivered: SendEffect[] = [];
+  const shutdown = last.type === 'closed' && last.cause === 'shutdown';
+  const drop = (c: ConnId): void => {
+    if (dom.open.delete(c)) closed?.push(c);
+  };
+  for (const f of effects) {
+    if (f.type === 'send') {
+      if (!shutdown && dom.open.has(f.conn)) delivered.push(f);
+    } else if (f.type === 'close') drop(f.conn);
+  }
+  if (last.type === 'closed') drop(last.conn);
+  return delivered;
+};

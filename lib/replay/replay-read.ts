@@ -5,10 +5,12 @@
  * @example
  * replay$(readLines$(rotatedFiles('events.ndjson'))).subscribe((step) => console.log(step.seq));
  */
-import { createReadStream, statSync, type ReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+import { statSync } from 'node:fs';
 import { Observable } from 'rxjs';
 
+import { fileChunks } from './replay-run';
+
+/** Options of {@link readLines$}. */
 export interface ReadOptions {
   /** Called after every chunk with the bytes read so far and the total size of all files. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -16,10 +18,9 @@ export interface ReadOptions {
   readonly onFile?: (file: string, linesBefore: number) => void;
 }
 
-/** The lines of `files`, concatenated; a last line without a newline is emitted too (it may be truncated). */
+/** The lines of `files`, concatenated (`.gz` files gunzipped); a last line without a newline is emitted too. */
 export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Observable<string> =>
   new Observable<string>((sub) => {
-    let stream: ReadStream | undefined;
     let total = 0;
     try {
       for (const f of files) total += statSync(f).size;
@@ -29,35 +30,22 @@ export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Ob
     }
     let done = 0;
     let lines = 0;
-    const open = (i: number): void => {
-      if (i >= files.length) return sub.complete();
-      opts.onFile?.(files[i]!, lines);
-      const decoder = new StringDecoder('utf8');
-      let rest = '';
-      stream = createReadStream(files[i]!, { highWaterMark: 1 << 20 });
-      stream.on('data', (chunk) => {
-        done += chunk.length;
-        const parts = (rest + decoder.write(chunk as Buffer)).split('\n');
-        rest = parts.pop()!;
-        for (const p of parts) {
-          if (sub.closed) return;
-          lines++;
-          sub.next(p);
+    const run = async (): Promise<void> => {
+      for (const f of files) {
+        opts.onFile?.(f, lines);
+        for await (const chunk of fileChunks(f, 0, (b) => (done += b))) {
+          for (const l of chunk.lines) {
+            if (sub.closed) return;
+            lines++;
+            sub.next(l);
+          }
+          opts.onProgress?.(done, total);
         }
-        opts.onProgress?.(done, total);
-      });
-      stream.on('error', (e) => sub.error(e));
-      stream.on('end', () => {
-        const last = rest + decoder.end();
-        if (last !== '' && !sub.closed) {
-          lines++;
-          sub.next(last);
-        }
-        if (!sub.closed) open(i + 1);
-      });
+      }
+      sub.complete();
     };
-    open(0);
-    return () => stream?.destroy();
+    run().catch((e: unknown) => sub.error(e));
+    return undefined;
   });
 
 /** Writable side of a terminal. */

@@ -1,8 +1,10 @@
 /**
  * `rxpaf-replay --verify`: checks that replaying a log sends exactly the messages the live server sent (recorded
  * with `outbound: true`), per connection and in order. A log that starts from a state snapshot (a rotated file)
- * is checked from there: the messages sent before the snapshot are not in it. Messages are compared as canonical JSON (same values, same
- * key order). The first divergence names the replayed event (seq, line), the connection, and both messages.
+ * is checked from there: the messages sent before the snapshot are not in it. Messages are compared as text, and as
+ * canonical JSON (same values, same key order) when the texts differ. The first divergence names the replayed event
+ * (seq, line), the connection, both messages, and the inputs that led to it (the last events of that connection).
+ * Events folded in batches are located by re-running their batch event by event, only when it diverges.
  *
  * @example
  * const v = new Verifier();
@@ -10,8 +12,15 @@
  * const d = v.finish(); // undefined if every recorded message was reproduced
  */
 import { encodeMessage } from '../codec/encode';
-import { canonicalJson } from './event-codec';
-import type { ReplayItem } from './replay-core';
+import { encodeEventLine, sameJson, type EventRecord } from './event-codec';
+import type { ReplayBatch, ReplayItem, ReplayStep } from './replay-core';
+
+/** A recorded input, as its log line. */
+export interface InputLine {
+  readonly seq: number;
+  readonly line: number;
+  readonly text: string;
+}
 
 export interface Divergence {
   readonly domain: number;
@@ -22,13 +31,23 @@ export interface Divergence {
   readonly line: number;
   readonly expected?: string;
   readonly actual?: string;
+  /** The last inputs of that connection (and timer ticks) up to the event that sent `actual`, oldest first. */
+  readonly inputs: readonly InputLine[];
 }
 
 interface Sent {
   readonly json: string;
   readonly line: number;
   readonly seq?: number;
+  /** For a message of a folded batch: the batch and the message's index among its deliveries. */
+  readonly batch?: ReplayBatch;
+  readonly k?: number;
 }
+
+/** Inputs kept to explain a divergence. */
+const RECENT = 4096;
+/** Inputs shown with a divergence. */
+const SHOWN = 5;
 
 export class Verifier {
   /** Messages matched so far. */
@@ -38,6 +57,26 @@ export class Verifier {
   private divergence: Divergence | undefined;
   private readonly expected = new Map<string, Sent[]>();
   private readonly actual = new Map<string, Sent[]>();
+  private readonly recent: Array<{ rec: EventRecord; line: number }> = [];
+  private next = 0;
+
+  /** `expand` re-runs a batch event by event (to name the event that sent a diverging message). */
+  constructor(private readonly expand?: (b: ReplayBatch) => readonly ReplayStep[]) {}
+
+  private remember(rec: EventRecord, line: number): void {
+    this.recent[this.next] = { rec, line };
+    this.next = (this.next + 1) % RECENT;
+  }
+
+  /** Feed a batch of folded events. */
+  addBatch(b: ReplayBatch): Divergence | undefined {
+    if (this.divergence !== undefined) return this.divergence;
+    b.records.forEach((r, i) => this.remember(r, b.lines[i]!));
+    b.delivered.forEach((f, k) =>
+      this.push(this.actual, `${b.domain}:${f.conn}`, { json: encodeMessage(f.msg), line: b.lines[0]!, batch: b, k }),
+    );
+    return this.divergence;
+  }
 
   /** Feed one replay item; returns the first divergence once there is one. */
   add(item: ReplayItem): Divergence | undefined {
@@ -48,9 +87,10 @@ export class Verifier {
       this.push(this.expected, `${item.out.d}:${item.out.conn}`, { json: item.out.json, line: item.line });
     } else if (item.kind === 'step') {
       const { step } = item;
+      this.remember({ kind: 'event', seq: step.seq, d: step.domain, event: step.event }, step.line);
       for (const f of step.delivered)
         this.push(this.actual, `${step.domain}:${f.conn}`, {
-          json: canonicalJson(encodeMessage(f.msg)),
+          json: encodeMessage(f.msg),
           line: step.line,
           seq: step.seq,
         });
@@ -82,7 +122,7 @@ export class Verifier {
     while (e !== undefined && a !== undefined && e.length > 0 && a.length > 0) {
       const x = e.shift()!;
       const y = a.shift()!;
-      if (x.json !== y.json) {
+      if (!sameJson(x.json, y.json)) {
         this.divergence = this.diverge(key, x, y);
         return;
       }
@@ -92,13 +132,37 @@ export class Verifier {
 
   private diverge(key: string, x: Sent | undefined, y: Sent | undefined): Divergence {
     const [domain, conn] = key.split(':').map(Number) as [number, number];
+    const at = y === undefined ? undefined : this.locate(y);
+    const upTo = at?.seq ?? Infinity;
+    const inputs: InputLine[] = [];
+    for (let i = 1; i <= RECENT && inputs.length < SHOWN; i++) {
+      const r = this.recent[(this.next - i + RECENT) % RECENT];
+      if (r === undefined) break;
+      const e = r.rec.event;
+      if (r.rec.d !== domain || r.rec.seq > upTo || ('conn' in e ? e.conn !== conn : e.type !== 'tick')) continue;
+      inputs.unshift({ seq: r.rec.seq, line: r.line, text: encodeEventLine(r.rec.seq, r.rec.d, e) });
+    }
     return {
       domain,
       conn,
-      ...(y?.seq !== undefined ? { seq: y.seq } : {}),
-      line: x?.line ?? y!.line,
+      ...(at !== undefined ? { seq: at.seq } : {}),
+      line: x?.line ?? at?.line ?? y!.line,
       ...(x !== undefined ? { expected: x.json } : {}),
       ...(y !== undefined ? { actual: y.json } : {}),
+      inputs,
     };
+  }
+
+  /** The event that sent a replayed message. */
+  private locate(y: Sent): { seq: number; line: number } | undefined {
+    if (y.seq !== undefined) return { seq: y.seq, line: y.line };
+    if (y.batch === undefined || this.expand === undefined) return undefined;
+    let k = y.k!;
+    for (const step of this.expand(y.batch)) {
+      const n = step.delivered.length;
+      if (k < n) return { seq: step.seq, line: step.line };
+      k -= n;
+    }
+    return undefined;
   }
 }

@@ -46,8 +46,9 @@ export function* replayLines(lines: Iterable<string>): Generator<ReplayStep> {
 }
 
 /** Every item of a log, as an Observable of its lines; errors with a {@link ReplayError} at a bad line. */
-export const replayItems$ = (lines$: Observable<string>, replayer = new Replayer()): Observable<ReplayItem> =>
+export const replayItems$ = (lines$: Observable<string>, given?: Replayer): Observable<ReplayItem> =>
   new Observable<ReplayItem>((subscriber) => {
+    const replayer = given ?? new Replayer(); // a replayer of its own per subscription (cold)
     let n = 0;
     return lines$.subscribe({
       next: (text) => {

@@ -1,5 +1,6 @@
 /**
- * `createServer(options)`: the composition root. Binds every socket of every domain in configuration order, then
+ * `createServer(options)`: the composition root (internal: the daemon, the recorder and the specs use this handle with
+ * its internal state; library users get the public adapter of ./public-domain.ts through `rxpaf/server`). Binds every socket of every domain in configuration order, then
  * starts one reactive pipeline per domain (at once, or on `start()` with `deferStart`). The returned server exposes observables to compose (state snapshots,
  * directory changes, connection notices) and `close()`.
  *
@@ -10,6 +11,7 @@
  */
 import type { Observable } from 'rxjs';
 
+import { PafConfigError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DirectoryChange } from '../state/effects';
 import type { Event } from '../state/events';
@@ -96,10 +98,10 @@ const checkSettings = (d: ServerDomainOptions, i: number): void => {
   const s = { ...defaultSettings, ...d.settings };
   const where = `domain ${d.name ?? i}`;
   if (!(s.protocolMin >= 2 && s.protocolMax <= 3 && s.protocolMin <= s.protocolMax))
-    throw new Error(`${where}: protocol versions must satisfy 2 <= min <= max <= 3`);
+    throw new PafConfigError(`${where}: protocol versions must satisfy 2 <= min <= max <= 3`);
   if (!(s.idleMin >= 1 && s.idleMax >= s.idleMin))
-    throw new Error(`${where}: idle limits must satisfy 1 <= min <= max`);
-  if (!(s.handshakeTimeout > 0)) throw new Error(`${where}: the handshake timeout must be positive`);
+    throw new PafConfigError(`${where}: idle limits must satisfy 1 <= min <= max`);
+  if (!(s.handshakeTimeout > 0)) throw new PafConfigError(`${where}: the handshake timeout must be positive`);
 };
 
 export const createServer = async (opts: ServerOptions): Promise<RxpafServer> => {

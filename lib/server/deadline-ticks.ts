@@ -1,5 +1,5 @@
 /**
- * Deadlines derived from state become one timer stream (§3.8 of the style guide): whenever the earliest deadline
+ * Deadlines derived from state become one timer stream (style guide 3.8): whenever the earliest deadline
  * of the domain changes, the pending timer is replaced; when it fires, a `tick` event carries the time. No
  * per-service or per-connection timers exist anywhere.
  */

@@ -1,5 +1,5 @@
 /**
- * Fail locally (style guide §3.1.7): the reducer is pure and total by design, but should a bug ever make it throw,
+ * Fail locally (style guide 3.1.7): the reducer is pure and total by design, but should a bug ever make it throw,
  * the batch is retried event by event, and an event that still throws is replaced by closing the connection it
  * came from (a `malformed` event), so one client's input can never stop the domain for everyone else. A tick that
  * throws is dropped. Both are logged as critical.

@@ -2,7 +2,7 @@ import { formatUnixName } from './address';
 import { seqpacket } from './native';
 import { SeqpacketConnection } from './seqpacket-connection';
 import type { Connection } from './transport';
-import { TransportError } from './transport-error';
+import { errnoOf, TransportError } from './transport-error';
 
 const RETRY_MS = 10;
 
@@ -31,7 +31,7 @@ export const connectSeqpacket = async (
         localName === undefined ? null : Buffer.from(localName, 'utf8'),
       );
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'EIO';
+      const code = errnoOf(err);
       if (code === 'EAGAIN' && Date.now() < deadline) {
         await sleep(RETRY_MS);
         continue;

@@ -7,7 +7,7 @@ import { ACCEPTED_SOCKET_OPTIONS } from './ip-server';
 import { StreamConnection } from './stream-connection';
 import { loadTlsCredentials, TLS_COMMON_OPTIONS } from './tls-credentials';
 import type { ConnectOptions, Connection } from './transport';
-import { TransportError } from './transport-error';
+import { errnoOf, TransportError } from './transport-error';
 
 /** Default connect (and TLS handshake) deadline. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10000;
@@ -54,7 +54,7 @@ const connectStream = async (
     const fail = (err: Error): void => {
       clearTimeout(timer);
       socket.destroy();
-      const code = (err as { code?: string }).code ?? 'EIO';
+      const code = errnoOf(err);
       reject(new TransportError(`${address}: unable to connect: ${err.message}`, code, { cause: err }));
     };
     const timer = setTimeout(

@@ -1,6 +1,6 @@
 import type { AddressInfo, Server } from 'node:net';
 import { formatIpAddress } from './address';
-import { TransportError } from './transport-error';
+import { errnoOf, TransportError } from './transport-error';
 
 /**
  * Listen backlog. XCM uses 32; rxpafd uses 1024 (capped by net.core.somaxconn) so that a burst of connects, e.g.
@@ -16,7 +16,7 @@ export const ACCEPTED_SOCKET_OPTIONS = { noDelay: true, keepAlive: true, keepAli
 export const bindServer = (server: Server, transport: 'tcp' | 'tls', ip: string, port: number): Promise<string> =>
   new Promise<string>((resolve, reject) => {
     const onError = (err: Error): void => {
-      const code = (err as { code?: string }).code ?? 'EIO';
+      const code = errnoOf(err);
       reject(
         new TransportError(`${formatIpAddress(transport, ip, port)}: unable to listen: ${err.message}`, code, {
           cause: err,

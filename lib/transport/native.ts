@@ -16,7 +16,7 @@ export const POLL_WRITABLE = 2;
 /** Opaque handle of a uv_poll_t watching one fd. */
 export type PollHandle = { readonly __pollHandle: unique symbol };
 
-/** The functions of build/Release/seqpacket.node (native/seqpacket.c). All throw Errors with an errno `code`. */
+/** The functions of the seqpacket addon (native/seqpacket.c). All throw Errors with an errno `code`. */
 export interface SeqpacketAddon {
   listen(name: Buffer, abstract: boolean): number;
   connect(name: Buffer, abstract: boolean, local: Buffer | null): number;
@@ -39,27 +39,41 @@ export interface SeqpacketAddon {
 
 let addon: SeqpacketAddon | undefined;
 
-const findAddon = (): string | undefined => {
+/** The package root: the nearest directory upwards from here holding binding.gyp (lib/ in the repo, dist/lib installed). */
+const packageRoot = (): string | undefined => {
   for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'build', 'Release', 'seqpacket.node');
-    if (existsSync(candidate)) {
-      return candidate;
-    }
-    if (dirname(dir) === dir) {
-      return undefined;
-    }
+    if (existsSync(join(dir, 'binding.gyp'))) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
 };
 
-/** Load (once) the native SOCK_SEQPACKET addon, looking for build/Release/seqpacket.node upwards from here. */
+/** What to do when the addon is missing: said once, in the error of every transport that needs it. */
+const HOW_TO_FIX =
+  'install a C compiler, make and python3 (e.g. apt-get install g++ make python3) and run `npm rebuild rxpaf`';
+
+/**
+ * Load (once) the native SOCK_SEQPACKET addon through node-gyp-build: a local build (build/Release, compiled at install
+ * when no prebuilt binary fits) or the prebuilt binary shipped in prebuilds/<platform>-<arch>/. Throws a
+ * {@link TransportError} (errno ENOENT) saying what to install when there is neither; only ux:, uxf: and utls:
+ * (and syslog) need it.
+ */
 export const seqpacket = (): SeqpacketAddon => {
   if (!addon) {
-    const path = findAddon();
-    if (!path) {
-      throw new TransportError('native addon build/Release/seqpacket.node not found (run node-gyp rebuild)', 'ENOENT');
+    const root = packageRoot();
+    try {
+      if (root === undefined) throw new Error('binding.gyp not found above ' + __dirname);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const load = require('node-gyp-build') as (dir: string) => unknown;
+      addon = load(root) as SeqpacketAddon;
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      throw new TransportError(
+        `the ux:, uxf: and utls: transports need rxpaf's native addon, which is neither prebuilt for ` +
+          `${process.platform}-${process.arch} nor built here (${why}): ${HOW_TO_FIX}`,
+        'ENOENT',
+        { cause: e },
+      );
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require(path) as SeqpacketAddon;
   }
   return addon;
 };

@@ -4,13 +4,13 @@ import { HotChannel } from './hot-channel';
 import { POLL_READABLE, seqpacket } from './native';
 import { SeqpacketConnection } from './seqpacket-connection';
 import type { Connection, Listener } from './transport';
-import { TransportError } from './transport-error';
+import { errnoOf, TransportError } from './transport-error';
 
 /** Accept at most this many connections per readiness event. */
 const ACCEPT_BATCH = 32;
 
 const listenError = (address: string, err: unknown): TransportError => {
-  const code = (err as { code?: string }).code ?? 'EIO';
+  const code = errnoOf(err);
   const reason =
     code === 'EADDRINUSE'
       ? address.startsWith('uxf:')

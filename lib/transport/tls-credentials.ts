@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TlsFiles } from './transport';
-import { TransportError } from './transport-error';
+import { errnoOf, TransportError } from './transport-error';
 
 /** Default certificate directory when $XCM_TLS_CERT is not set. */
 export const DEFAULT_TLS_CERT_DIR = '/etc/xcm/tls';
@@ -18,7 +18,7 @@ const readPem = (kind: string, path: string): Buffer => {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as { code?: string }).code ?? 'EIO';
+    const code = errnoOf(err);
     throw new TransportError(`tls: unable to read ${kind} file "${path}" (${code})`, 'EPROTO', { cause: err });
   }
 };

@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { parseDaemonArgs, type DaemonArgs } from '../../lib/cli/daemon-args';
 import type { DaemonConfig } from '../../lib/config/daemon-config';
+
+// the version rxpafd -v prints is the package's own
+const pkgVersion = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string })
+  .version;
 
 const files: Record<string, string> = {
   'pafd.conf': [
@@ -144,7 +151,10 @@ describe('parseDaemonArgs', () => {
   });
 
   it('should print the version with -v and the usage with -h', () => {
-    expect(parse('-v')).toEqual({ kind: 'version', text: 'Server version: 1.1.3\nProtocol version(s): 2 3' });
+    expect(parse('-v')).toEqual({
+      kind: 'version',
+      text: `rxpafd version: ${pkgVersion} (rxpaf)\nMatches pafd version: 1.1.3\nProtocol version(s): 2 3`,
+    });
     expect(parse('-s', '-v', '-z')).toEqual({
       kind: 'error',
       message: 'Error parsning command line: option -z not recognized.',

@@ -117,6 +117,17 @@ record: {file: /tmp/events.ndjson}
       outbound: true,
     });
   });
+
+  it('should read the record checkpoint intervals (rxpaf extension) and reject negative ones', () => {
+    expect(ok('record: {file: r.log, snapshot_every: 5000, snapshot_seconds: 0}').record).toEqual({
+      file: 'r.log',
+      maxBytes: 100_000_000,
+      outbound: false,
+      snapshotEvery: 5000,
+      snapshotSeconds: 0,
+    });
+    expect(() => ok('record: {file: r.log, snapshot_every: -1}')).toThrow(/snapshot_every/);
+  });
 });
 
 describe('readConfigFile', () => {

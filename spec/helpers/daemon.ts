@@ -33,6 +33,8 @@ export interface DaemonOptions {
   readonly timeoutMs?: number;
   /** Daemon.start: do not prepend `-n` (leave syslog as configured). */
   readonly syslog?: boolean;
+  /** The daemon's entry script (default: this repository's bin/rxpafd.js; e.g. an installed package's). */
+  readonly entry?: string;
 }
 
 const live = new Set<ChildProcess>();
@@ -56,7 +58,7 @@ interface Spawned {
 }
 
 const spawnRxpafd = (args: readonly string[], opts: DaemonOptions): Spawned => {
-  const child = spawn(process.execPath, [RXPAFD, ...args], {
+  const child = spawn(process.execPath, [opts.entry ?? RXPAFD, ...args], {
     cwd: opts.cwd,
     env: daemonEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -88,9 +88,16 @@ describe('Slicer', () => {
     const slicer = new Slicer({ budgetMs: 0 });
     const order: string[] = [];
     let n = 0;
-    slicer.add(() => (order.push(`step${n}`), ++n < 3));
+    const done = new Promise<void>((resolve) =>
+      slicer.add(() => {
+        order.push(`step${n}`);
+        if (++n < 3) return true;
+        resolve();
+        return false;
+      }),
+    );
     setImmediate(() => order.push('other'));
-    await new Promise((r) => setTimeout(r, 20));
+    await done;
     expect(order).toEqual(['step0', 'other', 'step1', 'step2']);
   });
 });

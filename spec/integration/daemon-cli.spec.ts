@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer as netServer, type Server } from 'node:net';
+import { join } from 'node:path';
 
 import {
   Daemon,
@@ -38,6 +39,10 @@ while True:
         break
 `;
 
+// the version rxpafd -v prints is the package's own
+const pkgVersion = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string })
+  .version;
+
 /** The non-empty lines of a text. */
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
 
@@ -47,7 +52,11 @@ describe('rxpafd command line', () => {
   it('-v prints the versions and exits 0', async () => {
     const r = await runRxpafd(['-v']);
     expect(r.code).toBe(0);
-    expect(lines(r.stdout)).toEqual(['Server version: 1.1.3', 'Protocol version(s): 2 3']);
+    expect(lines(r.stdout)).toEqual([
+      `rxpafd version: ${pkgVersion} (rxpaf)`,
+      'Matches pafd version: 1.1.3',
+      'Protocol version(s): 2 3',
+    ]);
     expect(r.stderr).toBe('');
   });
 

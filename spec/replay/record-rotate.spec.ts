@@ -44,7 +44,7 @@ const replayFiles = (files: readonly string[]) => {
   return { replayer, verifier, items };
 };
 const outLines = (files: readonly string[]): number =>
-  files.flatMap((f) => splitLines(readFileSync(f, 'utf8'))).filter((l) => l.includes('"kind":"out"')).length;
+  files.flatMap((f) => splitLines(readFileSync(f, 'utf8'))).filter((l) => l.startsWith('{"out":')).length;
 
 const cli = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
   let out = '';
@@ -107,7 +107,7 @@ describe('recorder', () => {
     const texts = files.map((f) => readFileSync(f, 'utf8'));
     for (const [i, t] of texts.entries()) {
       expect(Buffer.byteLength(t)).toBeLessThanOrEqual(700);
-      expect(t.startsWith(`{"v":1,"kind":"domain","d":0,"name":"main"`)).toBe(true);
+      expect(t.startsWith(`{"v":2,"kind":"domain","d":0,"name":"main"`)).toBe(true);
       expect(t.split('\n')[0]!.endsWith(i === 0 ? '}' : ',"rotated":true}')).toBe(true);
     }
     const expected = finalView(
@@ -164,7 +164,7 @@ describe('recorder', () => {
       const lines = splitLines(readFileSync(f, 'utf8'));
       if (n > 0) {
         expect(JSON.parse(lines[0]!)).toMatchObject({ kind: 'domain', d: 0, rotated: true });
-        expect(lines[1]!.startsWith('{"v":1,"kind":"snapshot","d":0,"seq":')).toBe(true);
+        expect(lines[1]!.startsWith('{"v":2,"kind":"snapshot","d":0,"seq":')).toBe(true);
       }
     }
   });
@@ -191,9 +191,10 @@ describe('recorder', () => {
     }
     const full = join(__dirname, '../fixtures/logs/orphan-expiry.ndjson');
     for (const point of ['14', '1012.5']) {
+      // the rotated file starts from its index's checkpoint; the version-1 fixture has no index and is replayed whole
       const at = await cli(file, '--at', point, '--json');
-      expect(at).toEqual(await cli(full, '--at', point, '--json'));
-      expect(at.status).toBe(0);
+      expect(at.out).toEqual((await cli(full, '--at', point, '--json')).out);
+      expect(at).toMatchObject({ status: 0, err: '' });
     }
     // a point before the file's snapshot: nothing known yet, and said so
     const early = await cli(file, '--at', '0');

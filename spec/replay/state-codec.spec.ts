@@ -321,7 +321,7 @@ describe('state snapshot codec', () => {
       .subscribe(1, 3, '(a=1)')
       .publish(1, 5, 0, { a: ['1'] }, 3).state;
     const line = encodeSnapshotLine(2, 41, s);
-    expect(line.startsWith('{"v":1,"kind":"snapshot","d":2,"seq":41,"state":{"settings":')).toBe(true);
+    expect(line.startsWith('{"v":2,"kind":"snapshot","d":2,"seq":41,"state":{"settings":')).toBe(true);
     const r = decodeLine(line);
     if (E.isLeft(r) || r.right.kind !== 'snapshot') throw new Error('not a snapshot');
     expect(r.right.d).toBe(2);

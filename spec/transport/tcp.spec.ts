@@ -85,9 +85,9 @@ describe('tcp transport', () => {
   });
 
   it('rejects listening on a port in use and bad addresses', async () => {
-    await expect(listen(listener.address)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(listen(listener.address)).rejects.toMatchObject({ errno: 'EADDRINUSE' });
     await expect(listen('btcp:127.0.0.1:0')).rejects.toThrow('byte-stream transports are not supported');
-    await expect(connect('tcp:127.0.0.1:bad')).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(connect('tcp:127.0.0.1:bad')).rejects.toMatchObject({ errno: 'EINVAL' });
   });
 
   it('binds the client to a given local address', async () => {

@@ -88,9 +88,9 @@ describe('utls transport', () => {
     const done = new Promise<void>((resolve) => merge(listener.connections$).subscribe({ complete: resolve }));
     await listener.close();
     await done;
-    await expect(connect(`ux:${uxName}`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(connect(`ux:${uxName}`)).rejects.toMatchObject({ errno: 'ECONNREFUSED' });
     await expect(connect(listener.address.replace(/^utls:/, 'tls:'), { tls: files() })).rejects.toMatchObject({
-      code: 'ECONNREFUSED',
+      errno: 'ECONNREFUSED',
     });
     listener = await listen('tcp:127.0.0.1:0');
   });

@@ -111,7 +111,7 @@ describe('ux transport', () => {
   it('rejects a ux name in use', async () => {
     const listener = await listen(`ux:${randomUxName()}`);
     opened.push(listener);
-    await expect(listen(listener.address)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(listen(listener.address)).rejects.toMatchObject({ errno: 'EADDRINUSE' });
   });
 });
 
@@ -146,7 +146,7 @@ describe('uxf transport', () => {
     const path = join(dir, 'stale.sock');
     writeFileSync(path, '');
     await expect(listen(`uxf:${path}`)).rejects.toMatchObject({
-      code: 'EADDRINUSE',
+      errno: 'EADDRINUSE',
       message: expect.stringContaining('already exists'),
     });
     expect(existsSync(path)).toBe(true);

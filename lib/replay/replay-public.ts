@@ -1,0 +1,122 @@
+/**
+ * The public face of replay (`rxpaf/replay`): `replay$(lines$)` turns the lines of a recorded event log into
+ * {@link ReplayStep}s in public model types only (no internal state is reachable). Cold: every subscription replays
+ * on its own, from the first line it receives.
+ *
+ * @example
+ * import { readLines$, replay$ } from 'rxpaf/replay';
+ * replay$(readLines$(['events.ndjson'])).subscribe((step) => {
+ *   for (const c of step.changes) console.log(step.seq, c.type, c.service.id);
+ * });
+ */
+import { Observable } from 'rxjs';
+
+import { encodeMessage } from '../codec/encode';
+import type { Event } from '../state/events';
+import type { ServiceChange } from '../model';
+import { publicChange } from '../state/public-model';
+import { Replayer, ReplayError, type ReplayStep as CoreStep } from './replay-core';
+import { decodeLine } from './event-codec';
+
+/** One recorded input of the server, as replayed. */
+export type ReplayInput =
+  | {
+      readonly type: 'accepted';
+      readonly conn: number;
+      readonly address: string;
+      readonly user: string;
+      readonly transport: 'tcp' | 'tls' | 'ux' | 'uxf';
+    }
+  /** A message from a client: `json` is its wire text (integers exact). */
+  | { readonly type: 'message'; readonly conn: number; readonly command: string; readonly json: string }
+  | { readonly type: 'malformed'; readonly conn: number; readonly reason: string }
+  | { readonly type: 'closed'; readonly conn: number; readonly cause: 'eof' | 'transport-error' | 'shutdown' }
+  | { readonly type: 'tick' };
+
+/** A message the server sent for an input (to a connection still open), as JSON text. */
+export interface ReplaySent {
+  readonly conn: number;
+  readonly json: string;
+}
+
+/** The directory's size after a step. */
+export interface ReplayCounts {
+  readonly connections: number;
+  readonly clients: number;
+  readonly services: number;
+  readonly subscriptions: number;
+}
+
+/** One replayed input and what it did. */
+export interface ReplayStep {
+  readonly seq: number;
+  /** 1-based line number in the log (counting the lines the Observable delivered). */
+  readonly line: number;
+  readonly domain: number;
+  /** When the input happened (seconds since the epoch). */
+  readonly at: number;
+  readonly input: ReplayInput;
+  readonly changes: readonly ServiceChange[];
+  readonly sent: readonly ReplaySent[];
+  readonly counts: ReplayCounts;
+}
+
+export { publicChange, publicService } from '../state/public-model';
+
+const publicInput = (e: Event): ReplayInput => {
+  switch (e.type) {
+    case 'accepted':
+      return { type: e.type, conn: e.conn, address: e.address, user: e.user, transport: e.transport };
+    case 'message':
+      return { type: e.type, conn: e.conn, command: e.msg['ta-cmd'], json: encodeMessage(e.msg) };
+    case 'malformed':
+      return { type: e.type, conn: e.conn, reason: e.reason };
+    case 'closed':
+      return { type: e.type, conn: e.conn, cause: e.cause };
+    default:
+      return { type: 'tick' };
+  }
+};
+
+const publicStep = (s: CoreStep): ReplayStep => ({
+  seq: s.seq,
+  line: s.line,
+  domain: s.domain,
+  at: s.at,
+  input: publicInput(s.event),
+  changes: s.changes.map(publicChange),
+  sent: s.delivered.map((f) => ({ conn: f.conn, json: encodeMessage(f.msg) })),
+  counts: {
+    connections: s.state.conns.size,
+    clients: s.state.clients.size,
+    services: s.state.services.size,
+    subscriptions: s.state.subscriptions.size,
+  },
+});
+
+/**
+ * Replay the lines of a log (oldest file first, newline stripped; blank lines skipped). Cold and independent per
+ * subscription. Errors with a `PafReplayError` (its `line` is 1-based) at the first line that cannot be replayed,
+ * after every step before it was emitted.
+ */
+export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
+  new Observable<ReplayStep>((subscriber) => {
+    const replayer = new Replayer();
+    let n = 0;
+    return lines$.subscribe({
+      next: (text) => {
+        n++;
+        if (subscriber.closed || text.trim() === '') return;
+        try {
+          const rec = decodeLine(text.endsWith('\r') ? text.slice(0, -1) : text);
+          if (rec._tag === 'Left') throw new ReplayError(n, rec.left);
+          const item = replayer.feed(rec.right, n);
+          if (item.kind === 'step') subscriber.next(publicStep(item.step));
+        } catch (e) {
+          subscriber.error(e instanceof ReplayError ? e : new ReplayError(n, String(e)));
+        }
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    });
+  });

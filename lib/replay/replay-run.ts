@@ -1,0 +1,176 @@
+/**
+ * Streaming replay of log files: reads them in 1 MiB chunks (from a byte offset when seeking), decodes each line,
+ * and folds the events through a {@link Replayer}, many per reducer call where the consumer does not need every
+ * step. Memory is the replay's state plus one chunk and one batch, whatever the length of the log.
+ *
+ * @example
+ * await runFiles([{ file: 'events.ndjson' }], new Replayer(), {
+ *   batchable: () => true,
+ *   item: (i) => verifier.add(i),
+ *   batch: (b) => verifier.addBatch(b),
+ * });
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+
+import * as E from 'fp-ts/Either';
+
+import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from './event-codec';
+import { Replayer, ReplayError, type ReplayBatch, type ReplayItem } from './replay-core';
+
+/** Events folded per reducer call at most. */
+export const BATCH = 256;
+
+/** What a replay does with what it replays. */
+export interface ReplaySink {
+  /** Whether an event may be folded together with its neighbours (no step of its own is needed). */
+  batchable(rec: EventRecord): boolean;
+  /** Every record that is not folded in a batch, replayed. */
+  item(i: ReplayItem): void;
+  /** A batch of folded events (the items of its records are not delivered). */
+  batch(b: ReplayBatch): void;
+  /** True to stop before `rec` (it is not replayed; the run ends). */
+  stop?(rec: LogRecord): boolean;
+}
+
+/** Where to read a file from: all of it, or from a byte offset that starts line `line`. */
+export interface FileStart {
+  readonly file: string;
+  readonly offset?: number;
+  readonly line?: number;
+}
+
+export interface RunOptions {
+  /** Called after every chunk with the bytes read so far and the total to read. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Called when a file starts: line numbers of the error are `linesBefore` + the line in the file. */
+  readonly onFile?: (file: string, linesBefore: number) => void;
+}
+
+/** A line that cannot be replayed; `partial`: it is the unterminated last line of the last file (a crash). */
+export class LineError extends ReplayError {
+  constructor(
+    line: number,
+    reason: string,
+    readonly partial: boolean,
+  ) {
+    super(line, reason);
+  }
+}
+
+/** The lines of a file from a byte offset, in chunks (gunzipped if the name ends in `.gz`). */
+export async function* fileChunks(
+  file: string,
+  offset: number,
+  progress: (bytes: number) => void,
+): AsyncGenerator<{ lines: string[]; last: boolean }> {
+  const raw = createReadStream(file, { start: offset, highWaterMark: 1 << 20 });
+  raw.on('data', (c) => progress(c.length));
+  const stream = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const decoder = new StringDecoder('utf8');
+  /** The start of a line longer than the chunks read so far (joined once it ends: no quadratic copying). */
+  let rest: string[] = [];
+  try {
+    for await (const chunk of stream) {
+      const part = decoder.write(chunk as Buffer);
+      const end = part.lastIndexOf('\n');
+      if (end < 0) {
+        rest.push(part);
+        continue;
+      }
+      const text = rest.length === 0 ? part.slice(0, end) : rest.join('') + part.slice(0, end);
+      rest = end + 1 < part.length ? [part.slice(end + 1)] : [];
+      yield { lines: text.split('\n'), last: false };
+    }
+  } finally {
+    raw.destroy();
+  }
+  const last = rest.join('') + decoder.end();
+  if (last !== '') yield { lines: [last], last: true };
+}
+
+/**
+ * Replay `files` in order into `sink`. Resolves when the files end or the sink stops; rejects with a
+ * {@link LineError} at the first line that cannot be replayed, after everything before it was delivered.
+ */
+export const runFiles = async (
+  files: readonly FileStart[],
+  replayer: Replayer,
+  sink: ReplaySink,
+  opts: RunOptions = {},
+): Promise<'end' | 'stopped'> => {
+  let total = 0;
+  for (const f of files) total += statSync(f.file).size - (f.offset ?? 0);
+  let done = 0;
+  let n = 0;
+  let pending: EventRecord[] = [];
+  let pendingLines: number[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const [recs, lines] = [pending, pendingLines];
+    pending = [];
+    pendingLines = [];
+    sink.batch(replayer.feedBatch(recs, lines));
+  };
+  for (const [fi, f] of files.entries()) {
+    const base = n;
+    n += (f.line ?? 1) - 1;
+    opts.onFile?.(f.file, base);
+    for await (const { lines, last } of fileChunks(f.file, f.offset ?? 0, (b) => (done += b))) {
+      for (const raw of lines) {
+        n++;
+        const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
+        if (passed(replayer, text)) continue;
+        const r = decodeLine(text);
+        if (E.isLeft(r)) {
+          flush();
+          throw new LineError(n, r.left, last && fi === files.length - 1);
+        }
+        const rec = r.right;
+        if (sink.stop?.(rec) === true) {
+          flush();
+          return 'stopped';
+        }
+        if (rec.kind === 'event' && sink.batchable(rec)) {
+          // a connection's end is folded on its own (the interpreter's bookkeeping depends on it)
+          const closed = rec.event.type === 'closed';
+          if (pending.length > 0 && (closed || pending[0]!.d !== rec.d || pending.length >= BATCH)) flush();
+          pending.push(rec);
+          pendingLines.push(n);
+          if (closed) flush();
+          continue;
+        }
+        if (rec.kind !== 'out') flush(); // outbound lines do not change any state: a batch goes on past them
+        sink.item(replayer.feed(rec, n));
+      }
+      opts.onProgress?.(done, total);
+    }
+  }
+  flush();
+  return 'end';
+};
+
+const SNAPSHOT = /^\{"v":\d+,"kind":"snapshot","d":(\d{1,15}),"seq":(-?\d{1,16}),/;
+
+/**
+ * Whether a line is a snapshot of a state the replay already has or has passed (it would be ignored): such a line
+ * is not decoded at all (a snapshot is as big as the directory).
+ */
+const passed = (replayer: Replayer, text: string): boolean => {
+  if (text.charCodeAt(2) !== 0x76 /* v */) return false;
+  const m = SNAPSHOT.exec(text);
+  if (m === null) return false;
+  const dom = replayer.domains.get(Number(m[1]));
+  return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
+};
+
+/** Read the header line at a byte offset of a file (for a seek). */
+export const readHeaderAt = async (file: string, offset: number): Promise<HeaderRecord | undefined> => {
+  for await (const { lines } of fileChunks(file, offset, () => {})) {
+    const r = decodeLine(lines[0]!);
+    return E.isRight(r) && r.right.kind === 'domain' ? r.right : undefined;
+  }
+  return undefined;
+};

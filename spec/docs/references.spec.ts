@@ -1,0 +1,137 @@
+/**
+ * Every `§` section and decision id cited in lib/, spec/, bench/, examples/, README.md and docs/ resolves to a heading
+ * of docs/protocol.md or docs/decisions.md (issue 10 item 1). This file itself is not scanned: it holds dangling
+ * samples on purpose, to show that the checker fails on them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  citationsInFile,
+  dangling,
+  decisionHeadings,
+  formatCitation,
+  loadTargets,
+  scanRepository,
+  sectionHeadings,
+  styleGuideSections,
+  type Citation,
+} from './references';
+
+const ROOT = join(__dirname, '..', '..');
+const SELF = 'spec/docs/references.spec.ts';
+
+const ids = (cs: readonly Citation[]): string[] => cs.map((c) => `${c.kind === 'section' ? '§' : ''}${c.id}@${c.line}`);
+
+describe('reference checker: what counts as a citation', () => {
+  it('finds sections and decisions in comments and string literals of code, with their lines', () => {
+    const src = [
+      '/** Orphans (§7.6, B9). */', // 1
+      "it('[§9.1 A10] time is the accept time', () => {", // 2
+      '  // §10.1-10.2 and B1–B10', // 3
+      '});', // 4
+      'const t = `§4.5 and D9`;', // 5
+    ].join('\n');
+    expect(ids(citationsInFile(src, 'x.ts'))).toEqual([
+      '§7.6@1',
+      'B9@1',
+      '§9.1@2',
+      'A10@2',
+      '§10.1@3',
+      '§10.2@3',
+      'B1@3',
+      'B10@3',
+      '§4.5@5',
+      'D9@5',
+    ]);
+  });
+
+  it('finds comments before closing tokens and at the end of a file', () => {
+    const src = ['function f() {', '  g();', '  // see §8.3', '}', '/* and A22 */'].join('\n');
+    expect(ids(citationsInFile(src, 'x.ts'))).toEqual(['§8.3@3', 'A22@5']);
+  });
+
+  it('ignores identifiers, numbers, regular expressions, words and hex that look like decision ids', () => {
+    const src = [
+      'const A5 = 0xB2;', // an identifier and a hex number
+      "const s = 'B2B sales, vitamin-B12, colour #A4B2C3, code 0xD1, x-A5';",
+      'const re = /A4|§1/;', // a regular expression
+      'const data = [\'A1\', "D2"];', // a string that is nothing but an id is data
+      '// ABD1 A1B A12x',
+    ].join('\n');
+    expect(ids(citationsInFile(src, 'x.ts'))).toEqual([]);
+  });
+
+  it('reads all of a markdown file, code spans included', () => {
+    expect(ids(citationsInFile('# Title\n\nSee §7.9 and `A4`; not A4B or 4A4.\n', 'x.md'))).toEqual(['§7.9@3', 'A4@3']);
+  });
+
+  it('reads numbered headings of the protocol and id headings of the decisions', () => {
+    expect(sectionHeadings('## 7. Directory\n### 7.6 Orphans\ntext §7.7\n#### 7.6.1. Detail\n')).toEqual([
+      '7',
+      '7.6',
+      '7.6.1',
+    ]);
+    expect(decisionHeadings('### A4 Surplus connections\n### B10 Idle range\nR3 is not a heading\n')).toEqual([
+      'A4',
+      'B10',
+    ]);
+  });
+
+  it('flags style-guide sections written with a section sign', () => {
+    const sign = '\u00a7';
+    expect(styleGuideSections(`Fail locally (style guide ${sign}3.1.7)`)).toHaveLength(1);
+    expect(styleGuideSections(`one timer stream (${sign}3.8 of the style guide)`)).toHaveLength(1);
+    expect(styleGuideSections('Fail locally (style guide, section 3.1.7); see §7.6')).toHaveLength(0);
+  });
+
+  it('fails on dangling references and passes on resolved ones', () => {
+    const targets = { sections: new Set(['7', '7.6']), decisions: new Set(['A4']) };
+    const cs = citationsInFile('// §7.6 §7 A4 are fine; §7.66, §99.1, A23 and B1 dangle\n', 'lib/x.ts');
+    expect(dangling(cs, targets).map(formatCitation)).toEqual([
+      'lib/x.ts:1: §7.66',
+      'lib/x.ts:1: §99.1',
+      'lib/x.ts:1: A23',
+      'lib/x.ts:1: B1',
+    ]);
+  });
+});
+
+describe('the repository', () => {
+  const targets = loadTargets(ROOT);
+  const scan = scanRepository(ROOT, [SELF]);
+
+  it('has unique section numbers in docs/protocol.md and sections 1 to 16', () => {
+    const headings = sectionHeadings(readFileSync(join(ROOT, 'docs', 'protocol.md'), 'utf8'));
+    expect(new Set(headings).size).toBe(headings.length);
+    for (let n = 1; n <= 16; n++) expect(targets.sections.has(String(n))).toBe(true);
+  });
+
+  it('has a heading for every decision D1–D12, B1–B10, A1–A22, and unique ids', () => {
+    const headings = decisionHeadings(readFileSync(join(ROOT, 'docs', 'decisions.md'), 'utf8'));
+    expect(new Set(headings).size).toBe(headings.length);
+    const expected = [
+      ...Array.from({ length: 12 }, (_, i) => `D${i + 1}`),
+      ...Array.from({ length: 10 }, (_, i) => `B${i + 1}`),
+      ...Array.from({ length: 22 }, (_, i) => `A${i + 1}`),
+    ];
+    expect(expected.filter((id) => !targets.decisions.has(id))).toEqual([]);
+  });
+
+  it('scans the code, the tests and the documents (the checker sees the citations that exist)', () => {
+    expect(scan.files).toBeGreaterThan(150);
+    const files = new Set(scan.citations.map((c) => c.file));
+    for (const f of ['lib/state/idle.ts', 'spec/state/orphans.spec.ts', 'README.md', 'docs/decisions.md'])
+      expect(files).toContain(f);
+    expect(scan.citations.filter((c) => c.kind === 'section').length).toBeGreaterThan(400);
+    expect(scan.citations.filter((c) => c.kind === 'decision').length).toBeGreaterThan(100);
+  });
+
+  it('has no dangling § or decision reference', () => {
+    expect(dangling(scan.citations, targets).map(formatCitation)).toEqual([]);
+  });
+
+  it('writes style-guide sections without a section sign', () => {
+    expect(scan.styleGuideMisuses).toEqual([]);
+  });
+});

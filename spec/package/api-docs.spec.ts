@@ -1,0 +1,88 @@
+/**
+ * The API reference (TypeDoc, `npm run docs`) documents every public export: TypeDoc's validation runs over the five
+ * entry points and reports exports without a doc comment and internal types the public API refers to. Any such
+ * report fails this spec unless it is listed in KNOWN below (debt owned by rewrites in progress; delete entries as
+ * they land). A small project with an undocumented export proves the check catches one.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const TYPEDOC = join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc');
+
+/**
+ * Reports accepted for now, by the name TypeDoc gives the symbol (the first word of the warning). The client
+ * (lib/client) is being rewritten to the public API of api.md; when that lands, these lines must go.
+ */
+const KNOWN = new Set([
+  // lib/client (client rewrite): internals exported from lib/client/index.ts and undocumented members
+  'MergedService',
+  'Connection',
+  'MergeResult',
+  'DomainFileResult',
+  'Props',
+  'TlsFiles',
+  'TxHandlers',
+  'client (Module)',
+  'rxpaf.PafClient.ping (CallSignature)',
+  'rxpaf.PafClient.services (CallSignature)',
+  'rxpaf.PafClient.clients (CallSignature)',
+  'rxpaf.PafClient.subscriptions (CallSignature)',
+  'client.Session (Interface)',
+  'client.emptyMerge (Variable)',
+  'client.MergeState (TypeAlias)',
+]);
+
+/** TypeDoc's warnings and errors, without colours. */
+const typedoc = (args: readonly string[], cwd = ROOT): { status: number | null; reports: string[] } => {
+  const r = spawnSync(process.execPath, [TYPEDOC, '--emit', 'none', ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  const reports = `${r.stdout}${r.stderr}`
+    .replace(/\x1b\[[0-9;]*m/g, '') // eslint-disable-line no-control-regex
+    .split('\n')
+    .filter((l) => /^\[(warning|error)\]/.test(l) && !/Found \d+ errors and \d+ warnings/.test(l));
+  return { status: r.status, reports };
+};
+
+const keyOf = (report: string): string => {
+  const text = report.replace(/^\[(warning|error)\] /, '');
+  const known = [...KNOWN].find((k) => text.startsWith(`${k},`) || text.startsWith(`${k} `) || text === k);
+  return known ?? text;
+};
+
+describe('API reference', () => {
+  it('every public export is documented and no internal type is reachable (beyond the listed debt)', () => {
+    const { reports } = typedoc([]);
+    const unexpected = reports.filter((r) => !KNOWN.has(keyOf(r)));
+    expect(unexpected).toEqual([]);
+  }, 300_000);
+
+  it('the check catches an undocumented export', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxpaf-typedoc-'));
+    try {
+      writeFileSync(join(dir, 'index.ts'), '/** Documented. */\nexport const a = 1;\nexport const undocumented = 2;\n');
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { strict: true }, files: ['index.ts'] }),
+      );
+      // the real configuration (validation settings), pointed at the small project
+      const config = JSON.parse(readFileSync(join(ROOT, 'typedoc.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(
+        join(dir, 'typedoc.json'),
+        JSON.stringify({ ...config, entryPoints: ['index.ts'], tsconfig: 'tsconfig.json', out: 'out' }),
+      );
+      const { reports } = typedoc([], dir);
+      expect(reports.some((r) => r.includes('undocumented') && r.includes('does not have any documentation'))).toBe(
+        true,
+      );
+      expect(reports.some((r) => r.includes(' a ') || r.includes('.a '))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
