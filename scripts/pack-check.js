@@ -25,7 +25,7 @@ const FORBIDDEN = [
   [/\.map$/, 'source maps'],
   [/(?<!\.d)\.[cm]?ts$/, 'TypeScript sources'],
   [/^build\//, 'node-gyp build directory'],
-  [/^lib\//, 'TypeScript sources'],
+  [/^lib\/(?!http\/ui\/)/, 'TypeScript sources'], // lib/http/ui/: the dashboard's static files, served as they are
   [/^docs\//, 'generated docs'],
   [/\.(ndjson|log|tgz)$/, 'logs or tarballs'],
 ];
@@ -45,6 +45,7 @@ const checkPack = (paths, pkg, { prebuild = true } = {}) => {
   walk(pkg.bin);
   targets.push(pkg.main.replace(/^\.\//, ''), pkg.types.replace(/^\.\//, ''), 'native/seqpacket.c', 'binding.gyp');
   targets.push('README.md', 'LICENSE');
+  targets.push(...['index.html', 'app.js', 'app.css', 'favicon.svg'].map((f) => `lib/http/ui/${f}`));
   if (prebuild && !paths.some((p) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(p)))
     problems.push('prebuilds/linux-x64/*.node: the prebuilt addon is missing (npm pack builds it)');
   for (const t of targets) if (!have.has(t)) problems.push(`${t}: missing`);

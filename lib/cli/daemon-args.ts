@@ -1,6 +1,6 @@
 /**
  * The `rxpafd` command line (spec §11.1-11.2): pafd's options, parsed with POSIX getopt semantics, plus the rxpaf
- * extensions `--record <file>` and `--record-outbound` (event-log recording).
+ * extensions `--record <file>` and `--record-outbound` (event-log recording) and `--http <addr>` (the HTTP listener).
  *
  * Every error is one line meant for stderr, after which the caller exits with status 1. pafd prints configuration
  * errors on stdout; we use stderr for every error so that stdout only ever carries `-v`/`-h` output.
@@ -9,6 +9,7 @@ import { either as E } from 'fp-ts';
 import { readConfigFile, type PartialConfig } from '../config/config-file';
 import { defaultDomain, type DaemonConfig } from '../config/daemon-config';
 import { getopt, parsePyInt } from '../config/getopt';
+import { parseHttpAddress } from '../config/config-http';
 import { LOG_LEVELS, isLogLevel, isSyslogFacility } from '../config/log-names';
 import { rxpafVersion } from '../version';
 import { resolveConfig, type CliSettings } from '../config/resolve-config';
@@ -29,7 +30,7 @@ export interface DaemonArgsDeps {
 
 /** pafd's getopt option string. */
 export const DAEMON_SHORT_OPTS = 'f:m:sb:x:o:nu:l:y:c:r:vh';
-const LONG_OPTS: readonly string[] = ['record=', 'record-outbound'];
+const LONG_OPTS: readonly string[] = ['record=', 'record-outbound', 'http='];
 
 /** The pafd release whose behaviour rxpafd matches (decision A8: the version it is a drop-in for). */
 export const PAFD_VERSION = '1.1.3';
@@ -42,7 +43,7 @@ export const versionText = (): string =>
 export const usageText = (prog: string): string =>
   [
     `${prog} [-s] [-l <level>] [-y <facility>] [-c <max-clients>] [-f <conf-file>]`,
-    `${' '.repeat(prog.length)} [-r <hook>] [--record <file> [--record-outbound]]`,
+    `${' '.repeat(prog.length)} [-r <hook>] [--record <file> [--record-outbound]] [--http <addr>]`,
     `${' '.repeat(prog.length)} [-m <addr0>+...+<addrN>] [<domain-addr> ...]`,
     `${prog} -v`,
     `${prog} -h`,
@@ -62,6 +63,8 @@ export const usageText = (prog: string): string =>
     '  -r <module.function>    Call a hook with the list of domains before serving.',
     '  --record <file>         Record the event log (NDJSON) to <file>.',
     '  --record-outbound       Also record outbound messages (requires a record file).',
+    '  --http <addr>           Serve metrics, health, the JSON API and the dashboard on <addr>',
+    '                          (<host>:<port>, [<ipv6>]:<port>, or <port> for 127.0.0.1:<port>).',
     '  -v                      Print version information and exit.',
     '  -h                      Print this text and exit.',
   ].join('\n');
@@ -114,6 +117,12 @@ const applyOption = (opt: string, value: string, cli: CliSettings, multi: string
       if (!isLogLevel(value)) return E.left(`Invalid log level '${value}' (valid: ${LOG_LEVELS.join(', ')}).`);
       cli.filter = value;
       return E.right(undefined);
+    case '--http': {
+      const address = parseHttpAddress(value);
+      if (typeof address === 'string') return E.left(`Invalid --http: ${address}.`);
+      cli.http = address;
+      return E.right(undefined);
+    }
     case '-v':
       return { kind: 'version' };
     case '-h':

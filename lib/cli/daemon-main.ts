@@ -12,6 +12,7 @@ import { createServer, type RxpafServer, type ServerOptions } from '../server/cr
 import { runHook } from '../server/hook';
 import { unixDgramSend } from '../transport/native';
 import { parseDaemonArgs } from './daemon-args';
+import type { PreparedHttp, RunningHttp } from '../http';
 
 /** Hooks into the daemon for the recorder (set by `record` support when configured). */
 export interface DaemonExtensions {
@@ -43,6 +44,16 @@ export const serverOptions = (cfg: DaemonConfig, logger: Logger): ServerOptions 
 
 const SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
 
+/** Load the HTTP side only when configured (prom-client and the rest stay out of an idle daemon's memory). */
+const prepareHttp = async (cfg: DaemonConfig, logger: Logger): Promise<PreparedHttp> => {
+  const { prepareHttp: prepare, rxpafVersion } = await import('../http');
+  return prepare(cfg.http!, {
+    domains: cfg.domains.map((d, i) => d.name ?? String(i)),
+    version: rxpafVersion(),
+    logger,
+  });
+};
+
 /** Logging, sockets, hook, then serve until `stopRequested` resolves with the exit status. */
 const serve = async (
   cfg: DaemonConfig,
@@ -59,19 +70,44 @@ const serve = async (
   }
   let recorder: { options: Partial<ServerOptions>; close(): Promise<void> } | undefined;
   let server: RxpafServer;
+  let http: PreparedHttp | undefined;
   try {
     recorder = await ext.recorder?.(cfg);
+    http = cfg.http === undefined ? undefined : await prepareHttp(cfg, logger);
     // Serving starts after the hook (§11.7: pafd calls it before its event loop runs).
-    server = await createServer({ ...serverOptions(cfg, logger), ...recorder?.options, deferStart: true });
+    server = await createServer({
+      ...serverOptions(cfg, logger),
+      ...recorder?.options,
+      deferStart: true,
+      observer: http?.observer,
+    });
   } catch (e) {
     process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+    http?.close();
     await recorder?.close();
     await logger.close();
     return 1;
   }
+  // Readiness (/readyz): every socket is bound now; serving starts after the hook and stops at shutdown.
+  let phase: 'starting' | 'serving' | 'shutting down' = 'starting';
+  let httpRunning: RunningHttp | undefined;
+  if (http !== undefined) {
+    try {
+      httpRunning = await http.start(server, () => (phase === 'serving' ? undefined : phase));
+      logger.info('core', 'http listening', { url: httpRunning.url });
+    } catch (e) {
+      process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+      await server.close();
+      await recorder?.close();
+      await logger.close();
+      return 1;
+    }
+  }
   for (const d of server.domains)
     logger.info('core', 'listening', { domain: d.name ?? String(d.index), addresses: d.addresses.join(' ') });
   const shutdown = async (status: number): Promise<number> => {
+    phase = 'shutting down';
+    await httpRunning?.close();
     await server.close();
     await recorder?.close();
     await logger.close();
@@ -91,6 +127,7 @@ const serve = async (
     }
   }
   server.start();
+  phase = 'serving';
   const onException = (e: unknown): void => {
     logger.critical('internal', 'Terminating due to exception.', { error: oneLine(e) });
     requestStop(1);

@@ -9,6 +9,7 @@ import { ConfigError, isMapping, pyTypeName } from './config-fields';
 import { parseDomains } from './config-domains';
 import { parseLog, parseRecord, parseResources, type ResourcesConfig } from './config-sections';
 import { parseYaml11 } from './yaml-11';
+import { parseHttp, type HttpConfig } from './config-http';
 
 /** What a configuration file sets; absent sections are left for defaults and the command line. */
 export interface PartialConfig {
@@ -16,6 +17,7 @@ export interface PartialConfig {
   resources?: ResourcesConfig;
   log: Partial<LogConfig>;
   record?: RecordConfig;
+  http?: HttpConfig;
 }
 
 const present = (v: unknown): boolean => v !== null && v !== undefined;
@@ -35,6 +37,7 @@ export const validateConfig = (root: unknown): E.Either<string, PartialConfig> =
       ...(present(root.resources) ? { resources: parseResources(root.resources) } : {}),
       log: present(root.log) ? parseLog(root.log) : {},
       ...(present(root.record) ? { record: parseRecord(root.record) } : {}),
+      ...(present(root.http) ? { http: parseHttp(root.http) } : {}),
     });
   } catch (e) {
     if (e instanceof ConfigError) return E.left(e.message);

@@ -63,6 +63,9 @@ export interface RecordConfig {
   snapshotSeconds?: number;
 }
 
+export type { HttpConfig } from './config-http';
+import type { HttpConfig } from './config-http';
+
 /** The complete, validated daemon configuration. */
 export interface DaemonConfig {
   domains: DomainConfig[];
@@ -72,6 +75,8 @@ export interface DaemonConfig {
   /** `-r` hook specification (§11.7). */
   hook?: string;
   record?: RecordConfig;
+  /** The HTTP listener (metrics, health, JSON API, dashboard); off when absent. */
+  http?: HttpConfig;
 }
 
 /** Lowest and highest protocol versions the server supports. */

@@ -11,6 +11,7 @@ import {
   type LogLevelName,
 } from './daemon-config';
 import type { PartialConfig } from './config-file';
+import { DEFAULT_HTTP_HISTORY, type HttpAddress, type HttpConfig } from './config-http';
 
 /** Settings taken from the command line; undefined = not given. */
 export interface CliSettings {
@@ -30,6 +31,8 @@ export interface CliSettings {
   hook?: string;
   recordFile?: string;
   recordOutbound?: boolean;
+  /** `--http <addr>`: enables the HTTP listener, or moves the configured one. */
+  http?: HttpAddress;
 }
 
 const resolveLog = (file: PartialConfig['log'], cli: CliSettings): DaemonConfig['log'] => {
@@ -68,6 +71,12 @@ const resolveRecord = (file: PartialConfig['record'], cli: CliSettings): E.Eithe
   });
 };
 
+/** `--http` enables the listener with defaults, or moves the one the file configures. */
+const resolveHttp = (file: PartialConfig['http'], cli: HttpAddress | undefined): { http?: HttpConfig } => {
+  if (file !== undefined) return { http: { ...file, ...cli } };
+  return cli === undefined ? {} : { http: { ...cli, history: DEFAULT_HTTP_HISTORY } };
+};
+
 /**
  * Produces the final configuration from the (optional) configuration file and the command-line settings.
  * Fails with `No domains configured.` when there is no domain at all.
@@ -88,5 +97,6 @@ export const resolveConfig = (file: PartialConfig | undefined, cli: CliSettings)
     log: resolveLog(file?.log ?? {}, cli),
     ...(cli.hook === undefined ? {} : { hook: cli.hook }),
     ...(record.right === undefined ? {} : { record: record.right }),
+    ...resolveHttp(file?.http, cli.http),
   });
 };

@@ -21,6 +21,7 @@ import { listen } from '../transport/listen';
 import type { Listener, TlsFiles } from '../transport/transport';
 import { type Clock, wallClock } from './clock';
 import { type ConnectionNotice, DomainRuntime } from './domain-runtime';
+import { domainObserver, type ServerObserver } from './observer';
 
 export interface ServerDomainOptions {
   readonly name?: string;
@@ -62,6 +63,8 @@ export interface ServerOptions {
    * connections accepted meanwhile wait, as they would in the listen backlog. Default false.
    */
   readonly deferStart?: boolean;
+  /** Observe traffic and reducer work per domain (metrics); see `ServerObserver`. */
+  readonly observer?: ServerObserver;
 }
 
 /** A running domain, as seen by library users. */
@@ -128,6 +131,7 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       logger: opts.logger,
       onEvents: opts.onEvents ? (b) => opts.onEvents!(index, b) : undefined,
       onOutbound: opts.onOutbound ? (c, j) => opts.onOutbound!(index, c, j) : undefined,
+      observer: opts.observer && domainObserver(opts.observer, index),
     });
     const s0 = rt.state$.value;
     opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now, state: () => rt.state$.value });

@@ -32,6 +32,7 @@ import type { Clock } from './clock';
 import { connectionEvents } from './connection-events';
 import { deadlineTicks } from './deadline-ticks';
 import { interpret } from './interpret';
+import type { DomainObserver } from './observer';
 
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
@@ -49,6 +50,8 @@ export interface DomainRuntimeOptions {
   readonly onEvents?: (batch: readonly Event[]) => void;
   /** Called with every message sent, encoded (the recorder's outbound log). */
   readonly onOutbound?: (conn: ConnId, json: string) => void;
+  /** Observer of traffic and reducer work (metrics). */
+  readonly observer?: DomainObserver;
 }
 
 export class DomainRuntime {
@@ -72,6 +75,7 @@ export class DomainRuntime {
   start(listeners: readonly Listener[]): void {
     const { clock, logger } = this.opts;
     const debug = logger?.isEnabled('debug') === true;
+    const { received, reduced } = this.opts.observer ?? {};
     const accepted$: Observable<Event> = merge(...listeners.map((l) => l.connections$)).pipe(
       mergeMap((conn) => {
         const id = this.nextId++;
@@ -82,9 +86,16 @@ export class DomainRuntime {
           conn,
           clock,
           this.serverClosed$.pipe(filter((x) => x === id)),
-          debug
-            ? (cid, bytes) =>
-                logger!.debug('protocol', 'in', { domain: this.label, conn: cid, msg: Buffer.from(bytes).toString() })
+          debug || received !== undefined
+            ? (cid, bytes) => {
+                received?.(bytes.length);
+                if (debug)
+                  logger!.debug('protocol', 'in', {
+                    domain: this.label,
+                    conn: cid,
+                    msg: Buffer.from(bytes).toString(),
+                  });
+              }
             : undefined,
         );
       }),
@@ -96,14 +107,16 @@ export class DomainRuntime {
         tap((batch) => this.opts.onEvents?.(batch)),
         scan(
           ([s], batch: Event[]) => {
+            const t0 = reduced && performance.now();
             const [next, fx] = safeReduceAll(s, batch, logger, this.label);
-            return [next, fx, batch] as const;
+            return [next, fx, batch, t0 === undefined ? 0 : (performance.now() - t0) / 1000] as const;
           },
-          [this.state$.value, [] as readonly Effect[], [] as Event[]] as const,
+          [this.state$.value, [] as readonly Effect[], [] as Event[], 0 as number] as const,
         ),
-        tap(([, fx, batch]) => {
+        tap(([, fx, batch, seconds]) => {
           this.effects(fx);
           for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
+          reduced?.(batch, fx, seconds);
         }),
         map(([s]) => s),
       )
@@ -130,7 +143,12 @@ export class DomainRuntime {
       changes$: this.changes$,
       logger: this.opts.logger,
       domain: this.label,
-      onOutbound: this.opts.onOutbound,
+      onOutbound: this.opts.observer?.sent
+        ? (id, json) => {
+            this.opts.onOutbound?.(id, json);
+            this.opts.observer!.sent!(json);
+          }
+        : this.opts.onOutbound,
       onSendFailed: (id, error) => {
         this.serverClosed$.next(id);
         this.connections$.next({ type: 'closed', conn: id, by: 'server' });

@@ -1,0 +1,26 @@
+/**
+ * The edge between the core's records and the public model (lib/model.ts): what the JSON API, the watch stream and
+ * the dashboard show. Services convert through lib/state/public-model (cached per record, shared with the library's
+ * server API); clients are reported with their idle time by the wall clock. Only plain objects leave this module.
+ */
+import type { ClientInfo, SubscriptionInfo } from '../model';
+import type { Conn, Subscription } from '../state/model';
+
+export { publicService } from '../state/public-model';
+
+/** A handshaked connection as a `clients` listing reports it; `now` in seconds since the epoch. */
+export const publicClient = (c: Conn, now: number): ClientInfo => ({
+  clientId: c.clientId!,
+  address: c.address,
+  connectedAt: c.acceptedAt,
+  ...(c.version !== undefined ? { protocolVersion: c.version } : {}),
+  idle: Math.max(0, now - c.lastSeen),
+  ...(c.trackTaId !== undefined && c.latency !== undefined ? { latency: c.latency } : {}),
+});
+
+/** A subscription as a `subscriptions` listing reports it. */
+export const publicSubscription = (s: Subscription): SubscriptionInfo => ({
+  id: s.id,
+  clientId: s.clientId,
+  ...(s.filterText !== undefined ? { filter: s.filterText } : {}),
+});
