@@ -5,6 +5,39 @@ const tseslint = require('typescript-eslint');
 /** The pure core (codec, filter, state, protocol) imports neither rxjs nor node:* (see README, Architecture). */
 const pureCore = ['lib/codec/**/*.ts', 'lib/filter/**/*.ts', 'lib/state/**/*.ts', 'lib/protocol/**/*.ts'];
 
+/** The client's pure core: the same rule, and it does not reach into the client's shell either. */
+const clientCore = ['lib/client/core/**/*.ts'];
+
+/** Node builtins the pure cores must not import. */
+const nodeBuiltins = ['fs', 'net', 'tls', 'os', 'path', 'crypto', 'events', 'stream', 'child_process', 'timers'];
+
+/** Time, randomness and timers reach lib/client only through its adapter (an injected scheduler and env). */
+const clientClock = {
+  globals: [
+    'setTimeout',
+    'setInterval',
+    'setImmediate',
+    'clearTimeout',
+    'clearInterval',
+    'clearImmediate',
+    'queueMicrotask',
+    'performance',
+  ].map((name) => ({
+    name,
+    message: 'lib/client uses the injected scheduler (lib/client/adapter.ts is the only clock)',
+  })),
+  properties: [
+    { object: 'Date', property: 'now', message: 'lib/client reads time from the injected scheduler' },
+    {
+      object: 'Math',
+      property: 'random',
+      message: 'lib/client draws randomness from the injected env or the core state',
+    },
+    { object: 'process', property: 'hrtime', message: 'lib/client reads time from the injected scheduler' },
+    { object: 'performance', property: 'now', message: 'lib/client reads time from the injected scheduler' },
+  ],
+};
+
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', 'bin/**', '*.js'] },
   js.configs.recommended,
@@ -30,15 +63,57 @@ module.exports = tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['fs', 'net', 'tls', 'os', 'path', 'crypto', 'events', 'stream', 'child_process', 'timers'].map((name) => ({
+          paths: nodeBuiltins.map((name) => ({
             name,
             message: 'the pure core does no I/O',
           })),
           patterns: [
             { group: ['rxjs', 'rxjs/*'], message: 'the pure core does not import rxjs' },
             { group: ['node:*'], message: 'the pure core does no I/O' },
-            { group: ['**/server/**', '**/transport/**', '**/client/**', '**/cli/**', '**/log/**', '**/replay/**'], message: 'the core does not depend on the shell' },
+            {
+              group: ['**/server/**', '**/transport/**', '**/client/**', '**/cli/**', '**/log/**', '**/replay/**'],
+              message: 'the core does not depend on the shell',
+            },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: clientCore,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'the client core does no I/O' })),
+          patterns: [
+            { group: ['rxjs', 'rxjs/*'], message: 'the client core does not import rxjs' },
+            { group: ['node:*'], message: 'the client core does no I/O' },
+            {
+              group: ['**/server/**', '**/transport/**', '**/cli/**', '**/log/**', '**/replay/**', '**/http/**'],
+              message: 'the client core does not depend on the shell',
+            },
+            { regex: '^\\.\\./(?!\\.\\./)', message: 'the client core does not import the client shell' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/client/**/*.ts'],
+    ignores: ['lib/client/adapter.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...clientClock.globals],
+      'no-restricted-properties': ['error', ...clientClock.properties],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'lib/client reads time from the injected scheduler',
+        },
+        {
+          selector: "CallExpression[callee.name='Date']",
+          message: 'lib/client reads time from the injected scheduler',
         },
       ],
     },

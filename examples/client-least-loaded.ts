@@ -6,18 +6,18 @@
  */
 import { distinctUntilChanged, filter, firstValueFrom, map, type Observable } from 'rxjs';
 
-import { createClient, type PafClient, type ServiceRecord } from '../lib/client';
+import { createClient, type RxpafClient, type Service } from 'rxpaf/client';
 
-const loadOf = (s: ServiceRecord): bigint => {
+const loadOf = (s: Service): bigint => {
   const v = s.props.load?.[0];
   return typeof v === 'bigint' ? v : 2n ** 62n;
 };
 
 /** The address of the least-loaded `worker` instance, whenever it changes. */
-export const leastLoaded = (client: PafClient): Observable<string> =>
+export const leastLoaded = (client: RxpafClient): Observable<string> =>
   client.services$('(&(service=worker)(load=*))').pipe(
     map((all) => [...all.values()].sort((a, b) => (loadOf(a) < loadOf(b) ? -1 : loadOf(a) > loadOf(b) ? 1 : 0))[0]),
-    filter((best): best is ServiceRecord => best !== undefined),
+    filter((best): best is Service => best !== undefined),
     map((best) => String(best.props.address?.[0])),
     distinctUntilChanged(),
   );
@@ -27,9 +27,11 @@ export const main = async (address: string): Promise<string[]> => {
   const workers = createClient({ addresses: [address] });
   const consumer = createClient({ addresses: [address] });
   try {
-    const a = workers.publish({ service: 'worker', address: 'tcp:10.0.0.1:80', load: 30 });
-    workers.publish({ service: 'worker', address: 'tcp:10.0.0.2:80', load: 10 });
-    workers.publish({ service: 'worker', address: 'tcp:10.0.0.3:80', load: 20 });
+    const [a] = await Promise.all([
+      workers.publish({ service: 'worker', address: 'tcp:10.0.0.1:80', load: 30 }),
+      workers.publish({ service: 'worker', address: 'tcp:10.0.0.2:80', load: 10 }),
+      workers.publish({ service: 'worker', address: 'tcp:10.0.0.3:80', load: 20 }),
+    ]);
     const first = await firstValueFrom(leastLoaded(consumer).pipe(filter((x) => x === 'tcp:10.0.0.2:80')));
     console.log('least loaded:', first);
     await a.modify({ service: 'worker', address: 'tcp:10.0.0.1:80', load: 1 });

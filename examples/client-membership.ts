@@ -1,12 +1,13 @@
 /**
  * Watch a group's membership: each member publishes a record `(group=<name>)`; `membership$` reports every member
- * as online, orphan (its owner lost the connection; the record lives on until its TTL runs out) or gone.
+ * as online, orphan (its owner lost the connection; the record lives on until its TTL runs out) or gone (reported
+ * once, then dropped from the map).
  *
  * Run: node dist/examples/client-membership.js tcp:127.0.0.1:4711
  */
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, share } from 'rxjs';
 
-import { createClient } from '../lib/client';
+import { createClient } from 'rxpaf/client';
 
 /** Two members join, one leaves cleanly, one crashes (connection closed); returns the membership transitions. */
 export const main = async (address: string): Promise<string[]> => {
@@ -16,7 +17,7 @@ export const main = async (address: string): Promise<string[]> => {
   const seen: string[] = [];
   const names = new Map<bigint, string>();
   const last = new Map<bigint, string>();
-  const membership = watcher.membership$('(group=demo)');
+  const membership = watcher.membership$('(group=demo)').pipe(share());
   const sub = membership.subscribe((members) => {
     for (const [id, state] of members)
       if (names.has(id) && last.get(id) !== state) {
@@ -26,13 +27,18 @@ export const main = async (address: string): Promise<string[]> => {
       }
   });
   try {
-    const a = alice.publish({ group: 'demo', member: 'alice' }, { ttl: 1 });
-    const b = bob.publish({ group: 'demo', member: 'bob' }, { ttl: 1 });
-    names.set(a.id, 'alice').set(b.id, 'bob');
-    await firstValueFrom(membership.pipe(filter((m) => m.get(a.id) === 'online' && m.get(b.id) === 'online')));
+    const both = firstValueFrom(
+      membership.pipe(filter((m) => [...names.keys()].every((id) => m.get(id) === 'online') && m.size === 2)),
+    );
+    const a = await alice.publish({ group: 'demo', member: 'alice' }, { ttl: 1 });
+    names.set(a.id, 'alice');
+    const b = await bob.publish({ group: 'demo', member: 'bob' }, { ttl: 1 });
+    names.set(b.id, 'bob');
+    await both;
+    const bobGone = firstValueFrom(membership.pipe(filter((m) => m.get(b.id) === 'gone')));
     await a.unpublish();
     await bob.close(); // bob "crashes": his record becomes an orphan, then times out
-    await firstValueFrom(membership.pipe(filter((m) => m.get(b.id) === 'gone')));
+    await bobGone;
     return seen;
   } finally {
     sub.unsubscribe();

@@ -17,12 +17,13 @@ export {
   type ClientOptions,
   type ConnectionState,
   type Membership,
-  type PafClient,
   type PropInput,
   type PropsInput,
+  type PublishedService,
+  type PublishOptions,
+  type RxpafClient,
   type ServerSelector,
   type ServerSpec,
-  type ServiceHandle,
 } from './client';
 export {
   createServer,

@@ -6,17 +6,17 @@
  * const code = await runClientCli(['tcp:127.0.0.1:4711', 'services', '(name=foo)'], { stdout, stderr });
  */
 import { readFileSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { open, readdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { filter, firstValueFrom } from 'rxjs';
 
-import { createClient, type PafClient } from '../client/client';
-import { domainFilePath, domainsDir } from '../client/domain-file';
-import { readDomainFile } from '../client/domain-watcher';
-import { parseDomainFile } from '../client/domain-file';
-import type { ServerSpec } from '../client/types';
+import { randomId63 } from '../client/adapter';
+import { clientInternals, createClient, type RxpafClient } from '../client/client';
+import { MAX_DOMAIN_FILE_SIZE, parseDomainFile } from '../client/core/domain-file';
+import type { ServerSpec } from '../client/core/types';
+import { domainFilePath, domainsDir } from '../client/domain-watcher';
 import { parseAddress } from '../transport/address';
 import { COMMANDS, UsageError, type CommandContext } from './client-commands';
 import { parseHexId } from './client-format';
@@ -83,6 +83,22 @@ const parseArgs = (argv: readonly string[]): Args => {
   return a;
 };
 
+/** Up to 64 KiB of a domain file; undefined if it cannot be read. */
+const readDomainFile = async (path: string): Promise<string | undefined> => {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(MAX_DOMAIN_FILE_SIZE);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+};
+
 /** The argument as a domain (file exists) or else an XCM address. */
 const resolveTarget = async (target: string, index: number, dir: string): Promise<ServerSpec> => {
   const text = target.includes('/') ? undefined : await readDomainFile(domainFilePath(target, dir));
@@ -144,8 +160,9 @@ const interactive = async (ctx: CommandContext, io: CliIo): Promise<void> => {
       writeFile(historyFile, [...h].reverse().join('\n') + '\n').catch(() => undefined);
     });
   rl.on('SIGINT', () => rl.close());
-  const s = await ctx.client.session(0);
-  s.serverQueries$.subscribe(() => ctx.trackVerbose && ctx.out('Received track query from server.\n'));
+  const queries = clientInternals(ctx.client).serverQueries$.subscribe(
+    () => ctx.trackVerbose && ctx.out('Received track query from server.\n'),
+  );
   rl.setPrompt('> ');
   if (io.terminal) rl.prompt();
   for await (const line of rl) {
@@ -153,9 +170,10 @@ const interactive = async (ctx: CommandContext, io: CliIo): Promise<void> => {
     if (io.terminal) rl.prompt();
   }
   rl.close();
+  queries.unsubscribe();
 };
 
-const connectOnce = async (client: PafClient): Promise<void> => {
+const connectOnce = async (client: RxpafClient): Promise<void> => {
   const st = await firstValueFrom(
     client.connections$.pipe(filter((s) => s.state === 'connected' || (s.state === 'disconnected' && !!s.error))),
   );
@@ -165,10 +183,11 @@ const connectOnce = async (client: PafClient): Promise<void> => {
 /** Run rxpafc; resolves with the exit status. */
 export const runClientCli = async (argv: readonly string[], io: CliIo): Promise<number> => {
   const err = (s: string): unknown => io.stderr.write(s);
-  let client: PafClient | undefined;
+  let client: RxpafClient | undefined;
   try {
     const a = parseArgs(argv);
-    const dir = domainsDir(undefined, io.env ?? process.env);
+    const env = io.env ?? process.env;
+    const dir = domainsDir(undefined, env);
     if (a.mode === 'help') return (io.stdout.write(USAGE), 0);
     if (a.mode === 'list') {
       const names = await readdir(dir).catch(() => [] as string[]);
@@ -204,6 +223,8 @@ export const runClientCli = async (argv: readonly string[], io: CliIo): Promise<
       out: (s) => io.stdout.write(s),
       versions,
       interrupted: io.interrupted ?? new Promise(() => undefined),
+      now: () => Date.now() / 1000,
+      randomId: randomId63,
       trackVerbose: false,
     };
     if (command === undefined) {

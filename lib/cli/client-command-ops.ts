@@ -1,20 +1,23 @@
 /**
- * The operations behind rxpafc's commands that need more than one line: argument parsing helpers, `publish`
- * (pafc's value rules), `subscribe` (streams matches) and `track`.
+ * The operations behind rxpafc's commands that need more than one line: argument helpers, `publish` (pafc's value
+ * rules, one raw transaction), `subscribe` (streams one server's matches) and `track`.
  *
  * @example
  * await publish(['0', '30', 'name', 'foo'], ctx); // prints "Service Id: 0x..."
  */
-import { randomId63 } from '../client/publisher';
-import type { Session } from '../client/session';
-import { checkFilter, recordOf } from '../client/subscriber';
-import type { PafClient } from '../client/client';
-import type { PropValue } from '../filter/props';
+import { lastValueFrom } from 'rxjs';
+
+import { clientInternals, type RxpafClient } from '../client/client';
+import { serviceOf } from '../client/core/wire';
+import { filterKey } from '../client/views';
 import { makeProps } from '../codec/primitives';
+import type { Command as WireCommand } from '../codec/messages';
+import type { PropValue } from '../filter/props';
+import type { Match, Service } from '../model';
 import * as f from './client-format';
 
 export interface CommandContext {
-  readonly client: PafClient;
+  readonly client: RxpafClient;
   readonly json: boolean;
   readonly interactive: boolean;
   readonly out: (s: string) => void;
@@ -22,6 +25,10 @@ export interface CommandContext {
   readonly versions: { readonly min: number; readonly max: number };
   /** Resolves on SIGINT (one-shot `subscribe` runs until then). */
   readonly interrupted: Promise<void>;
+  /** Seconds since the epoch (for uptimes and orphan timeouts). */
+  readonly now: () => number;
+  /** A random 63-bit id. */
+  readonly randomId: () => bigint;
   trackVerbose: boolean;
 }
 
@@ -34,7 +41,14 @@ export interface Command {
 /** A usage error (wrong arguments). */
 export class UsageError extends Error {}
 
-export const session = (ctx: CommandContext): Promise<Session> => ctx.client.session(0);
+/** One raw transaction on the CLI's server; resolves with its last message. */
+export const transact = (ctx: CommandContext, cmd: WireCommand, fields: Readonly<Record<string, unknown>> = {}) =>
+  lastValueFrom(clientInternals(ctx.client).transact(cmd, fields, 0));
+
+/** The negotiated protocol version of the CLI's server. */
+export const version = (ctx: CommandContext): number | undefined =>
+  clientInternals(ctx.client).connectionStates()[0]?.protocolVersion;
+
 export const filterArg = (args: readonly string[]): string | undefined =>
   args.length === 0 ? undefined : args.join(' ');
 export const idArg = (s: string | undefined, what: string): bigint => {
@@ -52,55 +66,67 @@ export const propValue = (s: string): PropValue =>
 export const publish = async (args: readonly string[], ctx: CommandContext): Promise<void> => {
   const hasId = args.length % 2 === 1;
   if (args.length < 2) throw new UsageError('wrong number of arguments');
-  const id = hasId ? idArg(args[0], 'service') : randomId63();
+  const id = hasId ? idArg(args[0], 'service') : ctx.randomId();
   const [gen, ttl, ...pairs] = hasId ? args.slice(1) : args;
   if (!/^[0-9]+$/.test(gen!) || !/^[0-9]+$/.test(ttl!)) throw new UsageError('generation and TTL must be integers');
   const entries: Array<[string, PropValue[]]> = [];
   for (let i = 0; i < pairs.length; i += 2) entries.push([pairs[i]!, [propValue(pairs[i + 1]!)]]);
   const fields = { 'service-id': id, generation: BigInt(gen!), 'service-props': makeProps(entries), ttl: BigInt(ttl!) };
-  await (await session(ctx)).request('publish', fields);
-  ctx.out(ctx.json ? f.jsonLine({ serviceId: id }) : `Service Id: ${f.hex(id)}\n`);
+  await transact(ctx, 'publish', fields);
+  ctx.out(ctx.json ? f.jsonLine({ id }) : `Service Id: ${f.hex(id)}\n`);
 };
 
 export const subscribe = async (args: readonly string[], ctx: CommandContext): Promise<void> => {
   const filter = filterArg(args);
-  checkFilter(filter);
-  const s = await session(ctx);
-  const id = randomId63();
+  filterKey(filter);
+  const id = ctx.randomId();
+  const fields = filter === undefined ? { 'subscription-id': id } : { 'subscription-id': id, filter };
+  const known = new Map<bigint, Service>();
+  let accepted!: () => void;
+  const isAccepted = new Promise<void>((r) => (accepted = r));
   const ended = new Promise<void>((resolve, reject) => {
-    const accepted = new Promise<void>((acc) => {
-      s.start('subscribe', filter === undefined ? { 'subscription-id': id } : { 'subscription-id': id, filter }, {
-        accept: () => {
-          ctx.out(ctx.json ? '' : `Subscription Id: ${f.hex(id)}\n`);
-          acc();
+    const sub = clientInternals(ctx.client)
+      .transact('subscribe', fields, 0)
+      .subscribe({
+        next: (m) => {
+          if (m['msg-type'] === 'accept') {
+            if (!ctx.json) ctx.out(`Subscription Id: ${f.hex(id)}\n`);
+            accepted();
+            return;
+          }
+          if (m['msg-type'] !== 'notify') return;
+          const sid = m['service-id'] as bigint;
+          let match: Match;
+          if (m['match-type'] === 'disappeared') {
+            const last = known.get(sid) ?? { id: sid, generation: 0n, props: {}, ttl: 0, clientId: 0n };
+            known.delete(sid);
+            match = { type: 'disappeared', service: last };
+          } else {
+            const service = serviceOf(m);
+            known.set(sid, service);
+            match = { type: m['match-type'] as 'appeared' | 'modified', service };
+          }
+          ctx.out(ctx.json ? f.jsonLine({ subscriptionId: id, ...match }) : f.matchLine(id, match, ctx.now()));
         },
-        notify: (m) => {
-          const type = m['match-type'] as 'appeared' | 'modified' | 'disappeared';
-          const match =
-            type === 'disappeared' ? { type, serviceId: m['service-id'] as bigint } : { type, ...recordOf(m) };
-          ctx.out(ctx.json ? f.jsonLine({ subscriptionId: id, ...match }) : f.matchLine(id, match));
-        },
+        error: (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
         complete: () => resolve(),
-        fail: (reason) => reject(new Error(`subscribe failed: ${reason ?? 'unknown reason'}`)),
-        lost: (err) => reject(err),
       });
-    });
-    if (ctx.interactive) void accepted.then(() => resolve());
+    void ctx.interrupted.then(() => sub.unsubscribe());
   });
-  if (ctx.interactive) return ended;
+  ended.catch(() => undefined);
+  if (ctx.interactive) return Promise.race([isAccepted, ended]);
   await Promise.race([ended, ctx.interrupted]);
 };
 
 export const track = async (args: readonly string[], ctx: CommandContext): Promise<void> => {
   count(args, 0, 1);
-  const s = await session(ctx);
-  if (s.version !== 3) throw new Error('track requires protocol version 3');
+  if (version(ctx) !== 3) throw new Error('track requires protocol version 3');
   switch (args[0]) {
     case undefined:
       ctx.out('Track transaction active; server queries are answered automatically.\n');
       return;
     case 'query': {
-      const ms = await s.trackQuery();
+      const ms = await clientInternals(ctx.client).trackQuery(0);
       ctx.out(ctx.json ? f.jsonLine({ latencyMs: ms }) : `Track query latency: ${ms.toFixed(3)} ms\n`);
       return;
     }

@@ -5,16 +5,16 @@
  * @example
  * await COMMANDS.get('services')!.run(['(name=foo)'], ctx);
  */
-import { listClients, listServices, listSubscriptions } from '../client/requests';
 import {
   count,
   filterArg,
   idArg,
   publish,
-  session,
   subscribe,
   track,
+  transact,
   UsageError,
+  version,
   type Command,
 } from './client-command-ops';
 import * as f from './client-format';
@@ -41,14 +41,12 @@ const entries: Array<[string, Command]> = [
       help: 'Send another hello.',
       run: async (a, ctx) => {
         count(a, 0, 0);
-        const [m] = await (
-          await session(ctx)
-        ).request('hello', {
+        const m = await transact(ctx, 'hello', {
           'client-id': ctx.client.clientId,
           'protocol-minimum-version': BigInt(ctx.versions.min),
           'protocol-maximum-version': BigInt(ctx.versions.max),
         });
-        const v = Number(m!['protocol-version']);
+        const v = Number(m['protocol-version']);
         ctx.out(ctx.json ? f.jsonLine({ protocolVersion: v }) : `Protocol version: ${v}\n`);
       },
     },
@@ -59,7 +57,7 @@ const entries: Array<[string, Command]> = [
       usage: 'version',
       help: 'Show supported, advertised and negotiated protocol versions.',
       run: async (_a, ctx) => {
-        const v = (await session(ctx)).version;
+        const v = version(ctx);
         const { min, max } = ctx.versions;
         ctx.out(
           ctx.json
@@ -75,7 +73,7 @@ const entries: Array<[string, Command]> = [
       usage: 'ping',
       help: 'Ping the server and print the latency.',
       run: async (_a, ctx) => {
-        const ms = await (await session(ctx)).ping();
+        const ms = await ctx.client.ping(0);
         ctx.out(ctx.json ? f.jsonLine({ latencyMs: ms }) : `Latency: ${ms.toFixed(3)} ms\n`);
       },
     },
@@ -94,9 +92,8 @@ const entries: Array<[string, Command]> = [
       usage: 'clients',
       help: 'List the clients of the domain.',
       run: async (_a, ctx) => {
-        const s = await session(ctx);
-        const list = await listClients(s);
-        ctx.out(ctx.json ? list.map(f.jsonLine).join('') : f.clientsTable(list, s.version === 3));
+        const list = await ctx.client.listClients(0);
+        ctx.out(ctx.json ? list.map(f.jsonLine).join('') : f.clientsTable(list, version(ctx) === 3, ctx.now()));
       },
     },
   ],
@@ -106,8 +103,8 @@ const entries: Array<[string, Command]> = [
       usage: 'services [<filter>]',
       help: 'List services, optionally filtered.',
       run: async (a, ctx) => {
-        const list = await listServices(await session(ctx), filterArg(a));
-        ctx.out(ctx.json ? list.map(f.jsonLine).join('') : f.servicesTable(list));
+        const list = await ctx.client.listServices(filterArg(a), 0);
+        ctx.out(ctx.json ? list.map(f.jsonLine).join('') : f.servicesTable(list, ctx.now()));
       },
     },
   ],
@@ -117,7 +114,7 @@ const entries: Array<[string, Command]> = [
       usage: 'subscriptions',
       help: 'List the subscriptions of the domain.',
       run: async (_a, ctx) => {
-        const list = await listSubscriptions(await session(ctx));
+        const list = await ctx.client.listSubscriptions(0);
         ctx.out(ctx.json ? list.map(f.jsonLine).join('') : f.subscriptionsTable(list));
       },
     },
@@ -137,7 +134,7 @@ const entries: Array<[string, Command]> = [
       help: 'Unpublish a service.',
       run: async (a, ctx) => {
         count(a, 1, 1);
-        await (await session(ctx)).request('unpublish', { 'service-id': idArg(a[0], 'service') });
+        await transact(ctx, 'unpublish', { 'service-id': idArg(a[0], 'service') });
       },
     },
   ],
@@ -152,7 +149,7 @@ const entries: Array<[string, Command]> = [
       help: 'Cancel a subscription.',
       run: async (a, ctx) => {
         count(a, 1, 1);
-        await (await session(ctx)).request('unsubscribe', { 'subscription-id': idArg(a[0], 'subscription') });
+        await transact(ctx, 'unsubscribe', { 'subscription-id': idArg(a[0], 'subscription') });
       },
     },
   ],

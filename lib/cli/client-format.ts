@@ -1,13 +1,13 @@
 /**
- * Output of rxpafc: aligned tables and pafc-style lines for people, one JSON object per line for scripts
- * (integers printed exactly).
+ * Output of rxpafc: aligned tables and pafc-style lines for people, one JSON object per line for scripts (the
+ * public model written by `toJson`: ids exact).
  *
  * @example
  * formatTable(['Id', 'Name'], [['0x1', 'foo']]); // 'Id   Name\n0x1  foo\n'
- * jsonLine({ serviceId: 2n ** 62n }); // '{"serviceId":4611686018427387904}\n'
+ * jsonLine({ id: 2n ** 62n }); // '{"id":4611686018427387904}\n'
  */
-import { encodeMessage } from '../codec/encode';
-import type { ClientInfo, Match, ServiceProps, ServiceRecord, SubscriptionInfo } from '../client/types';
+import { toJson } from '../json';
+import type { ClientInfo, Match, Service, ServiceProps, SubscriptionInfo } from '../model';
 
 /** `0x` + lower-case hex, as pafc prints ids. */
 export const hex = (n: bigint): string => `0x${n.toString(16)}`;
@@ -30,8 +30,8 @@ export const formatTable = (headers: readonly string[], rows: ReadonlyArray<read
   return line(headers) + rows.map(line).join('');
 };
 
-/** One JSON object per line; bigints as exact integers. */
-export const jsonLine = (o: object): string => encodeMessage(o) + '\n';
+/** One JSON object per line (the public model; bigints as exact integers). */
+export const jsonLine = (o: unknown): string => toJson(o) + '\n';
 
 /** Properties the way pafc prints them: {'name': ['foo'], 'port': [4711]}. */
 export const formatProps = (p: ServiceProps): string =>
@@ -44,11 +44,11 @@ export const formatProps = (p: ServiceProps): string =>
 const secondsLeft = (r: { orphanSince?: number; ttl: number }, now: number): string =>
   r.orphanSince === undefined ? '-' : `${Math.max(0, r.orphanSince + r.ttl - now).toFixed(1)}`;
 
-export const servicesTable = (list: readonly ServiceRecord[], now = Date.now() / 1000): string =>
+export const servicesTable = (list: readonly Service[], now: number): string =>
   formatTable(
     ['Service Id', 'Gen', 'TTL', 'Orphan Tmo', 'Client Id', 'Properties'],
     list.map((s) => [
-      hex(s.serviceId),
+      hex(s.id),
       s.generation.toString(),
       String(s.ttl),
       secondsLeft(s, now),
@@ -57,10 +57,10 @@ export const servicesTable = (list: readonly ServiceRecord[], now = Date.now() /
     ]),
   );
 
-export const clientsTable = (list: readonly ClientInfo[], v3: boolean, now = Date.now() / 1000): string => {
+export const clientsTable = (list: readonly ClientInfo[], v3: boolean, now: number): string => {
   const base = ['Client Id', 'Remote Address', 'Uptime'];
   const rows = list.map((c) => {
-    const row = [hex(c.clientId), c.address, `${Math.max(0, Math.round(now - c.time))} s`];
+    const row = [hex(c.clientId), c.address, `${Math.max(0, Math.round(now - c.connectedAt))} s`];
     if (!v3) return row;
     const latency = c.latency === undefined ? '-' : `${(c.latency * 1000).toFixed(1)}`;
     return [...row, (c.idle ?? 0).toFixed(1), latency, String(c.protocolVersion ?? '-')];
@@ -71,17 +71,17 @@ export const clientsTable = (list: readonly ClientInfo[], v3: boolean, now = Dat
 export const subscriptionsTable = (list: readonly SubscriptionInfo[]): string =>
   formatTable(
     ['Subscription Id', 'Client Id', 'Filter'],
-    list.map((s) => [hex(s.subscriptionId), hex(s.clientId), s.filter ?? '-']),
+    list.map((s) => [hex(s.id), hex(s.clientId), s.filter ?? '-']),
   );
 
 /** pafc's asynchronous match line. */
-export const matchLine = (subscriptionId: bigint, m: Match, now = Date.now() / 1000): string => {
-  const parts = [`Match type: ${m.type}`, `Service id: ${hex(m.serviceId)}`];
+export const matchLine = (subscriptionId: bigint, m: Match, now: number): string => {
+  const s = m.service;
+  const parts = [`Match type: ${m.type}`, `Service id: ${hex(s.id)}`];
   if (m.type !== 'disappeared') {
-    parts.push(`Generation: ${m.generation}`, `TTL: ${m.ttl}`);
-    if (m.orphanSince !== undefined)
-      parts.push(`Orphan: ${secondsLeft({ orphanSince: m.orphanSince, ttl: m.ttl! }, now)} s until timeout`);
-    parts.push(`Client Id: ${hex(m.clientId!)}`, `Properties: ${formatProps(m.props!)}`);
+    parts.push(`Generation: ${s.generation}`, `TTL: ${s.ttl}`);
+    if (s.orphanSince !== undefined) parts.push(`Orphan: ${secondsLeft(s, now)} s until timeout`);
+    parts.push(`Client Id: ${hex(s.clientId)}`, `Properties: ${formatProps(s.props)}`);
   }
   return `Subscription ${hex(subscriptionId)}: ${parts.join('; ')}\n`;
 };

@@ -1,48 +1,47 @@
 /**
- * Domain files (§13.1), I/O part: read a domain file now and on every rescan; emit the server list whenever it
- * changes. A missing or unreadable file means "no servers" (libpaf keeps checking).
+ * Domain files (§13.1), the shell part: where a domain's file is, and its server list over time — read at once,
+ * re-read every `interval` seconds (±20 % jitter, on the injected scheduler), emitted when it changes. A missing
+ * or malformed file means "no servers" (libpaf keeps checking).
  *
  * @example
- * watchDomainFile('/run/paf/domains.d/default', 5).subscribe((servers) => console.log(servers));
+ * watchDomainFile('/run/paf/domains.d/default', 5, env).subscribe((servers) => console.log(servers));
  */
-import { open } from 'node:fs/promises';
-import { defer, distinctUntilChanged, from, map, Observable, repeat, timer } from 'rxjs';
+import { join } from 'node:path';
+import { defer, distinctUntilChanged, map, type Observable, repeat, timer } from 'rxjs';
 
-import { MAX_DOMAIN_FILE_SIZE, parseDomainFile, serverKey } from './domain-file';
-import type { ServerSpec } from './types';
+import type { ClientEnv } from './adapter';
+import { parseDomainFile, serverKey } from './core/domain-file';
+import type { Environment } from './core/options';
+import type { ServerSpec } from './core/types';
 
-/** Read up to 64 KiB of a file; `undefined` if it does not exist or cannot be read. */
-export const readDomainFile = async (path: string): Promise<string | undefined> => {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(MAX_DOMAIN_FILE_SIZE);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      return buf.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return undefined;
-  }
-};
+/** Default directory of domain files. */
+export const DEFAULT_DOMAINS_DIR = '/run/paf/domains.d';
 
-/** The servers of a domain file now (empty if missing or malformed). */
-export const loadDomainServers = async (path: string): Promise<readonly ServerSpec[]> => {
-  const text = await readDomainFile(path);
+/** The directory holding domain files: explicit, else `$PAF_DOMAINS`, else `/run/paf/domains.d`. */
+export const domainsDir = (explicit: string | undefined, env: Environment): string =>
+  explicit ?? (env.PAF_DOMAINS !== undefined && env.PAF_DOMAINS !== '' ? env.PAF_DOMAINS : DEFAULT_DOMAINS_DIR);
+
+/** Path of a domain's file. */
+export const domainFilePath = (domain: string, dir: string): string => join(dir, domain);
+
+/** The servers of a domain file's text (none if missing or malformed). */
+const serversOf = (text: string | undefined): readonly ServerSpec[] => {
   if (text === undefined) return [];
   const r = parseDomainFile(text);
   return r.error === undefined ? r.servers : [];
 };
 
-/**
- * The server list of a domain file, re-read every `interval` seconds (±20 % jitter; 0 reads once), emitted when it
- * changes (the first read is always emitted).
- */
-export const watchDomainFile = (path: string, interval: number): Observable<readonly ServerSpec[]> => {
-  const read$ = defer(() => from(loadDomainServers(path)));
+/** The server list of a domain file, re-read every `interval` s (±20 %; 0: read once), emitted when it changes. */
+export const watchDomainFile = (
+  path: string,
+  interval: number,
+  env: Pick<ClientEnv, 'readFile' | 'scheduler' | 'random'>,
+): Observable<readonly ServerSpec[]> => {
+  const read$ = defer(() => env.readFile(path)).pipe(map(serversOf));
   const polled$ =
-    interval > 0 ? read$.pipe(repeat({ delay: () => timer(interval * 1000 * (0.8 + 0.4 * Math.random())) })) : read$;
+    interval > 0
+      ? read$.pipe(repeat({ delay: () => timer(interval * 1000 * (0.8 + 0.4 * env.random()), env.scheduler) }))
+      : read$;
   return polled$.pipe(
     map((servers) => ({ servers, key: servers.map(serverKey).join('\n') })),
     distinctUntilChanged((a, b) => a.key === b.key),

@@ -1,31 +1,40 @@
 /**
- * The Pathfinder client library: discovery as RxJS observables across all servers of a domain.
+ * `rxpaf/client`: the Pathfinder client library — discovery as RxJS observables across all servers of a domain
+ * (matches merged, one server subscription per filter shared by its consumers), and publishing that keeps a
+ * service on every server.
+ *
+ * @packageDocumentation
+ * @module rxpaf/client
  *
  * @example
  * import { createClient } from 'rxpaf/client';
  * const client = createClient({ domain: 'default' });
  * client.services$('(name=db)').subscribe((all) => console.log(all.size, 'databases'));
+ * const me = await client.publish({ name: 'db', address: 'tcp:10.0.0.1:5432' });
  */
-export { createClient, type PafClient, type ServerSelector } from './client';
-export { PafConnectionError, PafFilterError, PafRequestError } from './errors';
-export type { ServiceHandle } from './publisher';
-export { randomId63 } from './publisher';
-export type { Session } from './session';
-export { nextReconnectDelay, jitter } from './backoff';
-export { parseDomainFile, domainsDir, domainFilePath } from './domain-file';
-export { loadDomainServers, watchDomainFile } from './domain-watcher';
-export { emptyMerge, mergeStep, nextMergeDeadline, type MergeInput, type MergeState } from './merge';
-export { toWireProps, fromWireProps } from './props';
+export { createClient } from './client';
+export type { PublishedService, RxpafClient } from './client';
 export type {
-  ClientInfo,
   ClientOptions,
   ConnectionState,
-  Match,
   Membership,
   PropInput,
   PropsInput,
+  PublishOptions,
+  ServerSelector,
   ServerSpec,
-  ServiceProps,
-  ServiceRecord,
-  SubscriptionInfo,
-} from './types';
+  TlsFiles,
+} from './core/types';
+export type { ClientInfo, Match, PropValue, Service, ServiceProps, SubscriptionInfo } from '../model';
+export {
+  PafArgumentError,
+  PafClosedError,
+  PafConnectionError,
+  PafError,
+  PafFilterError,
+  PafRequestError,
+  PafTimeoutError,
+  PafUnpublishedError,
+  type PafErrorCode,
+} from '../errors';
+export { toJson } from '../json';

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
-import { createClient, type PafClient } from '../../lib/client';
+import { createClient, type RxpafClient } from '../../lib/client';
 import { runClientCli } from '../../lib/cli/client-cli';
-import type { RxpafServer } from '../../lib/server/create-server';
-import { addressOf, startServer } from '../client/helpers';
+import { Daemon, startDaemon } from '../client/helpers';
 
 interface Run {
   code: number;
@@ -16,18 +15,20 @@ interface Run {
 }
 
 describe('rxpafc', () => {
-  let server: RxpafServer;
+  let daemon: Daemon;
   let addr: string;
   let dir: string;
-  const clients: PafClient[] = [];
-  beforeEach(async () => {
-    server = await startServer();
-    addr = addressOf(server);
+  const clients: RxpafClient[] = [];
+  beforeAll(async () => {
+    daemon = await startDaemon();
+    addr = daemon.addr();
+  });
+  afterAll(() => daemon.stop());
+  beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'rxpafc-'));
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
-    await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
   let live = '';
@@ -53,8 +54,7 @@ describe('rxpafc', () => {
   const publisher = async (props: Record<string, string | number>): Promise<bigint> => {
     const c = createClient({ addresses: [addr] });
     clients.push(c);
-    const h = c.publish(props, { ttl: 60 });
-    await h.synced;
+    const h = await c.publish(props, { ttl: 60 });
     return h.id;
   };
 
@@ -69,11 +69,12 @@ describe('rxpafc', () => {
     expect(lines[1]).toContain(`0x${id.toString(16)}`);
     expect(lines[1]).toContain("{'name': ['foo'], 'port': [4711]}");
     expect(lines[1]!.indexOf('0 ')).toBe(lines[0]!.indexOf('Gen'));
-    const json = await cli(['--json', addr, 'services']);
+    const json = await cli(['--json', addr, 'services', '(|(name=foo)(name=bar))']);
     const objs = json.out.trimEnd().split('\n');
     expect(objs).toHaveLength(2);
+    // the public model (Service), ids exact
     expect(
-      objs.some((l) => l.includes(`"serviceId":${id}`) && l.includes('"props":{"name":["foo"],"port":[4711]}')),
+      objs.some((l) => l.startsWith(`{"id":${id},"generation":0,"props":{"name":["foo"],"port":[4711]},"ttl":60,`)),
     ).toBe(true);
   });
 
@@ -128,6 +129,7 @@ describe('rxpafc', () => {
     const input = [
       'id',
       'version',
+      'hello',
       'ping',
       'publish 1a 0 30 name svc port 80 label |42|',
       'services (name=svc)',
@@ -146,6 +148,7 @@ describe('rxpafc', () => {
     const out = r.out;
     expect(out).toContain('Client Id: 0xff\nOK.\n');
     expect(out).toContain('Negotiated protocol version: 3');
+    expect(out).toContain('Protocol version: 3\nOK.\n'); // another hello on the same connection
     expect(out).toMatch(/Latency: [0-9.]+ ms\nOK\.\n/);
     expect(out).toContain('Service Id: 0x1a\nOK.\n');
     expect(out).toContain("{'name': ['svc'], 'port': [80], 'label': ['42']}");
@@ -172,7 +175,11 @@ describe('rxpafc', () => {
         .split('\n')[0]!
         .replace(/(":)(\d{16,})/g, '$1"$2"'),
     );
-    expect(m).toEqual(expect.objectContaining({ type: 'appeared', serviceId: id.toString(), generation: 0 }));
+    expect(m).toEqual({
+      subscriptionId: expect.any(String),
+      type: 'appeared',
+      service: { id: id.toString(), generation: 0, props: { name: ['live'] }, ttl: 60, clientId: expect.any(String) },
+    });
   });
 
   describe('as a process (bin/rxpafc.js)', () => {

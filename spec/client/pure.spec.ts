@@ -1,8 +1,17 @@
-import { jitter, nextReconnectDelay } from '../../lib/client/backoff';
-import { domainFilePath, domainsDir, parseDomainFile, serverKey } from '../../lib/client/domain-file';
-import { effectiveMaxIdle, probeDelay, replyTimeout } from '../../lib/client/liveness';
-import { resolveOptions } from '../../lib/client/options';
-import { fromWireProps, toWireProps } from '../../lib/client/props';
+import fc from 'fast-check';
+
+import { jitter, nextReconnectDelay } from '../../lib/client/core/backoff';
+import { parseDomainFile, serverKey } from '../../lib/client/core/domain-file';
+import { EMPTY_HEAP, heapInsert, heapPeek, heapPop, type Heap } from '../../lib/client/core/heap';
+import { effectiveMaxIdle, probeDelay, replyTimeout } from '../../lib/client/core/liveness';
+import { resolveOptions } from '../../lib/client/core/options';
+import { nextRandom } from '../../lib/client/core/prng';
+import { fromWireProps, toWireProps } from '../../lib/client/core/props';
+import { domainFilePath, domainsDir } from '../../lib/client/domain-watcher';
+import { validateSubscribeNotify } from '../../lib/client/core/wire';
+import type { JsonObject } from '../../lib/codec/json';
+import { SubscribeNotify } from '../../lib/codec/messages';
+import { PafArgumentError } from '../../lib/errors';
 
 describe('reconnect back-off (§13.3)', () => {
   it('starts at min × (1 + rand), doubles, is capped at max and floored at min', () => {
@@ -25,11 +34,11 @@ describe('reconnect back-off (§13.3)', () => {
 
 describe('liveness arithmetic (§13.4)', () => {
   it('uses idleMax without services, else the lowest TTL clamped to [idleMin, idleMax]', () => {
-    expect(effectiveMaxIdle([], 4, 30)).toBe(30);
-    expect(effectiveMaxIdle([60, 10], 4, 30)).toBe(10);
-    expect(effectiveMaxIdle([1], 4, 30)).toBe(4);
-    expect(effectiveMaxIdle([0], 0, 30)).toBe(1);
-    expect(effectiveMaxIdle([100], 4, 30)).toBe(30);
+    expect(effectiveMaxIdle(undefined, 4, 30)).toBe(30);
+    expect(effectiveMaxIdle(10, 4, 30)).toBe(10);
+    expect(effectiveMaxIdle(1, 4, 30)).toBe(4);
+    expect(effectiveMaxIdle(0, 0, 30)).toBe(1);
+    expect(effectiveMaxIdle(100, 4, 30)).toBe(30);
   });
 
   it('probes after jitter(0.5·max_idle, 10 %) + 0.1 s and waits 0.5·max_idle for the reply', () => {
@@ -122,6 +131,119 @@ describe('options and props', () => {
       ['tags', ['a', 'b']],
     ]);
     expect(fromWireProps(p)).toEqual({ name: ['foo'], port: [4711n], big: [2n ** 62n], tags: ['a', 'b'] });
-    expect(() => toWireProps({ x: 1.5 })).toThrow(TypeError);
+    expect(() => toWireProps({ x: 1.5 })).toThrow(PafArgumentError);
+    expect(() => toWireProps(null as never)).toThrow(PafArgumentError);
+  });
+});
+
+describe('persistent heap of deadlines', () => {
+  it('pops entries in time order, every version staying valid', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1000 })), (times) => {
+        let h: Heap<number> | undefined = EMPTY_HEAP;
+        for (let i = 0; i < times.length; i++) h = heapInsert(h, times[i]!, i);
+        const before: Heap<number> | undefined = h;
+        const out: number[] = [];
+        while (heapPeek(h) !== undefined) {
+          out.push(heapPeek(h)!.at);
+          h = heapPop(h);
+        }
+        expect(out).toEqual([...times].sort((a, b) => a - b));
+        // popping did not change the older version
+        let n = 0;
+        for (let g: Heap<number> | undefined = before; heapPeek(g) !== undefined; g = heapPop(g)) n++;
+        expect(n).toBe(times.length);
+      }),
+    );
+  });
+});
+
+describe('random generator', () => {
+  it('is deterministic per seed and uniform enough in [0, 1)', () => {
+    let s = 12345;
+    const xs: number[] = [];
+    for (let i = 0; i < 10000; i++) {
+      const [r, next] = nextRandom(s);
+      xs.push(r);
+      s = next;
+    }
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(nextRandom(12345)).toEqual(nextRandom(12345));
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean).toBeGreaterThan(0.48);
+    expect(mean).toBeLessThan(0.52);
+    expect(xs.filter((x) => x < 0.1).length).toBeGreaterThan(900);
+  });
+});
+
+describe('the hand-written subscribe notify validator', () => {
+  /** Mostly valid values, sometimes each kind of invalid one. */
+  const mostly = (valid: fc.Arbitrary<unknown>, ...invalid: Array<fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> =>
+    fc.oneof({ weight: 12, arbitrary: valid }, ...invalid.map((arbitrary) => ({ weight: 1, arbitrary })));
+  const uint = mostly(
+    fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+    fc.constant(-1n),
+    fc.constant(2n ** 63n),
+    fc.constant(1.5),
+    fc.constant('1'),
+  );
+  const propValue = mostly(
+    fc.oneof(fc.string({ maxLength: 3 }), fc.bigInt({ min: -5n, max: 5n })),
+    fc.constant(1.5),
+    fc.constant(true),
+  );
+  const props = mostly(
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.array(propValue, { maxLength: 3 }), { maxKeys: 3 }),
+    fc.constant([]),
+    fc.constant('x'),
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.constant('notarray'), { minKeys: 1, maxKeys: 1 }),
+  );
+  const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 8 });
+  const message = fc.record(
+    {
+      'ta-cmd': mostly(fc.constant('subscribe'), fc.constant('services')),
+      'ta-id': uint,
+      'msg-type': mostly(fc.constant('notify'), fc.constant('accept')),
+      'match-type': mostly(fc.constantFrom('appeared', 'modified', 'disappeared'), fc.constant('other')),
+      'service-id': uint,
+      generation: opt(uint),
+      'service-props': opt(props),
+      ttl: opt(uint),
+      'client-id': opt(uint),
+      'orphan-since': fc.option(
+        mostly(
+          fc.oneof(fc.double({ min: 0, max: 2e9, noNaN: true }), fc.bigInt({ min: 0n, max: 5n })),
+          fc.constant(-1),
+          fc.constant(-1n),
+          fc.constant('1'),
+        ),
+        { nil: undefined, freq: 2 },
+      ),
+      extra: fc.option(fc.string(), { nil: undefined, freq: 2 }),
+    },
+    { requiredKeys: ['ta-cmd', 'ta-id', 'msg-type', 'match-type'] },
+  );
+  it('accepts exactly what the io-ts codec accepts, with the same values', () => {
+    let valid = 0;
+    fc.assert(
+      fc.property(message, (raw) => {
+        const o = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as JsonObject;
+        const r = SubscribeNotify.decode(o);
+        const mine = validateSubscribeNotify(o);
+        if (r._tag === 'Left') expect(typeof mine).toBe('string');
+        else {
+          valid++;
+          // the same values for every field the message type defines (unknown fields are not carried over)
+          const right = r.right as Record<string, unknown>;
+          const fields = ['ta-cmd', 'ta-id', 'msg-type', 'match-type', 'service-id'];
+          if (right['match-type'] !== 'disappeared')
+            fields.push('generation', 'service-props', 'ttl', 'client-id', 'orphan-since');
+          const known = Object.fromEntries(fields.filter((f) => right[f] !== undefined).map((f) => [f, right[f]]));
+          expect(mine).toEqual(known);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(valid).toBeGreaterThan(300); // both outcomes are exercised
   });
 });

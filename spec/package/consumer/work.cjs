@@ -10,19 +10,10 @@ const assert = require('node:assert/strict');
 const timeout = (p, ms, what) =>
   Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`timeout: ${what}`)), ms).unref())]);
 
-/**
- * The client API as api.md names it: `matches$(filter)`, `publish()` resolving to the published service, matches
- * carrying `service`, PafUnpublishedError. Until the client rewrite lands, the older client (`subscribe(filter)`,
- * a handle with `synced`, flat matches) is driven through the same checks; `strictClient` says which one this is.
- */
-const strictClient = (client) => typeof client.matches$ === 'function';
-const matches$ = (client, filter) => (strictClient(client) ? client.matches$(filter) : client.subscribe(filter));
-const publish = async (client, props) => {
-  const h = await client.publish(props);
-  if (h.synced !== undefined) await h.synced;
-  return h;
-};
-const serviceOf = (match) => match.service ?? match;
+/** The client API as api.md names it: `matches$(filter)`, `publish()` resolving to the published service. */
+const matches$ = (client, filter) => client.matches$(filter);
+const publish = (client, props) => client.publish(props);
+const serviceOf = (match) => match.service;
 
 module.exports = async function work(m, env) {
   const { rxpaf, client: clientEntry, server: serverEntry, replay: replayEntry, filter: filterEntry, rxjs } = m;
@@ -76,7 +67,7 @@ module.exports = async function work(m, env) {
   await timeout(gone, 10000, 'services$ drops the unpublished service');
   await assert.rejects(
     svc.modify({ name: 'x' }),
-    (e) => !strictClient(client) || (e instanceof rxpaf.PafError && e.code === 'PAF_UNPUBLISHED'),
+    (e) => e instanceof rxpaf.PafError && e instanceof rxpaf.PafUnpublishedError && e.code === 'PAF_UNPUBLISHED',
   );
   assert.equal(typeof (await client.ping()), 'number');
   await client.close();

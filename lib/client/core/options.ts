@@ -1,5 +1,6 @@
 /**
- * Resolution of client options: explicit values, else libpaf's environment variables (§13.3, §13.4), else defaults.
+ * Resolution of client options: explicit values, else libpaf's environment variables, else defaults. The
+ * environment is an argument (the shell passes `process.env`).
  *
  * @example
  * resolveOptions({ reconnectMax: 1 }, { PAF_IDLE_MAX: '10' }).idleMax; // 10
@@ -7,6 +8,7 @@
 import { IDLE_FLOOR } from './liveness';
 import type { ClientOptions } from './types';
 
+/** Every option with its value in seconds (or a count). */
 export interface ResolvedOptions {
   readonly reconnectMin: number;
   readonly reconnectMax: number;
@@ -18,15 +20,18 @@ export interface ResolvedOptions {
   readonly requestTimeout: number;
 }
 
-const fromEnv = (env: NodeJS.ProcessEnv, name: string): number | undefined => {
+/** Environment variables as the shell sees them. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const fromEnv = (env: Environment, name: string): number | undefined => {
   const text = env[name];
   if (text === undefined || text.trim() === '') return undefined;
   const v = Number(text);
   return Number.isFinite(v) && v >= 0 ? v : undefined;
 };
 
-/** Fill in defaults: reconnect 0.01–5 s, idle 4–30 s (floor 1), rescan 5 s, 32 in flight, TTL 30 s. */
-export const resolveOptions = (o: ClientOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions => {
+/** Fill in defaults: reconnect 0.01–5 s, idle 4–30 s (floor 1), rescan 5 s, 32 in flight, TTL 30 s, requests 10 s. */
+export const resolveOptions = (o: ClientOptions, env: Environment): ResolvedOptions => {
   const reconnectMin = o.reconnectMin ?? fromEnv(env, 'PAF_RECONNECT_MIN') ?? 0.01;
   const idleMin = Math.max(IDLE_FLOOR, o.idleMin ?? fromEnv(env, 'PAF_IDLE_MIN') ?? 4);
   return {

@@ -1,20 +1,14 @@
 /**
- * Domain files (§13.1), pure part: parse the line or JSON format into server specs, and resolve file paths.
+ * Domain files (§13.1), pure part: parse the line or JSON format into server specs; identify a server spec.
  *
  * @example
  * parseDomainFile('# servers\ntcp:127.0.0.1:4711\n'); // { servers: [{ address: 'tcp:127.0.0.1:4711' }] }
  * parseDomainFile('{"servers": [{"address": "tls:10.0.0.1:4711", "tlsTrustedCaFile": "/ca.pem"}]}');
  */
-import { join } from 'node:path';
-
-import type { TlsFiles } from '../transport/transport';
-import type { ServerSpec } from './types';
+import type { ServerSpec, TlsFiles } from './types';
 
 /** libpaf reads at most this much of a domain file. */
 export const MAX_DOMAIN_FILE_SIZE = 64 * 1024;
-
-/** Default directory of domain files. */
-export const DEFAULT_DOMAINS_DIR = '/run/paf/domains.d';
 
 /** Result of parsing: the servers, or why the file is unusable. */
 export type DomainFileResult =
@@ -35,7 +29,7 @@ const parseServer = (u: unknown, i: number): ServerSpec | string => {
   if (!isObject(u)) return `server ${i}: not an object`;
   if (typeof u.address !== 'string' || u.address === '') return `server ${i}: missing "address"`;
   const spec: { -readonly [K in keyof ServerSpec]: ServerSpec[K] } = { address: u.address };
-  const tls: TlsFiles = {};
+  const tls: { -readonly [K in keyof TlsFiles]: TlsFiles[K] } = {};
   for (const [key, field] of TLS_KEYS) {
     const v = u[key];
     if (v === undefined) continue;
@@ -89,13 +83,6 @@ export const parseDomainFile = (text: string): DomainFileResult => {
     .map((address) => ({ address }));
   return { servers };
 };
-
-/** The directory holding domain files: explicit, else `$PAF_DOMAINS`, else `/run/paf/domains.d`. */
-export const domainsDir = (explicit?: string, env: NodeJS.ProcessEnv = process.env): string =>
-  explicit ?? (env.PAF_DOMAINS !== undefined && env.PAF_DOMAINS !== '' ? env.PAF_DOMAINS : DEFAULT_DOMAINS_DIR);
-
-/** Path of a domain's file. */
-export const domainFilePath = (domain: string, dir: string): string => join(dir, domain);
 
 /** A stable identity of a server spec (address plus options), used to diff rescans. */
 export const serverKey = (s: ServerSpec): string =>

@@ -1,0 +1,155 @@
+/**
+ * The client's own services, kept on every connected server (§13.2): publish everywhere, republish everything at
+ * the current generation when a link comes up, unpublish everywhere. A publish or modify is answered as soon as one
+ * server has completed that generation (subscribers merge across servers, so the service is visible in the domain;
+ * the other servers catch up in the background, and a hung server does not hold the caller); an unpublish once
+ * every server it was sent to has answered (or went away).
+ *
+ * @example
+ * onPublish(ctx, { type: 'publish', req: 1, id: 42n, generation: 0n, props, ttl: 30 });
+ */
+import { PafArgumentError, PafError, PafRequestError, PafUnpublishedError } from '../../errors';
+import { upLinks, type Ctx } from './context';
+import type { ClientEvent } from './events';
+import { enqueue, enqueueAll } from './queue';
+import type { Owner, ReqId } from './state';
+import type { ServerMsg } from './wire';
+
+type Of<T extends ClientEvent['type']> = Extract<ClientEvent, { type: T }>;
+
+const hex = (id: bigint): string => `0x${id.toString(16)}`;
+
+const countTtl = (ctx: Ctx, ttl: number, delta: 1 | -1): void => {
+  const n = (ctx.s.ttls.get(ttl) ?? 0) + delta;
+  ctx.s.ttls = n === 0 ? ctx.s.ttls.delete(ttl) : ctx.s.ttls.set(ttl, n);
+};
+
+const reject = (ctx: Ctx, req: ReqId, error: PafError): void => {
+  ctx.fx.push({ type: 'reject', req, error });
+};
+
+/** Answer the waiters of service `id` whose generation a server has completed (`generation`). */
+const settleWaiters = (ctx: Ctx, id: bigint, generation: bigint): void => {
+  const svc = ctx.s.services.get(id);
+  if (svc === undefined) return;
+  const done = svc.waiters.filter((w) => w.generation <= generation);
+  if (done.length === 0) return;
+  const waiters = svc.waiters.filter((w) => w.generation > generation);
+  for (const w of done) ctx.fx.push({ type: 'resolve', req: w.req });
+  ctx.s.services = ctx.s.services.set(id, { ...svc, waiters });
+  if (waiters.length === 0) ctx.s.waiting = ctx.s.waiting.delete(id);
+};
+
+export const onPublish = (ctx: Ctx, ev: Of<'publish'>): void => {
+  if (ctx.s.services.has(ev.id))
+    return reject(ctx, ev.req, new PafArgumentError(`service ${hex(ev.id)} is already published`));
+  const { id, generation, props, ttl } = ev;
+  ctx.s.services = ctx.s.services.set(id, { id, generation, props, ttl, waiters: [{ req: ev.req, generation }] });
+  ctx.s.waiting = ctx.s.waiting.add(id);
+  countTtl(ctx, ttl, 1);
+  for (const l of upLinks(ctx)) enqueue(ctx, l.key, { kind: 'publish', id });
+};
+
+export const onModify = (ctx: Ctx, ev: Of<'modify'>): void => {
+  const svc = ctx.s.services.get(ev.id);
+  if (svc === undefined) return reject(ctx, ev.req, new PafUnpublishedError(`service ${hex(ev.id)} is unpublished`));
+  countTtl(ctx, svc.ttl, -1);
+  countTtl(ctx, ev.ttl, 1);
+  const waiters = [...svc.waiters, { req: ev.req, generation: ev.generation }];
+  ctx.s.services = ctx.s.services.set(ev.id, {
+    ...svc,
+    generation: ev.generation,
+    props: ev.props,
+    ttl: ev.ttl,
+    waiters,
+  });
+  ctx.s.waiting = ctx.s.waiting.add(ev.id);
+  for (const l of upLinks(ctx)) enqueue(ctx, l.key, { kind: 'publish', id: ev.id });
+};
+
+export const onUnpublish = (ctx: Ctx, ev: Of<'unpublish'>): void => {
+  const svc = ctx.s.services.get(ev.id);
+  if (svc === undefined) {
+    ctx.fx.push({ type: 'resolve', req: ev.req });
+    return;
+  }
+  ctx.s.services = ctx.s.services.delete(ev.id);
+  ctx.s.waiting = ctx.s.waiting.delete(ev.id);
+  countTtl(ctx, svc.ttl, -1);
+  for (const w of svc.waiters) reject(ctx, w.req, new PafUnpublishedError(`service ${hex(ev.id)} was unpublished`));
+  const ups = upLinks(ctx);
+  for (const l of ups) enqueue(ctx, l.key, { kind: 'unpublish', id: ev.id, req: ev.req });
+  if (ups.length === 0) ctx.fx.push({ type: 'resolve', req: ev.req });
+  else ctx.s.unpublishing = ctx.s.unpublishing.set(ev.req, { links: ups.map((l) => l.key) });
+};
+
+/** One server answered an unpublish (or went away): answer the request when every server has. */
+const unpublishDone = (ctx: Ctx, req: ReqId, key: string): void => {
+  const u = ctx.s.unpublishing.get(req);
+  if (u === undefined) return;
+  const links = u.links.filter((k) => k !== key);
+  if (links.length > 0) {
+    ctx.s.unpublishing = ctx.s.unpublishing.set(req, { links });
+    return;
+  }
+  ctx.s.unpublishing = ctx.s.unpublishing.delete(req);
+  ctx.fx.push({ type: 'resolve', req });
+};
+
+/** A server answered a publish or unpublish; returns an error if the link must restart (libpaf: any fail). */
+export const onPublishAnswer = (
+  ctx: Ctx,
+  key: string,
+  owner: Extract<Owner, { kind: 'publish' | 'unpublish' }>,
+  msg: ServerMsg,
+): PafError | undefined => {
+  const failed = msg['msg-type'] === 'fail';
+  const reason = msg['fail-reason'] as string | undefined;
+  if (owner.kind === 'unpublish') {
+    if (failed && reason !== 'non-existent-service-id') {
+      const error = new PafRequestError('unpublish', reason);
+      if (owner.req !== undefined && ctx.s.unpublishing.has(owner.req)) {
+        ctx.s.unpublishing = ctx.s.unpublishing.delete(owner.req);
+        reject(ctx, owner.req, error);
+      }
+      return error;
+    }
+    if (owner.req !== undefined) unpublishDone(ctx, owner.req, key);
+    return undefined;
+  }
+  const svc = ctx.s.services.get(owner.id);
+  if (failed) {
+    const error = new PafRequestError('publish', reason);
+    if (svc !== undefined && svc.waiters.length > 0) {
+      for (const w of svc.waiters) reject(ctx, w.req, error);
+      ctx.s.services = ctx.s.services.set(owner.id, { ...svc, waiters: [] });
+      ctx.s.waiting = ctx.s.waiting.delete(owner.id);
+    }
+    return error;
+  }
+  if (svc === undefined) return undefined;
+  settleWaiters(ctx, owner.id, owner.generation);
+  return undefined;
+};
+
+/** A link came up: publish every own service on it. */
+export const publishUp = (ctx: Ctx, key: string): void => {
+  enqueueAll(
+    ctx,
+    key,
+    [...ctx.s.services.keys()].map((id) => ({ kind: 'publish', id }) as const),
+  );
+};
+
+/** A link went down (it is no longer up): unpublish requests no longer wait for it. */
+export const publishDown = (ctx: Ctx, key: string): void => {
+  for (const req of [...ctx.s.unpublishing.keys()]) unpublishDone(ctx, req, key);
+};
+
+/** The client is closing: every waiting request fails. */
+export const publishClose = (ctx: Ctx, error: PafError): void => {
+  for (const id of ctx.s.waiting) for (const w of ctx.s.services.get(id)?.waiters ?? []) reject(ctx, w.req, error);
+  for (const req of ctx.s.unpublishing.keys()) reject(ctx, req, error);
+  ctx.s.waiting = ctx.s.waiting.clear();
+  ctx.s.unpublishing = ctx.s.unpublishing.clear();
+};

@@ -1,0 +1,90 @@
+/**
+ * Public types of the client library: what a program passes to `createClient` and `publish`, and the connection
+ * states it observes. Services and matches use the shared public model (`lib/model.ts`).
+ *
+ * @example
+ * const opts: ClientOptions = { addresses: ['tcp:127.0.0.1:4711'], reconnectMax: 1 };
+ * const props: PropsInput = { name: 'printer', port: 631, tags: ['color', 'duplex'] };
+ */
+import type { PafError } from '../../errors';
+
+/** A property value as given to `publish`/`modify`: a string, or an integer (a safe-integer `number` or a `bigint`). */
+export type PropInput = string | number | bigint;
+
+/** Service properties as given to `publish`/`modify`: one value or an array of values per key. */
+export type PropsInput = Readonly<Record<string, PropInput | readonly PropInput[]>>;
+
+/** TLS credential files (PEM); anything not given comes from `$XCM_TLS_CERT` or `/etc/xcm/tls`. */
+export interface TlsFiles {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly tc?: string;
+  readonly crl?: string;
+}
+
+/** One server of a domain (from a domain file or the `addresses` option). */
+export interface ServerSpec {
+  /** XCM address: `tcp:`, `tls:`, `ux:`, `uxf:`, `utls:`. */
+  readonly address: string;
+  readonly tls?: TlsFiles;
+  /** Local address to bind before connecting. */
+  readonly localAddress?: string;
+  readonly minProtocolVersion?: number;
+  readonly maxProtocolVersion?: number;
+  /** Seconds; overrides the client's `idleMin` for this server. */
+  readonly minIdleTime?: number;
+  /** Seconds; overrides the client's `idleMax` for this server. */
+  readonly maxIdleTime?: number;
+}
+
+/** Selects a server for one-shot requests: an index into the current server list, or an address. */
+export type ServerSelector = number | string;
+
+/** Membership of a service in a `membership$` view. */
+export type Membership = 'online' | 'orphan' | 'gone';
+
+/** The state of the link to one server. */
+export interface ConnectionState {
+  readonly address: string;
+  readonly state: 'connecting' | 'connected' | 'disconnected';
+  /** The negotiated protocol version, while connected. */
+  readonly protocolVersion?: number;
+  /** Why the link went down (disconnected only; absent when the client or the domain file removed the server). */
+  readonly error?: PafError;
+}
+
+/** Options of `createClient`. Times are in seconds, as in libpaf. */
+export interface ClientOptions {
+  /** Domain name: the servers are read from `<domainsDir>/<domain>` (and re-read periodically). */
+  readonly domain?: string;
+  /** Directory of domain files (default `$PAF_DOMAINS`, else `/run/paf/domains.d`). */
+  readonly domainsDir?: string;
+  /** Explicit servers (instead of, or in addition to, a domain). */
+  readonly addresses?: ReadonlyArray<string | ServerSpec>;
+  /** 63-bit client id; random by default. */
+  readonly clientId?: bigint;
+  /** Reconnect back-off bounds (default 0.01 s and 5 s, or `$PAF_RECONNECT_MIN`/`$PAF_RECONNECT_MAX`). */
+  readonly reconnectMin?: number;
+  readonly reconnectMax?: number;
+  /** Liveness bounds (default 4 s and 30 s, or `$PAF_IDLE_MIN`/`$PAF_IDLE_MAX`); `idleMin` is also the greeting timeout. */
+  readonly idleMin?: number;
+  readonly idleMax?: number;
+  /** Domain file rescan interval (default 5 s ±20 %, or `$PAF_RESCAN`); 0 reads the file once. */
+  readonly rescanInterval?: number;
+  /** Maximum publish/unpublish/subscribe/unsubscribe transactions in flight per server (default 32). */
+  readonly maxInFlight?: number;
+  /** Default TTL of published services (default 30 s, or `$PAF_TTL`). */
+  readonly ttl?: number;
+  /** How long a one-shot request waits for a connected server and its first answer (default 10 s). */
+  readonly requestTimeout?: number;
+}
+
+/** Options of `publish`. */
+export interface PublishOptions {
+  /** Seconds the service survives its owner's lost connection (default: the client's `ttl`). */
+  readonly ttl?: number;
+  /** The service id (63-bit); random by default. */
+  readonly id?: bigint;
+  /** The first generation (default 0). */
+  readonly generation?: bigint;
+}

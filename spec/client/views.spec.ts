@@ -1,0 +1,171 @@
+/**
+ * The client's observables are cold and independent per subscription, and consumers of the same filter share one
+ * server subscription (ref-counted; the last unsubscribe unsubscribes on the wire). On virtual time against a
+ * scripted server.
+ */
+import { defer, map, type Subscription } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+
+import type { RxpafClient } from '../../lib/client/client';
+import { PafClosedError, PafFilterError } from '../../lib/errors';
+import { toJson } from '../../lib/json';
+import type { Match } from '../../lib/model';
+import { fakeService, FakeNet, virtualClient } from './virtual-net';
+
+const A = 'tcp:127.0.0.1:1001';
+
+const m = (x: Match): string => `${x.type}:${x.service.id}`;
+
+const setup = (): { ts: TestScheduler } => ({
+  ts: new TestScheduler((actual, expected) => expect(actual).toEqual(expected)),
+});
+
+/** Wire messages of one kind sent by the client, as `msg-type:subscription-id`. */
+const wire = (net: FakeNet, cmd: string): string[] =>
+  net
+    .server(A)
+    .conns.flatMap((c) => c.sentOf(cmd))
+    .map((x) => `${String(x['msg-type'])}:${String(x['subscription-id'])}`);
+
+describe('sharing one server subscription per filter', () => {
+  it('two consumers of one filter share it; the last unsubscribe unsubscribes on the wire', () => {
+    const { ts } = setup();
+    ts.run(({ expectObservable }) => {
+      const net = new FakeNet(ts);
+      net.server(A).upsert(fakeService(1n, { name: 'x' }));
+      const client = virtualClient(ts, net, { addresses: [A] });
+      const subs: Subscription[] = [];
+      ts.schedule(() => subs.push(client.matches$('(name=x)').subscribe()), 100);
+      ts.schedule(() => subs.push(client.services$('(name=x)').subscribe()), 200);
+      ts.schedule(() => {
+        expect(wire(net, 'subscribe')).toEqual(['request:1001']); // ids are 1000 (client), 1001, ...
+        subs[0]!.unsubscribe();
+      }, 300);
+      ts.schedule(() => {
+        expect(wire(net, 'unsubscribe')).toEqual([]);
+        subs[1]!.unsubscribe();
+      }, 400);
+      ts.schedule(() => expect(wire(net, 'unsubscribe')).toEqual(['request:1001']), 401);
+      // a new consumer later opens a new subscription (new id) and still sees the current state
+      expectObservable(defer(() => client.matches$('(name=x)')).pipe(map(m)), '500ms ^ 100ms !').toBe('500ms a', {
+        a: 'appeared:1',
+      });
+      ts.schedule(() => expect(wire(net, 'subscribe')).toEqual(['request:1001', 'request:1002']), 550);
+      ts.schedule(() => void client.close(), 1000);
+    });
+  });
+
+  it('filters with the same canonical form share; different ones do not', () => {
+    const { ts } = setup();
+    ts.run(() => {
+      const net = new FakeNet(ts);
+      const client = virtualClient(ts, net, { addresses: [A] });
+      ts.schedule(() => {
+        client.matches$('(a>+5)').subscribe();
+        client.matches$('(a>5)').subscribe();
+        client.matches$('(a>6)').subscribe();
+        client.matches$().subscribe();
+      }, 10);
+      ts.schedule(() => {
+        const filters = net
+          .server(A)
+          .live!.sentOf('subscribe')
+          .map((x) => x.filter ?? '-');
+        expect(filters).toEqual(['(a>+5)', '(a>6)', '-']);
+      }, 20);
+      ts.schedule(() => void client.close(), 100);
+    });
+  });
+});
+
+describe('cold and independent per subscription (issue 10, item 6)', () => {
+  it('matches$ does nothing until subscribed; each subscription of one Observable is its own consumer', () => {
+    const { ts } = setup();
+    ts.run(({ expectObservable }) => {
+      const net = new FakeNet(ts);
+      const s = net.server(A);
+      s.upsert(fakeService(1n, { name: 'x' }));
+      ts.schedule(() => s.upsert(fakeService(2n, { name: 'x' })), 300);
+      const client = virtualClient(ts, net, { addresses: [A] });
+      const matches = client.matches$('(name=x)'); // no effect yet
+      ts.schedule(() => expect(wire(net, 'subscribe')).toEqual([]), 50);
+      const values = { a: 'appeared:1', b: 'appeared:2' };
+      expectObservable(matches.pipe(map(m)), '100ms ^ 400ms !').toBe('100ms a 199ms b', values);
+      expectObservable(matches.pipe(map(m)), '200ms ^ 400ms !').toBe('200ms a 99ms b', values);
+      ts.schedule(() => void client.close(), 1000);
+    });
+  });
+
+  it('services$, membership$ and connections$ give every subscription its own full view', () => {
+    const { ts } = setup();
+    ts.run(({ expectObservable }) => {
+      const net = new FakeNet(ts);
+      net.server(A).upsert(fakeService(1n, { name: 'x' }));
+      const client = virtualClient(ts, net, { addresses: [A] });
+      const services = client.services$('(name=x)').pipe(map((x) => [...x.keys()].join()));
+      const members = client.membership$('(name=x)').pipe(map((x) => [...x.values()].join()));
+      const links = client.connections$.pipe(map((c) => c.state));
+      // the first consumer opens the subscription: the empty set, then the servers' answer (same frame);
+      // later consumers (also of another view of the same filter) get the current set
+      expectObservable(services, '100ms ^ 300ms !').toBe('100ms (ea)', { e: '', a: '1' });
+      expectObservable(services, '200ms ^ 300ms !').toBe('200ms a', { a: '1' });
+      expectObservable(members, '150ms ^ 300ms !').toBe('150ms a', { a: 'online' });
+      expectObservable(members, '250ms ^ 300ms !').toBe('250ms a', { a: 'online' });
+      expectObservable(links, '100ms ^ 10ms !').toBe('100ms a', { a: 'connected' });
+      expectObservable(links, '200ms ^ 10ms !').toBe('200ms a', { a: 'connected' });
+      ts.schedule(() => void client.close(), 1000);
+    });
+  });
+
+  it('a bad filter errors on subscribe (not on the call) with PafFilterError', () => {
+    const { ts } = setup();
+    ts.run(({ expectObservable }) => {
+      const client = virtualClient(ts, new FakeNet(ts), { addresses: [A] });
+      const bad = client.matches$('(name=x');
+      expectObservable(bad).toBe('#', undefined, expect.any(PafFilterError));
+      expectObservable(client.services$('name=x')).toBe('#', undefined, expect.any(PafFilterError));
+      ts.schedule(() => void client.close(), 10);
+    });
+  });
+
+  it('after close every observable ends: subscriptions complete, new ones fail with PafClosedError', () => {
+    const { ts } = setup();
+    ts.run(({ expectObservable }) => {
+      const client: RxpafClient = virtualClient(ts, new FakeNet(ts), { addresses: [A] });
+      expectObservable(client.matches$('(a=b)')).toBe('100ms |');
+      expectObservable(client.connections$.pipe(map((c) => c.state)), '^ 200ms !').toBe('(ab) 96ms (c|)', {
+        a: 'connecting',
+        b: 'connected',
+        c: 'disconnected',
+      });
+      expectObservable(client.matches$('(a=b)'), '150ms ^').toBe('150ms #', undefined, expect.any(PafClosedError));
+      expectObservable(client.connections$, '150ms ^').toBe('150ms |');
+      ts.schedule(() => void client.close(), 100);
+    });
+  });
+});
+
+describe('snapshots are read-only maps that serialise with toJson', () => {
+  it('services$ emits a ReadonlyMap keyed by id; toJson writes ids exactly', () => {
+    const { ts } = setup();
+    let seen: ReadonlyMap<bigint, unknown> | undefined;
+    ts.run(() => {
+      const net = new FakeNet(ts);
+      net.server(A).upsert(fakeService(2n ** 62n + 1n, { name: 'big' }));
+      const client = virtualClient(ts, net, { addresses: [A] });
+      client.services$().subscribe((x) => (seen = x));
+      ts.schedule(() => void client.close(), 10);
+    });
+    expect(seen!.size).toBe(1);
+    expect([...seen!.keys()]).toEqual([2n ** 62n + 1n]);
+    expect(seen!.has(2n ** 62n + 1n)).toBe(true);
+    const json = toJson(seen);
+    expect(json).toContain('"4611686018427387905":{"id":4611686018427387905');
+    let n = 0;
+    seen!.forEach((_v, k, map) => {
+      expect(map.get(k)).toBeDefined();
+      n++;
+    });
+    expect(n).toBe(1);
+  });
+});
