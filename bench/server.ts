@@ -13,8 +13,8 @@
  *   --smoke         --scale 0.02 --runs 1: a quick check that every scenario still runs (CI)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -62,15 +62,24 @@ const parseArgs = (argv: string[]): Options => {
   return o;
 };
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** The TCP ports a process listens on, from /proc (its socket inodes matched in the tcp tables). */
+const listeningPorts = (pid: number): number[] => {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m !== null) inodes.add(m[1]!);
+    }
+  } catch {
+    return []; // not started yet, or an fd went away: ask again
+  }
+  const ports: number[] = [];
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').trim().split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+  }
+  return ports;
+};
 
 const canConnect = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -84,25 +93,30 @@ const canConnect = (port: number): Promise<boolean> =>
 
 type Running = { addr: string; pid: number; stop: () => Promise<void> };
 
-/** Start a server on a free loopback port and wait until it accepts connections. Both log nowhere (-n, no -s). */
+/**
+ * Start a server on `tcp:127.0.0.1:0` and learn its port from /proc (tpafd logs only the configured address), the same
+ * way for both. Both log nowhere (-n, no -s).
+ */
 const startServer = async (kind: ServerKind, opts: Options): Promise<Running> => {
-  const port = await freePort();
-  const addr = `tcp:127.0.0.1:${port}`;
+  const addr0 = 'tcp:127.0.0.1:0';
   const p: ChildProcess =
     kind === 'rxpafd'
-      ? spawn(process.execPath, [RXPAFD, '-n', addr], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(opts.peer!, ['-n', addr], { stdio: ['ignore', 'ignore', 'pipe'] });
+      ? spawn(process.execPath, [RXPAFD, '-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(opts.peer!, ['-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   let exited = false;
   p.once('exit', () => (exited = true));
-  for (let i = 0; !(await canConnect(port)); i++) {
+  let port: number | undefined;
+  for (let i = 0; port === undefined || !(await canConnect(port)); i++) {
     if (exited || i > 200) {
       p.kill('SIGKILL');
-      throw new Error(`${kind} did not start on ${addr}: ${err}`);
+      throw new Error(`${kind} did not start listening on ${addr0}: ${err}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 25));
+    port = listeningPorts(p.pid!)[0];
   }
+  const addr = `tcp:127.0.0.1:${port}`;
   return {
     addr,
     pid: p.pid!,
@@ -126,7 +140,8 @@ const runOnce = async (kind: ServerKind, scenario: Scenario, opts: Options): Pro
       encoding: 'utf8',
       timeout: 600_000,
     });
-    if (res.status !== 0) throw new Error(`loadgen ${scenario} against ${kind} failed: ${res.stderr}${res.error ?? ''}`);
+    if (res.status !== 0)
+      throw new Error(`loadgen ${scenario} against ${kind} failed: ${res.stderr}${res.error ?? ''}`);
     return JSON.parse(res.stdout.trim().split('\n').pop()!) as Figures;
   } finally {
     await server.stop();
@@ -160,15 +175,79 @@ const ROWS: Row[] = [
   row('publish /s (1 client, 20k services)', 'publish-unpublish', ['publish'], int, true, 100_000, '≥ 100,000'),
   row('unpublish /s', 'publish-unpublish', ['unpublish'], int, true, 150_000, '≥ 150,000'),
   row('ping /s, pipelined', 'ping', ['ping'], int, true, 300_000, '≥ 300,000'),
-  row('notifications /s (100 subscribers × 2,000 publishes)', 'notifications', ['notifications'], int, true, 700_000, '≥ 700,000'),
-  row('publish /s with 10k subscriptions', 'subscriptions', ['publishWithSubscriptions'], int, true, 50_000, '≥ 50,000'),
-  row('subscribe /s (10k distinct filters, 10k services)', 'subscriptions', ['subscribe'], int, true, 100_000, '≥ 100,000'),
-  row('owner of 5,000 services disconnects: all orphaned in', 'disconnect-5k', ['orphanedS'], sec, false, 0.03, '≤ 0.03 s'),
-  row('… a bystander\'s ping p50 / p99 / max (ms)', 'disconnect-5k', ['pingP50Ms', 'pingP99Ms', 'pingMaxMs'], ms, false, 10, '≤ 10 ms'),
-  row('owner of 100,000 services disconnects: all orphaned in', 'disconnect-100k', ['orphanedS'], sec, false, Infinity, ''),
-  row('… a bystander\'s ping p50 / p99 / max (ms)', 'disconnect-100k', ['pingP50Ms', 'pingP99Ms', 'pingMaxMs'], ms, false, 20, '≤ 20 ms'),
+  row(
+    'notifications /s (100 subscribers × 2,000 publishes)',
+    'notifications',
+    ['notifications'],
+    int,
+    true,
+    700_000,
+    '≥ 700,000',
+  ),
+  row(
+    'publish /s with 10k subscriptions',
+    'subscriptions',
+    ['publishWithSubscriptions'],
+    int,
+    true,
+    50_000,
+    '≥ 50,000',
+  ),
+  row(
+    'subscribe /s (10k distinct filters, 10k services)',
+    'subscriptions',
+    ['subscribe'],
+    int,
+    true,
+    100_000,
+    '≥ 100,000',
+  ),
+  row(
+    'owner of 5,000 services disconnects: all orphaned in',
+    'disconnect-5k',
+    ['orphanedS'],
+    sec,
+    false,
+    0.03,
+    '≤ 0.03 s',
+  ),
+  row(
+    "… a bystander's ping p50 / p99 / max (ms)",
+    'disconnect-5k',
+    ['pingP50Ms', 'pingP99Ms', 'pingMaxMs'],
+    ms,
+    false,
+    10,
+    '≤ 10 ms',
+  ),
+  row(
+    'owner of 100,000 services disconnects: all orphaned in',
+    'disconnect-100k',
+    ['orphanedS'],
+    sec,
+    false,
+    Infinity,
+    '',
+  ),
+  row(
+    "… a bystander's ping p50 / p99 / max (ms)",
+    'disconnect-100k',
+    ['pingP50Ms', 'pingP99Ms', 'pingMaxMs'],
+    ms,
+    false,
+    20,
+    '≤ 20 ms',
+  ),
   row('connect + hello /s (2,000 clients)', 'connect-hello', ['connectHello'], int, true, 5_000, '≥ 5,000'),
-  row('bytes per service at 100k services (RSS growth / N)', 'disconnect-100k', ['bytesPerService'], int, false, 600, '≤ 600'),
+  row(
+    'bytes per service at 100k services (RSS growth / N)',
+    'disconnect-100k',
+    ['bytesPerService'],
+    int,
+    false,
+    600,
+    '≤ 600',
+  ),
   row('idle RSS', 'disconnect-5k', ['idleRssB'], mb, false, 45 * 1048576, '≤ 45 MB'),
 ];
 
@@ -206,7 +285,14 @@ const main = async (): Promise<void> => {
     median((runs[kind][scenario] ?? []).map((f) => f[key] ?? NaN));
 
   const table: Array<Record<string, string | number>> = [];
-  const header = ['scenario', ...(opts.peer !== undefined ? ['tpafd'] : []), 'rxpafd', ...(opts.peer !== undefined ? ['rxpafd vs tpafd'] : []), 'goal', 'goal met'];
+  const header = [
+    'scenario',
+    ...(opts.peer !== undefined ? ['tpafd'] : []),
+    'rxpafd',
+    ...(opts.peer !== undefined ? ['rxpafd vs tpafd'] : []),
+    'goal',
+    'goal met',
+  ];
   const lines: string[][] = [];
   for (const r of ROWS) {
     if (!opts.only.includes(r.scenario)) continue;
@@ -245,7 +331,8 @@ const main = async (): Promise<void> => {
   if (opts.json !== undefined)
     writeFileSync(
       opts.json,
-      JSON.stringify({ date: new Date().toISOString(), node: process.version, options: opts, table, runs }, null, 2) + '\n',
+      JSON.stringify({ date: new Date().toISOString(), node: process.version, options: opts, table, runs }, null, 2) +
+        '\n',
     );
 };
 
