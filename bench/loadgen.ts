@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { RawPeer, nowMs, parseAddr, rssOf, type Addr } from './wire';
+import { RawPeer, encodeBatch, nowMs, parseAddr, rssOf, type Addr } from './wire';
 
 /** Requests in flight on one connection. */
 const WINDOW = 1024;
@@ -114,11 +114,13 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
   async 'publish-unpublish'(ctx) {
     const n = scaled(20_000, ctx.scale);
     const p = await RawPeer.hello(ctx.addr, 1);
+    const publishes = encodeBatch(n, (i) => publishJson(1000 + i, i + 1, i));
+    const unpublishes = encodeBatch(n, (i) => unpublishJson(1000 + n + i, i + 1));
     let t0 = nowMs();
-    await p.pipeline(n, WINDOW, (i) => publishJson(1000 + i, i + 1, i));
+    await p.send(publishes, WINDOW);
     const publish = rate(n, t0);
     t0 = nowMs();
-    await p.pipeline(n, WINDOW, (i) => unpublishJson(1000 + n + i, i + 1));
+    await p.send(unpublishes, WINDOW);
     const unpublish = rate(n, t0);
     p.close();
     return { publish, unpublish };
@@ -129,8 +131,9 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const n = scaled(200_000, ctx.scale);
     const p = await RawPeer.hello(ctx.addr, 1);
     await p.pipeline(scaled(10_000, ctx.scale), WINDOW, (i) => pingJson(i + 1)); // warm-up
+    const pings = encodeBatch(n, (i) => pingJson(i + 1));
     const t0 = nowMs();
-    await p.pipeline(n, WINDOW, (i) => pingJson(i + 1));
+    await p.send(pings, WINDOW);
     const ping = rate(n, t0);
     p.close();
     return { ping };
@@ -147,8 +150,9 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const n = scaled(2_000, ctx.scale);
     const pub = await RawPeer.hello(ctx.addr, 1);
     const all = Promise.all(subs.map((s) => notificationsReach(s, n)));
+    const publishes = encodeBatch(n, (i) => publishJson(1000 + i, i + 1, i));
     const t0 = nowMs();
-    await pub.pipeline(n, WINDOW, (i) => publishJson(1000 + i, i + 1, i));
+    await pub.send(publishes, WINDOW);
     await all;
     const notifications = rate(n * subs.length, t0);
     pub.close();
@@ -166,15 +170,17 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const owner = await RawPeer.hello(ctx.addr, 1);
     await owner.pipeline(k, WINDOW, (i) => publishJson(1000 + i, i + 1, i));
     const sub = await RawPeer.hello(ctx.addr, 2);
+    const subscribes = encodeBatch(k, (i) => subscribeJson(1000 + i, i + 1, `(name=service-${i})`));
     let t0 = nowMs();
     const initial = notificationsReach(sub, k);
-    await sub.pipeline(k, WINDOW, (i) => subscribeJson(1000 + i, i + 1, `(name=service-${i})`));
+    await sub.send(subscribes, WINDOW);
     await initial;
     const subscribe = rate(k, t0);
     const n = 2 * k;
     const pub = await RawPeer.hello(ctx.addr, 3);
+    const publishes = encodeBatch(n, (i) => publishJson(1000 + i, 1_000_000 + i, i));
     t0 = nowMs();
-    await pub.pipeline(n, WINDOW, (i) => publishJson(1000 + i, 1_000_000 + i, i));
+    await pub.send(publishes, WINDOW);
     const publishWithSubscriptions = rate(n, t0);
     [owner, sub, pub].forEach((p) => p.close());
     return { subscribe, publishWithSubscriptions };

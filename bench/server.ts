@@ -91,6 +91,14 @@ const canConnect = (port: number): Promise<boolean> =>
     s.once('error', () => resolve(false));
   });
 
+/** Servers and load generators running now, killed if the benchmark itself is interrupted. */
+const live = new Set<ChildProcess>();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.once(sig, () => {
+    for (const c of live) c.kill('SIGKILL');
+    process.exit(130);
+  });
+
 type Running = { addr: string; pid: number; stop: () => Promise<void> };
 
 /**
@@ -103,10 +111,14 @@ const startServer = async (kind: ServerKind, opts: Options): Promise<Running> =>
     kind === 'rxpafd'
       ? spawn(process.execPath, [RXPAFD, '-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(opts.peer!, ['-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
+  live.add(p);
   let err = '';
   p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   let exited = false;
-  p.once('exit', () => (exited = true));
+  p.once('exit', () => {
+    exited = true;
+    live.delete(p);
+  });
   let port: number | undefined;
   for (let i = 0; port === undefined || !(await canConnect(port)); i++) {
     if (exited || i > 200) {
@@ -136,13 +148,20 @@ const startServer = async (kind: ServerKind, opts: Options): Promise<Running> =>
 const runOnce = async (kind: ServerKind, scenario: Scenario, opts: Options): Promise<Figures> => {
   const server = await startServer(kind, opts);
   try {
-    const res = spawnSync(process.execPath, [LOADGEN, scenario, server.addr, String(server.pid), String(opts.scale)], {
-      encoding: 'utf8',
-      timeout: 600_000,
+    const lg = spawn(process.execPath, [LOADGEN, scenario, server.addr, String(server.pid), String(opts.scale)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (res.status !== 0)
-      throw new Error(`loadgen ${scenario} against ${kind} failed: ${res.stderr}${res.error ?? ''}`);
-    return JSON.parse(res.stdout.trim().split('\n').pop()!) as Figures;
+    live.add(lg);
+    let out = '';
+    let err = '';
+    lg.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    lg.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => lg.kill('SIGKILL'), 600_000);
+    const code = await new Promise<number | null>((res) => lg.once('close', (c) => res(c)));
+    clearTimeout(timer);
+    live.delete(lg);
+    if (code !== 0) throw new Error(`loadgen ${scenario} against ${kind} failed (exit ${code}): ${err}`);
+    return JSON.parse(out.trim().split('\n').pop()!) as Figures;
   } finally {
     await server.stop();
   }
