@@ -72,10 +72,18 @@ const handle = (ctx: Ctx, e: Event): void => {
   }
 };
 
-/** Fold a batch of events in one immer step; returns the new state (the same reference if nothing changed). */
-export const reduceAll = (state: DomainState, events: readonly Event[]): readonly [DomainState, readonly Effect[]] => {
+/**
+ * Fold a batch of events in one immer step; returns the new state (the same reference if nothing changed).
+ * `slice` is the budget of directory-proportional work for the call (lib/state/work.ts); the default is what the
+ * server uses, and a recording replays with the same.
+ */
+export const reduceAll = (
+  state: DomainState,
+  events: readonly Event[],
+  slice: number = SLICE,
+): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
-  const budget = { left: SLICE };
+  const budget = { left: slice };
   const next = produce(state, (d) => {
     for (const e of events) {
       const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
