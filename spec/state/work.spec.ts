@@ -164,7 +164,7 @@ type Op =
   | { k: 'bulk'; c: number; n: number }
   | { k: 'time'; dt: number };
 const FILTERS = [undefined, '(a=1)', '(a=*)', '(!(a=1))'];
-const PROPS = [{ a: ['1'] }, { a: ['2'] }, {}];
+const PROPS: Array<Record<string, string[]>> = [{ a: ['1'] }, { a: ['2'] }, {}];
 const CONNS = 3;
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
