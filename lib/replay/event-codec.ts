@@ -126,6 +126,7 @@ export const EVENT_FIELDS: { readonly [K in Kind]: { readonly [F in FieldsOf<K>]
   malformed: { conn: nat, reason: str },
   closed: { conn: nat, cause: oneOf('eof', 'transport-error', 'shutdown') },
   tick: {},
+  work: {},
 };
 const KINDS = Object.keys(EVENT_FIELDS) as Kind[];
 const fieldsOf = (k: Kind): ReadonlyArray<readonly [string, Field]> =>

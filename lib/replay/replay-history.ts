@@ -40,6 +40,8 @@ export const describeEvent = (e: Event): string => {
       return `conn ${e.conn} closed (${e.cause})`;
     case 'tick':
       return 'timer';
+    case 'work':
+      return 'sliced work';
   }
 };
 

@@ -31,7 +31,9 @@ export type ReplayInput =
   | { readonly type: 'message'; readonly conn: number; readonly command: string; readonly json: string }
   | { readonly type: 'malformed'; readonly conn: number; readonly reason: string }
   | { readonly type: 'closed'; readonly conn: number; readonly cause: 'eof' | 'transport-error' | 'shutdown' }
-  | { readonly type: 'tick' };
+  | { readonly type: 'tick' }
+  /** The next slice of work proportional to the directory (orphaning, expiry, listings). */
+  | { readonly type: 'work' };
 
 /** A message the server sent for an input (to a connection still open), as JSON text. */
 export interface ReplaySent {
@@ -73,6 +75,8 @@ const publicInput = (e: Event): ReplayInput => {
       return { type: e.type, conn: e.conn, reason: e.reason };
     case 'closed':
       return { type: e.type, conn: e.conn, cause: e.cause };
+    case 'work':
+      return { type: 'work' };
     default:
       return { type: 'tick' };
   }
