@@ -17,42 +17,171 @@ import { INT63_MAX } from './primitives';
 const STR = 1;
 const INT = 2;
 const PROPS = 3;
-type Kind = typeof STR | typeof INT | typeof PROPS;
 
-const FIELD_KIND: ReadonlyMap<string, Kind> = new Map<string, Kind>([
-  ['ta-cmd', STR],
-  ['ta-id', INT],
-  ['msg-type', STR],
-  ['client-id', INT],
-  ['protocol-minimum-version', INT],
-  ['protocol-maximum-version', INT],
-  ['track-type', STR],
-  ['subscription-id', INT],
-  ['filter', STR],
-  ['service-id', INT],
-  ['generation', INT],
-  ['service-props', PROPS],
-  ['ttl', INT],
-]);
+/** The fields a client message may carry, by index; the first three are the header. */
+const FIELDS = [
+  'ta-cmd',
+  'ta-id',
+  'msg-type',
+  'client-id',
+  'protocol-minimum-version',
+  'protocol-maximum-version',
+  'track-type',
+  'subscription-id',
+  'filter',
+  'service-id',
+  'generation',
+  'service-props',
+  'ttl',
+] as const;
+const KIND = [STR, INT, STR, INT, INT, INT, STR, INT, STR, INT, INT, PROPS, INT] as const;
+const [CMD, TA_ID, MSG_TYPE, CLIENT_ID, MIN_V, MAX_V, TRACK_TYPE, SUB_ID, FILTER, SERVICE_ID, GEN, PROPS_, TTL] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+] as const;
+/** Field indices by the length of their name. */
+const BY_LENGTH: number[][] = [];
+FIELDS.forEach((f, i) => (BY_LENGTH[f.length] ??= []).push(i));
 
-/** Per `ta-cmd`/`msg-type`: the required fields (besides the header) and the optional ones (§5, messages.ts). */
+type Value = string | bigint | Props | undefined;
+type Build = (v: readonly Value[]) => ClientMessage;
+
+/**
+ * Per `ta-cmd`/`msg-type`: the fields besides the header (§5, messages.ts), and object literals for the field orders
+ * clients send (header, then the fields in table order), so the usual message is built with one fixed shape; any
+ * other order is built field by field in the order received, as the general path keeps it.
+ */
 interface Shape {
-  readonly required: readonly string[];
-  readonly optional: readonly string[];
+  readonly required: readonly number[];
+  readonly optional: readonly number[];
+  readonly literals: ReadonlyArray<readonly [order: readonly number[], build: Build]>;
 }
-const shape = (required: readonly string[], optional: readonly string[] = []): Shape => ({ required, optional });
-const SHAPES: ReadonlyMap<string, Shape> = new Map([
-  ['hello/request', shape(['client-id', 'protocol-minimum-version', 'protocol-maximum-version'])],
-  ['track/request', shape([])],
-  ['track/inform', shape(['track-type'])],
-  ['subscribe/request', shape(['subscription-id'], ['filter'])],
-  ['unsubscribe/request', shape(['subscription-id'])],
-  ['subscriptions/request', shape([])],
-  ['services/request', shape([], ['filter'])],
-  ['publish/request', shape(['service-id', 'generation', 'service-props', 'ttl'])],
-  ['unpublish/request', shape(['service-id'])],
-  ['ping/request', shape([])],
-  ['clients/request', shape([])],
+const header = (v: readonly Value[]) => ({ 'ta-cmd': v[CMD], 'ta-id': v[TA_ID], 'msg-type': v[MSG_TYPE] });
+const headerOnly: Shape = {
+  required: [],
+  optional: [],
+  literals: [[[CMD, TA_ID, MSG_TYPE], (v) => header(v) as unknown as ClientMessage]],
+};
+const build = (f: (v: readonly Value[]) => object): Build => f as unknown as Build;
+const SHAPES: ReadonlyMap<string, ReadonlyMap<string, Shape>> = new Map([
+  [
+    'hello',
+    new Map([
+      [
+        'request',
+        {
+          required: [CLIENT_ID, MIN_V, MAX_V],
+          optional: [],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, CLIENT_ID, MIN_V, MAX_V],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'client-id': v[CLIENT_ID],
+                'protocol-minimum-version': v[MIN_V],
+                'protocol-maximum-version': v[MAX_V],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  [
+    'track',
+    new Map([
+      ['request', headerOnly],
+      ['inform', { required: [TRACK_TYPE], optional: [], literals: [] }],
+    ]),
+  ],
+  [
+    'subscribe',
+    new Map([
+      [
+        'request',
+        {
+          required: [SUB_ID],
+          optional: [FILTER],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, SUB_ID, FILTER],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'subscription-id': v[SUB_ID],
+                filter: v[FILTER],
+              })),
+            ],
+            [
+              [CMD, TA_ID, MSG_TYPE, SUB_ID],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'subscription-id': v[SUB_ID],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  ['unsubscribe', new Map([['request', { required: [SUB_ID], optional: [], literals: [] }]])],
+  ['subscriptions', new Map([['request', headerOnly]])],
+  ['services', new Map([['request', { ...headerOnly, optional: [FILTER] }]])],
+  [
+    'publish',
+    new Map([
+      [
+        'request',
+        {
+          required: [SERVICE_ID, GEN, PROPS_, TTL],
+          optional: [],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, SERVICE_ID, GEN, PROPS_, TTL],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'service-id': v[SERVICE_ID],
+                generation: v[GEN],
+                'service-props': v[PROPS_],
+                ttl: v[TTL],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  [
+    'unpublish',
+    new Map([
+      [
+        'request',
+        {
+          required: [SERVICE_ID],
+          optional: [],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, SERVICE_ID],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'service-id': v[SERVICE_ID],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  ['ping', new Map([['request', headerOnly]])],
+  ['clients', new Map([['request', headerOnly]])],
 ]);
 
 /** Integers with at most this many digits are exact as doubles. */
@@ -95,6 +224,23 @@ class FastParser {
     }
     this.i = i + 1;
     return s.slice(start, i);
+  }
+
+  /** A field name: its index in {@link FIELDS}, or -1. */
+  key(): number {
+    const s = this.s;
+    const start = ++this.i;
+    let i = start;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || c !== c) throw GIVE_UP;
+      i++;
+    }
+    this.i = i + 1;
+    const candidates = BY_LENGTH[i - start];
+    if (candidates !== undefined) for (const f of candidates) if (s.startsWith(FIELDS[f]!, start)) return f;
+    return -1;
   }
 
   /** A non-negative integer literal in 0 … 2^63−1 (not followed by a fraction or exponent). */
@@ -189,8 +335,8 @@ export const decodeFast = (text: string): ClientMessage | undefined => {
 
 const parseMessage = (text: string): ClientMessage | undefined => {
   const p = new FastParser(text);
-  const o: Record<string, string | bigint | Props> = {};
-  let fields = 0;
+  const v: Value[] = [];
+  const order: number[] = [];
   p.ws();
   p.expect(0x7b);
   p.ws();
@@ -198,19 +344,18 @@ const parseMessage = (text: string): ClientMessage | undefined => {
   for (;;) {
     p.ws();
     if (text.charCodeAt(p.i) !== 0x22) return undefined;
-    const k = p.string();
-    const kind = FIELD_KIND.get(k);
-    if (kind === undefined || o[k] !== undefined) return undefined;
+    const f = p.key();
+    if (f < 0 || v[f] !== undefined) return undefined; // unknown or repeated
     p.ws();
     p.expect(0x3a);
     p.ws();
-    const c = text.charCodeAt(p.i);
+    const kind = KIND[f];
     if (kind === STR) {
-      if (c !== 0x22) return undefined;
-      o[k] = p.string();
-    } else if (kind === INT) o[k] = p.int();
-    else o[k] = p.props();
-    fields++;
+      if (text.charCodeAt(p.i) !== 0x22) return undefined;
+      v[f] = p.string();
+    } else if (kind === INT) v[f] = p.int();
+    else v[f] = p.props();
+    order.push(f);
     p.ws();
     const d = text.charCodeAt(p.i++);
     if (d === 0x7d) break;
@@ -218,19 +363,28 @@ const parseMessage = (text: string): ClientMessage | undefined => {
   }
   p.ws();
   if (p.i !== text.length) return undefined;
-  const cmd = o['ta-cmd'];
-  const msgType = o['msg-type'];
-  if (typeof cmd !== 'string' || typeof msgType !== 'string' || o['ta-id'] === undefined) return undefined;
-  const sh = SHAPES.get(cmd + '/' + msgType);
+  const cmd = v[CMD];
+  const msgType = v[MSG_TYPE];
+  if (typeof cmd !== 'string' || typeof msgType !== 'string' || v[TA_ID] === undefined) return undefined;
+  const sh = SHAPES.get(cmd)?.get(msgType);
   if (sh === undefined) return undefined;
   let known = 3;
   for (const f of sh.required) {
-    if (o[f] === undefined) return undefined;
+    if (v[f] === undefined) return undefined;
     known++;
   }
-  for (const f of sh.optional) if (o[f] !== undefined) known++;
-  if (known !== fields) return undefined; // a field this message does not have
-  const tt = o['track-type'];
+  for (const f of sh.optional) if (v[f] !== undefined) known++;
+  if (known !== order.length) return undefined; // a field this message does not have
+  const tt = v[TRACK_TYPE];
   if (tt !== undefined && tt !== 'query' && tt !== 'reply') return undefined;
-  return o as unknown as ClientMessage;
+  for (const [o, b] of sh.literals) if (sameOrder(o, order)) return b(v);
+  const m: Record<string, Value> = {};
+  for (const f of order) m[FIELDS[f]!] = v[f];
+  return m as unknown as ClientMessage;
+};
+
+const sameOrder = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 };

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 
 import { decodeClientMessage, decodeGeneral } from '../../lib/codec/decode';
 import { decodeFast } from '../../lib/codec/fast';
-import { INT63_MAX } from '../../lib/codec/primitives';
+import { encodeMessage } from '../../lib/codec/encode';
+import { INT63_MAX, makeProps } from '../../lib/codec/primitives';
 
 /** A structural rendering that keeps what toEqual would blur: prototypes, key order, Map order, bigint vs number. */
 const canon = (v: unknown): unknown => {
@@ -178,6 +179,25 @@ describe('decodeClientMessage: the fast path', () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('encodeMessage: strings without escapes are quoted as they are', () => {
+  it('writes every string, key and property exactly as JSON.stringify', () => {
+    const s = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('', 'a"b', 'a\\b', '\u007f', '\ud800', 'é'),
+    );
+    fc.assert(
+      fc.property(s, s, s, (k, v, p) => {
+        const props = makeProps([[p, [v]]]);
+        expect(encodeMessage({ [k]: v, 'service-props': props })).toBe(
+          `{${JSON.stringify(k)}:${JSON.stringify(v)},"service-props":{${JSON.stringify(p)}:[${JSON.stringify(v)}]}}`,
+        );
+      }),
+      { numRuns: 2000 },
     );
   });
 });
