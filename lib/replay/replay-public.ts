@@ -30,7 +30,11 @@ export type ReplayInput =
   /** A message from a client: `json` is its wire text (integers exact). */
   | { readonly type: 'message'; readonly conn: number; readonly command: string; readonly json: string }
   | { readonly type: 'malformed'; readonly conn: number; readonly reason: string }
-  | { readonly type: 'closed'; readonly conn: number; readonly cause: 'eof' | 'transport-error' | 'shutdown' }
+  | {
+      readonly type: 'closed';
+      readonly conn: number;
+      readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
+    }
   | { readonly type: 'tick' };
 
 /** A message the server sent for an input (to a connection still open), as JSON text. */

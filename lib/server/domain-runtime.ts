@@ -33,11 +33,12 @@ import { connectionEvents } from './connection-events';
 import { deadlineTicks } from './deadline-ticks';
 import { interpret } from './interpret';
 import type { DomainObserver } from './observer';
+import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
 
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
   | { readonly type: 'accepted'; readonly conn: ConnId; readonly address: string; readonly user: string }
-  | { readonly type: 'closed'; readonly conn: ConnId; readonly by: 'peer' | 'server' };
+  | { readonly type: 'closed'; readonly conn: ConnId; readonly by: 'peer' | 'server'; readonly reason: string };
 
 export interface DomainRuntimeOptions {
   readonly name: string | undefined;
@@ -52,6 +53,8 @@ export interface DomainRuntimeOptions {
   readonly onOutbound?: (conn: ConnId, json: string) => void;
   /** Observer of traffic and reducer work (metrics). */
   readonly observer?: DomainObserver;
+  /** Limits on each connection's queued output (slow consumers). */
+  readonly outputLimits?: OutputLimits;
 }
 
 export class DomainRuntime {
@@ -64,11 +67,13 @@ export class DomainRuntime {
   private readonly internal$ = new Subject<Event>();
   private nextId = 1;
   private sub: Subscription | undefined;
+  private readonly limiter: OutputLimiter;
 
   constructor(private readonly opts: DomainRuntimeOptions) {
     this.state$ = new BehaviorSubject(
       initialDomainState({ ...defaultSettings, ...opts.settings }, opts.seed, opts.clock()),
     );
+    this.limiter = new OutputLimiter(opts.outputLimits ?? DEFAULT_OUTPUT_LIMITS);
   }
 
   /** Start consuming the listeners' connections. */
@@ -136,9 +141,10 @@ export class DomainRuntime {
   private effects(fx: readonly Effect[]): void {
     interpret(fx, {
       conns: this.conns,
-      onServerClose: (id) => {
+      onServerClose: (id, reason) => {
+        this.limiter.forget(id);
         this.serverClosed$.next(id);
-        this.connections$.next({ type: 'closed', conn: id, by: 'server' });
+        this.connections$.next({ type: 'closed', conn: id, by: 'server', reason });
       },
       changes$: this.changes$,
       logger: this.opts.logger,
@@ -149,9 +155,25 @@ export class DomainRuntime {
             this.opts.observer!.sent!(json);
           }
         : this.opts.onOutbound,
-      onSendFailed: (id, error) => {
+      limiter: this.limiter,
+      now: this.opts.clock,
+      onSlowConsumer: (id, verdict) => {
+        this.limiter.forget(id);
         this.serverClosed$.next(id);
-        this.connections$.next({ type: 'closed', conn: id, by: 'server' });
+        this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'slow consumer' });
+        this.opts.logger?.warning('core', 'closing connection', {
+          domain: this.label,
+          conn: id,
+          reason: 'slow consumer',
+          limit: verdict.limit,
+          pendingBytes: verdict.pendingBytes,
+        });
+        this.internal$.next({ type: 'closed', now: this.opts.clock(), conn: id, cause: 'slow-consumer' });
+      },
+      onSendFailed: (id, error) => {
+        this.limiter.forget(id);
+        this.serverClosed$.next(id);
+        this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'message could not be sent' });
         this.opts.logger?.warning('protocol', 'closing connection: message could not be sent', {
           domain: this.label,
           conn: id,
@@ -166,8 +188,9 @@ export class DomainRuntime {
     const c = this.conns.get(e.conn);
     if (c === undefined) return;
     this.conns.delete(e.conn);
+    this.limiter.forget(e.conn);
     c.close();
-    this.connections$.next({ type: 'closed', conn: e.conn, by: 'peer' });
+    this.connections$.next({ type: 'closed', conn: e.conn, by: 'peer', reason: e.cause });
   }
 
   /** Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. */

@@ -1,7 +1,8 @@
 /**
  * The effect interpreter: the only place where reducer output touches sockets. Messages are encoded once each and
  * queued per connection; every connection written to in a batch is flushed once at the end (one write per socket
- * per turn). Closing discards what was queued but not flushed (§2.9).
+ * per turn). Closing discards what was queued but not flushed (§2.9). After the flush each connection's queued
+ * output is accounted: a slow consumer over its limits is cut (README, "Slow consumers").
  */
 import type { Subject } from 'rxjs';
 
@@ -10,20 +11,27 @@ import type { Logger } from '../log/logger';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { ConnId } from '../state/model';
 import type { Connection } from '../transport/transport';
+import type { OutputLimiter, SlowConsumer } from './output-limits';
 
 export interface InterpreterDeps {
   readonly conns: Map<ConnId, Connection>;
-  readonly onServerClose: (id: ConnId) => void;
+  readonly onServerClose: (id: ConnId, reason: string) => void;
   readonly changes$: Subject<DirectoryChange>;
   readonly logger?: Logger;
   readonly domain: string;
   readonly onOutbound?: (id: ConnId, json: string) => void;
   /** A message could not be queued (over XCM's 256 KiB limit): the connection is closed, as pafd does (§2.8). */
   readonly onSendFailed: (id: ConnId, error: unknown) => void;
+  /** Output accounting: after each flush the connection's queued bytes are checked against the limits. */
+  readonly limiter?: OutputLimiter;
+  /** Current time in ms (the limiter's grace periods). */
+  readonly now?: () => number;
+  /** A connection went over its output limits and was cut (its queued output dropped). */
+  readonly onSlowConsumer?: (id: ConnId, verdict: SlowConsumer) => void;
 }
 
 export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void => {
-  const dirty = new Set<Connection>();
+  const dirty = new Map<Connection, ConnId>();
   const debug = deps.logger?.isEnabled('debug') === true;
   for (const f of fx) {
     switch (f.type) {
@@ -40,7 +48,7 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
           deps.onSendFailed(f.conn, e);
           break;
         }
-        dirty.add(c);
+        dirty.set(c, f.conn);
         deps.onOutbound?.(f.conn, json);
         if (debug) deps.logger!.debug('protocol', 'out', { domain: deps.domain, conn: f.conn, msg: json });
         break;
@@ -50,7 +58,7 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         if (c === undefined) break;
         deps.conns.delete(f.conn);
         dirty.delete(c);
-        deps.onServerClose(f.conn);
+        deps.onServerClose(f.conn, f.reason);
         c.close();
         break;
       }
@@ -66,5 +74,15 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         break;
     }
   }
-  for (const c of dirty) c.flush();
+  const limiter = deps.limiter;
+  const now = limiter && (deps.now?.() ?? Date.now());
+  for (const [c, id] of dirty) {
+    c.flush();
+    const verdict = limiter?.check(id, c.pendingOutboundBytes, now!);
+    if (verdict !== undefined) {
+      deps.conns.delete(id);
+      c.abort();
+      deps.onSlowConsumer?.(id, verdict);
+    }
+  }
 };

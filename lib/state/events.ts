@@ -33,7 +33,8 @@ export interface ClosedEvent {
   readonly type: 'closed';
   readonly now: number;
   readonly conn: ConnId;
-  readonly cause: 'eof' | 'transport-error' | 'shutdown';
+  /** `slow-consumer`: the shell cut a connection whose queued output went over its limits (README, "Slow consumers"). */
+  readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
 }
 /** Time passed: process the deadlines due by `now`. */
 export interface TickEvent {

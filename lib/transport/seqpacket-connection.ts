@@ -26,6 +26,7 @@ export class SeqpacketConnection implements Connection {
   private readonly channel: HotChannel<Uint8Array>;
   private readonly poll: PollHandle;
   private queue: Buffer[] = [];
+  private queueBytes = 0;
   private outbound: Buffer[] = [];
   private outboundHead = 0;
   private outboundBytes = 0;
@@ -49,10 +50,20 @@ export class SeqpacketConnection implements Connection {
     return this.queue.length + this.outbound.length - this.outboundHead;
   }
 
+  get pendingOutboundBytes(): number {
+    return this.queueBytes + this.outboundBytes;
+  }
+
   send(payload: string | Uint8Array): void {
     if (!this.closed) {
-      this.queue.push(Buffer.from(toPayload(payload, MAX_MESSAGE_SIZE)));
+      const record = Buffer.from(toPayload(payload, MAX_MESSAGE_SIZE));
+      this.queue.push(record);
+      this.queueBytes += record.length;
     }
+  }
+
+  abort(): void {
+    this.close(); // output lives in user space only: shutdown() drops it
   }
 
   flush(): void {
@@ -64,6 +75,7 @@ export class SeqpacketConnection implements Connection {
       this.outboundBytes += record.length;
     }
     this.queue = [];
+    this.queueBytes = 0;
     this.writeOut();
     this.updatePoll();
   }
@@ -178,6 +190,7 @@ export class SeqpacketConnection implements Connection {
   private shutdown(): void {
     this.closed = true;
     this.queue = [];
+    this.queueBytes = 0;
     this.outbound = [];
     this.outboundHead = 0;
     this.outboundBytes = 0;

@@ -64,6 +64,32 @@ export class StreamConnection implements Connection {
     return this.queuedBytes + this.socket.writableLength;
   }
 
+  get pendingOutboundBytes(): number {
+    return this.pendingOutbound;
+  }
+
+  abort(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.queue = [];
+    this.sizes = [];
+    this.queuedBytes = 0;
+    this.channel.complete();
+    const socket = this.socket;
+    if (socket.destroyed) {
+      return;
+    }
+    // Node's write buffer is released by destroy(); what the kernel holds is still sent, then FIN. Unread input
+    // is consumed first (one turn) so that closing does not reset the peer.
+    socket.removeAllListeners('data');
+    socket.on('data', () => undefined);
+    socket.resume();
+    const timer = setImmediate(() => socket.destroy());
+    socket.once('close', () => clearImmediate(timer));
+  }
+
   send(payload: string | Uint8Array): void {
     if (this.closed) {
       return;
@@ -167,6 +193,8 @@ export class StreamConnection implements Connection {
     }
     this.closed = true;
     this.queue = [];
+    this.sizes = [];
+    this.queuedBytes = 0;
     this.channel.error(err);
     this.socket.destroy();
   }

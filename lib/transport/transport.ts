@@ -34,6 +34,14 @@ export interface Connection {
   setKeepAlive(on: boolean): void;
   /** Outbound data not yet accepted by the kernel: bytes for tcp/tls, messages for ux/uxf. */
   readonly pendingOutbound: number;
+  /** Outbound payload bytes queued or not yet accepted by the kernel, on every transport (output accounting). */
+  readonly pendingOutboundBytes: number;
+  /**
+   * Cut the connection, dropping every byte of output still queued in user space (a slow consumer): input is
+   * consumed and discarded while the kernel sends what it already holds, then the socket closes. Idempotent;
+   * messages$ completes.
+   */
+  abort(): void;
 }
 
 /** A server socket (or, for utls, a pair of server sockets). */
