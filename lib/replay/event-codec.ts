@@ -125,6 +125,8 @@ export const EVENT_FIELDS: { readonly [K in Kind]: { readonly [F in FieldsOf<K>]
   message: { conn: nat, msg },
   malformed: { conn: nat, reason: str },
   closed: { conn: nat, cause: oneOf('eof', 'transport-error', 'shutdown', 'slow-consumer') },
+  'output-blocked': { conn: nat },
+  'output-drained': { conn: nat },
   tick: {},
 };
 const KINDS = Object.keys(EVENT_FIELDS) as Kind[];

@@ -35,6 +35,8 @@ export type ReplayInput =
       readonly conn: number;
       readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
     }
+  /** The server stopped reading the connection while its output drained (back-pressure), or resumed. */
+  | { readonly type: 'output-blocked' | 'output-drained'; readonly conn: number }
   | { readonly type: 'tick' };
 
 /** A message the server sent for an input (to a connection still open), as JSON text. */
@@ -77,6 +79,9 @@ const publicInput = (e: Event): ReplayInput => {
       return { type: e.type, conn: e.conn, reason: e.reason };
     case 'closed':
       return { type: e.type, conn: e.conn, cause: e.cause };
+    case 'output-blocked':
+    case 'output-drained':
+      return { type: e.type, conn: e.conn };
     default:
       return { type: 'tick' };
   }

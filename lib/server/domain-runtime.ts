@@ -85,6 +85,10 @@ export class DomainRuntime {
       mergeMap((conn) => {
         const id = this.nextId++;
         this.conns.set(id, conn);
+        conn.onOutputBlocked = (blocked) => {
+          if (this.conns.get(id) === conn)
+            this.internal$.next({ type: blocked ? 'output-blocked' : 'output-drained', now: clock(), conn: id });
+        };
         this.connections$.next({ type: 'accepted', conn: id, address: conn.remoteAddress, user: conn.userId });
         return connectionEvents(
           id,

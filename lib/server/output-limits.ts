@@ -44,13 +44,14 @@ export class OutputLimiter {
       return { limit: 'hard', pendingBytes };
     }
     if (softBytes > 0 && pendingBytes > softBytes) {
-      const since = this.overSoftSince.get(conn);
-      if (since === undefined) this.overSoftSince.set(conn, now);
-      else if (now - since >= softSeconds * 1000) {
-        this.overSoftSince.delete(conn);
-        return { limit: 'soft', pendingBytes };
+      let since = this.overSoftSince.get(conn);
+      if (since === undefined) {
+        since = now;
+        this.overSoftSince.set(conn, now);
       }
-      return undefined;
+      if (now - since < softSeconds * 1000) return undefined;
+      this.overSoftSince.delete(conn);
+      return { limit: 'soft', pendingBytes };
     }
     this.overSoftSince.delete(conn);
     return undefined;

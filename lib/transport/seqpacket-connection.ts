@@ -32,6 +32,8 @@ export class SeqpacketConnection implements Connection {
   private outboundBytes = 0;
   private watching = 0;
   private closed = false;
+  private blocked = false;
+  onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
 
   /** Takes ownership of a connected, non-blocking fd. */
   constructor(
@@ -170,6 +172,12 @@ export class SeqpacketConnection implements Connection {
   private updatePoll(): void {
     if (this.closed) {
       return;
+    }
+    const blocked = this.channel.active && this.congested();
+    if (blocked !== this.blocked) {
+      this.blocked = blocked;
+      this.onOutputBlocked?.(blocked);
+      if (this.closed) return;
     }
     const events =
       (this.readable() ? POLL_READABLE : 0) | (this.outboundHead < this.outbound.length ? POLL_WRITABLE : 0);

@@ -39,6 +39,7 @@ export class StreamConnection implements Connection {
   private unwrittenMessages = 0;
   private closed = false;
   private paused = false;
+  onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
 
   /**
    * @param socket a connected net.Socket (tcp) or a TLSSocket whose handshake has completed (tls).
@@ -209,9 +210,11 @@ export class StreamConnection implements Connection {
     if (congested && !this.paused) {
       this.paused = true;
       this.socket.pause();
+      this.onOutputBlocked?.(true);
     } else if (!congested && this.paused) {
       this.paused = false;
       this.socket.resume();
+      this.onOutputBlocked?.(false);
     }
   }
 }

@@ -42,6 +42,11 @@ export interface Connection {
    * messages$ completes.
    */
   abort(): void;
+  /**
+   * Called (server side) when the connection's output becomes congested and its input is no longer read
+   * (back-pressure, `true`), and when it drains again (`false`).
+   */
+  onOutputBlocked: ((blocked: boolean) => void) | undefined;
 }
 
 /** A server socket (or, for utls, a pair of server sockets). */

@@ -38,6 +38,7 @@ export class FakeConn implements Connection {
   readonly acceptedAt = 0;
   readonly pendingOutbound = 0;
   readonly pendingOutboundBytes = 0;
+  onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
   private readonly inbound = new Subject<Uint8Array>();
   readonly messages$ = this.inbound.asObservable();
   /** Everything the client sent, with the virtual time it was flushed. */
