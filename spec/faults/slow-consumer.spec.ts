@@ -26,9 +26,8 @@ interface Rig {
 
 const rig = async (outputLimits: { hardBytes: number; softBytes: number; softSeconds: number }): Promise<Rig> => {
   const logs: Rig['logs'] = [];
-  const levels = ['debug', 'info', 'warning', 'error', 'critical'] as const;
   const method =
-    (level: (typeof levels)[number]) =>
+    (level: 'debug' | 'info' | 'warning' | 'error' | 'critical') =>
     (_category: string, m: string, fields?: Record<string, unknown>): void => {
       if (level !== 'debug') logs.push({ msg: m, fields: { level, ...fields } });
     };
