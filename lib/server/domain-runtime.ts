@@ -27,6 +27,7 @@ import type { ConnId, DomainSettings, DomainState } from '../state/model';
 import { defaultSettings, initialDomainState, reduceAll } from '../protocol/reducer';
 import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
+import { errnoOf } from '../transport/transport-error';
 import { bufferTurn } from './buffer-turn';
 import type { Clock } from './clock';
 import { connectionEvents } from './connection-events';
@@ -34,6 +35,7 @@ import { deadlineTicks } from './deadline-ticks';
 import { interpret } from './interpret';
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
+import { RejectionLog } from './rejection-log';
 
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
@@ -68,12 +70,14 @@ export class DomainRuntime {
   private nextId = 1;
   private sub: Subscription | undefined;
   private readonly limiter: OutputLimiter;
+  private readonly rejections: RejectionLog | undefined;
 
   constructor(private readonly opts: DomainRuntimeOptions) {
     this.state$ = new BehaviorSubject(
       initialDomainState({ ...defaultSettings, ...opts.settings }, opts.seed, opts.clock()),
     );
     this.limiter = new OutputLimiter(opts.outputLimits ?? DEFAULT_OUTPUT_LIMITS);
+    this.rejections = opts.logger && new RejectionLog(opts.logger, this.label);
   }
 
   /** Start consuming the listeners' connections. */
@@ -106,6 +110,14 @@ export class DomainRuntime {
                   });
               }
             : undefined,
+          (cid, error) => {
+            if (errnoOf(error) === 'EPROTO')
+              this.rejections?.reject('warning', 'protocol', 'closing connection', {
+                conn: cid,
+                address: conn.remoteAddress,
+                reason: `framing error: ${error instanceof Error ? error.message : String(error)}`,
+              });
+          },
         );
       }),
     );
@@ -161,6 +173,7 @@ export class DomainRuntime {
         : this.opts.onOutbound,
       limiter: this.limiter,
       now: this.opts.clock,
+      rejections: this.rejections,
       onSlowConsumer: (id, verdict) => {
         this.limiter.forget(id);
         this.serverClosed$.next(id);
@@ -200,6 +213,7 @@ export class DomainRuntime {
   /** Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. */
   stop(): void {
     this.sub?.unsubscribe();
+    this.rejections?.summarise();
     const now = this.opts.clock();
     const batch: Event[] = [...this.conns.keys()].map((conn): ClosedEvent => ({
       type: 'closed',

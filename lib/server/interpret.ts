@@ -12,6 +12,7 @@ import type { DirectoryChange, Effect } from '../state/effects';
 import type { ConnId } from '../state/model';
 import type { Connection } from '../transport/transport';
 import type { OutputLimiter, SlowConsumer } from './output-limits';
+import type { RejectionLog } from './rejection-log';
 
 export interface InterpreterDeps {
   readonly conns: Map<ConnId, Connection>;
@@ -24,11 +25,19 @@ export interface InterpreterDeps {
   readonly onSendFailed: (id: ConnId, error: unknown) => void;
   /** Output accounting: after each flush the connection's queued bytes are checked against the limits. */
   readonly limiter?: OutputLimiter;
-  /** Current time in ms (the limiter's grace periods). */
+  /** Current time in seconds, the domain clock (the limiter's grace periods). */
   readonly now?: () => number;
   /** A connection went over its output limits and was cut (its queued output dropped). */
   readonly onSlowConsumer?: (id: ConnId, verdict: SlowConsumer) => void;
+  /** Rate-limits the lines of connections closed for protocol errors (hostile input cannot flood the log). */
+  readonly rejections?: RejectionLog;
 }
+
+/** A connection closed for a protocol error (malformed input). */
+const isRejection = (fields: Readonly<Record<string, unknown>> | undefined): boolean => {
+  const reason = fields?.reason;
+  return typeof reason === 'string' && reason.startsWith('protocol error');
+};
 
 export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void => {
   const dirty = new Map<Connection, ConnId>();
@@ -69,13 +78,15 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         deps.changes$.next(f.change);
         break;
       case 'log':
-        if (deps.logger?.isEnabled(f.level) === true)
-          deps.logger[f.level](f.category, f.msg, { domain: deps.domain, ...f.fields });
+        if (deps.logger?.isEnabled(f.level) !== true) break;
+        if (deps.rejections !== undefined && isRejection(f.fields))
+          deps.rejections.reject(f.level, f.category, f.msg, f.fields!);
+        else deps.logger[f.level](f.category, f.msg, { domain: deps.domain, ...f.fields });
         break;
     }
   }
   const limiter = deps.limiter;
-  const now = limiter && (deps.now?.() ?? Date.now());
+  const now = limiter && (deps.now === undefined ? Date.now() : deps.now() * 1000);
   for (const [c, id] of dirty) {
     c.flush();
     const verdict = limiter?.check(id, c.pendingOutboundBytes, now!);

@@ -2,7 +2,12 @@
  * Slow consumers, the rules on virtual time: the output limiter's hard limit, soft limit and grace period, and the
  * idle state machine while the server has stopped reading a connection whose output is blocked (back-pressure).
  */
+import { EMPTY, Subject } from 'rxjs';
+
+import type { ServerMessage } from '../../lib/codec/messages';
+import { interpret } from '../../lib/server/interpret';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter } from '../../lib/server/output-limits';
+import type { Connection } from '../../lib/transport/transport';
 import { decodeLine, encodeEventLine } from '../../lib/replay/event-codec';
 import { decodeDomainState, encodeDomainState } from '../../lib/replay/state-codec';
 import { Domain } from '../helpers/builders';
@@ -109,5 +114,63 @@ describe('idle state machine while output is blocked (back-pressure, §8, §15.3
       const back = decodeLine(line);
       expect(back).toMatchObject({ _tag: 'Right', right: { kind: 'event', event: { type, conn: 1 } } });
     }
+  });
+});
+
+describe('interpret: output accounting after each flush, on the domain clock (seconds)', () => {
+  const fakeConn = (pending: () => number) => {
+    const c = {
+      flushed: 0,
+      aborted: false,
+      transport: 'tcp' as const,
+      remoteAddress: 'tcp:127.0.0.1:1',
+      localAddress: 'tcp:127.0.0.1:2',
+      userId: 'ip:127.0.0.1',
+      acceptedAt: 0,
+      messages$: EMPTY,
+      send: () => undefined,
+      flush: () => void c.flushed++,
+      close: () => undefined,
+      abort: () => void (c.aborted = true),
+      setKeepAlive: () => undefined,
+      pendingOutbound: 0,
+      get pendingOutboundBytes() {
+        return pending();
+      },
+      onOutputBlocked: undefined,
+    };
+    return c;
+  };
+  const ping = { 'ta-cmd': 'ping', 'ta-id': 1n, 'msg-type': 'complete' } as unknown as ServerMessage;
+
+  it('cuts a connection over the soft limit once the grace period (seconds) has passed, not before', () => {
+    let bytes = 0;
+    let now = 1000; // seconds
+    const c = fakeConn(() => bytes);
+    const conns = new Map<number, Connection>([[1, c]]);
+    const cut: Array<[number, string]> = [];
+    const limiter = new OutputLimiter({ hardBytes: 1000, softBytes: 100, softSeconds: 2 });
+    const run = (): void =>
+      interpret([{ type: 'send', conn: 1, msg: ping }], {
+        conns,
+        onServerClose: () => undefined,
+        changes$: new Subject(),
+        domain: 'd',
+        onSendFailed: () => undefined,
+        limiter,
+        now: () => now,
+        onSlowConsumer: (id, v) => cut.push([id, v.limit]),
+      });
+    bytes = 500;
+    run();
+    now += 1.999;
+    run();
+    expect(cut).toEqual([]);
+    now += 0.001;
+    run();
+    expect(cut).toEqual([[1, 'soft']]);
+    expect(c.aborted).toBe(true);
+    expect(conns.has(1)).toBe(false);
+    expect(c.flushed).toBe(3); // one flush per batch
   });
 });
