@@ -100,6 +100,7 @@ const connJson = (c: Conn): { readonly [K in keyof Conn]: Json } => ({
   lastSeen: float(c.lastSeen),
   timerAt: optFloat(c.timerAt),
   queuedAt: optFloat(c.queuedAt),
+  ...(c.outputBlocked === true ? { outputBlocked: true } : {}),
 });
 const clientJson = (c: Client): { readonly [K in keyof Client]: Json } => ({
   id: c.id,
@@ -250,6 +251,7 @@ const ConnJ = t.type({
   lastSeen: Float,
   timerAt: nullable(Float),
   queuedAt: nullable(Float),
+  outputBlocked: t.union([t.literal(true), t.undefined]),
 });
 const ClientJ = t.type({ id: t.bigint, user: t.string, active: nullable(Nat), records: t.array(Nat) });
 const RecordJ = t.type({
@@ -435,6 +437,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           lastSeen: c.lastSeen,
           timerAt: und(c.timerAt),
           queuedAt: und(c.queuedAt),
+          ...(c.outputBlocked === true ? { outputBlocked: true as const } : {}),
         });
     });
     const clients = IMap<ClientId, Client>().withMutations((m) => {
