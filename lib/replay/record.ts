@@ -37,7 +37,7 @@ import type { ConnId, DomainState } from '../state/model';
 import { encodeEventLine, encodeHeaderLine, encodeOutLine, type DomainInfo } from './event-codec';
 import { encodeIndexLine, IdSet, indexFile, type IndexEntry } from './log-index';
 import { rotateFiles } from './record-rotate';
-import { snapshotSlices, SLICE_UNITS } from './snapshot-slices';
+import { snapshotSlices } from './snapshot-slices';
 
 export interface RecorderOptions {
   readonly file: string;
@@ -82,7 +82,7 @@ export interface Recorder {
 
 /** Bytes of a snapshot (or of a rotated file's tail) written per event-loop turn at most. */
 const WRITE_BYTES = 1 << 20;
-/** Milliseconds of snapshot encoding per event-loop turn (about; one slice of {@link SLICE_UNITS} may exceed it). */
+/** Milliseconds of snapshot encoding per event-loop turn (about; one slice of 256 elements may exceed it). */
 const ENCODE_MS = 2;
 
 /** Written ahead of the buffered lines: text, a copy of a file's bytes, or an action once all before it is written. */
