@@ -30,7 +30,7 @@
  * await server.close();
  * await rec.close();
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
@@ -82,7 +82,7 @@ export interface Recorder {
 
 /** Bytes of a snapshot (or of a rotated file's tail) written per event-loop turn at most. */
 const WRITE_BYTES = 1 << 20;
-/** Milliseconds of snapshot encoding per event-loop turn (about; one slice of 256 elements may exceed it). */
+/** Milliseconds of snapshot encoding per event-loop turn (about; one slice of 64 elements may exceed it). */
 const ENCODE_MS = 2;
 
 /** Written ahead of the buffered lines: text, a copy of a file's bytes, or an action once all before it is written. */
@@ -102,8 +102,11 @@ interface Job {
   readonly services: string;
   readonly clients: string;
   readonly todo: Array<readonly [number, Generator<string, void, void>]>;
-  readonly done: Array<readonly [number, string[]]>;
-  parts: string[];
+  /** The encoded snapshots so far, in a scratch file (holding them as strings would grow the heap by their size). */
+  readonly scratch: number;
+  /** Bytes in the scratch file, where each finished domain's line is in it. */
+  bytes: number;
+  readonly done: Array<readonly [number, number, number]>;
 }
 
 /** Open (create or append to) the log file; throws the `fs` error if it cannot be opened. */
@@ -146,7 +149,10 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
     immediate ??= setImmediate(turn);
   };
   const fail = (e: unknown): void => {
-    for (const c of queue) if ('copy' in c) closeQuietly(c.copy);
+    const fds = new Set<number>();
+    for (const c of queue) if ('copy' in c) fds.add(c.copy);
+    if (job !== undefined) fds.add(job.scratch);
+    for (const f of fds) closeQuietly(f);
     queue = [];
     queuedBytes = 0;
     pending = [];
@@ -200,8 +206,9 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       services: services.encode(),
       clients: clients.encode(),
       todo,
+      scratch: openSync(`${opts.file}.snapshot.tmp`, 'w+'),
+      bytes: 0,
       done: [],
-      parts: [],
     };
     services = new IdSet();
     clients = new IdSet();
@@ -213,27 +220,45 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   const work = (ms: number): void => {
     const j = job!;
     const t0 = performance.now();
+    let start = j.done.length > 0 ? j.done[j.done.length - 1]![2] : 0;
     while (j.todo.length > 0) {
       const [d, gen] = j.todo[0]!;
       const r = gen.next();
       if (r.done === true) {
-        j.done.push([d, j.parts]);
-        j.parts = [];
+        j.done.push([d, start, j.bytes]);
+        start = j.bytes;
         j.todo.shift();
-      } else j.parts.push(r.value);
+      } else j.bytes += writeBuf(j.scratch, Buffer.from(r.value));
       if (performance.now() - t0 >= ms) return;
     }
     job = undefined;
-    if (j.top) rotate(j);
-    else {
+    const scratch = j.scratch;
+    const copy = (from: number, to: number): void => {
+      if (to > from) enqueue({ copy: scratch, pos: from, end: to }, to - from);
+      enqueue({ text: '\n' }, 1);
+    };
+    const dropScratch = (): void =>
+      enqueue(
+        {
+          then: () => {
+            closeQuietly(scratch);
+            rmSync(`${opts.file}.snapshot.tmp`, { force: true });
+          },
+        },
+        0,
+      );
+    if (j.top) {
+      rotate(j, copy);
+      dropScratch();
+    } else {
       pendingToQueue();
       let line = lines + 1;
       const snapshots: Array<readonly [number, number, number]> = [];
-      for (const [d, parts] of j.done) {
+      for (const [d, from, to] of j.done) {
         snapshots.push([d, pos(), line++]);
-        for (const p of parts) enqueue({ text: p }, Buffer.byteLength(p));
-        enqueue({ text: '\n' }, 1);
+        copy(from, to);
       }
+      dropScratch();
       lines += j.done.length;
       const entry: IndexEntry = {
         seq: j.seq,
@@ -253,7 +278,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
    * A new file that starts with the headers and the checkpoint's snapshots, followed by the lines written after the
    * checkpoint (copied from the old file, which is then cut back to end at the checkpoint).
    */
-  const rotate = (j: Job): void => {
+  const rotate = (j: Job, copy: (from: number, to: number) => void): void => {
     flushPending();
     if (fd === undefined) return;
     let old: number | undefined;
@@ -277,15 +302,14 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
     lines = 0;
     const moved = new Map(headerAt);
     headerAt.clear();
-    const snapshots = new Map(j.done);
+    const snapshots = new Map(j.done.map(([d, from, to]) => [d, [from, to] as const]));
     for (const [d, info] of headers) {
       headerAt.set(d, [queuedBytes, ++lines]);
       const h = encodeHeaderLine(d, info, { outbound: opts.outbound, rotated: true }) + '\n';
       enqueue({ text: h }, Buffer.byteLength(h));
-      const parts = snapshots.get(d);
-      if (parts === undefined) continue;
-      for (const p of parts) enqueue({ text: p }, Buffer.byteLength(p));
-      enqueue({ text: '\n' }, 1);
+      const at = snapshots.get(d);
+      if (at === undefined) continue;
+      copy(at[0], at[1]);
       lines++;
     }
     const shift = queuedBytes - cutOffset;

@@ -19,7 +19,7 @@ import { snapshotLinePrefix } from './event-codec';
 import { domainStateParts, isLazyList } from './state-codec';
 
 /** Elements encoded per slice by default (a few hundred microseconds of work). */
-export const SLICE_UNITS = 256;
+export const SLICE_UNITS = 64;
 
 /** The pieces of a snapshot line (without its newline), each at most `units` elements of work. */
 export function* snapshotSlices(
