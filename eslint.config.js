@@ -69,13 +69,30 @@ const clientClock = {
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', 'bin/**', '*.js'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
+    },
+  },
   {
     rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unsafe-argument': 'error',
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-call': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      '@typescript-eslint/no-unsafe-return': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/array-type': ['error', { default: 'array-simple' }],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  {
+    // plain JavaScript (the dashboard's browser script, the packed-tarball consumers) is outside the TypeScript project
+    files: ['**/*.{js,cjs,mjs,mts}'],
+    ...tseslint.configs.disableTypeChecked,
   },
   {
     // the packed-tarball consumers are plain Node programs (CommonJS and ESM), as a user writes them

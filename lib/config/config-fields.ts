@@ -89,9 +89,9 @@ export const optionalAliased = <K extends Kind>(
 ): KindValue[K] | undefined => {
   const present = names.filter((n) => m[n] !== null && m[n] !== undefined);
   if (present.length > 1) {
-    throw new ConfigError(`parameter '${joinPath(path, names[0])}' was used in combination with one of its aliases`);
+    throw new ConfigError(`parameter '${joinPath(path, names[0]!)}' was used in combination with one of its aliases`);
   }
-  return present.length === 0 ? undefined : optional(m, present[0], kind, path);
+  return present.length === 0 ? undefined : optional(m, present[0]!, kind, path);
 };
 
 /** Reads a required key (null = missing). */

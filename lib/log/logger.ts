@@ -76,7 +76,7 @@ const setupSyslog = (cfg: LogConfig, sinks: LoggerSinks, warn: (t: string) => vo
     warn(`rxpafd: warning: ${problem}; continuing without syslog.\n`);
     return () => undefined;
   }
-  const facility = SYSLOG_FACILITIES[cfg.facility] ?? SYSLOG_FACILITIES.daemon;
+  const facility = SYSLOG_FACILITIES[cfg.facility] ?? SYSLOG_FACILITIES.daemon!;
   const ident = sinks.ident ?? 'rxpafd';
   const pid = sinks.pid ?? process.pid;
   let warned = false;
