@@ -34,6 +34,9 @@ import { deadlineTicks } from './deadline-ticks';
 import { interpret } from './interpret';
 import type { DomainObserver } from './observer';
 
+/** One folded batch: the state after it, its effects, the batch itself and the seconds the reducer took. */
+type Turn = readonly [DomainState, readonly Effect[], Event[], number];
+
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
   | { readonly type: 'accepted'; readonly conn: ConnId; readonly address: string; readonly user: string }
@@ -90,7 +93,7 @@ export class DomainRuntime {
             ? (cid, bytes) => {
                 received?.(bytes.length);
                 if (debug)
-                  logger!.debug('protocol', 'in', {
+                  logger.debug('protocol', 'in', {
                     domain: this.label,
                     conn: cid,
                     msg: Buffer.from(bytes).toString(),
@@ -106,12 +109,12 @@ export class DomainRuntime {
         bufferTurn(),
         tap((batch) => this.opts.onEvents?.(batch)),
         scan(
-          ([s], batch: Event[]) => {
+          ([s], batch: Event[]): Turn => {
             const t0 = reduced && performance.now();
             const [next, fx] = safeReduceAll(s, batch, logger, this.label);
-            return [next, fx, batch, t0 === undefined ? 0 : (performance.now() - t0) / 1000] as const;
+            return [next, fx, batch, t0 === undefined ? 0 : (performance.now() - t0) / 1000];
           },
-          [this.state$.value, [] as readonly Effect[], [] as Event[], 0 as number] as const,
+          [this.state$.value, [] as readonly Effect[], [] as Event[], 0] as const,
         ),
         tap(([, fx, batch, seconds]) => {
           this.effects(fx);

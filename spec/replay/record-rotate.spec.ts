@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
-import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from '../../lib/replay/event-codec';
+import { decodeLine, type EventRecord, type HeaderRecord } from '../../lib/replay/event-codec';
 import { createRecorder } from '../../lib/replay/record';
 import { rotatedFiles } from '../../lib/replay/record-rotate';
 import { Replayer, replayItems, splitLines } from '../../lib/replay/replay';
@@ -64,7 +64,7 @@ const recordGolden = (file: string, maxBytes: number, keep: number): DomainState
   const rec = createRecorder({ file, maxBytes, keep, outbound: true });
   let state = initialDomainState(header.settings, header.seed, header.now);
   rec.header(0, { ...header, state: () => state });
-  for (const r of golden as LogRecord[]) {
+  for (const r of golden) {
     if (r.kind === 'event') {
       rec.events(0, [r.event]);
       state = reduceAll(state, [r.event])[0];

@@ -147,11 +147,11 @@ export const onTransportDown = (ctx: Ctx, conn: ConnId, reason: string, cause: u
 
 const helloDone = (ctx: Ctx, key: string, m: ServerMsg): PafError | undefined => {
   const link = linkByKey(ctx, key)!;
-  const v = Number(m['protocol-version'] as bigint);
+  const v = Number(m['protocol-version']);
   const [min, max] = [link.spec.minProtocolVersion ?? 2, link.spec.maxProtocolVersion ?? 3];
   if ((v !== 2 && v !== 3) || v < min || v > max)
     return new PafConnectionError(`${link.spec.address}: protocol error: server chose protocol version ${v}`);
-  const version = v as 2 | 3;
+  const version = v;
   setLink(ctx, { ...link, phase: 'up', delay: 0, wire: { ...link.wire!, version } });
   ctx.fx.push({ type: 'keepalive', conn: link.conn, on: version === 2 });
   ctx.fx.push({ type: 'link', state: { address: link.spec.address, state: 'connected', protocolVersion: version } });

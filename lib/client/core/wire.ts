@@ -86,7 +86,7 @@ export const serviceOf = (m: ServerMsg): Service => {
     id: m['service-id'] as bigint,
     generation: m.generation as bigint,
     props: fromWireProps(m['service-props'] as Props),
-    ttl: Number(m.ttl as bigint),
+    ttl: Number(m.ttl),
     clientId: m['client-id'] as bigint,
   };
   return m['orphan-since'] === undefined ? s : { ...s, orphanSince: m['orphan-since'] as number };
@@ -97,9 +97,9 @@ export const clientInfoOf = (m: ServerMsg): ClientInfo => {
   const c: { -readonly [K in keyof ClientInfo]: ClientInfo[K] } = {
     clientId: m['client-id'] as bigint,
     address: m['client-address'] as string,
-    connectedAt: Number(m.time as bigint),
+    connectedAt: Number(m.time),
   };
-  if (m['protocol-version'] !== undefined) c.protocolVersion = Number(m['protocol-version'] as bigint);
+  if (m['protocol-version'] !== undefined) c.protocolVersion = Number(m['protocol-version']);
   if (m.idle !== undefined) c.idle = m.idle as number;
   if (m.latency !== undefined) c.latency = m.latency as number;
   return c;
