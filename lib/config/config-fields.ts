@@ -48,7 +48,8 @@ export const pyRepr = (v: unknown): string => {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'bigint' || typeof v === 'number') return String(v);
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x)) ?? String(v);
+  if (typeof v === 'symbol' || typeof v === 'function') return String(v);
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x));
 };
 
 /** Joins a parent path and a key (`domains` + `sockets` → `domains.sockets`). */

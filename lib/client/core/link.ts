@@ -21,7 +21,7 @@ import type { ConnId, Link, Tx, Wire } from './state';
 import { onSubscribeAnswer, subscribeDown, subscribeUp } from './subscribe';
 import { onTrackAnswer, startTrack } from './track';
 import type { ServerSpec } from './types';
-import { parseServerMessage, validate, type ServerMsg } from './wire';
+import { parseServerMessage, shown, validate, type ServerMsg } from './wire';
 
 /** Transactions answered by accept, notifications and complete. */
 const MULTI: ReadonlySet<string> = new Set(['subscribe', 'services', 'subscriptions', 'clients', 'track']);
@@ -196,7 +196,7 @@ const admit = (ctx: Ctx, key: string, data: Uint8Array | string): { tx: Tx; ta: 
   const wire = linkByKey(ctx, key)!.wire!;
   const tx = wire.txs.get(ta);
   if (tx === undefined) return `message for unknown transaction ${taId}`;
-  if (o['ta-cmd'] !== tx.cmd) return `'ta-cmd' ${String(o['ta-cmd'])} does not match transaction ${taId} (${tx.cmd})`;
+  if (o['ta-cmd'] !== tx.cmd) return `'ta-cmd' ${shown(o['ta-cmd'])} does not match transaction ${taId} (${tx.cmd})`;
   const msgType = o['msg-type'];
   const multi = MULTI.has(tx.cmd);
   switch (msgType) {
@@ -212,7 +212,7 @@ const admit = (ctx: Ctx, key: string, data: Uint8Array | string): { tx: Tx; ta: 
     case 'fail':
       break;
     default:
-      return `unexpected 'msg-type' ${String(msgType)}`;
+      return `unexpected 'msg-type' ${shown(msgType)}`;
   }
   const m = validate(o, tx.cmd, msgType, wire.version);
   if (typeof m === 'string') return m;

@@ -8,7 +8,7 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { parseJson, type JsonObject } from '../../codec/json';
+import { parseJson, stringifyJson, type Json, type JsonObject } from '../../codec/json';
 import { outboundCodecs, type Command, type MsgType } from '../../codec/messages';
 import { INT63_MAX, PropsCodec } from '../../codec/primitives';
 import type { Props } from '../../filter/props';
@@ -17,6 +17,10 @@ import { fromWireProps } from './props';
 
 /** A decoded server message (wire field names; integers as bigint, props as a Props map). */
 export type ServerMsg = Readonly<Record<string, unknown>>;
+
+/** A field of a server message as error texts show it: a string bare, anything else as JSON (absent: `undefined`). */
+export const shown = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined ? 'undefined' : stringifyJson(v as Json);
 
 /** Parse one frame into a JSON object; a string says why it is not one. */
 export const parseServerMessage = (data: Uint8Array | string): JsonObject | string => {
