@@ -306,7 +306,7 @@ describe('recorder', () => {
     await second.close();
     const lines = splitLines(readFileSync(file, 'utf8'));
     expect(lines).toHaveLength(9);
-    expect(lines.slice(7).map((l) => JSON.parse(l).seq)).toEqual([5, 6]);
+    expect(lines.slice(7).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([5, 6]);
     expect([...replayItems(lines)].filter((i) => i.kind === 'step')).toHaveLength(7);
   });
 
@@ -321,7 +321,7 @@ describe('recorder', () => {
     second.events(0, events.slice(0, 2));
     await second.close();
     const lines = splitLines(readFileSync(file, 'utf8'));
-    expect(lines.slice(-2).map((l) => JSON.parse(l).seq)).toEqual([42, 43]);
+    expect(lines.slice(-2).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([42, 43]);
   });
 
   it('ignores records after close', async () => {

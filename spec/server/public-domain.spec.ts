@@ -3,6 +3,7 @@
  * the public model (plain objects, bigint ids), matches$/services$ have the client's semantics, observables are
  * cold and independent per subscription, and no internal state is reachable.
  */
+import { expect } from '@jest/globals';
 import { firstValueFrom, type Observable, take, toArray } from 'rxjs';
 import {
   createServer,
