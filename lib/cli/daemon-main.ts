@@ -78,6 +78,12 @@ const serve = async (
       ...recorder?.options,
       deferStart: true,
       observer: http?.observer,
+      onDomainFailure: (d, e) => {
+        // logged as critical by the domain; one line on stderr too unless the console sink already wrote it
+        if (!cfg.log.console)
+          process.stderr.write(`rxpafd: domain ${cfg.domains[d]?.name ?? d} failed: ${oneLine(e)}\n`);
+        requestStop(1);
+      },
     });
   } catch (e) {
     process.stderr.write(`rxpafd: ${oneLine(e)}\n`);

@@ -65,6 +65,11 @@ export interface ServerOptions {
   readonly deferStart?: boolean;
   /** Observe traffic and reducer work per domain (metrics); see `ServerObserver`. */
   readonly observer?: ServerObserver;
+  /**
+   * Called once if a domain's pipeline fails, after that domain has stopped in order: its connections closed, its
+   * observables completed, its sockets closed. The other domains keep serving (the daemon exits, §11.5).
+   */
+  readonly onDomainFailure?: (domain: number, error: unknown) => void;
 }
 
 /** A running domain, as seen by library users. */
@@ -132,6 +137,8 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       onEvents: opts.onEvents ? (b) => opts.onEvents!(index, b) : undefined,
       onOutbound: opts.onOutbound ? (c, j) => opts.onOutbound!(index, c, j) : undefined,
       observer: opts.observer && domainObserver(opts.observer, index),
+      onFailure: (e) =>
+        void Promise.allSettled(bound[index]!.map((l) => l.close())).then(() => opts.onDomainFailure?.(index, e)),
     });
     const s0 = rt.state$.value;
     opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now, state: () => rt.state$.value });
