@@ -62,7 +62,6 @@ class Parser {
   constructor(private readonly s: string) {}
 
   fail(reason: string): never {
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- unwinds the descent inside parseJson only; no stack trace is built for bad input
     throw new ParseFailure(reason, this.i);
   }
 

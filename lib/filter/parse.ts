@@ -31,7 +31,6 @@ class SyntaxFailure {
 }
 
 const fail = (reason: string, position: number): never => {
-  // eslint-disable-next-line @typescript-eslint/only-throw-error -- unwinds the descent inside parseFilter only; no stack trace is built for bad input
   throw new SyntaxFailure({ reason, position });
 };
 

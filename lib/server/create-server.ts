@@ -22,6 +22,7 @@ import type { Listener, TlsFiles } from '../transport/transport';
 import { type Clock, wallClock } from './clock';
 import { type ConnectionNotice, DomainRuntime } from './domain-runtime';
 import { domainObserver, type ServerObserver } from './observer';
+import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './output-limits';
 
 export interface ServerDomainOptions {
   readonly name?: string;
@@ -70,6 +71,8 @@ export interface ServerOptions {
    * observables completed, its sockets closed. The other domains keep serving (the daemon exits, §11.5).
    */
   readonly onDomainFailure?: (domain: number, error: unknown) => void;
+  /** Limits on each connection's queued output (README, "Slow consumers"; default `DEFAULT_OUTPUT_LIMITS`). */
+  readonly outputLimits?: Partial<OutputLimits>;
 }
 
 /** A running domain, as seen by library users. */
@@ -109,8 +112,17 @@ const checkSettings = (d: ServerDomainOptions, i: number): void => {
   if (!(s.handshakeTimeout > 0)) throw new PafConfigError(`${where}: the handshake timeout must be positive`);
 };
 
+/** Output limits are non-negative integers (bytes, seconds). */
+const outputLimitsOf = (given: Partial<OutputLimits> | undefined): OutputLimits => {
+  const limits = { ...DEFAULT_OUTPUT_LIMITS, ...given };
+  for (const [k, v] of Object.entries(limits))
+    if (!(Number.isInteger(v) && v >= 0)) throw new PafConfigError(`output limit ${k} must be an integer >= 0`);
+  return limits;
+};
+
 export const createServer = async (opts: ServerOptions): Promise<RxpafServer> => {
   opts.domains.forEach(checkSettings);
+  const outputLimits = outputLimitsOf(opts.outputLimits);
   const clock = opts.clock ?? wallClock();
   const bound: Listener[][] = [];
   try {
@@ -139,6 +151,7 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       observer: opts.observer && domainObserver(opts.observer, index),
       onFailure: (e) =>
         void Promise.allSettled(bound[index]!.map((l) => l.close())).then(() => opts.onDomainFailure?.(index, e)),
+      outputLimits,
     });
     const s0 = rt.state$.value;
     opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now, state: () => rt.state$.value });
