@@ -135,8 +135,9 @@ export class DomainRuntime {
           [this.state$.value, [] as readonly Effect[], [] as Event[], 0 as number] as const,
         ),
         tap(([, fx, batch, seconds]) => {
-          this.effects(fx);
+          // connections gone in this batch first: nothing is encoded or queued for them (a mass disconnect)
           for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
+          this.effects(fx);
           reduced?.(batch, fx, seconds);
         }),
         map(([s]) => s),
