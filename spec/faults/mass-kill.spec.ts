@@ -18,7 +18,7 @@ import { parseJson } from '../../lib/codec/json';
 import { Daemon, killAllDaemons, ping, sleep, waitFor } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
-const CHILD = join(__dirname, 'fixtures', 'storm-client.cjs');
+const CHILD = join(__dirname, '..', '..', 'scripts', 'soak', 'storm-client.cjs');
 const N = Number(process.env.RXPAF_KILL_CLIENTS ?? 200);
 const ROUNDS = Number(process.env.RXPAF_STORM_ROUNDS ?? 20);
 const STRICT = process.env.RXPAF_KILL_STRICT === '1';
