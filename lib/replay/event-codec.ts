@@ -128,6 +128,7 @@ export const EVENT_FIELDS: { readonly [K in Kind]: { readonly [F in FieldsOf<K>]
   'output-blocked': { conn: nat },
   'output-drained': { conn: nat },
   tick: {},
+  work: {},
 };
 const KINDS = Object.keys(EVENT_FIELDS) as Kind[];
 const fieldsOf = (k: Kind): ReadonlyArray<readonly [string, Field]> =>

@@ -44,6 +44,8 @@ export const describeEvent = (e: Event): string => {
       return `conn ${e.conn} output drained`;
     case 'tick':
       return 'timer';
+    case 'work':
+      return 'sliced work';
   }
 };
 

@@ -37,7 +37,9 @@ export type ReplayInput =
     }
   /** The server stopped reading the connection while its output drained (back-pressure), or resumed. */
   | { readonly type: 'output-blocked' | 'output-drained'; readonly conn: number }
-  | { readonly type: 'tick' };
+  | { readonly type: 'tick' }
+  /** The next slice of work proportional to the directory (orphaning, expiry, listings). */
+  | { readonly type: 'work' };
 
 /** A message the server sent for an input (to a connection still open), as JSON text. */
 export interface ReplaySent {
@@ -79,6 +81,8 @@ const publicInput = (e: Event): ReplayInput => {
       return { type: e.type, conn: e.conn, reason: e.reason };
     case 'closed':
       return { type: e.type, conn: e.conn, cause: e.cause };
+    case 'work':
+      return { type: 'work' };
     case 'output-blocked':
     case 'output-drained':
       return { type: e.type, conn: e.conn };

@@ -4,7 +4,7 @@
  *
  *   connections$ ─mergeMap(connectionEvents)─┐
  *                                            ├─ merge ─ bufferTurn ─ scan(reduceAll) ─ tap(interpret) ─► state$
- *   state$ ─ deadlineTicks ──────────────────┘                                                          │
+ *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
  *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
  */
 import {
@@ -31,7 +31,7 @@ import { errnoOf } from '../transport/transport-error';
 import { bufferTurn } from './buffer-turn';
 import type { Clock } from './clock';
 import { connectionEvents } from './connection-events';
-import { deadlineTicks } from './deadline-ticks';
+import { deadlineTicks, workRequests } from './deadline-ticks';
 import { interpret } from './interpret';
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
@@ -122,7 +122,8 @@ export class DomainRuntime {
       }),
     );
     const ticks$ = deadlineTicks(this.state$, clock);
-    this.sub = merge(accepted$, ticks$, this.internal$)
+    const work$ = workRequests(this.state$, clock);
+    this.sub = merge(accepted$, ticks$, work$, this.internal$)
       .pipe(
         bufferTurn(),
         tap((batch) => this.opts.onEvents?.(batch)),

@@ -51,4 +51,11 @@ export interface TickEvent {
   readonly now: number;
 }
 
-export type Event = AcceptedEvent | MessageEvent | MalformedEvent | ClosedEvent | OutputFlowEvent | TickEvent;
+/** The shell asks for the next slice of pending work (orphaning, expiry, listings); recorded like every input. */
+export interface WorkEvent {
+  readonly type: 'work';
+  readonly now: number;
+}
+
+export type Event =
+  AcceptedEvent | MessageEvent | MalformedEvent | ClosedEvent | OutputFlowEvent | TickEvent | WorkEvent;
