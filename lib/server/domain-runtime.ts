@@ -153,8 +153,9 @@ export class DomainRuntime {
         ),
         tap(([, fx, batch, seconds]) => {
           if (failAtMessage && batch.some((e) => e.type === 'message')) throw new Error('RXPAF_FAILPOINT=pipeline');
-          this.effects(fx);
+          // connections gone in this batch first: nothing is encoded or queued for them (a mass disconnect)
           for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
+          this.effects(fx);
           reduced?.(batch, fx, seconds);
         }),
         map(([s]) => s),
