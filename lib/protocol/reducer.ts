@@ -75,7 +75,7 @@ const KEYS = Object.keys(initialDomainState()) as ReadonlyArray<keyof DomainStat
 
 /**
  * Fold a batch of events in one step; returns the new state (the same reference if nothing changed).
- * `slice` is the budget of directory-proportional work for the call (lib/state/work.ts); the default is what the
+ * `slice` is the budget of directory-proportional work of each event (lib/state/work.ts); the default is what the
  * server uses, and a recording replays with the same.
  */
 export const reduceAll = (
@@ -84,14 +84,14 @@ export const reduceAll = (
   slice: number = SLICE,
 ): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
-  const budget = { left: slice };
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
   // no deeper copy (and no proxy) is needed; the old state stays valid.
   const d: RootDraft = { ...state };
   for (const e of events) {
     const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
     if (now !== d.now) d.now = now;
-    const ctx: Ctx = { d, fx, now, budget, release: releaseHeld };
+    // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
+    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld };
     processDeadlines(ctx);
     handle(ctx, e);
     processDeadlines(ctx);

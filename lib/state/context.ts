@@ -17,7 +17,7 @@ export interface Ctx {
   readonly d: RootDraft;
   readonly fx: Effect[];
   readonly now: number;
-  /** Units of directory-proportional work this reducer call may still do (shared by the events of a batch). */
+  /** Units of directory-proportional work this event may still do. */
   readonly budget: { left: number };
   /** A listing to `conn` is done: send what waited for it and handle the requests that waited (lib/protocol). */
   readonly release: (ctx: Ctx, conn: ConnId) => void;

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 
 import { parseJson, stringifyJson } from '../../lib/codec/json';
-import { reduceAll } from '../../lib/protocol/reducer';
+import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { decodeDomainState, encodeDomainState } from '../../lib/replay/state-codec';
 import { showEffect } from '../replay/state-projection';
 
@@ -304,4 +304,16 @@ it('pending work and held connections survive a state snapshot: the decoded stat
   expect(hasWork(a)).toBe(false);
   expect(hasWork(b)).toBe(false);
   expect(stringifyJson(encodeDomainState(b))).toEqual(stringifyJson(encodeDomainState(a)));
+});
+
+it('the budget is per event: a batch folded in one call gives the same state and effects as one call per event', () => {
+  const d = new Domain({}, 7, 3).connect(9, 99, { user: 'ip:10.0.0.9', max: 2 }).subscribe(9, 1);
+  d.connect(1, 7, { user: U }).connect(2, 8, { user: 'ip:10.0.0.2' });
+  for (let i = 1; i <= 20; i++) d.publish(1, i, 0, { a: [i % 2] }, i % 3);
+  d.req(2, 'services', 600).ping(2, 601).close(1).work().ping(2, 602).work();
+  d.jump(1.5).work().work();
+  d.drain();
+  const [batched, fx] = reduceAll(initialDomainState({ ...defaultSettings }, 7, T0), d.events, 3);
+  expect(stringifyJson(encodeDomainState(batched))).toEqual(stringifyJson(encodeDomainState(d.state)));
+  expect(fx.map(showEffect)).toEqual(d.effects.map(showEffect));
 });
