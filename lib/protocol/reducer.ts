@@ -16,7 +16,7 @@ import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import { heapEmpty } from '../state/heap';
-import { processDeadlines } from '../state/idle';
+import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
 import { runJobs, SLICE } from '../state/work';
 
@@ -64,6 +64,9 @@ const handle = (ctx: Ctx, e: Event): void => {
       return closeConn(ctx, e.conn, `protocol error: ${e.reason}`);
     case 'closed':
       return dropConn(ctx, e.conn);
+    case 'output-blocked':
+    case 'output-drained':
+      return outputFlow(ctx, e.conn, e.type === 'output-blocked');
     case 'tick':
       return;
     case 'work':

@@ -58,9 +58,29 @@ export const livenessProbe = (ctx: Ctx, conn: Conn): void => {
   if (conn.handshaked && conn.idle === 'active') idleWarning(ctx, conn);
 };
 
+/**
+ * Back-pressure (§15.3): while the shell does not read a connection (its output is blocked) the connection cannot
+ * be seen active, so its idle timer only postpones; once the output drains it counts as active again.
+ */
+export const outputFlow = (ctx: Ctx, id: number, blocked: boolean): void => {
+  const conn = getConn(ctx, id);
+  if (conn === undefined) return;
+  if (blocked) {
+    if (conn.outputBlocked !== true) patchConn(ctx, conn, { outputBlocked: true });
+    return;
+  }
+  if (conn.outputBlocked !== true) return;
+  const c = patchConn(ctx, conn, { outputBlocked: undefined });
+  if (c.handshaked) markActive(ctx, c);
+};
+
 const fireConnTimer = (ctx: Ctx, conn: Conn): void => {
   if (!conn.handshaked) {
     closeConn(ctx, conn.id, 'handshake timeout'); // §8.5, B8: every non-handshaked connection
+    return;
+  }
+  if (conn.outputBlocked === true) {
+    armTimer(ctx, conn, ctx.now + WARNING_THRESHOLD * maxIdleTime(ctx, conn));
     return;
   }
   if (conn.idle === 'active') idleWarning(ctx, conn);

@@ -81,6 +81,8 @@ export interface Conn {
   readonly timerAt: number | undefined;
   /** Earliest entry this connection has in the timer queue (entries are never removed, only popped). */
   readonly queuedAt: number | undefined;
+  /** The shell has stopped reading it while its output drains (back-pressure): not timed out meanwhile. */
+  readonly outputBlocked?: true;
 }
 
 /** An sd-level connection record (§7.1): the services attached to one connection of a client. */
