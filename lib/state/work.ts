@@ -27,9 +27,9 @@ import { heapPeek } from './heap';
 /** Units (services visited, messages built) one event may spend on directory-proportional work. */
 export const SLICE = 512;
 /**
- * What the close event itself may spend on orphaning: when many connections close in one event-loop turn, most of
- * the orphan notifications would go to subscribers that are closing in the same turn; the `work` events after it
- * find them gone and build nothing for them (issue 13).
+ * The largest orphaning (services x (1 + subscriptions)) a close does itself; a bigger one is left to the `work`
+ * events: when many connections close in one event-loop turn, most of its notifications would go to subscribers
+ * closing in the same turn, and the `work` events after it find them gone and build nothing for them (issue 13).
  */
 export const CLOSE_SLICE = 64;
 
@@ -202,11 +202,8 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
  * Start a job: its first slice runs at once with what is left of this call's budget (so small listings and small
  * disconnects behave exactly as if unsliced); the rest is queued. A listing not done holds its connection.
  */
-export const startJob = (ctx: Ctx, job: Job, cap = Infinity): void => {
-  const left = ctx.budget.left;
-  if (cap < left) ctx.budget.left = cap;
+export const startJob = (ctx: Ctx, job: Job): void => {
   const rest = step(ctx, job);
-  if (cap < left) ctx.budget.left = left - (cap - ctx.budget.left);
   if (rest === undefined) return;
   ctx.d.work = ctx.d.work.push(rest);
   if (rest.kind !== 'orphan' && !ctx.d.held.has(rest.conn))
