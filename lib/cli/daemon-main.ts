@@ -17,7 +17,12 @@ import type { PreparedHttp, RunningHttp } from '../http';
 /** Hooks into the daemon for the recorder (set by `record` support when configured). */
 export interface DaemonExtensions {
   /** Build server options for the event recorder from the configuration, if recording is on (throws if it cannot). */
-  readonly recorder?: (cfg: DaemonConfig) => { options: Partial<ServerOptions>; close(): Promise<void> } | undefined;
+  readonly recorder?: (
+    cfg: DaemonConfig,
+  ) =>
+    | Promise<{ options: Partial<ServerOptions>; close(): Promise<void> } | undefined>
+    | { options: Partial<ServerOptions>; close(): Promise<void> }
+    | undefined;
   /** `rxpafd replay ...`. */
   readonly replay?: (argv: readonly string[]) => Promise<number>;
 }
@@ -71,7 +76,7 @@ const serve = async (
   let server: RxpafServer;
   let http: PreparedHttp | undefined;
   try {
-    recorder = ext.recorder?.(cfg);
+    recorder = await ext.recorder?.(cfg);
     http = cfg.http === undefined ? undefined : await prepareHttp(cfg, logger);
     // Serving starts after the hook (§11.7: pafd calls it before its event loop runs).
     server = await createServer({

@@ -4,7 +4,7 @@
  * (`-sn`) and take attached (`-c5`) or separate (`-c 5`) values; long options take `--opt=value` or
  * `--opt value` and may be abbreviated to a unique prefix.
  */
-import { either as E } from 'fp-ts';
+import * as E from 'fp-ts/Either';
 
 /** Parsed options, in command-line order, as `[name, value]` (`name` like `-f` or `--record`; value '' if none). */
 export interface GetoptResult {

@@ -4,7 +4,7 @@
  * booleans, the `yaml` package's 1.1 schema does), duplicate keys are allowed (the last wins), unknown tags are
  * errors, and integers are kept apart from floats (integers load as `bigint`, floats as `number`).
  */
-import { either as E } from 'fp-ts';
+import * as E from 'fp-ts/Either';
 import { parseAllDocuments, type ScalarTag } from 'yaml';
 
 const BOOL_TAG = 'tag:yaml.org,2002:bool';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire, isBuiltin } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
-import { either as E } from 'fp-ts';
+import * as E from 'fp-ts/Either';
 
 /** Where and how to run a hook. */
 export interface HookOptions {
