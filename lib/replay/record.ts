@@ -23,6 +23,14 @@
  * the seq and time it follows, where each domain's header is, and which service and client ids appeared since the
  * previous checkpoint. `rxpaf-replay --at` starts from the nearest checkpoint instead of the file's start.
  *
+ * A checkpoint never holds the event loop for long: the states at the checkpoint (immutable) are encoded about 2 ms
+ * per turn (./snapshot-slices.ts) into a scratch file, then copied into the log 1 MiB per turn while the lines of
+ * later events wait in the buffer. A periodic snapshot line therefore lands after the events that followed its
+ * checkpoint; its index line says where the snapshot is (`snapshots`) and where those events start (`offset`). A
+ * rotation waits for its checkpoint: the new file gets the headers, the snapshots, then the lines written since the
+ * checkpoint (copied), and the old file is cut back to end at the checkpoint. `flush()` and `close()` finish a
+ * checkpoint at once.
+ *
  * @example
  * const rec = createRecorder({ file: '/var/log/rxpaf/events.ndjson', maxBytes: 64 << 20, outbound: true });
  * const server = await createServer({ domains, onStart: rec.header, onEvents: rec.events, onOutbound: rec.outbound });
