@@ -60,6 +60,8 @@ describe('snapshots written in slices', () => {
     // 6,000 services, 3,000 orphan queue entries, records, clients, conns: more than 9,000 elements
     expect(pieces.length).toBeGreaterThan(9000 / 100);
     for (const p of pieces) expect(p.split('"generation":').length - 1).toBeLessThanOrEqual(100);
+    // a record of 3,000 services is one element: its list is cut too (no piece much longer than 100 services)
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(100 * 200);
     expect(pieces.slice(0, -1).every((p) => p.length > 0)).toBe(true);
   });
 
