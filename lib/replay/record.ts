@@ -38,7 +38,21 @@
  * await server.close();
  * await rec.close();
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
@@ -61,6 +75,11 @@ export interface RecorderOptions {
   readonly snapshotEvery?: number;
   /** Write a checkpoint after this many seconds of event time (default 300; 0: never). */
   readonly snapshotSeconds?: number;
+  /**
+   * Compress each rotated file with gzip (`file.1` becomes `file.1.gz`, its index goes: a compressed file replays
+   * from its start). Done on the thread pool (node:zlib) after the rotation; default false.
+   */
+  readonly compress?: boolean;
 }
 
 /** Default checkpoint interval in events. */
@@ -150,6 +169,37 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   let lastAt = 0;
   let services = new IdSet();
   let clients = new IdSet();
+  /** Rotations so far (a file being compressed has moved on by the rotations since it started). */
+  let rotations = 0;
+  const compressing = new Set<Promise<void>>();
+
+  /** Gzip the newest rotated file, off the event loop; it replaces the file once complete. */
+  const compress = (): void => {
+    const started = rotations;
+    const tmp = `${opts.file}.${started}.gz.tmp`;
+    let src: number;
+    try {
+      src = openSync(`${opts.file}.1`, 'r');
+    } catch {
+      return;
+    }
+    const done = pipeline(createReadStream('', { fd: src }), createGzip(), createWriteStream(tmp)).then(
+      () => {
+        const n = 1 + rotations - started;
+        const name = `${opts.file}.${n}`;
+        if (n > keep || !existsSync(name)) return rmSync(tmp, { force: true });
+        renameSync(tmp, `${name}.gz`);
+        rmSync(name, { force: true });
+        rmSync(indexFile(name), { force: true });
+      },
+      (e: unknown) => {
+        rmSync(tmp, { force: true });
+        opts.onError?.(e);
+      },
+    );
+    compressing.add(done);
+    void done.finally(() => compressing.delete(done));
+  };
 
   /** Where the next buffered line goes in the file. */
   const pos = (): number => size + queuedBytes + pendingBytes;
@@ -341,10 +391,12 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
         then: () => {
           ftruncateSync(o, cutOffset);
           closeSync(o);
+          if (opts.compress === true && keep > 0) compress();
         },
       },
       0,
     );
+    rotations++;
     lines += tailLines;
     content = tailLines > 0;
   };
@@ -459,6 +511,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       if (fd !== undefined) closeQuietly(fd);
       if (ifd !== undefined) closeQuietly(ifd);
       fd = ifd = undefined;
+      await Promise.all([...compressing]);
     },
   };
 };
