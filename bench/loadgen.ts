@@ -1,191 +1,233 @@
 /**
- * Load generator for `npm run bench`, run as its own process: `node dist/bench/loadgen.js <scenario> <address>`.
- * Drives an rxpafd over tcp with pre-encoded requests and prints one JSON result line.
+ * Load generator of `npm run bench`, run as its own process: `node dist/bench/loadgen.js <scenario> <address> <pid>
+ * [scale]`. It speaks XCM tcp framing over raw sockets (bench/wire.ts), so it is the same for rxpafd and tpafd, and
+ * prints one JSON line of figures. `pid` is the server's process id (its VmRSS is read from /proc); `scale` (default 1)
+ * multiplies the sizes, for the CI smoke.
  */
-import { connect } from '../lib/transport/connect';
-import type { Connection } from '../lib/transport/transport';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { RawPeer, encodeBatch, nowMs, parseAddr, rssOf, type Addr } from './wire';
 
-type Msg = { 'ta-id': number; 'msg-type': string; [k: string]: unknown };
+/** Requests in flight on one connection. */
+const WINDOW = 1024;
+/** A TTL long enough that no orphan expires during a scenario. */
+const TTL = 3600;
 
-/** A pipelining client: send requests, await the first non-notify response by ta-id, count notifications. */
-class Peer {
-  private waiting = new Map<number, (m: Msg) => void>();
-  notifications = 0;
-  onNotify: ((m: Msg) => void) | undefined;
-  private constructor(readonly conn: Connection) {
-    conn.messages$.subscribe((b) => {
-      const m = JSON.parse(Buffer.from(b).toString()) as Msg;
-      if (m['msg-type'] === 'notify') {
-        this.notifications++;
-        this.onNotify?.(m);
-        return;
-      }
-      const w = this.waiting.get(m['ta-id']);
-      if (w !== undefined) {
-        this.waiting.delete(m['ta-id']);
-        w(m);
-      }
-    });
-  }
-  static async open(addr: string, clientId: number): Promise<Peer> {
-    const p = new Peer(await connect(addr));
-    await p.request(
-      `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${clientId},"protocol-minimum-version":2,"protocol-maximum-version":3}`,
-      0,
-    );
-    return p;
-  }
-  request(json: string, taId: number, flush = true): Promise<Msg> {
-    return new Promise((res) => {
-      this.waiting.set(taId, res);
-      this.conn.send(json);
-      if (flush) this.conn.flush();
-    });
-  }
-  /** Send `n` requests with at most `window` in flight. */
-  async pipeline(
-    n: number,
-    window: number,
-    make: (i: number) => string,
-    taBase: number,
-    expect: 'complete' | 'accept' = 'complete',
-  ): Promise<void> {
-    let next = 0;
-    let done = 0;
-    await new Promise<void>((resolve) => {
-      const pump = (): void => {
-        while (next < n && next - done < window) {
-          const i = next++;
-          void this.request(make(i), taBase + i, false).then((m) => {
-            if (m['msg-type'] !== expect) throw new Error(`request failed: ${JSON.stringify(m)}`);
-            done++;
-            if (done === n) resolve();
-            else if (next - done <= window / 2) pump();
-          });
-        }
-        this.conn.flush();
-      };
-      pump();
-    });
-  }
-  close(): void {
-    this.conn.close();
-  }
-}
-
-const publishJson = (taId: number, id: number, gen = 0): string =>
-  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":${gen},"service-props":{"name":["service-${id}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":30}`;
+const publishJson = (taId: number, id: number, name: number, gen = 0): string =>
+  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":${gen},"service-props":{"name":["service-${name}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":${TTL}}`;
 const unpublishJson = (taId: number, id: number): string =>
   `{"ta-cmd":"unpublish","ta-id":${taId},"msg-type":"request","service-id":${id}}`;
-const secs = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
+const subscribeJson = (taId: number, subId: number, filter?: string): string =>
+  `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${subId}${filter === undefined ? '' : `,"filter":"${filter}"`}}`;
+const pingJson = (taId: number): string => `{"ta-cmd":"ping","ta-id":${taId},"msg-type":"request"}`;
 
-const scenarios: Record<string, (addr: string) => Promise<Record<string, number>>> = {
-  /** One client, 1,024 requests in flight: publish N new services, then unpublish them. */
-  async 'publish-unpublish'(addr) {
-    const n = 50_000;
-    const p = await Peer.open(addr, 1);
-    let t = process.hrtime.bigint();
-    await p.pipeline(n, 1024, (i) => publishJson(1000 + i, i + 1), 1000);
-    const publish = n / secs(t);
-    t = process.hrtime.bigint();
-    await p.pipeline(n, 1024, (i) => unpublishJson(100_000 + i, i + 1), 100_000);
-    const unpublish = n / secs(t);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const scaled = (n: number, scale: number, min = 1): number => Math.max(min, Math.round(n * scale));
+/** Per second, from a start time taken with `nowMs`. */
+const rate = (n: number, t0: number): number => n / ((nowMs() - t0) / 1000);
+
+/** Resolves once `peer` has received `n` notifications in total. */
+const notificationsReach = (peer: RawPeer, n: number): Promise<void> =>
+  new Promise((resolve) => {
+    if (peer.notifications >= n) return resolve();
+    peer.onNotify = () => {
+      if (peer.notifications >= n) {
+        peer.onNotify = undefined;
+        resolve();
+      }
+    };
+  });
+
+const quantile = (sorted: number[], q: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/** A bystander pinging back to back in a worker thread (bench/bystander.ts). */
+const startBystander = async (
+  addr: string,
+  clientId: number,
+): Promise<{ stop: () => Promise<{ starts: number[]; ends: number[] }> }> => {
+  const w = new Worker(join(__dirname, 'bystander.js'), { workerData: { addr, clientId } });
+  await new Promise<void>((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+  });
+  return {
+    stop: () =>
+      new Promise((resolve, reject) => {
+        w.once('message', (m: { starts: number[]; ends: number[] }) => {
+          void w.terminate();
+          resolve(m);
+        });
+        w.once('error', reject);
+        w.postMessage('stop');
+      }),
+  };
+};
+
+type Ctx = { addr: Addr; addrText: string; pid: number; scale: number };
+type Figures = Record<string, number>;
+
+/**
+ * The owner of `count` services disconnects: the time until a match-all subscriber has seen every service's orphan
+ * `modified` ("all orphaned in"), a bystander's ping latency meanwhile, and the server's RSS growth per service.
+ */
+const disconnect = async (ctx: Ctx, count: number): Promise<Figures> => {
+  const idleRss = rssOf(ctx.pid);
+  const owner = await RawPeer.hello(ctx.addr, 1);
+  await sleep(200);
+  const rss0 = rssOf(ctx.pid);
+  await owner.pipeline(count, WINDOW, (i) => publishJson(1000 + i, i + 1, i));
+  await sleep(500);
+  const rss1 = rssOf(ctx.pid);
+  const watcher = await RawPeer.hello(ctx.addr, 2);
+  const synced = notificationsReach(watcher, count);
+  await watcher.pipeline(1, 1, () => subscribeJson(1, 1));
+  await synced;
+  const bystander = await startBystander(ctx.addrText, 3);
+  await sleep(300);
+  const orphaned = notificationsReach(watcher, 2 * count);
+  const t0 = nowMs();
+  owner.close();
+  await orphaned;
+  const t1 = nowMs();
+  await sleep(50);
+  const { starts, ends } = await bystander.stop();
+  const during: number[] = [];
+  for (let i = 0; i < starts.length; i++) if (ends[i]! >= t0 && starts[i]! <= t1) during.push(ends[i]! - starts[i]!);
+  during.sort((a, b) => a - b);
+  const idle = starts.flatMap((s, i) => (ends[i]! < t0 ? [ends[i]! - s] : [])).sort((a, b) => a - b);
+  watcher.close();
+  return {
+    orphanedS: (t1 - t0) / 1000,
+    pingP50Ms: quantile(during, 0.5),
+    pingP99Ms: quantile(during, 0.99),
+    pingMaxMs: during[during.length - 1] ?? NaN,
+    pingsDuring: during.length,
+    idlePingP50Ms: quantile(idle, 0.5),
+    idleRssB: idleRss,
+    bytesPerService: (rss1 - rss0) / count,
+  };
+};
+
+const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
+  /** One client, 1,024 in flight: publish 20,000 new services, then unpublish them. */
+  async 'publish-unpublish'(ctx) {
+    const n = scaled(20_000, ctx.scale);
+    const p = await RawPeer.hello(ctx.addr, 1);
+    const publishes = encodeBatch(n, (i) => publishJson(1000 + i, i + 1, i));
+    const unpublishes = encodeBatch(n, (i) => unpublishJson(1000 + n + i, i + 1));
+    let t0 = nowMs();
+    await p.send(publishes, WINDOW);
+    const publish = rate(n, t0);
+    t0 = nowMs();
+    await p.send(unpublishes, WINDOW);
+    const unpublish = rate(n, t0);
     p.close();
     return { publish, unpublish };
   },
-  /** 100 match-all subscribers, one publisher: notifications delivered per second. */
-  async notifications(addr) {
-    const subs: Peer[] = [];
+
+  /** One client, 1,024 pings in flight. */
+  async ping(ctx) {
+    const n = scaled(200_000, ctx.scale);
+    const p = await RawPeer.hello(ctx.addr, 1);
+    await p.pipeline(scaled(10_000, ctx.scale), WINDOW, (i) => pingJson(i + 1)); // warm-up
+    const pings = encodeBatch(n, (i) => pingJson(i + 1));
+    const t0 = nowMs();
+    await p.send(pings, WINDOW);
+    const ping = rate(n, t0);
+    p.close();
+    return { ping };
+  },
+
+  /** 100 match-all subscribers, one publisher of 2,000 services: notifications delivered per second. */
+  async notifications(ctx) {
+    const subs: RawPeer[] = [];
     for (let i = 0; i < 100; i++) {
-      const s = await Peer.open(addr, 100 + i);
-      await s.request(`{"ta-cmd":"subscribe","ta-id":1,"msg-type":"request","subscription-id":${100 + i}}`, 1);
+      const s = await RawPeer.hello(ctx.addr, 100 + i);
+      await s.pipeline(1, 1, () => subscribeJson(1, 100 + i));
       subs.push(s);
     }
-    const n = 5_000;
-    const pub = await Peer.open(addr, 1);
-    const all = new Promise<void>((resolve) => {
-      let remaining = subs.length;
-      for (const s of subs)
-        s.onNotify = () => {
-          if (s.notifications === n && --remaining === 0) resolve();
-        };
-    });
-    const t = process.hrtime.bigint();
-    await pub.pipeline(n, 1024, (i) => publishJson(1000 + i, i + 1), 1000);
+    const n = scaled(2_000, ctx.scale);
+    const pub = await RawPeer.hello(ctx.addr, 1);
+    const all = Promise.all(subs.map((s) => notificationsReach(s, n)));
+    const publishes = encodeBatch(n, (i) => publishJson(1000 + i, i + 1, i));
+    const t0 = nowMs();
+    await pub.send(publishes, WINDOW);
     await all;
-    const notifications = (n * subs.length) / secs(t);
+    const notifications = rate(n * subs.length, t0);
     pub.close();
     subs.forEach((s) => s.close());
     return { notifications };
   },
-  /** 10,000 subscriptions with distinct filters, then publishes from one client. */
-  async 'publish-10k-subscriptions'(addr) {
-    const p = await Peer.open(addr, 1);
-    const subs = 10_000;
-    await p.pipeline(
-      subs,
-      1024,
-      (i) =>
-        `{"ta-cmd":"subscribe","ta-id":${1_000_000 + i},"msg-type":"request","subscription-id":${i},"filter":"(name=service-${i})"}`,
-      1_000_000,
-      'accept',
-    );
-    const n = 30_000;
-    const t = process.hrtime.bigint();
-    await p.pipeline(n, 1024, (i) => publishJson(1000 + i, i + 1), 1000);
-    const publish = n / secs(t);
-    p.close();
-    return { publish };
+
+  /**
+   * A directory of 10,000 services; one client subscribes 10,000 distinct filters `(name=service-<i>)`, each matching
+   * one service (subscribe/s: until every accept and initial `appeared` has arrived); then another client publishes
+   * 20,000 new services, half of them matching a subscription (publish/s with 10k subscriptions).
+   */
+  async subscriptions(ctx) {
+    const k = scaled(10_000, ctx.scale);
+    const owner = await RawPeer.hello(ctx.addr, 1);
+    await owner.pipeline(k, WINDOW, (i) => publishJson(1000 + i, i + 1, i));
+    const sub = await RawPeer.hello(ctx.addr, 2);
+    const subscribes = encodeBatch(k, (i) => subscribeJson(1000 + i, i + 1, `(name=service-${i})`));
+    let t0 = nowMs();
+    const initial = notificationsReach(sub, k);
+    await sub.send(subscribes, WINDOW);
+    await initial;
+    const subscribe = rate(k, t0);
+    const n = 2 * k;
+    const pub = await RawPeer.hello(ctx.addr, 3);
+    const publishes = encodeBatch(n, (i) => publishJson(1000 + i, 1_000_000 + i, i));
+    t0 = nowMs();
+    await pub.send(publishes, WINDOW);
+    const publishWithSubscriptions = rate(n, t0);
+    [owner, sub, pub].forEach((p) => p.close());
+    return { subscribe, publishWithSubscriptions };
   },
-  /** A bystander pings back-to-back while a client owning 5,000 services disconnects: worst latency. */
-  async 'disconnect-latency'(addr) {
-    const owner = await Peer.open(addr, 1);
-    await owner.pipeline(5000, 1024, (i) => publishJson(1000 + i, i + 1), 1000);
-    const watcher = await Peer.open(addr, 2);
-    await watcher.request('{"ta-cmd":"subscribe","ta-id":1,"msg-type":"request","subscription-id":1}', 1);
-    const bystander = await Peer.open(addr, 3);
-    const lat: number[] = [];
-    let running = true;
-    const pinger = (async () => {
-      let ta = 10;
-      while (running) {
-        const t = process.hrtime.bigint();
-        await bystander.request(`{"ta-cmd":"ping","ta-id":${ta},"msg-type":"request"}`, ta);
-        ta++;
-        lat.push(secs(t) * 1000);
+
+  async 'disconnect-5k'(ctx) {
+    return disconnect(ctx, scaled(5_000, ctx.scale));
+  },
+
+  async 'disconnect-100k'(ctx) {
+    return disconnect(ctx, scaled(100_000, ctx.scale));
+  },
+
+  /** 2,000 clients connect and complete hello, at most 128 handshakes in flight; all stay connected. */
+  async 'connect-hello'(ctx) {
+    const n = scaled(2_000, ctx.scale, 10);
+    const inFlight = 128;
+    const peers: RawPeer[] = [];
+    const t0 = nowMs();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < n) {
+        const id = 10_000 + next++;
+        peers.push(await RawPeer.hello(ctx.addr, id));
       }
-    })();
-    await new Promise((r) => setTimeout(r, 200));
-    const before = lat.length;
-    owner.close();
-    await new Promise((r) => setTimeout(r, 800));
-    running = false;
-    await pinger;
-    const during = lat.slice(before);
-    const sorted = [...lat.slice(0, before)].sort((a, b) => a - b);
-    bystander.close();
-    watcher.close();
-    return {
-      worstPingMs: Math.max(...during),
-      medianIdlePingMs: sorted[Math.floor(sorted.length / 2)] ?? 0,
-      orphanNotifications: watcher.notifications,
     };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+    const connectHello = rate(n, t0);
+    peers.forEach((p) => p.close());
+    return { connectHello };
   },
 };
 
-const [scenario, addr] = process.argv.slice(2);
+const [scenario, addrText, pidText, scaleText] = process.argv.slice(2);
 const fn = scenario === undefined ? undefined : scenarios[scenario];
-if (fn === undefined || addr === undefined) {
-  process.stderr.write(`usage: loadgen <${Object.keys(scenarios).join('|')}> <address>\n`);
+if (fn === undefined || addrText === undefined || pidText === undefined) {
+  process.stderr.write(`usage: loadgen <${Object.keys(scenarios).join('|')}> <tcp:host:port> <server pid> [scale]\n`);
   process.exit(2);
 }
-fn(addr).then(
+const ctx: Ctx = { addr: parseAddr(addrText), addrText, pid: Number(pidText), scale: Number(scaleText ?? 1) };
+fn(ctx).then(
   (r) => {
     process.stdout.write(JSON.stringify(r) + '\n');
     process.exit(0);
   },
   (e: unknown) => {
-    process.stderr.write(`loadgen: ${String(e)}\n`);
+    process.stderr.write(`loadgen ${scenario}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   },
 );

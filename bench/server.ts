@@ -1,79 +1,361 @@
 /**
- * `npm run bench`: starts rxpafd (the built daemon) and drives it from a separate load-generator process over tcp.
- * Each scenario runs against a fresh daemon, three times; the table shows the median (and the spread).
+ * `npm run bench [-- options]`: the server benchmark of issue 12. Every scenario runs against a fresh server, driven
+ * by a separate load-generator process (bench/loadgen.ts) over raw XCM tcp framing; with `--peer <tpafd>` each run
+ * starts the peer server too, alternating which goes first, so that machine noise hits both. Prints the median of N
+ * runs per figure as a table (tpafd | rxpafd | ratio | goal) and optionally writes every run as JSON.
+ *
+ *   --peer <path>   also measure this tpafd binary
+ *   --runs <n>      runs per scenario and server (default 3)
+ *   --json <file>   write the table and every run's figures as JSON
+ *   --only <a,b>    only these scenarios (publish-unpublish, ping, notifications, subscriptions, disconnect-5k,
+ *                   disconnect-100k, connect-hello)
+ *   --scale <f>     multiply every size by f (default 1)
+ *   --smoke         --scale 0.02 --runs 1: a quick check that every scenario still runs (CI)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const daemon = join(root, 'bin', 'rxpafd.js');
-const loadgen = join(root, 'dist', 'bench', 'loadgen.js');
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RXPAFD = join(root, 'bin', 'rxpafd.js');
+const LOADGEN = join(__dirname, 'loadgen.js');
 
-/** Start a daemon on an ephemeral port; resolves with its address and a stop function. */
-const startDaemon = (): Promise<{ addr: string; stop: () => Promise<void> }> =>
-  new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [daemon, '-s', '-n', '-l', 'info', 'tcp:127.0.0.1:0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    p.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /addresses=(tcp:\S+)/.exec(err);
-      if (m !== null)
-        resolve({
-          addr: m[1]!,
-          stop: () =>
-            new Promise((res) => {
-              p.once('exit', () => res());
-              p.kill('SIGTERM');
-            }),
-        });
-    });
-    p.once('exit', (code) => reject(new Error(`rxpafd exited with ${code}: ${err}`)));
-  });
+type ServerKind = 'tpafd' | 'rxpafd';
+type Figures = Record<string, number>;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const SCENARIOS = [
+  'publish-unpublish',
+  'ping',
+  'notifications',
+  'subscriptions',
+  'disconnect-5k',
+  'disconnect-100k',
+  'connect-hello',
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
-const scenario = async (name: string): Promise<Record<string, number[]>> => {
-  const out: Record<string, number[]> = {};
-  for (let r = 0; r < RUNS; r++) {
-    const d = await startDaemon();
-    const res = spawnSync(process.execPath, [loadgen, name, d.addr], { encoding: 'utf8', timeout: 300_000 });
-    await d.stop();
-    if (res.status !== 0) throw new Error(`loadgen ${name} failed: ${res.stderr}`);
-    const vals = JSON.parse(res.stdout.trim().split('\n').pop()!) as Record<string, number>;
-    for (const [k, v] of Object.entries(vals)) (out[k] ??= []).push(v);
+type Options = { peer?: string; runs: number; json?: string; only: Scenario[]; scale: number };
+
+const parseArgs = (argv: string[]): Options => {
+  const o: Options = { runs: 3, only: [...SCENARIOS], scale: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--peer') o.peer = val();
+    else if (a === '--runs') o.runs = Number(val());
+    else if (a === '--json') o.json = val();
+    else if (a === '--scale') o.scale = Number(val());
+    else if (a === '--smoke') {
+      o.scale = 0.02;
+      o.runs = 1;
+    } else if (a === '--only') {
+      o.only = val().split(',') as Scenario[];
+      for (const s of o.only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
+    } else throw new Error(`unknown option ${a}`);
   }
-  return out;
+  if (!(o.runs >= 1) || !(o.scale > 0)) throw new Error('--runs and --scale must be positive');
+  return o;
 };
 
-const fmt = (n: number, unit: string): string =>
-  unit === 'ms' ? `${n.toFixed(2)} ms` : `${Math.round(n).toLocaleString('en-US')} ${unit}`;
+/** The TCP ports a process listens on, from /proc (its socket inodes matched in the tcp tables). */
+const listeningPorts = (pid: number): number[] => {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m !== null) inodes.add(m[1]!);
+    }
+  } catch {
+    return []; // not started yet, or an fd went away: ask again
+  }
+  const ports: number[] = [];
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').trim().split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+  }
+  return ports;
+};
+
+const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+
+/** Servers and load generators running now, killed if the benchmark itself is interrupted. */
+const live = new Set<ChildProcess>();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.once(sig, () => {
+    for (const c of live) c.kill('SIGKILL');
+    process.exit(130);
+  });
+
+type Running = { addr: string; pid: number; stop: () => Promise<void> };
+
+/**
+ * Start a server on `tcp:127.0.0.1:0` and learn its port from /proc (tpafd logs only the configured address), the same
+ * way for both. Both log nowhere (-n, no -s).
+ */
+const startServer = async (kind: ServerKind, opts: Options): Promise<Running> => {
+  const addr0 = 'tcp:127.0.0.1:0';
+  const p: ChildProcess =
+    kind === 'rxpafd'
+      ? spawn(process.execPath, [RXPAFD, '-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(opts.peer!, ['-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
+  live.add(p);
+  let err = '';
+  p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  let exited = false;
+  p.once('exit', () => {
+    exited = true;
+    live.delete(p);
+  });
+  let port: number | undefined;
+  for (let i = 0; port === undefined || !(await canConnect(port)); i++) {
+    if (exited || i > 200) {
+      p.kill('SIGKILL');
+      throw new Error(`${kind} did not start listening on ${addr0}: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+    port = listeningPorts(p.pid!)[0];
+  }
+  const addr = `tcp:127.0.0.1:${port}`;
+  return {
+    addr,
+    pid: p.pid!,
+    stop: () =>
+      new Promise((res) => {
+        if (exited) return res();
+        const kill = setTimeout(() => p.kill('SIGKILL'), 5000);
+        p.once('exit', () => {
+          clearTimeout(kill);
+          res();
+        });
+        p.kill('SIGTERM');
+      }),
+  };
+};
+
+const runOnce = async (kind: ServerKind, scenario: Scenario, opts: Options): Promise<Figures> => {
+  const server = await startServer(kind, opts);
+  try {
+    const lg = spawn(process.execPath, [LOADGEN, scenario, server.addr, String(server.pid), String(opts.scale)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(lg);
+    let out = '';
+    let err = '';
+    lg.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    lg.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => lg.kill('SIGKILL'), 600_000);
+    const code = await new Promise<number | null>((res) => lg.once('close', (c) => res(c)));
+    clearTimeout(timer);
+    live.delete(lg);
+    if (code !== 0) throw new Error(`loadgen ${scenario} against ${kind} failed (exit ${code}): ${err}`);
+    return JSON.parse(out.trim().split('\n').pop()!) as Figures;
+  } finally {
+    await server.stop();
+  }
+};
+
+const median = (xs: number[]): number => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+type Row = {
+  label: string;
+  scenario: Scenario;
+  /** Figures shown in the cell (several for p50/p99/max); the last one is compared and checked against the goal. */
+  keys: string[];
+  format: (v: number) => string;
+  higherIsBetter: boolean;
+  goal: number;
+  goalText: string;
+};
+
+const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—');
+const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '—');
+const sec = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(3)} s` : '—');
+const mb = (v: number): string => (Number.isFinite(v) ? `${(v / 1048576).toFixed(1)} MB` : '—');
+
+const ROWS: Row[] = [
+  row('publish /s (1 client, 20k services)', 'publish-unpublish', ['publish'], int, true, 100_000, '≥ 100,000'),
+  row('unpublish /s', 'publish-unpublish', ['unpublish'], int, true, 150_000, '≥ 150,000'),
+  row('ping /s, pipelined', 'ping', ['ping'], int, true, 300_000, '≥ 300,000'),
+  row(
+    'notifications /s (100 subscribers × 2,000 publishes)',
+    'notifications',
+    ['notifications'],
+    int,
+    true,
+    700_000,
+    '≥ 700,000',
+  ),
+  row(
+    'publish /s with 10k subscriptions',
+    'subscriptions',
+    ['publishWithSubscriptions'],
+    int,
+    true,
+    50_000,
+    '≥ 50,000',
+  ),
+  row(
+    'subscribe /s (10k distinct filters, 10k services)',
+    'subscriptions',
+    ['subscribe'],
+    int,
+    true,
+    100_000,
+    '≥ 100,000',
+  ),
+  row(
+    'owner of 5,000 services disconnects: all orphaned in',
+    'disconnect-5k',
+    ['orphanedS'],
+    sec,
+    false,
+    0.03,
+    '≤ 0.03 s',
+  ),
+  row(
+    "… a bystander's ping p50 / p99 / max (ms)",
+    'disconnect-5k',
+    ['pingP50Ms', 'pingP99Ms', 'pingMaxMs'],
+    ms,
+    false,
+    10,
+    '≤ 10 ms',
+  ),
+  row(
+    'owner of 100,000 services disconnects: all orphaned in',
+    'disconnect-100k',
+    ['orphanedS'],
+    sec,
+    false,
+    Infinity,
+    '',
+  ),
+  row(
+    "… a bystander's ping p50 / p99 / max (ms)",
+    'disconnect-100k',
+    ['pingP50Ms', 'pingP99Ms', 'pingMaxMs'],
+    ms,
+    false,
+    20,
+    '≤ 20 ms',
+  ),
+  row('connect + hello /s (2,000 clients)', 'connect-hello', ['connectHello'], int, true, 5_000, '≥ 5,000'),
+  row(
+    'bytes per service at 100k services (RSS growth / N)',
+    'disconnect-100k',
+    ['bytesPerService'],
+    int,
+    false,
+    600,
+    '≤ 600',
+  ),
+  row('idle RSS', 'disconnect-5k', ['idleRssB'], mb, false, 45 * 1048576, '≤ 45 MB'),
+];
+
+function row(
+  label: string,
+  scenario: Scenario,
+  keys: string[],
+  format: (v: number) => string,
+  higherIsBetter: boolean,
+  goal: number,
+  goalText: string,
+): Row {
+  return { label, scenario, keys, format, higherIsBetter, goal, goalText };
+}
 
 const main = async (): Promise<void> => {
-  const rows: Array<[string, number[], string]> = [];
-  const pu = await scenario('publish-unpublish');
-  rows.push(['publish/s (1 client, 1,024 in flight)', pu.publish!, '/s']);
-  rows.push(['unpublish/s (1 client, 1,024 in flight)', pu.unpublish!, '/s']);
-  const n = await scenario('notifications');
-  rows.push(['notifications/s (100 subscribers, 1 publisher)', n.notifications!, '/s']);
-  const s = await scenario('publish-10k-subscriptions');
-  rows.push(['publish/s with 10,000 subscriptions', s.publish!, '/s']);
-  const l = await scenario('disconnect-latency');
-  rows.push(['bystander ping, idle (median)', l.medianIdlePingMs!, 'ms']);
-  rows.push(['bystander ping, worst while 5,000 services orphan', l.worstPingMs!, 'ms']);
-  const w = Math.max(...rows.map((r) => r[0].length));
+  const opts = parseArgs(process.argv.slice(2));
+  const kinds: ServerKind[] = opts.peer === undefined ? ['rxpafd'] : ['tpafd', 'rxpafd'];
+  if (opts.peer !== undefined) {
+    const v = spawnSync(opts.peer, ['-v'], { encoding: 'utf8' });
+    if (v.status !== 0) throw new Error(`${opts.peer} -v failed (missing libraries? see ldd): ${v.stderr}`);
+  }
+  const runs: Record<ServerKind, Partial<Record<Scenario, Figures[]>>> = { tpafd: {}, rxpafd: {} };
+  for (const scenario of opts.only) {
+    for (let r = 0; r < opts.runs; r++) {
+      const order = r % 2 === 0 ? kinds : [...kinds].reverse();
+      for (const kind of order) {
+        const f = await runOnce(kind, scenario, opts);
+        (runs[kind][scenario] ??= []).push(f);
+        process.stderr.write(`${scenario} run ${r + 1}/${opts.runs} ${kind}: ${JSON.stringify(f)}\n`);
+      }
+    }
+  }
+  const med = (kind: ServerKind, scenario: Scenario, key: string): number =>
+    median((runs[kind][scenario] ?? []).map((f) => f[key] ?? NaN));
+
+  const table: Array<Record<string, string | number>> = [];
+  const header = [
+    'scenario',
+    ...(opts.peer !== undefined ? ['tpafd'] : []),
+    'rxpafd',
+    ...(opts.peer !== undefined ? ['rxpafd vs tpafd'] : []),
+    'goal',
+    'goal met',
+  ];
+  const lines: string[][] = [];
+  for (const r of ROWS) {
+    if (!opts.only.includes(r.scenario)) continue;
+    const cell = (kind: ServerKind): string => r.keys.map((k) => r.format(med(kind, r.scenario, k))).join(' / ');
+    const key = r.keys[r.keys.length - 1]!;
+    const rx = med('rxpafd', r.scenario, key);
+    const tp = med('tpafd', r.scenario, key);
+    // > 1 means rxpafd is ahead: throughput rxpafd / tpafd, times and sizes tpafd / rxpafd.
+    const ratio = r.higherIsBetter ? rx / tp : tp / rx;
+    const met = r.goalText === '' ? '' : (r.higherIsBetter ? rx >= r.goal : rx <= r.goal) ? 'yes' : 'no';
+    const ratioText = Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
+    lines.push([
+      r.label,
+      ...(opts.peer !== undefined ? [cell('tpafd')] : []),
+      cell('rxpafd'),
+      ...(opts.peer !== undefined ? [ratioText] : []),
+      r.goalText,
+      met,
+    ]);
+    table.push({
+      scenario: r.label,
+      ...Object.fromEntries(r.keys.flatMap((k) => kinds.map((kind) => [`${kind}.${k}`, med(kind, r.scenario, k)]))),
+      ...(opts.peer !== undefined ? { ratio } : {}),
+      goal: r.goalText,
+      met,
+    });
+  }
   console.log(
-    `rxpafd server benchmark: median of ${RUNS} runs (min … max), load generator in a separate process, node ${process.version}`,
+    `rxpafd server benchmark: median of ${opts.runs} run(s) per figure, scale ${opts.scale}, node ${process.version}; ` +
+      `load generator in its own process (raw XCM tcp framing), bystander in a worker thread. ` +
+      (opts.peer !== undefined ? 'Ratio > 1×: rxpafd ahead (throughput rxpafd/tpafd; times, sizes tpafd/rxpafd).' : ''),
   );
-  for (const [k, vs, unit] of rows)
-    console.log(
-      `${k.padEnd(w + 2)}${fmt(median(vs), unit).padStart(14)}   (${fmt(Math.min(...vs), unit)} … ${fmt(Math.max(...vs), unit)})`,
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+  if (opts.json !== undefined)
+    writeFileSync(
+      opts.json,
+      JSON.stringify({ date: new Date().toISOString(), node: process.version, options: opts, table, runs }, null, 2) +
+        '\n',
     );
 };
 
 main().catch((e: unknown) => {
-  console.error(String(e));
+  console.error(e instanceof Error ? e.message : String(e));
   process.exit(1);
 });

@@ -11,7 +11,8 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { parseJson, type Json, type JsonObject } from './json';
+import { decodeFast } from './fast';
+import { decodeUtf8, parseJson, type Json, type JsonObject } from './json';
 import {
   allowedKeys,
   COMMANDS,
@@ -35,8 +36,22 @@ const msgTypes: ReadonlySet<string> = new Set(MSG_TYPES);
 
 const isObject = (u: unknown): u is JsonObject => typeof u === 'object' && u !== null && !Array.isArray(u);
 
-/** Decode one inbound message (text or UTF-8 bytes). Never throws. */
+/**
+ * Decode one inbound message (text or UTF-8 bytes). Never throws. Well-formed messages take the fast path
+ * (`fast.ts`); whatever it gives up on is decided by {@link decodeGeneral}.
+ */
 export const decodeClientMessage = (input: string | Uint8Array): E.Either<ProtocolError, ClientMessage> => {
+  const text = typeof input === 'string' ? input : decodeUtf8(input);
+  if (text === undefined) return E.left({ reason: 'invalid JSON: invalid UTF-8' });
+  const fast = decodeFast(text);
+  return fast !== undefined ? E.right(fast) : decodeGeneral(text);
+};
+
+/**
+ * The general path (§3.3 steps 1–8): JSON tree, header checks, io-ts codec, unknown fields. Decides every message
+ * and words every error. The result is a plain object, as the fast path's.
+ */
+export const decodeGeneral = (input: string | Uint8Array): E.Either<ProtocolError, ClientMessage> => {
   const json = parseJson(input);
   if (E.isLeft(json)) return E.left({ reason: `invalid JSON: ${json.left}` });
   const o = json.right;
@@ -66,7 +81,8 @@ export const decodeClientMessage = (input: string | Uint8Array): E.Either<Protoc
   for (const k in o) if (!allowed.has(k)) return E.left({ reason: `unknown field '${k}'`, taId, cmd });
   const r = codec.decode(o);
   if (E.isLeft(r)) return E.left({ reason: describeErrors(r.left), taId, cmd });
-  return E.right(r.right as ClientMessage);
+  const m = r.right as ClientMessage;
+  return E.right(Object.getPrototypeOf(m) === null ? { ...m } : m);
 };
 
 /** A short rendering of an offending header value for a reason string (strings quoted and truncated). */

@@ -13,6 +13,30 @@ import type { Props } from '../filter/props';
 
 const propsCache = new WeakMap<Props, string>();
 
+/** `"key":` per field name (the names are the protocol's, a bounded set; the cap guards against anything else). */
+const keyPrefix = new Map<string, string>();
+const prefixOf = (k: string): string => {
+  let p = keyPrefix.get(k);
+  if (p === undefined) {
+    p = JSON.stringify(k) + ':';
+    if (keyPrefix.size < 1024) keyPrefix.set(k, p);
+  }
+  return p;
+};
+
+/**
+ * A JSON string literal, exactly as `JSON.stringify` writes it: printable ASCII without a quote or a backslash needs
+ * no escape (the common case: names, addresses, message types) and is quoted as it is; the rest goes to
+ * `JSON.stringify`.
+ */
+const quote = (v: string): string => {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(v);
+  }
+  return '"' + v + '"';
+};
+
 /** JSON of a props map: every key maps to an array of its values (§3.2). */
 export const encodeProps = (p: Props): string => {
   const hit = propsCache.get(p);
@@ -22,11 +46,11 @@ export const encodeProps = (p: Props): string => {
   for (const [k, vs] of p) {
     if (!first) s += ',';
     first = false;
-    s += JSON.stringify(k) + ':[';
+    s += quote(k) + ':[';
     for (let i = 0; i < vs.length; i++) {
       const v = vs[i]!;
       if (i > 0) s += ',';
-      s += typeof v === 'bigint' ? v.toString() : JSON.stringify(v);
+      s += typeof v === 'bigint' ? v.toString() : quote(v);
     }
     s += ']';
   }
@@ -42,7 +66,7 @@ const encodeValue = (v: unknown): string => {
     case 'number':
       return Number.isFinite(v) ? JSON.stringify(v) : 'null';
     case 'string':
-      return JSON.stringify(v);
+      return quote(v);
     case 'boolean':
       return v ? 'true' : 'false';
     default:
@@ -61,7 +85,7 @@ const encodeObject = (o: Record<string, unknown>): string => {
     if (v === undefined) continue; // §3.1: absent optional fields are omitted, never sent as null
     if (!first) s += ',';
     first = false;
-    s += JSON.stringify(k) + ':' + encodeValue(v);
+    s += prefixOf(k) + encodeValue(v);
   }
   return s + '}';
 };

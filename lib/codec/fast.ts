@@ -1,0 +1,390 @@
+/**
+ * The fast path of inbound decoding (§3.3): one pass over the text of a well-formed client message, building the
+ * decoded message directly (no intermediate JSON tree, no io-ts, integers of up to 15 digits without `BigInt(string)`).
+ *
+ * It accepts only what it can decide alone and returns `undefined` for everything else: then `decodeClientMessage`
+ * runs the general path, which decides (and words every error) as before. So the fast path must never accept what
+ * the general path refuses, nor decode anything differently; `spec/codec/fast.spec.ts` checks both paths against
+ * each other. It gives up on: escapes or control characters in strings, numbers other than non-negative integer
+ * literals, `true`/`false`/`null`, nesting other than `service-props`, a repeated key, an unknown key, a props key
+ * that looks like an array index (the general path orders those first), and any missing or ill-typed field.
+ */
+import type { PropValue, Props } from '../filter/props';
+import type { ClientMessage } from './messages';
+import { INT63_MAX } from './primitives';
+
+/** Value kinds of the fields a client message may carry. */
+const STR = 1;
+const INT = 2;
+const PROPS = 3;
+
+/** The fields a client message may carry, by index; the first three are the header. */
+const FIELDS = [
+  'ta-cmd',
+  'ta-id',
+  'msg-type',
+  'client-id',
+  'protocol-minimum-version',
+  'protocol-maximum-version',
+  'track-type',
+  'subscription-id',
+  'filter',
+  'service-id',
+  'generation',
+  'service-props',
+  'ttl',
+] as const;
+const KIND = [STR, INT, STR, INT, INT, INT, STR, INT, STR, INT, INT, PROPS, INT] as const;
+const [CMD, TA_ID, MSG_TYPE, CLIENT_ID, MIN_V, MAX_V, TRACK_TYPE, SUB_ID, FILTER, SERVICE_ID, GEN, PROPS_, TTL] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+] as const;
+/** Field indices by the length of their name. */
+const BY_LENGTH: number[][] = [];
+FIELDS.forEach((f, i) => (BY_LENGTH[f.length] ??= []).push(i));
+
+type Value = string | bigint | Props | undefined;
+type Build = (v: readonly Value[]) => ClientMessage;
+
+/**
+ * Per `ta-cmd`/`msg-type`: the fields besides the header (§5, messages.ts), and object literals for the field orders
+ * clients send (header, then the fields in table order), so the usual message is built with one fixed shape; any
+ * other order is built field by field in the order received, as the general path keeps it.
+ */
+interface Shape {
+  readonly required: readonly number[];
+  readonly optional: readonly number[];
+  readonly literals: ReadonlyArray<readonly [order: readonly number[], build: Build]>;
+}
+const header = (v: readonly Value[]) => ({ 'ta-cmd': v[CMD], 'ta-id': v[TA_ID], 'msg-type': v[MSG_TYPE] });
+const headerOnly: Shape = {
+  required: [],
+  optional: [],
+  literals: [[[CMD, TA_ID, MSG_TYPE], (v) => header(v) as unknown as ClientMessage]],
+};
+const build = (f: (v: readonly Value[]) => object): Build => f as unknown as Build;
+const SHAPES: ReadonlyMap<string, ReadonlyMap<string, Shape>> = new Map([
+  [
+    'hello',
+    new Map([
+      [
+        'request',
+        {
+          required: [CLIENT_ID, MIN_V, MAX_V],
+          optional: [],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, CLIENT_ID, MIN_V, MAX_V],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'client-id': v[CLIENT_ID],
+                'protocol-minimum-version': v[MIN_V],
+                'protocol-maximum-version': v[MAX_V],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  [
+    'track',
+    new Map([
+      ['request', headerOnly],
+      ['inform', { required: [TRACK_TYPE], optional: [], literals: [] }],
+    ]),
+  ],
+  [
+    'subscribe',
+    new Map([
+      [
+        'request',
+        {
+          required: [SUB_ID],
+          optional: [FILTER],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, SUB_ID, FILTER],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'subscription-id': v[SUB_ID],
+                filter: v[FILTER],
+              })),
+            ],
+            [
+              [CMD, TA_ID, MSG_TYPE, SUB_ID],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'subscription-id': v[SUB_ID],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  ['unsubscribe', new Map([['request', { required: [SUB_ID], optional: [], literals: [] }]])],
+  ['subscriptions', new Map([['request', headerOnly]])],
+  ['services', new Map([['request', { ...headerOnly, optional: [FILTER] }]])],
+  [
+    'publish',
+    new Map([
+      [
+        'request',
+        {
+          required: [SERVICE_ID, GEN, PROPS_, TTL],
+          optional: [],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, SERVICE_ID, GEN, PROPS_, TTL],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'service-id': v[SERVICE_ID],
+                generation: v[GEN],
+                'service-props': v[PROPS_],
+                ttl: v[TTL],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  [
+    'unpublish',
+    new Map([
+      [
+        'request',
+        {
+          required: [SERVICE_ID],
+          optional: [],
+          literals: [
+            [
+              [CMD, TA_ID, MSG_TYPE, SERVICE_ID],
+              build((v) => ({
+                'ta-cmd': v[CMD],
+                'ta-id': v[TA_ID],
+                'msg-type': v[MSG_TYPE],
+                'service-id': v[SERVICE_ID],
+              })),
+            ],
+          ],
+        },
+      ],
+    ]),
+  ],
+  ['ping', new Map([['request', headerOnly]])],
+  ['clients', new Map([['request', headerOnly]])],
+]);
+
+/** Integers with at most this many digits are exact as doubles. */
+const SAFE_DIGITS = 15;
+
+/** Gives up: the general path decides. */
+class GiveUp {}
+const GIVE_UP = new GiveUp();
+
+class FastParser {
+  i = 0;
+  constructor(private readonly s: string) {}
+
+  ws(): void {
+    const s = this.s;
+    let i = this.i;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+    this.i = i;
+  }
+
+  expect(c: number): void {
+    if (this.s.charCodeAt(this.i) !== c) throw GIVE_UP;
+    this.i++;
+  }
+
+  /** A string without escapes or control characters. */
+  string(): string {
+    const s = this.s;
+    const start = ++this.i;
+    let i = start;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || c !== c) throw GIVE_UP; // escape, control character, end of text (NaN)
+      i++;
+    }
+    this.i = i + 1;
+    return s.slice(start, i);
+  }
+
+  /** A field name: its index in {@link FIELDS}, or -1. */
+  key(): number {
+    const s = this.s;
+    const start = ++this.i;
+    let i = start;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || c !== c) throw GIVE_UP;
+      i++;
+    }
+    this.i = i + 1;
+    const candidates = BY_LENGTH[i - start];
+    if (candidates !== undefined) for (const f of candidates) if (s.startsWith(FIELDS[f]!, start)) return f;
+    return -1;
+  }
+
+  /** A non-negative integer literal in 0 … 2^63−1 (not followed by a fraction or exponent). */
+  int(): bigint {
+    const s = this.s;
+    const start = this.i;
+    let i = start;
+    let n = 0;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39 || c !== c) break;
+      n = n * 10 + (c - 0x30);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || (digits > 1 && s.charCodeAt(start) === 0x30)) throw GIVE_UP;
+    const next = s.charCodeAt(i);
+    if (next === 0x2e || next === 0x65 || next === 0x45) throw GIVE_UP;
+    this.i = i;
+    if (digits <= SAFE_DIGITS) return BigInt(n);
+    const b = BigInt(s.slice(start, i));
+    if (b > INT63_MAX) throw GIVE_UP;
+    return b;
+  }
+
+  /** `service-props`: an object of arrays of strings and integers, as `PropsCodec` decodes it. */
+  props(): Props {
+    const m = new Map<string, PropValue[]>();
+    const seen = new Set<string>();
+    this.expect(0x7b);
+    this.ws();
+    if (this.s.charCodeAt(this.i) === 0x7d) {
+      this.i++;
+      return m;
+    }
+    for (;;) {
+      this.ws();
+      if (this.s.charCodeAt(this.i) !== 0x22) throw GIVE_UP;
+      const k = this.string();
+      if (seen.has(k) || isArrayIndex(k)) throw GIVE_UP;
+      seen.add(k);
+      this.ws();
+      this.expect(0x3a);
+      this.ws();
+      this.expect(0x5b);
+      this.ws();
+      let list: PropValue[] | undefined;
+      if (this.s.charCodeAt(this.i) === 0x5d) this.i++;
+      else
+        for (;;) {
+          this.ws();
+          const c = this.s.charCodeAt(this.i);
+          const v: PropValue = c === 0x22 ? this.string() : this.int();
+          if (list === undefined) {
+            list = [v];
+            m.set(k, list);
+          } else if (!list.includes(v)) list.push(v);
+          this.ws();
+          const d = this.s.charCodeAt(this.i++);
+          if (d === 0x5d) break;
+          if (d !== 0x2c) throw GIVE_UP;
+        }
+      this.ws();
+      const d = this.s.charCodeAt(this.i++);
+      if (d === 0x7d) return m;
+      if (d !== 0x2c) throw GIVE_UP;
+    }
+  }
+}
+
+/** Keys JavaScript orders first in an object (canonical array indices below 2^32 − 1). */
+const isArrayIndex = (k: string): boolean => {
+  const c = k.charCodeAt(0);
+  if (c < 0x30 || c > 0x39 || k.length > 10) return false;
+  if (c === 0x30) return k.length === 1;
+  for (let i = 1; i < k.length; i++) {
+    const d = k.charCodeAt(i);
+    if (d < 0x30 || d > 0x39) return false;
+  }
+  return Number(k) < 4294967295;
+};
+
+/** Decode a well-formed client message, or `undefined` if the general path must decide. */
+export const decodeFast = (text: string): ClientMessage | undefined => {
+  try {
+    return parseMessage(text);
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+};
+
+const parseMessage = (text: string): ClientMessage | undefined => {
+  const p = new FastParser(text);
+  const v: Value[] = [];
+  const order: number[] = [];
+  p.ws();
+  p.expect(0x7b);
+  p.ws();
+  if (text.charCodeAt(p.i) === 0x7d) return undefined;
+  for (;;) {
+    p.ws();
+    if (text.charCodeAt(p.i) !== 0x22) return undefined;
+    const f = p.key();
+    if (f < 0 || v[f] !== undefined) return undefined; // unknown or repeated
+    p.ws();
+    p.expect(0x3a);
+    p.ws();
+    const kind = KIND[f];
+    if (kind === STR) {
+      if (text.charCodeAt(p.i) !== 0x22) return undefined;
+      v[f] = p.string();
+    } else if (kind === INT) v[f] = p.int();
+    else v[f] = p.props();
+    order.push(f);
+    p.ws();
+    const d = text.charCodeAt(p.i++);
+    if (d === 0x7d) break;
+    if (d !== 0x2c) return undefined;
+  }
+  p.ws();
+  if (p.i !== text.length) return undefined;
+  const cmd = v[CMD];
+  const msgType = v[MSG_TYPE];
+  if (typeof cmd !== 'string' || typeof msgType !== 'string' || v[TA_ID] === undefined) return undefined;
+  const sh = SHAPES.get(cmd)?.get(msgType);
+  if (sh === undefined) return undefined;
+  let known = 3;
+  for (const f of sh.required) {
+    if (v[f] === undefined) return undefined;
+    known++;
+  }
+  for (const f of sh.optional) if (v[f] !== undefined) known++;
+  if (known !== order.length) return undefined; // a field this message does not have
+  const tt = v[TRACK_TYPE];
+  if (tt !== undefined && tt !== 'query' && tt !== 'reply') return undefined;
+  for (const [o, b] of sh.literals) if (sameOrder(o, order)) return b(v);
+  const m: Record<string, Value> = {};
+  for (const f of order) m[FIELDS[f]!] = v[f];
+  return m as unknown as ClientMessage;
+};
+
+const sameOrder = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};

@@ -1,0 +1,44 @@
+/**
+ * CI smoke of the server benchmark (bench/server.ts, `npm run bench -- --smoke`): every scenario runs once at a
+ * fiftieth of its size against rxpafd and tpafd, so the harness cannot rot. It checks that every figure of the table
+ * was measured, not how fast anything is (benchmarks are not tests). Runs dist/ (`npm test` builds first).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { peers } from '../interop/peers';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('npm run bench -- --smoke', () => {
+  it('measures every figure of the table for both servers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxpaf-bench-'));
+    try {
+      const json = join(dir, 'bench.json');
+      const res = spawnSync(
+        process.execPath,
+        [join(ROOT, 'dist', 'bench', 'server.js'), '--smoke', '--peer', join(peers(), 'sbin', 'tpafd'), '--json', json],
+        { encoding: 'utf8', timeout: 55_000 },
+      );
+      expect(res.stderr + (res.error?.message ?? '')).not.toMatch(/failed|Error/);
+      expect(res.status).toBe(0);
+      const out = JSON.parse(readFileSync(json, 'utf8')) as {
+        table: Array<Record<string, string | number>>;
+        runs: Record<string, Record<string, unknown[]>>;
+      };
+      expect(out.table).toHaveLength(13);
+      for (const row of out.table) {
+        const figures = Object.entries(row).filter(([k]) => k.startsWith('rxpafd.') || k.startsWith('tpafd.'));
+        expect(figures.length).toBeGreaterThanOrEqual(2);
+        for (const [k, v] of figures) expect([row.scenario, k, v]).toEqual([row.scenario, k, expect.any(Number)]);
+        for (const [, v] of figures) expect(v as number).toBeGreaterThan(0);
+      }
+      expect(Object.keys(out.runs.rxpafd!)).toHaveLength(7);
+      expect(Object.keys(out.runs.tpafd!)).toHaveLength(7);
+      expect(res.stdout).toMatch(/\| scenario \| tpafd \| rxpafd \| rxpafd vs tpafd \| goal \| goal met \|/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

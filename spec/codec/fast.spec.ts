@@ -1,0 +1,203 @@
+/**
+ * The fast decoding path (lib/codec/fast.ts) against the general one: for any input, `decodeClientMessage` (fast path
+ * first) must give exactly what the general path gives, message or error; and the fast path must really take the
+ * common messages (else the speed-up would be silently gone).
+ */
+import * as E from 'fp-ts/Either';
+import fc from 'fast-check';
+
+import { decodeClientMessage, decodeGeneral } from '../../lib/codec/decode';
+import { decodeFast } from '../../lib/codec/fast';
+import { encodeMessage } from '../../lib/codec/encode';
+import { INT63_MAX, makeProps } from '../../lib/codec/primitives';
+
+/** A structural rendering that keeps what toEqual would blur: prototypes, key order, Map order, bigint vs number. */
+const canon = (v: unknown): unknown => {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return `${v}d`;
+  if (v instanceof Map) return ['Map', [...v].map(([k, x]) => [k, canon(x)])];
+  if (Array.isArray(v)) return v.map(canon);
+  if (typeof v === 'object' && v !== null)
+    return [
+      Object.getPrototypeOf(v) === null ? 'null-proto' : 'object',
+      Object.keys(v).map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+    ];
+  return v;
+};
+
+const same = (text: string): void => {
+  const a = decodeClientMessage(text);
+  const b = decodeGeneral(text);
+  expect(E.isRight(a) ? ['right', canon(a.right)] : ['left', a.left]).toEqual(
+    E.isRight(b) ? ['right', canon(b.right)] : ['left', b.left],
+  );
+  const bytes = new TextEncoder().encode(text);
+  expect(canon(decodeClientMessage(bytes))).toEqual(canon(a));
+};
+
+const hot = [
+  '{"ta-cmd":"ping","ta-id":6,"msg-type":"request"}',
+  '{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":4711,"protocol-minimum-version":2,"protocol-maximum-version":3}',
+  '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"name":["foo"],"port":[4711]},"ttl":30}',
+  '{"ta-cmd": "publish", "ta-id": 3, "msg-type": "request", "service-id": 9, "generation": 0, "service-props": {"name": ["foo", "foo", "bar"], "empty": []}, "ttl": 30}',
+  '{"ta-cmd":"unpublish","ta-id":10,"msg-type":"request","service-id":9}',
+  '{"ta-cmd":"subscribe","ta-id":2,"msg-type":"request","subscription-id":17,"filter":"(name=foo)"}',
+  '{"msg-type":"request","ta-id":2,"subscription-id":17,"ta-cmd":"subscribe"}',
+  '{"ta-cmd":"track","ta-id":1,"msg-type":"inform","track-type":"reply"}',
+  `{"ta-cmd":"ping","ta-id":${INT63_MAX},"msg-type":"request"}`,
+  '{"ta-cmd":"ping","ta-id":123456789012345,"msg-type":"request"}',
+  '{"ta-cmd":"ping","ta-id":1234567890123456,"msg-type":"request"}',
+  '{"ta-cmd":"services","ta-id":8,"msg-type":"request","filter":"(&(a=1)(b=*))"}',
+];
+
+/** Inputs the fast path must leave to the general path (each is decided there: some valid, most not). */
+const cold = [
+  '{"ta-cmd":"ping","ta-id":6.0,"msg-type":"request"}',
+  '{"ta-cmd":"ping","ta-id":-1,"msg-type":"request"}',
+  '{"ta-cmd":"ping","ta-id":06,"msg-type":"request"}',
+  '{"ta-cmd":"ping","ta-id":6e0,"msg-type":"request"}',
+  `{"ta-cmd":"ping","ta-id":${INT63_MAX + 1n},"msg-type":"request"}`,
+  '{"ta-cmd":"ping","ta-id":6,"msg-type":"request","x":1}',
+  '{"ta-cmd":"ping","ta-id":6,"ta-id":7,"msg-type":"request"}',
+  '{"ta-cmd":"ping","ta-id":6,"msg-type":"request","filter":"a"}',
+  '{"ta-cmd":"p\\u0069ng","ta-id":6,"msg-type":"request"}',
+  '{"ta-cmd":"ping","ta-id":6,"msg-type":"complete"}',
+  '{"ta-cmd":"ping","ta-id":6}',
+  '{"ta-cmd":"ping","ta-id":6,"msg-type":"request"} x',
+  '{"ta-cmd":"ping","ta-id":6,"msg-type":"request"',
+  '{"ta-cmd":"track","ta-id":1,"msg-type":"inform","track-type":"other"}',
+  '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"b":["x"],"1":["y"]},"ttl":30}',
+  '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":["x"],"a":["y"]},"ttl":30}',
+  '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":[-1]},"ttl":30}',
+  '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":[1.5]},"ttl":30}',
+  '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":"x"},"ttl":30}',
+  '{"ta-cmd":"subscribe","ta-id":2,"msg-type":"request","subscription-id":17,"filter":null}',
+  '{"__proto__":1,"ta-cmd":"ping","ta-id":6,"msg-type":"request"}',
+  '{}',
+  '[]',
+];
+
+describe('decodeClientMessage: the fast path', () => {
+  it.each(hot)('takes %s and decodes it exactly as the general path', (text) => {
+    expect(decodeFast(text)).toBeDefined();
+    same(text);
+  });
+
+  it.each(cold)('leaves %s to the general path', (text) => {
+    expect(decodeFast(text)).toBeUndefined();
+    same(text);
+  });
+
+  it('returns plain objects, as the general path now does', () => {
+    for (const text of hot) {
+      const m = decodeGeneral(text);
+      expect(E.isRight(m) && Object.getPrototypeOf(m.right) === Object.prototype).toBe(true);
+    }
+  });
+
+  it('agrees with the general path on random variations of valid messages', () => {
+    const ws = fc.constantFrom('', ' ', '\n', '\t ');
+    const int = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String),
+      fc.constantFrom('0', '1', '00', '-1', '1.0', '1e3', '999999999999999', '9999999999999999', 'true', 'null'),
+    );
+    const str = fc.oneof(
+      fc.string().map((s) => JSON.stringify(s)),
+      fc.constantFrom('"a\\"b"', '"\\u00e9"', '"é"', '"x\ty"', '"query"', '"reply"', '"(a=1)"'),
+    );
+    const propValue = fc.oneof(str, int);
+    const props = fc
+      .array(
+        fc.tuple(
+          fc.oneof(
+            fc.constantFrom('name', 'a', '1', '01', 'b'),
+            str.map((s) => s.slice(1, -1)),
+          ),
+          fc.array(propValue, { maxLength: 3 }),
+        ),
+        {
+          maxLength: 4,
+        },
+      )
+      .map((es) => `{${es.map(([k, vs]) => `"${k}":[${vs.join(',')}]`).join(',')}}`);
+    const field = fc.oneof(
+      fc.tuple(
+        fc.constant('ta-cmd'),
+        fc
+          .constantFrom('ping', 'hello', 'publish', 'unpublish', 'subscribe', 'track', 'services', 'clients', 'x')
+          .map((s) => `"${s}"`),
+      ),
+      fc.tuple(fc.constant('ta-id'), int),
+      fc.tuple(fc.constant('msg-type'), fc.constantFrom('"request"', '"inform"', '"complete"', '1')),
+      fc.tuple(
+        fc.constantFrom(
+          'client-id',
+          'protocol-minimum-version',
+          'protocol-maximum-version',
+          'service-id',
+          'generation',
+          'ttl',
+          'subscription-id',
+        ),
+        int,
+      ),
+      fc.tuple(fc.constantFrom('filter', 'track-type'), str),
+      fc.tuple(fc.constant('service-props'), props),
+      fc.tuple(fc.constantFrom('other', '__proto__'), int),
+    );
+    let taken = 0;
+    const templates = fc
+      .constantFrom(...hot)
+      .chain((base) => fc.tuple(fc.constant(base), fc.array(field, { maxLength: 2 }), ws, fc.nat({ max: 12 })));
+    fc.assert(
+      fc.property(templates, ([base, extra, w, drop]) => {
+        // the base message with some fields replaced, added or dropped, and some white space
+        const fields = [...base.matchAll(/"([a-z-]+)":\s*("(?:[^"\\]|\\.)*"|\{[^}]*\}|[^,}]+)/g)].map((m) => [
+          m[1]!,
+          m[2]!,
+        ]);
+        const all = [...fields.filter((_, i) => i !== drop), ...extra];
+        const text = `${w}{${all.map(([k, v]) => `"${k}"${w}:${w}${v}`).join(`,${w}`)}}${w}`;
+        if (decodeFast(text) !== undefined) taken++;
+        same(text);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(taken).toBeGreaterThan(200); // the fast path was really exercised
+  });
+
+  it('agrees with the general path on byte-level corruptions of valid messages', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...hot),
+        fc.nat(),
+        fc.constantFrom('', '"', '\\', ',', '}', '{', '[', ']', '0', ' ', 'x', ':', '-', '.'),
+        fc.boolean(),
+        (text, at, insert, replace) => {
+          const i = at % (text.length + 1);
+          same(text.slice(0, i) + insert + text.slice(replace ? i + 1 : i));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('encodeMessage: strings without escapes are quoted as they are', () => {
+  it('writes every string, key and property exactly as JSON.stringify', () => {
+    const s = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('', 'a"b', 'a\\b', '\u007f', '\ud800', 'é'),
+    );
+    fc.assert(
+      fc.property(s, s, s, (k, v, p) => {
+        const props = makeProps([[p, [v]]]);
+        expect(encodeMessage({ [k]: v, 'service-props': props })).toBe(
+          `{${JSON.stringify(k)}:${JSON.stringify(v)},"service-props":{${JSON.stringify(p)}:[${JSON.stringify(v)}]}}`,
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
