@@ -102,6 +102,7 @@ const inDomain = (args: ReplayArgs, sink: ReplaySink): ReplaySink =>
     : {
         batchable: sink.batchable,
         stop: sink.stop,
+        ...(sink.outbound !== undefined ? { outbound: sink.outbound } : {}),
         item: (i) => domainOf(i) === args.domain && sink.item(i),
         batch: (b) => b.domain === args.domain && sink.batch(b),
       };
@@ -150,6 +151,7 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
         run: (run) =>
           run(whole(args.files), {
             batchable: () => false,
+            outbound: false,
             item: (i) => {
               if (i.kind === 'domain') s.domain(i.header.d, i.header.name, i.header.now);
               else if (i.kind === 'snapshot' && i.adopted) s.resume(i.snapshot.d, i.snapshot.state.now);
@@ -183,6 +185,7 @@ const atPoint = (args: ReplayArgs, p: LogPoint, replayer: Replayer): Analysis =>
   const before = (seq: number, time: number): boolean => (p.kind === 'seq' ? seq <= p.seq : time <= p.at);
   const sink: ReplaySink = {
     batchable: every,
+    outbound: false,
     stop: (r: LogRecord) => {
       if (r.kind === 'event') return !before(r.seq, r.event.now);
       if (r.kind !== 'snapshot') return false;
@@ -259,6 +262,7 @@ const history = (
         );
   const sink = (stop?: (r: LogRecord) => boolean): ReplaySink => ({
     batchable: every,
+    outbound: false,
     ...(stop !== undefined ? { stop } : {}),
     item: (i) => i.kind === 'step' && h.add(i.step),
     batch: (b) => {

@@ -297,6 +297,13 @@ const fastDecode = (line: string): LogRecord | undefined => {
   return undefined;
 };
 
+/**
+ * Whether a line is a v2 outbound line as the recorder writes it, by its frame only (the message text is not
+ * parsed): for replays that do not look at outbound messages (they skip such lines; anything else is decoded).
+ */
+export const isOutLineFrame = (line: string): boolean =>
+  line.charCodeAt(2) === 0x6f /* o(ut) */ && line.endsWith('}}') && FAST_OUT_V2.test(line);
+
 /** Decode one line; the left is the reason it is not a valid record. Never throws. */
 export const decodeLine = (line: string): E.Either<string, LogRecord> => {
   const fast = fastDecode(line);

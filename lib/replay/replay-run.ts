@@ -16,7 +16,7 @@ import { createGunzip } from 'node:zlib';
 
 import * as E from 'fp-ts/Either';
 
-import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from './event-codec';
+import { decodeLine, isOutLineFrame, type EventRecord, type HeaderRecord, type LogRecord } from './event-codec';
 import { Replayer, ReplayError, type ReplayBatch, type ReplayItem } from './replay-core';
 
 /** Events folded per reducer call at most. */
@@ -32,6 +32,11 @@ export interface ReplaySink {
   batch(b: ReplayBatch): void;
   /** True to stop before `rec` (it is not replayed; the run ends). */
   stop?(rec: LogRecord): boolean;
+  /**
+   * False if the sink ignores outbound messages: their lines are then only checked for their frame (not parsed,
+   * not delivered), which is most of a log recorded with outbound messages.
+   */
+  readonly outbound?: boolean;
 }
 
 /** Where to read a file from: all of it, or from a byte offset that starts line `line`. */
@@ -123,6 +128,7 @@ export const runFiles = async (
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
         if (passed(replayer, text)) continue;
+        if (sink.outbound === false && isOutLineFrame(text)) continue;
         const r = decodeLine(text);
         if (E.isLeft(r)) {
           flush();
