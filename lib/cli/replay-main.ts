@@ -90,8 +90,10 @@ const seekHeaders = async (replayer: Replayer, f: Seek, sink: ReplaySink): Promi
   }
   for (const [d, offset, line] of f.entry?.snapshots ?? []) {
     const r = await readRecordAt(f.file, offset);
-    if (r?.kind !== 'snapshot' || r.d !== d) throw new ReplayError(line, 'the index points at no snapshot here');
-    sink.item(replayer.feed(r, line));
+    if (E.isLeft(r)) throw new ReplayError(line, `the snapshot of the checkpoint: ${r.left}`);
+    if (r.right.kind !== 'snapshot' || r.right.d !== d)
+      throw new ReplayError(line, 'the index points at no snapshot of that domain here');
+    sink.item(replayer.feed(r.right, line));
   }
 };
 

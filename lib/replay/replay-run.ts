@@ -172,17 +172,14 @@ const passed = (replayer: Replayer, text: string): boolean => {
   return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
 };
 
-/** Read the record at a byte offset of a file (for a seek); `undefined` if there is none. */
-export const readRecordAt = async (file: string, offset: number): Promise<LogRecord | undefined> => {
-  for await (const { lines } of fileChunks(file, offset, () => {})) {
-    const r = decodeLine(lines[0]!);
-    return E.isRight(r) ? r.right : undefined;
-  }
-  return undefined;
+/** Read the record at a byte offset of a file (for a seek); the left says why there is none. */
+export const readRecordAt = async (file: string, offset: number): Promise<E.Either<string, LogRecord>> => {
+  for await (const { lines } of fileChunks(file, offset, () => {})) return decodeLine(lines[0]!);
+  return E.left('past the end of the file');
 };
 
 /** Read the header line at a byte offset of a file (for a seek). */
 export const readHeaderAt = async (file: string, offset: number): Promise<HeaderRecord | undefined> => {
   const r = await readRecordAt(file, offset);
-  return r?.kind === 'domain' ? r : undefined;
+  return E.isRight(r) && r.right.kind === 'domain' ? r.right : undefined;
 };
