@@ -23,8 +23,8 @@
  * the seq and time it follows, where each domain's header is, and which service and client ids appeared since the
  * previous checkpoint. `rxpaf-replay --at` starts from the nearest checkpoint instead of the file's start.
  *
- * A checkpoint never holds the event loop for long: the states at the checkpoint (immutable) are encoded about 2 ms
- * per turn (./snapshot-slices.ts) into a scratch file, then copied into the log 1 MiB per turn while the lines of
+ * A checkpoint never holds the event loop for long: the states at the checkpoint (immutable) are encoded about 1 ms
+ * per turn (./snapshot-slices.ts) into a scratch file, then copied into the log 256 KiB per turn while the lines of
  * later events wait in the buffer. A periodic snapshot line therefore lands after the events that followed its
  * checkpoint; its index line says where the snapshot is (`snapshots`) and where those events start (`offset`). A
  * rotation waits for its checkpoint: the new file gets the headers, the snapshots, then the lines written since the
@@ -108,9 +108,9 @@ export interface Recorder {
 }
 
 /** Bytes of a snapshot (or of a rotated file's tail) written per event-loop turn at most. */
-const WRITE_BYTES = 1 << 20;
+const WRITE_BYTES = 1 << 18;
 /** Milliseconds of snapshot encoding per event-loop turn (about; one slice of 64 elements may exceed it). */
-const ENCODE_MS = 2;
+const ENCODE_MS = 1;
 
 /** Written ahead of the buffered lines: text, a copy of a file's bytes, or an action once all before it is written. */
 type Chunk =

@@ -78,7 +78,7 @@ describe('snapshots written in slices', () => {
   it('the recorder encodes a checkpoint across turns, a bounded slice each, and keeps writing the events', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rxpaf-slices-'));
     const file = join(dir, 'e.ndjson');
-    // a clock that advances 1 ms per reading: a turn encodes two slices (64 elements each) and returns
+    // a clock that advances 1 ms per reading: a turn encodes one slice (64 elements) and returns
     let clock = 0;
     const now = jest.spyOn(performance, 'now').mockImplementation(() => clock++);
     try {
@@ -104,8 +104,8 @@ describe('snapshots written in slices', () => {
         // the tick of this turn is on disk already, snapshot or not
         expect(readFileSync(file, 'utf8').includes(`\n{"seq":${lastSeq + turns},`)).toBe(true);
       } while (!snapshotWritten() && turns < 1000);
-      // at most 128 elements per turn
-      expect(turns).toBeGreaterThanOrEqual(Math.ceil(elements(atCheckpoint) / 128));
+      // at most 64 elements per turn
+      expect(turns).toBeGreaterThanOrEqual(Math.ceil(elements(atCheckpoint) / 64));
       expect(turns).toBeLessThan(1000);
       await rec.close();
       const idx = readIndex(file, statSync(file).size)!;
