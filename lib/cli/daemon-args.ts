@@ -5,7 +5,7 @@
  * Every error is one line meant for stderr, after which the caller exits with status 1. pafd prints configuration
  * errors on stdout; we use stderr for every error so that stdout only ever carries `-v`/`-h` output.
  */
-import { either as E } from 'fp-ts';
+import * as E from 'fp-ts/Either';
 import { readConfigFile, type PartialConfig } from '../config/config-file';
 import { defaultDomain, type DaemonConfig } from '../config/daemon-config';
 import { getopt, parsePyInt } from '../config/getopt';
@@ -159,7 +159,7 @@ const applyOption = (opt: string, value: string, cli: CliSettings, multi: string
     case '-h':
       return { kind: 'help' };
     default:
-      SETTERS[opt](cli, value);
+      SETTERS[opt]!(cli, value); // getopt yields only DAEMON_SHORT_OPTS and LONG_OPTS: each is a case above or in SETTERS
       return E.right(undefined);
   }
 };

@@ -2,15 +2,15 @@
  * The rxpafd binary: the daemon with its extensions — event recording (`--record <file>`, config key `record`)
  * and the replay tool (`rxpafd replay <file> ...`, the same as `rxpaf-replay`).
  */
-import { createRecorder } from '../replay/record';
 import { main as daemonMain } from './daemon-main';
-import { runReplayCli } from './replay-main';
 
 export const main = (): void =>
   daemonMain({
-    replay: (argv) => runReplayCli(argv),
+    // loaded only when used: an idle daemon without recording does not carry the replay tool (idle RSS, issue 12)
+    replay: async (argv) => (await import('./replay-main')).runReplayCli(argv),
     recorder: async (cfg) => {
       if (cfg.record === undefined) return undefined;
+      const { createRecorder } = await import('../replay/record');
       const rec = createRecorder({
         file: cfg.record.file,
         maxBytes: cfg.record.maxBytes,

@@ -4,7 +4,7 @@
  * booleans, the `yaml` package's 1.1 schema does), duplicate keys are allowed (the last wins), unknown tags are
  * errors, and integers are kept apart from floats (integers load as `bigint`, floats as `number`).
  */
-import { either as E } from 'fp-ts';
+import * as E from 'fp-ts/Either';
 import { parseAllDocuments, type ScalarTag } from 'yaml';
 
 const BOOL_TAG = 'tag:yaml.org,2002:bool';
@@ -23,7 +23,7 @@ const PYYAML_BOOLS: readonly ScalarTag[] = [
 ];
 
 /** Reduces a `yaml` error text (multi-line, with a source excerpt) to its first line. */
-const firstLine = (message: string): string => message.split('\n')[0].replace(/:\s*$/, '');
+const firstLine = (message: string): string => message.split('\n')[0]!.replace(/:\s*$/, '');
 
 /**
  * Parses one YAML 1.1 document. Integers become `bigint`, floats `number`, booleans `boolean`, null `null`.
@@ -42,7 +42,7 @@ export const parseYaml11 = (text: string): E.Either<string, unknown> => {
   });
   if (!Array.isArray(docs) || docs.length === 0) return E.right(null);
   if (docs.length > 1) return E.left('YAML error: expected a single document in the stream');
-  const doc = docs[0];
+  const doc = docs[0]!;
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem !== undefined) {
     return E.left(`YAML error: ${firstLine(problem.message)}`);

@@ -1,13 +1,12 @@
 /**
  * The domain reducer: `(state, events) → [state, effects]`, pure. Every event first lets time advance (deadlines due
  * by its `now` fire in time order), is then handled, and deadlines that became due at once (a TTL-0 orphan) fire
- * before the step ends. Several events (one socket read, one event-loop turn) go through one immer `produce`.
+ * before the step ends. Several events (one socket read, one event-loop turn) are folded into one new root.
  *
  * @example
  * const s0 = initialDomainState(defaultSettings, 42);
  * const [s1, fx] = reduce(s0, { type: 'accepted', now: 1000, conn: 1, address: 'tcp:127.0.0.1:5000', user: 'ip:127.0.0.1', transport: 'tcp' });
  */
-import { produce } from 'immer';
 import { List, Map as IMap, OrderedMap } from 'immutable';
 
 import { emptyFilterIndex } from '../filter/filter-index';
@@ -75,9 +74,11 @@ const handle = (ctx: Ctx, e: Event): void => {
   }
 };
 
+const KEYS = Object.keys(initialDomainState()) as ReadonlyArray<keyof DomainState>;
+
 /**
- * Fold a batch of events in one immer step; returns the new state (the same reference if nothing changed).
- * `slice` is the budget of directory-proportional work for the call (lib/state/work.ts); the default is what the
+ * Fold a batch of events in one step; returns the new state (the same reference if nothing changed).
+ * `slice` is the budget of directory-proportional work of each event (lib/state/work.ts); the default is what the
  * server uses, and a recording replays with the same.
  */
 export const reduceAll = (
@@ -86,17 +87,19 @@ export const reduceAll = (
   slice: number = SLICE,
 ): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
-  const budget = { left: slice };
-  const next = produce(state, (d) => {
-    for (const e of events) {
-      const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
-      if (now !== d.now) d.now = now;
-      const ctx: Ctx = { d: d as unknown as RootDraft, fx, now, budget, release: releaseHeld };
-      processDeadlines(ctx);
-      handle(ctx, e);
-      processDeadlines(ctx);
-    }
-  });
+  // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
+  // no deeper copy (and no proxy) is needed; the old state stays valid.
+  const d: RootDraft = { ...state };
+  for (const e of events) {
+    const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
+    if (now !== d.now) d.now = now;
+    // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
+    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld };
+    processDeadlines(ctx);
+    handle(ctx, e);
+    processDeadlines(ctx);
+  }
+  const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];
 };
 

@@ -12,7 +12,7 @@ import type { AcceptedEvent } from './events';
 import type { Conn, ConnId } from './model';
 import { release } from './resources';
 import { armTimer } from './timer-queue';
-import { startJob } from './work';
+import { CLOSE_SLICE, startJob } from './work';
 
 /** A transport accepted a connection: register it with its handshake deadline (§8.5, B8 fixed). */
 export const acceptConn = (ctx: Ctx, e: AcceptedEvent): void => {
@@ -109,7 +109,11 @@ const disconnectClient = (ctx: Ctx, conn: Conn): void => {
   ctx.d.records = ctx.d.records.set(record.id, inactive);
   // 4. every attached service becomes an orphan with the same orphan-since, in attachment order: sliced (work.ts);
   // until its turn comes a service is seen as an orphan through its inactive record
-  startJob(ctx, { kind: 'orphan', record: record.id, ids: inactive.services, pos: 0 });
+  // A small disconnect is orphaned at once; a big one (services x possible subscribers) is left to `work` events, so
+  // when many connections close in one turn, no notification is built for subscribers closing in the same turn.
+  const job = { kind: 'orphan', record: record.id, ids: inactive.services, pos: 0 } as const;
+  if (inactive.services.size * (1 + ctx.d.subscriptions.size) <= CLOSE_SLICE) startJob(ctx, job);
+  else ctx.d.work = ctx.d.work.push(job);
   ctx.fx.push({
     type: 'log',
     level: 'info',

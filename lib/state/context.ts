@@ -1,5 +1,5 @@
 /**
- * The mutable working context of one reducer step: the immer draft of the domain root, the effects produced so
+ * The mutable working context of one reducer step: a mutable copy of the domain root, the effects produced so
  * far, and the event time. Helpers in lib/state and lib/protocol take it as their first argument.
  */
 import type { ServerMessage } from '../codec/messages';
@@ -7,8 +7,9 @@ import type { Effect } from './effects';
 import type { Conn, ConnId, DomainState } from './model';
 
 /**
- * The immer draft of the root, typed shallowly: collections inside are persistent immutable.js values (opaque to
- * immer) that are replaced by reference, never drafted.
+ * The mutable copy of the root made for one reducer call: every field is replaced by reference, never mutated in
+ * place (the collections are persistent immutable.js values, the records are replaced by patched copies), so the
+ * previous state stays valid.
  */
 export type RootDraft = { -readonly [K in keyof DomainState]: DomainState[K] };
 
@@ -16,7 +17,7 @@ export interface Ctx {
   readonly d: RootDraft;
   readonly fx: Effect[];
   readonly now: number;
-  /** Units of directory-proportional work this reducer call may still do (shared by the events of a batch). */
+  /** Units of directory-proportional work this event may still do. */
   readonly budget: { left: number };
   /** A listing to `conn` is done: send what waited for it and handle the requests that waited (lib/protocol). */
   readonly release: (ctx: Ctx, conn: ConnId) => void;

@@ -1,6 +1,6 @@
 /**
  * A persistent (immutable) leftist min-heap: insert and pop in O(log n), and every version stays valid, so the
- * deadline queues can live inside the immutable domain state (immer copies only the root that points at them).
+ * deadline queues can live inside the immutable domain state (a reducer call copies only the root that points at them).
  *
  * Entries are ordered by `at`, then by `seq` (insertion order), so equal deadlines pop in the order they were
  * scheduled (§7.6: orphans with equal expiry may go in any order; insertion order is the natural one).

@@ -1,7 +1,8 @@
 /**
  * The immutable state of one domain's service directory (§1, §7.1).
  *
- * Shape: immer manages the small root and the per-record objects; every collection that grows with the directory
+ * Shape: a small root of plain fields (copied once per reducer call) and per-record objects replaced by patched
+ * copies; every collection that grows with the directory
  * (connections, clients, records, services, subscriptions, the filter index, the deadline queues, per-user counters)
  * is a persistent immutable.js structure stored as an opaque value and replaced by reference, so one update costs
  * O(log n) instead of a copy of the collection (see ../shared/notes/immer-at-scale.md and `npm run bench:core`).

@@ -1,7 +1,7 @@
 /**
  * Sliced work (issue 12): everything proportional to the directory — orphaning the services of a closed connection,
  * expiring orphans, the `services`/`subscribe`/`subscriptions` listings — is done in slices of at most
- * {@link SLICE} units per reducer call. What is left stays in the state (`work`, and the orphan queue's overdue
+ * {@link SLICE} units per event. What is left stays in the state (`work`, and the orphan queue's overdue
  * entries); the shell asks for the next slice with a `work` event, recorded like every other input.
  *
  * The promises of the unsliced server still hold:
@@ -24,8 +24,14 @@ import { expiryOf, putService, applyChange, removeService } from './directory';
 import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
 import { heapPeek } from './heap';
 
-/** Units (services visited, messages built) one reducer call may spend on directory-proportional work. */
+/** Units (services visited, messages built) one event may spend on directory-proportional work. */
 export const SLICE = 512;
+/**
+ * The largest orphaning (services x (1 + subscriptions)) a close does itself; a bigger one is left to the `work`
+ * events: when many connections close in one event-loop turn, most of its notifications would go to subscribers
+ * closing in the same turn, and the `work` events after it find them gone and build nothing for them (issue 13).
+ */
+export const CLOSE_SLICE = 64;
 
 // ---------------------------------------------------------------------------------------------------------------
 // positions in the persistent ordered collections (immutable.js keeps an OrderedMap's entries in a List; a

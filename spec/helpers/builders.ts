@@ -7,7 +7,7 @@ import type { Event } from '../../lib/state/events';
 import { nextDeadline } from '../../lib/state/idle';
 import type { DomainSettings, DomainState, TransportKind } from '../../lib/state/model';
 import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
-import { SLICE } from '../../lib/state/work';
+import { hasWork, SLICE } from '../../lib/state/work';
 
 export const T0 = 1_700_000_000;
 
@@ -170,6 +170,14 @@ export class Domain {
   }
   close(conn: number): this {
     this.step({ type: 'closed', now: this.now, conn, cause: 'eof' });
+    return this;
+  }
+  /** `work` events until no sliced work is left (lib/state/work.ts). */
+  drain(): this {
+    for (let i = 0; hasWork(this.state); i++) {
+      if (i > 1_000_000) throw new Error('sliced work does not finish');
+      this.work();
+    }
     return this;
   }
   /** One `work` event: the next slice of pending work (lib/state/work.ts). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
-import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from '../../lib/replay/event-codec';
+import { decodeLine, type EventRecord, type HeaderRecord } from '../../lib/replay/event-codec';
 import { createRecorder } from '../../lib/replay/record';
 import { rotatedFiles } from '../../lib/replay/record-rotate';
 import { Replayer, replayItems, splitLines } from '../../lib/replay/replay';
@@ -65,7 +65,7 @@ const recordGolden = (file: string, maxBytes: number, keep: number): DomainState
   const rec = createRecorder({ file, maxBytes, keep, outbound: true });
   let state = initialDomainState(header.settings, header.seed, header.now);
   rec.header(0, { ...header, state: () => state });
-  for (const r of golden as LogRecord[]) {
+  for (const r of golden) {
     if (r.kind === 'event') {
       rec.events(0, [r.event]);
       state = reduceAll(state, [r.event])[0];
@@ -301,7 +301,7 @@ describe('recorder', () => {
     const rec = createRecorder({ file, maxBytes: 2500, keep: 50, outbound: true, compress: true });
     let state = initialDomainState(header.settings, header.seed, header.now);
     rec.header(0, { ...header, state: () => state });
-    for (const r of golden as LogRecord[]) {
+    for (const r of golden) {
       if (r.kind === 'event') {
         rec.events(0, [r.event]);
         state = reduceAll(state, [r.event])[0];
@@ -337,7 +337,7 @@ describe('recorder', () => {
     await second.close();
     const lines = splitLines(readFileSync(file, 'utf8'));
     expect(lines).toHaveLength(9);
-    expect(lines.slice(7).map((l) => JSON.parse(l).seq)).toEqual([5, 6]);
+    expect(lines.slice(7).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([5, 6]);
     expect([...replayItems(lines)].filter((i) => i.kind === 'step')).toHaveLength(7);
   });
 
@@ -352,7 +352,7 @@ describe('recorder', () => {
     second.events(0, events.slice(0, 2));
     await second.close();
     const lines = splitLines(readFileSync(file, 'utf8'));
-    expect(lines.slice(-2).map((l) => JSON.parse(l).seq)).toEqual([42, 43]);
+    expect(lines.slice(-2).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([42, 43]);
   });
 
   it('ignores records after close', async () => {

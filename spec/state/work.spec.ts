@@ -7,7 +7,7 @@ import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 
 import { parseJson, stringifyJson } from '../../lib/codec/json';
-import { reduceAll } from '../../lib/protocol/reducer';
+import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { decodeDomainState, encodeDomainState } from '../../lib/replay/state-codec';
 import { showEffect } from '../replay/state-projection';
 
@@ -36,12 +36,11 @@ describe('sliced orphaning', () => {
     return d.clear();
   };
 
-  it('a close orphans at most a slice of services at once, the rest on work events, in attachment order', () => {
+  it('a big close leaves the orphaning to work events, a slice each, in attachment order', () => {
     const d = setup(10);
     d.at(1).close(1);
     const first = notifies(d, 9);
-    expect(first.length).toBeGreaterThan(0);
-    expect(first.length).toBeLessThanOrEqual(10);
+    expect(first).toEqual([]); // 40 services x 2 possible subscribers is over CLOSE_SLICE
     expect(hasWork(d.state)).toBe(true);
     const steps = drain(d);
     expect(steps).toBeGreaterThanOrEqual(3);
@@ -81,6 +80,30 @@ describe('sliced orphaning', () => {
     expect(appeared).toHaveLength(40);
     for (const m of appeared) expect(m['orphan-since']).toBe(T0 + 1);
   });
+});
+
+it('connections closed in the same turn: (nearly) no orphan notification is built for the subscribers among them', () => {
+  const d = new Domain();
+  for (let c = 1; c <= 60; c++) {
+    d.connect(c, c, { user: U }).subscribe(c, c, '(name=*)', 200 + c);
+    for (let i = 0; i < 5; i++) d.publish(c, c * 10 + i, 0, { name: [`s${c}-${i}`] }, 2);
+    d.drain(); // big initial listings hold their connection until done
+  }
+  d.connect(99, 99, { user: 'ip:10.0.0.9' }).subscribe(99, 99, '(name=*)', 999).drain().clear();
+  const [next, fx] = reduceAll(
+    d.state,
+    Array.from({ length: 60 }, (_, i) => ({ type: 'closed', now: T0, conn: i + 1, cause: 'eof' }) as const),
+  );
+  // unsliced, closing conn k would notify the 60 - k subscribers still open: 5 x 1,770 notifications; here only the
+  // last closes of the batch (few subscribers left, under CLOSE_SLICE) orphan at once
+  const toClosing = fx.filter((f) => f.type === 'send' && f.conn !== 99);
+  expect(toClosing.length).toBeLessThan(885);
+  d.state = next;
+  d.drain();
+  expect(d.log.filter((e) => e.conn !== 99)).toEqual([]); // the work events build nothing for closed subscribers
+  const seen = fx.filter((f) => f.type === 'send' && f.conn === 99).length + notifies(d, 99).length;
+  expect(d.state.services.size).toBe(300);
+  expect(seen).toBe(300); // the subscriber left sees every orphaning
 });
 
 describe('sliced expiry', () => {
@@ -259,7 +282,7 @@ const project = (d: Domain): Record<string, string[]> => {
     const m = JSON.parse(e.json) as Record<string, unknown>;
     const live = m['ta-cmd'] === 'subscribe' && m['msg-type'] === 'notify';
     const keys = live ? [] : [`${e.conn} ta ${String(m['ta-id'])}`];
-    if (m['service-id'] !== undefined) keys.push(`${e.conn} ta ${String(m['ta-id'])} sid ${String(m['service-id'])}`);
+    if (m['service-id'] !== undefined) keys.push(`${e.conn} ta ${String(m['ta-id'])} sid ${m['service-id'] as number}`);
     for (const k of keys) (out[k] ??= []).push(e.json);
   }
   return out;
@@ -304,4 +327,16 @@ it('pending work and held connections survive a state snapshot: the decoded stat
   expect(hasWork(a)).toBe(false);
   expect(hasWork(b)).toBe(false);
   expect(stringifyJson(encodeDomainState(b))).toEqual(stringifyJson(encodeDomainState(a)));
+});
+
+it('the budget is per event: a batch folded in one call gives the same state and effects as one call per event', () => {
+  const d = new Domain({}, 7, 3).connect(9, 99, { user: 'ip:10.0.0.9', max: 2 }).subscribe(9, 1);
+  d.connect(1, 7, { user: U }).connect(2, 8, { user: 'ip:10.0.0.2' });
+  for (let i = 1; i <= 20; i++) d.publish(1, i, 0, { a: [i % 2] }, i % 3);
+  d.req(2, 'services', 600).ping(2, 601).close(1).work().ping(2, 602).work();
+  d.jump(1.5).work().work();
+  d.drain();
+  const [batched, fx] = reduceAll(initialDomainState({ ...defaultSettings }, 7, T0), d.events, 3);
+  expect(stringifyJson(encodeDomainState(batched))).toEqual(stringifyJson(encodeDomainState(d.state)));
+  expect(fx.map(showEffect)).toEqual(d.effects.map(showEffect));
 });
