@@ -453,9 +453,18 @@ const heap = <T>(entries: ReadonlyArray<readonly [number, number, T]>): Heap<T> 
 
 class Invalid extends Error {}
 
+/**
+ * A snapshot written before the state had sliced work (no `work` and `held` fields): nothing was pending then.
+ * Logs recorded by earlier versions keep their snapshots (and so their checkpoints and rotated files) usable.
+ */
+const withoutWork = (json: unknown): unknown =>
+  typeof json === 'object' && json !== null && !('work' in json) && !('held' in json)
+    ? { ...json, work: [], held: [] }
+    : json;
+
 /** Decode {@link encodeDomainState}'s output (as `parseJson` read it); the left says what is wrong. */
 export const decodeDomainState = (json: unknown): E.Either<string, DomainState> => {
-  const r = StateJ.decode(json);
+  const r = StateJ.decode(withoutWork(json));
   if (E.isLeft(r)) return E.left(describe(r.left));
   const j = r.right;
   try {

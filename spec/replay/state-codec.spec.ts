@@ -330,6 +330,21 @@ describe('state snapshot codec', () => {
     expect(E.isRight(decodeLine(encodeSnapshotLine(0, -1, initialDomainState())))).toBe(true);
   });
 
+  it('reads a snapshot written before the state had sliced work (no work, no held: nothing pending)', () => {
+    const s = new Domain()
+      .connect(1, 1)
+      .subscribe(1, 3, '(a=1)')
+      .publish(1, 5, 0, { a: ['1'] }, 3).state;
+    expect(s.work.size).toBe(0);
+    expect(s.held.size).toBe(0);
+    const { work: _w, held: _h, ...old } = encodeDomainState(s) as Record<string, unknown>;
+    const r = decodeDomainState(old);
+    if (E.isLeft(r)) throw new Error(r.left);
+    expect(projectState(r.right)).toBe(projectState(s));
+    // only both missing is the old format: one of them alone is damage
+    expect(E.isLeft(decodeDomainState({ ...old, work: [] }))).toBe(true);
+  });
+
   it('rejects a damaged snapshot with the path of the problem', () => {
     const s = new Domain().connect(1, 1).subscribe(1, 3, '(a=1)').state;
     const json = encodeDomainState(s) as Record<string, unknown>;
