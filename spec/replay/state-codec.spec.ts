@@ -341,6 +341,11 @@ describe('state snapshot codec', () => {
     const r = decodeDomainState(old);
     if (E.isLeft(r)) throw new Error(r.left);
     expect(projectState(r.right)).toBe(projectState(s));
+    // nor did its subscriptions have a creation time: they count as older than any close to come
+    const subs = (old.subscriptions as Array<Record<string, unknown>>).map(({ createdAt: _c, ...x }) => x);
+    const r2 = decodeDomainState({ ...old, subscriptions: subs });
+    if (E.isLeft(r2)) throw new Error(r2.left);
+    expect([...r2.right.subscriptions.values()].map((x) => x.createdAt)).toEqual([0]);
     // only both missing is the old format: one of them alone is damage
     expect(E.isLeft(decodeDomainState({ ...old, work: [] }))).toBe(true);
   });
