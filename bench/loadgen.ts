@@ -186,6 +186,18 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     return { subscribe, publishWithSubscriptions };
   },
 
+  /** One client subscribes 10,000 distinct filters `(name=service-<i>)` on an empty server, 1,024 in flight. */
+  async 'subscribe-empty'(ctx) {
+    const k = scaled(10_000, ctx.scale);
+    const sub = await RawPeer.hello(ctx.addr, 2);
+    const subscribes = encodeBatch(k, (i) => subscribeJson(1000 + i, i + 1, `(name=service-${i})`));
+    const t0 = nowMs();
+    await sub.send(subscribes, WINDOW);
+    const subscribe = rate(k, t0);
+    sub.close();
+    return { subscribe };
+  },
+
   async 'disconnect-5k'(ctx) {
     return disconnect(ctx, scaled(5_000, ctx.scale));
   },

@@ -7,8 +7,8 @@
  *   --peer <path>   also measure this tpafd binary
  *   --runs <n>      runs per scenario and server (default 3)
  *   --json <file>   write the table and every run's figures as JSON
- *   --only <a,b>    only these scenarios (publish-unpublish, ping, notifications, subscriptions, disconnect-5k,
- *                   disconnect-100k, connect-hello)
+ *   --only <a,b>    only these scenarios (publish-unpublish, ping, notifications, subscriptions, subscribe-empty,
+ *                   disconnect-5k, disconnect-100k, connect-hello)
  *   --scale <f>     multiply every size by f (default 1)
  *   --smoke         --scale 0.02 --runs 1: a quick check that every scenario still runs (CI)
  */
@@ -29,6 +29,7 @@ const SCENARIOS = [
   'ping',
   'notifications',
   'subscriptions',
+  'subscribe-empty',
   'disconnect-5k',
   'disconnect-100k',
   'connect-hello',
@@ -103,14 +104,15 @@ type Running = { addr: string; pid: number; stop: () => Promise<void> };
 
 /**
  * Start a server on `tcp:127.0.0.1:0` and learn its port from /proc (tpafd logs only the configured address), the same
- * way for both. Both log nowhere (-n, no -s).
+ * way for both. Both run with `-n -l warning`: no syslog, and no log line per connection (tpafd without `-s` writes
+ * none anyway; rxpafd would write them to stderr).
  */
 const startServer = async (kind: ServerKind, opts: Options): Promise<Running> => {
   const addr0 = 'tcp:127.0.0.1:0';
   const p: ChildProcess =
     kind === 'rxpafd'
-      ? spawn(process.execPath, [RXPAFD, '-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(opts.peer!, ['-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
+      ? spawn(process.execPath, [RXPAFD, '-n', '-l', 'warning', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(opts.peer!, ['-n', '-l', 'warning', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(p);
   let err = '';
   p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -213,7 +215,16 @@ const ROWS: Row[] = [
     '≥ 50,000',
   ),
   row(
-    'subscribe /s (10k distinct filters, 10k services)',
+    'subscribe /s (10k distinct filters, empty directory)',
+    'subscribe-empty',
+    ['subscribe'],
+    int,
+    true,
+    100_000,
+    '≥ 100,000',
+  ),
+  row(
+    'subscribe /s (10k distinct filters, 10k services, 1 match each)',
     'subscriptions',
     ['subscribe'],
     int,
