@@ -2,14 +2,42 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
-/** The pure core (codec, filter, state, protocol) imports neither rxjs nor node:* (see README, Architecture). */
-const pureCore = ['lib/codec/**/*.ts', 'lib/filter/**/*.ts', 'lib/state/**/*.ts', 'lib/protocol/**/*.ts'];
+/**
+ * The pure core (codec, filter, state, protocol and the shared base files) imports neither rxjs nor node:* (see
+ * docs/architecture.md, Layers; the folder layers themselves are checked by dependency-cruiser, .dependency-cruiser.js).
+ */
+const pureCore = [
+  'lib/codec/**/*.ts',
+  'lib/filter/**/*.ts',
+  'lib/state/**/*.ts',
+  'lib/protocol/**/*.ts',
+  'lib/errors.ts',
+  'lib/json.ts',
+  'lib/model.ts',
+];
 
 /** The client's pure core: the same rule, and it does not reach into the client's shell either. */
 const clientCore = ['lib/client/core/**/*.ts'];
 
 /** Node builtins the pure cores must not import. */
 const nodeBuiltins = ['fs', 'net', 'tls', 'os', 'path', 'crypto', 'events', 'stream', 'child_process', 'timers'];
+
+/** Host globals the pure cores must not touch: bytes, the process, clocks and timers come in as inputs. */
+const pureGlobals = [
+  'Buffer',
+  'process',
+  'require',
+  '__dirname',
+  '__filename',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'clearTimeout',
+  'clearInterval',
+  'clearImmediate',
+  'queueMicrotask',
+  'performance',
+].map((name) => ({ name, message: 'the pure core does no I/O and reads no clock: it takes this as an input' }));
 
 /** Time, randomness and timers reach lib/client only through its adapter (an injected scheduler and env). */
 const clientClock = {
@@ -115,6 +143,28 @@ module.exports = tseslint.config(
           selector: "CallExpression[callee.name='Date']",
           message: 'lib/client reads time from the injected scheduler',
         },
+      ],
+    },
+  },
+  {
+    // after the lib/client block: for lib/client/core this replaces the clock rule with a superset
+    files: [...pureCore, ...clientCore],
+    rules: {
+      'no-restricted-globals': ['error', ...pureGlobals],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'the pure core takes time as an input' },
+        { object: 'Math', property: 'random', message: 'the pure core takes randomness as an input' },
+        { object: 'process', property: 'hrtime', message: 'the pure core takes time as an input' },
+        { object: 'performance', property: 'now', message: 'the pure core takes time as an input' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'the pure core takes time as an input',
+        },
+        { selector: "CallExpression[callee.name='Date']", message: 'the pure core takes time as an input' },
       ],
     },
   },

@@ -30,7 +30,7 @@ export interface DaemonArgsDeps {
 
 /** pafd's getopt option string. */
 export const DAEMON_SHORT_OPTS = 'f:m:sb:x:o:nu:l:y:c:r:vh';
-const LONG_OPTS: readonly string[] = ['record=', 'record-outbound', 'http='];
+const LONG_OPTS: readonly string[] = ['record=', 'record-outbound', 'http=', 'output-limits='];
 
 /** The pafd release whose behaviour rxpafd matches (decision A8: the version it is a drop-in for). */
 export const PAFD_VERSION = '1.1.3';
@@ -44,6 +44,7 @@ export const usageText = (prog: string): string =>
   [
     `${prog} [-s] [-l <level>] [-y <facility>] [-c <max-clients>] [-f <conf-file>]`,
     `${' '.repeat(prog.length)} [-r <hook>] [--record <file> [--record-outbound]] [--http <addr>]`,
+    `${' '.repeat(prog.length)} [--output-limits <hard>,<soft>,<seconds>]`,
     `${' '.repeat(prog.length)} [-m <addr0>+...+<addrN>] [<domain-addr> ...]`,
     `${prog} -v`,
     `${prog} -h`,
@@ -65,6 +66,10 @@ export const usageText = (prog: string): string =>
     '  --record-outbound       Also record outbound messages (requires a record file).',
     '  --http <addr>           Serve metrics, health, the JSON API and the dashboard on <addr>',
     '                          (<host>:<port>, [<ipv6>]:<port>, or <port> for 127.0.0.1:<port>).',
+    '  --output-limits <hard>,<soft>,<seconds>',
+    '                          Cut a connection as a slow consumer when its queued output exceeds <hard>',
+    '                          bytes, or <soft> bytes for <seconds> (k/m/g suffixes; 0 disables a limit;',
+    '                          default 64m,16m,60).',
     '  -v                      Print version information and exit.',
     '  -h                      Print this text and exit.',
   ].join('\n');
@@ -82,6 +87,24 @@ const intOption = (value: string, what: string, set: (n: number) => void): Step 
 const splitDomain = (value: string): E.Either<string, string[]> => {
   const addrs = value.split('+');
   return addrs.some((a) => a === '') ? E.left(`Invalid multi-socket domain '${value}'.`) : E.right(addrs);
+};
+
+const SIZE_SUFFIX: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** `<hard>,<soft>,<seconds>`: sizes in bytes with an optional k/m/g suffix (binary), seconds as an integer. */
+export const parseOutputLimitsOption = (value: string): CliSettings['outputLimits'] | string => {
+  const parts = value.split(',');
+  if (parts.length !== 3) return 'expected <hard>,<soft>,<seconds>';
+  const size = (s: string): number | undefined => {
+    const m = /^(\d+)([kmg]?)$/i.exec(s.trim());
+    return m === null ? undefined : Number(m[1]) * SIZE_SUFFIX[m[2]!.toLowerCase()]!;
+  };
+  const hardBytes = size(parts[0]!);
+  const softBytes = size(parts[1]!);
+  const seconds = /^\d+$/.test(parts[2]!.trim()) ? Number(parts[2]) : undefined;
+  if (hardBytes === undefined || softBytes === undefined) return 'sizes are integers with an optional k, m or g';
+  if (seconds === undefined) return 'seconds must be an integer';
+  return { hardBytes, softBytes, softSeconds: seconds };
 };
 
 /** Options that only record their value (or presence). */
@@ -117,6 +140,12 @@ const applyOption = (opt: string, value: string, cli: CliSettings, multi: string
       if (!isLogLevel(value)) return E.left(`Invalid log level '${value}' (valid: ${LOG_LEVELS.join(', ')}).`);
       cli.filter = value;
       return E.right(undefined);
+    case '--output-limits': {
+      const limits = parseOutputLimitsOption(value);
+      if (typeof limits === 'string') return E.left(`Invalid --output-limits '${value}': ${limits}.`);
+      cli.outputLimits = limits;
+      return E.right(undefined);
+    }
     case '--http': {
       const address = parseHttpAddress(value);
       if (typeof address === 'string') return E.left(`Invalid --http: ${address}.`);

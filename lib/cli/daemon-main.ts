@@ -39,6 +39,7 @@ export const serverOptions = (cfg: DaemonConfig, logger: Logger): ServerOptions 
     },
   })),
   limits: cfg.resources,
+  outputLimits: cfg.outputLimits,
   logger,
 });
 

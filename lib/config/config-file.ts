@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { either as E } from 'fp-ts';
-import type { DomainConfig, LogConfig, RecordConfig } from './daemon-config';
+import type { DomainConfig, LogConfig, OutputLimitsConfig, RecordConfig } from './daemon-config';
 import { ConfigError, isMapping, pyTypeName } from './config-fields';
 import { parseDomains } from './config-domains';
-import { parseLog, parseRecord, parseResources, type ResourcesConfig } from './config-sections';
+import { parseLog, parseOutputLimits, parseRecord, parseResources, type ResourcesConfig } from './config-sections';
 import { parseYaml11 } from './yaml-11';
 import { parseHttp, type HttpConfig } from './config-http';
 
@@ -18,6 +18,7 @@ export interface PartialConfig {
   log: Partial<LogConfig>;
   record?: RecordConfig;
   http?: HttpConfig;
+  outputLimits?: Partial<OutputLimitsConfig>;
 }
 
 const present = (v: unknown): boolean => v !== null && v !== undefined;
@@ -38,6 +39,7 @@ export const validateConfig = (root: unknown): E.Either<string, PartialConfig> =
       log: present(root.log) ? parseLog(root.log) : {},
       ...(present(root.record) ? { record: parseRecord(root.record) } : {}),
       ...(present(root.http) ? { http: parseHttp(root.http) } : {}),
+      ...(present(root.output_limits) ? { outputLimits: parseOutputLimits(root.output_limits) } : {}),
     });
   } catch (e) {
     if (e instanceof ConfigError) return E.left(e.message);

@@ -1,7 +1,13 @@
 /**
  * Validation of the `resources` and `log` sections and of the rxpaf extension `record` (spec §11.3).
  */
-import { DEFAULT_RECORD_MAX_BYTES, type LogConfig, type RecordConfig, type ResourceLimits } from './daemon-config';
+import {
+  DEFAULT_RECORD_MAX_BYTES,
+  type OutputLimitsConfig,
+  type LogConfig,
+  type RecordConfig,
+  type ResourceLimits,
+} from './daemon-config';
 import { ConfigError, checkType, joinPath, optional, optionalIntAtLeast, required } from './config-fields';
 import { FACILITY_NAMES, LOG_LEVELS, isLogLevel, isSyslogFacility } from './log-names';
 
@@ -93,5 +99,21 @@ export const parseRecord = (value: unknown): RecordConfig => {
     outbound: optional(m, 'outbound', 'bool', 'record') ?? false,
     ...(every !== undefined ? { snapshotEvery: every } : {}),
     ...(seconds !== undefined ? { snapshotSeconds: seconds } : {}),
+  };
+};
+
+/**
+ * Validates the extension `output_limits: {hard_bytes, soft_bytes, soft_seconds}` (slow consumers): integers >= 0,
+ * 0 disables a limit; what is not given keeps its default. Throws `ConfigError`.
+ */
+export const parseOutputLimits = (value: unknown): Partial<OutputLimitsConfig> => {
+  const m = checkType(value, 'dict', 'output_limits');
+  const hard = optionalIntAtLeast(m, 'hard_bytes', 0, 'output_limits');
+  const soft = optionalIntAtLeast(m, 'soft_bytes', 0, 'output_limits');
+  const seconds = optionalIntAtLeast(m, 'soft_seconds', 0, 'output_limits');
+  return {
+    ...(hard !== undefined ? { hardBytes: hard } : {}),
+    ...(soft !== undefined ? { softBytes: soft } : {}),
+    ...(seconds !== undefined ? { softSeconds: seconds } : {}),
   };
 };

@@ -66,6 +66,24 @@ export interface RecordConfig {
 export type { HttpConfig } from './config-http';
 import type { HttpConfig } from './config-http';
 
+/**
+ * Limits on each connection's queued output (root key `output_limits`, option `--output-limits`; README, "Slow
+ * consumers"): over `hardBytes`, or over `softBytes` for `softSeconds`, a connection is cut as a slow consumer.
+ * 0 disables a limit.
+ */
+export interface OutputLimitsConfig {
+  hardBytes: number;
+  softBytes: number;
+  softSeconds: number;
+}
+
+/** Defaults of `output_limits` (the same numbers as the server library's). */
+export const DEFAULT_OUTPUT_LIMITS_CONFIG: Readonly<OutputLimitsConfig> = Object.freeze({
+  hardBytes: 64 * 1024 * 1024,
+  softBytes: 16 * 1024 * 1024,
+  softSeconds: 60,
+});
+
 /** The complete, validated daemon configuration. */
 export interface DaemonConfig {
   domains: DomainConfig[];
@@ -77,6 +95,7 @@ export interface DaemonConfig {
   record?: RecordConfig;
   /** The HTTP listener (metrics, health, JSON API, dashboard); off when absent. */
   http?: HttpConfig;
+  outputLimits: OutputLimitsConfig;
 }
 
 /** Lowest and highest protocol versions the server supports. */

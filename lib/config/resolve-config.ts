@@ -5,7 +5,9 @@
 import { either as E } from 'fp-ts';
 import {
   DEFAULT_LOG_CONFIG,
+  DEFAULT_OUTPUT_LIMITS_CONFIG,
   DEFAULT_RECORD_MAX_BYTES,
+  type OutputLimitsConfig,
   type DaemonConfig,
   type DomainConfig,
   type LogLevelName,
@@ -33,6 +35,8 @@ export interface CliSettings {
   recordOutbound?: boolean;
   /** `--http <addr>`: enables the HTTP listener, or moves the configured one. */
   http?: HttpAddress;
+  /** `--output-limits <hard>,<soft>,<seconds>`. */
+  outputLimits?: OutputLimitsConfig;
 }
 
 const resolveLog = (file: PartialConfig['log'], cli: CliSettings): DaemonConfig['log'] => {
@@ -98,5 +102,6 @@ export const resolveConfig = (file: PartialConfig | undefined, cli: CliSettings)
     ...(cli.hook === undefined ? {} : { hook: cli.hook }),
     ...(record.right === undefined ? {} : { record: record.right }),
     ...resolveHttp(file?.http, cli.http),
+    outputLimits: { ...DEFAULT_OUTPUT_LIMITS_CONFIG, ...file?.outputLimits, ...cli.outputLimits },
   });
 };

@@ -8,17 +8,18 @@
  * const [s1, fx] = reduce(s0, { type: 'accepted', now: 1000, conn: 1, address: 'tcp:127.0.0.1:5000', user: 'ip:127.0.0.1', transport: 'tcp' });
  */
 import { produce } from 'immer';
-import { Map as IMap, OrderedMap } from 'immutable';
+import { List, Map as IMap, OrderedMap } from 'immutable';
 
 import { emptyFilterIndex } from '../filter/filter-index';
-import { dispatch } from './handlers';
+import { receive, releaseHeld } from './handlers';
 import { acceptConn, closeConn, dropConn } from '../state/connections';
 import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import { heapEmpty } from '../state/heap';
-import { processDeadlines } from '../state/idle';
+import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
+import { runJobs, SLICE } from '../state/work';
 
 /** pafd's defaults (§8.1, §4.5, §8.5): versions 2..3, idle 4/30 s, handshake deadline 2.5 s, no limits. */
 export const defaultSettings: DomainSettings = {
@@ -50,6 +51,8 @@ export const initialDomainState = (
   timerQueue: heapEmpty(),
   used: { clients: 0, services: 0, subscriptions: 0 },
   usedByUser: IMap(),
+  work: List(),
+  held: IMap(),
 });
 
 const handle = (ctx: Ctx, e: Event): void => {
@@ -57,24 +60,38 @@ const handle = (ctx: Ctx, e: Event): void => {
     case 'accepted':
       return acceptConn(ctx, e);
     case 'message':
-      return dispatch(ctx, e.conn, e.msg);
+      return receive(ctx, e.conn, e.msg);
     case 'malformed':
       return closeConn(ctx, e.conn, `protocol error: ${e.reason}`);
     case 'closed':
       return dropConn(ctx, e.conn);
+    case 'output-blocked':
+    case 'output-drained':
+      return outputFlow(ctx, e.conn, e.type === 'output-blocked');
     case 'tick':
       return;
+    case 'work':
+      return runJobs(ctx);
   }
 };
 
-/** Fold a batch of events in one immer step; returns the new state (the same reference if nothing changed). */
-export const reduceAll = (state: DomainState, events: readonly Event[]): readonly [DomainState, readonly Effect[]] => {
+/**
+ * Fold a batch of events in one immer step; returns the new state (the same reference if nothing changed).
+ * `slice` is the budget of directory-proportional work for the call (lib/state/work.ts); the default is what the
+ * server uses, and a recording replays with the same.
+ */
+export const reduceAll = (
+  state: DomainState,
+  events: readonly Event[],
+  slice: number = SLICE,
+): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
+  const budget = { left: slice };
   const next = produce(state, (d) => {
     for (const e of events) {
       const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
       if (now !== d.now) d.now = now;
-      const ctx: Ctx = { d: d as unknown as RootDraft, fx, now };
+      const ctx: Ctx = { d: d as unknown as RootDraft, fx, now, budget, release: releaseHeld };
       processDeadlines(ctx);
       handle(ctx, e);
       processDeadlines(ctx);

@@ -124,8 +124,11 @@ export const EVENT_FIELDS: { readonly [K in Kind]: { readonly [F in FieldsOf<K>]
   accepted: { conn: nat, address: str, user: str, transport: oneOf('tcp', 'tls', 'ux', 'uxf') },
   message: { conn: nat, msg },
   malformed: { conn: nat, reason: str },
-  closed: { conn: nat, cause: oneOf('eof', 'transport-error', 'shutdown') },
+  closed: { conn: nat, cause: oneOf('eof', 'transport-error', 'shutdown', 'slow-consumer') },
+  'output-blocked': { conn: nat },
+  'output-drained': { conn: nat },
   tick: {},
+  work: {},
 };
 const KINDS = Object.keys(EVENT_FIELDS) as Kind[];
 const fieldsOf = (k: Kind): ReadonlyArray<readonly [string, Field]> =>

@@ -38,8 +38,14 @@ export const describeEvent = (e: Event): string => {
       return `conn ${e.conn} malformed message`;
     case 'closed':
       return `conn ${e.conn} closed (${e.cause})`;
+    case 'output-blocked':
+      return `conn ${e.conn} output blocked`;
+    case 'output-drained':
+      return `conn ${e.conn} output drained`;
     case 'tick':
       return 'timer';
+    case 'work':
+      return 'sliced work';
   }
 };
 

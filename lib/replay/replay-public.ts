@@ -30,8 +30,16 @@ export type ReplayInput =
   /** A message from a client: `json` is its wire text (integers exact). */
   | { readonly type: 'message'; readonly conn: number; readonly command: string; readonly json: string }
   | { readonly type: 'malformed'; readonly conn: number; readonly reason: string }
-  | { readonly type: 'closed'; readonly conn: number; readonly cause: 'eof' | 'transport-error' | 'shutdown' }
-  | { readonly type: 'tick' };
+  | {
+      readonly type: 'closed';
+      readonly conn: number;
+      readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
+    }
+  /** The server stopped reading the connection while its output drained (back-pressure), or resumed. */
+  | { readonly type: 'output-blocked' | 'output-drained'; readonly conn: number }
+  | { readonly type: 'tick' }
+  /** The next slice of work proportional to the directory (orphaning, expiry, listings). */
+  | { readonly type: 'work' };
 
 /** A message the server sent for an input (to a connection still open), as JSON text. */
 export interface ReplaySent {
@@ -73,6 +81,11 @@ const publicInput = (e: Event): ReplayInput => {
       return { type: e.type, conn: e.conn, reason: e.reason };
     case 'closed':
       return { type: e.type, conn: e.conn, cause: e.cause };
+    case 'work':
+      return { type: 'work' };
+    case 'output-blocked':
+    case 'output-drained':
+      return { type: e.type, conn: e.conn };
     default:
       return { type: 'tick' };
   }

@@ -19,10 +19,15 @@
  * const back = E.chain(decodeDomainState)(parseJson(text)); // right(a state that behaves exactly like `state`)
  */
 import * as E from 'fp-ts/Either';
-import { Map as IMap, OrderedMap, OrderedSet } from 'immutable';
+import { List, Map as IMap, OrderedMap, OrderedSet } from 'immutable';
 import * as t from 'io-ts';
 
-import type { Json, JsonObject } from '../codec/json';
+import { decodeClientMessage } from '../codec/decode';
+import { encodeMessage } from '../codec/encode';
+import { parseJson, stringifyJson, type Json, type JsonObject } from '../codec/json';
+import { outboundCodecs, type ClientMessage, type ServerMessage } from '../codec/messages';
+import { printFilter } from '../filter/print';
+import { effectiveService, membersFrom, valuesFrom } from '../state/work';
 import type { Filter } from '../filter/ast';
 import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
 import { parseFilter } from '../filter/parse';
@@ -35,6 +40,8 @@ import type {
   ConnId,
   DomainSettings,
   DomainState,
+  Held,
+  Job,
   OpenTransaction,
   ResourceCounts,
   ResourceLimits,
@@ -93,6 +100,7 @@ const connJson = (c: Conn): { readonly [K in keyof Conn]: Json } => ({
   lastSeen: float(c.lastSeen),
   timerAt: optFloat(c.timerAt),
   queuedAt: optFloat(c.queuedAt),
+  ...(c.outputBlocked === true ? { outputBlocked: true } : {}),
 });
 const clientJson = (c: Client): { readonly [K in keyof Client]: Json } => ({
   id: c.id,
@@ -107,6 +115,7 @@ const recordJson = (r: SdRecord): { readonly [K in keyof SdRecord]: Json } => ({
   services: [...r.services],
   ttls: [...r.ttls].map(([ttl, n]) => [ttl, n]),
   disconnectedAt: optFloat(r.disconnectedAt),
+  closeSeq: opt(r.closeSeq),
 });
 const serviceJson = (s: Service): { readonly [K in keyof Service]: Json } => ({
   id: s.id,
@@ -127,7 +136,40 @@ const subscriptionJson = (s: Subscription): { readonly [K in Exclude<keyof Subsc
   conn: s.conn,
   taId: s.taId,
   seq: s.seq,
+  createdAt: float(s.createdAt),
 });
+
+/**
+ * A pending job: what it has left to walk, materialised. A listing's services are stored as the listing will show
+ * them (orphans whose orphaning is pending resolved, overdue ones left out), so no record snapshot is needed.
+ */
+const jobJson = (j: Job): Json => {
+  switch (j.kind) {
+    case 'orphan':
+      return { kind: j.kind, record: j.record, ids: membersFrom(j.ids, j.pos) };
+    case 'services':
+    case 'subscribe':
+      return {
+        kind: j.kind,
+        conn: j.conn,
+        taId: j.taId,
+        filter: j.filter === undefined ? null : printFilter(j.filter),
+        at: float(j.at),
+        rest: valuesFrom(j.snap, j.pos).flatMap((s) => {
+          const e = effectiveService(j.recs, s, j.at);
+          return e === undefined ? [] : [serviceJson(e)];
+        }),
+      };
+    case 'subscriptions':
+      return { kind: j.kind, conn: j.conn, taId: j.taId, rest: valuesFrom(j.snap, j.pos).map(subscriptionJson) };
+  }
+};
+const messageJson = (m: object): Json => E.getOrElse<string, Json>(() => null)(parseJson(encodeMessage(m)));
+const heldJson = ([conn, h]: readonly [ConnId, Held]): Json => [
+  conn,
+  h.inbox.toArray().map(messageJson),
+  h.outbox.toArray().map(messageJson),
+];
 
 /** The entries of a heap in pop order (by `at`, then `seq`). */
 export const heapEntries = <T>(h: Heap<T>): Array<readonly [number, number, T]> => {
@@ -159,6 +201,8 @@ export const encodeDomainState = (s: DomainState): JsonObject => {
     timerQueue: heapJson(s.timerQueue),
     used: countsJson(s.used),
     usedByUser: [...s.usedByUser].map(([u, c]) => [u, countsJson(c)]),
+    work: s.work.toArray().map(jobJson),
+    held: [...s.held].map(heldJson),
   };
   return fields;
 };
@@ -207,6 +251,7 @@ const ConnJ = t.type({
   lastSeen: Float,
   timerAt: nullable(Float),
   queuedAt: nullable(Float),
+  outputBlocked: t.union([t.literal(true), t.undefined]),
 });
 const ClientJ = t.type({ id: t.bigint, user: t.string, active: nullable(Nat), records: t.array(Nat) });
 const RecordJ = t.type({
@@ -216,6 +261,7 @@ const RecordJ = t.type({
   services: t.array(t.bigint),
   ttls: t.array(t.tuple([t.bigint, Nat])),
   disconnectedAt: nullable(Float),
+  closeSeq: nullable(Nat),
 });
 const ServiceJ = t.type({
   id: t.bigint,
@@ -235,7 +281,21 @@ const SubscriptionJ = t.type({
   conn: Nat,
   taId: t.bigint,
   seq: Nat,
+  createdAt: Float,
 });
+const JobJ = t.union([
+  t.type({ kind: t.literal('orphan'), record: Nat, ids: t.array(t.bigint) }),
+  t.type({
+    kind: t.keyof({ services: null, subscribe: null }),
+    conn: Nat,
+    taId: t.bigint,
+    filter: nullable(t.string),
+    at: Float,
+    rest: t.array(ServiceJ),
+  }),
+  t.type({ kind: t.literal('subscriptions'), conn: Nat, taId: t.bigint, rest: t.array(SubscriptionJ) }),
+]);
+const HeldJ = t.tuple([Nat, t.array(t.unknown), t.array(t.unknown)]);
 const StateJ = t.type({
   settings: Settings,
   now: Float,
@@ -250,6 +310,8 @@ const StateJ = t.type({
   timerQueue: t.array(t.tuple([Float, Nat, Nat])),
   used: Counts,
   usedByUser: t.array(t.tuple([t.string, Counts])),
+  work: t.array(JobJ),
+  held: t.array(HeldJ),
 });
 
 const describe = (errors: t.Errors): string => {
@@ -274,6 +336,74 @@ const counts = (c: t.TypeOf<typeof Counts>): ResourceCounts => ({
 });
 const tx = (x: t.TypeOf<typeof Tx>): OpenTransaction =>
   x.cmd === 'subscribe' ? { cmd: 'subscribe', subscriptionId: x.subscriptionId } : { cmd: 'track' };
+const service = (s: t.TypeOf<typeof ServiceJ>): Service => ({
+  id: s.id,
+  generation: s.generation,
+  props: new Map<string, readonly PropValue[]>(s.props.map(([k, vs]) => [k, [...vs]])),
+  ttl: s.ttl,
+  orphanSince: und(s.orphanSince),
+  clientId: s.clientId,
+  user: s.user,
+  record: s.record,
+});
+const filterOf = (text: string | null, what: string): Filter | undefined => {
+  if (text === null) return undefined;
+  const p = parseFilter(text);
+  if (E.isLeft(p)) throw new Invalid(`${what}: invalid filter: ${p.left.reason}`);
+  return p.right;
+};
+const subscription = (s: t.TypeOf<typeof SubscriptionJ>): Subscription => ({
+  id: s.id,
+  filter: filterOf(s.filterText, `subscription ${s.id}`),
+  filterText: und(s.filterText),
+  clientId: s.clientId,
+  user: s.user,
+  conn: s.conn,
+  taId: s.taId,
+  seq: s.seq,
+  createdAt: s.createdAt,
+});
+const job = (x: t.TypeOf<typeof JobJ>): Job => {
+  switch (x.kind) {
+    case 'orphan':
+      return { kind: 'orphan', record: x.record, ids: OrderedSet<ServiceId>(x.ids), pos: 0 };
+    case 'subscriptions':
+      return {
+        kind: 'subscriptions',
+        conn: x.conn,
+        taId: x.taId,
+        snap: OrderedMap<SubscriptionId, Subscription>(x.rest.map((s) => [s.id, subscription(s)])),
+        pos: 0,
+      };
+    default:
+      return {
+        kind: x.kind,
+        conn: x.conn,
+        taId: x.taId,
+        filter: filterOf(x.filter, 'listing'),
+        snap: OrderedMap<ServiceId, Service>(x.rest.map((s) => [s.id, service(s)])),
+        recs: IMap<ConnId, SdRecord>(),
+        at: x.at,
+        pos: 0,
+      };
+  }
+};
+const clientMessage = (u: unknown): ClientMessage => {
+  const r = decodeClientMessage(stringifyJson(u as Json));
+  if (E.isLeft(r)) throw new Invalid(`held request: ${r.left.reason}`);
+  return r.right;
+};
+const serverMessage = (u: unknown): ServerMessage => {
+  const o = u as { readonly 'ta-cmd'?: unknown; readonly 'msg-type'?: unknown } | null;
+  const cmd = typeof o?.['ta-cmd'] === 'string' ? o['ta-cmd'] : '';
+  const type = typeof o?.['msg-type'] === 'string' ? o['msg-type'] : '';
+  // a v3 clients notify carries `idle`; every other shape is the same in v2 and v3
+  const version = cmd === 'clients' && type === 'notify' && !Object.hasOwn(o!, 'idle') ? 2 : 3;
+  const codec = (outboundCodecs(version) as Record<string, Partial<Record<string, t.Mixed>>>)[cmd]?.[type];
+  const r = codec?.decode(u);
+  if (r === undefined || E.isLeft(r)) throw new Invalid(`held message ${cmd} ${type}: does not decode`);
+  return r.right as ServerMessage;
+};
 const heap = <T>(entries: ReadonlyArray<readonly [number, number, T]>): Heap<T> =>
   entries.reduce((h, [at, seq, v]) => heapPush(h, at, seq, v), heapEmpty<T>());
 
@@ -307,6 +437,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           lastSeen: c.lastSeen,
           timerAt: und(c.timerAt),
           queuedAt: und(c.queuedAt),
+          ...(c.outputBlocked === true ? { outputBlocked: true as const } : {}),
         });
     });
     const clients = IMap<ClientId, Client>().withMutations((m) => {
@@ -324,39 +455,13 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
             for (const [ttl, n] of r.ttls) m2.set(ttl, n);
           }),
           disconnectedAt: und(r.disconnectedAt),
+          closeSeq: und(r.closeSeq),
         });
     });
     const services = OrderedMap<ServiceId, Service>().withMutations((m) => {
-      for (const s of j.services)
-        m.set(s.id, {
-          id: s.id,
-          generation: s.generation,
-          props: new Map<string, readonly PropValue[]>(s.props.map(([k, vs]) => [k, [...vs]])),
-          ttl: s.ttl,
-          orphanSince: und(s.orphanSince),
-          clientId: s.clientId,
-          user: s.user,
-          record: s.record,
-        });
+      for (const s of j.services) m.set(s.id, service(s));
     });
-    const subs: Subscription[] = j.subscriptions.map((s) => {
-      let filter: Filter | undefined;
-      if (s.filterText !== null) {
-        const p = parseFilter(s.filterText);
-        if (E.isLeft(p)) throw new Invalid(`subscription ${s.id}: invalid filter: ${p.left.reason}`);
-        filter = p.right;
-      }
-      return {
-        id: s.id,
-        filter,
-        filterText: und(s.filterText),
-        clientId: s.clientId,
-        user: s.user,
-        conn: s.conn,
-        taId: s.taId,
-        seq: s.seq,
-      };
-    });
+    const subs: Subscription[] = j.subscriptions.map(subscription);
     const subscriptions = OrderedMap<SubscriptionId, Subscription>().withMutations((m) => {
       for (const s of subs) m.set(s.id, s);
     });
@@ -394,6 +499,13 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
       timerQueue: heap(j.timerQueue),
       used: counts(j.used),
       usedByUser,
+      work: List(j.work.map(job)),
+      held: IMap<ConnId, Held>(
+        j.held.map(([conn, inbox, outbox]) => [
+          conn,
+          { inbox: List(inbox.map(clientMessage)), outbox: List(outbox.map(serverMessage)) },
+        ]),
+      ),
     };
     return E.right(state);
   } catch (e) {

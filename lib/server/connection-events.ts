@@ -16,6 +16,8 @@ export const connectionEvents = (
   clock: Clock,
   closedByServer$: Observable<unknown>,
   onInbound?: (id: ConnId, bytes: Uint8Array) => void,
+  /** The transport failed the connection (e.g. EPROTO: a frame over 256 KiB, a bad length). */
+  onTransportError?: (id: ConnId, error: unknown) => void,
 ): Observable<Event> =>
   concat(
     of<Event>({
@@ -35,7 +37,10 @@ export const connectionEvents = (
           : { type: 'malformed', now: clock(), conn: id, reason: r.left.reason };
       }),
       endWith<Event>({ type: 'closed', now: 0, conn: id, cause: 'eof' }),
-      catchError(() => of<Event>({ type: 'closed', now: 0, conn: id, cause: 'transport-error' })),
+      catchError((error: unknown) => {
+        onTransportError?.(id, error);
+        return of<Event>({ type: 'closed', now: 0, conn: id, cause: 'transport-error' });
+      }),
       map((e) => (e.type === 'closed' ? ({ ...e, now: clock() } as ClosedEvent) : e)),
       takeUntil(closedByServer$),
     ),

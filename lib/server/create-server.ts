@@ -22,6 +22,7 @@ import type { Listener, TlsFiles } from '../transport/transport';
 import { type Clock, wallClock } from './clock';
 import { type ConnectionNotice, DomainRuntime } from './domain-runtime';
 import { domainObserver, type ServerObserver } from './observer';
+import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from './output-limits';
 
 export interface ServerDomainOptions {
   readonly name?: string;
@@ -65,6 +66,8 @@ export interface ServerOptions {
   readonly deferStart?: boolean;
   /** Observe traffic and reducer work per domain (metrics); see `ServerObserver`. */
   readonly observer?: ServerObserver;
+  /** Limits on each connection's queued output (README, "Slow consumers"; default `DEFAULT_OUTPUT_LIMITS`). */
+  readonly outputLimits?: Partial<OutputLimits>;
 }
 
 /** A running domain, as seen by library users. */
@@ -104,8 +107,17 @@ const checkSettings = (d: ServerDomainOptions, i: number): void => {
   if (!(s.handshakeTimeout > 0)) throw new PafConfigError(`${where}: the handshake timeout must be positive`);
 };
 
+/** Output limits are non-negative integers (bytes, seconds). */
+const outputLimitsOf = (given: Partial<OutputLimits> | undefined): OutputLimits => {
+  const limits = { ...DEFAULT_OUTPUT_LIMITS, ...given };
+  for (const [k, v] of Object.entries(limits))
+    if (!(Number.isInteger(v) && v >= 0)) throw new PafConfigError(`output limit ${k} must be an integer >= 0`);
+  return limits;
+};
+
 export const createServer = async (opts: ServerOptions): Promise<RxpafServer> => {
   opts.domains.forEach(checkSettings);
+  const outputLimits = outputLimitsOf(opts.outputLimits);
   const clock = opts.clock ?? wallClock();
   const bound: Listener[][] = [];
   try {
@@ -132,6 +144,7 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       onEvents: opts.onEvents ? (b) => opts.onEvents!(index, b) : undefined,
       onOutbound: opts.onOutbound ? (c, j) => opts.onOutbound!(index, c, j) : undefined,
       observer: opts.observer && domainObserver(opts.observer, index),
+      outputLimits,
     });
     const s0 = rt.state$.value;
     opts.onStart?.(index, { name: d.name, settings: s0.settings, seed, now: s0.now, state: () => rt.state$.value });

@@ -10,12 +10,14 @@ import {
   map,
   type Observable,
   type SchedulerLike,
+  filter,
   switchMap,
   timer,
 } from 'rxjs';
 
-import type { TickEvent } from '../state/events';
+import type { TickEvent, WorkEvent } from '../state/events';
 import { nextDeadline } from '../state/idle';
+import { hasWork } from '../state/work';
 import type { DomainState } from '../state/model';
 import type { Clock } from './clock';
 
@@ -35,4 +37,16 @@ export const deadlineTicks = (
             map((): TickEvent => ({ type: 'tick', now: Math.max(clock(), at) })),
           ),
     ),
+  );
+
+/**
+ * Sliced work (lib/state/work.ts): every state that still has work left asks for the next slice with one `work`
+ * event. The event goes through `bufferTurn` like any input, so the slice runs in a later event-loop turn and the
+ * messages of other connections that arrived meanwhile are served in between (the same batch, before the slice).
+ * A slice always changes the state, so the requests stop exactly when the work is done.
+ */
+export const workRequests = (state$: Observable<DomainState>, clock: Clock): Observable<WorkEvent> =>
+  state$.pipe(
+    filter(hasWork),
+    map((): WorkEvent => ({ type: 'work', now: clock() })),
   );

@@ -4,7 +4,7 @@
  *
  *   connections$ ─mergeMap(connectionEvents)─┐
  *                                            ├─ merge ─ bufferTurn ─ scan(reduceAll) ─ tap(interpret) ─► state$
- *   state$ ─ deadlineTicks ──────────────────┘                                                          │
+ *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
  *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
  */
 import {
@@ -27,17 +27,20 @@ import type { ConnId, DomainSettings, DomainState } from '../state/model';
 import { defaultSettings, initialDomainState, reduceAll } from '../protocol/reducer';
 import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
+import { errnoOf } from '../transport/transport-error';
 import { bufferTurn } from './buffer-turn';
 import type { Clock } from './clock';
 import { connectionEvents } from './connection-events';
-import { deadlineTicks } from './deadline-ticks';
+import { deadlineTicks, workRequests } from './deadline-ticks';
 import { interpret } from './interpret';
 import type { DomainObserver } from './observer';
+import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
+import { RejectionLog } from './rejection-log';
 
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
   | { readonly type: 'accepted'; readonly conn: ConnId; readonly address: string; readonly user: string }
-  | { readonly type: 'closed'; readonly conn: ConnId; readonly by: 'peer' | 'server' };
+  | { readonly type: 'closed'; readonly conn: ConnId; readonly by: 'peer' | 'server'; readonly reason: string };
 
 export interface DomainRuntimeOptions {
   readonly name: string | undefined;
@@ -52,6 +55,8 @@ export interface DomainRuntimeOptions {
   readonly onOutbound?: (conn: ConnId, json: string) => void;
   /** Observer of traffic and reducer work (metrics). */
   readonly observer?: DomainObserver;
+  /** Limits on each connection's queued output (slow consumers). */
+  readonly outputLimits?: OutputLimits;
 }
 
 export class DomainRuntime {
@@ -64,11 +69,15 @@ export class DomainRuntime {
   private readonly internal$ = new Subject<Event>();
   private nextId = 1;
   private sub: Subscription | undefined;
+  private readonly limiter: OutputLimiter;
+  private readonly rejections: RejectionLog | undefined;
 
   constructor(private readonly opts: DomainRuntimeOptions) {
     this.state$ = new BehaviorSubject(
       initialDomainState({ ...defaultSettings, ...opts.settings }, opts.seed, opts.clock()),
     );
+    this.limiter = new OutputLimiter(opts.outputLimits ?? DEFAULT_OUTPUT_LIMITS);
+    this.rejections = opts.logger && new RejectionLog(opts.logger, this.label);
   }
 
   /** Start consuming the listeners' connections. */
@@ -80,6 +89,10 @@ export class DomainRuntime {
       mergeMap((conn) => {
         const id = this.nextId++;
         this.conns.set(id, conn);
+        conn.onOutputBlocked = (blocked) => {
+          if (this.conns.get(id) === conn)
+            this.internal$.next({ type: blocked ? 'output-blocked' : 'output-drained', now: clock(), conn: id });
+        };
         this.connections$.next({ type: 'accepted', conn: id, address: conn.remoteAddress, user: conn.userId });
         return connectionEvents(
           id,
@@ -97,11 +110,20 @@ export class DomainRuntime {
                   });
               }
             : undefined,
+          (cid, error) => {
+            if (errnoOf(error) === 'EPROTO')
+              this.rejections?.reject('warning', 'protocol', 'closing connection', {
+                conn: cid,
+                address: conn.remoteAddress,
+                reason: `framing error: ${error instanceof Error ? error.message : String(error)}`,
+              });
+          },
         );
       }),
     );
     const ticks$ = deadlineTicks(this.state$, clock);
-    this.sub = merge(accepted$, ticks$, this.internal$)
+    const work$ = workRequests(this.state$, clock);
+    this.sub = merge(accepted$, ticks$, work$, this.internal$)
       .pipe(
         bufferTurn(),
         tap((batch) => this.opts.onEvents?.(batch)),
@@ -136,9 +158,10 @@ export class DomainRuntime {
   private effects(fx: readonly Effect[]): void {
     interpret(fx, {
       conns: this.conns,
-      onServerClose: (id) => {
+      onServerClose: (id, reason) => {
+        this.limiter.forget(id);
         this.serverClosed$.next(id);
-        this.connections$.next({ type: 'closed', conn: id, by: 'server' });
+        this.connections$.next({ type: 'closed', conn: id, by: 'server', reason });
       },
       changes$: this.changes$,
       logger: this.opts.logger,
@@ -149,9 +172,26 @@ export class DomainRuntime {
             this.opts.observer!.sent!(json);
           }
         : this.opts.onOutbound,
-      onSendFailed: (id, error) => {
+      limiter: this.limiter,
+      now: this.opts.clock,
+      rejections: this.rejections,
+      onSlowConsumer: (id, verdict) => {
+        this.limiter.forget(id);
         this.serverClosed$.next(id);
-        this.connections$.next({ type: 'closed', conn: id, by: 'server' });
+        this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'slow consumer' });
+        this.opts.logger?.warning('core', 'closing connection', {
+          domain: this.label,
+          conn: id,
+          reason: 'slow consumer',
+          limit: verdict.limit,
+          pendingBytes: verdict.pendingBytes,
+        });
+        this.internal$.next({ type: 'closed', now: this.opts.clock(), conn: id, cause: 'slow-consumer' });
+      },
+      onSendFailed: (id, error) => {
+        this.limiter.forget(id);
+        this.serverClosed$.next(id);
+        this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'message could not be sent' });
         this.opts.logger?.warning('protocol', 'closing connection: message could not be sent', {
           domain: this.label,
           conn: id,
@@ -166,13 +206,15 @@ export class DomainRuntime {
     const c = this.conns.get(e.conn);
     if (c === undefined) return;
     this.conns.delete(e.conn);
+    this.limiter.forget(e.conn);
     c.close();
-    this.connections$.next({ type: 'closed', conn: e.conn, by: 'peer' });
+    this.connections$.next({ type: 'closed', conn: e.conn, by: 'peer', reason: e.cause });
   }
 
   /** Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. */
   stop(): void {
     this.sub?.unsubscribe();
+    this.rejections?.summarise();
     const now = this.opts.clock();
     const batch: Event[] = [...this.conns.keys()].map((conn): ClosedEvent => ({
       type: 'closed',

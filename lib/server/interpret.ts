@@ -1,7 +1,8 @@
 /**
  * The effect interpreter: the only place where reducer output touches sockets. Messages are encoded once each and
  * queued per connection; every connection written to in a batch is flushed once at the end (one write per socket
- * per turn). Closing discards what was queued but not flushed (§2.9).
+ * per turn). Closing discards what was queued but not flushed (§2.9). After the flush each connection's queued
+ * output is accounted: a slow consumer over its limits is cut (README, "Slow consumers").
  */
 import type { Subject } from 'rxjs';
 
@@ -10,20 +11,36 @@ import type { Logger } from '../log/logger';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { ConnId } from '../state/model';
 import type { Connection } from '../transport/transport';
+import type { OutputLimiter, SlowConsumer } from './output-limits';
+import type { RejectionLog } from './rejection-log';
 
 export interface InterpreterDeps {
   readonly conns: Map<ConnId, Connection>;
-  readonly onServerClose: (id: ConnId) => void;
+  readonly onServerClose: (id: ConnId, reason: string) => void;
   readonly changes$: Subject<DirectoryChange>;
   readonly logger?: Logger;
   readonly domain: string;
   readonly onOutbound?: (id: ConnId, json: string) => void;
   /** A message could not be queued (over XCM's 256 KiB limit): the connection is closed, as pafd does (§2.8). */
   readonly onSendFailed: (id: ConnId, error: unknown) => void;
+  /** Output accounting: after each flush the connection's queued bytes are checked against the limits. */
+  readonly limiter?: OutputLimiter;
+  /** Current time in seconds, the domain clock (the limiter's grace periods). */
+  readonly now?: () => number;
+  /** A connection went over its output limits and was cut (its queued output dropped). */
+  readonly onSlowConsumer?: (id: ConnId, verdict: SlowConsumer) => void;
+  /** Rate-limits the lines of connections closed for protocol errors (hostile input cannot flood the log). */
+  readonly rejections?: RejectionLog;
 }
 
+/** A connection closed for a protocol error (malformed input). */
+const isRejection = (fields: Readonly<Record<string, unknown>> | undefined): boolean => {
+  const reason = fields?.reason;
+  return typeof reason === 'string' && reason.startsWith('protocol error');
+};
+
 export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void => {
-  const dirty = new Set<Connection>();
+  const dirty = new Map<Connection, ConnId>();
   const debug = deps.logger?.isEnabled('debug') === true;
   for (const f of fx) {
     switch (f.type) {
@@ -40,7 +57,7 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
           deps.onSendFailed(f.conn, e);
           break;
         }
-        dirty.add(c);
+        dirty.set(c, f.conn);
         deps.onOutbound?.(f.conn, json);
         if (debug) deps.logger!.debug('protocol', 'out', { domain: deps.domain, conn: f.conn, msg: json });
         break;
@@ -50,7 +67,7 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         if (c === undefined) break;
         deps.conns.delete(f.conn);
         dirty.delete(c);
-        deps.onServerClose(f.conn);
+        deps.onServerClose(f.conn, f.reason);
         c.close();
         break;
       }
@@ -61,10 +78,22 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         deps.changes$.next(f.change);
         break;
       case 'log':
-        if (deps.logger?.isEnabled(f.level) === true)
-          deps.logger[f.level](f.category, f.msg, { domain: deps.domain, ...f.fields });
+        if (deps.logger?.isEnabled(f.level) !== true) break;
+        if (deps.rejections !== undefined && isRejection(f.fields))
+          deps.rejections.reject(f.level, f.category, f.msg, f.fields!);
+        else deps.logger[f.level](f.category, f.msg, { domain: deps.domain, ...f.fields });
         break;
     }
   }
-  for (const c of dirty) c.flush();
+  const limiter = deps.limiter;
+  const now = limiter && (deps.now === undefined ? Date.now() : deps.now() * 1000);
+  for (const [c, id] of dirty) {
+    c.flush();
+    const verdict = limiter?.check(id, c.pendingOutboundBytes, now!);
+    if (verdict !== undefined) {
+      deps.conns.delete(id);
+      c.abort();
+      deps.onSlowConsumer?.(id, verdict);
+    }
+  }
 };

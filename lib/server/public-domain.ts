@@ -22,6 +22,7 @@ import {
   type ServerDomain as InternalDomain,
 } from './create-server';
 import type { ConnectionNotice } from './domain-runtime';
+import type { OutputLimits } from './output-limits';
 
 /** TLS credential files of a `tls:` or `utls:` socket (defaults: XCM's, from `XCM_TLS_CERT` or `/etc/xcm/tls`). */
 export interface TlsFiles {
@@ -80,6 +81,11 @@ export interface ServerOptions {
   readonly deferStart?: boolean;
   /** Seed of the idle-timer jitter (default: random). */
   readonly seed?: number;
+  /**
+   * Limits on each connection's queued output (bytes; 0 disables one): over `hardBytes`, or over `softBytes` for
+   * `softSeconds`, the connection is cut as a slow consumer. Default 64 MiB, 16 MiB for 60 s.
+   */
+  readonly outputLimits?: Partial<OutputLimits>;
 }
 
 /** A connection accepted by, or closed on, a domain's sockets. `connection` numbers are unique per domain. */
@@ -89,7 +95,7 @@ export type ConnectionEvent =
       readonly connection: number;
       /** The peer's transport address, e.g. `tcp:127.0.0.1:40123`. */
       readonly address: string;
-      /** The peer's user id as the transport establishes it (e.g. the uid on unix sockets). */
+      /** The peer's user id as the transport establishes it (`ip:<addr>` on tcp, `ski:<hex>` on tls, `default` on ux/uxf). */
       readonly user: string;
     }
   | {
@@ -97,6 +103,11 @@ export type ConnectionEvent =
       readonly connection: number;
       /** Who ended the connection: the peer (or its transport), or the server (protocol error, timeout, shutdown). */
       readonly by: 'peer' | 'server';
+      /**
+       * Why: for the peer `eof` or `transport-error`; for the server the reason it logs (`idle timeout`,
+       * `handshake timeout`, `protocol error: ...`, `slow consumer`, a resource limit, `shutdown`, ...).
+       */
+      readonly reason: string;
     };
 
 /** What a domain holds right now, in the public model. */
@@ -303,7 +314,7 @@ const servicesOf$ = (d: InternalDomain, filter: string | undefined): Observable<
 const publicNotice = (n: ConnectionNotice): ConnectionEvent =>
   n.type === 'accepted'
     ? { type: 'accepted', connection: n.conn, address: n.address, user: n.user }
-    : { type: 'closed', connection: n.conn, by: n.by };
+    : { type: 'closed', connection: n.conn, by: n.by, reason: n.reason };
 
 /** The public view of an internal domain. */
 export const publicDomain = (d: InternalDomain): ServerDomain => ({

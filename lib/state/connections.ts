@@ -6,12 +6,13 @@ import { Map as IMap } from 'immutable';
 
 import { indexRemove } from '../filter/filter-index';
 import type { Ctx } from './context';
-import { getConn } from './context';
-import { applyChange, dropRecord, putService } from './directory';
+import { getConn, nextSeq } from './context';
+import { dropRecord } from './directory';
 import type { AcceptedEvent } from './events';
 import type { Conn, ConnId } from './model';
 import { release } from './resources';
 import { armTimer } from './timer-queue';
+import { startJob } from './work';
 
 /** A transport accepted a connection: register it with its handshake deadline (§8.5, B8 fixed). */
 export const acceptConn = (ctx: Ctx, e: AcceptedEvent): void => {
@@ -77,6 +78,7 @@ export const dropConn = (ctx: Ctx, id: ConnId): void => {
   const conn = getConn(ctx, id);
   if (conn === undefined) return;
   ctx.d.conns = ctx.d.conns.delete(id);
+  if (ctx.d.held.has(id)) ctx.d.held = ctx.d.held.delete(id);
   if (conn.handshaked) disconnectClient(ctx, conn);
 };
 
@@ -99,19 +101,15 @@ const disconnectClient = (ctx: Ctx, conn: Conn): void => {
   const record = ctx.d.records.get(conn.id);
   if (record === undefined) return;
   // 1. the record becomes inactive; 3. an empty one is dropped (with the client if it holds nothing, 6.)
-  const inactive = { ...record, active: false, disconnectedAt: now };
+  const inactive = { ...record, active: false, disconnectedAt: now, closeSeq: nextSeq(ctx) };
   if (inactive.services.size === 0) {
     dropRecord(ctx, inactive);
     return;
   }
   ctx.d.records = ctx.d.records.set(record.id, inactive);
-  // 4. every attached service becomes an orphan with the same orphan-since, in attachment order
-  for (const id of inactive.services) {
-    const s = ctx.d.services.get(id)!;
-    const after = { ...s, orphanSince: now };
-    putService(ctx, s, after);
-    applyChange(ctx, { kind: 'modified', before: s, after });
-  }
+  // 4. every attached service becomes an orphan with the same orphan-since, in attachment order: sliced (work.ts);
+  // until its turn comes a service is seen as an orphan through its inactive record
+  startJob(ctx, { kind: 'orphan', record: record.id, ids: inactive.services, pos: 0 });
   ctx.fx.push({
     type: 'log',
     level: 'info',

@@ -16,6 +16,10 @@ export interface Ctx {
   readonly d: RootDraft;
   readonly fx: Effect[];
   readonly now: number;
+  /** Units of directory-proportional work this reducer call may still do (shared by the events of a batch). */
+  readonly budget: { left: number };
+  /** A listing to `conn` is done: send what waited for it and handle the requests that waited (lib/protocol). */
+  readonly release: (ctx: Ctx, conn: ConnId) => void;
 }
 
 /** The connection, if it is (still) open. */
@@ -30,6 +34,12 @@ export const patchConn = (ctx: Ctx, conn: Conn, patch: Partial<Conn>): Conn => {
 
 /** Queue a message for a connection. */
 export const send = (ctx: Ctx, conn: ConnId, msg: ServerMessage): void => {
+  const held = ctx.d.held.get(conn);
+  if (held !== undefined) {
+    // a listing to this connection is in progress: the message goes out after it (per-connection reply order)
+    ctx.d.held = ctx.d.held.set(conn, { ...held, outbox: held.outbox.push(msg) });
+    return;
+  }
   ctx.fx.push({ type: 'send', conn, msg });
 };
 

@@ -10,13 +10,18 @@ import { nextSeq, send } from './context';
 import { heapPush } from './heap';
 import type { DirectoryChange } from './effects';
 import { diffNotifications } from './notify';
-import type { ClientId, ConnId, SdRecord, Service, ServiceId } from './model';
+import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';
 import { release } from './resources';
 import { Map as IMap } from 'immutable';
 
-/** Record a change: notify every concerned subscription (creation order), then publish it to observers. */
-export const applyChange = (ctx: Ctx, change: DirectoryChange): void => {
+/**
+ * Record a change: notify every concerned subscription (creation order), then publish it to observers. `told`
+ * narrows the subscriptions to those that knew the service as it was (sliced orphaning and expiry, see work.ts).
+ */
+export const applyChange = (ctx: Ctx, change: DirectoryChange, told?: (sub: Subscription) => boolean): void => {
   for (const [sub, mt] of diffNotifications(ctx.d, change)) {
+    if (told !== undefined && !told(sub)) continue;
+    ctx.budget.left--;
     send(ctx, sub.conn, matchNotify(sub.taId, mt, change.kind === 'removed' ? change.before : change.after));
   }
   ctx.fx.push({ type: 'change', change });
@@ -30,6 +35,7 @@ export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
   services: OrderedSet<ServiceId>(),
   ttls: IMap<bigint, number>(),
   disconnectedAt: undefined,
+  closeSeq: undefined,
 });
 
 /** Attach a service id (with its TTL) to a record. */
@@ -96,11 +102,11 @@ export const putService = (ctx: Ctx, before: Service | undefined, after: Service
 export const expiryOf = (s: Service): number => s.orphanSince! + Number(s.ttl);
 
 /** Remove a service (unpublish or expiry): release its resource, detach, delete, notify REMOVED (§7.4 step 4). */
-export const removeService = (ctx: Ctx, s: Service): void => {
+export const removeService = (ctx: Ctx, s: Service, told?: (sub: Subscription) => boolean): void => {
   release(ctx, 'services', s.user);
   detach(ctx, s);
   ctx.d.services = ctx.d.services.delete(s.id);
-  applyChange(ctx, { kind: 'removed', before: s });
+  applyChange(ctx, { kind: 'removed', before: s }, told);
 };
 
 /** Make `s` owned by `clientId` on `record`, not orphan: the reclaim/transfer of §7.3/§7.4 step 3 (B1 fixed). */

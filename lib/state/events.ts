@@ -33,7 +33,17 @@ export interface ClosedEvent {
   readonly type: 'closed';
   readonly now: number;
   readonly conn: ConnId;
-  readonly cause: 'eof' | 'transport-error' | 'shutdown';
+  /** `slow-consumer`: the shell cut a connection whose queued output went over its limits (README, "Slow consumers"). */
+  readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
+}
+/**
+ * The shell stopped reading a connection because its output is congested (back-pressure, §15.3), or its output
+ * drained and reading resumed. A blocked connection is never timed out for idleness (it could not be seen active).
+ */
+export interface OutputFlowEvent {
+  readonly type: 'output-blocked' | 'output-drained';
+  readonly now: number;
+  readonly conn: ConnId;
 }
 /** Time passed: process the deadlines due by `now`. */
 export interface TickEvent {
@@ -41,4 +51,17 @@ export interface TickEvent {
   readonly now: number;
 }
 
-export type Event = AcceptedEvent | MessageEvent | MalformedEvent | ClosedEvent | TickEvent;
+/** The shell asks for the next slice of pending work (orphaning, expiry, listings); recorded like every input. */
+export interface WorkEvent {
+  readonly type: 'work';
+  readonly now: number;
+}
+
+export type Event =
+  | AcceptedEvent
+  | MessageEvent
+  | MalformedEvent
+  | ClosedEvent
+  | OutputFlowEvent
+  | TickEvent
+  | WorkEvent;

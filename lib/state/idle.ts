@@ -7,10 +7,11 @@ import { track } from './replies';
 import type { Ctx } from './context';
 import { getConn, patchConn, random, send } from './context';
 import { closeConn } from './connections';
-import { expiryOf, removeService } from './directory';
+import { expiryOf } from './directory';
 import { heapPeek, heapPop } from './heap';
 import type { Conn } from './model';
 import { armTimer } from './timer-queue';
+import { expireOne } from './work';
 
 /** §8.1 constants. */
 export const WARNING_THRESHOLD = 0.5;
@@ -57,9 +58,29 @@ export const livenessProbe = (ctx: Ctx, conn: Conn): void => {
   if (conn.handshaked && conn.idle === 'active') idleWarning(ctx, conn);
 };
 
+/**
+ * Back-pressure (§15.3): while the shell does not read a connection (its output is blocked) the connection cannot
+ * be seen active, so its idle timer only postpones; once the output drains it counts as active again.
+ */
+export const outputFlow = (ctx: Ctx, id: number, blocked: boolean): void => {
+  const conn = getConn(ctx, id);
+  if (conn === undefined) return;
+  if (blocked) {
+    if (conn.outputBlocked !== true) patchConn(ctx, conn, { outputBlocked: true });
+    return;
+  }
+  if (conn.outputBlocked !== true) return;
+  const c = patchConn(ctx, conn, { outputBlocked: undefined });
+  if (c.handshaked) markActive(ctx, c);
+};
+
 const fireConnTimer = (ctx: Ctx, conn: Conn): void => {
   if (!conn.handshaked) {
     closeConn(ctx, conn.id, 'handshake timeout'); // §8.5, B8: every non-handshaked connection
+    return;
+  }
+  if (conn.outputBlocked === true) {
+    armTimer(ctx, conn, ctx.now + WARNING_THRESHOLD * maxIdleTime(ctx, conn));
     return;
   }
   if (conn.idle === 'active') idleWarning(ctx, conn);
@@ -81,18 +102,22 @@ const onTimerEntry = (ctx: Ctx, connId: number, entryAt: number): void => {
 
 /** Pop one orphan-queue entry: expire the service if it is still an orphan with that expiry (§7.6). */
 const onOrphanEntry = (ctx: Ctx, id: bigint, entryAt: number): void => {
+  ctx.budget.left--;
   const s = ctx.d.services.get(id);
   if (s === undefined || s.orphanSince === undefined || expiryOf(s) !== entryAt) return;
-  removeService(ctx, s);
+  expireOne(ctx, s);
 };
 
-/** Process every deadline due by `ctx.now`, in time order across both queues. */
+/**
+ * Process every deadline due by `ctx.now`, in time order across both queues; orphan expiries only while the call's
+ * budget lasts (the rest is overdue work, done by later `work` events, see work.ts).
+ */
 export const processDeadlines = (ctx: Ctx): void => {
   for (;;) {
     const t = heapPeek(ctx.d.timerQueue);
     const o = heapPeek(ctx.d.orphanQueue);
     const tDue = t !== undefined && t.at <= ctx.now;
-    const oDue = o !== undefined && o.at <= ctx.now;
+    const oDue = o !== undefined && o.at <= ctx.now && ctx.budget.left > 0;
     if (!tDue && !oDue) return;
     if (oDue && (!tDue || o.at <= t.at)) {
       ctx.d.orphanQueue = heapPop(ctx.d.orphanQueue);

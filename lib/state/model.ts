@@ -8,7 +8,9 @@
  *
  * Times are seconds since the epoch as floats (µs precision); they only ever come in on events.
  */
-import type { Map as IMap, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
+import type { List as IList, Map as IMap, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
+
+import type { ClientMessage, ServerMessage } from '../codec/messages';
 
 import type { Filter } from '../filter/ast';
 import type { FilterIndex } from '../filter/filter-index';
@@ -78,6 +80,8 @@ export interface Conn {
   readonly timerAt: number | undefined;
   /** Earliest entry this connection has in the timer queue (entries are never removed, only popped). */
   readonly queuedAt: number | undefined;
+  /** The shell has stopped reading it while its output drains (back-pressure): not timed out meanwhile. */
+  readonly outputBlocked?: true;
 }
 
 /** An sd-level connection record (§7.1): the services attached to one connection of a client. */
@@ -89,6 +93,11 @@ export interface SdRecord {
   /** Multiset of the attached services' TTLs, for the TTL-based idle limit (§8.2) without a scan. */
   readonly ttls: IMap<bigint, number>;
   readonly disconnectedAt: number | undefined;
+  /**
+   * Sequence number taken when the record became inactive: subscriptions created before it (lower `seq`) are told
+   * about the orphaning of its services; later ones already saw them as orphans (the orphaning is sliced, see Job).
+   */
+  readonly closeSeq: number | undefined;
 }
 
 /** A client (§7.1): alive while connected or while any of its records holds a service. */
@@ -125,6 +134,49 @@ export interface Subscription {
   readonly taId: bigint;
   /** Creation order, the order notifications are sent in (§7.8). */
   readonly seq: number;
+  /** Creation time: an orphan expiring at or before it was never listed to it, so it is not told of the expiry. */
+  readonly createdAt: number;
+}
+
+/**
+ * Work proportional to the directory, done in bounded slices across reducer calls (issue 12): pending jobs live in
+ * the state, and the shell asks for the next slice with a `work` event. Listings walk a snapshot (the persistent
+ * collection as it was at request time) with a position, so they are consistent however long they take.
+ */
+export type Job =
+  | {
+      /** Orphan the services of a record that became inactive (§7.5 step 4), in attachment order. */
+      readonly kind: 'orphan';
+      readonly record: ConnId;
+      readonly ids: IOrderedSet<ServiceId>;
+      readonly pos: number;
+    }
+  | {
+      /** A `services` listing (§5.7) or the initial matches of a `subscribe` (§5.4). */
+      readonly kind: 'services' | 'subscribe';
+      readonly conn: ConnId;
+      readonly taId: bigint;
+      readonly filter: Filter | undefined;
+      readonly snap: IOrderedMap<ServiceId, Service>;
+      /** The records as they were, to see services whose orphaning is still pending as orphans. */
+      readonly recs: IMap<ConnId, SdRecord>;
+      /** Request time: orphans expired by then are not listed. */
+      readonly at: number;
+      readonly pos: number;
+    }
+  | {
+      /** A `subscriptions` listing (§5.6). */
+      readonly kind: 'subscriptions';
+      readonly conn: ConnId;
+      readonly taId: bigint;
+      readonly snap: IOrderedMap<SubscriptionId, Subscription>;
+      readonly pos: number;
+    };
+
+/** A connection with a listing in progress: its later requests and every message to it wait (reply order, §4.3). */
+export interface Held {
+  readonly inbox: IList<ClientMessage>;
+  readonly outbox: IList<ServerMessage>;
 }
 
 /** One domain's whole state. */
@@ -148,4 +200,8 @@ export interface DomainState {
   readonly timerQueue: Heap<ConnId>;
   readonly used: ResourceCounts;
   readonly usedByUser: IMap<string, ResourceCounts>;
+  /** Pending sliced work, oldest first. */
+  readonly work: IList<Job>;
+  /** Connections whose input and output wait for a listing to finish. */
+  readonly held: IMap<ConnId, Held>;
 }

@@ -26,11 +26,14 @@ export class SeqpacketConnection implements Connection {
   private readonly channel: HotChannel<Uint8Array>;
   private readonly poll: PollHandle;
   private queue: Buffer[] = [];
+  private queueBytes = 0;
   private outbound: Buffer[] = [];
   private outboundHead = 0;
   private outboundBytes = 0;
   private watching = 0;
   private closed = false;
+  private blocked = false;
+  onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
 
   /** Takes ownership of a connected, non-blocking fd. */
   constructor(
@@ -49,10 +52,20 @@ export class SeqpacketConnection implements Connection {
     return this.queue.length + this.outbound.length - this.outboundHead;
   }
 
+  get pendingOutboundBytes(): number {
+    return this.queueBytes + this.outboundBytes;
+  }
+
   send(payload: string | Uint8Array): void {
     if (!this.closed) {
-      this.queue.push(Buffer.from(toPayload(payload, MAX_MESSAGE_SIZE)));
+      const record = Buffer.from(toPayload(payload, MAX_MESSAGE_SIZE));
+      this.queue.push(record);
+      this.queueBytes += record.length;
     }
+  }
+
+  abort(): void {
+    this.close(); // output lives in user space only: shutdown() drops it
   }
 
   flush(): void {
@@ -64,6 +77,7 @@ export class SeqpacketConnection implements Connection {
       this.outboundBytes += record.length;
     }
     this.queue = [];
+    this.queueBytes = 0;
     this.writeOut();
     this.updatePoll();
   }
@@ -159,6 +173,12 @@ export class SeqpacketConnection implements Connection {
     if (this.closed) {
       return;
     }
+    const blocked = this.channel.active && this.congested();
+    if (blocked !== this.blocked) {
+      this.blocked = blocked;
+      this.onOutputBlocked?.(blocked);
+      if (this.closed) return;
+    }
     const events =
       (this.readable() ? POLL_READABLE : 0) | (this.outboundHead < this.outbound.length ? POLL_WRITABLE : 0);
     if (events !== this.watching) {
@@ -178,6 +198,7 @@ export class SeqpacketConnection implements Connection {
   private shutdown(): void {
     this.closed = true;
     this.queue = [];
+    this.queueBytes = 0;
     this.outbound = [];
     this.outboundHead = 0;
     this.outboundBytes = 0;

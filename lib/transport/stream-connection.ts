@@ -39,6 +39,7 @@ export class StreamConnection implements Connection {
   private unwrittenMessages = 0;
   private closed = false;
   private paused = false;
+  onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
 
   /**
    * @param socket a connected net.Socket (tcp) or a TLSSocket whose handshake has completed (tls).
@@ -62,6 +63,32 @@ export class StreamConnection implements Connection {
 
   get pendingOutbound(): number {
     return this.queuedBytes + this.socket.writableLength;
+  }
+
+  get pendingOutboundBytes(): number {
+    return this.pendingOutbound;
+  }
+
+  abort(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.queue = [];
+    this.sizes = [];
+    this.queuedBytes = 0;
+    this.channel.complete();
+    const socket = this.socket;
+    if (socket.destroyed) {
+      return;
+    }
+    // Node's write buffer is released by destroy(); what the kernel holds is still sent, then FIN. Unread input
+    // is consumed first (one turn) so that closing does not reset the peer.
+    socket.removeAllListeners('data');
+    socket.on('data', () => undefined);
+    socket.resume();
+    const timer = setImmediate(() => socket.destroy());
+    socket.once('close', () => clearImmediate(timer));
   }
 
   send(payload: string | Uint8Array): void {
@@ -167,6 +194,8 @@ export class StreamConnection implements Connection {
     }
     this.closed = true;
     this.queue = [];
+    this.sizes = [];
+    this.queuedBytes = 0;
     this.channel.error(err);
     this.socket.destroy();
   }
@@ -181,9 +210,11 @@ export class StreamConnection implements Connection {
     if (congested && !this.paused) {
       this.paused = true;
       this.socket.pause();
+      this.onOutputBlocked?.(true);
     } else if (!congested && this.paused) {
       this.paused = false;
       this.socket.resume();
+      this.onOutputBlocked?.(false);
     }
   }
 }

@@ -34,6 +34,19 @@ export interface Connection {
   setKeepAlive(on: boolean): void;
   /** Outbound data not yet accepted by the kernel: bytes for tcp/tls, messages for ux/uxf. */
   readonly pendingOutbound: number;
+  /** Outbound payload bytes queued or not yet accepted by the kernel, on every transport (output accounting). */
+  readonly pendingOutboundBytes: number;
+  /**
+   * Cut the connection, dropping every byte of output still queued in user space (a slow consumer): input is
+   * consumed and discarded while the kernel sends what it already holds, then the socket closes. Idempotent;
+   * messages$ completes.
+   */
+  abort(): void;
+  /**
+   * Called (server side) when the connection's output becomes congested and its input is no longer read
+   * (back-pressure, `true`), and when it drains again (`false`).
+   */
+  onOutputBlocked: ((blocked: boolean) => void) | undefined;
 }
 
 /** A server socket (or, for utls, a pair of server sockets). */

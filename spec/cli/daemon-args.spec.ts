@@ -20,6 +20,8 @@ const files: Record<string, string> = {
   ].join('\n'),
   'bad-version.conf': 'domains: [{sockets: [ux:a], protocol_version: {min: 1}}]',
   'no-domains.conf': 'log: {console: true}',
+  'limits.conf': 'domains: [{sockets: [ux:a]}]\noutput_limits: {hard_bytes: 1000, soft_seconds: 5}',
+  'bad-limits.conf': 'domains: [{sockets: [ux:a]}]\noutput_limits: {soft_bytes: -1}',
 };
 const deps = { readFile: (p: string): string | Error => files[p] ?? new Error(`ENOENT: no such file '${p}'`) };
 const parse = (...argv: string[]): DaemonArgs => parseDaemonArgs(argv, deps);
@@ -49,6 +51,25 @@ describe('parseDaemonArgs', () => {
         facility: 'daemon',
         filter: 'info',
       },
+      outputLimits: { hardBytes: 64 * 1024 * 1024, softBytes: 16 * 1024 * 1024, softSeconds: 60 },
+    });
+  });
+
+  it('should take output limits from the file, then from --output-limits', () => {
+    expect(run('-f', 'limits.conf').outputLimits).toEqual({
+      hardBytes: 1000,
+      softBytes: 16 * 1024 * 1024,
+      softSeconds: 5,
+    });
+    expect(run('--output-limits', '8m,2k,0', '-f', 'limits.conf').outputLimits).toEqual({
+      hardBytes: 8 * 1024 * 1024,
+      softBytes: 2048,
+      softSeconds: 0,
+    });
+    expect(run('--output-limits', '0,0,10', 'ux:a').outputLimits).toEqual({
+      hardBytes: 0,
+      softBytes: 0,
+      softSeconds: 10,
     });
   });
 

@@ -37,6 +37,8 @@ export class FakeConn implements Connection {
   readonly userId = 'ip:127.0.0.1';
   readonly acceptedAt = 0;
   readonly pendingOutbound = 0;
+  readonly pendingOutboundBytes = 0;
+  onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
   private readonly inbound = new Subject<Uint8Array>();
   readonly messages$ = this.inbound.asObservable();
   /** Everything the client sent, with the virtual time it was flushed. */
@@ -69,6 +71,10 @@ export class FakeConn implements Connection {
 
   close(): void {
     this.closed = true;
+  }
+
+  abort(): void {
+    this.close();
   }
 
   setKeepAlive(on: boolean): void {

@@ -6,7 +6,8 @@ import type { Effect } from '../../lib/state/effects';
 import type { Event } from '../../lib/state/events';
 import { nextDeadline } from '../../lib/state/idle';
 import type { DomainSettings, DomainState, TransportKind } from '../../lib/state/model';
-import { defaultSettings, initialDomainState, reduce } from '../../lib/protocol/reducer';
+import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
+import { SLICE } from '../../lib/state/work';
 
 export const T0 = 1_700_000_000;
 
@@ -55,11 +56,16 @@ export class Domain {
   readonly events: Event[] = [];
   /** Close effects with the time (seconds since T0) they were produced. */
   readonly closeLog: Array<{ conn: number; at: number; reason: string }> = [];
-  constructor(settings: Partial<DomainSettings> = {}, seed = 7) {
+  /** `slice`: the work budget of each reducer call (small values make every directory-sized job sliced). */
+  constructor(
+    settings: Partial<DomainSettings> = {},
+    seed = 7,
+    readonly slice = SLICE,
+  ) {
     this.state = initialDomainState({ ...defaultSettings, ...settings }, seed, T0);
   }
   step(e: Event): readonly Effect[] {
-    const [s, fx] = reduce(this.state, e);
+    const [s, fx] = reduceAll(this.state, [e], this.slice);
     this.state = s;
     this.events.push(e);
     this.effects.push(...fx);
@@ -164,6 +170,11 @@ export class Domain {
   }
   close(conn: number): this {
     this.step({ type: 'closed', now: this.now, conn, cause: 'eof' });
+    return this;
+  }
+  /** One `work` event: the next slice of pending work (lib/state/work.ts). */
+  work(): this {
+    this.step({ type: 'work', now: this.now });
     return this;
   }
   malformed(conn: number): this {

@@ -161,7 +161,7 @@ describe('rxpaf/server public API', () => {
     other.close();
     const [accepted, closed] = await events;
     expect(accepted).toMatchObject({ type: 'accepted', address: expect.stringMatching(/^tcp:/) });
-    expect(closed).toEqual({ type: 'closed', connection: accepted!.connection, by: 'peer' });
+    expect(closed).toEqual({ type: 'closed', connection: accepted!.connection, by: 'peer', reason: 'eof' });
   });
 
   it('completes every observable on close()', async () => {

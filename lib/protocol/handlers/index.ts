@@ -65,3 +65,34 @@ const handle = (ctx: Ctx, conn: Conn, msg: ClientMessage): void => {
       return clients(ctx, conn, msg);
   }
 };
+
+/**
+ * A listing to `connId` is done (lib/state/work.ts): send the messages that waited for it, then handle the requests
+ * that arrived meanwhile, in order, until one of them starts a listing of its own (which holds the rest again).
+ */
+export const releaseHeld = (ctx: Ctx, connId: ConnId): void => {
+  const held = ctx.d.held.get(connId);
+  if (held === undefined) return;
+  ctx.d.held = ctx.d.held.delete(connId);
+  for (const msg of held.outbox) ctx.fx.push({ type: 'send', conn: connId, msg });
+  let inbox = held.inbox;
+  while (inbox.size > 0) {
+    const again = ctx.d.held.get(connId);
+    if (again !== undefined) {
+      ctx.d.held = ctx.d.held.set(connId, { ...again, inbox: inbox.concat(again.inbox) });
+      return;
+    }
+    if (getConn(ctx, connId) === undefined) return;
+    const msg = inbox.first()!;
+    inbox = inbox.shift();
+    ctx.budget.left--;
+    dispatch(ctx, connId, msg);
+  }
+};
+
+/** Handle an inbound message, or keep it for later if a listing to its connection is in progress. */
+export const receive = (ctx: Ctx, connId: ConnId, msg: ClientMessage): void => {
+  const held = ctx.d.held.get(connId);
+  if (held === undefined) return dispatch(ctx, connId, msg);
+  ctx.d.held = ctx.d.held.set(connId, { ...held, inbox: held.inbox.push(msg) });
+};

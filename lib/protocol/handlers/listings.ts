@@ -1,14 +1,14 @@
 /**
  * The listing commands (§9): `services`, `subscriptions`, `clients`, and `ping` (§5.10). Each is accept, notifies,
- * complete, within one step.
+ * complete; the notifies of `services` and `subscriptions` are sliced over a snapshot (lib/state/work.ts).
  */
 import type { ClientsRequest, PingRequest, ServicesRequest, SubscriptionsRequest } from '../../codec/messages';
-import { matchFilter } from '../../filter/match';
 import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
 import type { Conn } from '../../state/model';
 import { optionalFilter } from '../filter-field';
-import { accept, complete, fail, serviceNotify } from '../../state/replies';
+import { accept, complete, fail } from '../../state/replies';
+import { startJob } from '../../state/work';
 
 export const services = (ctx: Ctx, conn: Conn, msg: ServicesRequest): void => {
   const taId = msg['ta-id'];
@@ -16,24 +16,23 @@ export const services = (ctx: Ctx, conn: Conn, msg: ServicesRequest): void => {
   if (parsed === 'invalid') return send(ctx, conn.id, fail('services', taId, 'invalid-filter-syntax'));
   const filter = parsed.filter;
   send(ctx, conn.id, accept('services', taId));
-  for (const s of ctx.d.services.values())
-    if (filter === undefined || matchFilter(filter, s.props)) send(ctx, conn.id, serviceNotify(taId, s));
-  send(ctx, conn.id, complete('services', taId));
+  // sliced over the services as they are now (lib/state/work.ts); `complete` follows the last notify
+  startJob(ctx, {
+    kind: 'services',
+    conn: conn.id,
+    taId,
+    filter,
+    snap: ctx.d.services,
+    recs: ctx.d.records,
+    at: ctx.now,
+    pos: 0,
+  });
 };
 
 export const subscriptions = (ctx: Ctx, conn: Conn, msg: SubscriptionsRequest): void => {
   const taId = msg['ta-id'];
   send(ctx, conn.id, accept('subscriptions', taId));
-  for (const sub of ctx.d.subscriptions.values())
-    send(ctx, conn.id, {
-      'ta-cmd': 'subscriptions',
-      'ta-id': taId,
-      'msg-type': 'notify',
-      'subscription-id': sub.id,
-      'client-id': sub.clientId,
-      ...(sub.filterText !== undefined ? { filter: sub.filterText } : {}),
-    });
-  send(ctx, conn.id, complete('subscriptions', taId));
+  startJob(ctx, { kind: 'subscriptions', conn: conn.id, taId, snap: ctx.d.subscriptions, pos: 0 });
 };
 
 export const clients = (ctx: Ctx, conn: Conn, msg: ClientsRequest): void => {

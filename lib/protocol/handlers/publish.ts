@@ -9,6 +9,7 @@ import { applyChange, claim, putService } from '../../state/directory';
 import type { Conn, Service } from '../../state/model';
 import { allocate } from '../../state/resources';
 import { complete, fail } from '../../state/replies';
+import { touchService } from '../../state/work';
 
 export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
   const taId = msg['ta-id'];
@@ -17,7 +18,7 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
   const props = msg['service-props'];
   const ttl = msg.ttl;
   const clientId = conn.clientId!;
-  const s = ctx.d.services.get(id);
+  const s = touchService(ctx, id);
   if (s === undefined) {
     if (!allocate(ctx, 'services', conn.user))
       return send(ctx, conn.id, fail('publish', taId, 'insufficient-resources'));

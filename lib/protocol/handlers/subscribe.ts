@@ -3,14 +3,14 @@
  */
 import type { SubscribeRequest, UnsubscribeRequest } from '../../codec/messages';
 import { indexAdd, indexRemove } from '../../filter/filter-index';
-import { matchFilter } from '../../filter/match';
 import { printFilter } from '../../filter/print';
 import type { Ctx } from '../../state/context';
 import { getConn, nextSeq, patchConn, send } from '../../state/context';
 import type { Conn, Subscription } from '../../state/model';
 import { allocate, release } from '../../state/resources';
 import { optionalFilter } from '../filter-field';
-import { accept, complete, fail, matchNotify } from '../../state/replies';
+import { accept, complete, fail } from '../../state/replies';
+import { startJob } from '../../state/work';
 
 export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => {
   const taId = msg['ta-id'];
@@ -30,13 +30,23 @@ export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => 
     conn: conn.id,
     taId,
     seq: nextSeq(ctx),
+    createdAt: ctx.now,
   };
   ctx.d.subscriptions = ctx.d.subscriptions.set(id, sub);
   ctx.d.subscriptionIndex = indexAdd(ctx.d.subscriptionIndex, id, sub.seq, filter);
   patchConn(ctx, conn, { txs: conn.txs.set(taId, { cmd: 'subscribe', subscriptionId: id }) });
   send(ctx, conn.id, accept('subscribe', taId));
-  for (const s of ctx.d.services.values())
-    if (filter === undefined || matchFilter(filter, s.props)) send(ctx, conn.id, matchNotify(taId, 'appeared', s));
+  // the initial matches, sliced over the services as they are now (lib/state/work.ts)
+  startJob(ctx, {
+    kind: 'subscribe',
+    conn: conn.id,
+    taId,
+    filter,
+    snap: ctx.d.services,
+    recs: ctx.d.records,
+    at: ctx.now,
+    pos: 0,
+  });
 };
 
 export const unsubscribe = (ctx: Ctx, conn: Conn, msg: UnsubscribeRequest): void => {

@@ -1,0 +1,215 @@
+/**
+ * Sliced work (issue 12): everything proportional to the directory — orphaning the services of a closed connection,
+ * expiring orphans, the `services`/`subscribe`/`subscriptions` listings — is done in slices of at most
+ * {@link SLICE} units per reducer call. What is left stays in the state (`work`, and the orphan queue's overdue
+ * entries); the shell asks for the next slice with a `work` event, recorded like every other input.
+ *
+ * The promises of the unsliced server still hold:
+ * - an event that touches a service whose orphaning or expiry is pending first does that service's pending work
+ *   ({@link touchService}), so a subscriber sees one service's changes in order;
+ * - a service whose orphaning is pending is seen as an orphan since its record's `disconnectedAt`, and an orphan
+ *   whose expiry is overdue as gone ({@link effectiveService}); subscriptions created meanwhile saw it that way, so
+ *   they are not told again (`closeSeq`, `createdAt`);
+ * - a listing walks the collection as it was at request time (persistent, kept by reference) with a position;
+ *   until it is done its connection's later requests and every other message to it wait (`held`).
+ */
+import type { List as IList, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
+
+import { List } from 'immutable';
+
+import { matchFilter } from '../filter/match';
+import type { Ctx } from './context';
+import { complete, matchNotify, serviceNotify } from './replies';
+import { expiryOf, putService, applyChange, removeService } from './directory';
+import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
+import { heapPeek } from './heap';
+
+/** Units (services visited, messages built) one reducer call may spend on directory-proportional work. */
+export const SLICE = 512;
+
+// ---------------------------------------------------------------------------------------------------------------
+// positions in the persistent ordered collections (immutable.js keeps an OrderedMap's entries in a List; a
+// position in it is stable for the snapshot we hold, deleted entries read as undefined)
+
+interface OrderedInternals<K, V> {
+  readonly _list: IList<readonly [K, V] | undefined>;
+}
+const entries = <K, V>(m: IOrderedMap<K, V>): IList<readonly [K, V] | undefined> =>
+  (m as unknown as OrderedInternals<K, V>)._list;
+const setEntries = <K>(s: IOrderedSet<K>): IList<readonly [K, K] | undefined> =>
+  entries((s as unknown as { readonly _map: IOrderedMap<K, K> })._map);
+
+/** The values of a job's ordered map from position `pos` on. */
+export const valuesFrom = <K, V>(m: IOrderedMap<K, V>, pos: number): V[] => {
+  const out: V[] = [];
+  entries(m)
+    .skip(pos)
+    .forEach((e) => {
+      if (e !== undefined) out.push(e[1]);
+    });
+  return out;
+};
+/** The members of a job's ordered set from position `pos` on. */
+export const membersFrom = <K>(s: IOrderedSet<K>, pos: number): K[] => {
+  const out: K[] = [];
+  setEntries(s)
+    .skip(pos)
+    .forEach((e) => {
+      if (e !== undefined) out.push(e[0]);
+    });
+  return out;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// the effective view of a service
+
+/** The orphan-since a service has once pending orphaning is done (`recs`: the records to judge by). */
+export const effectiveOrphanSince = (recs: DomainState['records'], s: Service): number | undefined => {
+  if (s.orphanSince !== undefined) return s.orphanSince;
+  const r = recs.get(s.record);
+  return r !== undefined && !r.active ? r.disconnectedAt : undefined;
+};
+
+/** The service as a listing at time `at` shows it, or `undefined` if its expiry is overdue. */
+export const effectiveService = (recs: DomainState['records'], s: Service, at: number): Service | undefined => {
+  const since = effectiveOrphanSince(recs, s);
+  if (since === undefined) return s;
+  if (since + Number(s.ttl) <= at) return undefined;
+  return since === s.orphanSince ? s : { ...s, orphanSince: since };
+};
+
+const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
+  const after: Service = { ...s, orphanSince: r.disconnectedAt };
+  putService(ctx, s, after);
+  const closeSeq = r.closeSeq ?? Infinity;
+  applyChange(ctx, { kind: 'modified', before: s, after }, (sub) => sub.seq < closeSeq);
+  return after;
+};
+
+/**
+ * Expire an orphan (§7.6). Subscriptions created after its record closed and at or after its expiry never saw it.
+ */
+export const expireOne = (ctx: Ctx, s: Service): void => {
+  const closeSeq = ctx.d.records.get(s.record)?.closeSeq ?? Infinity;
+  const at = expiryOf(s);
+  removeService(ctx, s, (sub: Subscription) => sub.seq < closeSeq || sub.createdAt < at);
+};
+
+/** A service as an event at `ctx.now` must find it: its pending orphaning and overdue expiry done first. */
+export const touchService = (ctx: Ctx, id: ServiceId): Service | undefined => {
+  let s = ctx.d.services.get(id);
+  if (s === undefined) return undefined;
+  if (s.orphanSince === undefined) {
+    const r = ctx.d.records.get(s.record);
+    if (r !== undefined && !r.active) s = orphanOne(ctx, s, r);
+  }
+  if (s.orphanSince !== undefined && expiryOf(s) <= ctx.now) {
+    expireOne(ctx, s);
+    return undefined;
+  }
+  return s;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// jobs
+
+/** Whether the state has work left that a `work` event would do (pending jobs or overdue orphan expiries). */
+export const hasWork = (s: Pick<DomainState, 'work' | 'orphanQueue' | 'now'>): boolean => {
+  if (s.work.size > 0) return true;
+  const o = heapPeek(s.orphanQueue);
+  return o !== undefined && o.at <= s.now;
+};
+
+/** One slice of a job; returns the job to continue with, or `undefined` when it is done. */
+const step = (ctx: Ctx, job: Job): Job | undefined => {
+  switch (job.kind) {
+    case 'orphan': {
+      const list = setEntries(job.ids);
+      let pos = job.pos;
+      while (pos < list.size && ctx.budget.left > 0) {
+        const e = list.get(pos++);
+        ctx.budget.left--;
+        if (e === undefined) continue;
+        const s = ctx.d.services.get(e[0]);
+        if (s === undefined || s.record !== job.record || s.orphanSince !== undefined) continue;
+        const r = ctx.d.records.get(job.record);
+        if (r === undefined || r.active) break;
+        orphanOne(ctx, s, r);
+      }
+      return pos < list.size ? { ...job, pos } : undefined;
+    }
+    case 'services':
+    case 'subscribe': {
+      if (!ctx.d.conns.has(job.conn)) return undefined;
+      const list = entries(job.snap);
+      let pos = job.pos;
+      while (pos < list.size && ctx.budget.left > 0) {
+        const e = list.get(pos++);
+        ctx.budget.left--;
+        if (e === undefined) continue;
+        if (job.filter !== undefined && !matchFilter(job.filter, e[1].props)) continue;
+        const s = effectiveService(job.recs, e[1], job.at);
+        if (s === undefined) continue;
+        ctx.budget.left--;
+        ctx.fx.push({
+          type: 'send',
+          conn: job.conn,
+          msg: job.kind === 'services' ? serviceNotify(job.taId, s) : matchNotify(job.taId, 'appeared', s),
+        });
+      }
+      if (pos < list.size) return { ...job, pos };
+      if (job.kind === 'services') ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('services', job.taId) });
+      ctx.release(ctx, job.conn);
+      return undefined;
+    }
+    case 'subscriptions': {
+      if (!ctx.d.conns.has(job.conn)) return undefined;
+      const list = entries(job.snap);
+      let pos = job.pos;
+      while (pos < list.size && ctx.budget.left > 0) {
+        const e = list.get(pos++);
+        ctx.budget.left--;
+        if (e === undefined) continue;
+        const sub = e[1];
+        ctx.fx.push({
+          type: 'send',
+          conn: job.conn,
+          msg: {
+            'ta-cmd': 'subscriptions',
+            'ta-id': job.taId,
+            'msg-type': 'notify',
+            'subscription-id': sub.id,
+            'client-id': sub.clientId,
+            ...(sub.filterText !== undefined ? { filter: sub.filterText } : {}),
+          },
+        });
+      }
+      if (pos < list.size) return { ...job, pos };
+      ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('subscriptions', job.taId) });
+      ctx.release(ctx, job.conn);
+      return undefined;
+    }
+  }
+};
+
+/**
+ * Start a job: its first slice runs at once with what is left of this call's budget (so small listings and small
+ * disconnects behave exactly as if unsliced); the rest is queued. A listing not done holds its connection.
+ */
+export const startJob = (ctx: Ctx, job: Job): void => {
+  const rest = step(ctx, job);
+  if (rest === undefined) return;
+  ctx.d.work = ctx.d.work.push(rest);
+  if (rest.kind !== 'orphan' && !ctx.d.held.has(rest.conn))
+    ctx.d.held = ctx.d.held.set(rest.conn, { inbox: List(), outbox: List() });
+};
+
+/** Run queued jobs, oldest first, while the budget lasts. */
+export const runJobs = (ctx: Ctx): void => {
+  while (ctx.budget.left > 0 && ctx.d.work.size > 0) {
+    const job = ctx.d.work.first()!;
+    const rest = step(ctx, job);
+    // `step` may have queued new jobs (at the end) but never removed any: the head is still `job`
+    ctx.d.work = rest === undefined ? ctx.d.work.shift() : ctx.d.work.set(0, rest);
+  }
+};

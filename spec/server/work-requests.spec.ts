@@ -1,0 +1,99 @@
+/**
+ * The shell's scheduling of sliced work, on virtual time: every state with work left asks for one `work` event, and
+ * through `bufferTurn` that event runs in a later turn, batched after the inputs that arrived meanwhile (so other
+ * connections are served between slices). A real reducer drives the states, so the requests stop when it is done.
+ */
+import { List } from 'immutable';
+import { BehaviorSubject, merge, scan, Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+
+import { initialDomainState, reduceAll } from '../../lib/protocol/reducer';
+import { bufferTurn } from '../../lib/server/buffer-turn';
+import { workRequests } from '../../lib/server/deadline-ticks';
+import type { Event } from '../../lib/state/events';
+import type { DomainState, Job } from '../../lib/state/model';
+import { hasWork } from '../../lib/state/work';
+import { request, wire } from '../helpers/builders';
+
+const idle = initialDomainState();
+const busy: DomainState = {
+  ...idle,
+  work: List<Job>([{ kind: 'subscriptions', conn: 1, taId: 1n, snap: idle.subscriptions, pos: 0 }]),
+};
+
+describe('workRequests', () => {
+  it('asks for one slice per state that has work left, none otherwise', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const states = cold('a-b-c-a', { a: idle, b: busy, c: busy });
+      expectObservable(workRequests(states, () => 5)).toBe('--x-y', {
+        x: { type: 'work', now: 5 },
+        y: { type: 'work', now: 5 },
+      });
+    });
+  });
+
+  it('slices run turn by turn, each batched after the other inputs of its turn, until the work is done', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ cold }) => {
+      // a domain with 40 services of one client; the client closes at frame 1; a bystander pings on frames 2..4
+      let s0 = initialDomainState(undefined, 7, 0);
+      const ev: Event[] = [
+        { type: 'accepted', now: 0, conn: 1, address: 'a', user: 'u', transport: 'tcp' },
+        {
+          type: 'message',
+          now: 0,
+          conn: 1,
+          msg: wire(
+            request('hello', 0, { 'client-id': 1, 'protocol-minimum-version': 2, 'protocol-maximum-version': 3 }),
+          ),
+        },
+        { type: 'accepted', now: 0, conn: 2, address: 'b', user: 'v', transport: 'tcp' },
+        {
+          type: 'message',
+          now: 0,
+          conn: 2,
+          msg: wire(
+            request('hello', 0, { 'client-id': 2, 'protocol-minimum-version': 2, 'protocol-maximum-version': 3 }),
+          ),
+        },
+      ];
+      for (let i = 0; i < 40; i++)
+        ev.push({
+          type: 'message',
+          now: 0,
+          conn: 1,
+          msg: wire(request('publish', 10 + i, { 'service-id': i, generation: 0, 'service-props': {}, ttl: 60 })),
+        });
+      [s0] = reduceAll(s0, ev);
+      const ping = (ta: number): Event => ({ type: 'message', now: 0, conn: 2, msg: wire(request('ping', ta)) });
+      const inputs = cold<Event>('-c-xyz', {
+        c: { type: 'closed', now: 0, conn: 1, cause: 'eof' },
+        x: ping(1),
+        y: ping(2),
+        z: ping(3),
+      });
+      const state$ = new BehaviorSubject(s0);
+      const work$ = new Subject<Event>();
+      workRequests(state$, () => 0).subscribe(work$);
+      // one turn = one frame of virtual time
+      const turn = (fn: () => void): void => void ts.schedule(fn, 1);
+      const batches = merge(inputs, work$).pipe(
+        bufferTurn(turn),
+        scan(
+          (acc, batch: Event[]) => {
+            const [next] = reduceAll(acc.s, batch, 16);
+            state$.next(next);
+            return { s: next, kinds: batch.map((e) => e.type).join('+'), work: hasWork(next) };
+          },
+          { s: s0, kinds: '', work: false },
+        ),
+      );
+      const shape = (o: { kinds: string; work: boolean }) => `${o.kinds}${o.work ? ' (more)' : ''}`;
+      const out: string[] = [];
+      batches.subscribe((o) => out.push(shape(o)));
+      ts.flush();
+      // the close orphans a slice (16 of 40) at once; each later turn has one more slice and the bystander's ping
+      expect(out).toEqual(['closed (more)', 'work+message (more)', 'work+message', 'message']);
+    });
+  });
+});
