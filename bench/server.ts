@@ -281,6 +281,19 @@ const ROWS: Row[] = [
   row('idle RSS', 'disconnect-5k', ['idleRssB'], mb, false, 45 * 1048576, '≤ 45 MB'),
 ];
 
+/** Server CPU per operation, from the same runs: a figure a busy machine disturbs less than a rate. */
+const CPU_ROWS: ReadonlyArray<readonly [string, Scenario, string]> = [
+  ['publish', 'publish-unpublish', 'publishCpuUs'],
+  ['unpublish', 'publish-unpublish', 'unpublishCpuUs'],
+  ['ping', 'ping', 'pingCpuUs'],
+  ['notification (per notification delivered)', 'notifications', 'notificationsCpuUs'],
+  ['publish with 10k subscriptions', 'subscriptions', 'publishWithSubscriptionsCpuUs'],
+  ['subscribe, empty directory', 'subscribe-empty', 'subscribeCpuUs'],
+  ['subscribe, 10k services', 'subscriptions', 'subscribeCpuUs'],
+  ['connect + hello', 'connect-hello', 'connectHelloCpuUs'],
+];
+const cpu = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
+
 function row(
   label: string,
   scenario: Scenario,
@@ -313,6 +326,18 @@ const main = async (): Promise<void> => {
   }
   const med = (kind: ServerKind, scenario: Scenario, key: string): number =>
     median((runs[kind][scenario] ?? []).map((f) => f[key] ?? NaN));
+  /** Ratio > 1: rxpafd ahead. Taken run by run (run r of both servers ran back to back), then the median. */
+  const pairedRatio = (scenario: Scenario, key: string, higherIsBetter: boolean): number => {
+    const rx = runs.rxpafd[scenario] ?? [];
+    const tp = runs.tpafd[scenario] ?? [];
+    return median(
+      rx.map((f, i) => {
+        const a = f[key] ?? NaN;
+        const b = tp[i]?.[key] ?? NaN;
+        return higherIsBetter ? a / b : b / a;
+      }),
+    );
+  };
 
   const table: Array<Record<string, string | number>> = [];
   const header = [
@@ -329,9 +354,7 @@ const main = async (): Promise<void> => {
     const cell = (kind: ServerKind): string => r.keys.map((k) => r.format(med(kind, r.scenario, k))).join(' / ');
     const key = r.keys[r.keys.length - 1]!;
     const rx = med('rxpafd', r.scenario, key);
-    const tp = med('tpafd', r.scenario, key);
-    // > 1 means rxpafd is ahead: throughput rxpafd / tpafd, times and sizes tpafd / rxpafd.
-    const ratio = r.higherIsBetter ? rx / tp : tp / rx;
+    const ratio = pairedRatio(r.scenario, key, r.higherIsBetter);
     const met = r.goalText === '' ? '' : (r.higherIsBetter ? rx >= r.goal : rx <= r.goal) ? 'yes' : 'no';
     const ratioText = Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
     lines.push([
@@ -358,6 +381,32 @@ const main = async (): Promise<void> => {
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+  const cpuLines: string[][] = [];
+  for (const [label, scenario, key] of CPU_ROWS) {
+    if (!opts.only.includes(scenario)) continue;
+    const ratio = pairedRatio(scenario, key, false);
+    cpuLines.push([
+      label,
+      ...kinds.map((k) => cpu(med(k, scenario, key))),
+      ...(opts.peer !== undefined ? [Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—'] : []),
+    ]);
+    table.push({
+      scenario: `server CPU per operation: ${label}`,
+      ...Object.fromEntries(kinds.map((k) => [`${k}.${key}`, med(k, scenario, key)])),
+      ...(opts.peer !== undefined ? { ratio } : {}),
+    });
+  }
+  if (cpuLines.length > 0) {
+    const h = [
+      'server CPU µs per operation (user + system)',
+      ...kinds,
+      ...(opts.peer !== undefined ? ['rxpafd vs tpafd'] : []),
+    ];
+    console.log('');
+    console.log(`| ${h.join(' | ')} |`);
+    console.log(`|${h.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+    for (const l of cpuLines) console.log(`| ${l.join(' | ')} |`);
+  }
   if (opts.json !== undefined)
     writeFileSync(
       opts.json,
