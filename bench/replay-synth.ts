@@ -55,7 +55,7 @@ export const synthLog = (o: SynthOptions): { inputs: number; bytes: number } => 
       else if (f.type === 'close') open.delete(f.conn);
     for (const e of batch) if (e.type === 'closed') open.delete(e.conn);
     n += batch.length;
-    if (n % 4096 < batch.length) rec.flush();
+    if (n % 256 < batch.length) rec.flush(); // a turn of the live server: the recorder writes (and snapshots)
   };
   const tick = (dt: number): Event => ({ type: 'tick', now: (now += dt) });
   const m = (conn: number, json: string): Event => ({ type: 'message', now: (now += 0.0001), conn, msg: msg(json) });

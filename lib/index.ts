@@ -30,6 +30,7 @@ export {
   type ConnectionEvent,
   type DomainSettingsOptions,
   type DomainSnapshot,
+  type OutputLimits,
   type ResourceLimits,
   type RxpafServer,
   type ServerDomain,

@@ -19,7 +19,7 @@ import { directoryJson, directoryView, isoTime, renderDirectory } from '../repla
 import { History } from '../replay/replay-history';
 import { Replayer, ReplayError, type ReplayBatch, type ReplayItem } from '../replay/replay-core';
 import { progressBar } from '../replay/replay-read';
-import { LineError, readHeaderAt, runFiles, type FileStart, type ReplaySink } from '../replay/replay-run';
+import { LineError, readHeaderAt, readRecordAt, runFiles, type FileStart, type ReplaySink } from '../replay/replay-run';
 import { Summary } from '../replay/replay-summary';
 import { Verifier } from '../replay/replay-verify';
 import { parseReplayArgs, REPLAY_USAGE, type LogPoint, type ReplayArgs } from './replay-args';
@@ -51,8 +51,9 @@ export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = pr
     const onFile = (file: string, before: number): number => starts.push({ file, before });
     await report.run(async (from, sink) => {
       if (from[0]?.entry !== undefined) replayer.reset(); // a seek: the checkpoint's snapshots set every state
-      for (const f of from) if (f.offset !== undefined && f.offset > 0) await seekHeaders(replayer, f);
-      return runFiles(from, replayer, inDomain(args, sink), { onProgress: bar?.update, onFile });
+      const into = inDomain(args, sink);
+      for (const f of from) if (f.offset !== undefined && f.offset > 0) await seekHeaders(replayer, f, into);
+      return runFiles(from, replayer, into, { onProgress: bar?.update, onFile });
     }, warn);
   } catch (e) {
     failure = e;
@@ -78,11 +79,19 @@ export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = pr
   return status;
 };
 
-/** Before reading from a checkpoint in the middle of a file: the headers of its domains, as a rotated file's. */
-const seekHeaders = async (replayer: Replayer, f: Seek): Promise<void> => {
+/**
+ * Before reading from a checkpoint in the middle of a file: the headers of its domains, as a rotated file's, and
+ * its snapshots when they were written after the events that follow it (then reading starts at those events).
+ */
+const seekHeaders = async (replayer: Replayer, f: Seek, sink: ReplaySink): Promise<void> => {
   for (const [, offset] of f.entry?.headers ?? []) {
     const h = await readHeaderAt(f.file, offset);
     if (h !== undefined) replayer.feed({ ...h, rotated: true }, 0);
+  }
+  for (const [d, offset, line] of f.entry?.snapshots ?? []) {
+    const r = await readRecordAt(f.file, offset);
+    if (r?.kind !== 'snapshot' || r.d !== d) throw new ReplayError(line, 'the index points at no snapshot here');
+    sink.item(replayer.feed(r, line));
   }
 };
 

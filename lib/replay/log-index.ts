@@ -8,7 +8,9 @@
  *
  * `offset`/`line` (byte offset, 1-based line) is where the checkpoint's lines start: the snapshot of each domain in
  * `domains` (the state after event `seq`, at time `at`), preceded by their headers at the top of a rotated file
- * (`headers` empty); elsewhere `headers` says where each domain's header line is ([domain, offset, line]).
+ * (`headers` empty); elsewhere `headers` says where each domain's header line is ([domain, offset, line]). A
+ * periodic checkpoint's snapshots are encoded in slices while the server goes on, so they land later in the file:
+ * `snapshots` says where ([domain, offset, line]) and `offset`/`line` is where the events after `seq` start.
  * `services` and `clients` are Bloom filters (base64; "" = empty) of the service ids published and the client ids
  * greeted (hello) since the previous checkpoint: a service absent from the state at one checkpoint and from the
  * next checkpoint's filter did not exist in between.
@@ -31,6 +33,12 @@ export interface IndexEntry {
   readonly services: string;
   /** Bloom filter (base64) of the client ids greeted since the previous checkpoint. */
   readonly clients: string;
+  /**
+   * Where each domain's snapshot line is ([domain, offset, line]) when it is not at `offset`: a snapshot encoded in
+   * slices while the server went on lands after the events that followed the checkpoint; `offset`/`line` is then
+   * where those events start.
+   */
+  readonly snapshots?: ReadonlyArray<readonly [domain: number, offset: number, line: number]>;
 }
 
 /** The index file of a log file. */
@@ -39,7 +47,8 @@ export const indexFile = (log: string): string => `${log}.idx`;
 export const encodeIndexLine = (e: IndexEntry): string =>
   `{"seq":${e.seq},"at":${JSON.stringify(e.at)},"offset":${e.offset},"line":${e.line},` +
   `"headers":${JSON.stringify(e.headers)},"domains":${JSON.stringify(e.domains)},` +
-  `"services":"${e.services}","clients":"${e.clients}"}`;
+  `"services":"${e.services}","clients":"${e.clients}"` +
+  (e.snapshots !== undefined ? `,"snapshots":${JSON.stringify(e.snapshots)}}` : '}');
 
 const isNat = (u: unknown): u is number => Number.isSafeInteger(u) && (u as number) >= 0;
 
@@ -52,15 +61,17 @@ export const decodeIndexLine = (line: string): IndexEntry | undefined => {
     return undefined;
   }
   if (typeof o !== 'object' || o === null) return undefined;
-  const { seq, at, offset, headers, domains, services, clients } = o;
+  const { seq, at, offset, headers, domains, services, clients, snapshots } = o;
+  const triples = (u: unknown): boolean =>
+    Array.isArray(u) && u.every((h) => Array.isArray(h) && h.length === 3 && h.every(isNat));
   const ok =
     Number.isSafeInteger(seq) &&
     (seq as number) >= -1 &&
     typeof at === 'number' &&
     isNat(offset) &&
     isNat(o.line) &&
-    Array.isArray(headers) &&
-    headers.every((h) => Array.isArray(h) && h.length === 3 && h.every(isNat)) &&
+    triples(headers) &&
+    (snapshots === undefined || triples(snapshots)) &&
     Array.isArray(domains) &&
     domains.every(isNat) &&
     typeof services === 'string' &&
@@ -78,7 +89,12 @@ export const readIndex = (log: string, logSize: number): IndexEntry[] | undefine
   const out: IndexEntry[] = [];
   for (const l of readFileSync(f, 'utf8').split('\n')) {
     const e = l === '' ? undefined : decodeIndexLine(l);
-    if (e !== undefined && e.offset < logSize && (out.length === 0 || e.offset > out[out.length - 1]!.offset))
+    if (
+      e !== undefined &&
+      e.offset < logSize &&
+      (e.snapshots ?? []).every(([, o]) => o < logSize) &&
+      (out.length === 0 || e.offset > out[out.length - 1]!.offset)
+    )
       out.push(e);
   }
   return out;

@@ -30,13 +30,14 @@
  * await server.close();
  * await rec.close();
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
-import { encodeEventLine, encodeHeaderLine, encodeOutLine, encodeSnapshotLine, type DomainInfo } from './event-codec';
+import { encodeEventLine, encodeHeaderLine, encodeOutLine, type DomainInfo } from './event-codec';
 import { encodeIndexLine, IdSet, indexFile, type IndexEntry } from './log-index';
 import { rotateFiles } from './record-rotate';
+import { snapshotSlices } from './snapshot-slices';
 
 export interface RecorderOptions {
   readonly file: string;
@@ -79,6 +80,35 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
+/** Bytes of a snapshot (or of a rotated file's tail) written per event-loop turn at most. */
+const WRITE_BYTES = 1 << 20;
+/** Milliseconds of snapshot encoding per event-loop turn (about; one slice of 64 elements may exceed it). */
+const ENCODE_MS = 2;
+
+/** Written ahead of the buffered lines: text, a copy of a file's bytes, or an action once all before it is written. */
+type Chunk =
+  | { readonly text: string }
+  | { readonly copy: number; pos: number; readonly end: number }
+  | { readonly then: () => void };
+
+/** A checkpoint being encoded: the states of its domains as they were at `seq`, encoded a slice at a time. */
+interface Job {
+  readonly seq: number;
+  readonly at: number;
+  /** A rotation: the checkpoint goes to the top of a new file (`cut`: where the events after `seq` start). */
+  top: boolean;
+  readonly cut: readonly [offset: number, line: number];
+  readonly headers: IndexEntry['headers'];
+  readonly services: string;
+  readonly clients: string;
+  readonly todo: Array<readonly [number, Generator<string, void, void>]>;
+  /** The encoded snapshots so far, in a scratch file (holding them as strings would grow the heap by their size). */
+  readonly scratch: number;
+  /** Bytes in the scratch file, where each finished domain's line is in it. */
+  bytes: number;
+  readonly done: Array<readonly [number, number, number]>;
+}
+
 /** Open (create or append to) the log file; throws the `fs` error if it cannot be opened. */
 export const createRecorder = (opts: RecorderOptions): Recorder => {
   const maxBytes = opts.maxBytes ?? 0;
@@ -89,17 +119,22 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   let fd: number | undefined = openSync(opts.file, 'a+');
   const tail = readTail(fd, fstatSync(fd).size);
   if (tail.complete < tail.size) ftruncateSync(fd, tail.complete); // drop a partial line left by a crash
+  /** Bytes written to the file. */
   let size = tail.complete;
-  /** Lines in the file (written and buffered). */
+  /** Lines in the file (written, queued and buffered). */
   let lines = tail.complete > 0 ? countLines(fd, tail.complete) : 0;
   let seq = tail.lastSeq + 1;
   let ifd: number | undefined = openSync(indexFile(opts.file), 'a');
   /** Whether the file holds anything but its headers and snapshots (only then is rotating worth it). */
   let content = size > 0;
+  /** Big writes (snapshots, a rotated file's tail), a slice per turn, before the buffered lines. */
+  let queue: Chunk[] = [];
+  let queuedBytes = 0;
   let pending: string[] = [];
   let pendingBytes = 0;
   let pendingIndex = '';
   let immediate: NodeJS.Immediate | undefined;
+  let job: Job | undefined;
   /** Where each domain's last header line is: [byte offset, line]. */
   const headerAt = new Map<number, readonly [number, number]>();
   let sinceSeq = seq;
@@ -108,83 +143,261 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   let services = new IdSet();
   let clients = new IdSet();
 
+  /** Where the next buffered line goes in the file. */
+  const pos = (): number => size + queuedBytes + pendingBytes;
+  const schedule = (): void => {
+    immediate ??= setImmediate(turn);
+  };
   const fail = (e: unknown): void => {
+    const fds = new Set<number>();
+    for (const c of queue) if ('copy' in c) fds.add(c.copy);
+    if (job !== undefined) fds.add(job.scratch);
+    for (const f of fds) closeQuietly(f);
+    queue = [];
+    queuedBytes = 0;
     pending = [];
     pendingBytes = 0;
     pendingIndex = '';
+    job = undefined;
     if (fd !== undefined) closeQuietly(fd);
     if (ifd !== undefined) closeQuietly(ifd);
     fd = ifd = undefined;
     opts.onError?.(e);
   };
-  const writeAll = (f: number, text: string): number => {
-    const buf = Buffer.from(text);
+  const writeBuf = (f: number, buf: Buffer): number => {
     let off = 0;
     while (off < buf.length) off += writeSync(f, buf, off);
     return buf.length;
   };
+  const writeAll = (f: number, text: string): number => writeBuf(f, Buffer.from(text));
   const push = (line: string, n = 1): void => {
     pending.push(line);
     pendingBytes += Buffer.byteLength(line);
     lines += n;
-    immediate ??= setImmediate(flush);
+    schedule();
   };
-  /** Snapshots of every domain that can give its state, and their index line (the state after `lastSeq`). */
+  /** Buffered lines go ahead of what is queued next. */
+  const pendingToQueue = (): void => {
+    if (pending.length > 0) enqueue({ text: pending.join('') }, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+  };
+  const enqueue = (c: Chunk, bytes: number): void => {
+    queue.push(c);
+    queuedBytes += bytes;
+  };
+
+  /** Start a checkpoint of the state after `lastSeq` (encoded in slices, see {@link work}). */
   const checkpoint = (lastSeq: number, top: boolean): void => {
-    const offset = size + pendingBytes;
-    const line = lines + 1;
-    const domains: number[] = [];
-    let text = '';
-    for (const [d, info] of headers) {
-      if (top) text += encodeHeaderLine(d, info, { outbound: opts.outbound, rotated: true }) + '\n';
-      if (info.state === undefined) continue;
-      text += encodeSnapshotLine(d, lastSeq, info.state()) + '\n';
-      domains.push(d);
+    if (job !== undefined) {
+      job.top ||= top; // a rotation due while a checkpoint is being encoded: that checkpoint starts the new file
+      return;
     }
-    if (domains.length === 0 && !top) return;
-    push(text, (top ? headers.size : 0) + domains.length);
-    const entry: IndexEntry = {
+    const todo = [...headers]
+      .filter(([, info]) => info.state !== undefined)
+      .map(([d, info]) => [d, snapshotSlices(d, lastSeq, info.state!())] as const);
+    if (todo.length === 0 && !top) return;
+    job = {
       seq: lastSeq,
       at: lastAt,
-      offset,
-      line,
-      headers: top ? [] : [...headerAt].map(([d, [o, l]]) => [d, o, l] as const),
-      domains,
+      top,
+      cut: [pos(), lines + 1],
+      headers: [...headerAt].map(([d, [o, l]]) => [d, o, l] as const),
       services: services.encode(),
       clients: clients.encode(),
+      todo,
+      scratch: openSync(`${opts.file}.snapshot.tmp`, 'w+'),
+      bytes: 0,
+      done: [],
     };
-    pendingIndex += encodeIndexLine(entry) + '\n';
-    immediate ??= setImmediate(flush);
     services = new IdSet();
     clients = new IdSet();
     sinceSeq = lastSeq + 1;
     sinceAt = undefined;
+    schedule();
   };
-  const rotate = (lastSeq: number): void => {
-    closeSync(fd!);
-    closeSync(ifd!);
-    fd = ifd = undefined;
-    rotateFiles(opts.file, keep);
-    fd = openSync(opts.file, 'w');
-    ifd = openSync(indexFile(opts.file), 'w');
+  /** Encode the checkpoint for about `ms` milliseconds; queue it once complete. */
+  const work = (ms: number): void => {
+    const j = job!;
+    const t0 = performance.now();
+    let start = j.done.length > 0 ? j.done[j.done.length - 1]![2] : 0;
+    while (j.todo.length > 0) {
+      const [d, gen] = j.todo[0]!;
+      const r = gen.next();
+      if (r.done === true) {
+        j.done.push([d, start, j.bytes]);
+        start = j.bytes;
+        j.todo.shift();
+      } else j.bytes += writeBuf(j.scratch, Buffer.from(r.value));
+      if (performance.now() - t0 >= ms) return;
+    }
+    job = undefined;
+    const scratch = j.scratch;
+    const copy = (from: number, to: number): void => {
+      if (to > from) enqueue({ copy: scratch, pos: from, end: to }, to - from);
+      enqueue({ text: '\n' }, 1);
+    };
+    const dropScratch = (): void =>
+      enqueue(
+        {
+          then: () => {
+            closeQuietly(scratch);
+            rmSync(`${opts.file}.snapshot.tmp`, { force: true });
+          },
+        },
+        0,
+      );
+    if (j.top) {
+      rotate(j, copy);
+      dropScratch();
+    } else {
+      pendingToQueue();
+      let line = lines + 1;
+      const snapshots: Array<readonly [number, number, number]> = [];
+      for (const [d, from, to] of j.done) {
+        snapshots.push([d, pos(), line++]);
+        copy(from, to);
+      }
+      dropScratch();
+      lines += j.done.length;
+      const entry: IndexEntry = {
+        seq: j.seq,
+        at: j.at,
+        offset: j.cut[0],
+        line: j.cut[1],
+        headers: j.headers,
+        domains: j.done.map(([d]) => d),
+        services: j.services,
+        clients: j.clients,
+        ...(snapshots.length > 0 ? { snapshots } : {}),
+      };
+      pendingIndex += encodeIndexLine(entry) + '\n';
+    }
+  };
+  /**
+   * A new file that starts with the headers and the checkpoint's snapshots, followed by the lines written after the
+   * checkpoint (copied from the old file, which is then cut back to end at the checkpoint).
+   */
+  const rotate = (j: Job, copy: (from: number, to: number) => void): void => {
+    flushPending();
+    if (fd === undefined) return;
+    let old: number | undefined;
+    try {
+      old = openSync(opts.file, 'r+');
+      closeSync(fd);
+      closeSync(ifd!);
+      fd = ifd = undefined;
+      rotateFiles(opts.file, keep);
+      fd = openSync(opts.file, 'w');
+      ifd = openSync(indexFile(opts.file), 'w');
+    } catch (e) {
+      if (old !== undefined) closeQuietly(old);
+      fail(e);
+      return;
+    }
+    const [cutOffset, cutLine] = j.cut;
+    const tailBytes = size - cutOffset;
+    const tailLines = lines - cutLine + 1;
     size = 0;
     lines = 0;
-    content = false;
+    const moved = new Map(headerAt);
     headerAt.clear();
-    checkpoint(lastSeq, true);
+    const snapshots = new Map(j.done.map(([d, from, to]) => [d, [from, to] as const]));
+    for (const [d, info] of headers) {
+      headerAt.set(d, [queuedBytes, ++lines]);
+      const h = encodeHeaderLine(d, info, { outbound: opts.outbound, rotated: true }) + '\n';
+      enqueue({ text: h }, Buffer.byteLength(h));
+      const at = snapshots.get(d);
+      if (at === undefined) continue;
+      copy(at[0], at[1]);
+      lines++;
+    }
+    const shift = queuedBytes - cutOffset;
+    // a header written after the checkpoint (a domain that started meanwhile) moves with the tail
+    for (const [d, [o, l]] of moved) if (o >= cutOffset) headerAt.set(d, [o + shift, l - cutLine + 1 + lines]);
+    const entry: IndexEntry = {
+      seq: j.seq,
+      at: j.at,
+      offset: 0,
+      line: 1,
+      headers: [],
+      domains: j.done.map(([d]) => d),
+      services: j.services,
+      clients: j.clients,
+    };
+    pendingIndex += encodeIndexLine(entry) + '\n';
+    if (tailBytes > 0) enqueue({ copy: old, pos: cutOffset, end: cutOffset + tailBytes }, tailBytes);
+    const o = old;
+    enqueue(
+      {
+        then: () => {
+          ftruncateSync(o, cutOffset);
+          closeSync(o);
+        },
+      },
+      0,
+    );
+    lines += tailLines;
+    content = tailLines > 0;
   };
-  const flush = (): void => {
-    if (immediate !== undefined) clearImmediate(immediate);
-    immediate = undefined;
+  /** Write up to `budget` bytes of the queue; true when it is empty. */
+  const writeQueue = (budget: number): boolean => {
+    while (queue.length > 0 && budget > 0 && fd !== undefined) {
+      const c = queue[0]!;
+      if ('then' in c) {
+        queue.shift();
+        c.then();
+      } else if ('text' in c) {
+        queue.shift();
+        const n = writeAll(fd, c.text);
+        size += n;
+        queuedBytes -= n;
+        budget -= n;
+      } else {
+        const buf = Buffer.alloc(Math.min(WRITE_BYTES, c.end - c.pos, budget));
+        const r = readSync(c.copy, buf, 0, buf.length, c.pos);
+        if (r === 0) throw new Error('recorder: the rotated file is shorter than written');
+        const n = writeBuf(fd, buf.subarray(0, r));
+        c.pos += n;
+        size += n;
+        queuedBytes -= n;
+        budget -= n;
+        if (c.pos >= c.end) queue.shift();
+      }
+    }
+    return queue.length === 0;
+  };
+  /** Write the buffered lines and index lines (nothing may be queued). */
+  const flushPending = (): void => {
     if (fd === undefined || (pending.length === 0 && pendingIndex === '')) return;
     const text = pending.join('');
     const index = pendingIndex;
     pending = [];
     pendingBytes = 0;
     pendingIndex = '';
+    size += writeAll(fd, text);
+    if (index !== '') writeAll(ifd!, index); // after the lines it points to
+  };
+  /** One event-loop turn's work: a slice of the checkpoint being encoded, a slice of the queue, the lines. */
+  const turn = (): void => {
+    immediate = undefined;
     try {
-      size += writeAll(fd, text);
-      if (index !== '') writeAll(ifd!, index); // after the lines it points to
+      if (job !== undefined) work(ENCODE_MS);
+      if (writeQueue(WRITE_BYTES)) flushPending();
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (job !== undefined || queue.length > 0) schedule();
+  };
+  /** Everything now: finish the checkpoint being encoded, write all that is queued and buffered. */
+  const flush = (): void => {
+    if (immediate !== undefined) clearImmediate(immediate);
+    immediate = undefined;
+    try {
+      while (job !== undefined && fd !== undefined) work(Infinity);
+      writeQueue(Infinity);
+      flushPending();
     } catch (e) {
       fail(e);
     }
@@ -199,30 +412,25 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       else if (m['ta-cmd'] === 'hello') clients.add(m['client-id']);
     }
   };
+  /** Whether a rotation is on its way (the checkpoint for the new file is being encoded or written). */
+  const rotating = (): boolean => job?.top === true || queue.length > 0;
 
   return {
     header: (d, info) => {
       if (fd === undefined) return;
       headers.set(d, info);
-      headerAt.set(d, [size + pendingBytes, lines + 1]);
+      headerAt.set(d, [pos(), lines + 1]);
       push(encodeHeaderLine(d, info, { outbound: opts.outbound }) + '\n');
     },
     events: (d, batch) => {
       if (fd === undefined || batch.length === 0) return;
       const text = batch.map((e, i) => encodeEventLine(seq + i, d, e) + '\n').join('');
       const bytes = Buffer.byteLength(text);
-      if (maxBytes > 0 && content && size + pendingBytes + bytes > maxBytes) {
-        flush(); // the previous batches (and their messages) end the current file
-        if (fd === undefined) return;
-        try {
-          rotate(seq - 1);
-        } catch (e) {
-          fail(e);
-          return;
-        }
-      } else if (
-        (every > 0 && seq - sinceSeq >= every) ||
-        (seconds > 0 && sinceAt !== undefined && batch[0]!.now - sinceAt >= seconds)
+      if (maxBytes > 0 && content && !rotating() && pos() + bytes > maxBytes) checkpoint(seq - 1, true);
+      else if (
+        queue.length === 0 &&
+        ((every > 0 && seq - sinceSeq >= every) ||
+          (seconds > 0 && sinceAt !== undefined && batch[0]!.now - sinceAt >= seconds))
       )
         checkpoint(seq - 1, false);
       sinceAt ??= batch[0]!.now;
@@ -232,7 +440,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       pending.push(text);
       pendingBytes += bytes;
       lines += batch.length;
-      immediate ??= setImmediate(flush);
+      schedule();
     },
     outbound: (d, conn, json) => {
       if (opts.outbound === true && fd !== undefined) push(encodeOutLine(d, conn, json) + '\n');

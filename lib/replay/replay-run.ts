@@ -166,11 +166,17 @@ const passed = (replayer: Replayer, text: string): boolean => {
   return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
 };
 
-/** Read the header line at a byte offset of a file (for a seek). */
-export const readHeaderAt = async (file: string, offset: number): Promise<HeaderRecord | undefined> => {
+/** Read the record at a byte offset of a file (for a seek); `undefined` if there is none. */
+export const readRecordAt = async (file: string, offset: number): Promise<LogRecord | undefined> => {
   for await (const { lines } of fileChunks(file, offset, () => {})) {
     const r = decodeLine(lines[0]!);
-    return E.isRight(r) && r.right.kind === 'domain' ? r.right : undefined;
+    return E.isRight(r) ? r.right : undefined;
   }
   return undefined;
+};
+
+/** Read the header line at a byte offset of a file (for a seek). */
+export const readHeaderAt = async (file: string, offset: number): Promise<HeaderRecord | undefined> => {
+  const r = await readRecordAt(file, offset);
+  return r?.kind === 'domain' ? r : undefined;
 };

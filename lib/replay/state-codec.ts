@@ -32,7 +32,7 @@ import type { Filter } from '../filter/ast';
 import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
 import { parseFilter } from '../filter/parse';
 import type { PropValue } from '../filter/props';
-import { heapEmpty, heapPush, type Heap } from '../state/heap';
+import { heapEmpty, heapPop, heapPush, type Heap } from '../state/heap';
 import type {
   Client,
   ClientId,
@@ -183,28 +183,72 @@ export const heapEntries = <T>(h: Heap<T>): Array<readonly [number, number, T]> 
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
 };
-const heapJson = <T extends Json>(h: Heap<T>): Json => heapEntries(h).map(([at, seq, v]) => [float(at), seq, v]);
+
+/**
+ * A collection of the state encoded element by element, so a snapshot can be written in slices across event-loop
+ * turns (./snapshot-slices.ts): the state is immutable, so its collections can be walked later.
+ */
+export interface LazyList {
+  readonly lazy: true;
+  /** The encoded elements, in the order {@link encodeDomainState} writes them. */
+  readonly items: () => Iterator<Json>;
+}
+const lazy = <T>(items: () => Iterator<T>, f: (t: T) => Json): LazyList => ({
+  lazy: true,
+  items: function* () {
+    const it = items();
+    for (let r = it.next(); r.done !== true; r = it.next()) yield f(r.value);
+  },
+});
+/** A heap's entries `[at, seq, value]` in pop order, popped one at a time (O(log n) each, no sort of the lot). */
+const heapList = <T extends Json>(h: Heap<T>): LazyList => ({
+  lazy: true,
+  items: function* () {
+    for (let n = h; n !== null; n = heapPop(n)) yield [float(n.at), n.seq, n.value];
+  },
+});
+
+/** The fields of {@link encodeDomainState}, with every collection that grows with the directory as a {@link LazyList}. */
+export type DomainStateParts = { readonly [K in Exclude<keyof DomainState, 'subscriptionIndex'>]: Json | LazyList };
+
+/** The parts of a domain's JSON form; small fields are encoded now, the collections when they are walked. */
+export const domainStateParts = (s: DomainState): DomainStateParts => ({
+  settings: settingsJson(s.settings),
+  now: float(s.now),
+  rng: s.rng,
+  seq: s.seq,
+  conns: lazy(() => s.conns.values(), connJson),
+  clients: lazy(() => s.clients.values(), clientJson),
+  records: lazy(() => s.records.values(), recordJson),
+  services: lazy(() => s.services.values(), serviceJson),
+  subscriptions: lazy(() => s.subscriptions.values(), subscriptionJson),
+  orphanQueue: heapList(s.orphanQueue),
+  timerQueue: heapList(s.timerQueue),
+  used: countsJson(s.used),
+  usedByUser: lazy(
+    () => s.usedByUser.entries(),
+    ([u, c]) => [u, countsJson(c)],
+  ),
+  work: lazy(() => s.work.values(), jobJson),
+  held: lazy(() => s.held.entries(), heldJson),
+});
+
+export const isLazyList = (v: Json | LazyList): v is LazyList =>
+  typeof v === 'object' && v !== null && (v as Partial<LazyList>).lazy === true;
 
 /** The JSON form of a domain's state (write it with `stringifyJson`, which keeps bigints exact). */
 export const encodeDomainState = (s: DomainState): JsonObject => {
-  const fields: { readonly [K in Exclude<keyof DomainState, 'subscriptionIndex'>]: Json } = {
-    settings: settingsJson(s.settings),
-    now: float(s.now),
-    rng: s.rng,
-    seq: s.seq,
-    conns: [...s.conns.values()].map(connJson),
-    clients: [...s.clients.values()].map(clientJson),
-    records: [...s.records.values()].map(recordJson),
-    services: [...s.services.values()].map(serviceJson),
-    subscriptions: [...s.subscriptions.values()].map(subscriptionJson),
-    orphanQueue: heapJson(s.orphanQueue),
-    timerQueue: heapJson(s.timerQueue),
-    used: countsJson(s.used),
-    usedByUser: [...s.usedByUser].map(([u, c]) => [u, countsJson(c)]),
-    work: s.work.toArray().map(jobJson),
-    held: [...s.held].map(heldJson),
-  };
-  return fields;
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(domainStateParts(s))) {
+    if (!isLazyList(v)) out[k] = v;
+    else {
+      const xs: Json[] = [];
+      const it = v.items();
+      for (let r = it.next(); r.done !== true; r = it.next()) xs.push(r.value);
+      out[k] = xs;
+    }
+  }
+  return out;
 };
 
 // ---------------------------------------------------------------------------------------------------------------

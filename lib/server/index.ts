@@ -22,6 +22,7 @@ export {
   type ServerOptions,
   type TlsFiles,
 } from './public-domain';
+export type { OutputLimits } from './output-limits';
 export type { ClientInfo, Match, PropValue, Service, ServiceChange, ServiceProps, SubscriptionInfo } from '../model';
 export { PafConfigError, PafError, PafFilterError, PafTransportError, type PafErrorCode } from '../errors';
 export { toJson } from '../json';

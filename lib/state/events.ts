@@ -58,10 +58,4 @@ export interface WorkEvent {
 }
 
 export type Event =
-  | AcceptedEvent
-  | MessageEvent
-  | MalformedEvent
-  | ClosedEvent
-  | OutputFlowEvent
-  | TickEvent
-  | WorkEvent;
+  AcceptedEvent | MessageEvent | MalformedEvent | ClosedEvent | OutputFlowEvent | TickEvent | WorkEvent;

@@ -34,17 +34,25 @@ describe('replay at scale', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const lines = (): string[] => splitLines(readFileSync(file, 'utf8'));
 
-  it('writes a checkpoint every N inputs and an index pointing at its snapshot lines', () => {
+  it('writes a checkpoint every N inputs and an index pointing at its snapshot lines and where its events resume', () => {
     const idx = readIndex(file, readFileSync(file).length)!;
     expect(idx.length).toBeGreaterThanOrEqual(5);
     const all = lines();
+    const bytes = readFileSync(file);
+    const at = (offset: number, line: number): void =>
+      expect(bytes.subarray(offset, offset + 30).toString()).toBe(all[line - 1]!.slice(0, 30));
     for (const e of idx) {
-      expect(all[e.line - 1]!.startsWith(`{"v":2,"kind":"snapshot","d":0,"seq":${e.seq},`)).toBe(true);
-      expect(
-        readFileSync(file)
-          .subarray(e.offset, e.offset + 30)
-          .toString(),
-      ).toBe(all[e.line - 1]!.slice(0, 30));
+      // snapshots encoded in slices land after the events that followed the checkpoint
+      expect(e.snapshots).toHaveLength(1);
+      const [d, offset, line] = e.snapshots![0]!;
+      expect(d).toBe(0);
+      expect(line).toBeGreaterThan(e.line);
+      expect(all[line - 1]!.startsWith(`{"v":2,"kind":"snapshot","d":0,"seq":${e.seq},`)).toBe(true);
+      at(offset, line);
+      at(e.offset, e.line);
+      const next = all.slice(e.line - 1).find((l) => l.startsWith('{"seq"'))!;
+      expect(next.startsWith(`{"seq":${e.seq + 1},`)).toBe(true);
+      expect(all.slice(0, e.line - 1).some((l) => l.startsWith(`{"seq":${e.seq + 1},`))).toBe(false);
     }
     expect(readIndex(plain, 1)).toEqual([]);
   });
