@@ -69,13 +69,42 @@ const clientClock = {
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', 'bin/**', '*.js'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
+    },
+  },
   {
     rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unsafe-argument': 'error',
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-call': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      '@typescript-eslint/no-unsafe-return': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/array-type': ['error', { default: 'array-simple' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+      // The parsers unwind their recursive descent with a plain object that never leaves the parser: building an
+      // Error (and its stack trace) for every rejected input would be the cost of bad input. Nothing else may.
+      '@typescript-eslint/only-throw-error': [
+        'error',
+        {
+          allow: [
+            { from: 'file', name: 'ParseFailure', path: 'lib/codec/json.ts' },
+            { from: 'file', name: 'GiveUp', path: 'lib/codec/fast.ts' },
+            { from: 'file', name: 'SyntaxFailure', path: 'lib/filter/parse.ts' },
+          ],
+        },
+      ],
     },
+  },
+  {
+    // plain JavaScript (the dashboard's browser script, the packed-tarball consumers) is outside the TypeScript project
+    files: ['**/*.{js,cjs,mjs,mts}'],
+    ...tseslint.configs.disableTypeChecked,
   },
   {
     // the packed-tarball consumers are plain Node programs (CommonJS and ESM), as a user writes them

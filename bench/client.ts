@@ -46,7 +46,7 @@ const startDaemon = (): Promise<{ addr: string; proc: ChildProcess }> =>
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
-    proc.stderr!.on('data', (b: Buffer) => {
+    proc.stderr.on('data', (b: Buffer) => {
       err += b.toString();
       const m = /addresses=(tcp:\S+)/.exec(err);
       if (m !== null) resolve({ addr: m[1]!, proc });
@@ -61,7 +61,7 @@ const publisher = (args: readonly string[]): Promise<{ line: string; proc: Child
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
-    proc.stdout!.on('data', (b: Buffer) => {
+    proc.stdout.on('data', (b: Buffer) => {
       out += b.toString();
       if (out.includes('\n')) resolve({ line: out.split('\n')[0]!, proc });
     });

@@ -82,7 +82,7 @@ const startDaemon = async (http: string, conf: string): Promise<{ url: string; a
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
-  p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  p.stderr.on('data', (b: Buffer) => (err += b.toString()));
   for (let i = 0; i < 300 && (err.match(/ listening domain=/g) ?? []).length < 2; i++) await sleep(20);
   const url = /http listening url=(\S+)/.exec(err)?.[1];
   if (url === undefined) throw new Error(`rxpafd did not start: ${err}`);

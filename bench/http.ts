@@ -85,7 +85,7 @@ const startDaemon = (http: boolean): Promise<Daemon> =>
     const args = [daemonJs, '-s', '-n', ...(http ? ['--http', '0'] : []), 'tcp:127.0.0.1:0'];
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    p.stderr!.on('data', (b: Buffer) => {
+    p.stderr.on('data', (b: Buffer) => {
       err += b.toString();
       const addr = /addresses=(tcp:\S+)/.exec(err)?.[1];
       if (addr === undefined) return;

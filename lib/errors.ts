@@ -113,3 +113,18 @@ export class PafReplayError extends PafError {
     super(`line ${line}: ${reason}`);
   }
 }
+
+/**
+ * The text of a thrown value for an error message: its `message` if it has one (duck-typed: errors may come from
+ * another realm), an object as JSON, anything else by `String`.
+ */
+export const messageOf = (e: unknown): string => {
+  const message = (e as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
+  if (typeof e !== 'object' || e === null) return String(e);
+  try {
+    return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch {
+    return Object.prototype.toString.call(e);
+  }
+};

@@ -35,7 +35,8 @@ export interface CommandContext {
 export interface Command {
   readonly usage: string;
   readonly help: string;
-  run(args: readonly string[], ctx: CommandContext): Promise<void>;
+  /** Runs the command; one that does no I/O returns synchronously (the caller awaits either). */
+  run(args: readonly string[], ctx: CommandContext): void | Promise<void>;
 }
 
 /** A usage error (wrong arguments). */

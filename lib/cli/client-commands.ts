@@ -27,7 +27,7 @@ const entries: Array<[string, Command]> = [
     {
       usage: 'id',
       help: 'Print the client id.',
-      run: async (_a, ctx) => {
+      run: (_a, ctx) => {
         ctx.out(
           ctx.json ? f.jsonLine({ clientId: ctx.client.clientId }) : `Client Id: ${f.hex(ctx.client.clientId)}\n`,
         );
@@ -56,7 +56,7 @@ const entries: Array<[string, Command]> = [
     {
       usage: 'version',
       help: 'Show supported, advertised and negotiated protocol versions.',
-      run: async (_a, ctx) => {
+      run: (_a, ctx) => {
         const v = version(ctx);
         const { min, max } = ctx.versions;
         ctx.out(
@@ -158,7 +158,7 @@ const entries: Array<[string, Command]> = [
     {
       usage: 'help [<command>]',
       help: 'Show help.',
-      run: async (a, ctx) => {
+      run: (a, ctx) => {
         const one = a[0] === undefined ? undefined : COMMANDS.get(a[0]);
         if (a[0] !== undefined && one === undefined) throw new UsageError(`unknown command ${JSON.stringify(a[0])}`);
         const list = one === undefined ? [...COMMANDS.values()] : [one];
@@ -166,7 +166,7 @@ const entries: Array<[string, Command]> = [
       },
     },
   ],
-  ['quit', { usage: 'quit', help: 'Leave (own services become orphans).', run: async () => undefined }],
+  ['quit', { usage: 'quit', help: 'Leave (own services become orphans).', run: () => undefined }],
 ];
 
 /** Every command by name. */

@@ -157,7 +157,7 @@ const applyOption = (opt: string, value: string, cli: CliSettings, multi: string
     case '-h':
       return { kind: 'help' };
     default:
-      SETTERS[opt](cli, value);
+      SETTERS[opt]!(cli, value); // getopt yields only DAEMON_SHORT_OPTS and LONG_OPTS: each is a case above or in SETTERS
       return E.right(undefined);
   }
 };

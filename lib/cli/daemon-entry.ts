@@ -9,7 +9,7 @@ import { runReplayCli } from './replay-main';
 export const main = (): void =>
   daemonMain({
     replay: (argv) => runReplayCli(argv),
-    recorder: async (cfg) => {
+    recorder: (cfg) => {
       if (cfg.record === undefined) return undefined;
       const rec = createRecorder({
         file: cfg.record.file,

@@ -16,10 +16,8 @@ import type { PreparedHttp, RunningHttp } from '../http';
 
 /** Hooks into the daemon for the recorder (set by `record` support when configured). */
 export interface DaemonExtensions {
-  /** Build server options for the event recorder from the configuration, if recording is on. */
-  readonly recorder?: (
-    cfg: DaemonConfig,
-  ) => Promise<{ options: Partial<ServerOptions>; close(): Promise<void> } | undefined>;
+  /** Build server options for the event recorder from the configuration, if recording is on (throws if it cannot). */
+  readonly recorder?: (cfg: DaemonConfig) => { options: Partial<ServerOptions>; close(): Promise<void> } | undefined;
   /** `rxpafd replay ...`. */
   readonly replay?: (argv: readonly string[]) => Promise<number>;
 }
@@ -73,7 +71,7 @@ const serve = async (
   let server: RxpafServer;
   let http: PreparedHttp | undefined;
   try {
-    recorder = await ext.recorder?.(cfg);
+    recorder = ext.recorder?.(cfg);
     http = cfg.http === undefined ? undefined : await prepareHttp(cfg, logger);
     // Serving starts after the hook (§11.7: pafd calls it before its event loop runs).
     server = await createServer({
@@ -81,6 +79,12 @@ const serve = async (
       ...recorder?.options,
       deferStart: true,
       observer: http?.observer,
+      onDomainFailure: (d, e) => {
+        // logged as critical by the domain; one line on stderr too unless the console sink already wrote it
+        if (!cfg.log.console)
+          process.stderr.write(`rxpafd: domain ${cfg.domains[d]?.name ?? d} failed: ${oneLine(e)}\n`);
+        requestStop(1);
+      },
     });
   } catch (e) {
     process.stderr.write(`rxpafd: ${oneLine(e)}\n`);

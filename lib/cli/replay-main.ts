@@ -12,6 +12,7 @@
 import * as E from 'fp-ts/Either';
 import { statSync } from 'node:fs';
 
+import { messageOf } from '../errors';
 import type { DomainState } from '../state/model';
 import type { LogRecord } from '../replay/event-codec';
 import { mayContain, readIndex, type IndexEntry } from '../replay/log-index';
@@ -73,7 +74,7 @@ export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = pr
       status = 1;
     }
   } else if (failure !== undefined) {
-    io.stderr.write(`rxpaf-replay: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    io.stderr.write(`rxpaf-replay: ${messageOf(failure)}\n`);
     status = 1;
   }
   return status;

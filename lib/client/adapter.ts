@@ -45,7 +45,7 @@ export const randomId63 = (): bigint => randomBytes(8).readBigUInt64BE() & 0x7ff
 /** An async scheduler whose clock has sub-millisecond resolution (for round-trip times). */
 const preciseScheduler: SchedulerLike = {
   now: () => performance.timeOrigin + performance.now(),
-  schedule: asyncScheduler.schedule.bind(asyncScheduler) as SchedulerLike['schedule'],
+  schedule: asyncScheduler.schedule.bind(asyncScheduler),
 };
 
 const connectObservable = (spec: ServerSpec, timeoutMs: number): Observable<Connection> =>

@@ -15,7 +15,7 @@ import { concat, defer, from, Observable, Subject } from 'rxjs';
 
 import type { Command } from '../codec/messages';
 import { INT63_MAX } from '../codec/primitives';
-import { PafArgumentError, PafClosedError, PafError, PafRequestError, PafUnpublishedError } from '../errors';
+import { messageOf, PafArgumentError, PafClosedError, PafError, PafRequestError, PafUnpublishedError } from '../errors';
 import type { Props } from '../filter/props';
 import type { ClientInfo, Match, Service, ServiceProps, SubscriptionInfo } from '../model';
 import { defaultEnv, type ClientEnv } from './adapter';
@@ -124,7 +124,7 @@ const checkId = (what: string, v: unknown): bigint => {
 const checkServer = (server: unknown): ServerSelector | undefined => {
   if (server === undefined || typeof server === 'string') return server;
   if (typeof server === 'number' && Number.isInteger(server) && server >= 0) return server;
-  throw new PafArgumentError(`server must be an index or an address, got ${String(server)}`);
+  throw new PafArgumentError(`server must be an index or an address, got ${messageOf(server)}`);
 };
 
 /** Run `f`, turning a synchronous throw into a rejection. */
@@ -132,6 +132,7 @@ const attempt = <T>(f: () => Promise<T>): Promise<T> => {
   try {
     return f();
   } catch (e) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what f threw, unchanged
     return Promise.reject(e);
   }
 };

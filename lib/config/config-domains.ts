@@ -48,7 +48,7 @@ const parseSocket = (entry: unknown, path: string): SocketConfig => {
   if (addr === undefined) throw missing(joinPath(path, 'addr'));
   const tls = optional(entry, 'tls', 'dict', path);
   if (tls === undefined) return { addr };
-  const proto = addr.split(':')[0];
+  const proto = addr.split(':')[0]!;
   if (!TLS_PROTOS.includes(proto)) {
     throw new ConfigError(`invalid ${joinPath(path, 'addr')}: '${proto}' (valid values: ${TLS_PROTOS.join(' ')})`);
   }

@@ -48,7 +48,8 @@ export const pyRepr = (v: unknown): string => {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'bigint' || typeof v === 'number') return String(v);
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x)) ?? String(v);
+  if (typeof v === 'symbol' || typeof v === 'function') return String(v);
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x));
 };
 
 /** Joins a parent path and a key (`domains` + `sockets` → `domains.sockets`). */
@@ -89,9 +90,9 @@ export const optionalAliased = <K extends Kind>(
 ): KindValue[K] | undefined => {
   const present = names.filter((n) => m[n] !== null && m[n] !== undefined);
   if (present.length > 1) {
-    throw new ConfigError(`parameter '${joinPath(path, names[0])}' was used in combination with one of its aliases`);
+    throw new ConfigError(`parameter '${joinPath(path, names[0]!)}' was used in combination with one of its aliases`);
   }
-  return present.length === 0 ? undefined : optional(m, present[0], kind, path);
+  return present.length === 0 ? undefined : optional(m, present[0]!, kind, path);
 };
 
 /** Reads a required key (null = missing). */

@@ -18,7 +18,7 @@ const longHasArg = (opt: string, longopts: readonly string[]): E.Either<string, 
   if (possible.includes(opt)) return E.right([false, opt]);
   if (possible.includes(`${opt}=`)) return E.right([true, opt]);
   if (possible.length > 1) return E.left(`option --${opt} not a unique prefix`);
-  const match = possible[0];
+  const match = possible[0]!;
   return E.right(match.endsWith('=') ? [true, match.slice(0, -1)] : [false, match]);
 };
 
@@ -34,8 +34,8 @@ export const getopt = (
 ): E.Either<string, GetoptResult> => {
   const opts: Array<[string, string]> = [];
   let i = 0;
-  while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '-') {
-    const arg = argv[i++];
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '-') {
+    const arg = argv[i++]!;
     if (arg === '--') break;
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
@@ -45,7 +45,7 @@ export const getopt = (
       const [hasArg, full] = has.right;
       if (hasArg && eq < 0) {
         if (i >= argv.length) return E.left(`option --${full} requires argument`);
-        opts.push([`--${full}`, argv[i++]]);
+        opts.push([`--${full}`, argv[i++]!]);
       } else if (!hasArg && eq >= 0) {
         return E.left(`option --${full} must not have an argument`);
       } else {
@@ -54,7 +54,7 @@ export const getopt = (
       continue;
     }
     for (let j = 1; j < arg.length; j++) {
-      const c = arg[j];
+      const c = arg[j]!;
       const pos = shortopts.indexOf(c);
       if (c === ':' || pos < 0) return E.left(`option -${c} not recognized`);
       if (shortopts[pos + 1] !== ':') {
@@ -64,7 +64,7 @@ export const getopt = (
       if (j + 1 < arg.length) {
         opts.push([`-${c}`, arg.slice(j + 1)]);
       } else if (i < argv.length) {
-        opts.push([`-${c}`, argv[i++]]);
+        opts.push([`-${c}`, argv[i++]!]);
       } else {
         return E.left(`option -${c} requires argument`);
       }

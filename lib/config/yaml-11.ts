@@ -23,7 +23,7 @@ const PYYAML_BOOLS: readonly ScalarTag[] = [
 ];
 
 /** Reduces a `yaml` error text (multi-line, with a source excerpt) to its first line. */
-const firstLine = (message: string): string => message.split('\n')[0].replace(/:\s*$/, '');
+const firstLine = (message: string): string => message.split('\n')[0]!.replace(/:\s*$/, '');
 
 /**
  * Parses one YAML 1.1 document. Integers become `bigint`, floats `number`, booleans `boolean`, null `null`.
@@ -42,7 +42,7 @@ export const parseYaml11 = (text: string): E.Either<string, unknown> => {
   });
   if (!Array.isArray(docs) || docs.length === 0) return E.right(null);
   if (docs.length > 1) return E.left('YAML error: expected a single document in the stream');
-  const doc = docs[0];
+  const doc = docs[0]!;
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem !== undefined) {
     return E.left(`YAML error: ${firstLine(problem.message)}`);

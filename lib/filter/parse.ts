@@ -95,7 +95,7 @@ class Parser {
 
   private peek(): string {
     if (this.pos >= this.text.length) fail('Unexpected end of expression', this.pos);
-    return this.text[this.pos];
+    return this.text[this.pos]!;
   }
 
   private parenExpr(depth: number): Filter {
@@ -144,12 +144,12 @@ class Parser {
     let chunk = this.pos;
     let i = this.pos;
     while (i < text.length) {
-      const ch = text[i];
+      const ch = text[i]!;
       if (ch === '\\') {
         out += text.slice(chunk, i);
         // §6.1: a trailing backslash is "unexpected end"
         if (i + 1 >= text.length) fail('Unexpected end of expression', text.length);
-        const esc = text[i + 1];
+        const esc = text[i + 1]!;
         // §6.1: only specials may be escaped; A3: `\!` is accepted too
         if (!isFilterSpecial(esc) && esc !== '!') {
           fail(`Escaped character '${quoteChar(text, i + 1)}' is not a special character`, i + 1);

@@ -30,7 +30,7 @@ export interface ApiDomain {
   readonly index: number;
   readonly name: string | undefined;
   readonly addresses: readonly string[];
-  state(): DomainState;
+  readonly state: () => DomainState;
   readonly feed: DomainFeed;
   readonly series: Series;
 }

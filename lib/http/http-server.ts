@@ -23,6 +23,10 @@ import { Series } from './series';
 import { Slicer } from './slicer';
 import { StaticAssets } from './static';
 
+/** The route of a request, as the `route` label of the request metrics. */
+type HttpRoute =
+  Route | 'method_not_allowed' | 'healthz' | 'readyz' | 'ui' | 'unauthorized' | 'metrics' | 'bad_request';
+
 /** A running domain, as the HTTP layer reads it. */
 export interface HttpDomainSource {
   readonly index: number;
@@ -137,7 +141,7 @@ export const startHttp = async (o: HttpOptions): Promise<RunningHttp> => {
     return m !== null && timingSafeEqual(digest(m[1]!), token);
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse): Route | string => {
+  const route = (req: IncomingMessage, res: ServerResponse): HttpRoute => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -195,7 +199,7 @@ export const startHttp = async (o: HttpOptions): Promise<RunningHttp> => {
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    let label = 'unknown';
+    let label: HttpRoute | 'unknown' = 'unknown';
     res.on('close', () => metrics.httpRequests.add([label, String(res.statusCode)], 1));
     try {
       label = route(req, res);

@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { messageOf } from '../errors';
 
 /** Appends lines to a file with rotation. */
 export class RotatingFileSink {
@@ -96,9 +97,7 @@ export class RotatingFileSink {
   private fail(e: unknown): void {
     this.failed = true;
     this.queue = [];
-    this.onError(
-      `writing log file '${this.path}' failed: ${(e as { message?: unknown } | null)?.message ?? String(e)}`,
-    );
+    this.onError(`writing log file '${this.path}' failed: ${messageOf(e)}`);
   }
 }
 

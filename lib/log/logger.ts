@@ -10,7 +10,7 @@
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import type { LogConfig, LogLevelName } from '../config/daemon-config';
 import { LOG_LEVELS, SYSLOG_FACILITIES } from '../config/log-names';
-import { PafConfigError } from '../errors';
+import { messageOf, PafConfigError } from '../errors';
 import { RotatingFileSink } from './logger-file-sink';
 import { formatLine, formatSyslog, type LogCategory, type LogFields, type LogRecord } from './logger-format';
 
@@ -49,11 +49,6 @@ export interface LoggerSinks {
 /** Logging cannot be set up as configured; the message is the complete line to print before exiting 1. */
 export class LogSetupError extends PafConfigError {}
 
-const messageOf = (e: unknown): string => {
-  const message = (e as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : String(e);
-};
-
 const stderrStream = (): { write: (t: string) => void; end: () => Promise<void> } => {
   let stream: WriteStream | undefined;
   return {
@@ -76,7 +71,7 @@ const setupSyslog = (cfg: LogConfig, sinks: LoggerSinks, warn: (t: string) => vo
     warn(`rxpafd: warning: ${problem}; continuing without syslog.\n`);
     return () => undefined;
   }
-  const facility = SYSLOG_FACILITIES[cfg.facility] ?? SYSLOG_FACILITIES.daemon;
+  const facility = SYSLOG_FACILITIES[cfg.facility] ?? SYSLOG_FACILITIES.daemon!;
   const ident = sinks.ident ?? 'rxpafd';
   const pid = sinks.pid ?? process.pid;
   let warned = false;

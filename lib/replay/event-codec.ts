@@ -136,7 +136,9 @@ const fieldsOf = (k: Kind): ReadonlyArray<readonly [string, Field]> =>
 
 const bodyCodec = (k: Kind): t.Mixed =>
   t.type({ type: t.literal(k), ...Object.fromEntries(fieldsOf(k).map(([n, f]) => [n, f.codec])) });
-const union = (cs: t.Mixed[]): t.Mixed => (cs.length === 1 ? cs[0]! : t.union(cs as [t.Mixed, t.Mixed, ...t.Mixed[]]));
+/** The union of the event bodies, typed as an event without its time (io-ts cannot infer it from the table). */
+const union = (cs: t.Mixed[]): t.Type<Omit<Event, 'now'>, unknown> =>
+  cs.length === 1 ? cs[0]! : t.union(cs as [t.Mixed, t.Mixed, ...t.Mixed[]]);
 /** Version 1: `{v, seq, d, at, e: {type, …fields}}`. */
 const EventLineV1 = t.type({ seq: Nat, d: Nat, at: Num, e: union(KINDS.map(bodyCodec)) });
 /** Version 2: `{seq, d?, at, type, …fields}`. */
@@ -313,7 +315,7 @@ export const decodeLine = (line: string): E.Either<string, LogRecord> => {
   if (o.kind === undefined) {
     const r = EventLineV1.decode(o);
     if (E.isLeft(r)) return E.left(describe(r.left));
-    const { seq, d, at, e } = r.right as { seq: number; d: number; at: number; e: Omit<Event, 'now'> };
+    const { seq, d, at, e } = r.right;
     return E.right({ kind: 'event', seq, d, event: { ...e, now: at } as Event });
   }
   if (o.kind === 'out') {

@@ -66,18 +66,18 @@ export interface RecorderDomainInfo extends DomainInfo {
   readonly state?: () => DomainState;
 }
 
-/** The recorder's methods are bound: pass them directly as `createServer`'s `onStart`/`onEvents`/`onOutbound`. */
+/** The recorder's functions are bound: pass them directly as `createServer`'s `onStart`/`onEvents`/`onOutbound`. */
 export interface Recorder {
   /** Record a domain's start (settings, seed, start time); must come before its events. */
-  header(domainIndex: number, info: RecorderDomainInfo): void;
+  readonly header: (domainIndex: number, info: RecorderDomainInfo) => void;
   /** Record a batch of events, as the reducer is about to see it. */
-  events(domainIndex: number, batch: readonly Event[]): void;
+  readonly events: (domainIndex: number, batch: readonly Event[]) => void;
   /** Record one sent message (ignored unless `outbound` is on). */
-  outbound(domainIndex: number, conn: ConnId, json: string): void;
+  readonly outbound: (domainIndex: number, conn: ConnId, json: string) => void;
   /** Write what is buffered now (synchronously). */
-  flush(): void;
-  /** Flush and close the file. */
-  close(): Promise<void>;
+  readonly flush: () => void;
+  /** Flush and close the file (synchronously; the Promise is resolved). */
+  readonly close: () => Promise<void>;
 }
 
 /** Bytes of a snapshot (or of a rotated file's tail) written per event-loop turn at most. */
@@ -446,11 +446,12 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       if (opts.outbound === true && fd !== undefined) push(encodeOutLine(d, conn, json) + '\n');
     },
     flush,
-    close: async () => {
+    close: () => {
       flush();
       if (fd !== undefined) closeQuietly(fd);
       if (ifd !== undefined) closeQuietly(ifd);
       fd = ifd = undefined;
+      return Promise.resolve();
     },
   };
 };

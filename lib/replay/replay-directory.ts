@@ -109,7 +109,7 @@ export const table = (rows: ReadonlyArray<readonly string[]>, indent = '  '): st
     .join('\n');
 };
 
-const propsText = (p: ServiceView['props']): string => stringifyJson(p as Json);
+const propsText = (p: ServiceView['props']): string => stringifyJson(p);
 
 /** The directory as three aligned tables. */
 export const renderDirectory = (v: DirectoryView): string => {

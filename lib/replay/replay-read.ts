@@ -58,7 +58,7 @@ export interface ProgressStream {
 export const progressBar = (
   out: ProgressStream,
   label = 'replaying',
-): { update(done: number, total: number): void; end(): void } => {
+): { readonly update: (done: number, total: number) => void; readonly end: () => void } => {
   let last = 0;
   let shown = false;
   return {

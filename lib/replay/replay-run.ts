@@ -25,13 +25,13 @@ export const BATCH = 256;
 /** What a replay does with what it replays. */
 export interface ReplaySink {
   /** Whether an event may be folded together with its neighbours (no step of its own is needed). */
-  batchable(rec: EventRecord): boolean;
+  readonly batchable: (rec: EventRecord) => boolean;
   /** Every record that is not folded in a batch, replayed. */
-  item(i: ReplayItem): void;
+  readonly item: (i: ReplayItem) => void;
   /** A batch of folded events (the items of its records are not delivered). */
-  batch(b: ReplayBatch): void;
+  readonly batch: (b: ReplayBatch) => void;
   /** True to stop before `rec` (it is not replayed; the run ends). */
-  stop?(rec: LogRecord): boolean;
+  readonly stop?: (rec: LogRecord) => boolean;
 }
 
 /** Where to read a file from: all of it, or from a byte offset that starts line `line`. */

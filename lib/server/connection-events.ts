@@ -5,7 +5,7 @@
 import { concat, defer, endWith, map, type Observable, of, catchError, takeUntil } from 'rxjs';
 
 import { decodeClientMessage } from '../codec/decode';
-import type { ClosedEvent, Event } from '../state/events';
+import type { Event } from '../state/events';
 import type { ConnId } from '../state/model';
 import type { Connection } from '../transport/transport';
 import type { Clock } from './clock';
@@ -41,7 +41,7 @@ export const connectionEvents = (
         onTransportError?.(id, error);
         return of<Event>({ type: 'closed', now: 0, conn: id, cause: 'transport-error' });
       }),
-      map((e) => (e.type === 'closed' ? ({ ...e, now: clock() } as ClosedEvent) : e)),
+      map((e) => (e.type === 'closed' ? { ...e, now: clock() } : e)),
       takeUntil(closedByServer$),
     ),
   );

@@ -66,6 +66,11 @@ export interface ServerOptions {
   readonly deferStart?: boolean;
   /** Observe traffic and reducer work per domain (metrics); see `ServerObserver`. */
   readonly observer?: ServerObserver;
+  /**
+   * Called once if a domain's pipeline fails, after that domain has stopped in order: its connections closed, its
+   * observables completed, its sockets closed. The other domains keep serving (the daemon exits, §11.5).
+   */
+  readonly onDomainFailure?: (domain: number, error: unknown) => void;
   /** Limits on each connection's queued output (README, "Slow consumers"; default `DEFAULT_OUTPUT_LIMITS`). */
   readonly outputLimits?: Partial<OutputLimits>;
 }
@@ -144,6 +149,8 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       onEvents: opts.onEvents ? (b) => opts.onEvents!(index, b) : undefined,
       onOutbound: opts.onOutbound ? (c, j) => opts.onOutbound!(index, c, j) : undefined,
       observer: opts.observer && domainObserver(opts.observer, index),
+      onFailure: (e) =>
+        void Promise.allSettled(bound[index]!.map((l) => l.close())).then(() => opts.onDomainFailure?.(index, e)),
       outputLimits,
     });
     const s0 = rt.state$.value;

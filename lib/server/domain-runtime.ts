@@ -20,6 +20,7 @@ import {
   tap,
 } from 'rxjs';
 
+import { messageOf } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { ClosedEvent, Event } from '../state/events';
@@ -36,6 +37,9 @@ import { interpret } from './interpret';
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
 import { RejectionLog } from './rejection-log';
+
+/** One folded batch: the state after it, its effects, the batch itself and the seconds the reducer took. */
+type Turn = readonly [DomainState, readonly Effect[], Event[], number];
 
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
@@ -55,9 +59,20 @@ export interface DomainRuntimeOptions {
   readonly onOutbound?: (conn: ConnId, json: string) => void;
   /** Observer of traffic and reducer work (metrics). */
   readonly observer?: DomainObserver;
+  /**
+   * Called once if the domain's pipeline itself fails (not the reducer: its failures close one connection, R15),
+   * after the domain has stopped: every connection closed, the observables completed.
+   */
+  readonly onFailure?: (error: unknown) => void;
   /** Limits on each connection's queued output (slow consumers). */
   readonly outputLimits?: OutputLimits;
 }
+
+/**
+ * Test hook: `RXPAF_FAILPOINT=pipeline` in the environment makes the pipeline of every domain throw while it handles
+ * the first batch that holds a message, outside the reducer's safety net (docs/protocol.md §11.5).
+ */
+const failpoint = (): boolean => process.env.RXPAF_FAILPOINT === 'pipeline';
 
 export class DomainRuntime {
   readonly state$: BehaviorSubject<DomainState>;
@@ -85,6 +100,7 @@ export class DomainRuntime {
     const { clock, logger } = this.opts;
     const debug = logger?.isEnabled('debug') === true;
     const { received, reduced } = this.opts.observer ?? {};
+    const failAtMessage = failpoint();
     const accepted$: Observable<Event> = merge(...listeners.map((l) => l.connections$)).pipe(
       mergeMap((conn) => {
         const id = this.nextId++;
@@ -103,7 +119,7 @@ export class DomainRuntime {
             ? (cid, bytes) => {
                 received?.(bytes.length);
                 if (debug)
-                  logger!.debug('protocol', 'in', {
+                  logger.debug('protocol', 'in', {
                     domain: this.label,
                     conn: cid,
                     msg: Buffer.from(bytes).toString(),
@@ -128,16 +144,18 @@ export class DomainRuntime {
         bufferTurn(),
         tap((batch) => this.opts.onEvents?.(batch)),
         scan(
-          ([s], batch: Event[]) => {
+          ([s], batch: Event[]): Turn => {
             const t0 = reduced && performance.now();
             const [next, fx] = safeReduceAll(s, batch, logger, this.label);
-            return [next, fx, batch, t0 === undefined ? 0 : (performance.now() - t0) / 1000] as const;
+            return [next, fx, batch, t0 === undefined ? 0 : (performance.now() - t0) / 1000];
           },
-          [this.state$.value, [] as readonly Effect[], [] as Event[], 0 as number] as const,
+          [this.state$.value, [] as readonly Effect[], [] as Event[], 0] as const,
         ),
         tap(([, fx, batch, seconds]) => {
-          this.effects(fx);
+          if (failAtMessage && batch.some((e) => e.type === 'message')) throw new Error('RXPAF_FAILPOINT=pipeline');
+          // connections gone in this batch first: nothing is encoded or queued for them (a mass disconnect)
           for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
+          this.effects(fx);
           reduced?.(batch, fx, seconds);
         }),
         map(([s]) => s),
@@ -146,9 +164,25 @@ export class DomainRuntime {
         next: (s) => {
           if (s !== this.state$.value) this.state$.next(s);
         },
-        error: (e: unknown) =>
-          logger?.critical('internal', 'domain pipeline failed', { domain: this.label, error: String(e) }),
+        error: (e: unknown) => this.fail(e),
       });
+  }
+
+  /** The pipeline failed: stop this domain in order (as at shutdown), then report it. */
+  private fail(error: unknown): void {
+    this.opts.logger?.critical('internal', 'domain pipeline failed', { domain: this.label, error: messageOf(error) });
+    try {
+      this.stop();
+    } catch (again) {
+      // the reducer failed too: still close every connection and end the observables
+      this.opts.logger?.critical('internal', 'domain stop failed', { domain: this.label, error: messageOf(again) });
+      for (const c of this.conns.values()) c.close();
+      this.conns.clear();
+      this.state$.complete();
+      this.changes$.complete();
+      this.connections$.complete();
+    }
+    this.opts.onFailure?.(error);
   }
 
   private get label(): string {

@@ -32,7 +32,7 @@ const nodeRequire = createRequire(__filename);
 /** First line of an error's message (duck-typed: errors may come from another realm). */
 const firstLine = (e: unknown): string => {
   const message = (e as { message?: unknown } | null)?.message;
-  return (typeof message === 'string' ? message : String(e)).split('\n')[0];
+  return (typeof message === 'string' ? message : String(e)).split('\n')[0]!;
 };
 
 const resolveNodeModule = (module: string, cwd: string): string | undefined => {
@@ -54,7 +54,7 @@ const resolveNodeModule = (module: string, cwd: string): string | undefined => {
  */
 export const resolveHookTarget = (spec: string, cwd: string): E.Either<string, HookTarget> => {
   const file = JS_FILE.exec(spec);
-  if (file !== null) return E.right({ kind: 'js', path: resolvePath(cwd, file[1]), fn: file[2] });
+  if (file !== null) return E.right({ kind: 'js', path: resolvePath(cwd, file[1]!), fn: file[2]! });
   const dot = spec.lastIndexOf('.');
   if (dot <= 0 || dot === spec.length - 1) {
     return E.left(`Hook '${spec}' is not of the form <module>.<function>.`);
@@ -91,7 +91,7 @@ const runPython = (target: { module: string; fn: string }, n: number, opts: Hook
       clearTimeout(timer);
       if (code === 0) return resolve();
       const lines = stderr.split('\n').filter((l) => l.trim() !== '');
-      const why = lines.length > 0 ? lines[lines.length - 1].trim() : `${python} exited with ${code ?? signal}`;
+      const why = lines.length > 0 ? lines[lines.length - 1]!.trim() : `${python} exited with ${code ?? signal}`;
       reject(new Error(signal === 'SIGKILL' && opts.timeoutMs !== undefined ? 'timed out' : why));
     });
   });

@@ -59,7 +59,7 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         }
         dirty.set(c, f.conn);
         deps.onOutbound?.(f.conn, json);
-        if (debug) deps.logger!.debug('protocol', 'out', { domain: deps.domain, conn: f.conn, msg: json });
+        if (debug) deps.logger.debug('protocol', 'out', { domain: deps.domain, conn: f.conn, msg: json });
         break;
       }
       case 'close': {

@@ -22,7 +22,6 @@ import {
   type ServerDomain as InternalDomain,
 } from './create-server';
 import type { ConnectionNotice } from './domain-runtime';
-import type { OutputLimits } from './output-limits';
 
 /** TLS credential files of a `tls:` or `utls:` socket (defaults: XCM's, from `XCM_TLS_CERT` or `/etc/xcm/tls`). */
 export interface TlsFiles {
@@ -85,7 +84,7 @@ export interface ServerOptions {
    * Limits on each connection's queued output (bytes; 0 disables one): over `hardBytes`, or over `softBytes` for
    * `softSeconds`, the connection is cut as a slow consumer. Default 64 MiB, 16 MiB for 60 s.
    */
-  readonly outputLimits?: Partial<OutputLimits>;
+  readonly outputLimits?: { readonly hardBytes?: number; readonly softBytes?: number; readonly softSeconds?: number };
 }
 
 /** A connection accepted by, or closed on, a domain's sockets. `connection` numbers are unique per domain. */

@@ -146,7 +146,7 @@ export class SeqpacketConnection implements Connection {
   private writeOut(): void {
     const addon = seqpacket();
     while (!this.closed && this.outboundHead < this.outbound.length) {
-      const record = this.outbound[this.outboundHead];
+      const record = this.outbound[this.outboundHead]!;
       let sent: number;
       try {
         sent = addon.send(this.fd, record);

@@ -61,9 +61,9 @@ export const listenSeqpacket = (transport: 'ux' | 'uxf', name: string): Listener
   return {
     address,
     connections$: channel.observable$,
-    close: async (): Promise<void> => {
+    close: (): Promise<void> => {
       if (closed) {
-        return;
+        return Promise.resolve();
       }
       closed = true;
       addon.pollClose(poll);
@@ -76,6 +76,7 @@ export const listenSeqpacket = (transport: 'ux' | 'uxf', name: string): Listener
         }
       }
       channel.complete();
+      return Promise.resolve();
     },
   };
 };

@@ -9,8 +9,8 @@ const readTlv = (der: Uint8Array, offset: number, limit: number): Tlv | undefine
   if (offset + 2 > limit) {
     return undefined;
   }
-  const tag = der[offset];
-  let length = der[offset + 1];
+  const tag = der[offset]!;
+  let length = der[offset + 1]!;
   let start = offset + 2;
   if (length & 0x80) {
     const count = length & 0x7f;
@@ -19,7 +19,7 @@ const readTlv = (der: Uint8Array, offset: number, limit: number): Tlv | undefine
     }
     length = 0;
     for (let i = 0; i < count; i++) {
-      length = length * 256 + der[start + i];
+      length = length * 256 + der[start + i]!;
     }
     start += count;
   }

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,7 +175,7 @@ describe('rxpafc', () => {
         .trim()
         .split('\n')[0]!
         .replace(/(":)(\d{16,})/g, '$1"$2"'),
-    );
+    ) as unknown;
     expect(m).toEqual({
       subscriptionId: expect.any(String),
       type: 'appeared',

@@ -190,7 +190,7 @@ export class CoreDriver {
   }
 
   private answer(s: FakeServerSide, conn: ConnId, m: Record<string, unknown>): void {
-    const ta = Number(m['ta-id'] as bigint);
+    const ta = Number(m['ta-id']);
     const cmd = m['ta-cmd'] as string;
     const reply = (type: string, fields: Record<string, unknown> = {}): void =>
       this.frame(conn, { 'ta-cmd': cmd, 'ta-id': ta, 'msg-type': type, ...fields });

@@ -43,7 +43,7 @@ describe('client core: own services', () => {
     d.drop(A);
     d.advanceTo(10000); // reconnected after the back-off
     const again = sentTo(d, A, 'publish');
-    expect(again.map((m) => `${m.generation}/${m.ttl}`)).toEqual(['0/30', '1/10', '1/10']);
+    expect(again.map((m) => `${String(m.generation)}/${String(m.ttl)}`)).toEqual(['0/30', '1/10', '1/10']);
   });
 
   it('waits for a server while none is connected', () => {
@@ -109,7 +109,7 @@ describe('client core: own services', () => {
     });
     const [p1, p2] = sentTo(d, A, 'publish');
     d.run([complete(p1!['ta-id']), complete(p2!['ta-id'])]);
-    expect(sentTo(d, A, 'publish').map((m) => `${m['service-id']}@${m.generation}`)).toEqual([
+    expect(sentTo(d, A, 'publish').map((m) => `${String(m['service-id'])}@${String(m.generation)}`)).toEqual([
       '1@0',
       '2@0',
       '3@2',

@@ -1,4 +1,5 @@
 /** The client examples run against a real rxpafd (they are documentation: they must keep working). */
+import { expect } from '@jest/globals';
 import { main as leastLoaded } from '../../examples/client-least-loaded';
 import { main as membership } from '../../examples/client-membership';
 import { main as publishDiscover } from '../../examples/client-publish-discover';

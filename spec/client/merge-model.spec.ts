@@ -161,8 +161,8 @@ const check = (cmds: readonly Cmd[], seed: number): void => {
         model.report(source, sid, {
           generation: m.generation as bigint,
           clientId: m['client-id'] as bigint,
-          ttl: Number(m.ttl as bigint),
-          ...(m['orphan-since'] === undefined ? {} : { orphanSince: Number(m['orphan-since'] as number | bigint) }),
+          ttl: Number(m.ttl),
+          ...(m['orphan-since'] === undefined ? {} : { orphanSince: Number(m['orphan-since']) }),
         });
     }
   };

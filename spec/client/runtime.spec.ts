@@ -3,6 +3,7 @@
  * program with an unhandled error: every Observable ends with a PafClosedError carrying the cause, every pending
  * request is rejected with it, connections are closed and close() resolves.
  */
+import { expect } from '@jest/globals';
 import { defer, of, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
@@ -26,7 +27,7 @@ describe('client runtime', () => {
           if (broken) throw boom;
           return ts.now();
         },
-        schedule: ts.schedule.bind(ts) as SchedulerLike['schedule'],
+        schedule: ts.schedule.bind(ts),
       };
       let id = 1n;
       const env: ClientEnv = {

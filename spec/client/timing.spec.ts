@@ -246,11 +246,12 @@ describe('track: client-side liveness (§13.4)', () => {
         .toBe('1000ms a', { a: A });
       ts.schedule(() => {
         const track = net.server(A).live!.sentOf('track');
-        const ta = track[0]!['ta-id'];
-        expect(track.map((x) => `${x['msg-type']}:${x['track-type'] ?? ''}:${x['ta-id']}`)).toEqual([
-          `request::${ta}`,
-          `inform:reply:${ta}`,
-        ]);
+        const ta = String(track[0]!['ta-id']);
+        expect(
+          track.map(
+            (x) => `${String(x['msg-type'])}:${(x['track-type'] as string | undefined) ?? ''}:${String(x['ta-id'])}`,
+          ),
+        ).toEqual([`request::${ta}`, `inform:reply:${ta}`]);
       }, 1001);
     });
   });

@@ -192,7 +192,7 @@ export class FakeServer {
       case 'hello': {
         if (!this.greeting) return;
         c.clientId = m['client-id'] as bigint;
-        const v = Math.min(this.version, Number(m['protocol-maximum-version'] as bigint));
+        const v = Math.min(this.version, Number(m['protocol-maximum-version']));
         return reply('complete', { 'protocol-version': BigInt(v) });
       }
       case 'track':
@@ -221,10 +221,10 @@ export class FakeServer {
         const text = m.filter as string | undefined;
         const parsed = text === undefined ? undefined : parseFilter(text);
         const filter = parsed?._tag === 'Right' ? parsed.right : undefined;
-        c.subs.set(Number(ta as bigint), { id: m['subscription-id'] as bigint, filter });
+        c.subs.set(Number(ta), { id: m['subscription-id'] as bigint, filter });
         reply('accept');
         for (const s of this.dir.values())
-          if (filter === undefined || matchFilter(filter, s.props)) this.notify(c, Number(ta as bigint), 'appeared', s);
+          if (filter === undefined || matchFilter(filter, s.props)) this.notify(c, Number(ta), 'appeared', s);
         return;
       }
       case 'unsubscribe': {

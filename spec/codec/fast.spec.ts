@@ -15,7 +15,7 @@ import { INT63_MAX, makeProps } from '../../lib/codec/primitives';
 const canon = (v: unknown): unknown => {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'number') return `${v}d`;
-  if (v instanceof Map) return ['Map', [...v].map(([k, x]) => [k, canon(x)])];
+  if (v instanceof Map) return ['Map', [...(v as Map<unknown, unknown>)].map(([k, x]) => [k, canon(x)])];
   if (Array.isArray(v)) return v.map(canon);
   if (typeof v === 'object' && v !== null)
     return [

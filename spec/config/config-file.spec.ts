@@ -138,6 +138,6 @@ describe('readConfigFile', () => {
 
   it('should use the injected reader', () => {
     const r = readConfigFile('x.conf', (p) => (p === 'x.conf' ? 'domains: [{sockets: [ux:q]}]' : new Error('no')));
-    expect(E.isRight(r) && r.right.domains?.[0].sockets).toEqual([{ addr: 'ux:q' }]);
+    expect(E.isRight(r) && r.right.domains?.[0]?.sockets).toEqual([{ addr: 'ux:q' }]);
   });
 });

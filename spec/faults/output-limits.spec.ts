@@ -2,6 +2,7 @@
  * Slow consumers, the rules on virtual time: the output limiter's hard limit, soft limit and grace period, and the
  * idle state machine while the server has stopped reading a connection whose output is blocked (back-pressure).
  */
+import { expect } from '@jest/globals';
 import { EMPTY, Subject } from 'rxjs';
 
 import type { ServerMessage } from '../../lib/codec/messages';

@@ -131,7 +131,7 @@ describe('slow consumers (real sockets)', () => {
     const p50 = quantile(latencies, 0.5);
     const max = Math.max(...latencies);
     console.log(
-      `slow consumer cut after ${cutAfter.toFixed(0)} ms (${line!.fields.limit} limit, ${line!.fields.pendingBytes} bytes queued); ` +
+      `slow consumer cut after ${cutAfter.toFixed(0)} ms (${String(line!.fields.limit)} limit, ${String(line!.fields.pendingBytes)} bytes queued); ` +
         `bystander ping n=${latencies.length} p50 ${p50.toFixed(2)} ms max ${max.toFixed(2)} ms`,
     );
     // in-process, the clients share the server's event loop: latency is bounded in the daemon spec below

@@ -197,7 +197,7 @@ describe('filter index: properties', () => {
           expect(sub).toBeDefined();
           return sub?.seq ?? -1;
         });
-        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
         const chosen = new Set(candidates);
         for (const [id, { filter }] of live) {
           const m = (p: Props) => filter === undefined || matchFilter(filter, p);

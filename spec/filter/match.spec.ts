@@ -23,12 +23,12 @@ const referenceSubstring = (parts: string[], s: string): boolean => {
   const go = (i: number, pos: number): boolean => {
     if (i === parts.length) return pos === s.length || (pos === s.length - 1 && s[pos] === '\n');
     for (let at = pos; at <= s.length; at++) {
-      if (s.startsWith(parts[i], at) && go(i + 1, at + parts[i].length)) return true;
+      if (s.startsWith(parts[i]!, at) && go(i + 1, at + parts[i]!.length)) return true;
       if (s[at] === '\n') return false; // the gap cannot extend over a newline
     }
     return false;
   };
-  return s.startsWith(parts[0]) && go(1, parts[0].length);
+  return s.startsWith(parts[0]!) && go(1, parts[0]!.length);
 };
 
 describe('matchFilter: Equal (§6.3)', () => {

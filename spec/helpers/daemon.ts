@@ -75,8 +75,8 @@ const spawnRxpafd = (args: readonly string[], opts: DaemonOptions): Spawned => {
       }),
     ),
   };
-  child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
     out.stderr += d.toString();
     s.onStderr?.();
   });

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { msg, subscribe, transact } from '../helpers/daemon';
 import type { RawClient } from '../helpers/raw-client';
 import { connectClient, get, publishService, startStack, type Stack, unpublishService } from './helpers';

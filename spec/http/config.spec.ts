@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { either as E } from 'fp-ts';
 
 import { parseDaemonArgs } from '../../lib/cli/daemon-args';

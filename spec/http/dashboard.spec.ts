@@ -42,7 +42,9 @@ const waitRows = (page: Page, table: string, n: number, timeout = 2000) =>
   );
 
 const rowIds = (page: Page): Promise<string[]> =>
-  page.$$eval('#services tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')!));
+  page.$$eval('#services tbody tr', (rows: Array<{ getAttribute(name: string): string | null }>) =>
+    rows.map((r) => r.getAttribute('data-id')!),
+  );
 
 describe('dashboard (headless Chromium)', () => {
   let browser: Browser;

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { EventSource } from 'eventsource';
 import { connect as netConnect } from 'node:net';
 
@@ -80,7 +81,7 @@ describe('watch (Server-Sent Events)', () => {
     let opens = 0;
     es.onopen = () => opens++;
     for (const type of ['reset', 'appeared', 'modified', 'disappeared', 'synced', 'resumed'])
-      es.addEventListener(type, (e) => got.push({ event: type, id: e.lastEventId, data: e.data }));
+      es.addEventListener(type, (e) => got.push({ event: type, id: e.lastEventId, data: e.data as string }));
     try {
       await waitFor(() => got.some((e) => e.event === 'synced'), 3000, 'the sync');
       await publishService(pub, 2, { name: ['b'] });

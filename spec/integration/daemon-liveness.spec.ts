@@ -70,10 +70,10 @@ describe('rxpafd handshake deadline', () => {
       RawTcp.open(daemon.port(0, 1)), // a plain TCP client on the TLS port: the TLS handshake never starts
       RawTcp.open(daemon.port(0, 0)),
     ]);
-    partial!.sendBytes(Buffer.from([0, 0, 0, 100, 0x7b])); // only part of a hello frame
+    partial.sendBytes(Buffer.from([0, 0, 0, 100, 0x7b])); // only part of a hello frame
     const helloed = await RawClient.open(daemon.addr(0, 0));
     expect(await helloed.hello(1, 2, 2)).toMatchObject({ 'msg-type': 'complete' });
-    for (const raw of [tcp!, tcpToTls!, partial!]) {
+    for (const raw of [tcp, tcpToTls, partial]) {
       const closed = await raw.waitClose(DEADLINE_MAX_MS + 1000);
       expect(closed).toMatchObject({ ended: true, error: undefined });
       expect(closed.afterMs).toBeGreaterThanOrEqual(DEADLINE_MIN_MS);

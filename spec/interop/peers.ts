@@ -81,7 +81,7 @@ export class Tpafd {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const out = { text: '' };
-    proc.stderr!.on('data', (b: Buffer) => (out.text += b.toString()));
+    proc.stderr.on('data', (b: Buffer) => (out.text += b.toString()));
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     const deadline = Date.now() + 5000;
     for (;;) {

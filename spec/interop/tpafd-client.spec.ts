@@ -3,6 +3,7 @@
  * tcp and ux: publish, modify, unpublish, subscribe, services, clients, ping, and reconnecting after tpafd
  * restarts. The peers are required (see peers.ts): without them this suite fails.
  */
+import { expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';

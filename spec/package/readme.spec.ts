@@ -32,14 +32,14 @@ describe('README: Use it as a library', () => {
   it('client: publish, watch, modify, unpublish', async () => {
     const server = await createServer({ domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }] });
     const said: string[] = [];
-    await clientMain(server.domains[0]!.addresses[0]!, (l) => said.push(l));
+    await clientMain(server.domains[0]!.addresses[0]!, (l: string) => said.push(l));
     expect(said).toEqual([expect.stringMatching(/^published \d+$/), 'modified: port 632', 'unpublished']);
     await server.close();
   });
 
   it('server: its directory as an observable', async () => {
     const said: string[] = [];
-    const server = await serverMain('tcp:127.0.0.1:0', (l) => said.push(l));
+    const server = await serverMain('tcp:127.0.0.1:0', (l: string) => said.push(l));
     const client = createClient({ addresses: [server.domains[0]!.addresses[0]!] });
     const svc = await client.publish({ name: 'lamp' });
     await firstValueFrom(server.domains[0]!.services$().pipe(filter((all) => all.has(svc.id))));
@@ -71,7 +71,7 @@ describe('README: Use it as a library', () => {
       c.close();
       await daemon.stop();
       const said: string[] = [];
-      await replayMain([log], (l) => said.push(l));
+      await replayMain([log], (l: string) => said.push(l));
       expect(said).toEqual(['published: 10 11; at most 2 at once']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -80,7 +80,7 @@ describe('README: Use it as a library', () => {
 
   it('filter: parse, print, match, escape', () => {
     const said: string[] = [];
-    filterMain((l) => said.push(l));
+    filterMain((l: string) => said.push(l));
     expect(said).toEqual(['(&(name=db\\*primary)(port>1024))', 'true', 'false', 'PAF_INVALID_FILTER at 8']);
   });
 });

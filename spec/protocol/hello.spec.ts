@@ -26,7 +26,19 @@ describe('[§4.5] version negotiation', () => {
     ${2}      | ${3}      | ${3}      | ${2}      | ${'fail'}
   `(
     '[§4.5] domain $domainMin..$domainMax, client $clientMin..$clientMax → $expected',
-    ({ domainMin, domainMax, clientMin, clientMax, expected }) => {
+    ({
+      domainMin,
+      domainMax,
+      clientMin,
+      clientMax,
+      expected,
+    }: {
+      domainMin: number;
+      domainMax: number;
+      clientMin: number;
+      clientMax: number;
+      expected: number | 'fail';
+    }) => {
       const d = new Domain({ protocolMin: domainMin, protocolMax: domainMax });
       d.accept(1).hello(1, 7, clientMin, clientMax);
       if (expected === 'fail') {
@@ -75,7 +87,17 @@ describe('[§4.5] version negotiation', () => {
     ${[2, 3]}  | ${0}     | ${1}     | ${3}
   `(
     '[§4.5] a repeated hello ($againMin..$againMax) after negotiating $first returns the negotiated version $expected',
-    ({ first, againMin, againMax, expected }) => {
+    ({
+      first,
+      againMin,
+      againMax,
+      expected,
+    }: {
+      first: [number, number];
+      againMin: number;
+      againMax: number;
+      expected: number;
+    }) => {
       const d = new Domain();
       d.accept(1).hello(1, 7, first[0], first[1]);
       d.take(1);

@@ -46,14 +46,17 @@ describe('[§7.3] publish', () => {
     ${'an extra key'}     | ${{ name: ['foo'], port: [4711], x: ['1'] }} | ${10}
     ${'a string for int'} | ${{ name: ['foo'], port: ['4711'] }}         | ${10}
     ${'different ttl'}    | ${{ name: ['foo'], port: [4711] }}           | ${11}
-  `('[§7.3] same generation with $name → same-generation-but-different, nothing changes', ({ props, ttl }) => {
-    const d = setup();
-    const before = d.state.services;
-    d.publish(1, 42, 5, props, ttl);
-    expect(reply(d, 1)).toEqual([failed('same-generation-but-different')]);
-    expect(notifies(d)).toEqual([]);
-    expect(d.state.services).toBe(before);
-  });
+  `(
+    '[§7.3] same generation with $name → same-generation-but-different, nothing changes',
+    ({ props, ttl }: { props: Record<string, Array<string | number>>; ttl: number }) => {
+      const d = setup();
+      const before = d.state.services;
+      d.publish(1, 42, 5, props, ttl);
+      expect(reply(d, 1)).toEqual([failed('same-generation-but-different')]);
+      expect(notifies(d)).toEqual([]);
+      expect(d.state.services).toBe(before);
+    },
+  );
 
   it('[§7.3] props equality is set equality: value order and duplicates do not matter', () => {
     const d = new Domain();

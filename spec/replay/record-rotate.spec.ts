@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
-import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from '../../lib/replay/event-codec';
+import { decodeLine, type EventRecord, type HeaderRecord } from '../../lib/replay/event-codec';
 import { createRecorder } from '../../lib/replay/record';
 import { rotatedFiles } from '../../lib/replay/record-rotate';
 import { Replayer, replayItems, splitLines } from '../../lib/replay/replay';
@@ -64,7 +64,7 @@ const recordGolden = (file: string, maxBytes: number, keep: number): DomainState
   const rec = createRecorder({ file, maxBytes, keep, outbound: true });
   let state = initialDomainState(header.settings, header.seed, header.now);
   rec.header(0, { ...header, state: () => state });
-  for (const r of golden as LogRecord[]) {
+  for (const r of golden) {
     if (r.kind === 'event') {
       rec.events(0, [r.event]);
       state = reduceAll(state, [r.event])[0];
@@ -306,7 +306,7 @@ describe('recorder', () => {
     await second.close();
     const lines = splitLines(readFileSync(file, 'utf8'));
     expect(lines).toHaveLength(9);
-    expect(lines.slice(7).map((l) => JSON.parse(l).seq)).toEqual([5, 6]);
+    expect(lines.slice(7).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([5, 6]);
     expect([...replayItems(lines)].filter((i) => i.kind === 'step')).toHaveLength(7);
   });
 
@@ -321,7 +321,7 @@ describe('recorder', () => {
     second.events(0, events.slice(0, 2));
     await second.close();
     const lines = splitLines(readFileSync(file, 'utf8'));
-    expect(lines.slice(-2).map((l) => JSON.parse(l).seq)).toEqual([42, 43]);
+    expect(lines.slice(-2).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([42, 43]);
   });
 
   it('ignores records after close', async () => {

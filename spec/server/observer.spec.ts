@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { createServer, type RxpafServer } from '../../lib/server/create-server';
 import type { ServerObserver } from '../../lib/server/observer';
 import type { Effect } from '../../lib/state/effects';

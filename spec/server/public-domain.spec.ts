@@ -3,6 +3,7 @@
  * the public model (plain objects, bigint ids), matches$/services$ have the client's semantics, observables are
  * cold and independent per subscription, and no internal state is reachable.
  */
+import { expect } from '@jest/globals';
 import { firstValueFrom, type Observable, take, toArray } from 'rxjs';
 import {
   createServer,
@@ -100,6 +101,27 @@ describe('rxpaf/server public API', () => {
     expect((await second).map((m) => m.type)).toEqual(['appeared']);
     // a late subscriber sees the current state, not the history
     expect(await collect(domain.matches$('(name=c)'), 1)).toMatchObject([{ type: 'appeared', service: { id: 1n } }]);
+  });
+
+  it('changes$, services$ and connections$: two subscriptions are independent (ending one leaves the other)', async () => {
+    const changesA = collect(domain.changes$, 2);
+    const changesB = collect(domain.changes$, 1); // completes after the first change: A must still see the second
+    const setsA = collect(domain.services$('(name=*)'), 3);
+    const setsB = collect(domain.services$('(name=*)'), 2);
+    const connsA = collect(domain.connections$, 2);
+    const connsB = collect(domain.connections$, 1);
+    const other = await RawClient.open(domain.addresses[0]!);
+    publish(client, 1, 1, '{"name":["a"]}');
+    await client.next();
+    publish(client, 2, 2, '{"name":["b"]}');
+    await client.next();
+    other.close();
+    expect((await changesA).map((c) => `${c.type} ${c.service.id}`)).toEqual(['added 1', 'added 2']);
+    expect((await changesB).map((c) => `${c.type} ${c.service.id}`)).toEqual(['added 1']);
+    expect((await setsA).map((m) => [...m.keys()])).toEqual([[], [1n], [1n, 2n]]);
+    expect((await setsB).map((m) => [...m.keys()])).toEqual([[], [1n]]);
+    expect((await connsA).map((e) => e.type)).toEqual(['accepted', 'closed']);
+    expect((await connsB).map((e) => e.type)).toEqual(['accepted']);
   });
 
   it('a bad filter errors with PafFilterError on subscribe, not on call', async () => {

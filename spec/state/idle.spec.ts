@@ -1,4 +1,5 @@
 /** §8 liveness: idle limits, the warning/timeout state machine, track queries, handshake deadline (B8). */
+import { expect } from '@jest/globals';
 import { Domain, type Sent } from '../helpers/builders';
 
 const impatient = { idleMin: 2, idleMax: 4 };

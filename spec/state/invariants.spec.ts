@@ -365,8 +365,8 @@ const checkState = (s: DomainState): void => {
   // limits are respected
   const { total: tl, user: ul } = s.settings.limits;
   for (const k of ['clients', 'services', 'subscriptions'] as const) {
-    if (tl[k] !== undefined) check(s.used[k] <= tl[k]!, `total ${k} over limit`);
-    if (ul[k] !== undefined) for (const c of byUser.values()) check(c[k] <= ul[k]!, `user ${k} over limit`);
+    if (tl[k] !== undefined) check(s.used[k] <= tl[k], `total ${k} over limit`);
+    if (ul[k] !== undefined) for (const c of byUser.values()) check(c[k] <= ul[k], `user ${k} over limit`);
   }
   if (tl.clients !== undefined) check(s.conns.size <= tl.clients, 'connection cap exceeded');
 };

@@ -1,4 +1,5 @@
 /** §10.3 resource limits: totals and per-user limits, release paths, limit 0, the connection cap (A4). */
+import { expect } from '@jest/globals';
 import type { DomainSettings, ResourceLimits } from '../../lib/state/model';
 import { Domain } from '../helpers/builders';
 

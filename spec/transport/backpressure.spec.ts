@@ -50,7 +50,7 @@ describe('back-pressure', () => {
       slow.write(encodeFrame(Buffer.from(`ping:${i}`)));
     }
     await delay(300);
-    const slowConn = served[0];
+    const slowConn = served[0]!;
     expect(slowConn.pendingOutbound).toBeGreaterThan(1024 * 1024);
     expect(receivedFrom.get(slowConn)).toBeLessThan(1 + PINGS);
 
@@ -92,7 +92,7 @@ describe('back-pressure', () => {
       slow.flush();
     }
     await delay(300);
-    const slowConn = served[0];
+    const slowConn = served[0]!;
     expect(slowConn.pendingOutbound).toBeGreaterThan(1000);
     expect(receivedFrom.get(slowConn)).toBeLessThan(1 + PINGS);
 

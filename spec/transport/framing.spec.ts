@@ -45,7 +45,7 @@ describe('FrameSplitter', () => {
   it('accepts exactly 262144 bytes and rejects a header announcing more', () => {
     const max = Buffer.alloc(262144, 7);
     const ok = new FrameSplitter().push(encodeFrame(max));
-    expect(ok.frames[0].length).toBe(262144);
+    expect(ok.frames[0]!.length).toBe(262144);
     expect(ok.end).toBeUndefined();
     const header = Buffer.alloc(4);
     header.writeUInt32BE(262145);

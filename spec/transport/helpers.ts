@@ -78,7 +78,7 @@ export const makePki = (): TestPki => {
   leaf(dir, 'client', 'basicConstraints=CA:FALSE\nsubjectKeyIdentifier=hash\n');
   leaf(dir, 'noski', 'basicConstraints=CA:FALSE\nsubjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n');
   const skiText = openssl(dir, ['x509', '-in', 'client.pem', '-noout', '-ext', 'subjectKeyIdentifier']);
-  const clientSki = skiText.split('\n')[1].trim();
+  const clientSki = skiText.split('\n')[1]!.trim();
   const p = (f: string): string => join(dir, f);
   return {
     dir,

@@ -21,7 +21,7 @@ import type { ConnId, Link, Tx, Wire } from './state';
 import { onSubscribeAnswer, subscribeDown, subscribeUp } from './subscribe';
 import { onTrackAnswer, startTrack } from './track';
 import type { ServerSpec } from './types';
-import { parseServerMessage, validate, type ServerMsg } from './wire';
+import { parseServerMessage, shown, validate, type ServerMsg } from './wire';
 
 /** Transactions answered by accept, notifications and complete. */
 const MULTI: ReadonlySet<string> = new Set(['subscribe', 'services', 'subscriptions', 'clients', 'track']);
@@ -147,11 +147,11 @@ export const onTransportDown = (ctx: Ctx, conn: ConnId, reason: string, cause: u
 
 const helloDone = (ctx: Ctx, key: string, m: ServerMsg): PafError | undefined => {
   const link = linkByKey(ctx, key)!;
-  const v = Number(m['protocol-version'] as bigint);
+  const v = Number(m['protocol-version']);
   const [min, max] = [link.spec.minProtocolVersion ?? 2, link.spec.maxProtocolVersion ?? 3];
   if ((v !== 2 && v !== 3) || v < min || v > max)
     return new PafConnectionError(`${link.spec.address}: protocol error: server chose protocol version ${v}`);
-  const version = v as 2 | 3;
+  const version = v;
   setLink(ctx, { ...link, phase: 'up', delay: 0, wire: { ...link.wire!, version } });
   ctx.fx.push({ type: 'keepalive', conn: link.conn, on: version === 2 });
   ctx.fx.push({ type: 'link', state: { address: link.spec.address, state: 'connected', protocolVersion: version } });
@@ -196,7 +196,7 @@ const admit = (ctx: Ctx, key: string, data: Uint8Array | string): { tx: Tx; ta: 
   const wire = linkByKey(ctx, key)!.wire!;
   const tx = wire.txs.get(ta);
   if (tx === undefined) return `message for unknown transaction ${taId}`;
-  if (o['ta-cmd'] !== tx.cmd) return `'ta-cmd' ${String(o['ta-cmd'])} does not match transaction ${taId} (${tx.cmd})`;
+  if (o['ta-cmd'] !== tx.cmd) return `'ta-cmd' ${shown(o['ta-cmd'])} does not match transaction ${taId} (${tx.cmd})`;
   const msgType = o['msg-type'];
   const multi = MULTI.has(tx.cmd);
   switch (msgType) {
@@ -212,7 +212,7 @@ const admit = (ctx: Ctx, key: string, data: Uint8Array | string): { tx: Tx; ta: 
     case 'fail':
       break;
     default:
-      return `unexpected 'msg-type' ${String(msgType)}`;
+      return `unexpected 'msg-type' ${shown(msgType)}`;
   }
   const m = validate(o, tx.cmd, msgType, wire.version);
   if (typeof m === 'string') return m;

@@ -8,7 +8,7 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { parseJson, type JsonObject } from '../../codec/json';
+import { parseJson, stringifyJson, type Json, type JsonObject } from '../../codec/json';
 import { outboundCodecs, type Command, type MsgType } from '../../codec/messages';
 import { INT63_MAX, PropsCodec } from '../../codec/primitives';
 import type { Props } from '../../filter/props';
@@ -17,6 +17,10 @@ import { fromWireProps } from './props';
 
 /** A decoded server message (wire field names; integers as bigint, props as a Props map). */
 export type ServerMsg = Readonly<Record<string, unknown>>;
+
+/** A field of a server message as error texts show it: a string bare, anything else as JSON (absent: `undefined`). */
+export const shown = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined ? 'undefined' : stringifyJson(v as Json);
 
 /** Parse one frame into a JSON object; a string says why it is not one. */
 export const parseServerMessage = (data: Uint8Array | string): JsonObject | string => {
@@ -86,7 +90,7 @@ export const serviceOf = (m: ServerMsg): Service => {
     id: m['service-id'] as bigint,
     generation: m.generation as bigint,
     props: fromWireProps(m['service-props'] as Props),
-    ttl: Number(m.ttl as bigint),
+    ttl: Number(m.ttl),
     clientId: m['client-id'] as bigint,
   };
   return m['orphan-since'] === undefined ? s : { ...s, orphanSince: m['orphan-since'] as number };
@@ -97,9 +101,9 @@ export const clientInfoOf = (m: ServerMsg): ClientInfo => {
   const c: { -readonly [K in keyof ClientInfo]: ClientInfo[K] } = {
     clientId: m['client-id'] as bigint,
     address: m['client-address'] as string,
-    connectedAt: Number(m.time as bigint),
+    connectedAt: Number(m.time),
   };
-  if (m['protocol-version'] !== undefined) c.protocolVersion = Number(m['protocol-version'] as bigint);
+  if (m['protocol-version'] !== undefined) c.protocolVersion = Number(m['protocol-version']);
   if (m.idle !== undefined) c.idle = m.idle as number;
   if (m.latency !== undefined) c.latency = m.latency as number;
   return c;
