@@ -60,10 +60,10 @@ const startChildren = async (
     );
     children.push(child);
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     ready.push(
       new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stdout.on('data', (d: Buffer) => {
           if (d.toString().startsWith('ready')) resolve();
         });
         child.once('exit', (code) => reject(new Error(`storm child exited ${code}: ${err}`)));
