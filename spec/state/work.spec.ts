@@ -259,8 +259,7 @@ const project = (d: Domain): Record<string, string[]> => {
     const m = JSON.parse(e.json) as Record<string, unknown>;
     const live = m['ta-cmd'] === 'subscribe' && m['msg-type'] === 'notify';
     const keys = live ? [] : [`${e.conn} ta ${String(m['ta-id'])}`];
-    if (m['service-id'] !== undefined)
-      keys.push(`${e.conn} ta ${String(m['ta-id'])} sid ${m['service-id'] as number}`);
+    if (m['service-id'] !== undefined) keys.push(`${e.conn} ta ${String(m['ta-id'])} sid ${m['service-id'] as number}`);
     for (const k of keys) (out[k] ??= []).push(e.json);
   }
   return out;
