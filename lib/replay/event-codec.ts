@@ -47,8 +47,12 @@ import { parseJsonFast } from './fast-json';
 import { Nat, Num, Settings } from './log-codecs';
 import { encodeDomainState, decodeDomainState } from './state-codec';
 
-/** The schema version written. Versions 1 and 2 are read. */
-export const LOG_VERSION = 2;
+/**
+ * The schema version written. Versions 1, 2 and 3 are read. Version 3 has the same lines as version 2; it marks logs
+ * recorded with sliced work (`work` events, lib/state/work.ts). A log of an earlier version holds no `work` events,
+ * so it is replayed with an unlimited work budget per event (every event finishes its work, as the server then did).
+ */
+export const LOG_VERSION = 3;
 
 /** What a replay needs to rebuild a domain's initial state. */
 export interface DomainInfo {
@@ -59,6 +63,8 @@ export interface DomainInfo {
 }
 export interface HeaderRecord extends DomainInfo {
   readonly kind: 'domain';
+  /** The schema version of the log (see {@link LOG_VERSION}). */
+  readonly version: number;
   readonly d: number;
   readonly outbound: boolean;
   readonly rotated: boolean;
@@ -317,10 +323,10 @@ export const decodeLine = (line: string): E.Either<string, LogRecord> => {
   const o = p.right;
   if (!isObject(o)) return E.left('record is not a JSON object');
   if (o.v === undefined) return decodeV2Body(o);
-  if (o.v !== 1n && o.v !== 2n) return E.left(`unsupported schema version ${stringifyJson(o.v ?? null)}`);
+  if (o.v !== 1n && o.v !== 2n && o.v !== 3n) return E.left(`unsupported schema version ${stringifyJson(o.v ?? null)}`);
   if (o.kind === 'domain') return decodeHeader(o);
   if (o.kind === 'snapshot') return decodeSnapshot(o);
-  if (o.v === 2n)
+  if (o.v !== 1n)
     return E.left(o.kind === undefined ? 'invalid record' : `unknown record kind ${stringifyJson(o.kind)}`);
   if (o.kind === undefined) {
     const r = EventLineV1.decode(o);
@@ -359,6 +365,7 @@ const decodeHeader = (o: { readonly [k: string]: Json }): E.Either<string, Heade
   const settings: DomainSettings = { ...s, limits: { total: { ...s.limits.total }, user: { ...s.limits.user } } };
   return E.right({
     kind: 'domain',
+    version: Number(o.v),
     d: h.d,
     ...(h.name !== undefined ? { name: h.name } : {}),
     settings,
