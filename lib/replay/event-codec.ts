@@ -1,7 +1,10 @@
 /**
  * The event-log line format, one JSON document per line (NDJSON), readable with `jq`.
  *
- * Version 2 (written): the version is carried by the `domain` header (and `snapshot`) lines; event and outbound
+ * Version 3 (written) has the lines of version 2 and marks a log recorded with sliced work (`work` events); logs of
+ * versions 1 and 2 replay with an unlimited work budget ({@link LOG_VERSION}).
+ *
+ * Version 2: the version is carried by the `domain` header (and `snapshot`) lines; event and outbound
  * lines carry no constant fields (`d` is left out for domain 0, `(.d // 0)` in jq):
  *
  *   {"v":2,"kind":"domain","d":0,"name":"x","seed":42,"now":1700000000.5,"settings":{…},"outbound":true}
