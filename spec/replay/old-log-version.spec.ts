@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { LOG_VERSION } from '../../lib/replay/event-codec';
 import { replayLines, splitLines } from '../../lib/replay/replay';
+import type { DomainState } from '../../lib/state/model';
 import { T0 } from '../helpers/builders';
 
 const v2 = splitLines(readFileSync(join(__dirname, '../fixtures/logs/v2-big-close.ndjson'), 'utf8'));
@@ -16,7 +17,7 @@ const v2 = splitLines(readFileSync(join(__dirname, '../fixtures/logs/v2-big-clos
 const run = (lines: readonly string[]) => {
   const orphaned: bigint[] = [];
   const expired: Array<[bigint, number]> = [];
-  let last;
+  let last: DomainState | undefined;
   for (const step of replayLines(lines)) {
     for (const c of step.changes) {
       if (c.kind === 'modified' && c.after.orphanSince !== undefined) orphaned.push(c.after.id);
@@ -24,7 +25,8 @@ const run = (lines: readonly string[]) => {
     }
     last = step.state;
   }
-  return { orphaned, expired, last: last! };
+  if (last === undefined) throw new Error('no event replayed');
+  return { orphaned, expired, last };
 };
 
 describe('replaying logs of an earlier schema version', () => {
