@@ -11,6 +11,7 @@ import {
   encodeEventLine,
   encodeHeaderLine,
   encodeOutLine,
+  LOG_VERSION,
   sameJson,
   type LogRecord,
 } from '../../lib/replay/event-codec';
@@ -91,7 +92,14 @@ describe('event-log lines: message and out records', () => {
 describe('event-log lines: other records', () => {
   it('reads the header, with and without its optional fields', () => {
     const info = { settings: defaultSettings, seed: 11, now: 100.5 };
-    expect(ok(encodeHeaderLine(0, info))).toEqual({ kind: 'domain', d: 0, ...info, outbound: false, rotated: false });
+    expect(ok(encodeHeaderLine(0, info))).toEqual({
+      kind: 'domain',
+      d: 0,
+      ...info,
+      outbound: false,
+      rotated: false,
+      version: LOG_VERSION,
+    });
     expect(ok(encodeHeaderLine(1, { ...info, name: 'prod' }, { outbound: true, rotated: true }))).toEqual({
       kind: 'domain',
       d: 1,
@@ -99,6 +107,7 @@ describe('event-log lines: other records', () => {
       ...info,
       outbound: true,
       rotated: true,
+      version: LOG_VERSION,
     });
   });
 
@@ -128,7 +137,7 @@ describe('event-log lines: other records', () => {
   it('rejects lines that are not records, with the reason', () => {
     expect(reason('[1,2]')).toBe('record is not a JSON object');
     expect(reason('nope')).toMatch(/^invalid JSON/);
-    expect(reason('{"v":3,"kind":"domain"}')).toBe('unsupported schema version 3');
+    expect(reason(`{"v":${LOG_VERSION + 1},"kind":"domain"}`)).toBe(`unsupported schema version ${LOG_VERSION + 1}`);
     expect(reason('{"v":"2"}')).toBe('unsupported schema version "2"');
     expect(reason('{"v":2,"kind":"gossip"}')).toBe('unknown record kind "gossip"');
     expect(reason('{"v":2}')).toBe('invalid record');
