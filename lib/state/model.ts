@@ -17,6 +17,7 @@ import type { Filter } from '../filter/ast';
 import type { FilterIndex } from '../filter/filter-index';
 import type { Props } from '../filter/props';
 import type { Heap } from './heap';
+import type { ServiceIndex } from './service-index';
 
 /** Connection ids are assigned by the shell when a transport accepts a connection. */
 export type ConnId = number;
@@ -163,6 +164,11 @@ export type Job =
       readonly recs: IMap<ConnId, SdRecord>;
       /** Request time: orphans expired by then are not listed. */
       readonly at: number;
+      /**
+       * The candidates found through the service index at request time, in the directory's order: when present the
+       * listing walks these (with `pos`) instead of every entry of `snap`.
+       */
+      readonly ids?: readonly ServiceId[];
       readonly pos: number;
     }
   | {
@@ -193,6 +199,8 @@ export interface DomainState {
   readonly clients: IMap<ClientId, Client>;
   readonly records: IMap<ConnId, SdRecord>;
   readonly services: IOrderedMap<ServiceId, Service>;
+  /** The services' properties indexed (key -> value -> ids), for the initial scan of a `subscribe`. */
+  readonly serviceIndex: ServiceIndex;
   readonly subscriptions: IOrderedMap<SubscriptionId, Subscription>;
   readonly subscriptionIndex: FilterIndex<SubscriptionId>;
   /** Orphan expiry queue: (orphanSince + ttl, service id); stale entries are skipped when popped. */
