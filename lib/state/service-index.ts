@@ -94,7 +94,7 @@ export const serviceIndexUpdate = (
   return out;
 };
 
-type Anchors = readonly (readonly [string, string])[];
+type Anchors = ReadonlyArray<readonly [string, string]>;
 
 const anchorsSize = (ix: ServiceIndex, a: Anchors): number => {
   let n = 0;
@@ -124,7 +124,7 @@ const anchorsOf = (ix: ServiceIndex, f: Filter): Anchors | undefined => {
     }
     case 'or': {
       // some operand must match: all of their anchors are needed
-      const out: (readonly [string, string])[] = [];
+      const out: Array<readonly [string, string]> = [];
       for (const g of f.operands) {
         const a = anchorsOf(ix, g);
         if (a === undefined) return undefined;

@@ -99,7 +99,7 @@ export const indexedCandidates = (
   if (cands === undefined) return undefined;
   // the position of each entry in the snapshot's entry list (immutable.js OrderedMap internals, see `entries`)
   const at = (snap as unknown as { readonly _map: IMap<ServiceId, number> })._map;
-  const pos: [number, ServiceId][] = [];
+  const pos: Array<[number, ServiceId]> = [];
   for (const id of cands) {
     const p = at.get(id);
     if (p !== undefined) pos.push([p, id]);
