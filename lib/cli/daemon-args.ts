@@ -30,7 +30,7 @@ export interface DaemonArgsDeps {
 
 /** pafd's getopt option string. */
 export const DAEMON_SHORT_OPTS = 'f:m:sb:x:o:nu:l:y:c:r:vh';
-const LONG_OPTS: readonly string[] = ['record=', 'record-outbound', 'http=', 'output-limits='];
+const LONG_OPTS: readonly string[] = ['record=', 'record-outbound', 'record-compress', 'http=', 'output-limits='];
 
 /** The pafd release whose behaviour rxpafd matches (decision A8: the version it is a drop-in for). */
 export const PAFD_VERSION = '1.1.3';
@@ -43,7 +43,7 @@ export const versionText = (): string =>
 export const usageText = (prog: string): string =>
   [
     `${prog} [-s] [-l <level>] [-y <facility>] [-c <max-clients>] [-f <conf-file>]`,
-    `${' '.repeat(prog.length)} [-r <hook>] [--record <file> [--record-outbound]] [--http <addr>]`,
+    `${' '.repeat(prog.length)} [-r <hook>] [--record <file> [--record-outbound] [--record-compress]] [--http <addr>]`,
     `${' '.repeat(prog.length)} [--output-limits <hard>,<soft>,<seconds>]`,
     `${' '.repeat(prog.length)} [-m <addr0>+...+<addrN>] [<domain-addr> ...]`,
     `${prog} -v`,
@@ -64,6 +64,7 @@ export const usageText = (prog: string): string =>
     '  -r <module.function>    Call a hook with the list of domains before serving.',
     '  --record <file>         Record the event log (NDJSON) to <file>.',
     '  --record-outbound       Also record outbound messages (requires a record file).',
+    '  --record-compress       Gzip rotated record files (<file>.N.gz; requires a record file).',
     '  --http <addr>           Serve metrics, health, the JSON API and the dashboard on <addr>',
     '                          (<host>:<port>, [<ipv6>]:<port>, or <port> for 127.0.0.1:<port>).',
     '  --output-limits <hard>,<soft>,<seconds>',
@@ -116,6 +117,7 @@ const SETTERS: Readonly<Record<string, (cli: CliSettings, value: string) => void
   '-r': (cli, v) => (cli.hook = v),
   '--record': (cli, v) => (cli.recordFile = v),
   '--record-outbound': (cli) => (cli.recordOutbound = true),
+  '--record-compress': (cli) => (cli.recordCompress = true),
 };
 
 /** Applies one (non `-f`) option to the settings. */

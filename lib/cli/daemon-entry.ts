@@ -17,6 +17,7 @@ export const main = (): void =>
         outbound: cfg.record.outbound,
         ...(cfg.record.snapshotEvery !== undefined ? { snapshotEvery: cfg.record.snapshotEvery } : {}),
         ...(cfg.record.snapshotSeconds !== undefined ? { snapshotSeconds: cfg.record.snapshotSeconds } : {}),
+        ...(cfg.record.compress === true ? { compress: true } : {}),
         onError: (e) => process.stderr.write(`rxpafd: event recording stopped: ${String(e)}\n`),
       });
       return {

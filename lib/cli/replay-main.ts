@@ -91,8 +91,10 @@ const seekHeaders = async (replayer: Replayer, f: Seek, sink: ReplaySink): Promi
   }
   for (const [d, offset, line] of f.entry?.snapshots ?? []) {
     const r = await readRecordAt(f.file, offset);
-    if (r?.kind !== 'snapshot' || r.d !== d) throw new ReplayError(line, 'the index points at no snapshot here');
-    sink.item(replayer.feed(r, line));
+    if (E.isLeft(r)) throw new ReplayError(line, `the snapshot of the checkpoint: ${r.left}`);
+    if (r.right.kind !== 'snapshot' || r.right.d !== d)
+      throw new ReplayError(line, 'the index points at no snapshot of that domain here');
+    sink.item(replayer.feed(r.right, line));
   }
 };
 
@@ -103,6 +105,7 @@ const inDomain = (args: ReplayArgs, sink: ReplaySink): ReplaySink =>
     : {
         batchable: sink.batchable,
         stop: sink.stop,
+        ...(sink.outbound !== undefined ? { outbound: sink.outbound } : {}),
         item: (i) => domainOf(i) === args.domain && sink.item(i),
         batch: (b) => b.domain === args.domain && sink.batch(b),
       };
@@ -151,6 +154,7 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
         run: (run) =>
           run(whole(args.files), {
             batchable: () => false,
+            outbound: false,
             item: (i) => {
               if (i.kind === 'domain') s.domain(i.header.d, i.header.name, i.header.now);
               else if (i.kind === 'snapshot' && i.adopted) s.resume(i.snapshot.d, i.snapshot.state.now);
@@ -184,6 +188,7 @@ const atPoint = (args: ReplayArgs, p: LogPoint, replayer: Replayer): Analysis =>
   const before = (seq: number, time: number): boolean => (p.kind === 'seq' ? seq <= p.seq : time <= p.at);
   const sink: ReplaySink = {
     batchable: every,
+    outbound: false,
     stop: (r: LogRecord) => {
       if (r.kind === 'event') return !before(r.seq, r.event.now);
       if (r.kind !== 'snapshot') return false;
@@ -260,6 +265,7 @@ const history = (
         );
   const sink = (stop?: (r: LogRecord) => boolean): ReplaySink => ({
     batchable: every,
+    outbound: false,
     ...(stop !== undefined ? { stop } : {}),
     item: (i) => i.kind === 'step' && h.add(i.step),
     batch: (b) => {

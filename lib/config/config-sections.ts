@@ -85,9 +85,10 @@ export const parseLog = (value: unknown): Partial<LogConfig> => {
 };
 
 /**
- * Validates the extension `record: {file, max_bytes, outbound, snapshot_every, snapshot_seconds}` (event-log
- * recording): `file` is required, `max_bytes` is an integer >= 1 (default 100000000), `outbound` a boolean (default
- * false), the checkpoint intervals integers >= 0 (0: never; defaults in the recorder). Throws `ConfigError`.
+ * Validates the extension `record: {file, max_bytes, outbound, snapshot_every, snapshot_seconds, compress}`
+ * (event-log recording): `file` is required, `max_bytes` is an integer >= 1 (default 100000000), `outbound` and
+ * `compress` (gzip rotated files) booleans (default false), the checkpoint intervals integers >= 0 (0: never;
+ * defaults in the recorder). Throws `ConfigError`.
  */
 export const parseRecord = (value: unknown): RecordConfig => {
   const m = checkType(value, 'dict', 'record');
@@ -99,6 +100,7 @@ export const parseRecord = (value: unknown): RecordConfig => {
     outbound: optional(m, 'outbound', 'bool', 'record') ?? false,
     ...(every !== undefined ? { snapshotEvery: every } : {}),
     ...(seconds !== undefined ? { snapshotSeconds: seconds } : {}),
+    ...(optional(m, 'compress', 'bool', 'record') === true ? { compress: true } : {}),
   };
 };
 

@@ -52,7 +52,7 @@ export interface LogConfig {
   filter: LogLevelName;
 }
 
-/** Event-log recording (an rxpaf extension: root key `record`, options `--record`/`--record-outbound`). */
+/** Event-log recording (an rxpaf extension: root key `record`, options `--record`/`--record-outbound`/`--record-compress`). */
 export interface RecordConfig {
   file: string;
   maxBytes: number;
@@ -61,6 +61,8 @@ export interface RecordConfig {
   snapshotEvery?: number;
   /** Checkpoint every this many seconds of event time (absent: the recorder's default; 0: never). */
   snapshotSeconds?: number;
+  /** Gzip rotated files (`file.N.gz`); absent: false. */
+  compress?: boolean;
 }
 
 export type { HttpConfig } from './config-http';

@@ -33,6 +33,7 @@ export interface CliSettings {
   hook?: string;
   recordFile?: string;
   recordOutbound?: boolean;
+  recordCompress?: boolean;
   /** `--http <addr>`: enables the HTTP listener, or moves the configured one. */
   http?: HttpAddress;
   /** `--output-limits <hard>,<soft>,<seconds>`. */
@@ -62,8 +63,10 @@ const resolveLog = (file: PartialConfig['log'], cli: CliSettings): DaemonConfig[
 const resolveRecord = (file: PartialConfig['record'], cli: CliSettings): E.Either<string, DaemonConfig['record']> => {
   const recordFile = cli.recordFile ?? file?.file;
   if (recordFile === undefined) {
-    return cli.recordOutbound === true
-      ? E.left('Option --record-outbound requires --record <file> or a record file in the configuration.')
+    return cli.recordOutbound === true || cli.recordCompress === true
+      ? E.left(
+          `Option --record-${cli.recordOutbound === true ? 'outbound' : 'compress'} requires --record <file> or a record file in the configuration.`,
+        )
       : E.right(undefined);
   }
   return E.right({
@@ -72,6 +75,7 @@ const resolveRecord = (file: PartialConfig['record'], cli: CliSettings): E.Eithe
     outbound: cli.recordOutbound === true || (file?.outbound ?? false),
     ...(file?.snapshotEvery !== undefined ? { snapshotEvery: file.snapshotEvery } : {}),
     ...(file?.snapshotSeconds !== undefined ? { snapshotSeconds: file.snapshotSeconds } : {}),
+    ...(cli.recordCompress === true || file?.compress === true ? { compress: true } : {}),
   });
 };
 

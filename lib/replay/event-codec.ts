@@ -43,6 +43,7 @@ import { parseJson, stringifyJson, type Json } from '../codec/json';
 import type { ClientMessage } from '../codec/messages';
 import type { Event } from '../state/events';
 import type { DomainSettings, DomainState, ResourceLimits } from '../state/model';
+import { parseJsonFast } from './fast-json';
 import { Nat, Num, Settings } from './log-codecs';
 import { encodeDomainState, decodeDomainState } from './state-codec';
 
@@ -298,11 +299,20 @@ const fastDecode = (line: string): LogRecord | undefined => {
   return undefined;
 };
 
+/**
+ * Whether a line is a v2 outbound line as the recorder writes it, by its frame only (the message text is not
+ * parsed): for replays that do not look at outbound messages (they skip such lines; anything else is decoded).
+ */
+export const isOutLineFrame = (line: string): boolean =>
+  line.charCodeAt(2) === 0x6f /* o(ut) */ && line.endsWith('}}') && FAST_OUT_V2.test(line);
+
 /** Decode one line; the left is the reason it is not a valid record. Never throws. */
 export const decodeLine = (line: string): E.Either<string, LogRecord> => {
   const fast = fastDecode(line);
   if (fast !== undefined) return E.right(fast);
-  const p = parseJson(line);
+  // a snapshot is megabytes: the built-in parser when it is exact (./fast-json.ts)
+  const big = line.length > 1 << 16 ? parseJsonFast(line) : undefined;
+  const p = big !== undefined ? E.right(big) : parseJson(line);
   if (E.isLeft(p)) return E.left(`invalid JSON: ${p.left}`);
   const o = p.right;
   if (!isObject(o)) return E.left('record is not a JSON object');

@@ -23,6 +23,14 @@
  * the seq and time it follows, where each domain's header is, and which service and client ids appeared since the
  * previous checkpoint. `rxpaf-replay --at` starts from the nearest checkpoint instead of the file's start.
  *
+ * A checkpoint never holds the event loop for long: the states at the checkpoint (immutable) are encoded about 1 ms
+ * per turn (./snapshot-slices.ts) into a scratch file, then copied into the log 256 KiB per turn while the lines of
+ * later events wait in the buffer. A periodic snapshot line therefore lands after the events that followed its
+ * checkpoint; its index line says where the snapshot is (`snapshots`) and where those events start (`offset`). A
+ * rotation waits for its checkpoint: the new file gets the headers, the snapshots, then the lines written since the
+ * checkpoint (copied), and the old file is cut back to end at the checkpoint. `flush()` and `close()` finish a
+ * checkpoint at once.
+ *
  * @example
  * const rec = createRecorder({ file: '/var/log/rxpaf/events.ndjson', maxBytes: 64 << 20, outbound: true });
  * const server = await createServer({ domains, onStart: rec.header, onEvents: rec.events, onOutbound: rec.outbound });
@@ -30,7 +38,21 @@
  * await server.close();
  * await rec.close();
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
@@ -53,6 +75,11 @@ export interface RecorderOptions {
   readonly snapshotEvery?: number;
   /** Write a checkpoint after this many seconds of event time (default 300; 0: never). */
   readonly snapshotSeconds?: number;
+  /**
+   * Compress each rotated file with gzip (`file.1` becomes `file.1.gz`, its index goes: a compressed file replays
+   * from its start). Done on the thread pool (node:zlib) after the rotation; default false.
+   */
+  readonly compress?: boolean;
 }
 
 /** Default checkpoint interval in events. */
@@ -81,9 +108,9 @@ export interface Recorder {
 }
 
 /** Bytes of a snapshot (or of a rotated file's tail) written per event-loop turn at most. */
-const WRITE_BYTES = 1 << 20;
+const WRITE_BYTES = 1 << 18;
 /** Milliseconds of snapshot encoding per event-loop turn (about; one slice of 64 elements may exceed it). */
-const ENCODE_MS = 2;
+const ENCODE_MS = 1;
 
 /** Written ahead of the buffered lines: text, a copy of a file's bytes, or an action once all before it is written. */
 type Chunk =
@@ -142,6 +169,37 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   let lastAt = 0;
   let services = new IdSet();
   let clients = new IdSet();
+  /** Rotations so far (a file being compressed has moved on by the rotations since it started). */
+  let rotations = 0;
+  const compressing = new Set<Promise<void>>();
+
+  /** Gzip the newest rotated file, off the event loop; it replaces the file once complete. */
+  const compress = (): void => {
+    const started = rotations;
+    const tmp = `${opts.file}.${started}.gz.tmp`;
+    let src: number;
+    try {
+      src = openSync(`${opts.file}.1`, 'r');
+    } catch {
+      return;
+    }
+    const done = pipeline(createReadStream('', { fd: src }), createGzip(), createWriteStream(tmp)).then(
+      () => {
+        const n = 1 + rotations - started;
+        const name = `${opts.file}.${n}`;
+        if (n > keep || !existsSync(name)) return rmSync(tmp, { force: true });
+        renameSync(tmp, `${name}.gz`);
+        rmSync(name, { force: true });
+        rmSync(indexFile(name), { force: true });
+      },
+      (e: unknown) => {
+        rmSync(tmp, { force: true });
+        opts.onError?.(e);
+      },
+    );
+    compressing.add(done);
+    void done.finally(() => compressing.delete(done));
+  };
 
   /** Where the next buffered line goes in the file. */
   const pos = (): number => size + queuedBytes + pendingBytes;
@@ -333,10 +391,12 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
         then: () => {
           ftruncateSync(o, cutOffset);
           closeSync(o);
+          if (opts.compress === true && keep > 0) compress();
         },
       },
       0,
     );
+    rotations++;
     lines += tailLines;
     content = tailLines > 0;
   };
@@ -451,7 +511,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       if (fd !== undefined) closeQuietly(fd);
       if (ifd !== undefined) closeQuietly(ifd);
       fd = ifd = undefined;
-      return Promise.resolve();
+      return Promise.all([...compressing]).then(() => undefined);
     },
   };
 };

@@ -16,7 +16,7 @@ import { createGunzip } from 'node:zlib';
 
 import * as E from 'fp-ts/Either';
 
-import { decodeLine, type EventRecord, type HeaderRecord, type LogRecord } from './event-codec';
+import { decodeLine, isOutLineFrame, type EventRecord, type HeaderRecord, type LogRecord } from './event-codec';
 import { Replayer, ReplayError, type ReplayBatch, type ReplayItem } from './replay-core';
 
 /** Events folded per reducer call at most. */
@@ -32,6 +32,11 @@ export interface ReplaySink {
   readonly batch: (b: ReplayBatch) => void;
   /** True to stop before `rec` (it is not replayed; the run ends). */
   readonly stop?: (rec: LogRecord) => boolean;
+  /**
+   * False if the sink ignores outbound messages: their lines are then only checked for their frame (not parsed,
+   * not delivered), which is most of a log recorded with outbound messages.
+   */
+  readonly outbound?: boolean;
 }
 
 /** Where to read a file from: all of it, or from a byte offset that starts line `line`. */
@@ -123,6 +128,7 @@ export const runFiles = async (
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
         if (passed(replayer, text)) continue;
+        if (sink.outbound === false && isOutLineFrame(text)) continue;
         const r = decodeLine(text);
         if (E.isLeft(r)) {
           flush();
@@ -166,17 +172,14 @@ const passed = (replayer: Replayer, text: string): boolean => {
   return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
 };
 
-/** Read the record at a byte offset of a file (for a seek); `undefined` if there is none. */
-export const readRecordAt = async (file: string, offset: number): Promise<LogRecord | undefined> => {
-  for await (const { lines } of fileChunks(file, offset, () => {})) {
-    const r = decodeLine(lines[0]!);
-    return E.isRight(r) ? r.right : undefined;
-  }
-  return undefined;
+/** Read the record at a byte offset of a file (for a seek); the left says why there is none. */
+export const readRecordAt = async (file: string, offset: number): Promise<E.Either<string, LogRecord>> => {
+  for await (const { lines } of fileChunks(file, offset, () => {})) return decodeLine(lines[0]!);
+  return E.left('past the end of the file');
 };
 
 /** Read the header line at a byte offset of a file (for a seek). */
 export const readHeaderAt = async (file: string, offset: number): Promise<HeaderRecord | undefined> => {
   const r = await readRecordAt(file, offset);
-  return r?.kind === 'domain' ? r : undefined;
+  return E.isRight(r) && r.right.kind === 'domain' ? r.right : undefined;
 };

@@ -13,7 +13,7 @@
  * for (const piece of snapshotSlices(0, 99_999, state, 256)) parts.push(piece); // one piece per turn in a recorder
  * parts.join('') === encodeSnapshotLine(0, 99_999, state); // true
  */
-import { stringifyJson } from '../codec/json';
+import { stringifyJson, type Json, type JsonArray, type JsonObject } from '../codec/json';
 import type { DomainState } from '../state/model';
 import { snapshotLinePrefix } from './event-codec';
 import { domainStateParts, isLazyList } from './state-codec';
@@ -42,8 +42,16 @@ export function* snapshotSlices(
     let comma = false;
     const it = v.items();
     for (let r = it.next(); r.done !== true; r = it.next()) {
-      text += (comma ? ',' : '') + stringifyJson(r.value);
+      if (comma) text += ',';
       comma = true;
+      if (!isBig(r.value, units)) text += stringifyJson(r.value);
+      else
+        for (const part of bigPieces(r.value, units)) {
+          // one element with a long list (a record of 100,000 services): `units` numbers per slice
+          yield text + part;
+          text = '';
+          n = 0;
+        }
       if (++n >= units) {
         yield text;
         text = '';
@@ -53,4 +61,43 @@ export function* snapshotSlices(
     text += ']';
   }
   yield `${text}}}`;
+}
+
+/** Whether an element holds a list longer than `units` (directly or in one of its fields). */
+const isBig = (v: Json, units: number): boolean =>
+  Array.isArray(v)
+    ? v.length > units
+    : typeof v === 'object' && v !== null && Object.values(v).some((x) => Array.isArray(x) && x.length > units);
+
+/** The text of a big element in pieces: its long lists `units` items at a time (other values whole). */
+function* bigPieces(v: Json, units: number): Generator<string, void, void> {
+  if (Array.isArray(v)) {
+    const xs = v as JsonArray;
+    for (let i = 0; i < xs.length; i += units)
+      yield (
+        (i === 0 ? '[' : ',') +
+        xs
+          .slice(i, i + units)
+          .map(stringifyJson)
+          .join(',') +
+        (i + units >= xs.length ? ']' : '')
+      );
+    if (xs.length === 0) yield '[]';
+    return;
+  }
+  const o = v as JsonObject;
+  let text = '{';
+  let first = true;
+  for (const k of Object.keys(o)) {
+    const x = o[k]!;
+    text += `${first ? '' : ','}${JSON.stringify(k)}:`;
+    first = false;
+    if (!Array.isArray(x) || x.length <= units) text += stringifyJson(x);
+    else
+      for (const part of bigPieces(x, units)) {
+        yield text + part;
+        text = '';
+      }
+  }
+  yield text + '}';
 }

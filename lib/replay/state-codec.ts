@@ -454,9 +454,32 @@ const heap = <T>(entries: ReadonlyArray<readonly [number, number, T]>): Heap<T> 
 
 class Invalid extends Error {}
 
+/**
+ * A snapshot written before the state had sliced work (no `work` and `held` fields, no subscription `createdAt`):
+ * nothing was pending then.
+ * Logs recorded by earlier versions keep their snapshots (and so their checkpoints and rotated files) usable.
+ */
+const withoutWork = (json: unknown): unknown => {
+  if (typeof json !== 'object' || json === null || 'work' in json || 'held' in json) return json;
+  const subs = (json as { subscriptions?: unknown }).subscriptions;
+  return {
+    ...json,
+    work: [],
+    held: [],
+    // nor the subscriptions' creation times (what a later sliced orphaning needs): all of them predate any close to come
+    ...(Array.isArray(subs)
+      ? {
+          subscriptions: subs.map((x: unknown) =>
+            typeof x === 'object' && x !== null && !('createdAt' in x) ? { ...x, createdAt: 0 } : x,
+          ),
+        }
+      : {}),
+  };
+};
+
 /** Decode {@link encodeDomainState}'s output (as `parseJson` read it); the left says what is wrong. */
 export const decodeDomainState = (json: unknown): E.Either<string, DomainState> => {
-  const r = StateJ.decode(json);
+  const r = StateJ.decode(withoutWork(json));
   if (E.isLeft(r)) return E.left(describe(r.left));
   const j = r.right;
   try {

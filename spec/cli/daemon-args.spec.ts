@@ -169,6 +169,12 @@ describe('parseDaemonArgs', () => {
       maxBytes: 1000,
       outbound: true,
     });
+    expect(run('--record=ev.ndjson', '--record-compress', 'ux:a').record).toEqual({
+      file: 'ev.ndjson',
+      maxBytes: 100000000,
+      outbound: false,
+      compress: true,
+    });
     expect(run('ux:a').record).toBeUndefined();
   });
 
@@ -243,6 +249,10 @@ describe('parseDaemonArgs', () => {
     [
       ['--record-outbound', 'ux:a'],
       'Option --record-outbound requires --record <file> or a record file in the configuration.',
+    ],
+    [
+      ['--record-compress', 'ux:a'],
+      'Option --record-compress requires --record <file> or a record file in the configuration.',
     ],
   ])('should fail on %j with one line', (argv, message) => {
     expect(parse(...argv)).toEqual({ kind: 'error', message });

@@ -127,6 +127,13 @@ record: {file: /tmp/events.ndjson}
       snapshotSeconds: 0,
     });
     expect(() => ok('record: {file: r.log, snapshot_every: -1}')).toThrow(/snapshot_every/);
+    expect(ok('record: {file: r.log, compress: true}').record).toEqual({
+      file: 'r.log',
+      maxBytes: 100_000_000,
+      outbound: false,
+      compress: true,
+    });
+    expect(() => ok('record: {file: r.log, compress: 1}')).toThrow(/compress/);
   });
 });
 

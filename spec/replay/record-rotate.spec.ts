@@ -1,6 +1,7 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
 import { decodeLine, type EventRecord, type HeaderRecord } from '../../lib/replay/event-codec';
@@ -292,6 +293,36 @@ describe('recorder', () => {
       });
     }
   }, 20000);
+
+  it('compresses rotated files (gzip) after the rotation; the files replay and verify as they were', async () => {
+    const plain = join(dir, 'p.ndjson');
+    recordGolden(plain, 2500, 50);
+    const file = join(dir, 'z.ndjson');
+    const rec = createRecorder({ file, maxBytes: 2500, keep: 50, outbound: true, compress: true });
+    let state = initialDomainState(header.settings, header.seed, header.now);
+    rec.header(0, { ...header, state: () => state });
+    for (const r of golden) {
+      if (r.kind === 'event') {
+        rec.events(0, [r.event]);
+        state = reduceAll(state, [r.event])[0];
+      } else if (r.kind === 'out') rec.outbound(0, r.conn, r.json);
+      await turn();
+    }
+    await rec.close();
+    const files = rotatedFiles(file, 50);
+    const plainFiles = rotatedFiles(plain, 50);
+    expect(files.length).toBe(plainFiles.length);
+    expect(files.slice(0, -1).every((f) => f.endsWith('.gz'))).toBe(true);
+    expect(files.slice(0, -1).some((f) => existsSync(f.slice(0, -3)) || existsSync(`${f.slice(0, -3)}.idx`))).toBe(
+      false,
+    );
+    for (const [i, f] of files.slice(0, -1).entries())
+      expect(gunzipSync(readFileSync(f)).toString()).toBe(readFileSync(plainFiles[i]!, 'utf8'));
+    const a = await cli(...files, '--verify');
+    expect(a.status).toBe(0);
+    expect(a.out).toBe((await cli(...plainFiles, '--verify')).out);
+    expect((await cli(...files)).out).toBe((await cli(...plainFiles)).out);
+  });
 
   it('appends to an existing log: drops a partial last line and continues the numbering', async () => {
     const file = join(dir, 'e.ndjson');

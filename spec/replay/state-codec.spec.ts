@@ -330,6 +330,26 @@ describe('state snapshot codec', () => {
     expect(E.isRight(decodeLine(encodeSnapshotLine(0, -1, initialDomainState())))).toBe(true);
   });
 
+  it('reads a snapshot written before the state had sliced work (no work, no held: nothing pending)', () => {
+    const s = new Domain()
+      .connect(1, 1)
+      .subscribe(1, 3, '(a=1)')
+      .publish(1, 5, 0, { a: ['1'] }, 3).state;
+    expect(s.work.size).toBe(0);
+    expect(s.held.size).toBe(0);
+    const { work: _w, held: _h, ...old } = encodeDomainState(s) as Record<string, unknown>;
+    const r = decodeDomainState(old);
+    if (E.isLeft(r)) throw new Error(r.left);
+    expect(projectState(r.right)).toBe(projectState(s));
+    // nor did its subscriptions have a creation time: they count as older than any close to come
+    const subs = (old.subscriptions as Array<Record<string, unknown>>).map(({ createdAt: _c, ...x }) => x);
+    const r2 = decodeDomainState({ ...old, subscriptions: subs });
+    if (E.isLeft(r2)) throw new Error(r2.left);
+    expect([...r2.right.subscriptions.values()].map((x) => x.createdAt)).toEqual([0]);
+    // only both missing is the old format: one of them alone is damage
+    expect(E.isLeft(decodeDomainState({ ...old, work: [] }))).toBe(true);
+  });
+
   it('rejects a damaged snapshot with the path of the problem', () => {
     const s = new Domain().connect(1, 1).subscribe(1, 3, '(a=1)').state;
     const json = encodeDomainState(s) as Record<string, unknown>;

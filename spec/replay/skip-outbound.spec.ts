@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { synthLog } from '../../bench/replay-synth';
+import { runReplayCli } from '../../lib/cli/replay-main';
+
+const cli = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
+  let out = '';
+  let err = '';
+  const status = await runReplayCli(argv, {
+    stdout: { write: (x: string) => (out += x) },
+    stderr: { write: (x: string) => (err += x), isTTY: false },
+  });
+  return { status, out, err };
+};
+
+describe('replays that ignore outbound messages', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rxpaf-skip-out-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'synth.ndjson');
+  synthLog({ file: log, inputs: 400, perProducer: 5, snapshotEvery: 0 });
+  const lines = readFileSync(log, 'utf8').split('\n');
+  const out = lines.findIndex((l) => l.startsWith('{"out":'));
+  const variant = (name: string, line: string): string => {
+    const f = join(dir, name);
+    writeFileSync(f, [...lines.slice(0, out), line, ...lines.slice(out + 1)].join('\n'));
+    return f;
+  };
+
+  it('skip the message text of outbound lines, but report a line that is not an outbound frame', async () => {
+    expect(out).toBeGreaterThan(0);
+    const plain = await cli(log);
+    expect(plain.status).toBe(0);
+    // the message text is not parsed by a summary: the same report
+    const body = variant('body.ndjson', lines[out]!.replace('"msg":{', '"msg":{"x":tru,'));
+    expect(await cli(body)).toEqual(plain);
+    // --verify reads it, and reports it
+    const verify = await cli(body, '--verify');
+    expect(verify.status).toBe(1);
+    expect(verify.err).toContain(`body.ndjson:${out + 1}:`);
+    // a broken frame is reported by every replay
+    const frame = variant('frame.ndjson', lines[out]!.slice(0, -1));
+    const broken = await cli(frame);
+    expect(broken.status).toBe(1);
+    expect(broken.err).toContain(`frame.ndjson:${out + 1}:`);
+  });
+});
