@@ -5,7 +5,8 @@
  *
  * Every update returns a new value and leaves the old one valid, so a listing keeps the index as it was at request
  * time. Memory: keys and string values are the props' own strings (never copied); a value held by one service (the
- * common case for names and addresses) stores that service's id directly, a set only when shared.
+ * common case for names) stores that service's id directly, a set only when shared, and a value shared by very many
+ * services (a common `color`) only their count.
  *
  * @example
  * let ix = emptyServiceIndex();
@@ -18,8 +19,15 @@ import type { Filter } from '../filter/ast';
 import type { PropValue, Props } from '../filter/props';
 import type { ServiceId } from './model';
 
-/** The services with one value: a single id, or a set of two or more. */
-type Bucket = ServiceId | ISet<ServiceId>;
+/**
+ * The services with one value: a single id, a set of two or more, or, once more than {@link SATURATED} services
+ * shared the value, only their count (such a value is useless as an anchor: a listing through it would cost more
+ * than the full walk, see `INDEX_LIMIT` in ./work.ts; it stays a count until no service has it).
+ */
+type Bucket = ServiceId | ISet<ServiceId> | number;
+
+/** The size above which a bucket keeps a count instead of the ids. */
+export const SATURATED = 2048;
 
 /** key -> value -> bucket. Treat as opaque. */
 export type ServiceIndex = IMap<string, IMap<string, Bucket>>;
@@ -32,19 +40,27 @@ export const emptyServiceIndex = (): ServiceIndex => EMPTY;
 /** §6.3: integers are compared through their decimal string. */
 const str = (v: PropValue): string => (typeof v === 'string' ? v : v.toString());
 
-const bucketSize = (b: Bucket | undefined): number => (b === undefined ? 0 : typeof b === 'bigint' ? 1 : b.size);
+/** How many candidates a bucket gives: a saturated one cannot give its ids (Infinity). */
+const bucketSize = (b: Bucket | undefined): number =>
+  b === undefined ? 0 : typeof b === 'bigint' ? 1 : typeof b === 'number' ? Infinity : b.size;
 
 const bucketAdd = (b: Bucket | undefined, id: ServiceId): Bucket => {
-  if (b === undefined || b === id) return id;
+  if (b === undefined) return id;
   if (typeof b === 'bigint') return ISet<ServiceId>([b, id]);
-  return b.add(id);
+  if (typeof b === 'number') return b + 1;
+  return b.size >= SATURATED ? b.size + 1 : b.add(id);
 };
 
 const bucketDelete = (b: Bucket, id: ServiceId): Bucket | undefined => {
   if (typeof b === 'bigint') return b === id ? undefined : b;
+  if (typeof b === 'number') return b === 1 ? undefined : b - 1;
   const rest = b.delete(id);
   return rest.size === 1 ? rest.first()! : rest;
 };
+
+/** The distinct string forms of a key's values (a string and an integer can share one, §6.3). */
+const forms = (values: readonly PropValue[] | undefined): ReadonlySet<string> | undefined =>
+  values === undefined || values.length === 0 ? undefined : new Set(values.map(str));
 
 const add = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
   const inner = ix.get(key) ?? IMap<string, Bucket>();
@@ -75,21 +91,17 @@ export const serviceIndexUpdate = (
   let out = ix;
   if (before !== undefined)
     for (const [key, values] of before) {
-      const kept = after?.get(key);
-      for (const v of values) {
-        const s = str(v);
-        if (kept !== undefined && kept.some((w) => str(w) === s)) continue;
-        out = remove(out, id, key, s);
-      }
+      const was = forms(values);
+      if (was === undefined) continue;
+      const kept = forms(after?.get(key));
+      for (const s of was) if (kept === undefined || !kept.has(s)) out = remove(out, id, key, s);
     }
   if (after !== undefined)
     for (const [key, values] of after) {
-      const had = before?.get(key);
-      for (const v of values) {
-        const s = str(v);
-        if (had !== undefined && had.some((w) => str(w) === s)) continue;
-        out = add(out, id, key, s);
-      }
+      const now = forms(values);
+      if (now === undefined) continue;
+      const had = forms(before?.get(key));
+      for (const s of now) if (had === undefined || !had.has(s)) out = add(out, id, key, s);
     }
   return out;
 };
@@ -139,7 +151,8 @@ const anchorsOf = (ix: ServiceIndex, f: Filter): Anchors | undefined => {
 
 /**
  * The ids of the services that may match `f` (a superset of the matches, unordered), or `undefined` when the index
- * cannot narrow the search or the candidates would be more than `limit` (then a full walk is the better plan).
+ * cannot narrow the search or the candidates would be more than `limit` (then a full walk is the better plan; a
+ * saturated value always counts as more).
  */
 export const serviceCandidates = (
   ix: ServiceIndex,
@@ -154,7 +167,7 @@ export const serviceCandidates = (
     const b = ix.get(k)?.get(v);
     if (b === undefined) continue;
     if (typeof b === 'bigint') out.add(b);
-    else b.forEach((id) => void out.add(id));
+    else if (typeof b !== 'number') b.forEach((id) => void out.add(id));
   }
   return out;
 };

@@ -19,7 +19,7 @@ import { List } from 'immutable';
 
 import type { Filter } from '../filter/ast';
 import { matchFilter } from '../filter/match';
-import { serviceCandidates } from './service-index';
+import { SATURATED, serviceCandidates } from './service-index';
 import type { Ctx } from './context';
 import { complete, matchNotify, serviceNotify } from './replies';
 import { expiryOf, putService, applyChange, removeService } from './directory';
@@ -84,7 +84,7 @@ export const listingRest = (job: Extract<Job, { kind: 'services' | 'subscribe' }
  * The most candidates a `subscribe` takes from the service index; more (a filter matching a large part of the
  * directory) are walked as the whole snapshot instead, since ordering them would cost more than one slice.
  */
-export const INDEX_LIMIT = 4 * SLICE;
+export const INDEX_LIMIT = SATURATED;
 
 /**
  * The candidate ids of a listing with `filter` over `snap`, found through the service index and put in the

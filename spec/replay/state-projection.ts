@@ -60,7 +60,9 @@ const serviceIndexProjection = (ix: ServiceIndex): unknown =>
     k,
     sortedKeys(inner).map(([v, b]) => [
       v,
-      plain((typeof b === 'bigint' ? [b] : [...b]).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))),
+      plain(
+        typeof b === 'number' ? b : [...(typeof b === 'bigint' ? [b] : b)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+      ),
     ]),
   ]);
 

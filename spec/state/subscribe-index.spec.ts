@@ -33,7 +33,10 @@ const indexText = (ix: DomainState['serviceIndex']): string =>
       .map(([k, inner]) => [
         k,
         [...inner.entries()]
-          .map(([v, b]) => [v, plain((typeof b === 'bigint' ? [b] : [...b]).sort((x, y) => (x < y ? -1 : 1)))])
+          .map(([v, b]) => [
+            v,
+            plain(typeof b === 'number' ? b : [...(typeof b === 'bigint' ? [b] : b)].sort((x, y) => (x < y ? -1 : 1))),
+          ])
           .sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)),
       ])
       .sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)),
@@ -201,6 +204,23 @@ describe("subscribe's initial listing through the index", () => {
       .filter((m) => m['match-type'] === 'appeared')
       .map((m) => m['service-id']);
     expect(walked).toEqual(ids);
+  });
+
+  it('a value shared by too many services keeps a count only, and its listings stay right as it shrinks', () => {
+    const d = big(512);
+    const bucket = d.state.serviceIndex.get('kind')?.get('common');
+    expect(bucket).toBe(2990); // saturated: the ids are not kept
+    expect(indexedCandidates(d.state, d.state.services, { op: 'eq', key: 'kind', value: 'common' })).toBeUndefined();
+    for (let i = 1; i <= 3000; i++) if (i % 300 !== 0 && i % 7 !== 0) d.unpublish(1, i);
+    d.clear().subscribe(2, 1, '(kind=common)');
+    drain(d);
+    const ids = d
+      .takeParsed(2)
+      .filter((m) => m['match-type'] === 'appeared')
+      .map((m) => m['service-id']);
+    expect(ids).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1).filter((i) => i % 7 === 0 && i % 300 !== 0));
+    for (const i of ids) d.unpublish(1, i as number);
+    expect(d.state.serviceIndex.get('kind')?.get('common')).toBeUndefined(); // dropped when no service has it
   });
 
   it('a modified service keeps its directory place in an indexed listing', () => {
