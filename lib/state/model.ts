@@ -3,7 +3,8 @@
  *
  * Shape: a small root of plain fields (copied once per reducer call) and per-record objects replaced by patched
  * copies; every collection that grows with the directory
- * (connections, clients, records, services, subscriptions, the filter index, the deadline queues, per-user counters)
+ * (connections, clients, records, services, the property index, subscriptions, the filter index, the deadline queues,
+ * per-user counters)
  * is a persistent immutable.js structure stored as an opaque value and replaced by reference, so one update costs
  * O(log n) instead of a copy of the collection (see ../shared/notes/immer-at-scale.md and `npm run bench:core`).
  *
