@@ -210,7 +210,9 @@ const heapList = <T extends Json>(h: Heap<T>): LazyList => ({
 });
 
 /** The fields of {@link encodeDomainState}, with every collection that grows with the directory as a {@link LazyList}. */
-export type DomainStateParts = { readonly [K in Exclude<keyof DomainState, 'subscriptionIndex' | 'serviceIndex'>]: Json | LazyList };
+export type DomainStateParts = {
+  readonly [K in Exclude<keyof DomainState, 'subscriptionIndex' | 'serviceIndex'>]: Json | LazyList;
+};
 
 /** The parts of a domain's JSON form; small fields are encoded now, the collections when they are walked. */
 export const domainStateParts = (s: DomainState): DomainStateParts => ({
