@@ -17,7 +17,9 @@ import { Map as IMap, Set as ISet } from 'immutable';
 
 import type { Filter } from '../filter/ast';
 import type { PropValue, Props } from '../filter/props';
-import type { ServiceId } from './model';
+
+/** A service id (`ServiceId` of ./model.ts, which imports this module). */
+type ServiceId = bigint;
 
 /**
  * The services with one value: a single id, a set of two or more, or, once more than {@link SATURATED} services
