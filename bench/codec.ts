@@ -60,5 +60,9 @@ for (const [name, bytes] of Object.entries(inputs)) {
   );
 }
 for (const [name, m] of Object.entries(outputs))
-  console.log(`encode ${name.padEnd(28)} ${time(() => encodeMessage(m)).toFixed(0).padStart(6)} ns`);
+  console.log(
+    `encode ${name.padEnd(28)} ${time(() => encodeMessage(m))
+      .toFixed(0)
+      .padStart(6)} ns`,
+  );
 if (sink < 0) console.log(sink);

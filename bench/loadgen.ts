@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { RawPeer, encodeBatch, nowMs, parseAddr, rssOf, type Addr } from './wire';
+import { RawPeer, cpuOf, encodeBatch, nowMs, parseAddr, rssOf, type Addr } from './wire';
 
 /** Requests in flight on one connection. */
 const WINDOW = 1024;
@@ -23,8 +23,19 @@ const pingJson = (taId: number): string => `{"ta-cmd":"ping","ta-id":${taId},"ms
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const scaled = (n: number, scale: number, min = 1): number => Math.max(min, Math.round(n * scale));
-/** Per second, from a start time taken with `nowMs`. */
-const rate = (n: number, t0: number): number => n / ((nowMs() - t0) / 1000);
+type Ctx = { addr: Addr; addrText: string; pid: number; scale: number };
+
+/** The start of a measured phase: wall time and the server's CPU time. */
+type Mark = { readonly t: number; readonly cpu: number; readonly pid: number };
+const mark = (ctx: Ctx): Mark => ({ t: nowMs(), cpu: cpuOf(ctx.pid), pid: ctx.pid });
+/**
+ * `n` operations since `m`: per second (wall), and the server's CPU µs per operation (user + system, 10 ms ticks),
+ * which a busy shared machine disturbs much less than the rate.
+ */
+const measure = (n: number, m: Mark): [perSecond: number, cpuUs: number] => [
+  n / ((nowMs() - m.t) / 1000),
+  ((cpuOf(m.pid) - m.cpu) * 1e6) / n,
+];
 
 /** Resolves once `peer` has received `n` notifications in total. */
 const notificationsReach = (peer: RawPeer, n: number): Promise<void> =>
@@ -64,7 +75,6 @@ const startBystander = async (
   };
 };
 
-type Ctx = { addr: Addr; addrText: string; pid: number; scale: number };
 type Figures = Record<string, number>;
 
 /**
@@ -116,14 +126,14 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const p = await RawPeer.hello(ctx.addr, 1);
     const publishes = encodeBatch(n, (i) => publishJson(1000 + i, i + 1, i));
     const unpublishes = encodeBatch(n, (i) => unpublishJson(1000 + n + i, i + 1));
-    let t0 = nowMs();
+    let t0 = mark(ctx);
     await p.send(publishes, WINDOW);
-    const publish = rate(n, t0);
-    t0 = nowMs();
+    const [publish, publishCpuUs] = measure(n, t0);
+    t0 = mark(ctx);
     await p.send(unpublishes, WINDOW);
-    const unpublish = rate(n, t0);
+    const [unpublish, unpublishCpuUs] = measure(n, t0);
     p.close();
-    return { publish, unpublish };
+    return { publish, publishCpuUs, unpublish, unpublishCpuUs };
   },
 
   /** One client, 1,024 pings in flight. */
@@ -132,11 +142,11 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const p = await RawPeer.hello(ctx.addr, 1);
     await p.pipeline(scaled(10_000, ctx.scale), WINDOW, (i) => pingJson(i + 1)); // warm-up
     const pings = encodeBatch(n, (i) => pingJson(i + 1));
-    const t0 = nowMs();
+    const t0 = mark(ctx);
     await p.send(pings, WINDOW);
-    const ping = rate(n, t0);
+    const [ping, pingCpuUs] = measure(n, t0);
     p.close();
-    return { ping };
+    return { ping, pingCpuUs };
   },
 
   /** 100 match-all subscribers, one publisher of 2,000 services: notifications delivered per second. */
@@ -151,13 +161,13 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const pub = await RawPeer.hello(ctx.addr, 1);
     const all = Promise.all(subs.map((s) => notificationsReach(s, n)));
     const publishes = encodeBatch(n, (i) => publishJson(1000 + i, i + 1, i));
-    const t0 = nowMs();
+    const t0 = mark(ctx);
     await pub.send(publishes, WINDOW);
     await all;
-    const notifications = rate(n * subs.length, t0);
+    const [notifications, notificationsCpuUs] = measure(n * subs.length, t0);
     pub.close();
     subs.forEach((s) => s.close());
-    return { notifications };
+    return { notifications, notificationsCpuUs };
   },
 
   /**
@@ -171,19 +181,31 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     await owner.pipeline(k, WINDOW, (i) => publishJson(1000 + i, i + 1, i));
     const sub = await RawPeer.hello(ctx.addr, 2);
     const subscribes = encodeBatch(k, (i) => subscribeJson(1000 + i, i + 1, `(name=service-${i})`));
-    let t0 = nowMs();
+    let t0 = mark(ctx);
     const initial = notificationsReach(sub, k);
     await sub.send(subscribes, WINDOW);
     await initial;
-    const subscribe = rate(k, t0);
+    const [subscribe, subscribeCpuUs] = measure(k, t0);
     const n = 2 * k;
     const pub = await RawPeer.hello(ctx.addr, 3);
     const publishes = encodeBatch(n, (i) => publishJson(1000 + i, 1_000_000 + i, i));
-    t0 = nowMs();
+    t0 = mark(ctx);
     await pub.send(publishes, WINDOW);
-    const publishWithSubscriptions = rate(n, t0);
+    const [publishWithSubscriptions, publishWithSubscriptionsCpuUs] = measure(n, t0);
     [owner, sub, pub].forEach((p) => p.close());
-    return { subscribe, publishWithSubscriptions };
+    return { subscribe, subscribeCpuUs, publishWithSubscriptions, publishWithSubscriptionsCpuUs };
+  },
+
+  /** One client subscribes 10,000 distinct filters `(name=service-<i>)` on an empty server, 1,024 in flight. */
+  async 'subscribe-empty'(ctx) {
+    const k = scaled(10_000, ctx.scale);
+    const sub = await RawPeer.hello(ctx.addr, 2);
+    const subscribes = encodeBatch(k, (i) => subscribeJson(1000 + i, i + 1, `(name=service-${i})`));
+    const t0 = mark(ctx);
+    await sub.send(subscribes, WINDOW);
+    const [subscribe, subscribeCpuUs] = measure(k, t0);
+    sub.close();
+    return { subscribe, subscribeCpuUs };
   },
 
   async 'disconnect-5k'(ctx) {
@@ -199,7 +221,7 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const n = scaled(2_000, ctx.scale, 10);
     const inFlight = 128;
     const peers: RawPeer[] = [];
-    const t0 = nowMs();
+    const t0 = mark(ctx);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < n) {
@@ -208,9 +230,9 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
       }
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
-    const connectHello = rate(n, t0);
+    const [connectHello, connectHelloCpuUs] = measure(n, t0);
     peers.forEach((p) => p.close());
-    return { connectHello };
+    return { connectHello, connectHelloCpuUs };
   },
 };
 

@@ -7,8 +7,8 @@
  *   --peer <path>   also measure this tpafd binary
  *   --runs <n>      runs per scenario and server (default 3)
  *   --json <file>   write the table and every run's figures as JSON
- *   --only <a,b>    only these scenarios (publish-unpublish, ping, notifications, subscriptions, disconnect-5k,
- *                   disconnect-100k, connect-hello)
+ *   --only <a,b>    only these scenarios (publish-unpublish, ping, notifications, subscriptions, subscribe-empty,
+ *                   disconnect-5k, disconnect-100k, connect-hello)
  *   --scale <f>     multiply every size by f (default 1)
  *   --smoke         --scale 0.02 --runs 1: a quick check that every scenario still runs (CI)
  */
@@ -29,6 +29,7 @@ const SCENARIOS = [
   'ping',
   'notifications',
   'subscriptions',
+  'subscribe-empty',
   'disconnect-5k',
   'disconnect-100k',
   'connect-hello',
@@ -103,14 +104,15 @@ type Running = { addr: string; pid: number; stop: () => Promise<void> };
 
 /**
  * Start a server on `tcp:127.0.0.1:0` and learn its port from /proc (tpafd logs only the configured address), the same
- * way for both. Both log nowhere (-n, no -s).
+ * way for both. Both run with `-n -l warning`: no syslog, and no log line per connection (tpafd without `-s` writes
+ * none anyway; rxpafd would write them to stderr).
  */
 const startServer = async (kind: ServerKind, opts: Options): Promise<Running> => {
   const addr0 = 'tcp:127.0.0.1:0';
   const p: ChildProcess =
     kind === 'rxpafd'
-      ? spawn(process.execPath, [RXPAFD, '-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(opts.peer!, ['-n', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
+      ? spawn(process.execPath, [RXPAFD, '-n', '-l', 'warning', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(opts.peer!, ['-n', '-l', 'warning', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(p);
   let err = '';
   p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -213,7 +215,16 @@ const ROWS: Row[] = [
     '≥ 50,000',
   ),
   row(
-    'subscribe /s (10k distinct filters, 10k services)',
+    'subscribe /s (10k distinct filters, empty directory)',
+    'subscribe-empty',
+    ['subscribe'],
+    int,
+    true,
+    100_000,
+    '≥ 100,000',
+  ),
+  row(
+    'subscribe /s (10k distinct filters, 10k services, 1 match each)',
     'subscriptions',
     ['subscribe'],
     int,
@@ -270,6 +281,19 @@ const ROWS: Row[] = [
   row('idle RSS', 'disconnect-5k', ['idleRssB'], mb, false, 45 * 1048576, '≤ 45 MB'),
 ];
 
+/** Server CPU per operation, from the same runs: a figure a busy machine disturbs less than a rate. */
+const CPU_ROWS: ReadonlyArray<readonly [string, Scenario, string]> = [
+  ['publish', 'publish-unpublish', 'publishCpuUs'],
+  ['unpublish', 'publish-unpublish', 'unpublishCpuUs'],
+  ['ping', 'ping', 'pingCpuUs'],
+  ['notification (per notification delivered)', 'notifications', 'notificationsCpuUs'],
+  ['publish with 10k subscriptions', 'subscriptions', 'publishWithSubscriptionsCpuUs'],
+  ['subscribe, empty directory', 'subscribe-empty', 'subscribeCpuUs'],
+  ['subscribe, 10k services', 'subscriptions', 'subscribeCpuUs'],
+  ['connect + hello', 'connect-hello', 'connectHelloCpuUs'],
+];
+const cpu = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
+
 function row(
   label: string,
   scenario: Scenario,
@@ -302,6 +326,18 @@ const main = async (): Promise<void> => {
   }
   const med = (kind: ServerKind, scenario: Scenario, key: string): number =>
     median((runs[kind][scenario] ?? []).map((f) => f[key] ?? NaN));
+  /** Ratio > 1: rxpafd ahead. Taken run by run (run r of both servers ran back to back), then the median. */
+  const pairedRatio = (scenario: Scenario, key: string, higherIsBetter: boolean): number => {
+    const rx = runs.rxpafd[scenario] ?? [];
+    const tp = runs.tpafd[scenario] ?? [];
+    return median(
+      rx.map((f, i) => {
+        const a = f[key] ?? NaN;
+        const b = tp[i]?.[key] ?? NaN;
+        return higherIsBetter ? a / b : b / a;
+      }),
+    );
+  };
 
   const table: Array<Record<string, string | number>> = [];
   const header = [
@@ -318,9 +354,7 @@ const main = async (): Promise<void> => {
     const cell = (kind: ServerKind): string => r.keys.map((k) => r.format(med(kind, r.scenario, k))).join(' / ');
     const key = r.keys[r.keys.length - 1]!;
     const rx = med('rxpafd', r.scenario, key);
-    const tp = med('tpafd', r.scenario, key);
-    // > 1 means rxpafd is ahead: throughput rxpafd / tpafd, times and sizes tpafd / rxpafd.
-    const ratio = r.higherIsBetter ? rx / tp : tp / rx;
+    const ratio = pairedRatio(r.scenario, key, r.higherIsBetter);
     const met = r.goalText === '' ? '' : (r.higherIsBetter ? rx >= r.goal : rx <= r.goal) ? 'yes' : 'no';
     const ratioText = Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
     lines.push([
@@ -347,6 +381,32 @@ const main = async (): Promise<void> => {
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+  const cpuLines: string[][] = [];
+  for (const [label, scenario, key] of CPU_ROWS) {
+    if (!opts.only.includes(scenario)) continue;
+    const ratio = pairedRatio(scenario, key, false);
+    cpuLines.push([
+      label,
+      ...kinds.map((k) => cpu(med(k, scenario, key))),
+      ...(opts.peer !== undefined ? [Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—'] : []),
+    ]);
+    table.push({
+      scenario: `server CPU per operation: ${label}`,
+      ...Object.fromEntries(kinds.map((k) => [`${k}.${key}`, med(k, scenario, key)])),
+      ...(opts.peer !== undefined ? { ratio } : {}),
+    });
+  }
+  if (cpuLines.length > 0) {
+    const h = [
+      'server CPU µs per operation (user + system)',
+      ...kinds,
+      ...(opts.peer !== undefined ? ['rxpafd vs tpafd'] : []),
+    ];
+    console.log('');
+    console.log(`| ${h.join(' | ')} |`);
+    console.log(`|${h.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+    for (const l of cpuLines) console.log(`| ${l.join(' | ')} |`);
+  }
   if (opts.json !== undefined)
     writeFileSync(
       opts.json,

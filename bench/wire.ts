@@ -184,5 +184,12 @@ export const rssOf = (pid: number): number => {
   return Number(m[1]) * 1024;
 };
 
+/** CPU time (user + system) a process has used, in seconds (Linux; clock ticks of 10 ms). */
+export const cpuOf = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime (fields 14, 15)
+};
+
 /** Wall time in ms comparable across worker threads. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();

@@ -17,6 +17,8 @@ import { INT63_MAX } from './primitives';
 const STR = 1;
 const INT = 2;
 const PROPS = 3;
+/** A string from a fixed list (given back as the list's own constant: no new string, and compared in place). */
+const ENUM = 4;
 
 /** The fields a client message may carry, by index; the first three are the header. */
 const FIELDS = [
@@ -34,10 +36,34 @@ const FIELDS = [
   'service-props',
   'ttl',
 ] as const;
-const KIND = [STR, INT, STR, INT, INT, INT, STR, INT, STR, INT, INT, PROPS, INT] as const;
+const KIND = [ENUM, INT, ENUM, INT, INT, INT, ENUM, INT, STR, INT, INT, PROPS, INT] as const;
 const [CMD, TA_ID, MSG_TYPE, CLIENT_ID, MIN_V, MAX_V, TRACK_TYPE, SUB_ID, FILTER, SERVICE_ID, GEN, PROPS_, TTL] = [
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 ] as const;
+/**
+ * The values an ENUM field may have on the fast path: commands, the message types a client sends, track types
+ * (anything else is the general path's to refuse).
+ */
+const ENUMS: ReadonlyArray<readonly string[] | undefined> = [
+  [
+    'ping',
+    'publish',
+    'unpublish',
+    'subscribe',
+    'unsubscribe',
+    'hello',
+    'services',
+    'subscriptions',
+    'clients',
+    'track',
+  ],
+  undefined,
+  ['request', 'inform'],
+  undefined,
+  undefined,
+  undefined,
+  ['query', 'reply'],
+];
 /** Field indices by the length of their name. */
 const BY_LENGTH: number[][] = [];
 FIELDS.forEach((f, i) => (BY_LENGTH[f.length] ??= []).push(i));
@@ -239,8 +265,25 @@ class FastParser {
     }
     this.i = i + 1;
     const candidates = BY_LENGTH[i - start];
-    if (candidates !== undefined) for (const f of candidates) if (s.startsWith(FIELDS[f]!, start)) return f;
+    if (candidates !== undefined) for (const f of candidates) if (sameAt(s, start, FIELDS[f]!)) return f;
     return -1;
+  }
+
+  /** A string that is one of `words`: that word (the constant itself). */
+  oneOf(words: readonly string[]): string {
+    const s = this.s;
+    const start = ++this.i;
+    let i = start;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || c !== c) throw GIVE_UP;
+      i++;
+    }
+    this.i = i + 1;
+    const n = i - start;
+    for (const w of words) if (w.length === n && sameAt(s, start, w)) return w;
+    throw GIVE_UP;
   }
 
   /** A non-negative integer literal in 0 … 2^63−1 (not followed by a fraction or exponent). */
@@ -311,6 +354,12 @@ class FastParser {
   }
 }
 
+/** Whether `word` stands in `s` at `start` (the caller knows the lengths fit). */
+const sameAt = (s: string, start: number, word: string): boolean => {
+  for (let j = 0; j < word.length; j++) if (s.charCodeAt(start + j) !== word.charCodeAt(j)) return false;
+  return true;
+};
+
 /** Keys JavaScript orders first in an object (canonical array indices below 2^32 − 1). */
 const isArrayIndex = (k: string): boolean => {
   const c = k.charCodeAt(0);
@@ -350,7 +399,10 @@ const parseMessage = (text: string): ClientMessage | undefined => {
     p.expect(0x3a);
     p.ws();
     const kind = KIND[f];
-    if (kind === STR) {
+    if (kind === ENUM) {
+      if (text.charCodeAt(p.i) !== 0x22) return undefined;
+      v[f] = p.oneOf(ENUMS[f]!);
+    } else if (kind === STR) {
       if (text.charCodeAt(p.i) !== 0x22) return undefined;
       v[f] = p.string();
     } else if (kind === INT) v[f] = p.int();

@@ -81,7 +81,8 @@ const KEYS = Object.keys(initialDomainState()) as ReadonlyArray<keyof DomainStat
 /**
  * Fold a batch of events in one step; returns the new state (the same reference if nothing changed).
  * `slice` is the budget of directory-proportional work of each event (lib/state/work.ts); the default is what the
- * server uses, and a recording replays with the same.
+ * server uses, and a recording replays with the same; `Infinity` (logs recorded before `work` events existed) does
+ * every event's work in that event.
  */
 export const reduceAll = (
   state: DomainState,
@@ -99,6 +100,8 @@ export const reduceAll = (
     const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld };
     processDeadlines(ctx);
     handle(ctx, e);
+    // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it
+    if (slice === Infinity) runJobs(ctx);
     processDeadlines(ctx);
   }
   const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;

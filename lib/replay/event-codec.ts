@@ -1,7 +1,10 @@
 /**
  * The event-log line format, one JSON document per line (NDJSON), readable with `jq`.
  *
- * Version 2 (written): the version is carried by the `domain` header (and `snapshot`) lines; event and outbound
+ * Version 3 (written) has the lines of version 2 and marks a log recorded with sliced work (`work` events); logs of
+ * versions 1 and 2 replay with an unlimited work budget ({@link LOG_VERSION}).
+ *
+ * Version 2: the version is carried by the `domain` header (and `snapshot`) lines; event and outbound
  * lines carry no constant fields (`d` is left out for domain 0, `(.d // 0)` in jq):
  *
  *   {"v":2,"kind":"domain","d":0,"name":"x","seed":42,"now":1700000000.5,"settings":{…},"outbound":true}
@@ -47,8 +50,12 @@ import { parseJsonFast } from './fast-json';
 import { Nat, Num, Settings } from './log-codecs';
 import { encodeDomainState, decodeDomainState } from './state-codec';
 
-/** The schema version written. Versions 1 and 2 are read. */
-export const LOG_VERSION = 2;
+/**
+ * The schema version written. Versions 1, 2 and 3 are read. Version 3 has the same lines as version 2; it marks logs
+ * recorded with sliced work (`work` events, lib/state/work.ts). A log of an earlier version holds no `work` events,
+ * so it is replayed with an unlimited work budget per event (every event finishes its work, as the server then did).
+ */
+export const LOG_VERSION = 3;
 
 /** What a replay needs to rebuild a domain's initial state. */
 export interface DomainInfo {
@@ -59,6 +66,8 @@ export interface DomainInfo {
 }
 export interface HeaderRecord extends DomainInfo {
   readonly kind: 'domain';
+  /** The schema version of the log (see {@link LOG_VERSION}). */
+  readonly version: number;
   readonly d: number;
   readonly outbound: boolean;
   readonly rotated: boolean;
@@ -317,10 +326,10 @@ export const decodeLine = (line: string): E.Either<string, LogRecord> => {
   const o = p.right;
   if (!isObject(o)) return E.left('record is not a JSON object');
   if (o.v === undefined) return decodeV2Body(o);
-  if (o.v !== 1n && o.v !== 2n) return E.left(`unsupported schema version ${stringifyJson(o.v ?? null)}`);
+  if (o.v !== 1n && o.v !== 2n && o.v !== 3n) return E.left(`unsupported schema version ${stringifyJson(o.v ?? null)}`);
   if (o.kind === 'domain') return decodeHeader(o);
   if (o.kind === 'snapshot') return decodeSnapshot(o);
-  if (o.v === 2n)
+  if (o.v !== 1n)
     return E.left(o.kind === undefined ? 'invalid record' : `unknown record kind ${stringifyJson(o.kind)}`);
   if (o.kind === undefined) {
     const r = EventLineV1.decode(o);
@@ -359,6 +368,7 @@ const decodeHeader = (o: { readonly [k: string]: Json }): E.Either<string, Heade
   const settings: DomainSettings = { ...s, limits: { total: { ...s.limits.total }, user: { ...s.limits.user } } };
   return E.right({
     kind: 'domain',
+    version: Number(o.v),
     d: h.d,
     ...(h.name !== undefined ? { name: h.name } : {}),
     settings,

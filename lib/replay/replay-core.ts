@@ -28,6 +28,7 @@ import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
 import { PafReplayError } from '../errors';
 import { initialDomainState, reduceAll } from '../protocol/reducer';
+import { SLICE } from '../state/work';
 import type { EventRecord, HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
 /** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed. */
@@ -151,7 +152,7 @@ export class Replayer {
     let effects: readonly Effect[];
     const events = records.map((r) => r.event);
     try {
-      [state, effects] = reduceAll(prev, events);
+      [state, effects] = reduceAll(prev, events, workBudget(dom.header));
     } catch {
       // find the event that fails, replaying the batch event by event (it throws with that event's line)
       this.expand({ domain: first.d, records, lines, prev, state: prev, effects: [], delivered: [], closed: [] });
@@ -190,7 +191,7 @@ export class Replayer {
     let state: DomainState;
     let effects: readonly Effect[];
     try {
-      [state, effects] = reduceAll(prev, [event]);
+      [state, effects] = reduceAll(prev, [event], workBudget(dom.header));
     } catch (e) {
       throw new ReplayError(line, `reducer failed: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -202,6 +203,12 @@ export class Replayer {
     return { seq: rec.seq, line, domain: rec.d, at: event.now, event, prev, state, effects, changes, delivered };
   }
 }
+
+/**
+ * The work budget of each event (lib/state/work.ts): what the server used when it recorded the log. Logs of a version
+ * before sliced work (< 3) hold no `work` events: every event finished its work then, so it does on replay.
+ */
+const workBudget = (header: HeaderRecord): number => (header.version < 3 ? Infinity : SLICE);
 
 const fromSnapshot = (header: HeaderRecord, rec: SnapshotRecord): ReplayDomain => ({
   header,

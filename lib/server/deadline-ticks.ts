@@ -10,7 +10,8 @@ import {
   map,
   type Observable,
   type SchedulerLike,
-  filter,
+  of,
+  scan,
   switchMap,
   timer,
 } from 'rxjs';
@@ -39,14 +40,36 @@ export const deadlineTicks = (
     ),
   );
 
+/** The longest pause between retries of a `work` event that made no progress (it threw and was dropped). */
+export const WORK_RETRY_MAX_MS = 1000;
+
 /**
- * Sliced work (lib/state/work.ts): every state that still has work left asks for the next slice with one `work`
- * event. The event goes through `bufferTurn` like any input, so the slice runs in a later event-loop turn and the
- * messages of other connections that arrived meanwhile are served in between (the same batch, before the slice).
+ * Sliced work (lib/state/work.ts): after every turn whose state still has work left, one `work` event asks for the
+ * next slice. The event goes through `bufferTurn` like any input, so the slice runs in a later event-loop turn and
+ * the messages of other connections that arrived meanwhile are served in between (the same batch, before the slice).
  * A slice always changes the state, so the requests stop exactly when the work is done.
+ *
+ * `turns$` emits the state after every folded batch, changed or not: a turn that leaves the state as it was while
+ * work is pending had its `work` event dropped (the reducer threw on it, see safe-reduce.ts), so the work is asked
+ * for again — after 1, 2, 4 … ms (at most {@link WORK_RETRY_MAX_MS}) while that repeats, and at once after any turn
+ * that changed the state. No job is ever left waiting for an unrelated input.
  */
-export const workRequests = (state$: Observable<DomainState>, clock: Clock): Observable<WorkEvent> =>
-  state$.pipe(
-    filter(hasWork),
-    map((): WorkEvent => ({ type: 'work', now: clock() })),
+export const workRequests = (
+  turns$: Observable<DomainState>,
+  clock: Clock,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<WorkEvent> =>
+  turns$.pipe(
+    scan(
+      (acc: { readonly s: DomainState | undefined; readonly stuck: number }, s: DomainState) => ({
+        s,
+        stuck: s === acc.s ? acc.stuck + 1 : 0,
+      }),
+      { s: undefined, stuck: 0 },
+    ),
+    switchMap(({ s, stuck }) => {
+      if (s === undefined || !hasWork(s)) return EMPTY;
+      const work = (): WorkEvent => ({ type: 'work', now: clock() });
+      return stuck === 0 ? of(work()) : timer(Math.min(WORK_RETRY_MAX_MS, 2 ** (stuck - 1)), scheduler).pipe(map(work));
+    }),
   );

@@ -138,7 +138,9 @@ export class DomainRuntime {
       }),
     );
     const ticks$ = deadlineTicks(this.state$, clock);
-    const work$ = workRequests(this.state$, clock);
+    // every turn's state, changed or not: a turn that made no progress on pending work is retried (deadline-ticks.ts)
+    const turns$ = new Subject<DomainState>();
+    const work$ = workRequests(turns$, clock);
     this.sub = merge(accepted$, ticks$, work$, this.internal$)
       .pipe(
         bufferTurn(),
@@ -163,6 +165,7 @@ export class DomainRuntime {
       .subscribe({
         next: (s) => {
           if (s !== this.state$.value) this.state$.next(s);
+          turns$.next(s);
         },
         error: (e: unknown) => this.fail(e),
       });

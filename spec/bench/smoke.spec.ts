@@ -27,15 +27,16 @@ describe('npm run bench -- --smoke', () => {
         table: Array<Record<string, string | number>>;
         runs: Record<string, Record<string, unknown[]>>;
       };
-      expect(out.table).toHaveLength(13);
-      for (const row of out.table) {
+      // 14 rows of issue 12's table, then 8 of server CPU per operation (which may round to 0 at this size)
+      expect(out.table).toHaveLength(22);
+      out.table.forEach((row, i) => {
         const figures = Object.entries(row).filter(([k]) => k.startsWith('rxpafd.') || k.startsWith('tpafd.'));
         expect(figures.length).toBeGreaterThanOrEqual(2);
         for (const [k, v] of figures) expect([row.scenario, k, v]).toEqual([row.scenario, k, expect.any(Number)]);
-        for (const [, v] of figures) expect(v as number).toBeGreaterThan(0);
-      }
-      expect(Object.keys(out.runs.rxpafd!)).toHaveLength(7);
-      expect(Object.keys(out.runs.tpafd!)).toHaveLength(7);
+        for (const [, v] of figures) expect(v as number).toBeGreaterThanOrEqual(i < 14 ? Number.MIN_VALUE : 0);
+      });
+      expect(Object.keys(out.runs.rxpafd!)).toHaveLength(8);
+      expect(Object.keys(out.runs.tpafd!)).toHaveLength(8);
       expect(res.stdout).toMatch(/\| scenario \| tpafd \| rxpafd \| rxpafd vs tpafd \| goal \| goal met \|/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { runReplayCli } from '../../lib/cli/replay-main';
-import { decodeLine, type EventRecord, type HeaderRecord } from '../../lib/replay/event-codec';
+import { decodeLine, LOG_VERSION, type EventRecord, type HeaderRecord } from '../../lib/replay/event-codec';
 import { createRecorder } from '../../lib/replay/record';
 import { rotatedFiles } from '../../lib/replay/record-rotate';
 import { Replayer, replayItems, splitLines } from '../../lib/replay/replay';
@@ -108,7 +108,7 @@ describe('recorder', () => {
     const texts = files.map((f) => readFileSync(f, 'utf8'));
     for (const [i, t] of texts.entries()) {
       expect(Buffer.byteLength(t)).toBeLessThanOrEqual(700);
-      expect(t.startsWith(`{"v":2,"kind":"domain","d":0,"name":"main"`)).toBe(true);
+      expect(t.startsWith(`{"v":${LOG_VERSION},"kind":"domain","d":0,"name":"main"`)).toBe(true);
       expect(t.split('\n')[0]!.endsWith(i === 0 ? '}' : ',"rotated":true}')).toBe(true);
     }
     const expected = finalView(
@@ -165,7 +165,7 @@ describe('recorder', () => {
       const lines = splitLines(readFileSync(f, 'utf8'));
       if (n > 0) {
         expect(JSON.parse(lines[0]!)).toMatchObject({ kind: 'domain', d: 0, rotated: true });
-        expect(lines[1]!.startsWith('{"v":2,"kind":"snapshot","d":0,"seq":')).toBe(true);
+        expect(lines[1]!.startsWith(`{"v":${LOG_VERSION},"kind":"snapshot","d":0,"seq":`)).toBe(true);
       }
     }
   });

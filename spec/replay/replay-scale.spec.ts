@@ -8,7 +8,7 @@ import { synthLog } from '../../bench/replay-synth';
 import { tally } from '../../examples/replay-million';
 import { runReplayCli } from '../../lib/cli/replay-main';
 import { readLines$, replay$ } from '../../lib/replay';
-import { decodeLine, type EventRecord } from '../../lib/replay/event-codec';
+import { decodeLine, LOG_VERSION, type EventRecord } from '../../lib/replay/event-codec';
 import { IdSet, mayContain, readIndex } from '../../lib/replay/log-index';
 import { Replayer, ReplayError, splitLines } from '../../lib/replay/replay';
 import { encodeDomainState } from '../../lib/replay/state-codec';
@@ -48,7 +48,7 @@ describe('replay at scale', () => {
       const [d, offset, line] = e.snapshots![0]!;
       expect(d).toBe(0);
       expect(line).toBeGreaterThan(e.line);
-      expect(all[line - 1]!.startsWith(`{"v":2,"kind":"snapshot","d":0,"seq":${e.seq},`)).toBe(true);
+      expect(all[line - 1]!.startsWith(`{"v":${LOG_VERSION},"kind":"snapshot","d":0,"seq":${e.seq},`)).toBe(true);
       at(offset, line);
       at(e.offset, e.line);
       const next = all.slice(e.line - 1).find((l) => l.startsWith('{"seq"'))!;

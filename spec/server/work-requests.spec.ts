@@ -9,7 +9,7 @@ import { TestScheduler } from 'rxjs/testing';
 
 import { initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { bufferTurn } from '../../lib/server/buffer-turn';
-import { workRequests } from '../../lib/server/deadline-ticks';
+import { WORK_RETRY_MAX_MS, workRequests } from '../../lib/server/deadline-ticks';
 import type { Event } from '../../lib/state/events';
 import type { DomainState, Job } from '../../lib/state/model';
 import { hasWork } from '../../lib/state/work';
@@ -22,13 +22,47 @@ const busy: DomainState = {
 };
 
 describe('workRequests', () => {
-  it('asks for one slice per state that has work left, none otherwise', () => {
+  it('asks for one slice after every turn that changed the state and left work, none otherwise', () => {
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
-      const states = cold('a-b-c-a', { a: idle, b: busy, c: busy });
+      const states = cold('a-b-c-a', { a: idle, b: busy, c: { ...busy } });
       expectObservable(workRequests(states, () => 5)).toBe('--x-y', {
         x: { type: 'work', now: 5 },
         y: { type: 'work', now: 5 },
       });
+    });
+  });
+
+  it('asks again, backing off, after turns that left pending work unchanged (a work event that threw was dropped)', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      // b: work pending; the next turns fold a work event that throws, so the state stays b (same reference)
+      const states = cold('b 9ms b 9ms b 9ms c', { b: busy, c: idle });
+      const w = { type: 'work', now: 5 };
+      // at once after b, then 1 ms after the first unchanged turn, 2 ms after the second; c has no work: no request
+      expectObservable(workRequests(states, () => 5)).toBe('x 10ms y 10ms z', { x: w, y: w, z: w });
+    });
+  });
+
+  it('a turn that changes the state asks at once and cancels a pending retry; the retry delay is capped', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const states = cold('b 9ms b 9ms b 9ms b 9ms b 9ms b 4ms c', { b: busy, c: { ...busy } });
+      const w = { type: 'work', now: 5 };
+      // retries at +1, +2, +4, +8 ms; the one due at 50 + 16 is cancelled by c (55), which asks at once
+      expectObservable(workRequests(states, () => 5)).toBe('x 10ms y 10ms z 11ms u 13ms v 6ms w', {
+        x: w,
+        y: w,
+        z: w,
+        u: w,
+        v: w,
+        w,
+      });
+    });
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ cold }) => {
+      const at: number[] = [];
+      workRequests(cold('b' + ' 1999ms b'.repeat(12), { b: busy }), () => 5).subscribe(() => at.push(ts.now()));
+      ts.flush();
+      // stuck 10 times: 2^9 ms after the turn; 11 and 12 times: capped at WORK_RETRY_MAX_MS
+      expect(at.slice(-3)).toEqual([20_000 + 512, 22_000 + WORK_RETRY_MAX_MS, 24_000 + WORK_RETRY_MAX_MS]);
     });
   });
 
