@@ -16,6 +16,7 @@ import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import { heapEmpty } from '../state/heap';
+import { emptyServiceIndex } from '../state/service-index';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
 import { runJobs, SLICE } from '../state/work';
@@ -44,6 +45,7 @@ export const initialDomainState = (
   clients: IMap(),
   records: IMap(),
   services: OrderedMap(),
+  serviceIndex: emptyServiceIndex(),
   subscriptions: OrderedMap(),
   subscriptionIndex: emptyFilterIndex(),
   orphanQueue: heapEmpty(),

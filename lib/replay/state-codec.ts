@@ -27,7 +27,8 @@ import { encodeMessage } from '../codec/encode';
 import { parseJson, stringifyJson, type Json, type JsonObject } from '../codec/json';
 import { outboundCodecs, type ClientMessage, type ServerMessage } from '../codec/messages';
 import { printFilter } from '../filter/print';
-import { effectiveService, membersFrom, valuesFrom } from '../state/work';
+import { effectiveService, listingRest, membersFrom, valuesFrom } from '../state/work';
+import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
 import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
 import { parseFilter } from '../filter/parse';
@@ -155,7 +156,7 @@ const jobJson = (j: Job): Json => {
         taId: j.taId,
         filter: j.filter === undefined ? null : printFilter(j.filter),
         at: float(j.at),
-        rest: valuesFrom(j.snap, j.pos).flatMap((s) => {
+        rest: listingRest(j).flatMap((s) => {
           const e = effectiveService(j.recs, s, j.at);
           return e === undefined ? [] : [serviceJson(e)];
         }),
@@ -209,7 +210,9 @@ const heapList = <T extends Json>(h: Heap<T>): LazyList => ({
 });
 
 /** The fields of {@link encodeDomainState}, with every collection that grows with the directory as a {@link LazyList}. */
-export type DomainStateParts = { readonly [K in Exclude<keyof DomainState, 'subscriptionIndex'>]: Json | LazyList };
+export type DomainStateParts = {
+  readonly [K in Exclude<keyof DomainState, 'subscriptionIndex' | 'serviceIndex'>]: Json | LazyList;
+};
 
 /** The parts of a domain's JSON form; small fields are encoded now, the collections when they are walked. */
 export const domainStateParts = (s: DomainState): DomainStateParts => ({
@@ -560,6 +563,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
       clients,
       records,
       services,
+      serviceIndex: services.reduce((ix, s) => serviceIndexUpdate(ix, s.id, undefined, s.props), emptyServiceIndex()),
       subscriptions,
       subscriptionIndex,
       orphanQueue: heap(j.orphanQueue),

@@ -12,6 +12,7 @@ import type { DirectoryChange } from './effects';
 import { diffNotifications } from './notify';
 import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';
 import { release } from './resources';
+import { serviceIndexUpdate } from './service-index';
 import { Map as IMap } from 'immutable';
 
 /**
@@ -94,6 +95,7 @@ export const putService = (ctx: Ctx, before: Service | undefined, after: Service
     attach(ctx, after.record, after.id, after.ttl);
   } else if (before.ttl !== after.ttl) retime(ctx, after.record, before.ttl, after.ttl);
   ctx.d.services = ctx.d.services.set(after.id, after);
+  ctx.d.serviceIndex = serviceIndexUpdate(ctx.d.serviceIndex, after.id, before?.props, after.props);
   if (after.orphanSince !== undefined && (before?.orphanSince !== after.orphanSince || before.ttl !== after.ttl))
     ctx.d.orphanQueue = heapPush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);
 };
@@ -106,6 +108,7 @@ export const removeService = (ctx: Ctx, s: Service, told?: (sub: Subscription) =
   release(ctx, 'services', s.user);
   detach(ctx, s);
   ctx.d.services = ctx.d.services.delete(s.id);
+  ctx.d.serviceIndex = serviceIndexUpdate(ctx.d.serviceIndex, s.id, s.props, undefined);
   applyChange(ctx, { kind: 'removed', before: s }, told);
 };
 

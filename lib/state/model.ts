@@ -3,7 +3,8 @@
  *
  * Shape: a small root of plain fields (copied once per reducer call) and per-record objects replaced by patched
  * copies; every collection that grows with the directory
- * (connections, clients, records, services, subscriptions, the filter index, the deadline queues, per-user counters)
+ * (connections, clients, records, services, the property index, subscriptions, the filter index, the deadline queues,
+ * per-user counters)
  * is a persistent immutable.js structure stored as an opaque value and replaced by reference, so one update costs
  * O(log n) instead of a copy of the collection (see ../shared/notes/immer-at-scale.md and `npm run bench:core`).
  *
@@ -17,6 +18,7 @@ import type { Filter } from '../filter/ast';
 import type { FilterIndex } from '../filter/filter-index';
 import type { Props } from '../filter/props';
 import type { Heap } from './heap';
+import type { ServiceIndex } from './service-index';
 
 /** Connection ids are assigned by the shell when a transport accepts a connection. */
 export type ConnId = number;
@@ -163,6 +165,11 @@ export type Job =
       readonly recs: IMap<ConnId, SdRecord>;
       /** Request time: orphans expired by then are not listed. */
       readonly at: number;
+      /**
+       * The candidates found through the service index at request time, in the directory's order: when present the
+       * listing walks these (with `pos`) instead of every entry of `snap`.
+       */
+      readonly ids?: readonly ServiceId[];
       readonly pos: number;
     }
   | {
@@ -193,6 +200,8 @@ export interface DomainState {
   readonly clients: IMap<ClientId, Client>;
   readonly records: IMap<ConnId, SdRecord>;
   readonly services: IOrderedMap<ServiceId, Service>;
+  /** The services' properties indexed (key -> value -> ids), for the initial scan of a `subscribe`. */
+  readonly serviceIndex: ServiceIndex;
   readonly subscriptions: IOrderedMap<SubscriptionId, Subscription>;
   readonly subscriptionIndex: FilterIndex<SubscriptionId>;
   /** Orphan expiry queue: (orphanSince + ttl, service id); stale entries are skipped when popped. */

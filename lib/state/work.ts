@@ -13,11 +13,13 @@
  * - a listing walks the collection as it was at request time (persistent, kept by reference) with a position;
  *   until it is done its connection's later requests and every other message to it wait (`held`).
  */
-import type { List as IList, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
+import type { List as IList, Map as IMap, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
 
 import { List } from 'immutable';
 
+import type { Filter } from '../filter/ast';
 import { matchFilter } from '../filter/match';
+import { SATURATED, serviceCandidates } from './service-index';
 import type { Ctx } from './context';
 import { complete, matchNotify, serviceNotify } from './replies';
 import { expiryOf, putService, applyChange, removeService } from './directory';
@@ -64,6 +66,46 @@ export const membersFrom = <K>(s: IOrderedSet<K>, pos: number): K[] => {
       if (e !== undefined) out.push(e[0]);
     });
   return out;
+};
+
+/** The services a listing job has left to look at (candidates or snapshot entries), in listing order. */
+export const listingRest = (job: Extract<Job, { kind: 'services' | 'subscribe' }>): Service[] => {
+  const ids = job.ids;
+  if (ids === undefined) return valuesFrom(job.snap, job.pos);
+  const out: Service[] = [];
+  for (let i = job.pos; i < ids.length; i++) {
+    const s = job.snap.get(ids[i]!);
+    if (s !== undefined) out.push(s);
+  }
+  return out;
+};
+
+/**
+ * The most candidates a `subscribe` takes from the service index; more (a filter matching a large part of the
+ * directory) are walked as the whole snapshot instead, since ordering them would cost more than one slice.
+ */
+export const INDEX_LIMIT = SATURATED;
+
+/**
+ * The candidate ids of a listing with `filter` over `snap`, found through the service index and put in the
+ * snapshot's order (its insertion order, §5.4), or `undefined` if the index does not help (then walk everything).
+ */
+export const indexedCandidates = (
+  d: Pick<DomainState, 'serviceIndex'>,
+  snap: IOrderedMap<ServiceId, Service>,
+  filter: Filter | undefined,
+): readonly ServiceId[] | undefined => {
+  const cands = serviceCandidates(d.serviceIndex, filter, INDEX_LIMIT);
+  if (cands === undefined) return undefined;
+  // the position of each entry in the snapshot's entry list (immutable.js OrderedMap internals, see `entries`)
+  const at = (snap as unknown as { readonly _map: IMap<ServiceId, number> })._map;
+  const pos: Array<[number, ServiceId]> = [];
+  for (const id of cands) {
+    const p = at.get(id);
+    if (p !== undefined) pos.push([p, id]);
+  }
+  pos.sort((a, b) => a[0] - b[0]);
+  return pos.map((e) => e[1]);
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -147,14 +189,17 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
     case 'services':
     case 'subscribe': {
       if (!ctx.d.conns.has(job.conn)) return undefined;
-      const list = entries(job.snap);
+      // the candidates the index found (in directory order), or every entry of the snapshot
+      const ids = job.ids;
+      const list = ids === undefined ? entries(job.snap) : undefined;
+      const size = ids !== undefined ? ids.length : list!.size;
       let pos = job.pos;
-      while (pos < list.size && ctx.budget.left > 0) {
-        const e = list.get(pos++);
+      while (pos < size && ctx.budget.left > 0) {
+        const v = ids !== undefined ? job.snap.get(ids[pos++]!) : list!.get(pos++)?.[1];
         ctx.budget.left--;
-        if (e === undefined) continue;
-        if (job.filter !== undefined && !matchFilter(job.filter, e[1].props)) continue;
-        const s = effectiveService(job.recs, e[1], job.at);
+        if (v === undefined) continue;
+        if (job.filter !== undefined && !matchFilter(job.filter, v.props)) continue;
+        const s = effectiveService(job.recs, v, job.at);
         if (s === undefined) continue;
         ctx.budget.left--;
         ctx.fx.push({
@@ -163,7 +208,7 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
           msg: job.kind === 'services' ? serviceNotify(job.taId, s) : matchNotify(job.taId, 'appeared', s),
         });
       }
-      if (pos < list.size) return { ...job, pos };
+      if (pos < size) return { ...job, pos };
       if (job.kind === 'services') ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('services', job.taId) });
       ctx.release(ctx, job.conn);
       return undefined;

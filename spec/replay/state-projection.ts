@@ -4,7 +4,8 @@
  * order, unordered immutable Maps by key (their iteration order depends on their insertion history, and the reducer
  * never depends on it: it sorts wherever order shows, e.g. `clients` listings by handshake order). The two rebuilt
  * structures are projected by what they hold rather than their internal shape: the heaps as their entries in pop
- * order, the filter index as its members by seq and its buckets (bucket contents in their own order).
+ * order, the filter index as its members by seq and its buckets (bucket contents in their own order), the service
+ * index by key, value and sorted ids.
  */
 import { isImmutable, isKeyed, isOrdered } from 'immutable';
 
@@ -13,6 +14,7 @@ import { encodeMessage } from '../../lib/codec/encode';
 import type { FilterIndex } from '../../lib/filter/filter-index';
 import { heapEntries } from '../../lib/replay/state-codec';
 import type { DomainState, SubscriptionId } from '../../lib/state/model';
+import type { ServiceIndex } from '../../lib/state/service-index';
 
 const special = (n: number): unknown => (Object.is(n, -0) ? '-0' : Number.isFinite(n) ? n : String(n));
 
@@ -52,13 +54,26 @@ const indexProjection = (ix: FilterIndex<SubscriptionId>): unknown => ({
   always: plain(ix.always),
 });
 
+/** The service index by key, value and sorted ids (a set's iteration order depends on its insertion history). */
+const serviceIndexProjection = (ix: ServiceIndex): unknown =>
+  sortedKeys(ix).map(([k, inner]) => [
+    k,
+    sortedKeys(inner).map(([v, b]) => [
+      v,
+      plain(
+        typeof b === 'number' ? b : [...(typeof b === 'bigint' ? [b] : b)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+      ),
+    ]),
+  ]);
+
 /** Everything in the state, as plain data (JSON text). */
 export const projectState = (s: DomainState): string => {
-  const { subscriptionIndex, orphanQueue, timerQueue, ...rest } = s;
+  const { subscriptionIndex, serviceIndex, orphanQueue, timerQueue, ...rest } = s;
   return JSON.stringify({
     rest: plain(rest),
     restKeys: Object.keys(s),
     subscriptionIndex: indexProjection(subscriptionIndex),
+    serviceIndex: serviceIndexProjection(serviceIndex),
     orphanQueue: plain(heapEntries(orphanQueue)),
     timerQueue: plain(heapEntries(timerQueue)),
   });

@@ -10,7 +10,7 @@ import type { Conn, Subscription } from '../../state/model';
 import { allocate, release } from '../../state/resources';
 import { optionalFilter } from '../filter-field';
 import { accept, complete, fail } from '../../state/replies';
-import { startJob } from '../../state/work';
+import { indexedCandidates, startJob } from '../../state/work';
 
 export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => {
   const taId = msg['ta-id'];
@@ -36,7 +36,9 @@ export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => 
   ctx.d.subscriptionIndex = indexAdd(ctx.d.subscriptionIndex, id, sub.seq, filter);
   patchConn(ctx, conn, { txs: conn.txs.set(taId, { cmd: 'subscribe', subscriptionId: id }) });
   send(ctx, conn.id, accept('subscribe', taId));
-  // the initial matches, sliced over the services as they are now (lib/state/work.ts)
+  // the initial matches, sliced over the services as they are now (lib/state/work.ts): only the candidates the
+  // service index finds for the filter when it can, in the directory's order
+  const ids = indexedCandidates(ctx.d, ctx.d.services, filter);
   startJob(ctx, {
     kind: 'subscribe',
     conn: conn.id,
@@ -45,6 +47,7 @@ export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => 
     snap: ctx.d.services,
     recs: ctx.d.records,
     at: ctx.now,
+    ...(ids !== undefined ? { ids } : {}),
     pos: 0,
   });
 };

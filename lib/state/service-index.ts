@@ -1,0 +1,175 @@
+/**
+ * A persistent (immutable) index of the services' properties: key -> value (string form, §6.3) -> the ids of the
+ * services having that value. It lets a `subscribe` find the candidates of its initial listing (§5.4) without
+ * walking the whole directory (issue 12): the reverse of ../filter/filter-index.ts, which indexes the filters.
+ *
+ * Every update returns a new value and leaves the old one valid, so a listing keeps the index as it was at request
+ * time. Memory: keys and string values are the props' own strings (never copied); a value held by one service (the
+ * common case for names) stores that service's id directly, a set only when shared, and a value shared by very many
+ * services (a common `color`) only their count.
+ *
+ * @example
+ * let ix = emptyServiceIndex();
+ * ix = serviceIndexUpdate(ix, 7n, undefined, new Map([['name', ['foo']]]));
+ * serviceCandidates(ix, { op: 'eq', key: 'name', value: 'foo' }, 100); // Set {7n}
+ */
+import { Map as IMap, Set as ISet } from 'immutable';
+
+import type { Filter } from '../filter/ast';
+import type { PropValue, Props } from '../filter/props';
+
+/** A service id (`ServiceId` of ./model.ts, which imports this module). */
+type ServiceId = bigint;
+
+/**
+ * The services with one value: a single id, a set of two or more, or, once more than {@link SATURATED} services
+ * shared the value, only their count (such a value is useless as an anchor: a listing through it would cost more
+ * than the full walk, see `INDEX_LIMIT` in ./work.ts; it stays a count until no service has it).
+ */
+type Bucket = ServiceId | ISet<ServiceId> | number;
+
+/** The size above which a bucket keeps a count instead of the ids. */
+export const SATURATED = 2048;
+
+/** key -> value -> bucket. Treat as opaque. */
+export type ServiceIndex = IMap<string, IMap<string, Bucket>>;
+
+const EMPTY: ServiceIndex = IMap();
+
+/** The empty index. */
+export const emptyServiceIndex = (): ServiceIndex => EMPTY;
+
+/** §6.3: integers are compared through their decimal string. */
+const str = (v: PropValue): string => (typeof v === 'string' ? v : v.toString());
+
+/** How many candidates a bucket gives: a saturated one cannot give its ids (Infinity). */
+const bucketSize = (b: Bucket | undefined): number =>
+  b === undefined ? 0 : typeof b === 'bigint' ? 1 : typeof b === 'number' ? Infinity : b.size;
+
+const bucketAdd = (b: Bucket | undefined, id: ServiceId): Bucket => {
+  if (b === undefined) return id;
+  if (typeof b === 'bigint') return ISet<ServiceId>([b, id]);
+  if (typeof b === 'number') return b + 1;
+  return b.size >= SATURATED ? b.size + 1 : b.add(id);
+};
+
+const bucketDelete = (b: Bucket, id: ServiceId): Bucket | undefined => {
+  if (typeof b === 'bigint') return b === id ? undefined : b;
+  if (typeof b === 'number') return b === 1 ? undefined : b - 1;
+  const rest = b.delete(id);
+  return rest.size === 1 ? rest.first()! : rest;
+};
+
+/** The distinct string forms of a key's values (a string and an integer can share one, §6.3). */
+const forms = (values: readonly PropValue[] | undefined): ReadonlySet<string> | undefined =>
+  values === undefined || values.length === 0 ? undefined : new Set(values.map(str));
+
+const add = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
+  const inner = ix.get(key) ?? IMap<string, Bucket>();
+  return ix.set(key, inner.set(value, bucketAdd(inner.get(value), id)));
+};
+
+const remove = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
+  const inner = ix.get(key);
+  const b = inner?.get(value);
+  if (inner === undefined || b === undefined) return ix;
+  const rest = bucketDelete(b, id);
+  const innerRest = rest === undefined ? inner.delete(value) : inner.set(value, rest);
+  // drop empty maps so the index does not grow with churn
+  return innerRest.size === 0 ? ix.delete(key) : ix.set(key, innerRest);
+};
+
+/**
+ * The index after service `id` changed its properties from `before` to `after` (`undefined`: absent). Pairs in
+ * both are left alone, so a modify that keeps the props costs a comparison only.
+ */
+export const serviceIndexUpdate = (
+  ix: ServiceIndex,
+  id: ServiceId,
+  before: Props | undefined,
+  after: Props | undefined,
+): ServiceIndex => {
+  if (before === after) return ix;
+  let out = ix;
+  if (before !== undefined)
+    for (const [key, values] of before) {
+      const was = forms(values);
+      if (was === undefined) continue;
+      const kept = forms(after?.get(key));
+      for (const s of was) if (kept === undefined || !kept.has(s)) out = remove(out, id, key, s);
+    }
+  if (after !== undefined)
+    for (const [key, values] of after) {
+      const now = forms(values);
+      if (now === undefined) continue;
+      const had = forms(before?.get(key));
+      for (const s of now) if (had === undefined || !had.has(s)) out = add(out, id, key, s);
+    }
+  return out;
+};
+
+type Anchors = ReadonlyArray<readonly [string, string]>;
+
+const anchorsSize = (ix: ServiceIndex, a: Anchors): number => {
+  let n = 0;
+  for (const [k, v] of a) n += bucketSize(ix.get(k)?.get(v));
+  return n;
+};
+
+/**
+ * (key, value) pairs such that every service matching `f` has at least one of them; `undefined` when there is no
+ * such set (presence, substring, ordering, negation: those need the full walk).
+ */
+const anchorsOf = (ix: ServiceIndex, f: Filter): Anchors | undefined => {
+  switch (f.op) {
+    case 'eq':
+      return [[f.key, f.value]];
+    case 'and': {
+      // every operand must match: the operand with the fewest candidates will do
+      let best: Anchors | undefined;
+      let bestSize = Infinity;
+      for (const g of f.operands) {
+        const a = anchorsOf(ix, g);
+        if (a === undefined) continue;
+        const n = anchorsSize(ix, a);
+        if (n < bestSize) [best, bestSize] = [a, n];
+      }
+      return best;
+    }
+    case 'or': {
+      // some operand must match: all of their anchors are needed
+      const out: Array<readonly [string, string]> = [];
+      for (const g of f.operands) {
+        const a = anchorsOf(ix, g);
+        if (a === undefined) return undefined;
+        out.push(...a);
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * The ids of the services that may match `f` (a superset of the matches, unordered), or `undefined` when the index
+ * cannot narrow the search or the candidates would be more than `limit` (then a full walk is the better plan; a
+ * saturated value always counts as more).
+ */
+export const serviceCandidates = (
+  ix: ServiceIndex,
+  f: Filter | undefined,
+  limit: number,
+): ReadonlySet<ServiceId> | undefined => {
+  if (f === undefined) return undefined;
+  const anchors = anchorsOf(ix, f);
+  if (anchors === undefined || anchorsSize(ix, anchors) > limit) return undefined;
+  const out = new Set<ServiceId>();
+  for (const [k, v] of anchors) {
+    const b = ix.get(k)?.get(v);
+    if (b === undefined) continue;
+    if (typeof b === 'bigint') out.add(b);
+    else if (typeof b !== 'number') b.forEach((id) => void out.add(id));
+  }
+  return out;
+};
