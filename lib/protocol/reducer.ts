@@ -11,7 +11,7 @@ import { List, Map as IMap, OrderedMap } from 'immutable';
 
 import { emptyFilterIndex } from '../filter/filter-index';
 import { receive, releaseHeld } from './handlers';
-import { acceptConn, closeConn, dropConn } from '../state/connections';
+import { acceptConn, admitWaiting, closeConn, dropConn } from '../state/connections';
 import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
@@ -54,6 +54,7 @@ export const initialDomainState = (
   usedByUser: IMap(),
   work: List(),
   held: IMap(),
+  waiting: List(),
 });
 
 const handle = (ctx: Ctx, e: Event): void => {
@@ -103,6 +104,8 @@ export const reduceAll = (
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it
     if (slice === Infinity) runJobs(ctx);
     processDeadlines(ctx);
+    // connections waiting under the connection cap take the slots this event freed (A4)
+    if (d.waiting.size > 0) admitWaiting(ctx);
   }
   const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];

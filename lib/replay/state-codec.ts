@@ -102,6 +102,7 @@ const connJson = (c: Conn): { readonly [K in keyof Conn]: Json } => ({
   timerAt: optFloat(c.timerAt),
   queuedAt: optFloat(c.queuedAt),
   ...(c.outputBlocked === true ? { outputBlocked: true } : {}),
+  ...(c.waiting === true ? { waiting: true } : {}),
 });
 const clientJson = (c: Client): { readonly [K in keyof Client]: Json } => ({
   id: c.id,
@@ -234,6 +235,10 @@ export const domainStateParts = (s: DomainState): DomainStateParts => ({
   ),
   work: lazy(() => s.work.values(), jobJson),
   held: lazy(() => s.held.entries(), heldJson),
+  waiting: lazy(
+    () => s.waiting.values(),
+    (id) => id,
+  ),
 });
 
 export const isLazyList = (v: Json | LazyList): v is LazyList =>
@@ -299,6 +304,7 @@ const ConnJ = t.type({
   timerAt: nullable(Float),
   queuedAt: nullable(Float),
   outputBlocked: t.union([t.literal(true), t.undefined]),
+  waiting: t.union([t.literal(true), t.undefined]),
 });
 const ClientJ = t.type({ id: t.bigint, user: t.string, active: nullable(Nat), records: t.array(Nat) });
 const RecordJ = t.type({
@@ -359,6 +365,8 @@ const StateJ = t.type({
   usedByUser: t.array(t.tuple([t.string, Counts])),
   work: t.array(JobJ),
   held: t.array(HeldJ),
+  /** absent in snapshots from before connections waited under the cap (A4): none waited */
+  waiting: t.union([t.array(Nat), t.undefined]),
 });
 
 const describe = (errors: t.Errors): string => {
@@ -508,6 +516,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           timerAt: und(c.timerAt),
           queuedAt: und(c.queuedAt),
           ...(c.outputBlocked === true ? { outputBlocked: true as const } : {}),
+          ...(c.waiting === true ? { waiting: true as const } : {}),
         });
     });
     const clients = IMap<ClientId, Client>().withMutations((m) => {
@@ -577,6 +586,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           { inbox: List(inbox.map(clientMessage)), outbox: List(outbox.map(serverMessage)) },
         ]),
       ),
+      waiting: List(j.waiting ?? []),
     };
     return E.right(state);
   } catch (e) {

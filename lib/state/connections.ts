@@ -2,7 +2,7 @@
  * Connection lifecycle in the core: accept (with the total-clients connection cap, A4), close for any reason, and
  * the client-disconnect processing of §7.5.
  */
-import { Map as IMap } from 'immutable';
+import { List, Map as IMap } from 'immutable';
 
 import { indexRemove } from '../filter/filter-index';
 import type { Ctx } from './context';
@@ -14,11 +14,30 @@ import { release } from './resources';
 import { armTimer } from './timer-queue';
 import { CLOSE_SLICE, startJob } from './work';
 
-/** A transport accepted a connection: register it with its handshake deadline (§8.5, B8 fixed). */
+/** Open connections that count against the connection cap: every one but those waiting for a slot. */
+const admitted = (ctx: Ctx): number => ctx.d.conns.size - ctx.d.waiting.size;
+
+/**
+ * A transport accepted a connection: register it with its handshake deadline (§8.5, B8 fixed). At the connection
+ * cap it waits instead, as in pafd, whose accept loop stops (A4, §10.3): unread (its messages are held), no
+ * deadline, admitted oldest first when a slot frees ({@link admitWaiting}). A cap of 0 never frees a slot: closed.
+ */
 export const acceptConn = (ctx: Ctx, e: AcceptedEvent): void => {
   const cap = ctx.d.settings.limits.total.clients;
-  if (cap !== undefined && ctx.d.conns.size >= cap) {
-    // §10.3 / A4: Node cannot stop accepting, so surplus connections are closed at once.
+  if (cap !== undefined && admitted(ctx) >= cap && cap > 0) {
+    ctx.d.conns = ctx.d.conns.set(e.conn, { ...newConn(e), waiting: true });
+    ctx.d.held = ctx.d.held.set(e.conn, { inbox: List(), outbox: List() });
+    ctx.d.waiting = ctx.d.waiting.push(e.conn);
+    ctx.fx.push({
+      type: 'log',
+      level: 'info',
+      category: 'core',
+      msg: 'connection waiting: client limit reached',
+      fields: { conn: e.conn, address: e.address },
+    });
+    return;
+  }
+  if (cap !== undefined && admitted(ctx) >= cap) {
     ctx.fx.push({ type: 'close', conn: e.conn, reason: 'connection limit reached' });
     ctx.fx.push({
       type: 'log',
@@ -29,25 +48,7 @@ export const acceptConn = (ctx: Ctx, e: AcceptedEvent): void => {
     });
     return;
   }
-  const conn: Conn = {
-    id: e.conn,
-    address: e.address,
-    user: e.user,
-    transport: e.transport,
-    acceptedAt: e.now,
-    version: undefined,
-    clientId: undefined,
-    handshaked: false,
-    handshakeSeq: 0,
-    txs: IMap(),
-    trackTaId: undefined,
-    queryOutstandingSince: undefined,
-    latency: undefined,
-    idle: 'active',
-    lastSeen: e.now,
-    timerAt: undefined,
-    queuedAt: undefined,
-  };
+  const conn = newConn(e);
   ctx.d.conns = ctx.d.conns.set(conn.id, conn);
   armTimer(ctx, conn, e.now + ctx.d.settings.handshakeTimeout);
   ctx.fx.push({
@@ -58,6 +59,49 @@ export const acceptConn = (ctx: Ctx, e: AcceptedEvent): void => {
     fields: { conn: e.conn, address: e.address },
   });
 };
+
+/** Admit waiting connections, oldest first, while the cap has room: the handshake deadline starts now (A4). */
+export const admitWaiting = (ctx: Ctx): void => {
+  const cap = ctx.d.settings.limits.total.clients;
+  while (ctx.d.waiting.size > 0 && (cap === undefined || admitted(ctx) < cap)) {
+    const id = ctx.d.waiting.first()!;
+    ctx.d.waiting = ctx.d.waiting.shift();
+    const conn = getConn(ctx, id);
+    if (conn === undefined) continue;
+    const { waiting: _w, ...rest } = conn;
+    ctx.d.conns = ctx.d.conns.set(id, rest);
+    armTimer(ctx, rest, ctx.now + ctx.d.settings.handshakeTimeout);
+    ctx.fx.push({
+      type: 'log',
+      level: 'info',
+      category: 'core',
+      msg: 'admitted waiting connection',
+      fields: { conn: id },
+    });
+    // what it sent while waiting is processed now, in order
+    ctx.release(ctx, id);
+  }
+};
+
+const newConn = (e: AcceptedEvent): Conn => ({
+  id: e.conn,
+  address: e.address,
+  user: e.user,
+  transport: e.transport,
+  acceptedAt: e.now,
+  version: undefined,
+  clientId: undefined,
+  handshaked: false,
+  handshakeSeq: 0,
+  txs: IMap(),
+  trackTaId: undefined,
+  queryOutstandingSince: undefined,
+  latency: undefined,
+  idle: 'active',
+  lastSeen: e.now,
+  timerAt: undefined,
+  queuedAt: undefined,
+});
 
 /** Close a connection from the server side (protocol error, timeouts): disconnect processing, then a close effect. */
 export const closeConn = (ctx: Ctx, id: ConnId, reason: string): void => {
@@ -79,6 +123,7 @@ export const dropConn = (ctx: Ctx, id: ConnId): void => {
   if (conn === undefined) return;
   ctx.d.conns = ctx.d.conns.delete(id);
   if (ctx.d.held.has(id)) ctx.d.held = ctx.d.held.delete(id);
+  if (conn.waiting === true) ctx.d.waiting = ctx.d.waiting.filter((w) => w !== id);
   if (conn.handshaked) disconnectClient(ctx, conn);
 };
 

@@ -85,6 +85,8 @@ export interface Conn {
   readonly queuedAt: number | undefined;
   /** The shell has stopped reading it while its output drains (back-pressure): not timed out meanwhile. */
   readonly outputBlocked?: true;
+  /** Accepted while the domain was at its connection cap: unread, no deadline, until admitted (A4, §10.3). */
+  readonly waiting?: true;
 }
 
 /** An sd-level connection record (§7.1): the services attached to one connection of a client. */
@@ -214,4 +216,6 @@ export interface DomainState {
   readonly work: IList<Job>;
   /** Connections whose input and output wait for a listing to finish. */
   readonly held: IMap<ConnId, Held>;
+  /** Connections waiting for a slot under the connection cap, oldest first (A4, §10.3); also in `conns` and `held`. */
+  readonly waiting: IList<ConnId>;
 }

@@ -266,7 +266,20 @@ const countsEqual = (a: ResourceCounts, b: ResourceCounts): boolean =>
 
 const checkState = (s: DomainState): void => {
   // connections
+  // A4: connections waiting under the connection cap: no deadline, unanswered, admitted as soon as there is room
+  const cap = s.settings.limits.total.clients;
+  for (const id of s.waiting) check(s.conns.get(id)?.waiting === true, `waiting ${id} is not a waiting connection`);
+  check(new Set(s.waiting).size === s.waiting.size, 'a connection waits twice');
+  if (cap !== undefined) check(s.conns.size - s.waiting.size <= cap, 'more connections admitted than the cap');
+  if (s.waiting.size > 0)
+    check(cap !== undefined && s.conns.size - s.waiting.size === cap, 'a connection waits while there is room');
   for (const conn of s.conns.values()) {
+    if (conn.waiting === true) {
+      check(s.waiting.includes(conn.id), `conn ${conn.id} waits outside the queue`);
+      check(conn.timerAt === undefined && !conn.handshaked, `waiting conn ${conn.id} has a deadline or a client`);
+      check(s.held.has(conn.id), `waiting conn ${conn.id} is read`);
+      continue;
+    }
     check(conn.timerAt !== undefined && conn.queuedAt !== undefined, `conn ${conn.id} has no timer`);
     check(conn.queuedAt! <= conn.timerAt!, `conn ${conn.id}: queued entry after its timer`);
     check(conn.timerAt! > s.now, `conn ${conn.id}: overdue timer ${conn.timerAt} ≤ ${s.now}`);
@@ -368,7 +381,7 @@ const checkState = (s: DomainState): void => {
     if (tl[k] !== undefined) check(s.used[k] <= tl[k], `total ${k} over limit`);
     if (ul[k] !== undefined) for (const c of byUser.values()) check(c[k] <= ul[k], `user ${k} over limit`);
   }
-  if (tl.clients !== undefined) check(s.conns.size <= tl.clients, 'connection cap exceeded');
+  if (tl.clients !== undefined) check(s.conns.size - s.waiting.size <= tl.clients, 'connection cap exceeded');
 };
 
 /** What each subscription (keyed by connection and ta-id) has been told, updated from the step's effects. */

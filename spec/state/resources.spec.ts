@@ -35,19 +35,38 @@ describe('[§10.3] clients', () => {
     expect(d.state.clients.size).toBe(0);
   });
 
-  it('[§10.3 A4] total.clients caps open connections (clientless included): surplus accepts are closed at once', () => {
+  it('[§10.3 A4] total.clients caps open connections (clientless included): a surplus connection waits, unanswered, without a deadline', () => {
     const d = new Domain(limited('total', { clients: 2 }));
     d.connect(1, 1).accept(2).accept(3);
-    expect(d.isOpen(3)).toBe(false);
-    expect(d.closes()).toEqual([3]);
+    expect(d.isOpen(3)).toBe(true);
+    expect(d.closes()).toEqual([]);
+    expect([...d.state.waiting]).toEqual([3]);
     d.hello(3, 3);
-    expect(d.take(3)).toEqual([]); // the over-limit client never gets a hello complete
-    d.hello(2, 2);
-    expect(last(d, 2)).toEqual(ok);
-    d.close(1).accept(4).hello(4, 4);
+    expect(d.take(3)).toEqual([]); // the over-limit client never gets a hello complete while it waits
+    d.at(60); // no handshake deadline while waiting (the admitted connection 2 without hello is closed at 2.5 s)
+    expect(d.isOpen(2)).toBe(false);
+    // connection 2's slot went to 3: its hello, sent while waiting, is answered now
+    expect(last(d, 3)).toEqual(ok);
+    expect([...d.state.waiting]).toEqual([]);
+  });
+
+  it('[§10.3 A4] waiting connections are admitted oldest first as slots free; the handshake deadline starts at admission', () => {
+    const d = new Domain(limited('total', { clients: 1 }));
+    d.connect(1, 1).accept(2).accept(3).accept(4);
+    expect([...d.state.waiting]).toEqual([2, 3, 4]);
+    d.close(3); // a waiting connection that goes away leaves the queue
+    expect([...d.state.waiting]).toEqual([2, 4]);
+    d.at(2).close(1); // long after the 2.5 s a connection has for its hello, had it been admitted
+    expect([...d.state.waiting]).toEqual([4]);
+    d.at(4); // connection 2 admitted at 2: still within its 2.5 s
+    expect(d.isOpen(2)).toBe(true);
+    d.at(4.6); // 2.5 s after admission without hello: closed, and 4 takes the slot
+    expect(d.isOpen(2)).toBe(false);
+    expect([...d.state.waiting]).toEqual([]);
+    d.hello(4, 4);
     expect(last(d, 4)).toEqual(ok);
     d.accept(5);
-    expect(d.isOpen(5)).toBe(false);
+    expect([...d.state.waiting]).toEqual([5]);
   });
 
   it('[§10.3] total.clients 0 closes every connection', () => {
