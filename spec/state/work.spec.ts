@@ -340,3 +340,40 @@ it('the budget is per event: a batch folded in one call gives the same state and
   expect(stringifyJson(encodeDomainState(batched))).toEqual(stringifyJson(encodeDomainState(d.state)));
   expect(fx.map(showEffect)).toEqual(d.effects.map(showEffect));
 });
+
+describe('sliced work and connections that go away', () => {
+  it('a listing whose connection closes is dropped: nothing more is built for it, the state holds nothing for it', () => {
+    const d = new Domain({}, 7, 10).connect(1, 7, { user: U });
+    for (let i = 1; i <= 50; i++) d.publish(1, i, 0, { n: [i] }, 30);
+    d.connect(2, 8, { user: U }).clear();
+    d.req(2, 'services', 600);
+    expect(d.state.work.size).toBe(1);
+    expect(d.state.held.has(2)).toBe(true);
+    d.close(2);
+    expect(d.state.held.has(2)).toBe(false);
+    d.work(); // the job finds its connection gone and ends at once
+    expect(d.state.work.size).toBe(0);
+    expect(hasWork(d.state)).toBe(false);
+  });
+
+  it('an event touching an orphan whose expiry is overdue but not yet processed expires it first', () => {
+    const d = new Domain({}, 7, 10).connect(9, 99, { user: 'ip:10.0.0.9', max: 2 }).subscribe(9, 1);
+    d.connect(1, 7, { user: U });
+    for (let i = 1; i <= 30; i++) d.publish(1, i, 0, { n: [i] }, 1);
+    d.at(1).close(1);
+    drain(d);
+    d.connect(2, 8, { user: U }).clear();
+    d.jump(3); // past the orphans' expiry (TTL 1 s from 1 s): the tick expires one slice of them, not the last one
+    expect(d.state.services.get(30n)?.orphanSince).toBe(T0 + 1);
+    d.clear();
+    d.publish(2, 30, 0, { n: [30] }, 30); // a new service with that id, by another client
+    const out = notifies(d, 9)
+      .filter((m) => m['service-id'] === 30)
+      .map((m) => [m['match-type'], m['service-id'], m['client-id']]);
+    // the old one disappears (expired), then the new one appears: never a reclaim of an expired orphan
+    expect(out).toEqual([
+      ['disappeared', 30, undefined],
+      ['appeared', 30, 8],
+    ]);
+  });
+});
