@@ -252,8 +252,8 @@ class FastParser {
     return s.slice(start, i);
   }
 
-  /** A field name: its index in {@link FIELDS}, or -1. */
-  key(): number {
+  /** A string without escapes at the cursor (past its opening quote): its start; the cursor moves past it. */
+  private plain(): number {
     const s = this.s;
     const start = ++this.i;
     let i = start;
@@ -264,25 +264,22 @@ class FastParser {
       i++;
     }
     this.i = i + 1;
-    const candidates = BY_LENGTH[i - start];
-    if (candidates !== undefined) for (const f of candidates) if (sameAt(s, start, FIELDS[f]!)) return f;
+    return start;
+  }
+
+  /** A field name: its index in {@link FIELDS}, or -1. */
+  key(): number {
+    const start = this.plain();
+    const candidates = BY_LENGTH[this.i - 1 - start];
+    if (candidates !== undefined) for (const f of candidates) if (sameAt(this.s, start, FIELDS[f]!)) return f;
     return -1;
   }
 
   /** A string that is one of `words`: that word (the constant itself). */
   oneOf(words: readonly string[]): string {
-    const s = this.s;
-    const start = ++this.i;
-    let i = start;
-    for (;;) {
-      const c = s.charCodeAt(i);
-      if (c === 0x22) break;
-      if (c === 0x5c || c < 0x20 || c !== c) throw GIVE_UP;
-      i++;
-    }
-    this.i = i + 1;
-    const n = i - start;
-    for (const w of words) if (w.length === n && sameAt(s, start, w)) return w;
+    const start = this.plain();
+    const n = this.i - 1 - start;
+    for (const w of words) if (w.length === n && sameAt(this.s, start, w)) return w;
     throw GIVE_UP;
   }
 

@@ -69,19 +69,20 @@ export class StreamConnection implements Connection {
     return this.pendingOutbound;
   }
 
-  abort(): void {
-    if (this.closed) {
-      return;
-    }
+  /** Mark closed and drop the queued output; the socket if it still needs closing (close and abort share this). */
+  private shut(): Socket | undefined {
+    if (this.closed) return undefined;
     this.closed = true;
     this.queue = [];
     this.sizes = [];
     this.queuedBytes = 0;
     this.channel.complete();
-    const socket = this.socket;
-    if (socket.destroyed) {
-      return;
-    }
+    return this.socket.destroyed ? undefined : this.socket;
+  }
+
+  abort(): void {
+    const socket = this.shut();
+    if (socket === undefined) return;
     // Node's write buffer is released by destroy(); what the kernel holds is still sent, then FIN. Unread input
     // is consumed first (one turn) so that closing does not reset the peer.
     socket.removeAllListeners('data');
@@ -130,18 +131,8 @@ export class StreamConnection implements Connection {
   }
 
   close(): void {
-    if (this.closed) {
-      return;
-    }
-    this.closed = true;
-    this.queue = [];
-    this.sizes = [];
-    this.queuedBytes = 0;
-    this.channel.complete();
-    const socket = this.socket;
-    if (socket.destroyed) {
-      return;
-    }
+    const socket = this.shut();
+    if (socket === undefined) return;
     // Keep consuming input so that the kernel does not reset the connection, then FIN (close_notify for TLS).
     socket.removeAllListeners('data');
     socket.resume();
