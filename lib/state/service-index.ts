@@ -53,8 +53,9 @@ const bucketAdd = (b: Bucket | undefined, id: ServiceId): Bucket => {
   return b.size >= SATURATED ? b.size + 1 : b.add(id);
 };
 
+/** `b` holds `id`: the caller removes what it indexed (the service's props before the change). */
 const bucketDelete = (b: Bucket, id: ServiceId): Bucket | undefined => {
-  if (typeof b === 'bigint') return b === id ? undefined : b;
+  if (typeof b === 'bigint') return undefined;
   if (typeof b === 'number') return b === 1 ? undefined : b - 1;
   const rest = b.delete(id);
   return rest.size === 1 ? rest.first()! : rest;
@@ -70,10 +71,9 @@ const add = (ix: ServiceIndex, id: ServiceId, key: string, value: string): Servi
 };
 
 const remove = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
-  const inner = ix.get(key);
-  const b = inner?.get(value);
-  if (inner === undefined || b === undefined) return ix;
-  const rest = bucketDelete(b, id);
+  // the pair is there: the caller removes what it indexed (the service's props before the change)
+  const inner = ix.get(key)!;
+  const rest = bucketDelete(inner.get(value)!, id);
   const innerRest = rest === undefined ? inner.delete(value) : inner.set(value, rest);
   // drop empty maps so the index does not grow with churn
   return innerRest.size === 0 ? ix.delete(key) : ix.set(key, innerRest);
