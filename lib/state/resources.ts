@@ -8,7 +8,12 @@ import type { ResourceCounts, ResourceType } from './model';
 
 const zero: ResourceCounts = { clients: 0, services: 0, subscriptions: 0 };
 
-const bump = (c: ResourceCounts, type: ResourceType, by: number): ResourceCounts => ({ ...c, [type]: c[type] + by });
+/** A copy with one counter moved (one fixed shape: a computed key in a spread takes V8's slow path). */
+const bump = (c: ResourceCounts, type: ResourceType, by: number): ResourceCounts => {
+  const next = { clients: c.clients, services: c.services, subscriptions: c.subscriptions };
+  next[type] += by;
+  return next;
+};
 
 /** Allocate one resource of `type` for `user`; `false` when a limit is reached (→ `insufficient-resources`). */
 export const allocate = (ctx: Ctx, type: ResourceType, user: string): boolean => {
