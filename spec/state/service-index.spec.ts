@@ -1,8 +1,9 @@
 /**
  * The service index as a value (lib/state/service-index.ts), against a plain reference model: after any sequence of
  * updates it holds, for each key and each string form of a value (§6.3), exactly the services that have it, and
- * the candidates it gives for an equality are exactly those services (seen only through its public functions). Props here are any `Props` map, including the ones
- * the codec never builds (an empty value list, a string and an integer with one string form).
+ * the candidates it gives for an equality are exactly those services (seen only through its public functions).
+ * Props here are any `Props` map, including the ones the codec never builds (an empty value list, a string and an
+ * integer with one string form).
  */
 import fc from 'fast-check';
 
