@@ -6,6 +6,7 @@
  */
 import * as t from 'io-ts';
 
+import { intern } from './intern';
 import type { Json, JsonObject } from './json';
 import type { PropValue, Props } from '../filter/props';
 
@@ -76,9 +77,10 @@ export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
         if (!isPropValue(v)) return t.failure(u, c, `value of prop '${k}' is not a string or an integer`);
         if (list === undefined) {
           list = [];
-          m.set(k, list);
+          m.set(intern(k), list); // kept by the service record: flat and shared (./intern.ts)
         }
-        if (!list.includes(v)) list.push(v);
+        const own = typeof v === 'string' ? intern(v) : v;
+        if (!list.includes(own)) list.push(own);
       }
     }
     return t.success(m);

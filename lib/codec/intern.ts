@@ -1,0 +1,40 @@
+/**
+ * Sharing the strings and small integers a service record keeps (issue 12, memory per service).
+ *
+ * A string sliced out of a message's text is, in V8, a view that keeps the whole message alive (a 200-byte publish
+ * stays in memory for as long as its `addr` value does), and every occurrence of `"green"` is its own string.
+ * {@link intern} gives back the engine's internalized copy instead: flat (it holds only its own characters) and
+ * shared by every equal string; the engine's string table holds these weakly, so a value no service uses any more
+ * is collected (no table of ours grows with the names clients send).
+ *
+ * {@link smallInt} shares the bigints of small integers (generations, TTLs): one object per value instead of one per
+ * message.
+ *
+ * @example
+ * intern(text.slice(10, 30)) === intern(other.slice(4, 24)); // the same string object when the characters are equal
+ * smallInt(3600) === smallInt(3600); // true
+ */
+
+/** A dictionary-mode object used only for the duration of one {@link intern} call: a property key is internalized. */
+const box: Record<string, 0> = Object.create(null) as Record<string, 0>;
+
+/** `s`, flat and shared: the engine's internalized string with the same characters. */
+export const intern = (s: string): string => {
+  box[s] = 0;
+  let k = s;
+  for (const key in box) k = key;
+  delete box[s];
+  return k;
+};
+
+/** Integers below this are shared. */
+const SMALL = 4096;
+const smallInts: Array<bigint | undefined> = new Array<bigint | undefined>(SMALL).fill(undefined);
+
+/** `BigInt(n)` for a non-negative safe integer `n`, shared when small. */
+export const smallInt = (n: number): bigint => {
+  if (n >= SMALL) return BigInt(n);
+  let b = smallInts[n];
+  if (b === undefined) smallInts[n] = b = BigInt(n);
+  return b;
+};
