@@ -11,7 +11,7 @@
  */
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
-import { intern, smallInt } from './intern';
+import { intern, oneValue, smallInt } from './intern';
 import { INT63_MAX } from './primitives';
 
 /** Value kinds of the fields a client message may carry. */
@@ -345,6 +345,7 @@ class FastParser {
           if (d === 0x5d) break;
           if (d !== 0x2c) throw GIVE_UP;
         }
+      if (list !== undefined && list.length === 1) m.set(k, oneValue(list[0]!) as PropValue[]);
       this.ws();
       const d = this.s.charCodeAt(this.i++);
       if (d === 0x7d) return m;

@@ -38,3 +38,21 @@ export const smallInt = (n: number): bigint => {
   if (b === undefined) smallInts[n] = b = BigInt(n);
   return b;
 };
+
+/** Single-value lists recently decoded, by value; cleared when full, so it never holds more than {@link LISTS}. */
+const lists = new Map<string | bigint, ReadonlyArray<string | bigint>>();
+const LISTS = 1024;
+
+/**
+ * The list `[v]`, frozen and shared with the other recent decodes of the same single value: 100,000 services with
+ * `"color": ["green"]` hold a few such arrays, not 100,000 (a value list is never modified once decoded).
+ */
+export const oneValue = (v: string | bigint): ReadonlyArray<string | bigint> => {
+  let l = lists.get(v);
+  if (l === undefined) {
+    if (lists.size >= LISTS) lists.clear();
+    l = Object.freeze([v]);
+    lists.set(v, l);
+  }
+  return l;
+};
