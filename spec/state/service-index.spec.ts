@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 
 import type { PropValue, Props } from '../../lib/filter/props';
+import { hamtForEach } from '../../lib/state/hamt';
 import type { ServiceIndex } from '../../lib/state/service-index';
 import { emptyServiceIndex, serviceCandidates, serviceIndexUpdate } from '../../lib/state/service-index';
 
@@ -33,12 +34,15 @@ const reference = (services: ReadonlyMap<bigint, Props>): string => {
 const actual = (ix: ServiceIndex): string => {
   const out = new Map<string, Map<string, bigint[]>>();
   for (const [k, inner] of ix)
-    for (const [form, b] of inner) {
+    hamtForEach(inner, (b, form) => {
       if (typeof b === 'number') throw new Error('saturated bucket at a small size');
       const m = out.get(k) ?? new Map<string, bigint[]>();
       out.set(k, m);
-      m.set(form, typeof b === 'bigint' ? [b] : [...b]);
-    }
+      const ids: bigint[] = [];
+      if (typeof b === 'bigint') ids.push(b);
+      else hamtForEach(b, (_, id) => ids.push(id));
+      m.set(form, ids);
+    });
   return show(out);
 };
 
