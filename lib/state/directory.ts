@@ -2,8 +2,6 @@
  * Service-directory mutations shared by the handlers (§7): attaching services to connection records, moving and
  * removing them, orphaning and expiry, with the notifications each change causes (§7.8) queued in order.
  */
-import { OrderedSet } from 'immutable';
-
 import { matchNotify } from './replies';
 import type { Ctx } from './context';
 import { nextSeq, send } from './context';
@@ -12,6 +10,7 @@ import type { DirectoryChange } from './effects';
 import { diffNotifications } from './notify';
 import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';
 import { release } from './resources';
+import { OrderedIds } from './ordered-ids';
 import { serviceIndexUpdate } from './service-index';
 import { Map as IMap } from 'immutable';
 
@@ -33,7 +32,7 @@ export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
   id,
   clientId,
   active: true,
-  services: OrderedSet<ServiceId>(),
+  services: OrderedIds.empty(),
   ttls: IMap<bigint, number>(),
   disconnectedAt: undefined,
   closeSeq: undefined,
