@@ -39,8 +39,8 @@ export const diffNotifications = (
   const second = before !== undefined && after !== undefined && after !== before ? after : undefined;
   const out: Array<readonly [Subscription, MatchType]> = [];
   for (const id of indexCandidates(state.subscriptionIndex, first, second)) {
-    const sub = state.subscriptions.get(id);
-    if (sub === undefined) continue;
+    // the index holds exactly the live subscriptions: subscribe, unsubscribe and a disconnect update both together
+    const sub = state.subscriptions.get(id)!;
     const mt = matchTypeFor(sub, change);
     if (mt !== undefined) out.push([sub, mt]);
   }

@@ -31,7 +31,8 @@ export const allocate = (ctx: Ctx, type: ResourceType, user: string): boolean =>
 /** Release one resource of `type` held by `user`. */
 export const release = (ctx: Ctx, type: ResourceType, user: string): void => {
   ctx.d.used = bump(ctx.d.used, type, -1);
-  const mine = bump(ctx.d.usedByUser.get(user) ?? zero, type, -1);
+  // a release always follows an allocation for the same user (a client, service or subscription keeps its user)
+  const mine = bump(ctx.d.usedByUser.get(user)!, type, -1);
   ctx.d.usedByUser =
     mine.clients === 0 && mine.services === 0 && mine.subscriptions === 0
       ? ctx.d.usedByUser.delete(user)
