@@ -466,17 +466,29 @@ const heap = <T>(entries: ReadonlyArray<readonly [number, number, T]>): Heap<T> 
 class Invalid extends Error {}
 
 /**
- * A snapshot written before the state had sliced work (no `work` and `held` fields, no subscription `createdAt`):
- * nothing was pending then.
+ * A snapshot written before the state had sliced work (no `work` and `held` fields, no subscription `createdAt`,
+ * no record `closeSeq`): nothing was pending then.
  * Logs recorded by earlier versions keep their snapshots (and so their checkpoints and rotated files) usable.
  */
 const withoutWork = (json: unknown): unknown => {
   if (typeof json !== 'object' || json === null || 'work' in json || 'held' in json) return json;
   const subs = (json as { subscriptions?: unknown }).subscriptions;
+  const recs = (json as { records?: unknown }).records;
   return {
     ...json,
     work: [],
     held: [],
+    // nor its records' close sequence numbers: every orphaning was done, so an orphan's expiry is told to the
+    // subscriptions by their creation time alone (closeSeq 0: no subscription counts as created before the close)
+    ...(Array.isArray(recs)
+      ? {
+          records: recs.map((x: unknown) =>
+            typeof x === 'object' && x !== null && !('closeSeq' in x)
+              ? { ...x, closeSeq: (x as { active?: unknown }).active === false ? 0 : null }
+              : x,
+          ),
+        }
+      : {}),
     // nor the subscriptions' creation times (what a later sliced orphaning needs): all of them predate any close to come
     ...(Array.isArray(subs)
       ? {

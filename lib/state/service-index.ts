@@ -57,8 +57,9 @@ const bucketAdd = (b: Bucket | undefined, id: ServiceId): Bucket => {
   return b.size >= SATURATED ? b.size + 1 : hamtSet(b, id, true);
 };
 
+/** `b` holds `id`: the caller removes what it indexed (the service's props before the change). */
 const bucketDelete = (b: Bucket, id: ServiceId): Bucket | undefined => {
-  if (typeof b === 'bigint') return b === id ? undefined : b;
+  if (typeof b === 'bigint') return undefined;
   if (typeof b === 'number') return b === 1 ? undefined : b - 1;
   const rest = hamtDelete(b, id);
   return rest.size === 1 ? hamtFirstKey(rest)! : rest;
@@ -74,10 +75,9 @@ const add = (ix: ServiceIndex, id: ServiceId, key: string, value: string): Servi
 };
 
 const remove = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
-  const inner = ix.get(key);
-  const b = inner === undefined ? undefined : hamtGet(inner, value);
-  if (inner === undefined || b === undefined) return ix;
-  const rest = bucketDelete(b, id);
+  // the pair is there: the caller removes what it indexed (the service's props before the change)
+  const inner = ix.get(key)!;
+  const rest = bucketDelete(hamtGet(inner, value)!, id);
   const innerRest = rest === undefined ? hamtDelete(inner, value) : hamtSet(inner, value, rest);
   // drop empty maps so the index does not grow with churn
   return innerRest.size === 0 ? ix.delete(key) : ix.set(key, innerRest);

@@ -116,7 +116,7 @@ export const effectiveService = (recs: DomainState['records'], s: Service, at: n
 const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
   const after: Service = { ...s, orphanSince: r.disconnectedAt };
   putService(ctx, s, after);
-  const closeSeq = r.closeSeq ?? Infinity;
+  const closeSeq = r.closeSeq!; // an inactive record has one (a snapshot from before closeSeq has 0, state-codec.ts)
   applyChange(ctx, { kind: 'modified', before: s, after }, (sub) => sub.seq < closeSeq);
   return after;
 };
@@ -125,7 +125,8 @@ const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
  * Expire an orphan (§7.6). Subscriptions created after its record closed and at or after its expiry never saw it.
  */
 export const expireOne = (ctx: Ctx, s: Service): void => {
-  const closeSeq = ctx.d.records.get(s.record)?.closeSeq ?? Infinity;
+  // an orphan's record is inactive (a record holding services is kept), so it has a closeSeq
+  const closeSeq = ctx.d.records.get(s.record)!.closeSeq!;
   const at = expiryOf(s);
   removeService(ctx, s, (sub: Subscription) => sub.seq < closeSeq || sub.createdAt < at);
 };
