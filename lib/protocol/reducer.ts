@@ -17,6 +17,7 @@ import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import { heapEmpty } from '../state/heap';
 import { emptyServiceIndex } from '../state/service-index';
+import { OrderedById } from '../state/ordered-by-id';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
 import { runJobs, SLICE } from '../state/work';
@@ -44,7 +45,7 @@ export const initialDomainState = (
   conns: IMap(),
   clients: IMap(),
   records: IMap(),
-  services: OrderedMap(),
+  services: OrderedById.empty(),
   serviceIndex: emptyServiceIndex(),
   subscriptions: OrderedMap(),
   subscriptionIndex: emptyFilterIndex(),
