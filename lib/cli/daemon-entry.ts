@@ -7,7 +7,11 @@ import { main as daemonMain } from './daemon-main';
 export const main = (): void =>
   daemonMain({
     // loaded only when used: an idle daemon without recording does not carry the replay tool (idle RSS, issue 12)
-    replay: async (argv) => (await import('./replay-main')).runReplayCli(argv),
+    replay: async (argv) => {
+      const { runReplayCli, tuneReplayHeap } = await import('./replay-main');
+      tuneReplayHeap();
+      return runReplayCli(argv);
+    },
     recorder: async (cfg) => {
       if (cfg.record === undefined) return undefined;
       const { createRecorder } = await import('../replay/record');
