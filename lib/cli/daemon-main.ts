@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import type { DaemonConfig } from '../config/daemon-config';
 import { createLogger, LogSetupError, type Logger } from '../log/logger';
 import { createServer, type RxpafServer, type ServerOptions } from '../server/create-server';
-import { runHook } from '../server/hook';
 import { unixDgramSend } from '../transport/native';
 import { parseDaemonArgs } from './daemon-args';
 import type { PreparedHttp, RunningHttp } from '../http';
@@ -127,6 +126,8 @@ const serve = async (
     // A signal while the hook runs stops the daemon at once (pafd would die of it); the hook is not waited for.
     const stopped = stopRequested.then((status) => ({ status }));
     try {
+      // the hook runner (child_process, module) is loaded only when a hook is configured
+      const { runHook } = await import('../server/hook');
       const outcome = await Promise.race([runHook(cfg.hook, server.domains), stopped]);
       if (outcome !== undefined) return shutdown(outcome.status);
     } catch (e) {

@@ -2,7 +2,7 @@
  * One transport connection as a stream of core events: `accepted`, then each frame decoded into `message` (or
  * `malformed`), then `closed` — unless the server closed it first (then the stream just stops).
  */
-import { concat, defer, endWith, map, type Observable, of, catchError, takeUntil } from 'rxjs';
+import { concat, defer, endWith, map, type Observable, of, catchError, takeUntil } from './rx';
 
 import { decodeClientMessage } from '../codec/decode';
 import type { Event } from '../state/events';

@@ -18,7 +18,7 @@ import {
   Subject,
   type Subscription,
   tap,
-} from 'rxjs';
+} from './rx';
 
 import { messageOf } from '../errors';
 import type { Logger } from '../log/logger';
