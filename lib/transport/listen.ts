@@ -25,6 +25,12 @@ export const listen = async (address: string, opts: ListenOptions = {}): Promise
     case 'tls':
       return (await import('./tls-listener')).listenTls(value.host, value.port, opts.tls, opts.handshakeTimeoutMs);
     case 'utls':
-      return (await import('./utls-listener')).listenUtls(value.host, value.hostText, value.port, opts.tls, opts.handshakeTimeoutMs);
+      return (await import('./utls-listener')).listenUtls(
+        value.host,
+        value.hostText,
+        value.port,
+        opts.tls,
+        opts.handshakeTimeoutMs,
+      );
   }
 };

@@ -55,8 +55,7 @@ export class StreamConnection implements Connection {
     this.transport = tls !== undefined ? 'tls' : 'tcp';
     this.remoteAddress = formatIpAddress(this.transport, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
     this.localAddress = formatIpAddress(this.transport, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
-    this.userId =
-      tls !== undefined ? skiUserId(tls.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
+    this.userId = tls !== undefined ? skiUserId(tls.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
     this.messages$ = this.channel.observable$;
     socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
