@@ -11,6 +11,7 @@
  */
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
+import { intern, oneValue, smallInt } from './intern';
 import { INT63_MAX } from './primitives';
 
 /** Value kinds of the fields a client message may carry. */
@@ -300,7 +301,7 @@ class FastParser {
     const next = s.charCodeAt(i);
     if (next === 0x2e || next === 0x65 || next === 0x45) throw GIVE_UP;
     this.i = i;
-    if (digits <= SAFE_DIGITS) return BigInt(n);
+    if (digits <= SAFE_DIGITS) return smallInt(n);
     const b = BigInt(s.slice(start, i));
     if (b > INT63_MAX) throw GIVE_UP;
     return b;
@@ -319,7 +320,8 @@ class FastParser {
     for (;;) {
       this.ws();
       if (this.s.charCodeAt(this.i) !== 0x22) throw GIVE_UP;
-      const k = this.string();
+      // keys and string values are kept by the service record: flat and shared (./intern.ts)
+      const k = intern(this.string());
       if (seen.has(k) || isArrayIndex(k)) throw GIVE_UP;
       seen.add(k);
       this.ws();
@@ -333,7 +335,7 @@ class FastParser {
         for (;;) {
           this.ws();
           const c = this.s.charCodeAt(this.i);
-          const v: PropValue = c === 0x22 ? this.string() : this.int();
+          const v: PropValue = c === 0x22 ? intern(this.string()) : this.int();
           if (list === undefined) {
             list = [v];
             m.set(k, list);
@@ -343,6 +345,7 @@ class FastParser {
           if (d === 0x5d) break;
           if (d !== 0x2c) throw GIVE_UP;
         }
+      if (list !== undefined && list.length === 1) m.set(k, oneValue(list[0]!) as PropValue[]);
       this.ws();
       const d = this.s.charCodeAt(this.i++);
       if (d === 0x7d) return m;

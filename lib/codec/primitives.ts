@@ -6,6 +6,7 @@
  */
 import * as t from 'io-ts';
 
+import { intern, oneValue } from './intern';
 import type { Json, JsonObject } from './json';
 import type { PropValue, Props } from '../filter/props';
 
@@ -72,13 +73,19 @@ export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
       const vs = u[k];
       if (!Array.isArray(vs)) return t.failure(u, c, `value of prop '${k}' is not an array`);
       let list: PropValue[] | undefined;
+      if (vs.length === 1 && isPropValue(vs[0])) {
+        // kept by the service record: shared with other decodes of the same single value (./intern.ts)
+        m.set(intern(k), oneValue(typeof vs[0] === 'string' ? intern(vs[0]) : vs[0]) as PropValue[]);
+        continue;
+      }
       for (const v of vs as readonly Json[]) {
         if (!isPropValue(v)) return t.failure(u, c, `value of prop '${k}' is not a string or an integer`);
         if (list === undefined) {
           list = [];
-          m.set(k, list);
+          m.set(intern(k), list); // kept by the service record: flat and shared (./intern.ts)
         }
-        if (!list.includes(v)) list.push(v);
+        const own = typeof v === 'string' ? intern(v) : v;
+        if (!list.includes(own)) list.push(own);
       }
     }
     return t.success(m);

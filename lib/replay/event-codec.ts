@@ -77,6 +77,8 @@ export interface EventRecord {
   readonly seq: number;
   readonly d: number;
   readonly event: Event;
+  /** A `message` event's text as recorded (what `encodeMessage` gives), when the fast path decoded the line. */
+  readonly text?: string;
 }
 export interface OutRecord {
   readonly kind: 'out';
@@ -280,16 +282,17 @@ const fastDecode = (line: string): LogRecord | undefined => {
     const v1 = c1 === 0x76;
     const m = (v1 ? FAST_MESSAGE_V1 : FAST_MESSAGE_V2).exec(line);
     if (m === null) return undefined;
-    const close = v1 ? '}}}' : '}';
+    const close = v1 ? '}}' : '}'; // the message's own brace ends the text
     if (!line.endsWith(close)) return undefined;
     const seq = safe(m[1]);
     const d = safe(m[2]);
     const at = time(m[3]!);
     const conn = safe(m[4]);
     if (seq === undefined || d === undefined || at === undefined || conn === undefined) return undefined;
-    const r = decodeClientMessage(line.slice(m[0].length, line.length - close.length));
+    const text = line.slice(m[0].length, line.length - close.length);
+    const r = decodeClientMessage(text);
     if (E.isLeft(r)) return undefined;
-    return { kind: 'event', seq, d, event: { type: 'message', now: at, conn, msg: r.right } };
+    return { kind: 'event', seq, d, event: { type: 'message', now: at, conn, msg: r.right }, text };
   }
   if (c1 === 0x6f /* o(ut) */ || line.startsWith('{"v":1,"kind":"out"')) {
     const v1 = c1 !== 0x6f;

@@ -233,3 +233,17 @@ const deliver = (dom: ReplayDomain, last: Event, effects: readonly Effect[], clo
   if (last.type === 'closed') drop(last.conn);
   return delivered;
 };
+
+const SNAPSHOT = /^\{"v":\d+,"kind":"snapshot","d":(\d{1,15}),"seq":(-?\d{1,16}),/;
+
+/**
+ * Whether a line is a snapshot of a state the replay already has or has passed (it would be ignored): such a line
+ * is not decoded at all (a snapshot is as big as the directory).
+ */
+export const passedSnapshot = (replayer: Replayer, text: string): boolean => {
+  if (text.charCodeAt(2) !== 0x76 /* v */) return false;
+  const m = SNAPSHOT.exec(text);
+  if (m === null) return false;
+  const dom = replayer.domains.get(Number(m[1]));
+  return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
+};

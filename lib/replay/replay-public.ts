@@ -15,8 +15,8 @@ import { encodeMessage } from '../codec/encode';
 import type { Event } from '../state/events';
 import type { ServiceChange } from '../model';
 import { publicChange } from '../state/public-model';
-import { Replayer, ReplayError, type ReplayStep as CoreStep } from './replay-core';
-import { decodeLine } from './event-codec';
+import { passedSnapshot, Replayer, ReplayError, type ReplayStep as CoreStep } from './replay-core';
+import { decodeLine, isOutLineFrame } from './event-codec';
 
 /** One recorded input of the server, as replayed. */
 export type ReplayInput =
@@ -71,12 +71,13 @@ export interface ReplayStep {
 
 export { publicChange, publicService } from '../state/public-model';
 
-const publicInput = (e: Event): ReplayInput => {
+const publicInput = (e: Event, text: string | undefined): ReplayInput => {
   switch (e.type) {
     case 'accepted':
       return { type: e.type, conn: e.conn, address: e.address, user: e.user, transport: e.transport };
     case 'message':
-      return { type: e.type, conn: e.conn, command: e.msg['ta-cmd'], json: encodeMessage(e.msg) };
+      // the text as recorded is what encodeMessage gives (the recorder wrote it so): no second encoding
+      return { type: e.type, conn: e.conn, command: e.msg['ta-cmd'], json: text ?? encodeMessage(e.msg) };
     case 'malformed':
       return { type: e.type, conn: e.conn, reason: e.reason };
     case 'closed':
@@ -91,14 +92,16 @@ const publicInput = (e: Event): ReplayInput => {
   }
 };
 
-const publicStep = (s: CoreStep): ReplayStep => ({
+const NONE: readonly never[] = [];
+
+const publicStep = (s: CoreStep, text: string | undefined): ReplayStep => ({
   seq: s.seq,
   line: s.line,
   domain: s.domain,
   at: s.at,
-  input: publicInput(s.event),
-  changes: s.changes.map(publicChange),
-  sent: s.delivered.map((f) => ({ conn: f.conn, json: encodeMessage(f.msg) })),
+  input: publicInput(s.event, text),
+  changes: s.changes.length === 0 ? NONE : s.changes.map(publicChange),
+  sent: s.delivered.length === 0 ? NONE : s.delivered.map((f) => ({ conn: f.conn, json: encodeMessage(f.msg) })),
   counts: {
     connections: s.state.conns.size,
     clients: s.state.clients.size,
@@ -111,20 +114,28 @@ const publicStep = (s: CoreStep): ReplayStep => ({
  * Replay the lines of a log (oldest file first, newline stripped; blank lines skipped). Cold and independent per
  * subscription. Errors with a `PafReplayError` (its `line` is 1-based) at the first line that cannot be replayed,
  * after every step before it was emitted.
+ *
+ * Steps report the messages the replay sends, not the recorded ones: recorded outbound lines are only checked for
+ * their frame (not parsed), and a periodic snapshot of a state the replay already has is not decoded (as in
+ * `rxpaf-replay` without `--verify`). Memory is the directory plus the lines in flight, whatever the log's length.
  */
 export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
   new Observable<ReplayStep>((subscriber) => {
     const replayer = new Replayer();
     let n = 0;
     return lines$.subscribe({
-      next: (text) => {
+      next: (raw) => {
         n++;
-        if (subscriber.closed || text.trim() === '') return;
+        if (subscriber.closed) return;
+        const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) return;
+        if (passedSnapshot(replayer, text) || isOutLineFrame(text)) return;
         try {
-          const rec = decodeLine(text.endsWith('\r') ? text.slice(0, -1) : text);
+          const rec = decodeLine(text);
           if (rec._tag === 'Left') throw new ReplayError(n, rec.left);
           const item = replayer.feed(rec.right, n);
-          if (item.kind === 'step') subscriber.next(publicStep(item.step));
+          if (item.kind === 'step')
+            subscriber.next(publicStep(item.step, rec.right.kind === 'event' ? rec.right.text : undefined));
         } catch (e) {
           subscriber.error(e instanceof ReplayError ? e : new ReplayError(n, String(e)));
         }

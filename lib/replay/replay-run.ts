@@ -11,13 +11,12 @@
  * });
  */
 import { createReadStream, statSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
 import * as E from 'fp-ts/Either';
 
 import { decodeLine, isOutLineFrame, type EventRecord, type HeaderRecord, type LogRecord } from './event-codec';
-import { Replayer, ReplayError, type ReplayBatch, type ReplayItem } from './replay-core';
+import { passedSnapshot, Replayer, ReplayError, type ReplayBatch, type ReplayItem } from './replay-core';
 
 /** Events folded per reducer call at most. */
 export const BATCH = 256;
@@ -64,7 +63,12 @@ export class LineError extends ReplayError {
   }
 }
 
-/** The lines of a file from a byte offset, in chunks (gunzipped if the name ends in `.gz`). */
+/**
+ * The lines of a file from a byte offset, in chunks (gunzipped if the name ends in `.gz`). Each line is decoded from
+ * the bytes on its own (a newline byte is never part of a multi-byte UTF-8 sequence), so that a line, and whatever a
+ * decoder slices out of it and the directory keeps (a property value), holds no reference to the chunk it came
+ * from: splitting a decoded chunk would pin every 1 MiB chunk one service was published in.
+ */
 export async function* fileChunks(
   file: string,
   offset: number,
@@ -73,25 +77,37 @@ export async function* fileChunks(
   const raw = createReadStream(file, { start: offset, highWaterMark: 1 << 20 });
   raw.on('data', (c) => progress(c.length));
   const stream = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  const decoder = new StringDecoder('utf8');
   /** The start of a line longer than the chunks read so far (joined once it ends: no quadratic copying). */
-  let rest: string[] = [];
+  let rest: Buffer[] = [];
   try {
-    for await (const chunk of stream) {
-      const part = decoder.write(chunk as Buffer);
-      const end = part.lastIndexOf('\n');
-      if (end < 0) {
-        rest.push(part);
+    for await (const data of stream) {
+      const chunk = data as Buffer;
+      let nl = chunk.indexOf(0x0a);
+      if (nl < 0) {
+        rest.push(chunk);
         continue;
       }
-      const text = rest.length === 0 ? part.slice(0, end) : rest.join('') + part.slice(0, end);
-      rest = end + 1 < part.length ? [part.slice(end + 1)] : [];
-      yield { lines: text.split('\n'), last: false };
+      const lines: string[] = [];
+      let start = 0;
+      if (rest.length > 0) {
+        rest.push(chunk.subarray(0, nl));
+        lines.push(Buffer.concat(rest).toString('utf8'));
+        rest = [];
+        start = nl + 1;
+        nl = chunk.indexOf(0x0a, start);
+      }
+      while (nl >= 0) {
+        lines.push(chunk.toString('utf8', start, nl));
+        start = nl + 1;
+        nl = chunk.indexOf(0x0a, start);
+      }
+      if (start < chunk.length) rest.push(chunk.subarray(start));
+      yield { lines, last: false };
     }
   } finally {
     raw.destroy();
   }
-  const last = rest.join('') + decoder.end();
+  const last = Buffer.concat(rest).toString('utf8');
   if (last !== '') yield { lines: [last], last: true };
 }
 
@@ -127,7 +143,7 @@ export const runFiles = async (
         n++;
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
-        if (passed(replayer, text)) continue;
+        if (passedSnapshot(replayer, text)) continue;
         if (sink.outbound === false && isOutLineFrame(text)) continue;
         const r = decodeLine(text);
         if (E.isLeft(r)) {
@@ -156,20 +172,6 @@ export const runFiles = async (
   }
   flush();
   return 'end';
-};
-
-const SNAPSHOT = /^\{"v":\d+,"kind":"snapshot","d":(\d{1,15}),"seq":(-?\d{1,16}),/;
-
-/**
- * Whether a line is a snapshot of a state the replay already has or has passed (it would be ignored): such a line
- * is not decoded at all (a snapshot is as big as the directory).
- */
-const passed = (replayer: Replayer, text: string): boolean => {
-  if (text.charCodeAt(2) !== 0x76 /* v */) return false;
-  const m = SNAPSHOT.exec(text);
-  if (m === null) return false;
-  const dom = replayer.domains.get(Number(m[1]));
-  return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
 };
 
 /** Read the record at a byte offset of a file (for a seek); the left says why there is none. */

@@ -19,7 +19,7 @@
  * const back = E.chain(decodeDomainState)(parseJson(text)); // right(a state that behaves exactly like `state`)
  */
 import * as E from 'fp-ts/Either';
-import { List, Map as IMap, OrderedMap, OrderedSet } from 'immutable';
+import { List, Map as IMap, OrderedMap } from 'immutable';
 import * as t from 'io-ts';
 
 import { decodeClientMessage } from '../codec/decode';
@@ -27,7 +27,8 @@ import { encodeMessage } from '../codec/encode';
 import { parseJson, stringifyJson, type Json, type JsonObject } from '../codec/json';
 import { outboundCodecs, type ClientMessage, type ServerMessage } from '../codec/messages';
 import { printFilter } from '../filter/print';
-import { effectiveService, listingRest, membersFrom, valuesFrom } from '../state/work';
+import { effectiveService, listingRest, valuesFrom } from '../state/work';
+import { OrderedIds } from '../state/ordered-ids';
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
 import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
@@ -148,7 +149,7 @@ const subscriptionJson = (s: Subscription): { readonly [K in Exclude<keyof Subsc
 const jobJson = (j: Job): Json => {
   switch (j.kind) {
     case 'orphan':
-      return { kind: j.kind, record: j.record, ids: membersFrom(j.ids, j.pos) };
+      return { kind: j.kind, record: j.record, ids: j.ids.from(j.pos) };
     case 'services':
     case 'subscribe':
       return {
@@ -421,7 +422,7 @@ const subscription = (s: t.TypeOf<typeof SubscriptionJ>): Subscription => ({
 const job = (x: t.TypeOf<typeof JobJ>): Job => {
   switch (x.kind) {
     case 'orphan':
-      return { kind: 'orphan', record: x.record, ids: OrderedSet<ServiceId>(x.ids), pos: 0 };
+      return { kind: 'orphan', record: x.record, ids: OrderedIds.of(x.ids), pos: 0 };
     case 'subscriptions':
       return {
         kind: 'subscriptions',
@@ -465,17 +466,29 @@ const heap = <T>(entries: ReadonlyArray<readonly [number, number, T]>): Heap<T> 
 class Invalid extends Error {}
 
 /**
- * A snapshot written before the state had sliced work (no `work` and `held` fields, no subscription `createdAt`):
- * nothing was pending then.
+ * A snapshot written before the state had sliced work (no `work` and `held` fields, no subscription `createdAt`,
+ * no record `closeSeq`): nothing was pending then.
  * Logs recorded by earlier versions keep their snapshots (and so their checkpoints and rotated files) usable.
  */
 const withoutWork = (json: unknown): unknown => {
   if (typeof json !== 'object' || json === null || 'work' in json || 'held' in json) return json;
   const subs = (json as { subscriptions?: unknown }).subscriptions;
+  const recs = (json as { records?: unknown }).records;
   return {
     ...json,
     work: [],
     held: [],
+    // nor its records' close sequence numbers: every orphaning was done, so an orphan's expiry is told to the
+    // subscriptions by their creation time alone (closeSeq 0: no subscription counts as created before the close)
+    ...(Array.isArray(recs)
+      ? {
+          records: recs.map((x: unknown) =>
+            typeof x === 'object' && x !== null && !('closeSeq' in x)
+              ? { ...x, closeSeq: (x as { active?: unknown }).active === false ? 0 : null }
+              : x,
+          ),
+        }
+      : {}),
     // nor the subscriptions' creation times (what a later sliced orphaning needs): all of them predate any close to come
     ...(Array.isArray(subs)
       ? {
@@ -529,7 +542,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           id: r.id,
           clientId: r.clientId,
           active: r.active,
-          services: OrderedSet<ServiceId>(r.services),
+          services: OrderedIds.of(r.services),
           ttls: IMap<bigint, number>().withMutations((m2) => {
             for (const [ttl, n] of r.ttls) m2.set(ttl, n);
           }),

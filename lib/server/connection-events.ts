@@ -1,8 +1,12 @@
 /**
  * One transport connection as a stream of core events: `accepted`, then each frame decoded into `message` (or
  * `malformed`), then `closed` — unless the server closed it first (then the stream just stops).
+ *
+ * Written as one observable rather than a chain of operators (concat, map, endWith, catchError, takeUntil): every
+ * inbound message passes here, and every accepted connection builds one, so each operator layer cost a subscriber
+ * per connection and a hop per message (issue 12, connect + hello).
  */
-import { concat, defer, endWith, map, type Observable, of, catchError, takeUntil } from './rx';
+import { Observable } from './rx';
 
 import { decodeClientMessage } from '../codec/decode';
 import type { Event } from '../state/events';
@@ -18,30 +22,53 @@ export const connectionEvents = (
   onInbound?: (id: ConnId, bytes: Uint8Array) => void,
   /** The transport failed the connection (e.g. EPROTO: a frame over 256 KiB, a bad length). */
   onTransportError?: (id: ConnId, error: unknown) => void,
-): Observable<Event> =>
-  concat(
-    of<Event>({
-      type: 'accepted',
-      now: clock(),
-      conn: id,
-      address: conn.remoteAddress,
-      user: conn.userId,
-      transport: conn.transport,
-    }),
-    defer(() => conn.messages$).pipe(
-      map((bytes): Event => {
-        onInbound?.(id, bytes);
-        const r = decodeClientMessage(bytes);
-        return r._tag === 'Right'
-          ? { type: 'message', now: clock(), conn: id, msg: r.right }
-          : { type: 'malformed', now: clock(), conn: id, reason: r.left.reason };
+): Observable<Event> => {
+  const accepted: Event = {
+    type: 'accepted',
+    now: clock(),
+    conn: id,
+    address: conn.remoteAddress,
+    user: conn.userId,
+    transport: conn.transport,
+  };
+  return new Observable<Event>((subscriber) => {
+    subscriber.next(accepted);
+    /** Ended: by the transport (EOF, error: `closed` was emitted) or by the server (nothing more is emitted). */
+    let done = false;
+    const end = (cause?: 'eof' | 'transport-error'): void => {
+      if (done) return;
+      done = true;
+      if (cause !== undefined) subscriber.next({ type: 'closed', now: clock(), conn: id, cause });
+      subscriber.complete(); // unsubscribes from the transport and from closedByServer$ (the teardown below)
+    };
+    // the server's close is watched first: a close already signalled stops the stream before any message is read
+    subscriber.add(closedByServer$.subscribe(() => end()));
+    if (done) return;
+    subscriber.add(
+      conn.messages$.subscribe({
+        next: (bytes) => {
+          if (done) return;
+          let e: Event;
+          try {
+            onInbound?.(id, bytes);
+            const r = decodeClientMessage(bytes);
+            e =
+              r._tag === 'Right'
+                ? { type: 'message', now: clock(), conn: id, msg: r.right }
+                : { type: 'malformed', now: clock(), conn: id, reason: r.left.reason };
+          } catch (error) {
+            onTransportError?.(id, error);
+            return end('transport-error');
+          }
+          subscriber.next(e);
+        },
+        error: (error: unknown) => {
+          if (done) return;
+          onTransportError?.(id, error);
+          end('transport-error');
+        },
+        complete: () => end('eof'),
       }),
-      endWith<Event>({ type: 'closed', now: 0, conn: id, cause: 'eof' }),
-      catchError((error: unknown) => {
-        onTransportError?.(id, error);
-        return of<Event>({ type: 'closed', now: 0, conn: id, cause: 'transport-error' });
-      }),
-      map((e) => (e.type === 'closed' ? { ...e, now: clock() } : e)),
-      takeUntil(closedByServer$),
-    ),
-  );
+    );
+  });
+};

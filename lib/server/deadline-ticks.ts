@@ -45,8 +45,9 @@ export const WORK_RETRY_MAX_MS = 1000;
 
 /**
  * Sliced work (lib/state/work.ts): after every turn whose state still has work left, one `work` event asks for the
- * next slice. The event goes through `bufferTurn` like any input, so the slice runs in a later event-loop turn and
- * the messages of other connections that arrived meanwhile are served in between (the same batch, before the slice).
+ * next turn's slices. The event goes through `bufferTurn` like any input, so it runs in a later event-loop turn and
+ * the messages of other connections that arrived meanwhile are served in between (the same batch, after its slice);
+ * within that turn `drainTurns` (./domain-loop.ts) runs more slices while the turn's time budget lasts.
  * A slice always changes the state, so the requests stop exactly when the work is done.
  *
  * `turns$` emits the state after every folded batch, changed or not: a turn that leaves the state as it was while

@@ -1,24 +1,15 @@
 /**
  * One domain at run time: its listeners' connections and the deadline timer merged into one serial event stream,
- * batched per event-loop turn, folded by the pure reducer (`scan`), effects interpreted, state published.
+ * batched per event-loop turn, folded by the pure reducer, effects interpreted, state published; while sliced work
+ * is pending a turn folds more `work` events, each one a batch of its own, within a small time budget (the loop
+ * itself is ./domain-loop.ts).
  *
  *   connections$ ─mergeMap(connectionEvents)─┐
- *                                            ├─ merge ─ bufferTurn ─ scan(reduceAll) ─ tap(interpret) ─► state$
+ *                                            ├─ merge ─ bufferTurn ─ drainTurns(reduceAll + interpret) ─► state$
  *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
  *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
  */
-import {
-  BehaviorSubject,
-  filter,
-  map,
-  merge,
-  mergeMap,
-  type Observable,
-  scan,
-  Subject,
-  type Subscription,
-  tap,
-} from './rx';
+import { BehaviorSubject, filter, merge, mergeMap, type Observable, Subject, type Subscription } from './rx';
 
 import { messageOf } from '../errors';
 import type { Logger } from '../log/logger';
@@ -29,17 +20,13 @@ import { defaultSettings, initialDomainState, reduceAll } from '../protocol/redu
 import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
 import { errnoOf } from '../transport/transport-error';
-import { bufferTurn } from './buffer-turn';
 import type { Clock } from './clock';
 import { connectionEvents } from './connection-events';
-import { deadlineTicks, workRequests } from './deadline-ticks';
+import { domainLoop } from './domain-loop';
 import { interpret } from './interpret';
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
 import { RejectionLog } from './rejection-log';
-
-/** One folded batch: the state after it, its effects, the batch itself and the seconds the reducer took. */
-type Turn = readonly [DomainState, readonly Effect[], Event[], number];
 
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
@@ -137,38 +124,25 @@ export class DomainRuntime {
         );
       }),
     );
-    const ticks$ = deadlineTicks(this.state$, clock);
-    // every turn's state, changed or not: a turn that made no progress on pending work is retried (deadline-ticks.ts)
-    const turns$ = new Subject<DomainState>();
-    const work$ = workRequests(turns$, clock);
-    this.sub = merge(accepted$, ticks$, work$, this.internal$)
-      .pipe(
-        bufferTurn(),
-        tap((batch) => this.opts.onEvents?.(batch)),
-        scan(
-          ([s], batch: Event[]): Turn => {
-            const t0 = reduced && performance.now();
-            const [next, fx] = safeReduceAll(s, batch, logger, this.label);
-            return [next, fx, batch, t0 === undefined ? 0 : (performance.now() - t0) / 1000];
-          },
-          [this.state$.value, [] as readonly Effect[], [] as Event[], 0] as const,
-        ),
-        tap(([, fx, batch, seconds]) => {
-          if (failAtMessage && batch.some((e) => e.type === 'message')) throw new Error('RXPAF_FAILPOINT=pipeline');
-          // connections gone in this batch first: nothing is encoded or queued for them (a mass disconnect)
-          for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
-          this.effects(fx);
-          reduced?.(batch, fx, seconds);
-        }),
-        map(([s]) => s),
-      )
-      .subscribe({
-        next: (s) => {
-          if (s !== this.state$.value) this.state$.next(s);
-          turns$.next(s);
-        },
-        error: (e: unknown) => this.fail(e),
-      });
+    let state = this.state$.value;
+    // one batch: reduce, interpret its effects, publish the state (a turn folds its inputs, then more work slices)
+    const fold = (batch: Event[]): DomainState => {
+      this.opts.onEvents?.(batch);
+      const t0 = reduced && performance.now();
+      const [next, fx] = safeReduceAll(state, batch, logger, this.label);
+      const seconds = t0 === undefined ? 0 : (performance.now() - t0) / 1000;
+      if (failAtMessage && batch.some((e) => e.type === 'message')) throw new Error('RXPAF_FAILPOINT=pipeline');
+      // connections gone in this batch first: nothing is encoded or queued for them (a mass disconnect)
+      for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
+      this.effects(fx);
+      reduced?.(batch, fx, seconds);
+      state = next;
+      if (next !== this.state$.value) this.state$.next(next);
+      return next;
+    };
+    this.sub = domainLoop(merge(accepted$, this.internal$), this.state$, fold, clock).subscribe({
+      error: (e: unknown) => this.fail(e),
+    });
   }
 
   /** The pipeline failed: stop this domain in order (as at shutdown), then report it. */

@@ -11,7 +11,6 @@ export { Subject } from 'rxjs/internal/Subject';
 export type { Subscription } from 'rxjs/internal/Subscription';
 export type { OperatorFunction, SchedulerLike } from 'rxjs/internal/types';
 
-export { concat } from 'rxjs/internal/observable/concat';
 export { defer } from 'rxjs/internal/observable/defer';
 export { EMPTY } from 'rxjs/internal/observable/empty';
 export { merge } from 'rxjs/internal/observable/merge';
@@ -19,13 +18,10 @@ export { of } from 'rxjs/internal/observable/of';
 export { timer } from 'rxjs/internal/observable/timer';
 export { asyncScheduler } from 'rxjs/internal/scheduler/async';
 
-export { catchError } from 'rxjs/internal/operators/catchError';
 export { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
-export { endWith } from 'rxjs/internal/operators/endWith';
 export { filter } from 'rxjs/internal/operators/filter';
 export { map } from 'rxjs/internal/operators/map';
 export { mergeMap } from 'rxjs/internal/operators/mergeMap';
 export { scan } from 'rxjs/internal/operators/scan';
 export { switchMap } from 'rxjs/internal/operators/switchMap';
-export { takeUntil } from 'rxjs/internal/operators/takeUntil';
 export { tap } from 'rxjs/internal/operators/tap';

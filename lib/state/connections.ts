@@ -66,8 +66,7 @@ export const admitWaiting = (ctx: Ctx): void => {
   while (ctx.d.waiting.size > 0 && (cap === undefined || admitted(ctx) < cap)) {
     const id = ctx.d.waiting.first()!;
     ctx.d.waiting = ctx.d.waiting.shift();
-    const conn = getConn(ctx, id);
-    if (conn === undefined) continue;
+    const conn = getConn(ctx, id)!; // a waiting connection that closes leaves the list (dropConn)
     const { waiting: _w, ...rest } = conn;
     ctx.d.conns = ctx.d.conns.set(id, rest);
     armTimer(ctx, rest, ctx.now + ctx.d.settings.handshakeTimeout);
@@ -133,8 +132,7 @@ const disconnectClient = (ctx: Ctx, conn: Conn): void => {
   // 2. subscriptions issued on the connection vanish silently
   for (const tx of conn.txs.values()) {
     if (tx.cmd !== 'subscribe') continue;
-    const sub = ctx.d.subscriptions.get(tx.subscriptionId);
-    if (sub === undefined) continue;
+    const sub = ctx.d.subscriptions.get(tx.subscriptionId)!; // an unsubscribe ends its transaction (subscribe.ts)
     ctx.d.subscriptions = ctx.d.subscriptions.delete(sub.id);
     ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub.id, sub.seq, sub.filter);
     release(ctx, 'subscriptions', sub.user);
@@ -143,8 +141,8 @@ const disconnectClient = (ctx: Ctx, conn: Conn): void => {
   release(ctx, 'clients', conn.user);
   const client = ctx.d.clients.get(conn.clientId!);
   if (client !== undefined) ctx.d.clients = ctx.d.clients.set(client.id, { ...client, active: undefined });
-  const record = ctx.d.records.get(conn.id);
-  if (record === undefined) return;
+  // a handshaked connection has its record: hello registers it, and only an inactive record is ever dropped
+  const record = ctx.d.records.get(conn.id)!;
   // 1. the record becomes inactive; 3. an empty one is dropped (with the client if it holds nothing, 6.)
   const inactive = { ...record, active: false, disconnectedAt: now, closeSeq: nextSeq(ctx) };
   if (inactive.services.size === 0) {

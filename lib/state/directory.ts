@@ -2,8 +2,6 @@
  * Service-directory mutations shared by the handlers (§7): attaching services to connection records, moving and
  * removing them, orphaning and expiry, with the notifications each change causes (§7.8) queued in order.
  */
-import { OrderedSet } from 'immutable';
-
 import { matchNotify } from './replies';
 import type { Ctx } from './context';
 import { nextSeq, send } from './context';
@@ -12,6 +10,7 @@ import type { DirectoryChange } from './effects';
 import { diffNotifications } from './notify';
 import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';
 import { release } from './resources';
+import { OrderedIds } from './ordered-ids';
 import { serviceIndexUpdate } from './service-index';
 import { Map as IMap } from 'immutable';
 
@@ -33,7 +32,7 @@ export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
   id,
   clientId,
   active: true,
-  services: OrderedSet<ServiceId>(),
+  services: OrderedIds.empty(),
   ttls: IMap<bigint, number>(),
   disconnectedAt: undefined,
   closeSeq: undefined,
@@ -54,9 +53,9 @@ export const attach = (ctx: Ctx, recordId: ConnId, id: ServiceId, ttl: bigint): 
  * connection and no records is forgotten (§7.4 step 4; also on ownership transfer, bug B2 fixed).
  */
 export const detach = (ctx: Ctx, s: Service): void => {
-  const r = ctx.d.records.get(s.record);
-  if (r === undefined) return;
-  const n = (r.ttls.get(s.ttl) ?? 1) - 1;
+  // a service's record and its TTL count are there: a record holding services is never dropped
+  const r = ctx.d.records.get(s.record)!;
+  const n = r.ttls.get(s.ttl)! - 1;
   const next: SdRecord = {
     ...r,
     services: r.services.delete(s.id),
@@ -69,8 +68,7 @@ export const detach = (ctx: Ctx, s: Service): void => {
 /** Remove a record and forget its client if that leaves the client with nothing (§7.5 step 6). */
 export const dropRecord = (ctx: Ctx, r: SdRecord): void => {
   ctx.d.records = ctx.d.records.delete(r.id);
-  const c = ctx.d.clients.get(r.clientId);
-  if (c === undefined) return;
+  const c = ctx.d.clients.get(r.clientId)!; // a client is kept while it has a record
   const records = c.records.filter((id) => id !== r.id);
   if (records.length === 0 && c.active === undefined) ctx.d.clients = ctx.d.clients.delete(c.id);
   else ctx.d.clients = ctx.d.clients.set(c.id, { ...c, records });
@@ -79,7 +77,7 @@ export const dropRecord = (ctx: Ctx, r: SdRecord): void => {
 /** Replace one TTL of a record's multiset with another, keeping the service's attachment position (§7.5 step 4). */
 const retime = (ctx: Ctx, recordId: ConnId, from: bigint, to: bigint): void => {
   const r = ctx.d.records.get(recordId)!;
-  const n = (r.ttls.get(from) ?? 1) - 1;
+  const n = r.ttls.get(from)! - 1;
   const ttls = n === 0 ? r.ttls.delete(from) : r.ttls.set(from, n);
   ctx.d.records = ctx.d.records.set(recordId, { ...r, ttls: ttls.set(to, (ttls.get(to) ?? 0) + 1) });
 };

@@ -30,9 +30,12 @@ export const maxIdleTime = (ctx: Ctx, conn: Conn): number => {
   return Math.min(Math.max(min, idleMin), idleMax);
 };
 
-/** §8.3 "on every inbound message": back to ACTIVE (unless TIMED_OUT), warning re-armed with jitter, last seen now. */
+/**
+ * §8.3 "on every inbound message": back to ACTIVE, warning re-armed with jitter, last seen now. (The "unless
+ * TIMED_OUT" of §8.3 needs no test here: a connection that times out is closed in the same step, see
+ * {@link fireConnTimer}, so no message, probe or drain ever finds it.)
+ */
 export const markActive = (ctx: Ctx, conn: Conn): Conn => {
-  if (conn.idle === 'timed-out') return conn;
   const u = (random(ctx) * 2 - 1) * WARNING_JITTER;
   const at = ctx.now + WARNING_THRESHOLD * maxIdleTime(ctx, conn) * (1 + u);
   return armTimer(ctx, conn, at, { idle: 'active', lastSeen: ctx.now });
@@ -84,10 +87,8 @@ const fireConnTimer = (ctx: Ctx, conn: Conn): void => {
     return;
   }
   if (conn.idle === 'active') idleWarning(ctx, conn);
-  else if (conn.idle === 'tentative') {
-    patchConn(ctx, conn, { idle: 'timed-out', timerAt: undefined });
-    closeConn(ctx, conn.id, 'idle timeout');
-  }
+  // TENTATIVE -> TIMED_OUT (§8.3) is final: the connection closes at once, so no later step sees it timed out
+  else closeConn(ctx, conn.id, 'idle timeout');
 };
 
 /** Pop one connection-timer entry due at `entryAt`. */
@@ -95,8 +96,9 @@ const onTimerEntry = (ctx: Ctx, connId: number, entryAt: number): void => {
   const conn = getConn(ctx, connId);
   if (conn === undefined || conn.queuedAt !== entryAt) return; // stale entry
   const c = patchConn(ctx, conn, { queuedAt: undefined });
-  if (c.timerAt === undefined) return;
-  if (c.timerAt > ctx.now) armTimer(ctx, c, c.timerAt);
+  // a queued entry implies a timer: `armTimer` sets both, and only a connection's close clears its timer
+  const at = c.timerAt!;
+  if (at > ctx.now) armTimer(ctx, c, at);
   else fireConnTimer(ctx, c);
 };
 

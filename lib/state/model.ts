@@ -10,7 +10,7 @@
  *
  * Times are seconds since the epoch as floats (µs precision); they only ever come in on events.
  */
-import type { List as IList, Map as IMap, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
+import type { List as IList, Map as IMap, OrderedMap as IOrderedMap } from 'immutable';
 
 import type { ClientMessage, ServerMessage } from '../codec/messages';
 
@@ -18,6 +18,7 @@ import type { Filter } from '../filter/ast';
 import type { FilterIndex } from '../filter/filter-index';
 import type { Props } from '../filter/props';
 import type { Heap } from './heap';
+import type { OrderedIds } from './ordered-ids';
 import type { ServiceIndex } from './service-index';
 
 /** Connection ids are assigned by the shell when a transport accepts a connection. */
@@ -94,7 +95,8 @@ export interface SdRecord {
   readonly id: ConnId;
   readonly clientId: ClientId;
   readonly active: boolean;
-  readonly services: IOrderedSet<ServiceId>;
+  /** The attached services in attachment order (a lean persistent ordered set, ./ordered-ids.ts). */
+  readonly services: OrderedIds;
   /** Multiset of the attached services' TTLs, for the TTL-based idle limit (§8.2) without a scan. */
   readonly ttls: IMap<bigint, number>;
   readonly disconnectedAt: number | undefined;
@@ -153,7 +155,7 @@ export type Job =
       /** Orphan the services of a record that became inactive (§7.5 step 4), in attachment order. */
       readonly kind: 'orphan';
       readonly record: ConnId;
-      readonly ids: IOrderedSet<ServiceId>;
+      readonly ids: OrderedIds;
       readonly pos: number;
     }
   | {

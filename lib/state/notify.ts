@@ -25,19 +25,22 @@ export const matchTypeFor = (sub: Subscription, change: DirectoryChange): MatchT
   return b ? 'disappeared' : undefined;
 };
 
+const NONE: ReadonlyArray<readonly [Subscription, MatchType]> = Object.freeze([]);
+
 /** Every (subscription, match type) pair a change causes, in subscription creation order. */
 export const diffNotifications = (
   state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex'>,
   change: DirectoryChange,
 ): ReadonlyArray<readonly [Subscription, MatchType]> => {
+  if (state.subscriptions.size === 0) return NONE; // the common case of a publish or unpublish: nobody to tell
   const before = change.kind === 'added' ? undefined : change.before.props;
   const after = change.kind === 'removed' ? undefined : change.after.props;
   const first = (before ?? after)!;
   const second = before !== undefined && after !== undefined && after !== before ? after : undefined;
   const out: Array<readonly [Subscription, MatchType]> = [];
   for (const id of indexCandidates(state.subscriptionIndex, first, second)) {
-    const sub = state.subscriptions.get(id);
-    if (sub === undefined) continue;
+    // the index holds exactly the live subscriptions: subscribe, unsubscribe and a disconnect update both together
+    const sub = state.subscriptions.get(id)!;
     const mt = matchTypeFor(sub, change);
     if (mt !== undefined) out.push([sub, mt]);
   }

@@ -13,10 +13,11 @@
  * ix = serviceIndexUpdate(ix, 7n, undefined, new Map([['name', ['foo']]]));
  * serviceCandidates(ix, { op: 'eq', key: 'name', value: 'foo' }, 100); // Set {7n}
  */
-import { Map as IMap, Set as ISet } from 'immutable';
+import { Map as IMap } from 'immutable';
 
 import type { Filter } from '../filter/ast';
 import type { PropValue, Props } from '../filter/props';
+import { type Hamt, hamtDelete, hamtEmpty, hamtFirstKey, hamtForEach, hamtGet, hamtSet } from './hamt';
 
 /** A service id (`ServiceId` of ./model.ts, which imports this module). */
 type ServiceId = bigint;
@@ -26,13 +27,16 @@ type ServiceId = bigint;
  * shared the value, only their count (such a value is useless as an anchor: a listing through it would cost more
  * than the full walk, see `INDEX_LIMIT` in ./work.ts; it stays a count until no service has it).
  */
-type Bucket = ServiceId | ISet<ServiceId> | number;
+type Bucket = ServiceId | Hamt<ServiceId, true> | number;
 
 /** The size above which a bucket keeps a count instead of the ids. */
 export const SATURATED = 2048;
 
-/** key -> value -> bucket. Treat as opaque. */
-export type ServiceIndex = IMap<string, IMap<string, Bucket>>;
+/**
+ * key -> value -> bucket. Treat as opaque. The values of a key (one per service for a name) are a lean trie
+ * (./hamt.ts: about 30 bytes an entry where an immutable.js Map takes about 140), as are the ids of a shared value.
+ */
+export type ServiceIndex = IMap<string, Hamt<string, Bucket>>;
 
 const EMPTY: ServiceIndex = IMap();
 
@@ -48,16 +52,17 @@ const bucketSize = (b: Bucket | undefined): number =>
 
 const bucketAdd = (b: Bucket | undefined, id: ServiceId): Bucket => {
   if (b === undefined) return id;
-  if (typeof b === 'bigint') return ISet<ServiceId>([b, id]);
+  if (typeof b === 'bigint') return b === id ? b : hamtSet(hamtSet(hamtEmpty<ServiceId, true>(), b, true), id, true);
   if (typeof b === 'number') return b + 1;
-  return b.size >= SATURATED ? b.size + 1 : b.add(id);
+  return b.size >= SATURATED ? b.size + 1 : hamtSet(b, id, true);
 };
 
+/** `b` holds `id`: the caller removes what it indexed (the service's props before the change). */
 const bucketDelete = (b: Bucket, id: ServiceId): Bucket | undefined => {
-  if (typeof b === 'bigint') return b === id ? undefined : b;
+  if (typeof b === 'bigint') return undefined;
   if (typeof b === 'number') return b === 1 ? undefined : b - 1;
-  const rest = b.delete(id);
-  return rest.size === 1 ? rest.first()! : rest;
+  const rest = hamtDelete(b, id);
+  return rest.size === 1 ? hamtFirstKey(rest)! : rest;
 };
 
 /** The distinct string forms of a key's values (a string and an integer can share one, §6.3). */
@@ -65,16 +70,15 @@ const forms = (values: readonly PropValue[] | undefined): ReadonlySet<string> | 
   values === undefined || values.length === 0 ? undefined : new Set(values.map(str));
 
 const add = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
-  const inner = ix.get(key) ?? IMap<string, Bucket>();
-  return ix.set(key, inner.set(value, bucketAdd(inner.get(value), id)));
+  const inner = ix.get(key) ?? hamtEmpty<string, Bucket>();
+  return ix.set(key, hamtSet(inner, value, bucketAdd(hamtGet(inner, value), id)));
 };
 
 const remove = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
-  const inner = ix.get(key);
-  const b = inner?.get(value);
-  if (inner === undefined || b === undefined) return ix;
-  const rest = bucketDelete(b, id);
-  const innerRest = rest === undefined ? inner.delete(value) : inner.set(value, rest);
+  // the pair is there: the caller removes what it indexed (the service's props before the change)
+  const inner = ix.get(key)!;
+  const rest = bucketDelete(hamtGet(inner, value)!, id);
+  const innerRest = rest === undefined ? hamtDelete(inner, value) : hamtSet(inner, value, rest);
   // drop empty maps so the index does not grow with churn
   return innerRest.size === 0 ? ix.delete(key) : ix.set(key, innerRest);
 };
@@ -108,11 +112,16 @@ export const serviceIndexUpdate = (
   return out;
 };
 
+const bucketOf = (ix: ServiceIndex, key: string, value: string): Bucket | undefined => {
+  const inner = ix.get(key);
+  return inner === undefined ? undefined : hamtGet(inner, value);
+};
+
 type Anchors = ReadonlyArray<readonly [string, string]>;
 
 const anchorsSize = (ix: ServiceIndex, a: Anchors): number => {
   let n = 0;
-  for (const [k, v] of a) n += bucketSize(ix.get(k)?.get(v));
+  for (const [k, v] of a) n += bucketSize(bucketOf(ix, k, v));
   return n;
 };
 
@@ -166,10 +175,30 @@ export const serviceCandidates = (
   if (anchors === undefined || anchorsSize(ix, anchors) > limit) return undefined;
   const out = new Set<ServiceId>();
   for (const [k, v] of anchors) {
-    const b = ix.get(k)?.get(v);
+    const b = bucketOf(ix, k, v);
     if (b === undefined) continue;
     if (typeof b === 'bigint') out.add(b);
-    else if (typeof b !== 'number') b.forEach((id) => void out.add(id));
+    else if (typeof b !== 'number') hamtForEach(b, (_, id) => void out.add(id));
   }
   return out;
+};
+
+/**
+ * The whole index as plain data, keys and values sorted, each bucket as its sorted ids or (saturated) its count:
+ * for checks and state comparisons (two equal indexes built in different orders give the same).
+ */
+export const serviceIndexEntries = (ix: ServiceIndex): Array<[string, Array<[string, ServiceId[] | number]>]> => {
+  const byText = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  const out: Array<[string, Array<[string, ServiceId[] | number]>]> = [];
+  for (const [key, inner] of ix) {
+    const values: Array<[string, ServiceId[] | number]> = [];
+    hamtForEach(inner, (b, value) => {
+      const ids: ServiceId[] | number = typeof b === 'number' ? b : typeof b === 'bigint' ? [b] : [];
+      if (typeof b === 'object') hamtForEach(b, (_, id) => void (ids as ServiceId[]).push(id));
+      if (Array.isArray(ids)) ids.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      values.push([value, ids]);
+    });
+    out.push([key, values.sort(byText)]);
+  }
+  return out.sort(byText);
 };

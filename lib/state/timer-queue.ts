@@ -4,15 +4,20 @@
  * it is earlier than the connection's earliest queued entry; later ones are found when that entry pops.
  */
 import type { Ctx } from './context';
-import { nextSeq, patchConn } from './context';
+import { nextSeq } from './context';
 import { heapPush } from './heap';
 import type { Conn } from './model';
 
 /** Set the connection's timer to fire at `at`. */
 export const armTimer = (ctx: Ctx, conn: Conn, at: number, patch?: Partial<Conn>): Conn => {
+  // one copy of the connection, patched by stores (every inbound message comes here, see idle.ts `markActive`)
+  const next: { -readonly [K in keyof Conn]: Conn[K] } = { ...conn };
+  if (patch !== undefined) Object.assign(next, patch);
+  next.timerAt = at;
   if (conn.queuedAt === undefined || at < conn.queuedAt) {
     ctx.d.timerQueue = heapPush(ctx.d.timerQueue, at, nextSeq(ctx), conn.id);
-    return patchConn(ctx, conn, { ...patch, timerAt: at, queuedAt: at });
+    next.queuedAt = at;
   }
-  return patchConn(ctx, conn, { ...patch, timerAt: at });
+  ctx.d.conns = ctx.d.conns.set(conn.id, next);
+  return next;
 };

@@ -13,7 +13,7 @@
  * - a listing walks the collection as it was at request time (persistent, kept by reference) with a position;
  *   until it is done its connection's later requests and every other message to it wait (`held`).
  */
-import type { List as IList, Map as IMap, OrderedMap as IOrderedMap, OrderedSet as IOrderedSet } from 'immutable';
+import type { List as IList, Map as IMap, OrderedMap as IOrderedMap } from 'immutable';
 
 import { List } from 'immutable';
 
@@ -44,8 +44,6 @@ interface OrderedInternals<K, V> {
 }
 const entries = <K, V>(m: IOrderedMap<K, V>): IList<readonly [K, V] | undefined> =>
   (m as unknown as OrderedInternals<K, V>)._list;
-const setEntries = <K>(s: IOrderedSet<K>): IList<readonly [K, K] | undefined> =>
-  entries((s as unknown as { readonly _map: IOrderedMap<K, K> })._map);
 
 /** The values of a job's ordered map from position `pos` on. */
 export const valuesFrom = <K, V>(m: IOrderedMap<K, V>, pos: number): V[] => {
@@ -54,16 +52,6 @@ export const valuesFrom = <K, V>(m: IOrderedMap<K, V>, pos: number): V[] => {
     .skip(pos)
     .forEach((e) => {
       if (e !== undefined) out.push(e[1]);
-    });
-  return out;
-};
-/** The members of a job's ordered set from position `pos` on. */
-export const membersFrom = <K>(s: IOrderedSet<K>, pos: number): K[] => {
-  const out: K[] = [];
-  setEntries(s)
-    .skip(pos)
-    .forEach((e) => {
-      if (e !== undefined) out.push(e[0]);
     });
   return out;
 };
@@ -129,7 +117,7 @@ export const effectiveService = (recs: DomainState['records'], s: Service, at: n
 const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
   const after: Service = { ...s, orphanSince: r.disconnectedAt };
   putService(ctx, s, after);
-  const closeSeq = r.closeSeq ?? Infinity;
+  const closeSeq = r.closeSeq!; // an inactive record has one (a snapshot from before closeSeq has 0, state-codec.ts)
   applyChange(ctx, { kind: 'modified', before: s, after }, (sub) => sub.seq < closeSeq);
   return after;
 };
@@ -138,7 +126,8 @@ const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
  * Expire an orphan (§7.6). Subscriptions created after its record closed and at or after its expiry never saw it.
  */
 export const expireOne = (ctx: Ctx, s: Service): void => {
-  const closeSeq = ctx.d.records.get(s.record)?.closeSeq ?? Infinity;
+  // an orphan's record is inactive (a record holding services is kept), so it has a closeSeq
+  const closeSeq = ctx.d.records.get(s.record)!.closeSeq!;
   const at = expiryOf(s);
   removeService(ctx, s, (sub: Subscription) => sub.seq < closeSeq || sub.createdAt < at);
 };
@@ -172,19 +161,19 @@ export const hasWork = (s: Pick<DomainState, 'work' | 'orphanQueue' | 'now'>): b
 const step = (ctx: Ctx, job: Job): Job | undefined => {
   switch (job.kind) {
     case 'orphan': {
-      const list = setEntries(job.ids);
+      const ids = job.ids;
       let pos = job.pos;
-      while (pos < list.size && ctx.budget.left > 0) {
-        const e = list.get(pos++);
+      while (pos < ids.slots && ctx.budget.left > 0) {
+        const id = ids.slot(pos++);
         ctx.budget.left--;
-        if (e === undefined) continue;
-        const s = ctx.d.services.get(e[0]);
+        if (id === undefined) continue;
+        const s = ctx.d.services.get(id);
         if (s === undefined || s.record !== job.record || s.orphanSince !== undefined) continue;
         const r = ctx.d.records.get(job.record);
         if (r === undefined || r.active) break;
         orphanOne(ctx, s, r);
       }
-      return pos < list.size ? { ...job, pos } : undefined;
+      return pos < ids.slots ? { ...job, pos } : undefined;
     }
     case 'services':
     case 'subscribe': {

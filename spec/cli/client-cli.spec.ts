@@ -161,6 +161,61 @@ describe('rxpafc', () => {
     expect(out.match(/Client Id: 0xff/g)).toHaveLength(1); // nothing runs after quit
   });
 
+  it('with --json, every command of an interactive session prints JSON lines (matches too); help lists or fails', async () => {
+    const input = [
+      'id',
+      'version',
+      'hello',
+      'ping',
+      'subscribe',
+      'publish 1b 0 30 name js',
+      'subscriptions',
+      'clients',
+      'track query',
+      'unpublish 1b',
+      'help',
+      'help nope',
+      'quit',
+    ].join('\n');
+    const r = await cli(['--json', '-i', 'fe', '-p', '3', addr], { stdin: input + '\n' });
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    const json = lines
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l.replace(/(":)(\d{16,})/g, '$1"$2"')) as Record<string, unknown>);
+    expect(json).toContainEqual({ clientId: 0xfe });
+    expect(json).toContainEqual({ supported: [2, 3], advertised: [3, 3], negotiated: 3 });
+    expect(json).toContainEqual({ protocolVersion: 3 });
+    expect(json.filter((o) => typeof o.latencyMs === 'number')).toHaveLength(2); // ping, track query
+    expect(json).toContainEqual({ id: 0x1b });
+    // (no filter: the other specs' services, orphans now, appear too)
+    const matches = json.filter((o) => o.subscriptionId !== undefined && (o.service as { id: unknown }).id === 0x1b);
+    expect(matches.map((m) => [m.type, (m.service as { id: number }).id])).toEqual([
+      ['appeared', 0x1b],
+      ['disappeared', 0x1b],
+    ]);
+    // the subscriptions and clients listings: one object each, the CLI's own among them
+    expect(json).toContainEqual({ id: matches[0]!.subscriptionId, clientId: 0xfe });
+    expect(json).toContainEqual(expect.objectContaining({ clientId: 0xfe, address: expect.any(String), idle: 0 }));
+    expect(r.out).not.toContain('Subscription Id:'); // JSON mode prints no human text for an accepted subscription
+    // `help` alone lists every command; an unknown one is an error with help's usage
+    expect(lines.filter((l) => /^(id|ping|publish|subscribe|quit) /.test(l))).toHaveLength(5);
+    expect(r.out).toContain('unknown command "nope". Usage: help [<command>]\n');
+  });
+
+  it('prints subscription matches as lines in the human format too (appeared, then disappeared)', async () => {
+    const input = ['subscribe (name=hm)', 'publish 2c 0 30 name hm', 'unpublish 2c', 'quit'].join('\n');
+    const r = await cli([addr], { stdin: input + '\n' });
+    expect(r.code).toBe(0);
+    const matchLines = r.out.split('\n').filter((l) => /appeared|disappeared/.test(l));
+    expect(matchLines).toHaveLength(2);
+    expect(matchLines[0]).toMatch(/appeared/);
+    expect(matchLines[0]).toContain('0x2c');
+    expect(matchLines[0]).toContain("{'name': ['hm']}");
+    expect(matchLines[1]).toMatch(/disappeared/);
+    expect(matchLines[1]).toContain('0x2c');
+  });
+
   it('streams subscription matches one-shot until interrupted, then exits 0', async () => {
     let interrupt!: () => void;
     const interrupted = new Promise<void>((r) => (interrupt = r));

@@ -235,6 +235,16 @@ describe('parseDaemonArgs', () => {
     [['-l', 'verbose', 'ux:a'], "Invalid log level 'verbose' (valid: debug, info, warning, error, critical)."],
     [['-y', 'local8', 'ux:a'], "Invalid syslog facility 'local8'."],
     [['-m', 'ux:a++ux:b'], "Invalid multi-socket domain 'ux:a++ux:b'."],
+    [['--output-limits', '8m,2k', 'ux:a'], "Invalid --output-limits '8m,2k': expected <hard>,<soft>,<seconds>."],
+    [
+      ['--output-limits', '8x,2k,1', 'ux:a'],
+      "Invalid --output-limits '8x,2k,1': sizes are integers with an optional k, m or g.",
+    ],
+    [
+      ['--output-limits', '8m,-2,1', 'ux:a'],
+      "Invalid --output-limits '8m,-2,1': sizes are integers with an optional k, m or g.",
+    ],
+    [['--output-limits', '8m,2k,1.5', 'ux:a'], "Invalid --output-limits '8m,2k,1.5': seconds must be an integer."],
     [[], 'No domains configured.'],
     [['-s', '-c', '5'], 'No domains configured.'],
     [['-f', 'no-domains.conf'], 'No domains configured.'],

@@ -350,6 +350,38 @@ describe('state snapshot codec', () => {
     expect(E.isLeft(decodeDomainState({ ...old, work: [] }))).toBe(true);
   });
 
+  it('an old snapshot with orphans (records without closeSeq) continues as the state it was written from', () => {
+    // orphans of a closed client, all orphaned (nothing pending: what an old snapshot could hold)
+    const d = new Domain({}, 7, 4).connect(9, 99).subscribe(9, 1).connect(1, 1);
+    for (let i = 1; i <= 12; i++) d.publish(1, i, 0, { a: [String(i)] }, 5);
+    d.at(1).close(1).drain().clear();
+    const { work: _w, held: _h, ...json } = encodeDomainState(d.state) as Record<string, unknown>;
+    const old = {
+      ...json,
+      records: (json.records as Array<Record<string, unknown>>).map(({ closeSeq: _c, ...r }) => r),
+      subscriptions: (json.subscriptions as Array<Record<string, unknown>>).map(({ createdAt: _c, ...x }) => x),
+    };
+    const r = decodeDomainState(old);
+    if (E.isLeft(r)) throw new Error(r.left);
+    // past the expiry: one slice of expiries in the tick, the rest overdue while a new subscriber lists
+    const run = (state: DomainState): Array<[number, string]> => {
+      const c = new Domain({}, 7, 4);
+      c.state = state;
+      c.now = d.now;
+      c.jump(7).connect(3, 33).subscribe(3, 2).drain();
+      return [9, 3].flatMap((conn) =>
+        c
+          .takeParsed(conn)
+          .filter((m) => m['msg-type'] === 'notify')
+          .map((m): [number, string] => [conn, `${String(m['match-type'])} ${String(m['service-id'])}`]),
+      );
+    };
+    const continued = run(r.right);
+    expect(continued.filter(([conn]) => conn === 9)).toHaveLength(12); // the old subscriber sees every expiry
+    expect(continued.filter(([conn]) => conn === 3)).toEqual([]); // the new one never saw them: told nothing
+    expect(continued).toEqual(run(d.state));
+  });
+
   it('rejects a damaged snapshot with the path of the problem', () => {
     const s = new Domain().connect(1, 1).subscribe(1, 3, '(a=1)').state;
     const json = encodeDomainState(s) as Record<string, unknown>;

@@ -14,7 +14,8 @@ import { encodeMessage } from '../../lib/codec/encode';
 import type { FilterIndex } from '../../lib/filter/filter-index';
 import { heapEntries } from '../../lib/replay/state-codec';
 import type { DomainState, SubscriptionId } from '../../lib/state/model';
-import type { ServiceIndex } from '../../lib/state/service-index';
+import { OrderedIds } from '../../lib/state/ordered-ids';
+import { type ServiceIndex, serviceIndexEntries } from '../../lib/state/service-index';
 
 const special = (n: number): unknown => (Object.is(n, -0) ? '-0' : Number.isFinite(n) ? n : String(n));
 
@@ -38,6 +39,7 @@ export const plain = (v: unknown): unknown => {
   }
   if (v instanceof Map) return ['<Map>', ...[...v.entries()].map(([k, x]) => [plain(k), plain(x)])];
   if (Array.isArray(v)) return v.map(plain);
+  if (v instanceof OrderedIds) return ['<OrderedIds>', ...[...v].map(plain)];
   const o = v as Record<string, unknown>;
   return Object.keys(o)
     .sort()
@@ -55,16 +57,7 @@ const indexProjection = (ix: FilterIndex<SubscriptionId>): unknown => ({
 });
 
 /** The service index by key, value and sorted ids (a set's iteration order depends on its insertion history). */
-const serviceIndexProjection = (ix: ServiceIndex): unknown =>
-  sortedKeys(ix).map(([k, inner]) => [
-    k,
-    sortedKeys(inner).map(([v, b]) => [
-      v,
-      plain(
-        typeof b === 'number' ? b : [...(typeof b === 'bigint' ? [b] : b)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
-      ),
-    ]),
-  ]);
+const serviceIndexProjection = (ix: ServiceIndex): unknown => plain(serviceIndexEntries(ix));
 
 /** Everything in the state, as plain data (JSON text). */
 export const projectState = (s: DomainState): string => {

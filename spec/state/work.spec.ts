@@ -356,6 +356,28 @@ describe('sliced work and connections that go away', () => {
     expect(hasWork(d.state)).toBe(false);
   });
 
+  it('a `subscriptions` listing whose connection closes is dropped the same way: nothing more is sent to it', () => {
+    const d = new Domain({}, 7, 10).connect(1, 7, { user: U });
+    for (let i = 1; i <= 30; i++) d.subscribe(1, i, `(n=${i})`, 200 + i);
+    d.connect(2, 8, { user: U }).clear();
+    d.req(2, 'subscriptions', 600);
+    const first = notifies(d, 2);
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(30); // the rest waits for work events
+    expect(d.state.work.first()?.kind).toBe('subscriptions');
+    d.close(2);
+    const fx = d.step({ type: 'work', now: d.now }); // the job finds its connection gone and ends at once
+    expect(fx.filter((f) => f.type === 'send')).toEqual([]);
+    expect(d.state.work.size).toBe(0);
+    expect(hasWork(d.state)).toBe(false);
+    // the same listing on an open connection is completed, every subscription once (the guard is what differs)
+    d.connect(3, 9, { user: U }).clear();
+    d.req(3, 'subscriptions', 601).drain();
+    const all = d.takeParsed(3);
+    expect(all.filter((m) => m['msg-type'] === 'notify')).toHaveLength(30);
+    expect(all.at(-1)).toEqual({ 'ta-cmd': 'subscriptions', 'ta-id': 601, 'msg-type': 'complete' });
+  });
+
   it('an event touching an orphan whose expiry is overdue but not yet processed expires it first', () => {
     const d = new Domain({}, 7, 10).connect(9, 99, { user: 'ip:10.0.0.9', max: 2 }).subscribe(9, 1);
     d.connect(1, 7, { user: U });

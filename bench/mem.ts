@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:mem [-- options]`: memory per service (issue 12 item 2), measured in-process after a forced GC
+ * (run with `node --expose-gc`, which the npm script does).
+ *
+ * Two harnesses, both with the server benchmark's props (`bench/loadgen.ts` `disconnect`):
+ * - `reducer`: 100,000 publish messages as JSON text through the codec (`decodeClientMessage`) and the reducer
+ *   (`reduceAll`, batches of 256), nothing else; heap growth / N.
+ * - `server`: the in-process server (`createServer`, what rxpafd runs) on tcp 127.0.0.1:0, fed by the benchmark's raw
+ *   peer (bench/wire.ts) in this process, 1,024 in flight; heap growth / N and RSS growth / N (the peer's buffers are
+ *   garbage by then).
+ *
+ * Options: `--mode reducer|server|both` (default both), `--n <count>` (100000), `--runs <r>` (3; medians printed),
+ * `--snapshot <file>` (write a heap snapshot of the last run's full directory; summarise it with
+ * `node dist/bench/heap-summary.js <file>`).
+ */
+import { writeHeapSnapshot } from 'node:v8';
+
+import { decodeClientMessage } from '../lib/codec/decode';
+import type { Event } from '../lib/state/events';
+import type { DomainState } from '../lib/state/model';
+import { defaultSettings, initialDomainState, reduceAll } from '../lib/protocol/reducer';
+import { createServer } from '../lib/server/create-server';
+import { encodeBatch, parseAddr, RawPeer } from './wire';
+
+const TTL = 3600;
+const publishJson = (taId: number, id: number, name: number): string =>
+  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":0,"service-props":{"name":["service-${name}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":${TTL}}`;
+const helloJson = (clientId: number): string =>
+  `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${clientId},"protocol-minimum-version":2,"protocol-maximum-version":2}`;
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : dflt;
+};
+const mode = arg('mode', 'both');
+const N = Number(arg('n', '100000'));
+const RUNS = Number(arg('runs', '3'));
+const snapshotFile = process.argv.includes('--snapshot') ? arg('snapshot', 'mem.heapsnapshot') : undefined;
+
+const gc = (): void => {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g === undefined) throw new Error('run with node --expose-gc');
+  for (let i = 0; i < 4; i++) g();
+};
+const heap = (): number => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+const rss = (): number => process.memoryUsage().rss;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const decode = (text: string) => {
+  const m = decodeClientMessage(text);
+  if (m._tag === 'Left') throw new Error(m.left.reason);
+  return m.right;
+};
+
+/** Codec + reducer only. */
+const reducerRun = (): { heapB: number; state: DomainState } => {
+  const T0 = 1_700_000_000;
+  let s = initialDomainState(defaultSettings, 1, T0);
+  s = reduceAll(s, [
+    { type: 'accepted', now: T0, conn: 1, address: 'tcp:127.0.0.1:1', user: 'ip:127.0.0.1', transport: 'tcp' },
+    { type: 'message', now: T0, conn: 1, msg: decode(helloJson(1)) },
+  ])[0];
+  const h0 = heap();
+  for (let i = 0; i < N; i += 256) {
+    const evs: Event[] = [];
+    for (let j = i; j < Math.min(N, i + 256); j++)
+      evs.push({ type: 'message', now: T0 + j * 1e-5, conn: 1, msg: decode(publishJson(1000 + j, j + 1, j)) });
+    s = reduceAll(s, evs)[0];
+  }
+  if (s.services.size !== N) throw new Error(`${s.services.size} services`);
+  const h1 = heap();
+  return { heapB: (h1 - h0) / N, state: s };
+};
+
+/** The in-process server over tcp. */
+const serverRun = async (): Promise<{ heapB: number; rssB: number }> => {
+  const server = await createServer({ domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }] });
+  const addr = parseAddr(server.domains[0]!.addresses[0]!);
+  const owner = await RawPeer.hello(addr, 1);
+  await sleep(100);
+  const h0 = heap();
+  const r0 = rss();
+  const batch = encodeBatch(N, (i) => publishJson(1000 + i, i + 1, i));
+  await owner.send(batch, 1024);
+  await sleep(500);
+  if (server.domains[0]!.snapshot().services.size !== N) throw new Error('not every service published');
+  const h1 = heap();
+  const r1 = rss();
+  if (snapshotFile !== undefined) process.stderr.write(`heap snapshot: ${writeHeapSnapshot(snapshotFile)}\n`);
+  owner.close();
+  await server.close();
+  return { heapB: (h1 - h0) / N, rssB: (r1 - r0) / N };
+};
+
+const main = async (): Promise<void> => {
+  const f = (x: number): string => x.toFixed(0).padStart(6);
+  if (mode === 'reducer' || mode === 'both') {
+    const hs: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const { heapB, state } = reducerRun();
+      hs.push(heapB);
+      if (snapshotFile !== undefined && mode === 'reducer' && r === RUNS - 1) {
+        process.stderr.write(`heap snapshot: ${writeHeapSnapshot(snapshotFile)}\n`);
+        if (state.services.size !== N) throw new Error('unreachable');
+      }
+      gc();
+    }
+    console.log(`reducer  N=${N}: heap B/service median ${f(median(hs))}   runs ${hs.map(f).join(' ')}`);
+  }
+  if (mode === 'server' || mode === 'both') {
+    const hs: number[] = [];
+    const rs: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const { heapB, rssB } = await serverRun();
+      hs.push(heapB);
+      rs.push(rssB);
+      gc();
+    }
+    console.log(
+      `server   N=${N}: heap B/service median ${f(median(hs))}   runs ${hs.map(f).join(' ')}\n` +
+        `                  RSS  B/service median ${f(median(rs))}   runs ${rs.map(f).join(' ')}`,
+    );
+  }
+};
+
+void main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

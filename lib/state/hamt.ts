@@ -1,0 +1,240 @@
+/**
+ * A lean persistent hash map (hash array mapped trie) for primitive keys (bigint, string, number; compared with
+ * `===`), for the structures that hold one entry per service (issue 12, memory per service).
+ *
+ * immutable.js's `Map` spends about 110 bytes on an entry (a leaf object and a `[key, value]` array of its own, on
+ * top of the trie's nodes); here an entry is two slots of its node's array (16 bytes), plus its share of the nodes:
+ * a node is one plain array `[bitmap, k0, v0, k1, v1, ...]` where a slot pair is an entry or `SUB` and a child node.
+ * Updates copy the path (O(log32 n)) and leave the old version valid, as immutable.js does. Iteration order is the
+ * hash order: use it where order does not matter.
+ *
+ * @example
+ * let m = hamtEmpty<bigint, string>();
+ * m = hamtSet(m, 7n, 'seven');
+ * hamtGet(m, 7n); // 'seven'
+ * hamtDelete(m, 7n).size; // 0
+ */
+
+/** The keys the map takes. */
+export type HamtKey = bigint | string | number;
+
+/** A map version. Treat as opaque (`size` is public). */
+export interface Hamt<K extends HamtKey, V> {
+  readonly size: number;
+  /** @internal */
+  readonly root: Node;
+  /** @internal phantom */
+  readonly _types?: (k: K) => V;
+}
+
+/**
+ * `[bitmap, k0, v0, ...]`: one pair per set bit of the 32-bit bitmap, in bit order; a pair is a key and its value,
+ * or {@link SUB} and a child node. A collision node (hashes equal in all their bits) has bitmap -1 and entries only.
+ */
+type Node = unknown[];
+
+/** Marks a child node in a slot pair (no key is this object). */
+const SUB = { sub: true };
+const BITS = 5;
+const MASK = 31;
+/** Below this many bits of hash left, keys with equal hashes go to a collision node. */
+const MAX_SHIFT = 30;
+const COLLISION = -1;
+
+const EMPTY_NODE: Node = [0];
+const EMPTY: Hamt<never, never> = { size: 0, root: EMPTY_NODE };
+
+/** The empty map. */
+export const hamtEmpty = <K extends HamtKey, V>(): Hamt<K, V> => EMPTY as unknown as Hamt<K, V>;
+
+const mix = (h: number): number => {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+};
+const TWO32 = 4294967296;
+const numberHash = (n: number): number =>
+  Number.isInteger(n)
+    ? mix((n >>> 0) ^ Math.imul(Math.floor(n / TWO32) >>> 0, 0x9e3779b1))
+    : mix(stringHash(String(n)));
+const stringHash = (s: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h;
+};
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const hashOf = (k: HamtKey): number => {
+  if (typeof k === 'string') return mix(stringHash(k));
+  if (typeof k === 'number') return numberHash(k);
+  // bigints of up to 53 bits hash as their number (ids are usually small); others through their decimal text
+  return k <= SAFE && k >= -SAFE ? numberHash(Number(k)) : mix(stringHash(k.toString()));
+};
+
+const popcount = (x: number): number => {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+};
+/** The array index of the key slot of the pair for `bit` in a node with `bitmap`. */
+const slotOf = (bitmap: number, bit: number): number => 1 + 2 * popcount(bitmap & (bit - 1));
+
+const getIn = (node: Node, k: HamtKey, h: number, shift: number): unknown => {
+  for (;;) {
+    const bitmap = node[0] as number;
+    if (bitmap === COLLISION) {
+      for (let i = 1; i < node.length; i += 2) if (node[i] === k) return node[i + 1];
+      return undefined;
+    }
+    const bit = 1 << ((h >>> shift) & MASK);
+    if ((bitmap & bit) === 0) return undefined;
+    const i = slotOf(bitmap, bit);
+    const key = node[i];
+    if (key === SUB) {
+      node = node[i + 1] as Node;
+      shift += BITS;
+      continue;
+    }
+    return key === k ? node[i + 1] : undefined;
+  }
+};
+
+/** The value of `k`, or `undefined`. */
+export const hamtGet = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): V | undefined =>
+  m.size === 0 ? undefined : (getIn(m.root, k, hashOf(k), 0) as V | undefined);
+
+/** Whether `k` has a value. */
+export const hamtHas = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): boolean => hamtGet(m, k) !== undefined;
+
+/** A node holding two entries whose hashes first differ at or after `shift`. */
+const pair = (k1: HamtKey, h1: number, v1: unknown, k2: HamtKey, h2: number, v2: unknown, shift: number): Node => {
+  if (shift > MAX_SHIFT) return [COLLISION, k1, v1, k2, v2];
+  const b1 = (h1 >>> shift) & MASK;
+  const b2 = (h2 >>> shift) & MASK;
+  if (b1 === b2) return [(1 << b1) >>> 0, SUB, pair(k1, h1, v1, k2, h2, v2, shift + BITS)];
+  const bitmap = ((1 << b1) | (1 << b2)) >>> 0;
+  return b1 < b2 ? [bitmap, k1, v1, k2, v2] : [bitmap, k2, v2, k1, v1];
+};
+
+/** `added` is set when a new key was inserted. */
+const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number, added: { n: number }): Node => {
+  const bitmap = node[0] as number;
+  if (bitmap === COLLISION) {
+    for (let i = 1; i < node.length; i += 2)
+      if (node[i] === k) {
+        if (node[i + 1] === v) return node;
+        const copy = node.slice();
+        copy[i + 1] = v;
+        return copy;
+      }
+    added.n = 1;
+    return [...node, k, v];
+  }
+  const bit = (1 << ((h >>> shift) & MASK)) >>> 0;
+  const i = slotOf(bitmap, bit);
+  if ((bitmap & bit) === 0) {
+    added.n = 1;
+    const copy = new Array<unknown>(node.length + 2);
+    copy[0] = (bitmap | bit) >>> 0;
+    for (let j = 1; j < i; j++) copy[j] = node[j];
+    copy[i] = k;
+    copy[i + 1] = v;
+    for (let j = i; j < node.length; j++) copy[j + 2] = node[j];
+    return copy;
+  }
+  const key = node[i];
+  let child: unknown;
+  if (key === SUB) {
+    const old = node[i + 1] as Node;
+    child = setIn(old, k, h, v, shift + BITS, added);
+    if (child === old) return node;
+  } else if (key === k) {
+    if (node[i + 1] === v) return node;
+    const copy = node.slice();
+    copy[i + 1] = v;
+    return copy;
+  } else {
+    added.n = 1;
+    child = pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS);
+  }
+  const copy = node.slice();
+  copy[i] = SUB;
+  copy[i + 1] = child;
+  return copy;
+};
+
+/** The map with `k` set to `v` (the same map if it already was). `v` must not be `undefined`. */
+export const hamtSet = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>, v: NoInfer<V>): Hamt<K, V> => {
+  const added = { n: 0 };
+  const root = setIn(m.root, k, hashOf(k), v, 0, added);
+  return root === m.root ? m : { size: m.size + added.n, root };
+};
+
+/** A node left with a single entry and no child can be inlined into its parent. */
+const single = (node: Node): boolean => node.length === 3 && node[1] !== SUB;
+
+const deleteIn = (node: Node, k: HamtKey, h: number, shift: number): Node | undefined => {
+  const bitmap = node[0] as number;
+  if (bitmap === COLLISION) {
+    for (let i = 1; i < node.length; i += 2)
+      if (node[i] === k) {
+        // one entry left: its parent (a bitmap node) takes it in place of this node (see `single`)
+        if (node.length === 5) return [0, node[4 - i], node[5 - i]];
+        const copy = node.slice();
+        copy.splice(i, 2);
+        return copy;
+      }
+    return undefined;
+  }
+  const bit = (1 << ((h >>> shift) & MASK)) >>> 0;
+  if ((bitmap & bit) === 0) return undefined;
+  const i = slotOf(bitmap, bit);
+  const key = node[i];
+  if (key === SUB) {
+    const child = deleteIn(node[i + 1] as Node, k, h, shift + BITS);
+    if (child === undefined) return undefined;
+    const copy = node.slice();
+    if (single(child)) {
+      // pull a lone entry up
+      copy[i] = child[1];
+      copy[i + 1] = child[2];
+    } else copy[i + 1] = child;
+    return copy;
+  }
+  if (key !== k) return undefined;
+  const copy = new Array<unknown>(node.length - 2);
+  copy[0] = (bitmap & ~bit) >>> 0;
+  for (let j = 1; j < i; j++) copy[j] = node[j];
+  for (let j = i + 2; j < node.length; j++) copy[j - 2] = node[j];
+  return copy;
+};
+
+/** The map without `k` (the same map if it had no `k`). */
+export const hamtDelete = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): Hamt<K, V> => {
+  if (m.size === 0) return m;
+  const root = deleteIn(m.root, k, hashOf(k), 0);
+  if (root === undefined) return m;
+  return m.size === 1 ? hamtEmpty() : { size: m.size - 1, root };
+};
+
+const forEachIn = (node: Node, f: (v: unknown, k: HamtKey) => void): void => {
+  for (let i = 1; i < node.length; i += 2) {
+    if (node[i] === SUB) forEachIn(node[i + 1] as Node, f);
+    else f(node[i + 1], node[i] as HamtKey);
+  }
+};
+
+/** Call `f` for every entry, in hash order. */
+export const hamtForEach = <K extends HamtKey, V>(m: Hamt<K, V>, f: (v: V, k: K) => void): void =>
+  forEachIn(m.root, f as (v: unknown, k: HamtKey) => void);
+
+/** Some entry's key (the first in hash order), or `undefined` when empty. */
+export const hamtFirstKey = <K extends HamtKey, V>(m: Hamt<K, V>): K | undefined => {
+  let node = m.root;
+  for (;;) {
+    if (node.length === 1) return undefined;
+    if (node[1] !== SUB) return node[1] as K;
+    node = node[2] as Node;
+  }
+};

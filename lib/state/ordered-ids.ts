@@ -1,0 +1,96 @@
+/**
+ * A persistent ordered set of ids, for the services attached to an sd record (§7.1) in attachment order: about 40
+ * bytes a member where an immutable.js `OrderedSet` takes about 200 (issue 12, memory per service).
+ *
+ * The members are a list in insertion order (a deleted member leaves a hole, `undefined`, so positions stay stable
+ * for a job walking a version) and a trie from member to position (./hamt.ts). Like immutable.js's OrderedSet, the
+ * list is compacted when it is at least twice the size of the set; every version stays valid.
+ *
+ * @example
+ * let s = OrderedIds.empty().add(5n).add(3n).add(5n);
+ * [...s]; // [5n, 3n]
+ * s = s.delete(5n).add(5n);
+ * [...s]; // [3n, 5n]
+ */
+import { List, type List as IList } from 'immutable';
+
+import { type Hamt, hamtDelete, hamtEmpty, hamtGet, hamtSet } from './hamt';
+
+/** The list is compacted from this many positions on when at least half of them are holes. */
+const COMPACT_FROM = 32;
+
+export class OrderedIds {
+  private constructor(
+    /** Members. */
+    readonly size: number,
+    private readonly at: Hamt<bigint, number>,
+    private readonly list: IList<bigint | undefined>,
+  ) {}
+
+  private static readonly EMPTY = new OrderedIds(0, hamtEmpty(), List());
+
+  /** The empty set. */
+  static empty(): OrderedIds {
+    return OrderedIds.EMPTY;
+  }
+
+  /** The set of `ids` in their order (a repeated id keeps its first place). */
+  static of(ids: Iterable<bigint>): OrderedIds {
+    const list: bigint[] = [];
+    let at = hamtEmpty<bigint, number>();
+    for (const id of ids)
+      if (hamtGet(at, id) === undefined) {
+        at = hamtSet(at, id, list.length);
+        list.push(id);
+      }
+    return list.length === 0 ? OrderedIds.EMPTY : new OrderedIds(list.length, at, List(list));
+  }
+
+  has(id: bigint): boolean {
+    return hamtGet(this.at, id) !== undefined;
+  }
+
+  /** The set with `id` last, or this set if `id` is already a member (it keeps its place). */
+  add(id: bigint): OrderedIds {
+    if (this.has(id)) return this;
+    return new OrderedIds(this.size + 1, hamtSet(this.at, id, this.list.size), this.list.push(id));
+  }
+
+  /** The set without `id` (this set if it is not a member). */
+  delete(id: bigint): OrderedIds {
+    const pos = hamtGet(this.at, id);
+    if (pos === undefined) return this;
+    if (this.size === 1) return OrderedIds.EMPTY;
+    const list = pos === this.list.size - 1 ? this.list.pop() : this.list.set(pos, undefined);
+    if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
+      return OrderedIds.of(list.filter((x): x is bigint => x !== undefined));
+    return new OrderedIds(this.size - 1, hamtDelete(this.at, id), list);
+  }
+
+  /** Positions of this version, holes included: a walk over `slot(0 .. slots - 1)` sees every member in order. */
+  get slots(): number {
+    return this.list.size;
+  }
+
+  /** The member at a position of this version, or `undefined` for a hole. */
+  slot(pos: number): bigint | undefined {
+    return this.list.get(pos);
+  }
+
+  /** The members from position `pos` of this version on, in order. */
+  from(pos: number): bigint[] {
+    const out: bigint[] = [];
+    this.list.skip(pos).forEach((id) => {
+      if (id !== undefined) out.push(id);
+    });
+    return out;
+  }
+
+  toArray(): bigint[] {
+    return this.from(0);
+  }
+
+  [Symbol.iterator](): Iterator<bigint> {
+    return this.toArray()[Symbol.iterator]();
+  }
+}

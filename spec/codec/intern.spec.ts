@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { decodeClientMessage } from '../../lib/codec/decode';
+import { intern, smallInt } from '../../lib/codec/intern';
+
+const publish = (name: string, extra = ''): string =>
+  `{"ta-cmd":"publish","ta-id":1,"msg-type":"request","service-id":7,"generation":0,` +
+  `"service-props":{"name":["${name}"],"addr":["tls:10.10.10.10:4711"]${extra}},"ttl":3600}`;
+
+const propsOf = (text: string): ReadonlyMap<string, readonly unknown[]> => {
+  const m = decodeClientMessage(text);
+  if (m._tag === 'Left') throw new Error(m.left.reason);
+  return (m.right as unknown as { 'service-props': ReadonlyMap<string, readonly unknown[]> })['service-props'];
+};
+
+describe('intern', () => {
+  it('gives back an equal string, the same one for equal characters from different texts', () => {
+    const a = `x${'tls:10.10.10.10:4711'}y`.slice(1, -1);
+    const b = `zz${'tls:10.10.10.10:4711'}`.slice(2);
+    expect(intern(a)).toBe('tls:10.10.10.10:4711');
+    // identity is not observable for strings in JS; a Set of one shows equality, the decoder tests below sharing
+    expect(new Set([intern(a), intern(b)]).size).toBe(1);
+    expect(intern('')).toBe('');
+    expect(intern('__proto__')).toBe('__proto__');
+    expect(intern('0')).toBe('0');
+  });
+
+  it('leaves keys that are array indices or special names intact', () => {
+    for (const k of ['1', '4294967295', 'constructor', 'toString', 'hasOwnProperty', 'ünïcödé', '\u0000'])
+      expect(intern(k)).toBe(k);
+  });
+});
+
+describe('smallInt', () => {
+  it('shares the bigint of a small integer and is exact for large ones', () => {
+    expect(smallInt(0)).toBe(0n);
+    expect(smallInt(3600)).toBe(3600n);
+    expect(Object.is(smallInt(3600), smallInt(3600))).toBe(true);
+    expect(smallInt(4096)).toBe(4096n);
+    expect(smallInt(Number.MAX_SAFE_INTEGER)).toBe(9007199254740991n);
+  });
+});
+
+describe('decoded props', () => {
+  it('decode to the same values on the fast and the general path', () => {
+    const fast = propsOf(publish('service-123456789'));
+    // a space before the colon is still fast; an escape sends the message to the general path
+    const general = propsOf(publish('service-\\u0031'));
+    expect(fast.get('name')).toEqual(['service-123456789']);
+    expect(general.get('name')).toEqual(['service-1']);
+    expect(fast.get('addr')).toEqual(general.get('addr'));
+    expect([...fast.keys()]).toEqual([...general.keys()]);
+  });
+});

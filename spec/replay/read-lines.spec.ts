@@ -1,0 +1,59 @@
+import { expect } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { lastValueFrom, toArray } from 'rxjs';
+
+import { readLines$ } from '../../lib/replay';
+import { fileChunks } from '../../lib/replay/replay-run';
+
+describe('reading log lines from bytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rxpaf-lines-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // lines of every length around the 1 MiB chunk size, with multi-byte characters that chunk edges cut in two
+  const lines: string[] = [];
+  for (let i = 0; lines.join('\n').length < 3.5 * (1 << 20); i++)
+    lines.push(`{"i":${i},"s":"${'é€😀x'.repeat(i % 7 === 0 ? 40_000 : (i * 37) % 300)}"}`);
+  lines.push('', 'after a blank line', 'a line longer than two chunks: ' + 'ü'.repeat(1_200_000));
+
+  const collect = async (file: string, offset = 0): Promise<{ lines: string[]; bytes: number; last: boolean[] }> => {
+    const out: string[] = [];
+    const last: boolean[] = [];
+    let bytes = 0;
+    for await (const c of fileChunks(file, offset, (b) => (bytes += b))) {
+      out.push(...c.lines);
+      last.push(c.last);
+    }
+    return { lines: out, bytes, last };
+  };
+
+  it('gives every line exactly, across chunk edges, with or without a final newline, and from an offset', async () => {
+    const ended = join(dir, 'ended.ndjson');
+    const text = lines.join('\n') + '\n';
+    writeFileSync(ended, text);
+    const a = await collect(ended);
+    expect(a.lines).toEqual(lines);
+    expect(a.bytes).toBe(Buffer.byteLength(text));
+    expect(a.last.every((l) => !l)).toBe(true);
+
+    const open = join(dir, 'open.ndjson');
+    writeFileSync(open, lines.join('\n'));
+    const b = await collect(open);
+    expect(b.lines).toEqual(lines);
+    expect(b.last[b.last.length - 1]).toBe(true);
+
+    const from = Buffer.byteLength(lines.slice(0, 3).join('\n') + '\n');
+    expect((await collect(ended, from)).lines).toEqual(lines.slice(3));
+  });
+
+  it('reads gzipped files the same, and readLines$ concatenates files', async () => {
+    const gz = join(dir, 'old.ndjson.gz');
+    writeFileSync(gz, gzipSync(lines.slice(0, 20).join('\n') + '\n'));
+    const plain = join(dir, 'new.ndjson');
+    writeFileSync(plain, lines.slice(20).join('\n') + '\n');
+    expect((await collect(gz)).lines).toEqual(lines.slice(0, 20));
+    expect(await lastValueFrom(readLines$([gz, plain]).pipe(toArray()))).toEqual(lines);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+
+import {
+  type Hamt,
+  hamtDelete,
+  hamtEmpty,
+  hamtFirstKey,
+  hamtForEach,
+  hamtGet,
+  hamtHas,
+  hamtSet,
+} from '../../lib/state/hamt';
+
+type K = bigint | string | number;
+const entries = (m: Hamt<K, number>): Array<[K, number]> => {
+  const out: Array<[K, number]> = [];
+  hamtForEach(m, (v, k) => out.push([k, v]));
+  return out;
+};
+const sameAs = (m: Hamt<K, number>, model: Map<K, number>): void => {
+  expect(m.size).toBe(model.size);
+  const got = entries(m);
+  expect(got.length).toBe(model.size);
+  expect(new Map(got)).toEqual(model);
+  for (const [k, v] of model) expect(hamtGet(m, k)).toBe(v);
+  if (model.size === 0) expect(hamtFirstKey(m)).toBeUndefined();
+  else expect(model.has(hamtFirstKey(m)!)).toBe(true);
+};
+
+const key = fc.oneof(
+  fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
+  fc.bigInt({ min: 0n, max: 50n }),
+  fc.string({ maxLength: 6 }),
+  fc.integer({ min: -5, max: 5000 }),
+  fc.double({ noNaN: true }),
+);
+const op = fc.tuple(fc.boolean(), key, fc.integer({ min: 0, max: 3 }));
+
+describe('hamt', () => {
+  it('behaves as a Map under any sequence of sets and deletes, old versions unchanged', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        let m = hamtEmpty<K, number>();
+        const model = new Map<K, number>();
+        const versions: Array<[Hamt<K, number>, Map<K, number>]> = [];
+        for (const [isSet, k, v] of ops) {
+          if (isSet) {
+            m = hamtSet(m, k, v);
+            model.set(k, v);
+          } else {
+            m = hamtDelete(m, k);
+            model.delete(k);
+          }
+          versions.push([m, new Map(model)]);
+        }
+        sameAs(m, model);
+        for (const [mv, mm] of versions) sameAs(mv, mm);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps large maps exact, and shrinks back to empty', () => {
+    let m = hamtEmpty<K, number>();
+    const n = 50_000;
+    for (let i = 0; i < n; i++) m = hamtSet(m, BigInt(i * 7919), i);
+    expect(m.size).toBe(n);
+    expect(hamtGet(m, 7919n * 4242n)).toBe(4242);
+    expect(hamtHas(m, 1n)).toBe(false);
+    expect(hamtSet(m, 0n, 0)).toBe(m); // unchanged: same version
+    expect(hamtDelete(m, 1n)).toBe(m);
+    for (let i = 0; i < n; i += 2) m = hamtDelete(m, BigInt(i * 7919));
+    expect(m.size).toBe(n / 2);
+    let wrong = 0;
+    for (let i = 0; i < n; i++) if (hamtGet(m, BigInt(i * 7919)) !== (i % 2 === 1 ? i : undefined)) wrong++;
+    expect(wrong).toBe(0);
+    for (let i = 1; i < n; i += 2) m = hamtDelete(m, BigInt(i * 7919));
+    expect(m.size).toBe(0);
+    expect(entries(m)).toEqual([]);
+  });
+
+  it('tells apart keys of equal hash (a bigint and the number it equals, 1 and "1")', () => {
+    let m = hamtEmpty<K, number>();
+    m = hamtSet(m, 1n, 1);
+    m = hamtSet(m, 1, 2);
+    m = hamtSet(m, '1', 3);
+    expect([hamtGet(m, 1n), hamtGet(m, 1), hamtGet(m, '1')]).toEqual([1, 2, 3]);
+    m = hamtDelete(m, 1);
+    expect([hamtGet(m, 1n), hamtGet(m, 1), hamtGet(m, '1')]).toEqual([1, undefined, 3]);
+    expect(m.size).toBe(2);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+
+import { OrderedIds } from '../../lib/state/ordered-ids';
+
+/** The reference: an array in insertion order, an existing member keeping its place (as immutable.js OrderedSet). */
+const modelAdd = (m: bigint[], id: bigint): bigint[] => (m.includes(id) ? m : [...m, id]);
+const modelDelete = (m: bigint[], id: bigint): bigint[] => m.filter((x) => x !== id);
+
+const walk = (s: OrderedIds, from = 0): bigint[] => {
+  const out: bigint[] = [];
+  for (let p = from; p < s.slots; p++) {
+    const id = s.slot(p);
+    if (id !== undefined) out.push(id);
+  }
+  return out;
+};
+
+describe('OrderedIds', () => {
+  it('is an insertion-ordered set under any adds and deletes; every version and its positions stay valid', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 40n })), { maxLength: 400 }), (ops) => {
+        let s = OrderedIds.empty();
+        let m: bigint[] = [];
+        const versions: Array<[OrderedIds, bigint[]]> = [];
+        for (const [add, id] of ops) {
+          s = add ? s.add(id) : s.delete(id);
+          m = add ? modelAdd(m, id) : modelDelete(m, id);
+          versions.push([s, m]);
+        }
+        for (const [v, vm] of versions) {
+          expect(v.size).toBe(vm.length);
+          expect([...v]).toEqual(vm);
+          expect(walk(v)).toEqual(vm);
+          for (const id of vm) expect(v.has(id)).toBe(true);
+          // a walk from any position sees the members at or after it, in order
+          const p = Math.floor(v.slots / 2);
+          expect(v.from(p)).toEqual(walk(v, p));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps its list compact under churn (a big set emptied and refilled does not keep its holes)', () => {
+    let s = OrderedIds.empty();
+    for (let i = 0n; i < 10_000n; i++) s = s.add(i);
+    for (let i = 0n; i < 9_990n; i++) s = s.delete(i);
+    expect(s.size).toBe(10);
+    expect(s.slots).toBeLessThan(64);
+    expect(s.toArray()).toEqual(Array.from({ length: 10 }, (_, i) => 9_990n + BigInt(i)));
+    expect(OrderedIds.of([3n, 1n, 3n, 2n]).toArray()).toEqual([3n, 1n, 2n]);
+    expect(OrderedIds.of([])).toBe(OrderedIds.empty());
+  });
+
+  it('adding a member or deleting a non-member gives the same version', () => {
+    const s = OrderedIds.of([1n, 2n]);
+    expect(s.add(1n)).toBe(s);
+    expect(s.delete(3n)).toBe(s);
+  });
+});
