@@ -133,7 +133,7 @@ export class Verifier {
 
   private pair(domain: number, conn: number): Pair {
     let conns = this.pairs.get(domain);
-    if (conns === undefined) this.pairs.set(domain, (conns = new Map()));
+    if (conns === undefined) this.pairs.set(domain, (conns = new Map<number, Pair>()));
     let p = conns.get(conn);
     if (p === undefined) conns.set(conn, (p = { domain, conn, expected: [], actual: [], e: 0, a: 0 }));
     return p;
