@@ -130,8 +130,20 @@ describe('mass disconnects (child processes)', () => {
 
       await sleep(500);
       const idle = await memory(daemon.pid, metricsUrl);
+      // the observer and the bystander hold no services (idle limit 30 s): they ping while the setup lasts
+      let setup = true;
+      const keepalive = (async () => {
+        for (let i = 1_000_000; setup; i++) {
+          obs.send(`{"ta-cmd":"ping","ta-id":${i},"msg-type":"request"}`);
+          obs.flush();
+          await ping(bystander, i, 20000);
+          await sleep(5000);
+        }
+      })();
       const children = await startChildren(daemon.port(), N, 4, 1000, PER_CLIENT, '(name=*)');
       await waitFor(() => appeared >= N * PER_CLIENT, 60_000 + 150 * N, 'every service published');
+      setup = false;
+      await keepalive;
       await sleep(500);
       const before = await memory(daemon.pid, metricsUrl);
       const rssBefore = before.rss;
