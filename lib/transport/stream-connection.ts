@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { Observable } from 'rxjs';
 import { formatIpAddress, ipUserId } from './address';
 import { FrameSplitter } from './framing';
@@ -52,11 +52,13 @@ export class StreamConnection implements Connection {
     private readonly socket: Socket,
     private readonly backpressure: boolean,
   ) {
-    this.transport = socket instanceof TLSSocket ? 'tls' : 'tcp';
+    // `encrypted` is set on every tls.TLSSocket (and on no net.Socket): no `instanceof`, so node:tls is not loaded
+    // for tcp: alone
+    const tls = (socket as Partial<TLSSocket>).encrypted === true ? (socket as TLSSocket) : undefined;
+    this.transport = tls !== undefined ? 'tls' : 'tcp';
     this.remoteAddress = formatIpAddress(this.transport, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
     this.localAddress = formatIpAddress(this.transport, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
-    this.userId =
-      socket instanceof TLSSocket ? skiUserId(socket.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
+    this.userId = tls !== undefined ? skiUserId(tls.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
     this.messages$ = this.channel.observable$;
     socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
