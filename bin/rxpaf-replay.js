@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // rxpaf-replay: re-run an event log recorded with `rxpafd --record <file>` (see lib/cli/replay-main.ts).
-const { runReplayCli } = require('../dist/lib/cli/replay-main.js');
+const { runReplayCli, tuneReplayHeap } = require('../dist/lib/cli/replay-main.js');
+
+tuneReplayHeap();
 
 runReplayCli(process.argv.slice(2), process).then(
   (status) => {

@@ -9,7 +9,11 @@ export const main = (startupDone?: DaemonExtensions['startupDone']): void =>
   daemonMain({
     ...(startupDone !== undefined ? { startupDone } : {}),
     // loaded only when used: an idle daemon without recording does not carry the replay tool (idle RSS, issue 12)
-    replay: async (argv) => (await import('./replay-main')).runReplayCli(argv),
+    replay: async (argv) => {
+      const { runReplayCli, tuneReplayHeap } = await import('./replay-main');
+      tuneReplayHeap();
+      return runReplayCli(argv);
+    },
     recorder: async (cfg) => {
       if (cfg.record === undefined) return undefined;
       const { createRecorder } = await import('../replay/record');

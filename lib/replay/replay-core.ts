@@ -238,12 +238,13 @@ const SNAPSHOT = /^\{"v":\d+,"kind":"snapshot","d":(\d{1,15}),"seq":(-?\d{1,16})
 
 /**
  * Whether a line is a snapshot of a state the replay already has or has passed (it would be ignored): such a line
- * is not decoded at all (a snapshot is as big as the directory).
+ * is not decoded at all (a snapshot is as big as the directory). `lastSeq`: the last event read, when events read
+ * are still waiting to be folded in a batch.
  */
-export const passedSnapshot = (replayer: Replayer, text: string): boolean => {
+export const passedSnapshot = (replayer: Replayer, text: string, lastSeq = replayer.lastSeq): boolean => {
   if (text.charCodeAt(2) !== 0x76 /* v */) return false;
   const m = SNAPSHOT.exec(text);
   if (m === null) return false;
   const dom = replayer.domains.get(Number(m[1]));
-  return dom !== undefined && !dom.partial && Number(m[2]) <= replayer.lastSeq;
+  return dom !== undefined && !dom.partial && Number(m[2]) <= lastSeq;
 };

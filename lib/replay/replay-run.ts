@@ -143,7 +143,9 @@ export const runFiles = async (
         n++;
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
-        if (passedSnapshot(replayer, text)) continue;
+        // events waiting in the batch count as replayed (the snapshot is ignored after the batch is folded)
+        if (passedSnapshot(replayer, text, pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq))
+          continue;
         if (sink.outbound === false && isOutLineFrame(text)) continue;
         const r = decodeLine(text);
         if (E.isLeft(r)) {

@@ -49,14 +49,24 @@ const RECENT = 4096;
 /** Inputs shown with a divergence. */
 const SHOWN = 5;
 
+/** The messages of one connection not matched yet, recorded and replayed (each a queue from its head). */
+interface Pair {
+  readonly domain: number;
+  readonly conn: number;
+  expected: Sent[];
+  actual: Sent[];
+  e: number;
+  a: number;
+}
+
 export class Verifier {
   /** Messages matched so far. */
   matched = 0;
   /** Whether every domain header said outbound messages were recorded. */
   recorded = true;
   private divergence: Divergence | undefined;
-  private readonly expected = new Map<string, Sent[]>();
-  private readonly actual = new Map<string, Sent[]>();
+  /** Per domain, per connection. */
+  private readonly pairs = new Map<number, Map<number, Pair>>();
   private readonly recent: Array<{ rec: EventRecord; line: number }> = [];
   private next = 0;
 
@@ -71,10 +81,14 @@ export class Verifier {
   /** Feed a batch of folded events. */
   addBatch(b: ReplayBatch): Divergence | undefined {
     if (this.divergence !== undefined) return this.divergence;
-    b.records.forEach((r, i) => this.remember(r, b.lines[i]!));
-    b.delivered.forEach((f, k) =>
-      this.push(this.actual, `${b.domain}:${f.conn}`, { json: encodeMessage(f.msg), line: b.lines[0]!, batch: b, k }),
-    );
+    for (let i = 0; i < b.records.length; i++) this.remember(b.records[i]!, b.lines[i]!);
+    const line = b.lines[0]!;
+    for (let k = 0; k < b.delivered.length; k++) {
+      const f = b.delivered[k]!;
+      const p = this.pair(b.domain, f.conn);
+      p.actual.push({ json: encodeMessage(f.msg), line, batch: b, k });
+      this.match(p);
+    }
     return this.divergence;
   }
 
@@ -84,16 +98,17 @@ export class Verifier {
     if (item.kind === 'domain') {
       if (!item.header.outbound) this.recorded = false;
     } else if (item.kind === 'out') {
-      this.push(this.expected, `${item.out.d}:${item.out.conn}`, { json: item.out.json, line: item.line });
+      const p = this.pair(item.out.d, item.out.conn);
+      p.expected.push({ json: item.out.json, line: item.line });
+      this.match(p);
     } else if (item.kind === 'step') {
       const { step } = item;
       this.remember({ kind: 'event', seq: step.seq, d: step.domain, event: step.event }, step.line);
-      for (const f of step.delivered)
-        this.push(this.actual, `${step.domain}:${f.conn}`, {
-          json: encodeMessage(f.msg),
-          line: step.line,
-          seq: step.seq,
-        });
+      for (const f of step.delivered) {
+        const p = this.pair(step.domain, f.conn);
+        p.actual.push({ json: encodeMessage(f.msg), line: step.line, seq: step.seq });
+        this.match(p);
+      }
     }
     return this.divergence;
   }
@@ -107,31 +122,42 @@ export class Verifier {
   finish(): Divergence | undefined {
     if (this.divergence !== undefined) return this.divergence;
     const left: Divergence[] = [];
-    for (const [key, q] of this.expected) if (q.length > 0) left.push(this.diverge(key, q[0], undefined));
-    for (const [key, q] of this.actual) if (q.length > 0) left.push(this.diverge(key, undefined, q[0]));
+    for (const conns of this.pairs.values())
+      for (const p of conns.values()) {
+        if (p.e < p.expected.length) left.push(this.diverge(p, p.expected[p.e], undefined));
+        if (p.a < p.actual.length) left.push(this.diverge(p, undefined, p.actual[p.a]));
+      }
     left.sort((a, b) => a.line - b.line);
     return (this.divergence = left[0]);
   }
 
-  private push(queues: Map<string, Sent[]>, key: string, s: Sent): void {
-    let q = queues.get(key);
-    if (q === undefined) queues.set(key, (q = []));
-    q.push(s);
-    const e = this.expected.get(key);
-    const a = this.actual.get(key);
-    while (e !== undefined && a !== undefined && e.length > 0 && a.length > 0) {
-      const x = e.shift()!;
-      const y = a.shift()!;
+  private pair(domain: number, conn: number): Pair {
+    let conns = this.pairs.get(domain);
+    if (conns === undefined) this.pairs.set(domain, (conns = new Map<number, Pair>()));
+    let p = conns.get(conn);
+    if (p === undefined) conns.set(conn, (p = { domain, conn, expected: [], actual: [], e: 0, a: 0 }));
+    return p;
+  }
+
+  /** Compare what both sides of a connection have; messages are text, compared as canonical JSON if they differ. */
+  private match(p: Pair): void {
+    while (p.e < p.expected.length && p.a < p.actual.length) {
+      const x = p.expected[p.e++]!;
+      const y = p.actual[p.a++]!;
       if (!sameJson(x.json, y.json)) {
-        this.divergence = this.diverge(key, x, y);
+        // the first one is reported (the rest of a batch is still matched, and counted)
+        this.divergence ??= this.diverge(p, x, y);
         return;
       }
       this.matched++;
     }
+    // the matched heads are dropped in bulk (no shifting one by one; no growth while one side stays ahead)
+    if (p.e > 0 && (p.e === p.expected.length || p.e >= 4096)) [p.expected, p.e] = [p.expected.slice(p.e), 0];
+    if (p.a > 0 && (p.a === p.actual.length || p.a >= 4096)) [p.actual, p.a] = [p.actual.slice(p.a), 0];
   }
 
-  private diverge(key: string, x: Sent | undefined, y: Sent | undefined): Divergence {
-    const [domain, conn] = key.split(':').map(Number) as [number, number];
+  private diverge(p: Pair, x: Sent | undefined, y: Sent | undefined): Divergence {
+    const { domain, conn } = p;
     const at = y === undefined ? undefined : this.locate(y);
     const upTo = at?.seq ?? Infinity;
     const inputs: InputLine[] = [];

@@ -21,6 +21,9 @@ const LINGER_MS = 2000;
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
 
+/** A frame's 4-byte big-endian length as four latin1 characters (one byte each). */
+const header = (n: number): string => String.fromCharCode(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+
 /** A tcp or tls Connection: 4-byte big-endian length framing over a net.Socket or an established tls.TLSSocket. */
 export class StreamConnection implements Connection {
   readonly transport: TransportKind;
@@ -109,18 +112,27 @@ export class StreamConnection implements Connection {
       return;
     }
     const count = this.queue.length;
-    // one buffer, one copy per message: length header, then the payload encoded in place (§2.3 framing)
+    // one buffer (§2.3 framing: a length header, then the payload). A run of ASCII strings (the usual JSON: one
+    // byte per character) is joined with its headers as one latin1 string, written by one call; others one by one.
     const data = Buffer.allocUnsafe(this.queuedBytes);
     let at = 0;
+    let run = '';
     for (let i = 0; i < count; i++) {
       const p = this.queue[i]!;
       const size = this.sizes[i]!;
+      if (typeof p === 'string' && size === p.length) {
+        run += header(size) + p;
+        continue;
+      }
+      if (run.length > 0) at += data.write(run, at, run.length, 'latin1');
+      run = '';
       data.writeUInt32BE(size, at);
       at += 4;
       if (typeof p === 'string') data.write(p, at, size, 'utf8');
       else data.set(p, at);
       at += size;
     }
+    if (run.length > 0) data.write(run, at, run.length, 'latin1');
     this.queue = [];
     this.sizes = [];
     this.queuedBytes = 0;
