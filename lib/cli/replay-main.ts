@@ -180,7 +180,18 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
     case 'verify': {
       const v = new Verifier((b) => replayer.expand(b));
       return {
-        run: (run) => run(whole(args.files), { batchable: every, item: (i) => v.add(i), batch: (b) => v.addBatch(b) }),
+        run: async (run) => {
+          // recorded messages are sliced out of their lines, parsed only if they differ from the replayed ones
+          const sink: ReplaySink = {
+            batchable: every,
+            outbound: 'unchecked',
+            item: (i) => v.add(i),
+            batch: (b) => v.addBatch(b),
+          };
+          const r = await run(whole(args.files), sink);
+          if (r === 'end') v.checkUnmatched();
+          return r;
+        },
         end: (io, complete) => verifyReport(v, io, complete),
       };
     }

@@ -86,6 +86,11 @@ export interface OutRecord {
   readonly conn: number;
   /** The message's JSON text as recorded (compare with {@link sameJson}). */
   readonly json: string;
+  /**
+   * Set by {@link decodeOutFrame}: the whole line, whose message text was not parsed. A text equal to the one
+   * replayed is valid; any other is checked with `decodeLine(unchecked)`, which says what is wrong with the line.
+   */
+  readonly unchecked?: string;
 }
 /** A domain's whole state after every event up to `seq`. */
 export interface SnapshotRecord {
@@ -317,6 +322,20 @@ const fastDecode = (line: string): LogRecord | undefined => {
  */
 export const isOutLineFrame = (line: string): boolean =>
   line.charCodeAt(2) === 0x6f /* o(ut) */ && line.endsWith('}}') && FAST_OUT_V2.test(line);
+
+/**
+ * A v2 outbound line as the recorder writes it, by its frame only: the message text is sliced out, not parsed
+ * (`--verify` compares it with the replayed text, and parses it only if they differ). `undefined`: decode the line.
+ */
+export const decodeOutFrame = (line: string): OutRecord | undefined => {
+  if (line.charCodeAt(2) !== 0x6f /* o(ut) */ || !line.endsWith('}}')) return undefined;
+  const m = FAST_OUT_V2.exec(line);
+  if (m === null) return undefined;
+  const conn = safe(m[1]);
+  const d = safe(m[2]);
+  if (conn === undefined || d === undefined) return undefined;
+  return { kind: 'out', d, conn, json: line.slice(m[0].length - 1, line.length - 1), unchecked: line };
+};
 
 /** Decode one line; the left is the reason it is not a valid record. Never throws. */
 export const decodeLine = (line: string): E.Either<string, LogRecord> => {

@@ -15,7 +15,14 @@ import { createGunzip } from 'node:zlib';
 
 import * as E from 'fp-ts/Either';
 
-import { decodeLine, isOutLineFrame, type EventRecord, type HeaderRecord, type LogRecord } from './event-codec';
+import {
+  decodeLine,
+  decodeOutFrame,
+  isOutLineFrame,
+  type EventRecord,
+  type HeaderRecord,
+  type LogRecord,
+} from './event-codec';
 import { passedSnapshot, Replayer, ReplayError, type ReplayBatch, type ReplayItem } from './replay-core';
 
 /** Events folded per reducer call at most. */
@@ -33,9 +40,10 @@ export interface ReplaySink {
   readonly stop?: (rec: LogRecord) => boolean;
   /**
    * False if the sink ignores outbound messages: their lines are then only checked for their frame (not parsed,
-   * not delivered), which is most of a log recorded with outbound messages.
+   * not delivered), which is most of a log recorded with outbound messages. `'unchecked'`: they are delivered with
+   * their message text sliced out by the frame, not parsed (`OutRecord.unchecked`: the sink checks what it uses).
    */
-  readonly outbound?: boolean;
+  readonly outbound?: boolean | 'unchecked';
 }
 
 /** Where to read a file from: all of it, or from a byte offset that starts line `line`. */
@@ -147,7 +155,9 @@ export const runFiles = async (
         if (passedSnapshot(replayer, text, pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq))
           continue;
         if (sink.outbound === false && isOutLineFrame(text)) continue;
-        const r = decodeLine(text);
+        // (the unterminated last line of a log is decoded in full: it may be a write cut short by a crash)
+        const frame = sink.outbound === 'unchecked' && !last ? decodeOutFrame(text) : undefined;
+        const r = frame !== undefined ? E.right(frame) : decodeLine(text);
         if (E.isLeft(r)) {
           flush();
           throw new LineError(n, r.left, last && fi === files.length - 1);

@@ -11,9 +11,11 @@
  * for (const item of replayItems(lines)) v.add(item);
  * const d = v.finish(); // undefined if every recorded message was reproduced
  */
+import * as E from 'fp-ts/Either';
+
 import { encodeMessage } from '../codec/encode';
-import { encodeEventLine, sameJson, type EventRecord } from './event-codec';
-import type { ReplayBatch, ReplayItem, ReplayStep } from './replay-core';
+import { decodeLine, encodeEventLine, sameJson, type EventRecord } from './event-codec';
+import { ReplayError, type ReplayBatch, type ReplayItem, type ReplayStep } from './replay-core';
 
 /** A recorded input, as its log line. */
 export interface InputLine {
@@ -37,6 +39,8 @@ export interface Divergence {
 
 interface Sent {
   readonly json: string;
+  /** A recorded message whose line was only checked for its frame: the line (see `OutRecord.unchecked`). */
+  readonly unchecked?: string;
   readonly line: number;
   readonly seq?: number;
   /** For a message of a folded batch: the batch and the message's index among its deliveries. */
@@ -58,6 +62,13 @@ interface Pair {
   e: number;
   a: number;
 }
+
+/** A recorded message read by its frame only is checked in full: throws {@link ReplayError} if its line is bad. */
+const checkLine = (x: Sent): void => {
+  if (x.unchecked === undefined) return;
+  const r = decodeLine(x.unchecked);
+  if (E.isLeft(r)) throw new ReplayError(x.line, r.left);
+};
 
 export class Verifier {
   /** Messages matched so far. */
@@ -99,7 +110,8 @@ export class Verifier {
       if (!item.header.outbound) this.recorded = false;
     } else if (item.kind === 'out') {
       const p = this.pair(item.out.d, item.out.conn);
-      p.expected.push({ json: item.out.json, line: item.line });
+      const { json, unchecked } = item.out;
+      p.expected.push(unchecked === undefined ? { json, line: item.line } : { json, line: item.line, unchecked });
       this.match(p);
     } else if (item.kind === 'step') {
       const { step } = item;
@@ -111,6 +123,18 @@ export class Verifier {
       }
     }
     return this.divergence;
+  }
+
+  /**
+   * At the end of a log: throws {@link ReplayError} at the first recorded message left unmatched whose line is not a
+   * valid record (a text that matched a replayed one is valid; a mismatch is checked when it is found).
+   */
+  checkUnmatched(): void {
+    const left: Sent[] = [];
+    for (const conns of this.pairs.values())
+      for (const p of conns.values()) for (let i = p.e; i < p.expected.length; i++) left.push(p.expected[i]!);
+    left.sort((a, b) => a.line - b.line);
+    for (const x of left) checkLine(x);
   }
 
   /** The first mismatch so far (messages not yet matched are not divergences yet). */
@@ -145,6 +169,7 @@ export class Verifier {
       const x = p.expected[p.e++]!;
       const y = p.actual[p.a++]!;
       if (!sameJson(x.json, y.json)) {
+        checkLine(x);
         // the first one is reported (the rest of a batch is still matched, and counted)
         this.divergence ??= this.diverge(p, x, y);
         return;

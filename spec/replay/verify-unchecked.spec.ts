@@ -1,0 +1,100 @@
+import { expect } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { synthLog } from '../../bench/replay-synth';
+import { runReplayCli } from '../../lib/cli/replay-main';
+import { decodeLine, decodeOutFrame } from '../../lib/replay/event-codec';
+import { replayItems, splitLines } from '../../lib/replay/replay';
+import { Verifier } from '../../lib/replay/replay-verify';
+
+const cli = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
+  let out = '';
+  let err = '';
+  const status = await runReplayCli(argv, {
+    stdout: { write: (x: string) => (out += x) },
+    stderr: { write: (x: string) => (err += x), isTTY: false },
+  });
+  return { status, out, err };
+};
+
+/**
+ * `--verify` slices a recorded message out of its line by the frame and parses it only when it differs from the
+ * replayed one: the same verdicts and the same line errors as parsing every outbound line.
+ */
+describe('--verify reads recorded messages by their frame', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rxpaf-verify-'));
+  const file = join(dir, 'synth.ndjson');
+  let lines: string[] = [];
+  beforeAll(() => {
+    synthLog({ file, inputs: 3000, perProducer: 20, snapshotEvery: 0 });
+    lines = splitLines(readFileSync(file, 'utf8'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, ls: readonly string[]): string => {
+    const f = join(dir, name);
+    writeFileSync(f, ls.join('\n') + '\n');
+    return f;
+  };
+  const outAt = (from: number): number => lines.findIndex((l, i) => i >= from && l.startsWith('{"out"'));
+
+  it('slices the message text exactly; lines it does not frame are decoded in full', () => {
+    const i = outAt(0);
+    const full = decodeLine(lines[i]!);
+    expect(full._tag).toBe('Right');
+    expect(decodeOutFrame(lines[i]!)).toEqual({ ...(full as { right: object }).right, unchecked: lines[i] });
+    expect(decodeOutFrame('{"out":1,"d":2,"msg":{"a":1}}')).toMatchObject({ d: 2, conn: 1, json: '{"a":1}' });
+    for (const l of ['{"out": 1,"msg":{}}', '{"out":1,"msg":[1]}', '{"v":1,"kind":"out","d":0,"conn":1,"json":{}}'])
+      expect(decodeOutFrame(l)).toBeUndefined();
+    expect(decodeOutFrame(lines.find((l) => l.startsWith('{"seq"'))!)).toBeUndefined();
+  });
+
+  it('the same count of matched messages as a verifier fed fully decoded lines', async () => {
+    const v = new Verifier();
+    for (const item of replayItems(lines)) v.add(item);
+    expect(v.finish()).toBeUndefined();
+    expect(v.matched).toBeGreaterThan(3000);
+    const r = await cli(file, '--verify');
+    expect(r.status).toBe(0);
+    expect(r.out).toBe(`verify: ok, ${v.matched} outbound messages reproduced\n`);
+  });
+
+  it('a recorded message written differently but with the same JSON still matches', async () => {
+    const ls = [...lines];
+    const i = outAt(100);
+    ls[i] = ls[i]!.replace('"msg":{"ta-cmd":', '"msg":{ "ta-cmd" :');
+    expect(ls[i]).not.toBe(lines[i]);
+    const r = await cli(write('spaced.ndjson', ls), '--verify');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^verify: ok/);
+  });
+
+  it('a recorded message that is not JSON is the line error it was, where it is compared or left at the end', async () => {
+    const ls = [...lines];
+    const i = outAt(200);
+    ls[i] = ls[i]!.replace(/\}\}$/, ',}}');
+    const reason = (decodeLine(ls[i]) as { left: string }).left;
+    expect(reason).toMatch(/^invalid JSON/);
+    const bad = write('bad.ndjson', ls);
+    const r = await cli(bad, '--verify');
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(`rxpaf-replay: ${bad}:${i + 1}: ${reason} (everything before it was replayed)\n`);
+    expect(r.out).toMatch(/^verify: ok, \d+ outbound messages reproduced \(up to the bad line\)\n$/);
+
+    // a message nothing replayed answers: checked at the end of the log
+    const extra = '{"out":1,"msg":{"ta-cmd":"ping","ta-id":1,}}';
+    const tail = write('tail.ndjson', [...lines, extra]);
+    const t = await cli(tail, '--verify');
+    expect(t.status).toBe(1);
+    expect(t.err).toBe(
+      `rxpaf-replay: ${tail}:${lines.length + 1}: ${(decodeLine(extra) as { left: string }).left} (everything before it was replayed)\n`,
+    );
+    // a valid one is a divergence
+    const valid = write('valid.ndjson', [...lines, extra.replace(',}}', '}}')]);
+    const d = await cli(valid, '--verify');
+    expect(d.status).toBe(1);
+    expect(d.out).toMatch(/^verify: divergence after \d+ matching messages\n/);
+    expect(d.out).toContain('actual:   (nothing)');
+  });
+});
