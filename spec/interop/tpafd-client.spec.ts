@@ -178,9 +178,13 @@ describe('interop: rxpaf client library and rxpafc against tpafd', () => {
       const child = execFile(process.execPath, [RXPAFC, addr], { timeout: 15000 }, (e, out) =>
         resolve({ code: e === null ? 0 : Number(e.code ?? 1), out }),
       );
+      let printed = '';
+      child.stdout!.on('data', (chunk: Buffer | string) => (printed += chunk.toString()));
       child.stdin!.write('subscribe (name=watched)\n');
       void (async () => {
-        await eventually(async () => (await pub.listSubscriptions()).length === 1);
+        // publish once rxpafc has printed the subscribe's OK: a match arriving in the same read as the accept may
+        // be printed before it (the command completes a turn later), which is not what this test is about
+        await eventually(async () => printed.includes('OK.') && (await pub.listSubscriptions()).length === 1);
         const h = await pub.publish({ name: 'watched' }, { ttl: 60 });
         await h.unpublish();
         await new Promise((r) => setTimeout(r, 300));
