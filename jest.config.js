@@ -14,14 +14,24 @@ module.exports = {
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
   coverageThreshold: {
-    // the pure core: every rule of the protocol is tested (measured 2026-12-02, full suite: codec 99.3/99.0 %
-    // lines/branches, filter 99.7/98.3, protocol 100/98.3, state 99.5/93.0; state's remaining branches are
-    // defensive guards in connections/directory/work.ts, target 95 % (issue 10 item 5) not reached yet)
+    // Each folder on its own (a path key covers its subfolders too; lib/*.ts, in no folder, fall under `global`).
+    // The pure core: every rule of the protocol is tested (issue 10 item 5). Measured 2026-12-02, full suite, lines/
+    // branches: codec 99.3/99.0 %, filter 99.7/98.3, protocol 100/99.2, state 100/99.3 (its unreachable guards were
+    // removed; what is left is tested through the reducer).
     './lib/codec/': { lines: 95, branches: 95 },
     './lib/filter/': { lines: 95, branches: 95 },
     './lib/protocol/': { lines: 95, branches: 95 },
-    './lib/state/': { lines: 95, branches: 92 },
-    // everything else together (measured 2026-12-02: 95.6 % lines, 85.9 % branches)
+    './lib/state/': { lines: 95, branches: 95 },
+    // the rest, each folder >= 85 % of lines and branches
+    './lib/cli/': { lines: 85, branches: 85 },
+    './lib/client/': { lines: 85, branches: 85 },
+    './lib/client/core/': { lines: 85, branches: 85 },
+    './lib/config/': { lines: 85, branches: 85 },
+    './lib/http/': { lines: 85, branches: 85 },
+    './lib/log/': { lines: 85, branches: 85 },
+    './lib/replay/': { lines: 85, branches: 85 },
+    './lib/server/': { lines: 85, branches: 85 },
+    './lib/transport/': { lines: 85, branches: 85 },
     global: { lines: 85, branches: 85 },
   },
 };

@@ -13,7 +13,7 @@
  * `--snapshot <file>` (write a heap snapshot of the last run's full directory; summarise it with
  * `node dist/bench/heap-summary.js <file>`).
  */
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 import { decodeClientMessage } from '../lib/codec/decode';
 import type { Event } from '../lib/state/events';
@@ -48,6 +48,19 @@ const heap = (): number => {
 };
 const rss = (): number => process.memoryUsage().rss;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const verbose = process.argv.includes('--verbose');
+/** With `--verbose`: the heap spaces' committed sizes and the process figures, to see where RSS goes. */
+const spaces = (label: string): void => {
+  if (!verbose) return;
+  const mb = (x: number): string => (x / 1e6).toFixed(1);
+  const m = process.memoryUsage();
+  const sp = getHeapSpaceStatistics()
+    .map((x) => `${x.space_name.replace('_space', '')} ${mb(x.physical_space_size)}/${mb(x.space_used_size)}`)
+    .join(', ');
+  process.stderr.write(
+    `${label}: rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} MB; spaces (physical/used MB) ${sp}\n`,
+  );
+};
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const decode = (text: string) => {
@@ -84,12 +97,18 @@ const serverRun = async (): Promise<{ heapB: number; rssB: number }> => {
   await sleep(100);
   const h0 = heap();
   const r0 = rss();
-  const batch = encodeBatch(N, (i) => publishJson(1000 + i, i + 1, i));
-  await owner.send(batch, 1024);
+  spaces('before');
+  // the peer's requests are garbage once sent (the load generator of `npm run bench` is another process)
+  await owner.send(
+    encodeBatch(N, (i) => publishJson(1000 + i, i + 1, i)),
+    1024,
+  );
   await sleep(500);
   if (server.domains[0]!.snapshot().services.size !== N) throw new Error('not every service published');
+  spaces('after, before GC');
   const h1 = heap();
   const r1 = rss();
+  spaces('after');
   if (snapshotFile !== undefined) process.stderr.write(`heap snapshot: ${writeHeapSnapshot(snapshotFile)}\n`);
   owner.close();
   await server.close();

@@ -2,10 +2,12 @@
  * The rxpafd binary: the daemon with its extensions — event recording (`--record <file>`, config key `record`)
  * and the replay tool (`rxpafd replay <file> ...`, the same as `rxpaf-replay`).
  */
-import { main as daemonMain } from './daemon-main';
+import { main as daemonMain, type DaemonExtensions } from './daemon-main';
 
-export const main = (): void =>
+/** @param startupDone see {@link DaemonExtensions.startupDone} (bin/rxpafd.js: V8 optimises again from there on) */
+export const main = (startupDone?: DaemonExtensions['startupDone']): void =>
   daemonMain({
+    ...(startupDone !== undefined ? { startupDone } : {}),
     // loaded only when used: an idle daemon without recording does not carry the replay tool (idle RSS, issue 12)
     replay: async (argv) => {
       const { runReplayCli, tuneReplayHeap } = await import('./replay-main');

@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import type { DaemonConfig } from '../config/daemon-config';
 import { createLogger, LogSetupError, type Logger } from '../log/logger';
 import { createServer, type RxpafServer, type ServerOptions } from '../server/create-server';
-import { runHook } from '../server/hook';
 import { unixDgramSend } from '../transport/native';
 import { parseDaemonArgs } from './daemon-args';
 import type { PreparedHttp, RunningHttp } from '../http';
@@ -25,6 +24,11 @@ export interface DaemonExtensions {
     | undefined;
   /** `rxpafd replay ...`. */
   readonly replay?: (argv: readonly string[]) => Promise<number>;
+  /**
+   * Called once when startup is over: every socket is bound (before the `-r` hook and serving), or the replay tool is
+   * about to run. bin/rxpafd.js re-enables V8's optimising compiler here (idle RSS, bench/README.md).
+   */
+  readonly startupDone?: () => void;
 }
 
 const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
@@ -98,6 +102,7 @@ const serve = async (
     await logger.close();
     return 1;
   }
+  ext.startupDone?.();
   // Readiness (/readyz): every socket is bound now; serving starts after the hook and stops at shutdown.
   let phase: 'starting' | 'serving' | 'shutting down' = 'starting';
   let httpRunning: RunningHttp | undefined;
@@ -127,6 +132,8 @@ const serve = async (
     // A signal while the hook runs stops the daemon at once (pafd would die of it); the hook is not waited for.
     const stopped = stopRequested.then((status) => ({ status }));
     try {
+      // the hook runner (child_process, module) is loaded only when a hook is configured
+      const { runHook } = await import('../server/hook');
       const outcome = await Promise.race([runHook(cfg.hook, server.domains), stopped]);
       if (outcome !== undefined) return shutdown(outcome.status);
     } catch (e) {
@@ -151,7 +158,10 @@ const serve = async (
 
 /** Run the daemon; resolves with the process exit status once it has stopped. */
 export const runDaemon = async (argv: readonly string[], ext: DaemonExtensions = {}): Promise<number> => {
-  if (argv[0] === 'replay' && ext.replay !== undefined) return ext.replay(argv.slice(1));
+  if (argv[0] === 'replay' && ext.replay !== undefined) {
+    ext.startupDone?.();
+    return ext.replay(argv.slice(1));
+  }
   const args = parseDaemonArgs(argv, {
     readFile: (p) => {
       try {

@@ -90,5 +90,43 @@ const encodeObject = (o: Record<string, unknown>): string => {
   return s + '}';
 };
 
+/**
+ * The last subscribe `notify` encoded: its fields after `ta-id` (names and values) and their JSON. A change of one
+ * service is told to every concerned subscription in a row, in messages that differ only in `ta-id`: each of them
+ * after the first is its own `ta-id` spliced before that shared text (one serialisation per notification, not
+ * one per subscriber). Any difference in a name, a value (by identity) or the order encodes the message afresh.
+ */
+const lastNotify: { names: string[]; values: unknown[]; tail: string } = { names: [], values: [], tail: '' };
+
+const NOTIFY_HEAD = '{"ta-cmd":"subscribe","ta-id":';
+
+const encodeNotify = (o: Record<string, unknown>): string => {
+  const { names, values } = lastNotify;
+  let i = -2; // the first two fields must be ta-cmd and ta-id
+  let same = true;
+  for (const k in o) {
+    if (i < 0) {
+      if (k !== (i === -2 ? 'ta-cmd' : 'ta-id')) return encodeObject(o);
+    } else if (same && (names[i] !== k || values[i] !== o[k])) same = false;
+    i++;
+  }
+  const taId = o['ta-id'];
+  if (typeof taId !== 'bigint') return encodeObject(o);
+  if (same && i === names.length) return NOTIFY_HEAD + taId.toString() + ',' + lastNotify.tail;
+  const json = encodeObject(o);
+  names.length = 0;
+  values.length = 0;
+  for (const k in o) {
+    if (k === 'ta-cmd' || k === 'ta-id') continue;
+    names.push(k);
+    values.push(o[k]);
+  }
+  lastNotify.tail = json.slice(NOTIFY_HEAD.length + taId.toString().length + 1);
+  return json;
+};
+
 /** Encode one protocol message (either direction) as JSON text. */
-export const encodeMessage = (m: object): string => encodeObject(m as Record<string, unknown>);
+export const encodeMessage = (m: object): string => {
+  const o = m as Record<string, unknown>;
+  return o['msg-type'] === 'notify' && o['ta-cmd'] === 'subscribe' ? encodeNotify(o) : encodeObject(o);
+};

@@ -5,7 +5,12 @@
  * errors, and integers are kept apart from floats (integers load as `bigint`, floats as `number`).
  */
 import * as E from 'fp-ts/Either';
-import { parseAllDocuments, type ScalarTag } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { ScalarTag } from 'yaml';
+
+/** The `yaml` package (80 modules, ~8 MB RSS) is loaded on the first configuration file, not by an idle daemon. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof Yaml => require('yaml') as typeof Yaml;
 
 const BOOL_TAG = 'tag:yaml.org,2002:bool';
 
@@ -30,7 +35,7 @@ const firstLine = (message: string): string => message.split('\n')[0]!.replace(/
  * Returns a one-line error message on syntax errors, unknown tags or multiple documents.
  */
 export const parseYaml11 = (text: string): E.Either<string, unknown> => {
-  const docs = parseAllDocuments(text, {
+  const docs = yaml().parseAllDocuments(text, {
     version: '1.1',
     intAsBigInt: true,
     uniqueKeys: false,

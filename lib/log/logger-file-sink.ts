@@ -5,7 +5,10 @@
  * (so a bad path fails at startup) and reopened lazily; writes are queued and done asynchronously, never blocking the event loop.
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+
+/** node:fs/promises (and the readline it loads) only once a log file is written: not in an idle daemon without one. */
+const fsp = async (): Promise<typeof import('node:fs/promises')> => import('node:fs/promises');
 import { messageOf } from '../errors';
 
 /** Appends lines to a file with rotation. */
@@ -79,7 +82,7 @@ export class RotatingFileSink {
   }
 
   private async fileHandle(): Promise<FileHandle> {
-    this.handle ??= await open(this.path, 'a');
+    this.handle ??= await (await fsp()).open(this.path, 'a');
     return this.handle;
   }
 
@@ -88,9 +91,9 @@ export class RotatingFileSink {
     this.handle = undefined;
     for (let i = this.backups - 1; i >= 1; i--) {
       const from = `${this.path}.${i}`;
-      if (await exists(from)) await rename(from, `${this.path}.${i + 1}`);
+      if (await exists(from)) await (await fsp()).rename(from, `${this.path}.${i + 1}`);
     }
-    await rename(this.path, `${this.path}.1`);
+    await (await fsp()).rename(this.path, `${this.path}.1`);
     this.size = 0;
   }
 
@@ -102,7 +105,7 @@ export class RotatingFileSink {
 }
 
 const exists = async (p: string): Promise<boolean> =>
-  stat(p).then(
+  (await fsp()).stat(p).then(
     () => true,
     () => false,
   );

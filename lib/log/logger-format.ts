@@ -22,6 +22,22 @@ export interface LogRecord {
 
 const BARE = /^[^\s"=\\]+$/;
 
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/**
+ * `Date.prototype.toISOString()` (`YYYY-MM-DDTHH:mm:ss.sssZ`), composed from the UTC getters: V8's own
+ * `toISOString` sets up its date cache, whose ICU time-zone data cost an idle daemon ~0.8 MB of RSS for its one
+ * "listening" line (bench/README.md, "Idle RSS"). Years outside 0–9999 (expanded `±YYYYYY` form) are left to it.
+ */
+export const isoTime = (t: Date): string => {
+  const y = t.getUTCFullYear();
+  if (!(y >= 0 && y <= 9999)) return t.toISOString();
+  return (
+    `${pad(y, 4)}-${pad(t.getUTCMonth() + 1, 2)}-${pad(t.getUTCDate(), 2)}` +
+    `T${pad(t.getUTCHours(), 2)}:${pad(t.getUTCMinutes(), 2)}:${pad(t.getUTCSeconds(), 2)}.${pad(t.getUTCMilliseconds(), 3)}Z`
+  );
+};
+
 const serialize = (v: unknown, depth: number): string => {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'string') return JSON.stringify(v);
@@ -49,7 +65,7 @@ export const formatText = (msg: string, fields?: LogFields): string => {
 
 /** The console and file line of a record, without the trailing newline. */
 export const formatLine = (r: LogRecord): string =>
-  `${r.time.toISOString()} ${r.level.toUpperCase()} ${r.category} ${formatText(r.msg, r.fields)}`;
+  `${isoTime(r.time)} ${r.level.toUpperCase()} ${r.category} ${formatText(r.msg, r.fields)}`;
 
 /** The syslog datagram of a record: `<facility * 8 + severity>ident[pid]: [category] text`. */
 export const formatSyslog = (r: LogRecord, facility: number, ident: string, pid: number): Buffer =>

@@ -17,6 +17,7 @@ import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import { heapEmpty } from '../state/heap';
 import { emptyServiceIndex } from '../state/service-index';
+import { OrderedById } from '../state/ordered-by-id';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
 import { runJobs, SLICE } from '../state/work';
@@ -44,7 +45,7 @@ export const initialDomainState = (
   conns: IMap(),
   clients: IMap(),
   records: IMap(),
-  services: OrderedMap(),
+  services: OrderedById.empty(),
   serviceIndex: emptyServiceIndex(),
   subscriptions: OrderedMap(),
   subscriptionIndex: emptyFilterIndex(),
@@ -104,8 +105,13 @@ export const reduceAll = (
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it
     if (slice === Infinity) runJobs(ctx);
     processDeadlines(ctx);
-    // connections waiting under the connection cap take the slots this event freed (A4)
-    if (d.waiting.size > 0) admitWaiting(ctx);
+    // connections waiting under the connection cap take the slots this event freed (A4); what they sent while
+    // waiting is processed now and may close them (orphans with TTL 0 expire at once, as after any event)
+    if (d.waiting.size > 0) {
+      admitWaiting(ctx);
+      if (slice === Infinity) runJobs(ctx);
+      processDeadlines(ctx);
+    }
   }
   const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];

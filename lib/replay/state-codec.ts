@@ -28,6 +28,7 @@ import { parseJson, stringifyJson, type Json, type JsonObject } from '../codec/j
 import { outboundCodecs, type ClientMessage, type ServerMessage } from '../codec/messages';
 import { printFilter } from '../filter/print';
 import { effectiveService, listingRest, valuesFrom } from '../state/work';
+import { OrderedById } from '../state/ordered-by-id';
 import { OrderedIds } from '../state/ordered-ids';
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
@@ -49,7 +50,6 @@ import type {
   ResourceLimits,
   SdRecord,
   Service,
-  ServiceId,
   Subscription,
   SubscriptionId,
 } from '../state/model';
@@ -437,7 +437,7 @@ const job = (x: t.TypeOf<typeof JobJ>): Job => {
         conn: x.conn,
         taId: x.taId,
         filter: filterOf(x.filter, 'listing'),
-        snap: OrderedMap<ServiceId, Service>(x.rest.map((s) => [s.id, service(s)])),
+        snap: OrderedById.of(x.rest.map(service)),
         recs: IMap<ConnId, SdRecord>(),
         at: x.at,
         pos: 0,
@@ -550,9 +550,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           closeSeq: und(r.closeSeq),
         });
     });
-    const services = OrderedMap<ServiceId, Service>().withMutations((m) => {
-      for (const s of j.services) m.set(s.id, service(s));
-    });
+    const services = OrderedById.of(j.services.map(service));
     const subs: Subscription[] = j.subscriptions.map(subscription);
     const subscriptions = OrderedMap<SubscriptionId, Subscription>().withMutations((m) => {
       for (const s of subs) m.set(s.id, s);

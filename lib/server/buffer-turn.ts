@@ -3,7 +3,7 @@
  * one poll phase) and emit them as one array when the turn ends, so the reducer folds them in one immer step and
  * each socket gets one write per turn.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from './rx';
 
 /** Schedules a callback at the end of the current turn (default `setImmediate`). */
 export type TurnScheduler = (fn: () => void) => void;

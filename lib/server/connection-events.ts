@@ -6,7 +6,7 @@
  * inbound message passes here, and every accepted connection builds one, so each operator layer cost a subscriber
  * per connection and a hop per message (issue 12, connect + hello).
  */
-import { Observable } from 'rxjs';
+import { Observable } from './rx';
 
 import { decodeClientMessage } from '../codec/decode';
 import type { Event } from '../state/events';

@@ -14,7 +14,7 @@ import {
   scan,
   switchMap,
   timer,
-} from 'rxjs';
+} from './rx';
 
 import type { TickEvent, WorkEvent } from '../state/events';
 import { nextDeadline } from '../state/idle';

@@ -18,7 +18,7 @@ import {
   type SchedulerLike,
   Subject,
   tap,
-} from 'rxjs';
+} from './rx';
 
 import type { Event } from '../state/events';
 import type { DomainState } from '../state/model';

@@ -9,7 +9,7 @@
  *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
  *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
  */
-import { BehaviorSubject, filter, merge, mergeMap, type Observable, Subject, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, merge, mergeMap, type Observable, Subject, type Subscription } from './rx';
 
 import { messageOf } from '../errors';
 import type { Logger } from '../log/logger';

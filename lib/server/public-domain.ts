@@ -7,7 +7,7 @@
  * The internal state is read only here, in `publicService`/`clientInfos`/`subscriptionInfos`, through iteration
  * (`values()`) and `get`, so a change of the state's representation touches these few lines.
  */
-import { defer, map, Observable } from 'rxjs';
+import { defer, map, Observable } from './rx';
 
 import type { Filter } from '../filter/ast';
 import { matchFilter } from '../filter/match';

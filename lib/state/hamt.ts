@@ -238,3 +238,42 @@ export const hamtFirstKey = <K extends HamtKey, V>(m: Hamt<K, V>): K | undefined
     node = node[2] as Node;
   }
 };
+
+/** The node at `shift` holding the entries `idx` (indices into `keys`/`hashes`/`values`). */
+const build = (
+  keys: readonly HamtKey[],
+  hashes: readonly number[],
+  values: readonly unknown[],
+  idx: readonly number[],
+  shift: number,
+): Node => {
+  if (shift > MAX_SHIFT) {
+    const node: Node = [COLLISION];
+    for (const i of idx) node.push(keys[i], values[i]);
+    return node;
+  }
+  const groups: number[][] = [];
+  for (const i of idx) (groups[(hashes[i]! >>> shift) & MASK] ??= []).push(i);
+  const node: Node = [0];
+  let bitmap = 0;
+  for (let b = 0; b < 32; b++) {
+    const g = groups[b];
+    if (g === undefined) continue;
+    bitmap |= 1 << b;
+    if (g.length === 1) node.push(keys[g[0]!], values[g[0]!]);
+    else node.push(SUB, build(keys, hashes, values, g, shift + BITS));
+  }
+  node[0] = bitmap >>> 0;
+  return node;
+};
+
+/**
+ * The map of `keys[i] -> values[i]` built in one pass (linear, no path copies: for rebuilding a large map at once).
+ * The keys must be distinct and no value `undefined`.
+ */
+export const hamtOf = <K extends HamtKey, V>(keys: readonly K[], values: readonly V[]): Hamt<K, V> => {
+  if (keys.length === 0) return hamtEmpty();
+  const hashes = keys.map(hashOf);
+  const idx = keys.map((_, i) => i);
+  return { size: keys.length, root: build(keys, hashes, values, idx, 0) };
+};

@@ -18,6 +18,7 @@ import type { Filter } from '../filter/ast';
 import type { FilterIndex } from '../filter/filter-index';
 import type { Props } from '../filter/props';
 import type { Heap } from './heap';
+import type { OrderedById } from './ordered-by-id';
 import type { OrderedIds } from './ordered-ids';
 import type { ServiceIndex } from './service-index';
 
@@ -164,7 +165,7 @@ export type Job =
       readonly conn: ConnId;
       readonly taId: bigint;
       readonly filter: Filter | undefined;
-      readonly snap: IOrderedMap<ServiceId, Service>;
+      readonly snap: OrderedById<Service>;
       /** The records as they were, to see services whose orphaning is still pending as orphans. */
       readonly recs: IMap<ConnId, SdRecord>;
       /** Request time: orphans expired by then are not listed. */
@@ -203,7 +204,8 @@ export interface DomainState {
   readonly conns: IMap<ConnId, Conn>;
   readonly clients: IMap<ClientId, Client>;
   readonly records: IMap<ConnId, SdRecord>;
-  readonly services: IOrderedMap<ServiceId, Service>;
+  /** In publication order (a lean persistent ordered map, ./ordered-by-id.ts). */
+  readonly services: OrderedById<Service>;
   /** The services' properties indexed (key -> value -> ids), for the initial scan of a `subscribe`. */
   readonly serviceIndex: ServiceIndex;
   readonly subscriptions: IOrderedMap<SubscriptionId, Subscription>;

@@ -14,7 +14,7 @@
  */
 import { List, type List as IList } from 'immutable';
 
-import { type Hamt, hamtDelete, hamtEmpty, hamtGet, hamtSet } from './hamt';
+import { type Hamt, hamtDelete, hamtEmpty, hamtGet, hamtOf, hamtSet } from './hamt';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -36,14 +36,12 @@ export class OrderedIds {
 
   /** The set of `ids` in their order (a repeated id keeps its first place). */
   static of(ids: Iterable<bigint>): OrderedIds {
-    const list: bigint[] = [];
-    let at = hamtEmpty<bigint, number>();
-    for (const id of ids)
-      if (hamtGet(at, id) === undefined) {
-        at = hamtSet(at, id, list.length);
-        list.push(id);
-      }
-    return list.length === 0 ? OrderedIds.EMPTY : new OrderedIds(list.length, at, List(list));
+    const at = new Map<bigint, number>();
+    for (const id of ids) if (!at.has(id)) at.set(id, at.size);
+    if (at.size === 0) return OrderedIds.EMPTY;
+    // built in one linear pass (a compaction of a big record rebuilds it in one event)
+    const list = [...at.keys()];
+    return new OrderedIds(list.length, hamtOf(list, [...at.values()]), List(list));
   }
 
   has(id: bigint): boolean {

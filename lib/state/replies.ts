@@ -23,29 +23,72 @@ export const fail = (cmd: Command, taId: bigint, reason: FailReason): ServerMess
   'fail-reason': reason,
 });
 
-/** The current record of a service as `appeared`/`modified` and `services` notifications carry it (§5.4, §5.7). */
-const serviceRecord = (s: Service) => ({
-  'service-id': s.id,
-  generation: s.generation,
-  'service-props': s.props,
-  ttl: s.ttl,
-  'client-id': s.clientId,
-  ...(s.orphanSince !== undefined ? { 'orphan-since': s.orphanSince } : {}),
-});
+/*
+ * The notifications carrying a service's current record (§5.4, §5.7) are written as object literals, fields in table
+ * order: one is built per subscriber told, and spreading a shared record object into each (`...record`) costs V8 a
+ * property-by-property copy.
+ */
 
 /** A `subscribe` notify (§5.4): the current record for appeared/modified, only the id for disappeared. */
-export const matchNotify = (taId: bigint, matchType: MatchType, s: Service): ServerMessage =>
-  matchType === 'disappeared'
-    ? { 'ta-cmd': 'subscribe', 'ta-id': taId, 'msg-type': 'notify', 'match-type': 'disappeared', 'service-id': s.id }
-    : { 'ta-cmd': 'subscribe', 'ta-id': taId, 'msg-type': 'notify', 'match-type': matchType, ...serviceRecord(s) };
+export const matchNotify = (taId: bigint, matchType: MatchType, s: Service): ServerMessage => {
+  if (matchType === 'disappeared')
+    return {
+      'ta-cmd': 'subscribe',
+      'ta-id': taId,
+      'msg-type': 'notify',
+      'match-type': 'disappeared',
+      'service-id': s.id,
+    };
+  return s.orphanSince === undefined
+    ? {
+        'ta-cmd': 'subscribe',
+        'ta-id': taId,
+        'msg-type': 'notify',
+        'match-type': matchType,
+        'service-id': s.id,
+        generation: s.generation,
+        'service-props': s.props,
+        ttl: s.ttl,
+        'client-id': s.clientId,
+      }
+    : {
+        'ta-cmd': 'subscribe',
+        'ta-id': taId,
+        'msg-type': 'notify',
+        'match-type': matchType,
+        'service-id': s.id,
+        generation: s.generation,
+        'service-props': s.props,
+        ttl: s.ttl,
+        'client-id': s.clientId,
+        'orphan-since': s.orphanSince,
+      };
+};
 
 /** A `services` notify (§5.7). */
-export const serviceNotify = (taId: bigint, s: Service): ServerMessage => ({
-  'ta-cmd': 'services',
-  'ta-id': taId,
-  'msg-type': 'notify',
-  ...serviceRecord(s),
-});
+export const serviceNotify = (taId: bigint, s: Service): ServerMessage =>
+  s.orphanSince === undefined
+    ? {
+        'ta-cmd': 'services',
+        'ta-id': taId,
+        'msg-type': 'notify',
+        'service-id': s.id,
+        generation: s.generation,
+        'service-props': s.props,
+        ttl: s.ttl,
+        'client-id': s.clientId,
+      }
+    : {
+        'ta-cmd': 'services',
+        'ta-id': taId,
+        'msg-type': 'notify',
+        'service-id': s.id,
+        generation: s.generation,
+        'service-props': s.props,
+        ttl: s.ttl,
+        'client-id': s.clientId,
+        'orphan-since': s.orphanSince,
+      };
 
 /** A track `notify` (§5.3): `track-type` `query` or `reply`. */
 export const track = (taId: bigint, msgType: 'notify', trackType: TrackType): ServerMessage => ({

@@ -4,14 +4,14 @@
  * it is earlier than the connection's earliest queued entry; later ones are found when that entry pops.
  */
 import type { Ctx } from './context';
-import { nextSeq } from './context';
+import { copyConn, nextSeq } from './context';
 import { heapPush } from './heap';
 import type { Conn } from './model';
 
 /** Set the connection's timer to fire at `at`. */
 export const armTimer = (ctx: Ctx, conn: Conn, at: number, patch?: Partial<Conn>): Conn => {
   // one copy of the connection, patched by stores (every inbound message comes here, see idle.ts `markActive`)
-  const next: { -readonly [K in keyof Conn]: Conn[K] } = { ...conn };
+  const next = copyConn(conn);
   if (patch !== undefined) Object.assign(next, patch);
   next.timerAt = at;
   if (conn.queuedAt === undefined || at < conn.queuedAt) {

@@ -13,7 +13,7 @@
  * - a listing walks the collection as it was at request time (persistent, kept by reference) with a position;
  *   until it is done its connection's later requests and every other message to it wait (`held`).
  */
-import type { List as IList, Map as IMap, OrderedMap as IOrderedMap } from 'immutable';
+import type { List as IList, OrderedMap as IOrderedMap } from 'immutable';
 
 import { List } from 'immutable';
 
@@ -25,6 +25,7 @@ import { complete, matchNotify, serviceNotify } from './replies';
 import { expiryOf, putService, applyChange, removeService } from './directory';
 import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
 import { heapPeek } from './heap';
+import type { OrderedById } from './ordered-by-id';
 
 /** Units (services visited, messages built) one event may spend on directory-proportional work. */
 export const SLICE = 512;
@@ -59,7 +60,7 @@ export const valuesFrom = <K, V>(m: IOrderedMap<K, V>, pos: number): V[] => {
 /** The services a listing job has left to look at (candidates or snapshot entries), in listing order. */
 export const listingRest = (job: Extract<Job, { kind: 'services' | 'subscribe' }>): Service[] => {
   const ids = job.ids;
-  if (ids === undefined) return valuesFrom(job.snap, job.pos);
+  if (ids === undefined) return job.snap.from(job.pos);
   const out: Service[] = [];
   for (let i = job.pos; i < ids.length; i++) {
     const s = job.snap.get(ids[i]!);
@@ -80,16 +81,14 @@ export const INDEX_LIMIT = SATURATED;
  */
 export const indexedCandidates = (
   d: Pick<DomainState, 'serviceIndex'>,
-  snap: IOrderedMap<ServiceId, Service>,
+  snap: OrderedById<Service>,
   filter: Filter | undefined,
 ): readonly ServiceId[] | undefined => {
   const cands = serviceCandidates(d.serviceIndex, filter, INDEX_LIMIT);
   if (cands === undefined) return undefined;
-  // the position of each entry in the snapshot's entry list (immutable.js OrderedMap internals, see `entries`)
-  const at = (snap as unknown as { readonly _map: IMap<ServiceId, number> })._map;
   const pos: Array<[number, ServiceId]> = [];
   for (const id of cands) {
-    const p = at.get(id);
+    const p = snap.position(id);
     if (p !== undefined) pos.push([p, id]);
   }
   pos.sort((a, b) => a[0] - b[0]);
@@ -180,11 +179,11 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
       if (!ctx.d.conns.has(job.conn)) return undefined;
       // the candidates the index found (in directory order), or every entry of the snapshot
       const ids = job.ids;
-      const list = ids === undefined ? entries(job.snap) : undefined;
-      const size = ids !== undefined ? ids.length : list!.size;
+      const snap = job.snap;
+      const size = ids !== undefined ? ids.length : snap.slots;
       let pos = job.pos;
       while (pos < size && ctx.budget.left > 0) {
-        const v = ids !== undefined ? job.snap.get(ids[pos++]!) : list!.get(pos++)?.[1];
+        const v = ids !== undefined ? snap.get(ids[pos++]!) : snap.slot(pos++);
         ctx.budget.left--;
         if (v === undefined) continue;
         if (job.filter !== undefined && !matchFilter(job.filter, v.props)) continue;

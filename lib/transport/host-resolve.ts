@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import type { Host } from './address';
 import { TransportError } from './transport-error';
 
@@ -14,7 +13,8 @@ export const resolveHost = async (host: Host): Promise<string> => {
       return '::';
     case 'dns':
       try {
-        return (await lookup(host.name)).address;
+        // node:dns/promises is loaded by the first DNS name, not by a daemon bound to IP literals
+        return (await (await import('node:dns/promises')).lookup(host.name)).address;
       } catch (err) {
         throw new TransportError(`unable to resolve "${host.name}": ${(err as Error).message}`, 'ENOENT', {
           cause: err,

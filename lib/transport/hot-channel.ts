@@ -1,4 +1,5 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
+import type { Subscriber } from 'rxjs/internal/Subscriber';
 
 /**
  * A single-subscriber hot channel: values and the terminal event produced before the (first) subscription are

@@ -1,14 +1,13 @@
 import { parseAddress } from './address';
 import { listenSeqpacket } from './seqpacket-listener';
 import { listenTcp } from './tcp-listener';
-import { listenTls } from './tls-listener';
 import type { ListenOptions, Listener } from './transport';
 import { TransportError } from './transport-error';
-import { listenUtls } from './utls-listener';
 
 /**
  * Create a server socket for an XCM address (ux, uxf, tcp, tls, utls). Rejects with a TransportError on a bad
- * address (code EINVAL), an address in use (EADDRINUSE), or missing/invalid TLS credentials (EPROTO).
+ * address (code EINVAL), an address in use (EADDRINUSE), or missing/invalid TLS credentials (EPROTO). node:tls (and
+ * crypto) is loaded by the first tls:/utls: listener, not by a daemon that has none (idle RSS, issue 12).
  */
 export const listen = async (address: string, opts: ListenOptions = {}): Promise<Listener> => {
   const parsed = parseAddress(address);
@@ -24,8 +23,14 @@ export const listen = async (address: string, opts: ListenOptions = {}): Promise
     case 'tcp':
       return listenTcp(value.host, value.port);
     case 'tls':
-      return listenTls(value.host, value.port, opts.tls, opts.handshakeTimeoutMs);
+      return (await import('./tls-listener')).listenTls(value.host, value.port, opts.tls, opts.handshakeTimeoutMs);
     case 'utls':
-      return listenUtls(value.host, value.hostText, value.port, opts.tls, opts.handshakeTimeoutMs);
+      return (await import('./utls-listener')).listenUtls(
+        value.host,
+        value.hostText,
+        value.port,
+        opts.tls,
+        opts.handshakeTimeoutMs,
+      );
   }
 };

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { Observable } from 'rxjs';
 import { formatIpAddress, ipUserId } from './address';
 import { FrameSplitter } from './framing';
@@ -20,6 +20,9 @@ const LINGER_MS = 2000;
 
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
+
+/** A frame's 4-byte big-endian length as four latin1 characters (one byte each). */
+const header = (n: number): string => String.fromCharCode(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 
 /** A tcp or tls Connection: 4-byte big-endian length framing over a net.Socket or an established tls.TLSSocket. */
 export class StreamConnection implements Connection {
@@ -49,11 +52,13 @@ export class StreamConnection implements Connection {
     private readonly socket: Socket,
     private readonly backpressure: boolean,
   ) {
-    this.transport = socket instanceof TLSSocket ? 'tls' : 'tcp';
+    // `encrypted` is set on every tls.TLSSocket (and on no net.Socket): no `instanceof`, so node:tls is not loaded
+    // for tcp: alone
+    const tls = (socket as Partial<TLSSocket>).encrypted === true ? (socket as TLSSocket) : undefined;
+    this.transport = tls !== undefined ? 'tls' : 'tcp';
     this.remoteAddress = formatIpAddress(this.transport, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
     this.localAddress = formatIpAddress(this.transport, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
-    this.userId =
-      socket instanceof TLSSocket ? skiUserId(socket.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
+    this.userId = tls !== undefined ? skiUserId(tls.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
     this.messages$ = this.channel.observable$;
     socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
@@ -107,18 +112,27 @@ export class StreamConnection implements Connection {
       return;
     }
     const count = this.queue.length;
-    // one buffer, one copy per message: length header, then the payload encoded in place (§2.3 framing)
+    // one buffer (§2.3 framing: a length header, then the payload). A run of ASCII strings (the usual JSON: one
+    // byte per character) is joined with its headers as one latin1 string, written by one call; others one by one.
     const data = Buffer.allocUnsafe(this.queuedBytes);
     let at = 0;
+    let run = '';
     for (let i = 0; i < count; i++) {
       const p = this.queue[i]!;
       const size = this.sizes[i]!;
+      if (typeof p === 'string' && size === p.length) {
+        run += header(size) + p;
+        continue;
+      }
+      if (run.length > 0) at += data.write(run, at, run.length, 'latin1');
+      run = '';
       data.writeUInt32BE(size, at);
       at += 4;
       if (typeof p === 'string') data.write(p, at, size, 'utf8');
       else data.set(p, at);
       at += size;
     }
+    if (run.length > 0) data.write(run, at, run.length, 'latin1');
     this.queue = [];
     this.sizes = [];
     this.queuedBytes = 0;

@@ -1,5 +1,5 @@
 import type { Host } from './address';
-import { merge } from 'rxjs';
+import { merge } from 'rxjs/internal/observable/merge';
 import { listenSeqpacket } from './seqpacket-listener';
 import { listenTls } from './tls-listener';
 import type { Listener, TlsFiles } from './transport';

@@ -99,6 +99,21 @@ describe('client against one rxpafd', () => {
     await expect(h.setTtl(3)).rejects.toBeInstanceOf(PafError);
   });
 
+  it('publishes from a given generation; lists every service without a filter; unpublish twice resolves', async () => {
+    const c = client();
+    const h = await c.publish({ name }, { generation: 5n, ttl: 7 });
+    expect(h.generation).toBe(5n);
+    await h.modify({ name, v: 2 });
+    const all = await c.listServices();
+    expect(all.find((s) => s.id === h.id)).toEqual(
+      expect.objectContaining({ generation: 6n, props: { name: [name], v: [2n] }, ttl: 7 }),
+    );
+    await h.unpublish();
+    expect((await c.listServices()).some((s) => s.id === h.id)).toBe(false);
+    await expect(h.unpublish()).resolves.toBeUndefined(); // idempotent
+    await expect(h.modify({ name })).rejects.toBeInstanceOf(PafUnpublishedError);
+  });
+
   it('shares one server subscription between consumers of a filter; the last unsubscribe removes it on the server', async () => {
     const c = client();
     const observer = client();

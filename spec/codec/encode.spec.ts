@@ -121,6 +121,65 @@ describe('encodeMessage', () => {
     );
   });
 
+  describe('a notification fanned out to many subscribers', () => {
+    /** An independent reference: JSON.stringify with bigints and props written as the protocol does. */
+    const reference = (m: Record<string, unknown>): string =>
+      JSON.stringify(m, (_k, v: unknown) =>
+        typeof v === 'bigint' ? `@@${v}@@` : v instanceof Map ? Object.fromEntries(v as Map<string, unknown>) : v,
+      ).replace(/"@@(-?\d+)@@"/g, '$1');
+    const props = makeProps([
+      ['name', ['svc']],
+      ['port', [4711n]],
+    ]);
+    const notify = (taId: bigint, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      'ta-cmd': 'subscribe',
+      'ta-id': taId,
+      'msg-type': 'notify',
+      'match-type': 'appeared',
+      'service-id': 9n,
+      generation: 0n,
+      'service-props': props,
+      ttl: 30n,
+      'client-id': 4711n,
+      ...extra,
+    });
+
+    it('writes every subscriber its own ta-id around the same record, byte for byte', () => {
+      for (let i = 0n; i < 5n; i++) expect(encodeMessage(notify(i * 1000n))).toBe(reference(notify(i * 1000n)));
+    });
+
+    it('encodes afresh whatever differs from the previous one: a value, a field, the order, an absent field', () => {
+      const variants: Array<Record<string, unknown>> = [
+        notify(1n),
+        notify(2n, { generation: 1n }),
+        notify(3n, { 'orphan-since': 1700000000.25 }),
+        notify(4n, { 'orphan-since': 1700000000.5 }),
+        notify(5n),
+        { ...notify(6n), 'match-type': 'modified' },
+        { 'ta-cmd': 'subscribe', 'ta-id': 7n, 'msg-type': 'notify', 'match-type': 'disappeared', 'service-id': 9n },
+        { 'ta-cmd': 'subscribe', 'ta-id': 8n, 'msg-type': 'notify', 'match-type': 'disappeared', 'service-id': 9n },
+        { 'ta-cmd': 'subscribe', 'ta-id': 9n, 'msg-type': 'notify', 'service-id': 9n, 'match-type': 'disappeared' },
+        { 'ta-id': 10n, 'ta-cmd': 'subscribe', 'msg-type': 'notify', 'match-type': 'disappeared', 'service-id': 9n },
+        notify(11n, { 'service-props': makeProps([['name', ['svc']]]) }),
+        notify(12n, { ttl: undefined }),
+        notify(13n),
+        { ...notify(14n), 'ta-id': 14 },
+      ];
+      for (const m of variants) expect(encodeMessage(m)).toBe(reference(m));
+    });
+
+    it('really shares the record text: only the ta-id is written per subscriber', () => {
+      // values are immutable by contract; an array mutated between two sends shows the second reused the text
+      // (props would not show it: their text is cached by identity anyway)
+      const a = ['before'];
+      const first = encodeMessage(notify(1n, { extra: a }));
+      a[0] = 'after';
+      expect(first).toContain('"extra":["before"]');
+      expect(encodeMessage(notify(2n, { extra: a }))).toBe(first.replace('"ta-id":1,', '"ta-id":2,'));
+      expect(encodeMessage(notify(3n, { extra: ['after'] }))).toContain('"extra":["after"]');
+    });
+  });
+
   it('output always parses back to the same values', () => {
     const m = {
       'ta-cmd': 'services',

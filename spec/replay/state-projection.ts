@@ -14,6 +14,7 @@ import { encodeMessage } from '../../lib/codec/encode';
 import type { FilterIndex } from '../../lib/filter/filter-index';
 import { heapEntries } from '../../lib/replay/state-codec';
 import type { DomainState, SubscriptionId } from '../../lib/state/model';
+import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
 import { type ServiceIndex, serviceIndexEntries } from '../../lib/state/service-index';
 
@@ -40,6 +41,7 @@ export const plain = (v: unknown): unknown => {
   if (v instanceof Map) return ['<Map>', ...[...v.entries()].map(([k, x]) => [plain(k), plain(x)])];
   if (Array.isArray(v)) return v.map(plain);
   if (v instanceof OrderedIds) return ['<OrderedIds>', ...[...v].map(plain)];
+  if (v instanceof OrderedById) return ['<OrderedById>', ...[...v].map(([k, x]) => [plain(k), plain(x)])];
   const o = v as Record<string, unknown>;
   return Object.keys(o)
     .sort()

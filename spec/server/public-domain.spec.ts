@@ -177,6 +177,23 @@ describe('rxpaf/server public API', () => {
     expect(Array.isArray(s.services)).toBe(true);
   });
 
+  it('snapshot(): a client gone (its services orphans) is not listed; a subscription without filter has no filter', async () => {
+    const other = await RawClient.open(domain.addresses[0]!);
+    await other.hello(78);
+    publish(other, 1, 6, '{"name":["b"]}');
+    await other.next();
+    const closed = collect(domain.connections$, 1);
+    other.close();
+    expect(await closed).toEqual([expect.objectContaining({ type: 'closed' })]);
+    client.send('{"ta-cmd":"subscribe","ta-id":2,"msg-type":"request","subscription-id":10}');
+    await client.next(); // accept
+    await client.next(); // the orphan appears to the new subscription
+    const s = domain.snapshot();
+    expect(s.services).toEqual([expect.objectContaining({ id: 6n, clientId: 78n, orphanSince: expect.any(Number) })]);
+    expect(s.clients.map((c) => c.clientId)).toEqual([77n]);
+    expect(s.subscriptions).toEqual([{ id: 10n, clientId: 77n }]);
+  });
+
   it('connections$ reports accepted and closed connections', async () => {
     const events = collect(domain.connections$, 2);
     const other = await RawClient.open(domain.addresses[0]!);

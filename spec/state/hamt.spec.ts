@@ -9,6 +9,7 @@ import {
   hamtForEach,
   hamtGet,
   hamtHas,
+  hamtOf,
   hamtSet,
 } from '../../lib/state/hamt';
 
@@ -78,6 +79,27 @@ describe('hamt', () => {
     for (let i = 1; i < n; i += 2) m = hamtDelete(m, BigInt(i * 7919));
     expect(m.size).toBe(0);
     expect(entries(m)).toEqual([]);
+  });
+
+  it('builds in one pass the same map as one set at a time', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { maxLength: 200, selector: (k) => `${typeof k}:${String(k)}` }), (keys) => {
+        const built = hamtOf<K, number>(
+          keys,
+          keys.map((_, i) => i),
+        );
+        const model = new Map<K, number>(keys.map((k, i) => [k, i]));
+        sameAs(built, model);
+        // and it stays a valid map under later updates
+        let m = built;
+        for (const k of keys.slice(0, 50)) {
+          m = hamtDelete(m, k);
+          model.delete(k);
+        }
+        sameAs(m, model);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('tells apart keys of equal hash (a bigint and the number it equals, 1 and "1")', () => {

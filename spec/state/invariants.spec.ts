@@ -510,6 +510,24 @@ describe('[§7 §8 §10.3] reducer invariants (property-based)', () => {
     );
   });
 
+  it('[§7.5 A4] a connection admitted from the wait list whose held input publishes with TTL 0 and then closes it leaves no overdue orphan', () => {
+    // found by the property above (seed 619392336): with a cap of one client, connection 1 closes, connection 2 is
+    // admitted and closed by its held input, then connection 3 is admitted; its held publish (TTL 0) is followed by
+    // input that closes it, all inside the admission that the close of connection 1 started
+    const cmds: Cmd[] = [
+      { k: 'connect', user: 0, ux: false, client: 1, range: 0 },
+      { k: 'connect', user: 0, ux: false, client: 1, range: 0 },
+      { k: 'connect', user: 0, ux: false, client: 1, range: 0 },
+      { k: 'publish', c: 0, sid: 1, gen: 0, ttl: 0, props: 0, ta: 10 },
+      { k: 'inform', c: 1, ta: 9999, query: false },
+      { k: 'inform', c: 0, ta: 9999, query: false },
+      { k: 'close', c: 2 },
+    ];
+    const limits = { total: { clients: 1 }, user: {} };
+    const { final } = runChecked({ ...defaultSettings, idleMin: 1, idleMax: 4, limits }, 1, toEvents(cmds));
+    expect(final.services.size).toBe(0);
+  });
+
   it('[§1] replaying the same events gives equal states and identical effects, step by step and batched', () => {
     fc.assert(
       fc.property(

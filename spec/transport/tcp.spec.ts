@@ -47,6 +47,40 @@ describe('tcp transport', () => {
     expect(Math.abs(server.acceptedAt - Date.now())).toBeLessThan(5000);
   });
 
+  it('frames every message of one flush byte for byte: ASCII, other UTF-8, binary, in any mix', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    const payloads: Array<string | Uint8Array> = [
+      '{"ta-cmd":"ping","ta-id":1,"msg-type":"complete"}',
+      'ascii with a length of 256 bytes: ' + 'x'.repeat(256 - 34),
+      'café', // latin1-range character: 2 bytes in UTF-8, must not be written as latin1
+      'zw\u00ff\u0100',
+      '😀 surrogate pair',
+      '\ud800 lone surrogate',
+      new Uint8Array([0, 0xff, 0x80, 0x7f]),
+      'back to ASCII',
+      'y'.repeat(70_000), // a header with a non-zero second byte
+      'z',
+    ];
+    const expected = Buffer.concat(payloads.map((p) => encodeFrame(typeof p === 'string' ? Buffer.from(p) : p)));
+    const received: Buffer[] = [];
+    let length = 0;
+    const all = new Promise<void>((resolve) =>
+      socket.on('data', (b: Buffer) => {
+        received.push(b);
+        length += b.length;
+        if (length >= expected.length) resolve();
+      }),
+    );
+    for (const p of payloads) server.send(p);
+    server.flush();
+    await all;
+    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    socket.destroy();
+  });
+
   it('completes messages$ on a zero-length frame, after the frames before it', async () => {
     const accepted = nextConnection(listener);
     const socket = await rawClient(listener.address);

@@ -1,0 +1,75 @@
+/**
+ * What an idle rxpafd has loaded (issue 12, idle RSS; bench/README.md "Idle RSS"): a daemon serving tcp: alone, with
+ * console logging and no configuration file, carries neither the YAML parser, nor all of rxjs, nor node:tls, the
+ * file streams, DNS, the hook runner, the replay tool or the HTTP side. Each of those is loaded on first use; the
+ * control case shows the probe sees them when they are used.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { RXPAFD, tempDir, waitFor } from '../helpers/daemon';
+
+type Dir = ReturnType<typeof tempDir>;
+
+/** A preload that prints the loaded files and Node builtins as one JSON line on stdout when sent SIGUSR2. */
+const PROBE = `process.on('SIGUSR2', () => process.stdout.write(JSON.stringify({
+  files: Object.keys(require.cache),
+  builtins: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)),
+}) + '\\n'));
+`;
+
+interface Loaded {
+  readonly files: readonly string[];
+  readonly builtins: readonly string[];
+}
+
+/** Start rxpafd with the probe, wait until it is listening, and return what it has loaded. */
+const loadedBy = async (dir: Dir, args: readonly string[]): Promise<Loaded> => {
+  const probe = join(dir.path, 'probe.js');
+  writeFileSync(probe, PROBE);
+  const child = spawn(process.execPath, ['-r', probe, RXPAFD, '-n', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  try {
+    await waitFor(() => / INFO core listening /.test(err), 10000, `rxpafd listening (stderr: ${err})`);
+    child.kill('SIGUSR2');
+    await waitFor(() => out.includes('\n'), 5000, 'the probe output');
+    return JSON.parse(out.split('\n')[0]!) as Loaded;
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+};
+
+const pkg = (files: readonly string[], name: string): string[] =>
+  files.filter((f) => f.includes(`/node_modules/${name}/`));
+
+describe('rxpafd loads only what an idle daemon needs', () => {
+  let dir: Dir;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.cleanup());
+
+  it('tcp: with console logging: no yaml, no rxjs index, no tls, file streams, dns, hook, replay or http', async () => {
+    const { files, builtins } = await loadedBy(dir, ['tcp:127.0.0.1:0']);
+    expect(pkg(files, 'yaml')).toEqual([]);
+    expect(pkg(files, 'prom-client')).toEqual([]);
+    // rxjs module by module (lib/server/rx.ts), never its index of every operator
+    expect(pkg(files, 'rxjs').length).toBeGreaterThan(0);
+    expect(files.filter((f) => /\/rxjs\/dist\/cjs\/(index|operators\/index)\.js$/.test(f))).toEqual([]);
+    expect(pkg(files, 'rxjs').length).toBeLessThan(100);
+    expect(files.filter((f) => /\/dist\/lib\/(replay|http)\/|\/server\/hook\.js$/.test(f))).toEqual([]);
+    for (const b of ['tls', 'crypto', 'internal/fs/streams', 'internal/fs/promises', 'dns/promises', 'readline'])
+      expect(builtins).not.toContain(b);
+  });
+
+  it('control: a configuration file loads yaml, a DNS name loads dns (the probe sees what is used)', async () => {
+    const cfg = dir.file('d.yaml', 'domains:\n  - addrs: ["tcp:localhost:0"]\n');
+    const { files, builtins } = await loadedBy(dir, ['-f', cfg]);
+    expect(pkg(files, 'yaml').length).toBeGreaterThan(0);
+    expect(builtins).toContain('dns/promises');
+  });
+});

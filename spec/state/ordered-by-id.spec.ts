@@ -1,0 +1,76 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { OrderedMap } from 'immutable';
+
+import { OrderedById } from '../../lib/state/ordered-by-id';
+
+type R = { readonly id: bigint; readonly v: number };
+
+/** The reference is immutable.js's OrderedMap, whose order semantics the directory had. */
+const same = (m: OrderedById<R>, ref: OrderedMap<bigint, R>): void => {
+  expect(m.size).toBe(ref.size);
+  expect([...m.entries()]).toEqual([...ref.entries()]);
+  expect([...m.keys()]).toEqual([...ref.keys()]);
+  expect([...m]).toEqual([...ref]);
+  const walked: R[] = [];
+  for (let p = 0; p < m.slots; p++) {
+    const r = m.slot(p);
+    if (r !== undefined) walked.push(r);
+  }
+  expect(walked).toEqual([...ref.values()]);
+  for (const [id, r] of ref) {
+    expect(m.get(id)).toBe(r);
+    expect(m.has(id)).toBe(true);
+    expect(m.slot(m.position(id)!)).toBe(r);
+  }
+  const p = Math.floor(m.slots / 2);
+  expect(m.from(p)).toEqual(walked.filter((r) => m.position(r.id)! >= p));
+  expect(m.reduce((n, r) => n + r.v, 0)).toBe(ref.reduce((n, r) => n + r.v, 0));
+};
+
+describe('OrderedById', () => {
+  it('orders and replaces as an immutable.js OrderedMap under any sets and deletes; old versions stay valid', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 40n }), fc.integer({ min: 0, max: 9 })), {
+          maxLength: 400,
+        }),
+        (ops) => {
+          let m = OrderedById.empty<R>();
+          let ref = OrderedMap<bigint, R>();
+          const versions: Array<[OrderedById<R>, OrderedMap<bigint, R>]> = [];
+          for (const [set, id, v] of ops) {
+            if (set) {
+              const r = { id, v };
+              m = m.set(id, r);
+              ref = ref.set(id, r);
+            } else {
+              m = m.delete(id);
+              ref = ref.delete(id);
+            }
+            versions.push([m, ref]);
+          }
+          for (const [vm, vr] of versions) same(vm, vr);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the same version for a no-op, builds from records, and compacts under churn', () => {
+    const a = { id: 1n, v: 1 };
+    const m = OrderedById.of<R>([a, { id: 2n, v: 2 }]);
+    expect(m.set(1n, a)).toBe(m);
+    expect(m.delete(3n)).toBe(m);
+    expect([...OrderedById.of<R>([a, { id: 2n, v: 2 }, { id: 1n, v: 3 }]).values()]).toEqual([
+      { id: 1n, v: 3 },
+      { id: 2n, v: 2 },
+    ]);
+    let big = OrderedById.empty<R>();
+    for (let i = 0n; i < 5_000n; i++) big = big.set(i, { id: i, v: 0 });
+    for (let i = 0n; i < 4_990n; i++) big = big.delete(i);
+    expect(big.size).toBe(10);
+    expect(big.slots).toBeLessThan(64);
+    expect([...big.keys()]).toEqual(Array.from({ length: 10 }, (_, i) => 4_990n + BigInt(i)));
+  });
+});
