@@ -6,9 +6,10 @@
  * the first optimisation pages in ~4 MB of compiler code and zone memory (Sparkplug's baseline code ~0.2 MB more),
  * for functions that do not run again once the daemon is up. Both compilers are back on as soon as startup is over
  * (sockets bound, or the replay tool about to run), so the protocol's hot paths are compiled as before (CPU per
- * operation unchanged). Left alone when a compiler flag is given on node's command line.
+ * operation unchanged). Left alone when a compiler flag is given on node's command line or in NODE_OPTIONS.
  */
 const v8 = require('node:v8');
-const own = !process.execArgv.some((a) => /^--(no-)?(max-opt|turbofan|opt|sparkplug|jitless)\b/.test(a));
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+const own = !given.some((a) => /^--(no-)?(max-opt|turbofan|opt|sparkplug|jitless)\b/.test(a));
 if (own) v8.setFlagsFromString('--no-turbofan --no-sparkplug');
 require('../dist/lib/cli/daemon-entry.js').main(own ? () => v8.setFlagsFromString('--turbofan --sparkplug') : undefined);

@@ -3,13 +3,15 @@
  * server subscription (ref-counted; the last unsubscribe unsubscribes on the wire). On virtual time against a
  * scripted server.
  */
-import { defer, map, type Subscription } from 'rxjs';
+import { defer, map, Subject, take, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
 import type { RxpafClient } from '../../lib/client/client';
 import { PafClosedError, PafFilterError } from '../../lib/errors';
 import { toJson } from '../../lib/json';
-import type { Match } from '../../lib/model';
+import type { MergeMap } from '../../lib/client/core/merge';
+import { matchesOf, type GroupBatch } from '../../lib/client/views';
+import type { Match, Service } from '../../lib/model';
 import { fakeService, FakeNet, virtualClient } from './virtual-net';
 
 const A = 'tcp:127.0.0.1:1001';
@@ -167,5 +169,49 @@ describe('snapshots are read-only maps that serialise with toJson', () => {
       n++;
     });
     expect(n).toBe(1);
+  });
+});
+
+describe('matchesOf: a consumer that stops in the middle of a batch', () => {
+  const service = (id: bigint): Service => ({ id, generation: 0n, props: { n: [id] }, ttl: 5, clientId: 1n });
+  /** `n` items that count how many were taken from them. */
+  const counted = <T>(n: number, item: (i: number) => T): { items: Iterable<T>; pulled: () => number } => {
+    let pulled = 0;
+    return {
+      items: {
+        *[Symbol.iterator]() {
+          for (let i = 1; i <= n; i++) {
+            pulled++;
+            yield item(i);
+          }
+        },
+      },
+      pulled: () => pulled,
+    };
+  };
+
+  it('is not walked through the rest of a large current view', () => {
+    const view = counted(10_000, (i) => ({ record: service(BigInt(i)) }));
+    const batches = new Subject<GroupBatch>();
+    const got: string[] = [];
+    matchesOf(batches)
+      .pipe(take(2))
+      .subscribe((x) => got.push(m(x)));
+    batches.next({ view: { values: () => view.items } as unknown as MergeMap, changes: [] });
+    expect(got).toEqual(['appeared:1', 'appeared:2']);
+    expect(view.pulled()).toBeLessThanOrEqual(3);
+  });
+
+  it('is not walked through the rest of a large step', () => {
+    const changes = counted(10_000, (i): Match => ({ type: 'appeared', service: service(BigInt(i)) }));
+    const batches = new Subject<GroupBatch>();
+    const got: string[] = [];
+    matchesOf(batches)
+      .pipe(take(2))
+      .subscribe((x) => got.push(m(x)));
+    batches.next({ view: { values: () => [] } as unknown as MergeMap, changes: [] }); // the first view: empty
+    batches.next({ view: { values: () => [] } as unknown as MergeMap, changes: changes.items as readonly Match[] });
+    expect(got).toEqual(['appeared:1', 'appeared:2']);
+    expect(changes.pulled()).toBeLessThanOrEqual(3);
   });
 });

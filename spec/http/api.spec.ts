@@ -165,6 +165,19 @@ describe('HTTP JSON API', () => {
     const head = await get(`${stack.url}v1/domains`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.text).toBe('');
+    // a single object too, and a watch answers HEAD with its headers only (no stream is opened)
+    const one = await get(`${stack.url}v1/domains/alpha/services/8?pretty`);
+    expect(one.text).toMatch(/^\{\n {2}"id": 8,\n {2}"generation": 0,\n[^]*\n\}\n$/);
+    const watch = await get(`${stack.url}v1/domains/alpha/watch`, { method: 'HEAD' });
+    expect(watch.status).toBe(200);
+    expect(watch.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(watch.text).toBe('');
+  });
+
+  it('answers 404 for a path under /v1 other than domains, and for extra path segments', async () => {
+    expect((await get(`${stack.url}v1/services`)).status).toBe(404);
+    expect((await get(`${stack.url}v1/domains/alpha/clients/1`)).status).toBe(404);
+    expect((await get(`${stack.url}v1/domains/alpha/services/8/props`)).status).toBe(404);
   });
 
   it('shows an orphan with the time it became one', async () => {
