@@ -15,16 +15,16 @@ module.exports = {
   coverageReporters: ['text-summary', 'json-summary'],
   coverageThreshold: {
     // Each folder on its own (a path key covers its subfolders too; lib/*.ts, in no folder, fall under `global`).
-    // The pure core: every rule of the protocol is tested (issue 10 item 5). Measured 2026-12-02 17:15 UTC, full
-    // suite, lines/branches %: codec 99.4/99.0, filter 99.7/98.3, protocol 100/99.2, state 98.9/98.2 (its unreachable
-    // guards were removed; what is left is tested through the reducer and the state's own data structures).
+    // The pure core: every rule of the protocol is tested (issue 10 item 5). Measured 2026-12-02 17:50 UTC on main
+    // 69e0b28, full suite, lines/branches %: codec 99.4/99.1, filter 99.7/98.3, protocol 100/98.3, state 98.9/97.8
+    // (its unreachable guards were removed; what is left is tested through the reducer and its data structures).
     './lib/codec/': { lines: 95, branches: 95 },
     './lib/filter/': { lines: 95, branches: 95 },
     './lib/protocol/': { lines: 95, branches: 95 },
     './lib/state/': { lines: 95, branches: 95 },
-    // the rest, each folder >= 85 % of lines and branches (same run: cli 96.3/86.9, client 97.3/87.0 with core/
-    // 97.7/88.0, config 98.3/91.1, http 95.8/88.2, log 99.2/93.0, replay 96.2/86.3, server 94.9/87.0, transport
-    // 94.9/88.6, lib/*.ts 100/89.6)
+    // the rest, each folder >= 85 % of lines and branches (same run: cli 96.3/87.2, client 97.3/87.0 with core/
+    // 97.7/88.0, config 98.3/91.1, http 95.6/87.8, log 100/94.0, replay 96.3/87.3, server 95.2/87.8, transport
+    // 94.9/88.9, lib/*.ts 100/89.6)
     './lib/cli/': { lines: 85, branches: 85 },
     './lib/client/': { lines: 85, branches: 85 },
     './lib/client/core/': { lines: 85, branches: 85 },
