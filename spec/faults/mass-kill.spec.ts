@@ -104,8 +104,14 @@ describe('mass disconnects (child processes)', () => {
       // takes long enough that track queries queued behind them would time clients out before the kill (their
       // disconnects would then be measured as the kill's). The test checks that no client was closed before the kill.
       const dir = tempDir();
-      const conf = dir.file('kill.conf', 'domains:\n  - idle: {min: 30, max: 30}\n    sockets: [tcp:127.0.0.1:0]\n');
-      const daemon = await Daemon.start(['-f', conf, '--http', '0'], { entry: GC_DAEMON });
+      // The HTTP listener (for the metrics) keeps a watch history of 100 changes instead of the default 10,000: the
+      // kill makes 10,000 changes (orphaned, then expired), which the default history would rightly keep for
+      // resuming watchers (about 6 MB of heap, bounded by the setting), and this test is about the rest of the heap.
+      const conf = dir.file(
+        'kill.conf',
+        'http: {address: "127.0.0.1:0", history: 100}\ndomains:\n  - idle: {min: 30, max: 30}\n    sockets: [tcp:127.0.0.1:0]\n',
+      );
+      const daemon = await Daemon.start(['-f', conf], { entry: GC_DAEMON });
       const metricsUrl = `${/INFO core http listening url=(\S+)/.exec(daemon.stderr)![1]}metrics`;
       // the observer sees every orphaning (modified, with orphan-since) and expiry (disappeared), timestamped on arrival
       const obs = await connect(daemon.addr());
