@@ -6,12 +6,12 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { runReplayCli } from '../../lib/cli/replay-main';
 import { encodeMessage } from '../../lib/codec/encode';
 import { encodeEventLine, encodeHeaderLine, encodeOutLine } from '../../lib/replay/event-codec';
 import type { Event } from '../../lib/state/events';
 import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { Domain, T0 } from '../helpers/builders';
+import { replayCli, type ReplayCliResult } from '../helpers/replay-cli';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'rxpaf-replay-cli-'))));
@@ -47,15 +47,7 @@ const write = (name: string, lines: readonly string[], end = '\n'): string => {
   return p;
 };
 
-const run = async (argv: string[]): Promise<{ status: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const status = await runReplayCli(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-  });
-  return { status, out, err };
-};
+const run = (argv: string[]): Promise<ReplayCliResult> => replayCli(...argv);
 
 describe('rxpaf-replay: modes', () => {
   it('summary (default): events, clients, services over time', async () => {

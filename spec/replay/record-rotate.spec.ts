@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-import { runReplayCli } from '../../lib/cli/replay-main';
+import { replayCli as cli } from '../helpers/replay-cli';
 import { decodeLine, LOG_VERSION, type EventRecord, type HeaderRecord } from '../../lib/replay/event-codec';
 import { createRecorder } from '../../lib/replay/record';
 import { rotatedFiles } from '../../lib/replay/record-rotate';
@@ -46,16 +46,6 @@ const replayFiles = (files: readonly string[]) => {
 };
 const outLines = (files: readonly string[]): number =>
   files.flatMap((f) => splitLines(readFileSync(f, 'utf8'))).filter((l) => l.startsWith('{"out":')).length;
-
-const cli = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const status = await runReplayCli(argv, {
-    stdout: { write: (x: string) => (out += x) },
-    stderr: { write: (x: string) => (err += x), isTTY: false },
-  });
-  return { status, out, err };
-};
 
 /**
  * Record the golden log as the live server would: each event batch goes to the recorder before the reducer applies

@@ -2,23 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, from, toArray } from 'rxjs';
 
-import { runReplayCli } from '../../lib/cli/replay-main';
+import { replayCli as run } from '../helpers/replay-cli';
 import { changes$, replay$, replayLines, ReplayError, splitLines, states$ } from '../../lib/replay/replay';
 import { classifyChange } from '../../lib/replay/replay-summary';
 
 const dir = join(__dirname, '../fixtures/logs');
 const fixture = (name: string): string => join(dir, name);
 const golden = (name: string): string => readFileSync(fixture(name), 'utf8');
-
-const run = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const status = await runReplayCli(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s), isTTY: false },
-  });
-  return { status, out, err };
-};
 
 describe('golden logs', () => {
   const log = fixture('orphan-expiry.ndjson');

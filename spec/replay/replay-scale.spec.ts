@@ -6,23 +6,13 @@ import { firstValueFrom, from, lastValueFrom, Subject, toArray } from 'rxjs';
 
 import { synthLog } from '../../bench/replay-synth';
 import { tally } from '../../examples/replay-million';
-import { runReplayCli } from '../../lib/cli/replay-main';
+import { replayCli as cli } from '../helpers/replay-cli';
 import { readLines$, replay$ } from '../../lib/replay';
 import { decodeLine, LOG_VERSION, type EventRecord } from '../../lib/replay/event-codec';
 import { IdSet, mayContain, readIndex } from '../../lib/replay/log-index';
 import { Replayer, ReplayError, splitLines } from '../../lib/replay/replay';
 import { encodeDomainState } from '../../lib/replay/state-codec';
 import { stringifyJson } from '../../lib/codec/json';
-
-const cli = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const status = await runReplayCli(argv, {
-    stdout: { write: (x: string) => (out += x) },
-    stderr: { write: (x: string) => (err += x), isTTY: false },
-  });
-  return { status, out, err };
-};
 
 describe('replay at scale', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rxpaf-scale-'));

@@ -3,17 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { synthLog } from '../../bench/replay-synth';
-import { runReplayCli } from '../../lib/cli/replay-main';
-
-const cli = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const status = await runReplayCli(argv, {
-    stdout: { write: (x: string) => (out += x) },
-    stderr: { write: (x: string) => (err += x), isTTY: false },
-  });
-  return { status, out, err };
-};
+import { replayCli as cli } from '../helpers/replay-cli';
 
 describe('replays that ignore outbound messages', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rxpaf-skip-out-'));

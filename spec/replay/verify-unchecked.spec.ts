@@ -4,20 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { synthLog } from '../../bench/replay-synth';
-import { runReplayCli } from '../../lib/cli/replay-main';
+import { replayCli as cli } from '../helpers/replay-cli';
 import { decodeLine, decodeOutFrame } from '../../lib/replay/event-codec';
 import { replayItems, splitLines } from '../../lib/replay/replay';
 import { Verifier } from '../../lib/replay/replay-verify';
-
-const cli = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
-  let out = '';
-  let err = '';
-  const status = await runReplayCli(argv, {
-    stdout: { write: (x: string) => (out += x) },
-    stderr: { write: (x: string) => (err += x), isTTY: false },
-  });
-  return { status, out, err };
-};
 
 /**
  * `--verify` slices a recorded message out of its line by the frame and parses it only when it differs from the
