@@ -3,13 +3,15 @@
  * of docs/protocol.md or docs/decisions.md (issue 10 item 1). This file itself is not scanned: it holds dangling
  * samples on purpose, to show that the checker fails on them.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 import {
   citationsInFile,
   dangling,
   decisionHeadings,
+  filesToScan,
   formatCitation,
   loadTargets,
   scanRepository,
@@ -57,7 +59,7 @@ describe('reference checker: what counts as a citation', () => {
       "const s = 'B2B sales, vitamin-B12, colour #A4B2C3, code 0xD1, x-A5';",
       'const re = /A4|§1/;', // a regular expression
       'const data = [\'A1\', "D2"];', // a string that is nothing but an id is data
-      '// ABD1 A1B A12x',
+      '// ABD1 A1B A12xy A12_',
     ].join('\n');
     expect(ids(citationsInFile(src, 'x.ts'))).toEqual([]);
   });
@@ -72,9 +74,16 @@ describe('reference checker: what counts as a citation', () => {
       '7.6',
       '7.6.1',
     ]);
-    expect(decisionHeadings('### A4 Surplus connections\n### B10 Idle range\nR3 is not a heading\n')).toEqual([
-      'A4',
-      'B10',
+    expect(
+      decisionHeadings('### A4 Surplus connections\n### B10 Idle range\n### R10a Later\nR3 is not a heading\n'),
+    ).toEqual(['A4', 'B10', 'R10a']);
+  });
+
+  it('reads a decision id with a letter suffix as one id (R10a is not R10)', () => {
+    expect(ids(citationsInFile('// see R10a and R10, A12x; not R10ab or R10A\n', 'x.ts'))).toEqual([
+      'R10a@1',
+      'R10@1',
+      'A12x@1',
     ]);
   });
 
@@ -97,6 +106,49 @@ describe('reference checker: what counts as a citation', () => {
   });
 });
 
+describe('a repository with a dangling reference in each place the checker scans', () => {
+  let root: string;
+  const write = (file: string, text: string): void => {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), text);
+  };
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'rxpaf-refs-'));
+    write('docs/protocol.md', '# P\n## 1. One\n### 1.1 Sub\n');
+    write('docs/decisions.md', '# D\n### A1 First\n### R10a Later\n');
+    write('docs/architecture.md', 'See §1.1 and §1.2.\n');
+    write('README.md', 'Decisions A1 and A2.\n');
+    write('lib/x.ts', '/** §1.1, R10a */\nexport const x = 1; // §1.9\n');
+    write('spec/x.spec.ts', "it('[§2.1] something', () => undefined);\n");
+    write('bench/README.md', 'measured as in §3\n');
+    write('examples/e.ts', '// A1 and R10b\n');
+    write('scripts/s.js', '// see §4.4\n');
+    write('bin/b.js', '#!/usr/bin/env node\n// (R5)\n');
+    write('jest.config.js', '// §5\n');
+    write('.dependency-cruiser.js', '// §6\n');
+    write('node_modules/m/index.js', '// §7 (never scanned)\n');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reports exactly the dangling ones, with file and line', () => {
+    const scan = scanRepository(root);
+    expect(dangling(scan.citations, loadTargets(root)).map(formatCitation).sort()).toEqual(
+      [
+        '.dependency-cruiser.js:1: §6',
+        'bench/README.md:1: §3',
+        'bin/b.js:2: R5',
+        'docs/architecture.md:1: §1.2',
+        'examples/e.ts:1: R10b',
+        'jest.config.js:1: §5',
+        'lib/x.ts:2: §1.9',
+        'scripts/s.js:1: §4.4',
+        'spec/x.spec.ts:1: §2.1',
+        'README.md:1: A2',
+      ].sort(),
+    );
+  });
+});
+
 describe('the repository', () => {
   const targets = loadTargets(ROOT);
   const scan = scanRepository(ROOT, [SELF]);
@@ -107,13 +159,15 @@ describe('the repository', () => {
     for (let n = 1; n <= 16; n++) expect(targets.sections.has(String(n))).toBe(true);
   });
 
-  it('has a heading for every decision D1–D12, B1–B10, A1–A22, and unique ids', () => {
+  it('has a heading for every decision D1–D12, B1–B10, A1–A22, R1–R18 (and R10a), and unique ids', () => {
     const headings = decisionHeadings(readFileSync(join(ROOT, 'docs', 'decisions.md'), 'utf8'));
     expect(new Set(headings).size).toBe(headings.length);
     const expected = [
       ...Array.from({ length: 12 }, (_, i) => `D${i + 1}`),
       ...Array.from({ length: 10 }, (_, i) => `B${i + 1}`),
       ...Array.from({ length: 22 }, (_, i) => `A${i + 1}`),
+      ...Array.from({ length: 18 }, (_, i) => `R${i + 1}`),
+      'R10a',
     ];
     expect(expected.filter((id) => !targets.decisions.has(id))).toEqual([]);
   });
@@ -123,6 +177,9 @@ describe('the repository', () => {
     const files = new Set(scan.citations.map((c) => c.file));
     for (const f of ['lib/state/idle.ts', 'spec/state/orphans.spec.ts', 'README.md', 'docs/decisions.md'])
       expect(files).toContain(f);
+    const scanned = filesToScan(ROOT);
+    for (const f of ['scripts/soak/soak.js', 'bin/rxpafd.js', '.dependency-cruiser.js', 'eslint.config.js'])
+      expect(scanned).toContain(f);
     expect(scan.citations.filter((c) => c.kind === 'section').length).toBeGreaterThan(400);
     expect(scan.citations.filter((c) => c.kind === 'decision').length).toBeGreaterThan(100);
   });

@@ -34,9 +34,12 @@ export interface Targets {
 /** The section sign, written as an escape so that this file's own patterns are not read as citations. */
 const SIGN = '\u00a7';
 const SECTION_RE = new RegExp(`${SIGN}\\s?(\\d+(?:\\.\\d+)*)(?:[-–](\\d+(?:\\.\\d+)*))?`, 'g');
-/** A decision id as a whole token, optionally a range `B1–B10` / `D1-D12`. */
-const DECISION_RE = /(?<![\p{L}\p{N}_$#.\\-])([ABDR][1-9]\d?)(?:[-–]([ABDR][1-9]\d?))?(?![\p{L}\p{N}_])/gu;
-const DECISION_ONLY_RE = /^\s*[ABDR][1-9]\d?\s*$/;
+/**
+ * A decision id as a whole token, optionally with a lowercase letter (`R10a`, a decision added after its neighbour),
+ * optionally a range `B1–B10` / `D1-D12`.
+ */
+const DECISION_RE = /(?<![\p{L}\p{N}_$#.\\-])([ABDR][1-9]\d?[a-z]?)(?:[-–]([ABDR][1-9]\d?))?(?![\p{L}\p{N}_])/gu;
+const DECISION_ONLY_RE = /^\s*[ABDR][1-9]\d?[a-z]?\s*$/;
 /** A style-guide section written with the section sign would read as a protocol reference; it must be reworded. */
 const STYLE_GUIDE_RE = new RegExp(
   `style guide[^${SIGN}\\n]{0,12}${SIGN}|${SIGN}\\s?\\d+(?:\\.\\d+)* of the style guide`,
@@ -121,7 +124,7 @@ export const sectionHeadings = (markdown: string): string[] =>
 
 /** Decision ids (`A4`) of the headings of a decisions document. */
 export const decisionHeadings = (markdown: string): string[] =>
-  [...markdown.matchAll(/^#{1,6}\s+([ABDR][1-9]\d?)\b/gm)].map((m) => m[1]!);
+  [...markdown.matchAll(/^#{1,6}\s+([ABDR][1-9]\d?[a-z]?)\b/gm)].map((m) => m[1]!);
 
 /** The citations that do not resolve. */
 export const dangling = (citations: readonly Citation[], targets: Targets): Citation[] =>
@@ -130,7 +133,10 @@ export const dangling = (citations: readonly Citation[], targets: Targets): Cita
 const SOURCE_EXTENSIONS = new Set(['.ts', '.js', '.cjs', '.mjs', '.md']);
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', '.git']);
 
-/** Files to scan under `root`: lib/, spec/, bench/, examples/ (sources and markdown), README.md, docs/*.md. */
+/**
+ * Files to scan under `root`: lib/, spec/, bench/, examples/, scripts/, bin/ and docs/ (sources and markdown),
+ * README.md and the tool configurations at the root (`*.js`, `.dependency-cruiser.js`).
+ */
 export const filesToScan = (root: string, exclude: readonly string[] = []): string[] => {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -147,8 +153,10 @@ export const filesToScan = (root: string, exclude: readonly string[] = []): stri
       } else if (SOURCE_EXTENSIONS.has(extname(name))) out.push(path);
     }
   };
-  for (const d of ['lib', 'spec', 'bench', 'examples', 'docs']) walk(join(root, d));
+  for (const d of ['lib', 'spec', 'bench', 'examples', 'scripts', 'bin', 'docs']) walk(join(root, d));
   out.push(join(root, 'README.md'));
+  for (const name of readdirSync(root).sort())
+    if (/\.[cm]?js$/.test(name) && statSync(join(root, name)).isFile()) out.push(join(root, name));
   const rel = (p: string): string => relative(root, p).split(sep).join('/');
   return out.map(rel).filter((f) => !exclude.includes(f));
 };
