@@ -67,7 +67,7 @@ const clientClock = {
 };
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', 'bin/**', '*.js'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'coverage/**', 'prebuilds/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -105,6 +105,33 @@ module.exports = tseslint.config(
     // plain JavaScript (the dashboard's browser script, the packed-tarball consumers) is outside the TypeScript project
     files: ['**/*.{js,cjs,mjs,mts}'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // the binaries, the scripts (pack check, soak) and the tools' configuration files are plain CommonJS Node programs
+    files: ['bin/**/*.js', 'native/**/*.js', 'scripts/**/*.{js,cjs}', '*.js', '.dependency-cruiser.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: Object.fromEntries(
+        [
+          'require',
+          'module',
+          'exports',
+          '__dirname',
+          '__filename',
+          'process',
+          'console',
+          'Buffer',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'clearImmediate',
+          'performance',
+        ].map((name) => [name, name === 'module' || name === 'exports' ? 'writable' : 'readonly']),
+      ),
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // the packed-tarball consumers are plain Node programs (CommonJS and ESM), as a user writes them
