@@ -12,14 +12,18 @@ import type {
   DomainSnapshot,
   Match,
   PropValue,
+  PublishedService,
   ReplayStep,
   RxpafClient,
+  RxpafServer,
   Service,
   ServiceChange,
   ServiceProps,
   ServerDomain,
   SubscriptionInfo,
 } from 'rxpaf';
+import type * as Filter from 'rxpaf/filter';
+import type * as Replay from 'rxpaf/replay';
 import type { Match as ClientMatch, Service as ClientService } from 'rxpaf/client';
 import type { ServiceChange as ReplayChange, Service as ReplayService } from 'rxpaf/replay';
 import type { Match as ServerMatch, Service as ServerService } from 'rxpaf/server';
@@ -115,3 +119,35 @@ export const readonlyService = (s: Service, m: Match): void => {
   // @ts-expect-error -- readonly
   m.service = s;
 };
+
+// names a reader can predict (item 5): a member or function ends in `$` exactly when it is (or returns) an
+// Observable; every other method returns a Promise, except the synchronous ones listed here
+type Observed = Observable<unknown> | ((...args: never[]) => Observable<unknown>);
+type Synchronous = 'snapshot' | 'start';
+type Violations<T> = {
+  [K in keyof T & string]: K extends `${string}$`
+    ? T[K] extends Observed
+      ? never
+      : K
+    : T[K] extends Observed
+      ? K
+      : T[K] extends (...args: never[]) => infer R
+        ? R extends Promise<unknown>
+          ? never
+          : K extends Synchronous
+            ? never
+            : K
+        : never;
+}[keyof T & string];
+assertType<Equal<Violations<RxpafClient>, never>>();
+assertType<Equal<Violations<PublishedService>, never>>();
+assertType<Equal<Violations<RxpafServer>, never>>();
+assertType<Equal<Violations<ServerDomain>, never>>();
+assertType<Equal<Violations<Pick<typeof Replay, 'replay$' | 'readLines$'>>, never>>();
+// the check itself bites: a Promise-returning `$` method, an Observable without `$`, a synchronous verb
+assertType<Equal<Violations<{ a$: () => Promise<void>; b: Observable<1>; c: () => number }>, 'a$' | 'b' | 'c'>>();
+// the filter language is pure and synchronous: parse/print/match/escape return values, not Observables or Promises
+assertType<Equal<ReturnType<typeof Filter.parseFilter>, Filter.Filter>>();
+assertType<Equal<ReturnType<typeof Filter.printFilter>, string>>();
+assertType<Equal<ReturnType<typeof Filter.matchFilter>, boolean>>();
+assertType<Equal<ReturnType<typeof Filter.escapeFilterValue>, string>>();
