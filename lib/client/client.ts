@@ -77,11 +77,11 @@ export interface RxpafClient {
   /** Round trip of a `ping` in ms (on the first connected server, or the one selected). */
   ping(server?: ServerSelector): Promise<number>;
   /** The services of one server's domain, optionally filtered. */
-  listServices(filter?: string, server?: ServerSelector): Promise<Service[]>;
+  listServices(filter?: string, server?: ServerSelector): Promise<readonly Service[]>;
   /** The clients connected to one server's domain. */
-  listClients(server?: ServerSelector): Promise<ClientInfo[]>;
+  listClients(server?: ServerSelector): Promise<readonly ClientInfo[]>;
   /** The subscriptions of one server's domain. */
-  listSubscriptions(server?: ServerSelector): Promise<SubscriptionInfo[]>;
+  listSubscriptions(server?: ServerSelector): Promise<readonly SubscriptionInfo[]>;
   /** Disconnect from every server (own services become orphans there); every observable completes. */
   close(): Promise<void>;
 }
