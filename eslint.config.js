@@ -37,6 +37,7 @@ const pureGlobals = [
   'clearImmediate',
   'queueMicrotask',
   'performance',
+  'globalThis',
 ].map((name) => ({ name, message: 'the pure core does no I/O and reads no clock: it takes this as an input' }));
 
 /** Time, randomness and timers reach lib/client only through its adapter (an injected scheduler and env). */
@@ -63,6 +64,58 @@ const clientClock = {
     },
     { object: 'process', property: 'hrtime', message: 'lib/client reads time from the injected scheduler' },
     { object: 'performance', property: 'now', message: 'lib/client reads time from the injected scheduler' },
+    ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'performance', 'Date'].map((property) => ({
+      object: 'globalThis',
+      property,
+      message: 'lib/client uses the injected scheduler (lib/client/adapter.ts is the only clock)',
+    })),
+  ],
+  /** rxjs's own clocks: a scheduler, or an operator that falls back to `asyncScheduler` when none is passed. */
+  rxjsClocks: [
+    'asyncScheduler',
+    'asapScheduler',
+    'queueScheduler',
+    'animationFrameScheduler',
+    'interval',
+    'delay',
+    'delayWhen',
+    'debounceTime',
+    'throttleTime',
+    'auditTime',
+    'sampleTime',
+    'bufferTime',
+    'windowTime',
+    'timeout',
+    'timeoutWith',
+    'timeInterval',
+    'timestamp',
+  ],
+  /** Modules that read a clock, arm a timer or draw randomness (the shell gets these from ClientEnv). */
+  clockModules: ['timers', 'node:timers', 'timers/promises', 'node:timers/promises', 'perf_hooks', 'node:perf_hooks'],
+  syntax: [
+    {
+      selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+      message: 'lib/client reads time from the injected scheduler',
+    },
+    {
+      selector: "CallExpression[callee.name='Date']",
+      message: 'lib/client reads time from the injected scheduler',
+    },
+    {
+      // timer(due) alone runs on asyncScheduler, the wall clock: pass the injected scheduler
+      selector: "CallExpression[callee.name='timer'][arguments.length<2]",
+      message: 'lib/client: timer() takes the injected scheduler (timer(due, env.scheduler))',
+    },
+    {
+      selector: "ImportSpecifier[imported.name='timer'][local.name!='timer']",
+      message: 'lib/client: import timer under its own name (its calls are checked for the injected scheduler)',
+    },
+    {
+      // repeat/retry({ delay: ms }) wait on asyncScheduler: give a function returning timer(…, env.scheduler)
+      selector:
+        "CallExpression[callee.name=/^(repeat|retry)$/] Property[key.name='delay'][value.type!='ArrowFunctionExpression'][value.type!='FunctionExpression']",
+      message: 'lib/client: a repeat/retry delay is a function returning timer(…, env.scheduler)',
+    },
   ],
 };
 
@@ -209,15 +262,32 @@ module.exports = tseslint.config(
     rules: {
       'no-restricted-globals': ['error', ...clientClock.globals],
       'no-restricted-properties': ['error', ...clientClock.properties],
-      'no-restricted-syntax': [
+      'no-restricted-syntax': ['error', ...clientClock.syntax],
+    },
+  },
+  {
+    // the client's shell (the core forbids rxjs and node:* altogether, below): no rxjs clock, no timer module
+    files: ['lib/client/**/*.ts'],
+    ignores: ['lib/client/adapter.ts', ...clientCore],
+    rules: {
+      'no-restricted-imports': [
         'error',
         {
-          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-          message: 'lib/client reads time from the injected scheduler',
-        },
-        {
-          selector: "CallExpression[callee.name='Date']",
-          message: 'lib/client reads time from the injected scheduler',
+          paths: [
+            {
+              name: 'rxjs',
+              importNames: clientClock.rxjsClocks,
+              message: 'runs on the wall clock: lib/client uses the injected scheduler (lib/client/adapter.ts)',
+            },
+            ...clientClock.clockModules.map((name) => ({
+              name,
+              message: 'lib/client reads time through the injected scheduler (lib/client/adapter.ts is the only clock)',
+            })),
+            ...['crypto', 'node:crypto'].map((name) => ({
+              name,
+              message: 'lib/client draws ids and randomness from the injected env (lib/client/adapter.ts)',
+            })),
+          ],
         },
       ],
     },

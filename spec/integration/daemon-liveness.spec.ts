@@ -1,6 +1,9 @@
 /**
  * Liveness through the daemon (spec §8): the handshake deadline (plain, TLS, plain TCP to a TLS port, 250 idle
  * connections), track queries and idle timeouts with short configured idle limits (idle: {min: 1, max: 2}).
+ * This is the wire check (real sockets, real processes, tolerant bounds); the timing rules themselves are proven on
+ * virtual time, exactly: spec/server/timer-rules.spec.ts (the domain loop on a TestScheduler) and
+ * spec/state/idle.spec.ts (the reducer).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
