@@ -5,7 +5,12 @@ import { parseJson, type Json } from '../../lib/codec/json';
 import { startHttp, type HttpOptions, type RunningHttp } from '../../lib/http/http-server';
 import { domainSources } from '../../lib/http';
 import { Metrics } from '../../lib/http/metrics';
-import { createServer, type RxpafServer, type ServerDomainOptions } from '../../lib/server/create-server';
+import {
+  createServer,
+  type RxpafServer,
+  type ServerDomainOptions,
+  type ServerOptions,
+} from '../../lib/server/create-server';
 import { helloMsg, msg, transact } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
@@ -24,6 +29,8 @@ export const startStack = async (
   opts: {
     readonly domains?: readonly ServerDomainOptions[];
     readonly http?: Partial<Omit<HttpOptions, 'domains' | 'metrics'>>;
+    /** Other server options (limits, output limits). */
+    readonly server?: Partial<Omit<ServerOptions, 'domains' | 'observer'>>;
   } = {},
 ): Promise<Stack> => {
   const domains = opts.domains ?? [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }];
@@ -32,7 +39,7 @@ export const startStack = async (
     version: 'test',
     defaultMetrics: false,
   });
-  const server = await createServer({ domains, observer: metrics.observer });
+  const server = await createServer({ ...opts.server, domains, observer: metrics.observer });
   const http = await startHttp({
     host: '127.0.0.1',
     port: 0,
