@@ -235,13 +235,18 @@ export const openSse = (url: string, headers: Readonly<Record<string, string>> =
     req.end();
   });
 
-/** A TCP proxy to `port` on 127.0.0.1 whose connections can be cut (a network drop). */
+/** A TCP proxy to `port` on 127.0.0.1 whose connections can be cut, and kept from reconnecting (a network drop). */
 export const startCutProxy = async (
   port: number,
-): Promise<{ readonly port: number; cut(): void; close(): Promise<void> }> => {
+): Promise<{ readonly port: number; cut(): void; hold(on: boolean): void; close(): Promise<void> }> => {
   const { createServer: netServer, connect: netConnect } = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
+  let held = false;
   const srv = netServer((a) => {
+    if (held) {
+      a.destroy(); // the network is down: connections fail at once
+      return;
+    }
     const b = netConnect(port, '127.0.0.1');
     sockets.add(a).add(b);
     a.pipe(b).pipe(a);
@@ -258,6 +263,8 @@ export const startCutProxy = async (
   return {
     port: (srv.address() as import('node:net').AddressInfo).port,
     cut: () => sockets.forEach((s) => s.destroy()),
+    /** While held, new connections are cut as they arrive. */
+    hold: (on: boolean) => void (held = on),
     close: () =>
       new Promise<void>((r) => {
         sockets.forEach((s) => s.destroy());
