@@ -106,6 +106,7 @@ describe('HTTP JSON API', () => {
       expect(c.address).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
       expect(typeof c.idle === 'number' || typeof c.idle === 'bigint').toBe(true);
       expect(Number(c.idle)).toBeGreaterThanOrEqual(0);
+      expect(String(c.idle)).toMatch(/^\d+(\.\d{1,3})?$/); // to the millisecond
       expect(Number(c.connectedAt)).toBeGreaterThan(1.7e9);
     }
   });
