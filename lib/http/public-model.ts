@@ -8,13 +8,13 @@ import type { Conn, Subscription } from '../state/model';
 
 export { publicService } from '../state/public-model';
 
-/** A handshaked connection as a `clients` listing reports it; `now` in seconds since the epoch. */
+/** A handshaked connection as a `clients` listing reports it (idle in seconds, to the ms); `now`: seconds since the epoch. */
 export const publicClient = (c: Conn, now: number): ClientInfo => ({
   clientId: c.clientId!,
   address: c.address,
   connectedAt: c.acceptedAt,
   ...(c.version !== undefined ? { protocolVersion: c.version } : {}),
-  idle: Math.max(0, now - c.lastSeen),
+  idle: Math.round(Math.max(0, now - c.lastSeen) * 1000) / 1000, // milliseconds are plenty for a listing
   ...(c.trackTaId !== undefined && c.latency !== undefined ? { latency: c.latency } : {}),
 });
 

@@ -53,8 +53,10 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         } catch (e) {
           deps.conns.delete(f.conn);
           dirty.delete(c);
-          c.close();
+          // the server's close is signalled before the socket closes: the transport's end is then not reported as a
+          // second close of the connection (an `eof` after the server's own)
           deps.onSendFailed(f.conn, e);
+          c.close();
           break;
         }
         dirty.set(c, f.conn);
@@ -92,8 +94,8 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
     const verdict = limiter?.check(id, c.pendingOutboundBytes, now!);
     if (verdict !== undefined) {
       deps.conns.delete(id);
+      deps.onSlowConsumer?.(id, verdict); // first, as for a send failure: one close, not an `eof` as well
       c.abort();
-      deps.onSlowConsumer?.(id, verdict);
     }
   }
 };

@@ -106,6 +106,7 @@ describe('HTTP JSON API', () => {
       expect(c.address).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
       expect(typeof c.idle === 'number' || typeof c.idle === 'bigint').toBe(true);
       expect(Number(c.idle)).toBeGreaterThanOrEqual(0);
+      expect(String(c.idle)).toMatch(/^\d+(\.\d{1,3})?$/); // to the millisecond
       expect(Number(c.connectedAt)).toBeGreaterThan(1.7e9);
     }
   });
@@ -153,6 +154,18 @@ describe('HTTP JSON API', () => {
     expect(post.headers.allow).toBe('GET, HEAD');
     const del = await get(`${stack.url}v1/domains/alpha/services/7`, { method: 'DELETE' });
     expect(del.status).toBe(405);
+    for (const [method, path] of [
+      ['PUT', 'v1/domains/alpha/services/7'],
+      ['PATCH', 'v1/domains/alpha'],
+      ['POST', 'metrics'],
+      ['PUT', ''],
+      ['DELETE', 'v1/domains/alpha/watch'],
+    ])
+      expect(await get(`${stack.url}${path}`, { method })).toMatchObject({
+        status: 405,
+        headers: { allow: 'GET, HEAD' },
+        json: { error: `${method} not allowed: the HTTP API is read-only` },
+      });
     expect((await get(`${stack.url}v1/domains/alpha/services/7`)).status).toBe(200);
   });
 

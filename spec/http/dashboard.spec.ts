@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 
 import { Daemon, killAllDaemons } from '../helpers/daemon';
 import type { RawClient } from '../helpers/raw-client';
+import { msg, transact } from '../helpers/daemon';
 import { connectClient, publishService, startCutProxy, startStack, unpublishService } from './helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -199,6 +200,42 @@ describe('dashboard (headless Chromium)', () => {
       await d.stop();
     } finally {
       dir.cleanup();
+    }
+  });
+
+  it("shows each client's protocol version, idle time and measured latency", async () => {
+    const stack = await startStack({
+      domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }], settings: { idleMin: 1, idleMax: 2 } }],
+    });
+    try {
+      await client(stack.addr(), 0x22, 2);
+      const tracked = await client(stack.addr(), 0x33);
+      const { own } = await transact(tracked, 5, msg('track', 5, 'request'), 5000, ['accept', 'fail']);
+      expect(own.at(-1)).toMatchObject({ 'msg-type': 'accept' });
+      // the server's track query comes with the idle warning (about 1 s with idle max 2 s); the reply is its latency
+      const query = await tracked.next(4000);
+      expect(query).toMatchObject({ 'ta-cmd': 'track', 'track-type': 'query' });
+      tracked.send(msg('track', 5, 'inform', { 'track-type': 'reply' }));
+      page = await browser.newPage();
+      await page.goto(stack.url);
+      await waitRows(page, 'clients', 2, 5000);
+      const cells = (id: number) =>
+        page.$$eval(`#clients tr[data-id="${id}"] td`, (tds: Array<{ textContent: string | null }>) =>
+          tds.map((td) => td.textContent ?? ''),
+        );
+      // client, address, protocol, connected, idle, latency
+      const [, address, proto, , idle, latency] = await cells(0x33);
+      expect(address).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
+      expect(proto).toBe('v3');
+      expect(idle).toMatch(/^\d+\.\d s$/);
+      expect(latency).toMatch(/^\d+\.\d ms$/);
+      expect(parseFloat(latency!)).toBeLessThan(1000);
+      const v2cells = await cells(0x22);
+      expect(v2cells[2]).toBe('v2');
+      expect(v2cells[4]).toMatch(/^\d+\.\d s$/);
+      expect(v2cells[5]).toBe('–'); // not tracked: no latency
+    } finally {
+      await stack.close();
     }
   });
 

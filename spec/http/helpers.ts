@@ -5,7 +5,12 @@ import { parseJson, type Json } from '../../lib/codec/json';
 import { startHttp, type HttpOptions, type RunningHttp } from '../../lib/http/http-server';
 import { domainSources } from '../../lib/http';
 import { Metrics } from '../../lib/http/metrics';
-import { createServer, type RxpafServer, type ServerDomainOptions } from '../../lib/server/create-server';
+import {
+  createServer,
+  type RxpafServer,
+  type ServerDomainOptions,
+  type ServerOptions,
+} from '../../lib/server/create-server';
 import { helloMsg, msg, transact } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 
@@ -24,6 +29,8 @@ export const startStack = async (
   opts: {
     readonly domains?: readonly ServerDomainOptions[];
     readonly http?: Partial<Omit<HttpOptions, 'domains' | 'metrics'>>;
+    /** Other server options (limits, output limits). */
+    readonly server?: Partial<Omit<ServerOptions, 'domains' | 'observer'>>;
   } = {},
 ): Promise<Stack> => {
   const domains = opts.domains ?? [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }];
@@ -32,7 +39,7 @@ export const startStack = async (
     version: 'test',
     defaultMetrics: false,
   });
-  const server = await createServer({ domains, observer: metrics.observer });
+  const server = await createServer({ ...opts.server, domains, observer: metrics.observer });
   const http = await startHttp({
     host: '127.0.0.1',
     port: 0,
@@ -228,13 +235,18 @@ export const openSse = (url: string, headers: Readonly<Record<string, string>> =
     req.end();
   });
 
-/** A TCP proxy to `port` on 127.0.0.1 whose connections can be cut (a network drop). */
+/** A TCP proxy to `port` on 127.0.0.1 whose connections can be cut, and kept from reconnecting (a network drop). */
 export const startCutProxy = async (
   port: number,
-): Promise<{ readonly port: number; cut(): void; close(): Promise<void> }> => {
+): Promise<{ readonly port: number; cut(): void; hold(on: boolean): void; close(): Promise<void> }> => {
   const { createServer: netServer, connect: netConnect } = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
+  let held = false;
   const srv = netServer((a) => {
+    if (held) {
+      a.destroy(); // the network is down: connections fail at once
+      return;
+    }
     const b = netConnect(port, '127.0.0.1');
     sockets.add(a).add(b);
     a.pipe(b).pipe(a);
@@ -251,6 +263,8 @@ export const startCutProxy = async (
   return {
     port: (srv.address() as import('node:net').AddressInfo).port,
     cut: () => sockets.forEach((s) => s.destroy()),
+    /** While held, new connections are cut as they arrive. */
+    hold: (on: boolean) => void (held = on),
     close: () =>
       new Promise<void>((r) => {
         sockets.forEach((s) => s.destroy());

@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 
 import { closeReasonOf, Metrics } from '../../lib/http/metrics';
-import { helloMsg, msg, subscribe, transact } from '../helpers/daemon';
+import { helloMsg, msg, RawTcp, subscribe, transact } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 import { connectClient, get, publishService, startStack, type Stack, unpublishService } from './helpers';
 
@@ -39,6 +39,9 @@ describe('/metrics', () => {
     expect(before.value('rxpaf_connections_closed_total', { domain: 'd', reason: 'protocol_error' })).toBe(0);
     const sub = await connectClient(stack.addr(), 1);
     expect(await subscribe(sub, 1, 10, '(name=x)')).toMatchObject({ 'msg-type': 'accept' });
+    const subscribed = await scrape(stack);
+    expect(subscribed.value('rxpaf_subscriptions', { domain: 'd' })).toBe(1);
+    expect(subscribed.value('rxpaf_clients', { domain: 'd' })).toBe(1);
     const pub = await connectClient(stack.addr(), 2, 2);
     await publishService(pub, 5, { name: ['x'] });
     await publishService(pub, 6, { name: ['y'] });
@@ -95,7 +98,40 @@ describe('/metrics', () => {
     expect(Number(buckets['0.001'])).toBeLessThanOrEqual(Number(count));
     expect(m.text).toMatch(/^rxpaf_reducer_batch_duration_seconds_sum\{domain="d"\} 0\.\d+/m);
     expect(m.family('rxpaf_event_loop_lag_seconds').type).toBe('HISTOGRAM');
+    const batches = /^rxpaf_reducer_batch_events_count\{domain="d"\} (\d+)$/m.exec(m.text)?.[1];
+    expect(Number(batches)).toBe(Number(count));
+    expect(Number(/^rxpaf_reducer_batch_events_sum\{domain="d"\} (\d+)$/m.exec(m.text)?.[1])).toBeGreaterThanOrEqual(
+      Number(batches),
+    );
     pub.close();
+  });
+
+  it('samples the event-loop lag into its histogram every 100 ms', async () => {
+    const lagCount = (text: string): number =>
+      Number(/^rxpaf_event_loop_lag_seconds_count (\d+)$/m.exec(text)?.[1] ?? NaN);
+    const before = lagCount((await scrape(stack)).text);
+    await new Promise((r) => setTimeout(r, 450));
+    const after = await scrape(stack);
+    expect(lagCount(after.text) - before).toBeGreaterThanOrEqual(2);
+    // a blocked event loop shows up as lag: the next sample lands in a bucket above 50 ms
+    const slow = (text: string): number =>
+      lagCount(text) - Number(/^rxpaf_event_loop_lag_seconds_bucket\{le="0.05"\} (\d+)$/m.exec(text)?.[1]);
+    const slowBefore = slow(after.text);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 120); // hold the loop
+    await new Promise((r) => setTimeout(r, 250));
+    expect(slow((await scrape(stack)).text)).toBeGreaterThan(slowBefore);
+  });
+
+  it('counts HTTP requests by route and code', async () => {
+    await get(`${stack.url}v1/domains`);
+    await get(`${stack.url}v1/domains/d/services?filter=(bad`);
+    await get(`${stack.url}v1/domains`, { method: 'PUT' });
+    const m = await scrape(stack);
+    expect(m.value('rxpaf_http_requests_total', { route: 'domains', code: '200' })).toBe(1);
+    expect(m.value('rxpaf_http_requests_total', { route: 'services', code: '400' })).toBe(1);
+    expect(m.value('rxpaf_http_requests_total', { route: 'method_not_allowed', code: '405' })).toBe(1);
+    expect(m.value('rxpaf_http_watches')).toBe(0);
   });
 
   it('counts exactly the payload bytes that went over the wire', async () => {
@@ -139,6 +175,80 @@ describe('/metrics', () => {
   });
 });
 
+describe('/metrics: connections closed by reason, over real sockets', () => {
+  const closed = async (stack: Stack, domain: string, reason: string): Promise<number> =>
+    (await scrape(stack)).value('rxpaf_connections_closed_total', { domain, reason });
+  const until = async (stack: Stack, domain: string, reason: string, n: number): Promise<void> => {
+    for (let i = 0; i < 150 && (await closed(stack, domain, reason)) < n; i++)
+      await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('counts an idle timeout', async () => {
+    const stack = await startStack({
+      domains: [{ name: 'idle', sockets: [{ addr: 'tcp:127.0.0.1:0' }], settings: { idleMin: 1, idleMax: 1 } }],
+    });
+    try {
+      expect(await closed(stack, 'idle', 'idle_timeout')).toBe(0);
+      const c = await connectClient(stack.addr(), 1); // v3, untracked, silent: warned, then timed out (§8.3)
+      await c.waitClosed(5000);
+      await until(stack, 'idle', 'idle_timeout', 1);
+      expect(await closed(stack, 'idle', 'idle_timeout')).toBe(1);
+      expect(await closed(stack, 'idle', 'client_close')).toBe(0);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('counts a connection refused by the client limit', async () => {
+    const stack = await startStack({
+      domains: [{ name: 'full', sockets: [{ addr: 'tcp:127.0.0.1:0' }] }],
+      server: { limits: { total: { clients: 0 } } },
+    });
+    try {
+      const c = await RawClient.open(stack.addr());
+      await c.waitClosed(5000);
+      await until(stack, 'full', 'limit', 1);
+      const m = await scrape(stack);
+      expect(m.value('rxpaf_connections_closed_total', { domain: 'full', reason: 'limit' })).toBe(1);
+      expect(m.value('rxpaf_connections_accepted_total', { domain: 'full' })).toBe(1);
+      expect(m.value('rxpaf_clients', { domain: 'full' })).toBe(0);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('counts a subscriber cut for not reading as a slow reader', async () => {
+    const stack = await startStack({
+      domains: [{ name: 'slow', sockets: [{ addr: 'tcp:127.0.0.1:0' }] }],
+      server: { outputLimits: { softBytes: 64 * 1024, softSeconds: 1, hardBytes: 256 * 1024 } },
+    });
+    const port = Number(stack.addr().split(':').pop());
+    const slow = await RawTcp.open(port);
+    const pub = await connectClient(stack.addr(), 2);
+    try {
+      slow.sendFrame(helloMsg(1));
+      expect(await slow.next()).toMatchObject({ 'msg-type': 'complete' });
+      slow.sendFrame(msg('subscribe', 2, 'request', { 'subscription-id': 1, filter: '(pad=*)' }));
+      expect(await slow.next()).toMatchObject({ 'msg-type': 'accept' });
+      slow.pause(); // stops reading: the kernel buffers fill, then the server's queue for it grows past the limits
+      const pad = 'p'.repeat(2000);
+      for (let id = 1; id < 20_000 && (await closed(stack, 'slow', 'slow_reader')) === 0; id += 64) {
+        for (let k = id; k < id + 64; k++)
+          pub.send(
+            msg('publish', k, 'request', { 'service-id': k, generation: 0, 'service-props': { pad: [pad] }, ttl: 60 }),
+          );
+        for (let k = 0; k < 64; k++) await pub.next(10_000);
+      }
+      expect(await closed(stack, 'slow', 'slow_reader')).toBe(1);
+      expect(await closed(stack, 'slow', 'client_close')).toBe(0); // counted once, not as an `eof` as well
+    } finally {
+      slow.socket.destroy();
+      pub.close();
+      await stack.close();
+    }
+  });
+});
+
 describe('Metrics', () => {
   it('adds the process and Node.js metrics by default', async () => {
     const metrics = new Metrics({ domains: ['0'], version: '1.2.3', lagSampleMs: 0 });
@@ -151,6 +261,15 @@ describe('Metrics', () => {
       'nodejs_heap_size_used_bytes',
     ])
       expect(names).toContain(n);
+    const value = (fs: typeof families, name: string): number =>
+      Number(fs.find((f) => f.name === name)?.metrics[0]?.value);
+    const cpu0 = value(families, 'process_cpu_seconds_total');
+    expect(cpu0).toBeGreaterThan(0);
+    expect(value(families, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 2 ** 20);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 50); // burn some CPU: the process counter moves
+    const again = parsePrometheusTextFormat((await metrics.scrape()).text);
+    expect(value(again, 'process_cpu_seconds_total')).toBeGreaterThan(cpu0);
     expect(families.find((f) => f.name === 'rxpaf_build_info')?.metrics[0]?.labels).toEqual({ version: '1.2.3' });
     metrics.close();
   });

@@ -182,6 +182,56 @@ describe('watch slicing', () => {
   });
 });
 
+describe('listing a client that does not read', () => {
+  const d = bigDomain(3000);
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const listing = (maxBlockedMs: number) => {
+    const { slicer, turn } = manualSlicer();
+    const res = new FakeResponse();
+    const drops: string[] = [];
+    streamJsonArray(res as unknown as ServerResponse, d.state.services.values(), {
+      slicer,
+      render: (s) => String(s.id),
+      maxBlockedMs,
+      onDrop: (r) => drops.push(r),
+    });
+    return { res, drops, turn };
+  };
+
+  it('stops writing while the buffer is full, and drops the client after maxBlockedMs', () => {
+    const { res, drops, turn } = listing(500);
+    res.full = true;
+    turn();
+    const written = res.chunks.length;
+    expect(written).toBe(1); // one step, then it waits for a drain
+    expect(turn()).toBe(false);
+    jest.advanceTimersByTime(499);
+    expect(drops).toEqual([]);
+    expect(res.destroyed).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(drops).toEqual(['did not read for 500 ms']);
+    expect(res.destroyed).toBe(true);
+    expect(res.chunks.length).toBe(written);
+    expect(res.ended).toBe(false);
+  });
+
+  it('goes on after a drain within the limit, and finishes the array', () => {
+    const { res, drops, turn } = listing(500);
+    res.full = true;
+    turn();
+    jest.advanceTimersByTime(400);
+    res.full = false;
+    res.emit('drain');
+    while (turn());
+    jest.advanceTimersByTime(10_000);
+    expect(drops).toEqual([]);
+    expect(res.ended).toBe(true);
+    expect(JSON.parse(res.text)).toHaveLength(3000);
+  });
+});
+
 describe('matchTypeOf', () => {
   const s = (props: Record<string, string[]>) => ({
     ...bigDomain(1).state.services.get(1n)!,

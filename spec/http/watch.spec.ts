@@ -110,6 +110,42 @@ describe('watch (Server-Sent Events)', () => {
     }
   });
 
+  it('resyncs a real EventSource client in full when it was away longer than the history', async () => {
+    await publishService(pub, 1, { name: ['a'] });
+    await publishService(pub, 2, { name: ['b'] });
+    const proxy = await startCutProxy(stack.http.port);
+    const es = new EventSource(`http://127.0.0.1:${proxy.port}/v1/domains/0/watch`);
+    const got: SseEvent[] = [];
+    let opens = 0;
+    es.onopen = () => opens++;
+    for (const type of ['reset', 'appeared', 'modified', 'disappeared', 'synced', 'resumed'])
+      es.addEventListener(type, (e) => got.push({ event: type, id: e.lastEventId, data: e.data as string }));
+    try {
+      await waitFor(() => got.some((e) => e.event === 'synced'), 3000, 'the sync');
+      expect(summary(got)).toEqual(['reset', 'appeared 1', 'appeared 2', 'synced']);
+      const lastBeforeDrop = got.at(-1)!.id!;
+      proxy.hold(true); // the network is down: reconnects (every second, with Last-Event-ID) fail ...
+      proxy.cut();
+      await unpublishService(pub, 1); // ... while 9 changes happen, one more than the history keeps
+      for (let i = 3; i <= 10; i++) await publishService(pub, i, { name: [`s${i}`] });
+      proxy.hold(false);
+      await waitFor(() => got.filter((e) => e.event === 'synced').length === 2, 5000, 'the second sync');
+      expect(opens).toBe(2);
+      const after = got.slice(4);
+      expect(after[0]!.event).toBe('reset');
+      expect(data(after[0]!)).toMatchObject({ reason: 'expired' });
+      // the full current state, not the missed changes: service 1 is simply absent
+      expect(summary(after)).toEqual(['reset', ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => `appeared ${i}`), 'synced']);
+      expect(after.at(-1)!.id).toBe(`${lastBeforeDrop.split('.')[0]}.11`);
+      await unpublishService(pub, 2); // and live again after the resync
+      await waitFor(() => got.at(-1)?.event === 'disappeared', 3000, 'a live event');
+      expect(got.at(-1)!.id).toBe(`${lastBeforeDrop.split('.')[0]}.12`);
+    } finally {
+      es.close();
+      await proxy.close();
+    }
+  });
+
   it('resyncs in full, and says why, when the id fell out of the history or is not ours', async () => {
     const first = await openSse(watchUrl());
     const sync = await first.until((e) => e.event === 'synced');
