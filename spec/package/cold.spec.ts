@@ -43,7 +43,7 @@ describe('$ methods are cold', () => {
 
   it('server matches$ and services$: a bad filter errors on subscribe, not on call', async () => {
     const d = server.domains[0]!;
-    const calls = [() => d.matches$('(bad'), () => d.services$('(bad')];
+    const calls: Array<() => Observable<unknown>> = [() => d.matches$('(bad'), () => d.services$('(bad')];
     for (const call of calls) {
       const o = call(); // does not throw
       await expect(firstValueFrom(o)).rejects.toMatchObject({ code: 'PAF_INVALID_FILTER' });
