@@ -37,24 +37,27 @@ const quote = (v: string): string => {
   return '"' + v + '"';
 };
 
-/** JSON of a props map: every key maps to an array of its values (§3.2). */
+/**
+ * JSON of a props map: every key maps to an array of its values (§3.2). Built as one flat string (`join`), not by
+ * `+=`: the cache keeps it as long as the map lives (a service's lifetime), and a concatenated string would keep a
+ * tree of a dozen pieces, several times the size of its characters (10,000 services: ~5 MB more heap).
+ */
 export const encodeProps = (p: Props): string => {
   const hit = propsCache.get(p);
   if (hit !== undefined) return hit;
-  let s = '{';
-  let first = true;
+  const parts: string[] = ['{'];
   for (const [k, vs] of p) {
-    if (!first) s += ',';
-    first = false;
-    s += quote(k) + ':[';
+    if (parts.length > 1) parts.push(',');
+    parts.push(quote(k), ':[');
     for (let i = 0; i < vs.length; i++) {
       const v = vs[i]!;
-      if (i > 0) s += ',';
-      s += typeof v === 'bigint' ? v.toString() : quote(v);
+      if (i > 0) parts.push(',');
+      parts.push(typeof v === 'bigint' ? v.toString() : quote(v));
     }
-    s += ']';
+    parts.push(']');
   }
-  s += '}';
+  parts.push('}');
+  const s = parts.join('');
   propsCache.set(p, s);
   return s;
 };
