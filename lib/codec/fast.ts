@@ -11,7 +11,7 @@
  */
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
-import { intern, oneValue, smallInt } from './intern';
+import { internAt, oneValue, smallInt } from './intern';
 import { INT63_MAX } from './primitives';
 
 /** Value kinds of the fields a client message may carry. */
@@ -253,6 +253,12 @@ class FastParser {
     return s.slice(start, i);
   }
 
+  /** {@link string}, flat and shared (./intern.ts): for what a service record keeps. */
+  interned(): string {
+    const start = this.plain();
+    return internAt(this.s, start, this.i - 1);
+  }
+
   /** A string without escapes at the cursor (past its opening quote): its start; the cursor moves past it. */
   private plain(): number {
     const s = this.s;
@@ -321,7 +327,7 @@ class FastParser {
       this.ws();
       if (this.s.charCodeAt(this.i) !== 0x22) throw GIVE_UP;
       // keys and string values are kept by the service record: flat and shared (./intern.ts)
-      const k = intern(this.string());
+      const k = this.interned();
       if (seen.has(k) || isArrayIndex(k)) throw GIVE_UP;
       seen.add(k);
       this.ws();
@@ -335,7 +341,7 @@ class FastParser {
         for (;;) {
           this.ws();
           const c = this.s.charCodeAt(this.i);
-          const v: PropValue = c === 0x22 ? intern(this.string()) : this.int();
+          const v: PropValue = c === 0x22 ? this.interned() : this.int();
           if (list === undefined) {
             list = [v];
             m.set(k, list);

@@ -27,6 +27,32 @@ export const intern = (s: string): string => {
   return k;
 };
 
+/** Slots of the cache of {@link internAt} (a power of two). */
+const RECENT = 2048;
+const recent: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
+
+/**
+ * `intern(text.slice(start, end))`, without the slice or the engine's table when a string with these characters was
+ * among the last ones seen (a direct-mapped cache of {@link RECENT} strings by a hash of their characters): property
+ * names and common values (`"name"`, `"color"`, `"green"`) are decoded without allocating. Holds at most RECENT
+ * strings, each already shared.
+ */
+export const internAt = (text: string, start: number, end: number): string => {
+  const n = end - start;
+  let h = n;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  const slot = (h ^ (h >>> 11)) & (RECENT - 1);
+  const c = recent[slot];
+  if (c !== undefined && c.length === n) {
+    let j = 0;
+    while (j < n && c.charCodeAt(j) === text.charCodeAt(start + j)) j++;
+    if (j === n) return c;
+  }
+  const s = intern(text.slice(start, end));
+  recent[slot] = s;
+  return s;
+};
+
 /** Integers below this are shared. */
 const SMALL = 4096;
 const smallInts: Array<bigint | undefined> = new Array<bigint | undefined>(SMALL).fill(undefined);

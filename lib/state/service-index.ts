@@ -97,6 +97,7 @@ export const serviceIndexUpdate = (
   let out = ix;
   if (before !== undefined)
     for (const [key, values] of before) {
+      if (after?.get(key) === values) continue; // the same list (decoded lists of one value are shared)
       const was = forms(values);
       if (was === undefined) continue;
       const kept = forms(after?.get(key));
@@ -104,6 +105,7 @@ export const serviceIndexUpdate = (
     }
   if (after !== undefined)
     for (const [key, values] of after) {
+      if (before?.get(key) === values) continue;
       const now = forms(values);
       if (now === undefined) continue;
       const had = forms(before?.get(key));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { decodeClientMessage } from '../../lib/codec/decode';
-import { intern, smallInt } from '../../lib/codec/intern';
+import { intern, internAt, smallInt } from '../../lib/codec/intern';
 
 const publish = (name: string, extra = ''): string =>
   `{"ta-cmd":"publish","ta-id":1,"msg-type":"request","service-id":7,"generation":0,` +
@@ -28,6 +28,24 @@ describe('intern', () => {
   it('leaves keys that are array indices or special names intact', () => {
     for (const k of ['1', '4294967295', 'constructor', 'toString', 'hasOwnProperty', 'ünïcödé', '\u0000'])
       expect(intern(k)).toBe(k);
+  });
+});
+
+describe('internAt', () => {
+  it('is intern of the slice, from the cache or not, whatever else went through it', () => {
+    const words = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? 'green' : `w${i * 7919}`));
+    // many more strings than the cache's slots, repeated: hits, misses and evictions, equal lengths that differ
+    for (let round = 0; round < 3; round++)
+      for (const [i, w] of words.entries()) {
+        const text = `${'x'.repeat(i % 5)}"${w}"${'y'.repeat(i % 3)}`;
+        const start = (i % 5) + 1;
+        const got = internAt(text, start, start + w.length);
+        expect(got).toBe(w);
+        expect(new Set([got, intern(w)]).size).toBe(1);
+      }
+    expect(internAt('ab', 1, 1)).toBe('');
+    expect(internAt('"abc"', 1, 4)).toBe('abc');
+    expect(internAt('"abd"', 1, 4)).toBe('abd');
   });
 });
 

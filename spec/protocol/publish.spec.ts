@@ -68,6 +68,36 @@ describe('[§7.3] publish', () => {
     expect(d.take(1)).toEqual(['{"ta-cmd":"publish","ta-id":100,"msg-type":"complete"}']);
   });
 
+  it('[§7.3] a higher generation with the same props keeps the stored map (in order); other props replace it', () => {
+    const d = setup();
+    const stored = d.state.services.get(42n)!.props;
+    const index = d.state.serviceIndex;
+    d.publish(1, 42, 6, { name: ['foo'], port: [4711] }, 10);
+    expect(d.state.services.get(42n)!.props).toBe(stored);
+    expect(d.state.serviceIndex).toBe(index); // nothing to re-index
+    // the same set in another order is a new map: notifications show the props as last published
+    const cases: Array<[number, Record<string, Array<string | number>>]> = [
+      [7, { port: [4711], name: ['foo'] }],
+      [8, { port: [4711], name: ['foo', 'bar'] }],
+      [9, { port: [4711], name: ['bar', 'foo'] }],
+    ];
+    for (const [g, props] of cases) {
+      const before = d.state.services.get(42n)!.props;
+      d.publish(1, 42, g, props, 10);
+      const after = d.state.services.get(42n)!.props;
+      expect(after).not.toBe(before);
+      expect([...after]).toEqual(
+        Object.entries(props).map(([k, v]) => [k, v.map((x) => (typeof x === 'number' ? BigInt(x) : x))]),
+      );
+    }
+    expect(notifies(d).map((m) => JSON.stringify(m['service-props']))).toEqual([
+      '{"name":["foo"],"port":[4711]}',
+      '{"port":[4711],"name":["foo"]}',
+      '{"port":[4711],"name":["foo","bar"]}',
+      '{"port":[4711],"name":["bar","foo"]}',
+    ]);
+  });
+
   it.each([
     ['changed props', { name: ['foo'], port: [1] }, 10],
     ['changed ttl', { name: ['foo'], port: [4711] }, 20],

@@ -1,6 +1,7 @@
 /**
  * `publish` (§7.3): create, republish, transfer ownership of, or reclaim a service.
  */
+import type { PropValue, Props } from '../../filter/props';
 import type { PublishRequest } from '../../codec/messages';
 import { propsEqual } from '../../codec/primitives';
 import type { Ctx } from '../../state/context';
@@ -43,9 +44,24 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
     if (s.clientId !== clientId || s.orphanSince !== undefined || s.record !== conn.id)
       claim(ctx, s, clientId, conn.id);
   } else if (generation > s.generation) {
-    claim(ctx, s, clientId, conn.id, { generation, props, ttl });
+    // a republish with the same props (the usual refresh) keeps the stored map: the service index has nothing to
+    // update, the encoder's cached JSON of it still serves, and the message's copy is garbage at once
+    claim(ctx, s, clientId, conn.id, { generation, props: sameProps(props, s.props) ? s.props : props, ttl });
   } else {
     return send(ctx, conn.id, fail('publish', taId, 'old-generation'));
   }
   send(ctx, conn.id, complete('publish', taId));
+};
+
+/** The same keys in the same order, each with the same values in the same order (what a notification would show). */
+const sameProps = (a: Props, b: Props): boolean => {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  const ib = b.entries();
+  for (const [k, va] of a) {
+    const [kb, vb] = ib.next().value as [string, readonly PropValue[]];
+    if (k !== kb || va.length !== vb.length) return false;
+    for (let i = 0; i < va.length; i++) if (va[i] !== vb[i]) return false;
+  }
+  return true;
 };
