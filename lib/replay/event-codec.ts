@@ -323,6 +323,46 @@ const fastDecode = (line: string): LogRecord | undefined => {
 export const isOutLineFrame = (line: string): boolean =>
   line.charCodeAt(2) === 0x6f /* o(ut) */ && line.endsWith('}}') && FAST_OUT_V2.test(line);
 
+/** `{"out":` */
+const OUT_OPEN = [0x7b, 0x22, 0x6f, 0x75, 0x74, 0x22, 0x3a];
+/** `,"d":` */
+const OUT_D = [0x2c, 0x22, 0x64, 0x22, 0x3a];
+/** `,"msg":{` */
+const OUT_MSG = [0x2c, 0x22, 0x6d, 0x73, 0x67, 0x22, 0x3a, 0x7b];
+
+/** Whether `lit` stands in `b` at `i` (before `end`). */
+const bytesAt = (b: Uint8Array, i: number, end: number, lit: readonly number[]): boolean => {
+  if (i + lit.length > end) return false;
+  for (let j = 0; j < lit.length; j++) if (b[i + j] !== lit[j]) return false;
+  return true;
+};
+
+/** The end of an integer literal as `INT` matches it (`0`, or 1 to 16 digits not starting with 0), or -1. */
+const intEnd = (b: Uint8Array, i: number, end: number): number => {
+  if (i >= end) return -1;
+  if (b[i] === 0x30) return i + 1;
+  let j = i;
+  while (j < end && j - i < 16 && b[j]! >= 0x30 && b[j]! <= 0x39) j++;
+  return j === i || b[i] === 0x30 ? -1 : j;
+};
+
+/**
+ * {@link isOutLineFrame} of the line `b[start, end)` (a trailing `\r` dropped), read from its UTF-8 bytes: a replay
+ * that ignores outbound messages skips such a line without decoding it to a string at all (most of a log recorded
+ * with outbound messages).
+ */
+export const isOutFrameBytes = (b: Uint8Array, start: number, end: number): boolean => {
+  if (end > start && b[end - 1] === 0x0d) end--;
+  if (end - start < 4 || b[end - 1] !== 0x7d || b[end - 2] !== 0x7d || !bytesAt(b, start, end, OUT_OPEN)) return false;
+  let i = intEnd(b, start + OUT_OPEN.length, end);
+  if (i < 0) return false;
+  if (bytesAt(b, i, end, OUT_D)) {
+    i = intEnd(b, i + OUT_D.length, end);
+    if (i < 0) return false;
+  }
+  return bytesAt(b, i, end, OUT_MSG);
+};
+
 /**
  * A v2 outbound line as the recorder writes it, by its frame only: the message text is sliced out, not parsed
  * (`--verify` compares it with the replayed text, and parses it only if they differ). `undefined`: decode the line.

@@ -18,6 +18,7 @@ import * as E from 'fp-ts/Either';
 import {
   decodeLine,
   decodeOutFrame,
+  isOutFrameBytes,
   isOutLineFrame,
   type EventRecord,
   type HeaderRecord,
@@ -75,12 +76,14 @@ export class LineError extends ReplayError {
  * The lines of a file from a byte offset, in chunks (gunzipped if the name ends in `.gz`). Each line is decoded from
  * the bytes on its own (a newline byte is never part of a multi-byte UTF-8 sequence), so that a line, and whatever a
  * decoder slices out of it and the directory keeps (a property value), holds no reference to the chunk it came
- * from: splitting a decoded chunk would pin every 1 MiB chunk one service was published in.
+ * from: splitting a decoded chunk would pin every 1 MiB chunk one service was published in. A line `skip` accepts
+ * (read from its bytes) is given as an empty string, not decoded.
  */
 export async function* fileChunks(
   file: string,
   offset: number,
   progress: (bytes: number) => void,
+  skip?: (b: Uint8Array, start: number, end: number) => boolean,
 ): AsyncGenerator<{ lines: string[]; last: boolean }> {
   const raw = createReadStream(file, { start: offset, highWaterMark: 1 << 20 });
   raw.on('data', (c) => progress(c.length));
@@ -99,13 +102,15 @@ export async function* fileChunks(
       let start = 0;
       if (rest.length > 0) {
         rest.push(chunk.subarray(0, nl));
-        lines.push(Buffer.concat(rest).toString('utf8'));
+        const whole = Buffer.concat(rest);
+        lines.push(skip?.(whole, 0, whole.length) === true ? '' : whole.toString('utf8'));
         rest = [];
         start = nl + 1;
         nl = chunk.indexOf(0x0a, start);
       }
       while (nl >= 0) {
-        lines.push(chunk.toString('utf8', start, nl));
+        // a skipped line is still a line (numbering): an empty one, which every reader passes over
+        lines.push(skip?.(chunk, start, nl) === true ? '' : chunk.toString('utf8', start, nl));
         start = nl + 1;
         nl = chunk.indexOf(0x0a, start);
       }
@@ -146,7 +151,8 @@ export const runFiles = async (
     const base = n;
     n += (f.line ?? 1) - 1;
     opts.onFile?.(f.file, base);
-    for await (const { lines, last } of fileChunks(f.file, f.offset ?? 0, (b) => (done += b))) {
+    const skip = sink.outbound === false ? isOutFrameBytes : undefined;
+    for await (const { lines, last } of fileChunks(f.file, f.offset ?? 0, (b) => (done += b), skip)) {
       for (const raw of lines) {
         n++;
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
