@@ -19,7 +19,7 @@ import type { LogRecord } from '../replay/event-codec';
 import { mayContain, readIndex, type IndexEntry } from '../replay/log-index';
 import { directoryJson, directoryView, isoTime, renderDirectory } from '../replay/replay-directory';
 import { History } from '../replay/replay-history';
-import { Replayer, ReplayError, type ReplayBatch, type ReplayItem } from '../replay/replay-core';
+import { Replayer, ReplayError, type BatchObserver, type ReplayBatch, type ReplayItem } from '../replay/replay-core';
 import { progressBar } from '../replay/replay-read';
 import { LineError, readHeaderAt, readRecordAt, runFiles, type FileStart, type ReplaySink } from '../replay/replay-run';
 import { Summary } from '../replay/replay-summary';
@@ -123,7 +123,13 @@ const inDomain = (args: ReplayArgs, sink: ReplaySink): ReplaySink =>
         ...(sink.outbound !== undefined ? { outbound: sink.outbound } : {}),
         item: (i) => domainOf(i) === args.domain && sink.item(i),
         batch: (b) => b.domain === args.domain && sink.batch(b),
+        ...(sink.each !== undefined ? { each: onlyDomain(args.domain, sink.each) } : {}),
       };
+
+const onlyDomain =
+  (d: number, each: BatchObserver): BatchObserver =>
+  (rec, ...rest) =>
+    rec.d === d && each(rec, ...rest);
 
 /** A place to start reading: a file, and the checkpoint of its index to start from. */
 interface Seek extends FileStart {
@@ -167,14 +173,16 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
       const s = new Summary();
       return {
         run: (run) =>
+          // events folded 256 a call, each one's outcome seen as it is folded (no per-event states or steps)
           run(whole(args.files), {
-            batchable: () => false,
+            batchable: every,
             outbound: false,
             item: (i) => {
               if (i.kind === 'domain') s.domain(i.header.d, i.header.name, i.header.now);
               else if (i.kind === 'snapshot' && i.adopted) s.resume(i.snapshot.d, i.snapshot.state.now);
               else if (i.kind === 'step') s.add(i.step);
             },
+            each: s.each,
             batch: () => {},
           }),
         end: (io) => (io.stdout.write(s.render()), 0),

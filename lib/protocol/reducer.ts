@@ -81,21 +81,31 @@ const handle = (ctx: Ctx, e: Event): void => {
 const KEYS = Object.keys(initialDomainState()) as ReadonlyArray<keyof DomainState>;
 
 /**
+ * Watches a batch event by event (a replay that needs every step's outcome, not every step's state): called after
+ * event `i` with the state as it is then (read it during the call only: it is the batch's root being built) and the
+ * effects so far, of which event `i`'s are `fx[from]` onwards.
+ */
+export type StepObserver = (i: number, state: DomainState, fx: readonly Effect[], from: number) => void;
+
+/**
  * Fold a batch of events in one step; returns the new state (the same reference if nothing changed).
  * `slice` is the budget of directory-proportional work of each event (lib/state/work.ts); the default is what the
  * server uses, and a recording replays with the same; `Infinity` (logs recorded before `work` events existed) does
- * every event's work in that event.
+ * every event's work in that event. `each` sees every event's outcome (a replay's summary folds 256 events a call).
  */
 export const reduceAll = (
   state: DomainState,
   events: readonly Event[],
   slice: number = SLICE,
+  each?: StepObserver,
 ): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
   // no deeper copy (and no proxy) is needed; the old state stays valid.
   const d: RootDraft = { ...state };
-  for (const e of events) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    const from = fx.length;
     const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
     if (now !== d.now) d.now = now;
     // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
@@ -112,6 +122,7 @@ export const reduceAll = (
       if (slice === Infinity) runJobs(ctx);
       processDeadlines(ctx);
     }
+    each?.(i, d, fx, from);
   }
   const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];

@@ -69,6 +69,18 @@ export interface ReplayBatch {
   readonly closed: readonly ConnId[];
 }
 
+/**
+ * Sees each event of a batch once it is folded: its record and line, the domain's state then (read during the call
+ * only), and the batch's effects so far, of which the event's are `effects[from]` onwards.
+ */
+export type BatchObserver = (
+  rec: EventRecord,
+  line: number,
+  state: DomainState,
+  effects: readonly Effect[],
+  from: number,
+) => void;
+
 /** Everything a log line can replay into. */
 export type ReplayItem =
   | { readonly kind: 'step'; readonly step: ReplayStep }
@@ -144,7 +156,7 @@ export class Replayer {
    * Fold consecutive event records of one domain in one reducer call (no per-event states). A `closed` event must
    * be alone in its batch (a connection's end is where the interpreter's bookkeeping needs event order).
    */
-  feedBatch(records: readonly EventRecord[], lines: readonly number[]): ReplayBatch {
+  feedBatch(records: readonly EventRecord[], lines: readonly number[], each?: BatchObserver): ReplayBatch {
     const first = records[0]!;
     const dom = this.domain(first.d, lines[0]!);
     const prev = dom.state;
@@ -152,7 +164,12 @@ export class Replayer {
     let effects: readonly Effect[];
     const events = records.map((r) => r.event);
     try {
-      [state, effects] = reduceAll(prev, events, workBudget(dom.header));
+      [state, effects] = reduceAll(
+        prev,
+        events,
+        workBudget(dom.header),
+        each && ((i, st, fx, from) => each(records[i]!, lines[i]!, st, fx, from)),
+      );
     } catch {
       // find the event that fails, replaying the batch event by event (it throws with that event's line)
       this.expand({ domain: first.d, records, lines, prev, state: prev, effects: [], delivered: [], closed: [] });

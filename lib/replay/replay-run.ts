@@ -24,7 +24,14 @@ import {
   type HeaderRecord,
   type LogRecord,
 } from './event-codec';
-import { passedSnapshot, Replayer, ReplayError, type ReplayBatch, type ReplayItem } from './replay-core';
+import {
+  passedSnapshot,
+  Replayer,
+  ReplayError,
+  type BatchObserver,
+  type ReplayBatch,
+  type ReplayItem,
+} from './replay-core';
 
 /** Events folded per reducer call at most. */
 export const BATCH = 256;
@@ -37,6 +44,8 @@ export interface ReplaySink {
   readonly item: (i: ReplayItem) => void;
   /** A batch of folded events (the items of its records are not delivered). */
   readonly batch: (b: ReplayBatch) => void;
+  /** Sees every event of a batch as it is folded (what it did, the sizes after it), before `batch`. */
+  readonly each?: BatchObserver;
   /** True to stop before `rec` (it is not replayed; the run ends). */
   readonly stop?: (rec: LogRecord) => boolean;
   /**
@@ -145,7 +154,7 @@ export const runFiles = async (
     const [recs, lines] = [pending, pendingLines];
     pending = [];
     pendingLines = [];
-    sink.batch(replayer.feedBatch(recs, lines));
+    sink.batch(replayer.feedBatch(recs, lines, sink.each));
   };
   for (const [fi, f] of files.entries()) {
     const base = n;

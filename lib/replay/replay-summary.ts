@@ -8,9 +8,9 @@
  * const summary = new Summary();
  * replay$(lines$).subscribe({ next: (s) => summary.add(s), complete: () => process.stdout.write(summary.render()) });
  */
-import type { DirectoryChange } from '../state/effects';
+import type { DirectoryChange, Effect } from '../state/effects';
 import type { DomainState } from '../state/model';
-import type { ReplayStep } from './replay-core';
+import type { BatchObserver, ReplayStep } from './replay-core';
 import { isoTime, table } from './replay-directory';
 
 /** How a directory change reads in a service's history. */
@@ -52,13 +52,16 @@ class DomainSummary {
     readonly start: number,
   ) {}
 
-  add(step: ReplayStep): void {
-    this.events.set(step.event.type, (this.events.get(step.event.type) ?? 0) + 1);
-    for (const c of step.changes) {
-      const k = classifyChange(c);
+  /** One event: its type, seq and time, the state after it, and its effects (`fx[from]` onwards). */
+  add(type: string, seq: number, at: number, state: DomainState, fx: readonly Effect[], from: number): void {
+    this.events.set(type, (this.events.get(type) ?? 0) + 1);
+    for (let i = from; i < fx.length; i++) {
+      const f = fx[i]!;
+      if (f.type !== 'change') continue;
+      const k = classifyChange(f.change);
       this.lifecycle.set(k, (this.lifecycle.get(k) ?? 0) + 1);
     }
-    const sample: Sample = { seq: step.seq, at: step.at, n: sizes(step.state) };
+    const sample: Sample = { seq, at, n: sizes(state) };
     for (const k of SIZES) if (sample.n[k] > (this.peaks.get(k)?.n[k] ?? -1)) this.peaks.set(k, sample);
     this.last = sample;
     if (this.count++ % this.stride === 0) this.samples.push(sample);
@@ -118,12 +121,28 @@ export class Summary {
   }
 
   add(step: ReplayStep): void {
+    this.note(step.domain, step.event.type, step.seq, step.at, step.state, step.effects, 0);
+  }
+
+  /** An event folded in a batch (a {@link BatchObserver}): the same as {@link add} of its step. */
+  readonly each: BatchObserver = (rec, _line, state, fx, from) =>
+    this.note(rec.d, rec.event.type, rec.seq, rec.event.now, state, fx, from);
+
+  private note(
+    d: number,
+    type: string,
+    seq: number,
+    at: number,
+    state: DomainState,
+    fx: readonly Effect[],
+    from: number,
+  ): void {
     this.total++;
-    this.first ??= step.at;
-    this.lastAt = step.at;
-    let ds = this.domains.get(step.domain);
-    if (ds === undefined) this.domains.set(step.domain, (ds = new DomainSummary(undefined, step.at)));
-    ds.add(step);
+    this.first ??= at;
+    this.lastAt = at;
+    let ds = this.domains.get(d);
+    if (ds === undefined) this.domains.set(d, (ds = new DomainSummary(undefined, at)));
+    ds.add(type, seq, at, state, fx, from);
   }
 
   render(): string {

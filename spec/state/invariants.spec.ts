@@ -540,11 +540,31 @@ describe('[§7 §8 §10.3] reducer invariants (property-based)', () => {
           const b = runChecked(settings, seed, events);
           expect(b.states).toEqual(a.states);
           expect(b.effects).toEqual(a.effects);
-          const [batched, fx] = reduceAll(initialDomainState(settings, seed, T0), events);
+          // a batch watched event by event (`each`) sees each step's state and effects
+          const seen: string[] = [];
+          const perEvent: string[][] = [];
+          const [batched, fx] = reduceAll(
+            initialDomainState(settings, seed, T0),
+            events,
+            undefined,
+            (i, st, f, from) => {
+              expect(i).toBe(seen.length);
+              seen.push(project(st));
+              perEvent.push(f.slice(from).map(showEffect));
+            },
+          );
           expect(project(batched)).toEqual(
             a.states[a.states.length - 1] ?? project(initialDomainState(settings, seed, T0)),
           );
           expect(fx.map(showEffect)).toEqual(a.effects);
+          expect(seen).toEqual(a.states);
+          let s = initialDomainState(settings, seed, T0);
+          const stepEffects = events.map((e) => {
+            const [next, f] = reduce(s, e);
+            s = next;
+            return f.map(showEffect);
+          });
+          expect(perEvent).toEqual(stepEffects);
         },
       ),
       { ...params, numRuns: 100 },
