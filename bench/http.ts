@@ -244,6 +244,7 @@ const run = async (rows: Map<string, Row>): Promise<void> => {
     put(`ping max ${name}`, 'ms', lat.max);
     // the daemon's own view: its longest turn in CPU time (a loaded machine's scheduling delays are not in it)
     put(`daemon's longest turn, CPU, ${name}`, 'ms', turns.cpuMax);
+    put(`daemon's longest turn without GC, CPU, ${name}`, 'ms', turns.cpuMaxNoGc);
     put(`daemon's longest GC pause ${name}`, 'ms', turns.gcMax);
   };
   const n = SERVICES.toLocaleString('en-US');
