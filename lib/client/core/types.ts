@@ -8,7 +8,10 @@
  */
 import type { PafError } from '../../errors';
 
-/** A property value as given to `publish`/`modify`: a string, or an integer (a safe-integer `number` or a `bigint`). */
+/**
+ * A property value as given to `publish`/`modify`: a string, or an integer (a safe-integer `number` or a `bigint`
+ * in the int64 range −2^63 … 2^63−1; anything else rejects with `PafArgumentError`).
+ */
 export type PropInput = string | number | bigint;
 
 /** Service properties as given to `publish`/`modify`: one value or an array of values per key. */
