@@ -102,15 +102,22 @@ export class PafConfigError extends PafError {
   readonly code = 'PAF_CONFIG' as const;
 }
 
-/** An event log cannot be replayed further; `line` is 1-based and every step before it was replayed. */
+/**
+ * An event log cannot be read or replayed further; `line` is 1-based and every step before it was replayed. A file
+ * that cannot be read (missing, unreadable, corrupt gzip) gives the line it would have started with and the
+ * file system's error as `cause`.
+ */
 export class PafReplayError extends PafError {
   readonly code = 'PAF_REPLAY' as const;
 
   constructor(
+    /** The 1-based line of the log (counted over all files) that could not be read or replayed. */
     readonly line: number,
+    /** Why, without the line number. */
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`line ${line}: ${reason}`);
+    super(`line ${line}: ${reason}`, options);
   }
 }
 
