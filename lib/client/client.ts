@@ -39,10 +39,13 @@ import { filterKey, matchesOf, membershipOf, servicesOf, SubscriptionGroups } fr
 
 /** A service published by this client; it stays published on every server of the domain until unpublished. */
 export interface PublishedService {
+  /** The service id (63-bit): the one given in `PublishOptions.id`, else a random one. */
   readonly id: bigint;
   /** The current generation (incremented by `modify` and `setTtl`). */
   readonly generation: bigint;
+  /** The current properties, as the servers have them (integers as `bigint`). */
   readonly props: ServiceProps;
+  /** The current TTL in seconds. */
   readonly ttl: number;
   /** Replace the properties (a new generation); resolves when a server has it. */
   modify(props: PropsInput): Promise<void>;
