@@ -4,6 +4,7 @@
 import type { PropValue, Props } from '../../filter/props';
 import type { PublishRequest } from '../../codec/messages';
 import { propsEqual } from '../../codec/primitives';
+import { compactProps } from '../../filter/compact-props';
 import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
 import { applyChange, claim, putService } from '../../state/directory';
@@ -26,7 +27,7 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
     const after: Service = {
       id,
       generation,
-      props,
+      props: compactProps(props),
       ttl,
       orphanSince: undefined,
       clientId,
@@ -44,9 +45,10 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
     if (s.clientId !== clientId || s.orphanSince !== undefined || s.record !== conn.id)
       claim(ctx, s, clientId, conn.id);
   } else if (generation > s.generation) {
-    // a republish with the same props (the usual refresh) keeps the stored map: the service index has nothing to
-    // update, the encoder's cached JSON of it still serves, and the message's copy is garbage at once
-    claim(ctx, s, clientId, conn.id, { generation, props: sameProps(props, s.props) ? s.props : props, ttl });
+    // a republish with the same props (the usual refresh) keeps the stored ones: the service index has nothing to
+    // update, the encoder's cached JSON of them still serves, and the message's copy is garbage at once
+    const kept = sameProps(props, s.props) ? s.props : compactProps(props);
+    claim(ctx, s, clientId, conn.id, { generation, props: kept, ttl });
   } else {
     return send(ctx, conn.id, fail('publish', taId, 'old-generation'));
   }
