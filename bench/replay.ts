@@ -137,7 +137,8 @@ const main = async (): Promise<void> => {
     ['summary (per-event steps)', [cli], inputs],
     ['--verify', [cli, '--verify'], inputs],
     ['--at middle (from a checkpoint)', [cli, '--at', String(Math.floor(inputs / 2))], 0],
-    ['--service (index look-up)', [cli, '--service', '5'], 0],
+    ['--service 5 (lives throughout)', [cli, '--service', '5'], 0],
+    ['--service absent (index skips)', [cli, '--service', '999999999'], 0],
     ['replay$ in process (example)', [example], inputs],
   ]);
   for (const batch of [1, 256])

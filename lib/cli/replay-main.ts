@@ -11,7 +11,8 @@
  */
 import * as E from 'fp-ts/Either';
 import { statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 import { messageOf } from '../errors';
 import type { DomainState } from '../state/model';
@@ -34,16 +35,28 @@ export interface ReplayCliIo {
 /**
  * For the replay process only (the binaries call it; the library does not touch V8's flags): grow the heap by at
  * most 2x its live size after a full collection, instead of V8's adaptive factor of up to 4x that a replay's high
- * allocation rate picks; and keep the young generation at the size it has when called (a few MB) instead of letting
- * it double up to two 16 MB semi-spaces (`--max-semi-space-size` is not settable once the heap exists, the growth
- * factor is). A replay's peak RSS is then about the directory plus a constant: the 1,000,000-input benchmark log,
- * summary 190 -> 153 MB with the first flag, about 35 MB less again with the second, for a few % more CPU
- * (bench/README.md, "Replay").
+ * allocation rate picks; and stop the young generation's growth once it has reached {@link YOUNG} (it ends at two
+ * 8 MB semi-spaces instead of two 16 MB ones: `--max-semi-space-size` is not settable once the heap exists, the
+ * growth factor is; smaller still costs CPU, as the batches of a replay then survive into the old generation). A
+ * replay's peak RSS is then about the directory plus a constant (bench/README.md, "Replay").
  */
 export const tuneReplayHeap = (): void => {
   setFlagsFromString('--heap-growing-percent=100');
-  setFlagsFromString('--semi-space-growth-factor=1');
+  const young = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  const stop = (): boolean => {
+    if (young() < YOUNG) return false;
+    setFlagsFromString('--semi-space-growth-factor=1');
+    return true;
+  };
+  if (stop()) return;
+  const gcs = new PerformanceObserver(() => {
+    if (stop()) gcs.disconnect();
+  });
+  gcs.observe({ entryTypes: ['gc'] });
 };
+
+/** The young generation's size after which it does not grow further (it may have doubled once more by then). */
+const YOUNG = 8 << 20;
 
 /** Run the CLI; resolves to the exit status. */
 export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = process): Promise<number> => {
