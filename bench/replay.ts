@@ -134,7 +134,7 @@ const main = async (): Promise<void> => {
       `with outbound, ${(eventBytes / events).toFixed(1)} per event line; written in ${secs.toFixed(1)} s`,
   );
   table(file, bytes, [
-    ['summary (per-event steps)', [cli], inputs],
+    ['summary (batched)', [cli], inputs],
     ['--verify', [cli, '--verify'], inputs],
     ['--at middle (from a checkpoint)', [cli, '--at', String(Math.floor(inputs / 2))], 0],
     ['--service 5 (lives throughout)', [cli, '--service', '5'], 0],
@@ -156,7 +156,7 @@ const main = async (): Promise<void> => {
         `input; the live server took ${live.secs.toFixed(1)} s (${Math.round(live.inputs / live.secs).toLocaleString('en')} inputs/s)`,
     );
     table(issueFile, live.bytes, [
-      ['summary (per-event steps)', [cli], live.inputs],
+      ['summary (batched)', [cli], live.inputs],
       ['--verify', [cli, '--verify'], live.inputs],
       ['replay$ in process (example)', [example], live.inputs],
     ]);
