@@ -72,7 +72,9 @@ describe('settleStep', () => {
 });
 
 describe('startMemorySettle', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('samples on a timer and sets the flags; stop undoes a lean state', () => {
     jest.useFakeTimers();
