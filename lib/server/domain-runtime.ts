@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { ClosedEvent, Event } from '../state/events';
 import type { ConnId, DomainSettings, DomainState } from '../state/model';
-import { defaultSettings, initialDomainState, reduceAll } from '../protocol/reducer';
+import { defaultSettings, initialDomainState } from '../protocol/reducer';
 import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
 import { errnoOf } from '../transport/transport-error';
@@ -234,7 +234,9 @@ export class DomainRuntime {
       cause: 'shutdown',
     }));
     this.opts.onEvents?.(batch);
-    const [next, fx] = reduceAll(this.state$.value, batch);
+    // through the same safety net as every batch (R15): a reducer failure on one connection's close still lets the
+    // others close, the sockets close and the observables complete
+    const [next, fx] = safeReduceAll(this.state$.value, batch, this.opts.logger, this.label);
     for (const f of fx) if (f.type === 'change') this.changes$.next(f.change);
     for (const c of this.conns.values()) c.close();
     this.conns.clear();
