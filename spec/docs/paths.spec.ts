@@ -30,6 +30,18 @@ describe('path checker: what counts as a path', () => {
     ]);
   });
 
+  it('expands a brace list into its paths', () => {
+    const md = '`examples/library-{client,server}.ts` and lib/{a,b}/{c,d}.ts';
+    expect(pathsInMarkdown(md, 'README.md').map((n) => n.path)).toEqual([
+      'examples/library-client.ts',
+      'examples/library-server.ts',
+      'lib/a/c.ts',
+      'lib/a/d.ts',
+      'lib/b/c.ts',
+      'lib/b/d.ts',
+    ]);
+  });
+
   it('ends a path at a placeholder and reads a jest path pattern as one', () => {
     const md = 'logs in `lib/<dir>/x`; run `npx jest spec/faults/mass-kill -t SIGKILL` or jest --runInBand spec/a';
     expect(pathsInMarkdown(md, 'README.md').map((n) => [n.path, n.jestPattern])).toEqual([
