@@ -68,13 +68,18 @@ export const pathsInMarkdown = (markdown: string, file: string): NamedPath[] => 
   return out.sort((a, b) => a.line - b.line);
 };
 
-/** A glob (`*` within one name, `**` across folders) as a regular expression over root-relative paths. */
+/** A glob (`*` within one name, `**` then a slash: any number of folders, none too) as a regular expression. */
 const globRe = (glob: string): RegExp =>
   new RegExp(
     `^${glob
-      .split('**')
-      .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
-      .join('.*')}$`,
+      .split('**/')
+      .map((part) =>
+        part
+          .split('**')
+          .map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+          .join('.*'),
+      )
+      .join('(?:.*/)?')}$`,
   );
 
 const SKIPPED = new Set(['node_modules', '.git', 'dist', 'build', 'coverage']);
