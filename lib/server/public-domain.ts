@@ -106,6 +106,13 @@ export interface ServerOptions {
     /** How long a connection may stay over `softBytes` (default 60 s). */
     readonly softSeconds?: number;
   };
+  /**
+   * Called once if a domain's pipeline fails (an internal error, not a client's: those close one connection). By
+   * then that domain has stopped in order: its clients' connections are closed (they see the close), its
+   * observables have completed and its sockets are closed. The other domains keep serving; `close()` still works.
+   * Without this hook the failure is visible only as that: connections closed, observables completed.
+   */
+  readonly onDomainFailure?: (domain: number, error: unknown) => void;
 }
 
 /** A connection accepted by, or closed on, a domain's sockets. `connection` numbers are unique per domain. */
