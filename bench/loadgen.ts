@@ -79,7 +79,8 @@ type Figures = Record<string, number>;
 
 /**
  * The owner of `count` services disconnects: the time until a match-all subscriber has seen every service's orphan
- * `modified` ("all orphaned in"), a bystander's ping latency meanwhile, and the server's RSS growth per service.
+ * `modified` ("all orphaned in"), the server's CPU per service over that time, a bystander's ping latency meanwhile,
+ * and the server's RSS growth per service.
  */
 const disconnect = async (ctx: Ctx, count: number): Promise<Figures> => {
   const idleRss = rssOf(ctx.pid);
@@ -96,10 +97,13 @@ const disconnect = async (ctx: Ctx, count: number): Promise<Figures> => {
   const bystander = await startBystander(ctx.addrText, 3);
   await sleep(300);
   const orphaned = notificationsReach(watcher, 2 * count);
+  const cpu0 = cpuOf(ctx.pid);
   const t0 = nowMs();
   owner.close();
   await orphaned;
   const t1 = nowMs();
+  // the server's CPU over the orphaning (the bystander's pings meanwhile included: a few µs each)
+  const orphanCpuUs = ((cpuOf(ctx.pid) - cpu0) * 1e6) / count;
   await sleep(50);
   const { starts, ends } = await bystander.stop();
   const during: number[] = [];
@@ -109,6 +113,7 @@ const disconnect = async (ctx: Ctx, count: number): Promise<Figures> => {
   watcher.close();
   return {
     orphanedS: (t1 - t0) / 1000,
+    orphanCpuUs,
     pingP50Ms: quantile(during, 0.5),
     pingP99Ms: quantile(during, 0.99),
     pingMaxMs: during[during.length - 1] ?? NaN,

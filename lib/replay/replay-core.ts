@@ -31,8 +31,9 @@ import { initialDomainState, reduceAll } from '../protocol/reducer';
 import { SLICE } from '../state/work';
 import type { EventRecord, HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
-/** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed. */
-export class ReplayError extends PafReplayError {}
+/** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed (the public class itself, so users see `PafReplayError`). */
+export const ReplayError = PafReplayError;
+export type ReplayError = PafReplayError;
 
 /** A `send` effect, as delivered. */
 export type SendEffect = Extract<Effect, { type: 'send' }>;
