@@ -9,7 +9,7 @@
  *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
  *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
  */
-import { BehaviorSubject, filter, merge, mergeMap, type Observable, Subject, type Subscription } from './rx';
+import { BehaviorSubject, merge, mergeMap, Observable, Subject, type Subscription } from './rx';
 
 import { messageOf } from '../errors';
 import type { Logger } from '../log/logger';
@@ -66,7 +66,15 @@ export class DomainRuntime {
   readonly changes$ = new Subject<DirectoryChange>();
   readonly connections$ = new Subject<ConnectionNotice>();
   private readonly conns = new Map<ConnId, Connection>();
-  private readonly serverClosed$ = new Subject<ConnId>();
+  /**
+   * The server closed a connection: its event stream stops (connectionEvents). One callback per open connection, in a
+   * map: a shared subject filtered per connection cost every close a pass over all connections, and every end of
+   * a connection a search of the subject's observers (a mass disconnect of N connections: N^2).
+   */
+  private readonly serverClosers = new Map<ConnId, () => void>();
+  private serverClosed(id: ConnId): void {
+    this.serverClosers.get(id)?.();
+  }
   /** Events the shell itself produces (a connection closed because a message could not be sent). */
   private readonly internal$ = new Subject<Event>();
   private nextId = 1;
@@ -101,7 +109,10 @@ export class DomainRuntime {
           id,
           conn,
           clock,
-          this.serverClosed$.pipe(filter((x) => x === id)),
+          new Observable<void>((sub) => {
+            this.serverClosers.set(id, () => sub.next());
+            return () => this.serverClosers.delete(id);
+          }),
           debug || received !== undefined
             ? (cid, bytes) => {
                 received?.(bytes.length);
@@ -171,7 +182,7 @@ export class DomainRuntime {
       conns: this.conns,
       onServerClose: (id, reason) => {
         this.limiter.forget(id);
-        this.serverClosed$.next(id);
+        this.serverClosed(id);
         this.connections$.next({ type: 'closed', conn: id, by: 'server', reason });
       },
       changes$: this.changes$,
@@ -188,7 +199,7 @@ export class DomainRuntime {
       rejections: this.rejections,
       onSlowConsumer: (id, verdict) => {
         this.limiter.forget(id);
-        this.serverClosed$.next(id);
+        this.serverClosed(id);
         this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'slow consumer' });
         this.opts.logger?.warning('core', 'closing connection', {
           domain: this.label,
@@ -201,7 +212,7 @@ export class DomainRuntime {
       },
       onSendFailed: (id, error) => {
         this.limiter.forget(id);
-        this.serverClosed$.next(id);
+        this.serverClosed(id);
         this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'message could not be sent' });
         this.opts.logger?.warning('protocol', 'closing connection: message could not be sent', {
           domain: this.label,
