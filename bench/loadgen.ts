@@ -82,10 +82,10 @@ const SETTLE_S = 20;
 
 /**
  * The owner of `count` services disconnects: the time until a match-all subscriber has seen every service's orphan
- * `modified` ("all orphaned in"), a bystander's ping latency meanwhile, and the server's RSS growth per service:
- * 0.5 s after the last publish's reply (`bytesPerService05`) and, with `settleS`, after the server was left quiet
- * that long (`bytesPerService`; without it the 0.5 s figure), since a garbage-collected server gives back what a
- * burst took only once quiet (bench/README.md, "Memory per service").
+ * `modified` ("all orphaned in"), the server's CPU per service over that time, a bystander's ping latency meanwhile,
+ * and the server's RSS growth per service: 0.5 s after the last publish's reply (`bytesPerService05`) and, with
+ * `settleS`, after the server was left quiet that long (`bytesPerService`; without it the 0.5 s figure), since a
+ * garbage-collected server gives back what a burst took only once quiet (bench/README.md, "Memory per service").
  */
 const disconnect = async (ctx: Ctx, count: number, settleS = 0): Promise<Figures> => {
   const idleRss = rssOf(ctx.pid);
@@ -104,10 +104,13 @@ const disconnect = async (ctx: Ctx, count: number, settleS = 0): Promise<Figures
   const bystander = await startBystander(ctx.addrText, 3);
   await sleep(300);
   const orphaned = notificationsReach(watcher, 2 * count);
+  const cpu0 = cpuOf(ctx.pid);
   const t0 = nowMs();
   owner.close();
   await orphaned;
   const t1 = nowMs();
+  // the server's CPU over the orphaning (the bystander's pings meanwhile included: a few µs each)
+  const orphanCpuUs = ((cpuOf(ctx.pid) - cpu0) * 1e6) / count;
   await sleep(50);
   const { starts, ends } = await bystander.stop();
   const during: number[] = [];
@@ -117,6 +120,7 @@ const disconnect = async (ctx: Ctx, count: number, settleS = 0): Promise<Figures
   watcher.close();
   return {
     orphanedS: (t1 - t0) / 1000,
+    orphanCpuUs,
     pingP50Ms: quantile(during, 0.5),
     pingP99Ms: quantile(during, 0.99),
     pingMaxMs: during[during.length - 1] ?? NaN,

@@ -262,6 +262,8 @@ const CPU_ROWS: ReadonlyArray<readonly [string, Scenario, string]> = [
   ['subscribe, empty directory', 'subscribe-empty', 'subscribeCpuUs'],
   ['subscribe, 10k services', 'subscriptions', 'subscribeCpuUs'],
   ['connect + hello', 'connect-hello', 'connectHelloCpuUs'],
+  ['orphaning, per service (owner of 5,000 disconnects)', 'disconnect-5k', 'orphanCpuUs'],
+  ['orphaning, per service (owner of 100,000 disconnects)', 'disconnect-100k', 'orphanCpuUs'],
 ];
 const cpu = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
 

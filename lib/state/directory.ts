@@ -38,14 +38,40 @@ export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
   closeSeq: undefined,
 });
 
+/**
+ * `r` with other services and TTLs. An object literal, not a spread: V8 copies a spread property by property (the
+ * reducer's hot path copies a record per publish and unpublish); every field of `SdRecord` is required, so a field
+ * added to it and not here does not compile.
+ */
+const recordWith = (r: SdRecord, services: OrderedIds, ttls: IMap<bigint, number>): SdRecord => ({
+  id: r.id,
+  clientId: r.clientId,
+  active: r.active,
+  services,
+  ttls,
+  disconnectedAt: r.disconnectedAt,
+  closeSeq: r.closeSeq,
+});
+
+/** `s` orphaned since `orphanSince` (or no longer orphaned): an object literal, as {@link recordWith}. */
+export const serviceWithOrphanSince = (s: Service, orphanSince: number | undefined): Service => ({
+  id: s.id,
+  generation: s.generation,
+  props: s.props,
+  ttl: s.ttl,
+  orphanSince,
+  clientId: s.clientId,
+  user: s.user,
+  record: s.record,
+});
+
 /** Attach a service id (with its TTL) to a record. */
 export const attach = (ctx: Ctx, recordId: ConnId, id: ServiceId, ttl: bigint): void => {
   const r = ctx.d.records.get(recordId)!;
-  ctx.d.records = ctx.d.records.set(recordId, {
-    ...r,
-    services: r.services.add(id),
-    ttls: r.ttls.set(ttl, (r.ttls.get(ttl) ?? 0) + 1),
-  });
+  ctx.d.records = ctx.d.records.set(
+    recordId,
+    recordWith(r, r.services.add(id), r.ttls.set(ttl, (r.ttls.get(ttl) ?? 0) + 1)),
+  );
 };
 
 /**
@@ -56,11 +82,7 @@ export const detach = (ctx: Ctx, s: Service): void => {
   // a service's record and its TTL count are there: a record holding services is never dropped
   const r = ctx.d.records.get(s.record)!;
   const n = r.ttls.get(s.ttl)! - 1;
-  const next: SdRecord = {
-    ...r,
-    services: r.services.delete(s.id),
-    ttls: n === 0 ? r.ttls.delete(s.ttl) : r.ttls.set(s.ttl, n),
-  };
+  const next = recordWith(r, r.services.delete(s.id), n === 0 ? r.ttls.delete(s.ttl) : r.ttls.set(s.ttl, n));
   if (next.services.size === 0 && !next.active) dropRecord(ctx, next);
   else ctx.d.records = ctx.d.records.set(r.id, next);
 };
@@ -79,7 +101,7 @@ const retime = (ctx: Ctx, recordId: ConnId, from: bigint, to: bigint): void => {
   const r = ctx.d.records.get(recordId)!;
   const n = r.ttls.get(from)! - 1;
   const ttls = n === 0 ? r.ttls.delete(from) : r.ttls.set(from, n);
-  ctx.d.records = ctx.d.records.set(recordId, { ...r, ttls: ttls.set(to, (ttls.get(to) ?? 0) + 1) });
+  ctx.d.records = ctx.d.records.set(recordId, recordWith(r, r.services, ttls.set(to, (ttls.get(to) ?? 0) + 1)));
 };
 
 /**

@@ -55,21 +55,29 @@ const mix = (h: number): number => {
   return (h ^ (h >>> 16)) >>> 0;
 };
 const TWO32 = 4294967296;
-const numberHash = (n: number): number =>
-  Number.isInteger(n)
-    ? mix((n >>> 0) ^ Math.imul(Math.floor(n / TWO32) >>> 0, 0x9e3779b1))
-    : mix(stringHash(String(n)));
+const intHash = (n: number): number => mix((n >>> 0) ^ Math.imul(Math.floor(n / TWO32) >>> 0, 0x9e3779b1));
+const numberHash = (n: number): number => (Number.isInteger(n) ? intHash(n) : mix(stringHash(String(n))));
 const stringHash = (s: string): number => {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h;
 };
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/**
+ * A bigint's hash from its conversion to a number, no bigint arithmetic and no text: exact up to 53 bits (ids are
+ * usually small), above that the number's (rounded) high bits mixed with the low 32 bits, so that ids differing only
+ * in their low bits still spread (comparing with bigint constants and `toString()` cost 2-3x as much per lookup).
+ */
+const bigintHash = (k: bigint): number => {
+  const n = Number(k);
+  if (n <= Number.MAX_SAFE_INTEGER && n >= -Number.MAX_SAFE_INTEGER) return intHash(n);
+  return mix(Math.imul(Math.floor(n / TWO32) >>> 0, 0x9e3779b1) ^ Number(BigInt.asUintN(32, k)));
+};
+/** @internal The 32-bit hash of a key (exported for tests that need keys of equal hash). */
+export const hamtHash = (k: HamtKey): number => hashOf(k);
 const hashOf = (k: HamtKey): number => {
+  if (typeof k === 'bigint') return bigintHash(k);
   if (typeof k === 'string') return mix(stringHash(k));
-  if (typeof k === 'number') return numberHash(k);
-  // bigints of up to 53 bits hash as their number (ids are usually small); others through their decimal text
-  return k <= SAFE && k >= -SAFE ? numberHash(Number(k)) : mix(stringHash(k.toString()));
+  return numberHash(k);
 };
 
 const popcount = (x: number): number => {
@@ -117,8 +125,13 @@ const pair = (k1: HamtKey, h1: number, v1: unknown, k2: HamtKey, h2: number, v2:
   return b1 < b2 ? [bitmap, k1, v1, k2, v2] : [bitmap, k2, v2, k1, v1];
 };
 
-/** `added` is set when a new key was inserted. */
-const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number, added: { n: number }): Node => {
+/**
+ * The change of size of the last `setIn`/`updateIn` (set at the leaf, after any call of the caller's function, so a
+ * nested update inside that function cannot clobber it): no object per update.
+ */
+let sizeDelta = 0;
+
+const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number): Node => {
   const bitmap = node[0] as number;
   if (bitmap === COLLISION) {
     for (let i = 1; i < node.length; i += 2)
@@ -128,13 +141,13 @@ const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number, add
         copy[i + 1] = v;
         return copy;
       }
-    added.n = 1;
+    sizeDelta = 1;
     return [...node, k, v];
   }
   const bit = (1 << ((h >>> shift) & MASK)) >>> 0;
   const i = slotOf(bitmap, bit);
   if ((bitmap & bit) === 0) {
-    added.n = 1;
+    sizeDelta = 1;
     const copy = new Array<unknown>(node.length + 2);
     copy[0] = (bitmap | bit) >>> 0;
     for (let j = 1; j < i; j++) copy[j] = node[j];
@@ -147,7 +160,7 @@ const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number, add
   let child: unknown;
   if (key === SUB) {
     const old = node[i + 1] as Node;
-    child = setIn(old, k, h, v, shift + BITS, added);
+    child = setIn(old, k, h, v, shift + BITS);
     if (child === old) return node;
   } else if (key === k) {
     if (node[i + 1] === v) return node;
@@ -155,7 +168,7 @@ const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number, add
     copy[i + 1] = v;
     return copy;
   } else {
-    added.n = 1;
+    sizeDelta = 1;
     child = pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS);
   }
   const copy = node.slice();
@@ -166,9 +179,9 @@ const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number, add
 
 /** The map with `k` set to `v` (the same map if it already was). `v` must not be `undefined`. */
 export const hamtSet = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>, v: NoInfer<V>): Hamt<K, V> => {
-  const added = { n: 0 };
-  const root = setIn(m.root, k, hashOf(k), v, 0, added);
-  return root === m.root ? m : { size: m.size + added.n, root };
+  sizeDelta = 0;
+  const root = setIn(m.root, k, hashOf(k), v, 0);
+  return root === m.root ? m : { size: m.size + sizeDelta, root };
 };
 
 /** A node left with a single entry and no child can be inlined into its parent. */
@@ -216,6 +229,109 @@ export const hamtDelete = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): 
   const root = deleteIn(m.root, k, hashOf(k), 0);
   if (root === undefined) return m;
   return m.size === 1 ? hamtEmpty() : { size: m.size - 1, root };
+};
+
+/** `node` without its pair at key slot `i` (a bitmap node; `bit` is the pair's bit). */
+const without = (node: Node, i: number, bit: number): Node => {
+  const copy = new Array<unknown>(node.length - 2);
+  copy[0] = ((node[0] as number) & ~bit) >>> 0;
+  for (let j = 1; j < i; j++) copy[j] = node[j];
+  for (let j = i + 2; j < node.length; j++) copy[j - 2] = node[j];
+  return copy;
+};
+
+/** `node` with the value at value slot `i` replaced. */
+const replaced = (node: Node, i: number, v: unknown): Node => {
+  const copy = node.slice();
+  copy[i] = v;
+  return copy;
+};
+
+const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unknown) => unknown): Node => {
+  const bitmap = node[0] as number;
+  if (bitmap === COLLISION) {
+    for (let i = 1; i < node.length; i += 2)
+      if (node[i] === k) {
+        const old = node[i + 1];
+        const v = f(old);
+        if (v === old) return node;
+        if (v !== undefined) {
+          sizeDelta = 0;
+          return replaced(node, i + 1, v);
+        }
+        sizeDelta = -1;
+        if (node.length === 5) return [0, node[4 - i], node[5 - i]];
+        const copy = node.slice();
+        copy.splice(i, 2);
+        return copy;
+      }
+    const v = f(undefined);
+    if (v === undefined) return node;
+    sizeDelta = 1;
+    return [...node, k, v];
+  }
+  const bit = (1 << ((h >>> shift) & MASK)) >>> 0;
+  const i = slotOf(bitmap, bit);
+  if ((bitmap & bit) === 0) {
+    const v = f(undefined);
+    if (v === undefined) return node;
+    sizeDelta = 1;
+    const copy = new Array<unknown>(node.length + 2);
+    copy[0] = (bitmap | bit) >>> 0;
+    for (let j = 1; j < i; j++) copy[j] = node[j];
+    copy[i] = k;
+    copy[i + 1] = v;
+    for (let j = i; j < node.length; j++) copy[j + 2] = node[j];
+    return copy;
+  }
+  const key = node[i];
+  if (key === SUB) {
+    const old = node[i + 1] as Node;
+    const child = updateIn(old, k, h, shift + BITS, f);
+    if (child === old) return node;
+    const copy = node.slice();
+    if (single(child)) {
+      // a deletion left one entry: pull it up
+      copy[i] = child[1];
+      copy[i + 1] = child[2];
+    } else copy[i + 1] = child;
+    return copy;
+  }
+  if (key === k) {
+    const old = node[i + 1];
+    const v = f(old);
+    if (v === old) return node;
+    if (v !== undefined) {
+      sizeDelta = 0;
+      return replaced(node, i + 1, v);
+    }
+    sizeDelta = -1;
+    return without(node, i, bit);
+  }
+  const v = f(undefined);
+  if (v === undefined) return node;
+  const child = pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS);
+  sizeDelta = 1;
+  const copy = node.slice();
+  copy[i] = SUB;
+  copy[i + 1] = child;
+  return copy;
+};
+
+/**
+ * The map with `k`'s value replaced by `f(old)` (`old`: `undefined` if absent; a result `undefined` deletes `k`),
+ * in one walk of the trie and one hash of `k`, where a get then a set or delete take two (the same map if `f`
+ * returns the old value). `f` is called exactly once.
+ */
+export const hamtUpdate = <K extends HamtKey, V>(
+  m: Hamt<K, V>,
+  k: NoInfer<K>,
+  f: (old: V | undefined) => V | undefined,
+): Hamt<K, V> => {
+  const root = updateIn(m.root, k, hashOf(k), 0, f as (old: unknown) => unknown);
+  if (root === m.root) return m;
+  const size = m.size + sizeDelta;
+  return size === 0 ? hamtEmpty() : { size, root };
 };
 
 const forEachIn = (node: Node, f: (v: unknown, k: HamtKey) => void): void => {

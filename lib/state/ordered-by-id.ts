@@ -4,9 +4,12 @@
  * `[key, position]` array and a `[key, value]` array per entry; issue 12, memory per service).
  *
  * The records are a list in insertion order (a deleted record leaves a hole, `undefined`, so a listing walking a
- * version by position stays valid) and a trie from id to position (./hamt.ts). Setting an existing id replaces its
- * record in place (it keeps its position), as immutable.js's OrderedMap does; the list is compacted when it is at
- * least twice the size of the map. Every version stays valid (listings walk the version of their request).
+ * version by position stays valid) and a trie from id to position (./hamt.ts). Positions are absolute: the list
+ * starts at position `base`, so deleting the first record (or the last) shortens the list instead of leaving a hole,
+ * and a map whose records are deleted in publication order (a client unpublishing what it published) never needs a
+ * compaction. Setting an existing id replaces its record in place (it keeps its position), as immutable.js's
+ * OrderedMap does; the list is compacted when it is at least twice the size of the map. Every version stays valid
+ * (listings walk the version of their request).
  *
  * @example
  * let m = OrderedById.empty<{ id: bigint; name: string }>();
@@ -15,7 +18,7 @@
  */
 import { List, type List as IList } from 'immutable';
 
-import { type Hamt, hamtDelete, hamtEmpty, hamtGet, hamtOf, hamtSet } from './hamt';
+import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from './hamt';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -25,10 +28,12 @@ export class OrderedById<V extends { readonly id: bigint }> {
     /** Entries. */
     readonly size: number,
     private readonly at: Hamt<bigint, number>,
+    /** The records from position `base` on (the first and the last are never holes). */
     private readonly list: IList<V | undefined>,
+    private readonly base: number,
   ) {}
 
-  private static readonly EMPTY = new OrderedById<never>(0, hamtEmpty(), List());
+  private static readonly EMPTY = new OrderedById<never>(0, hamtEmpty(), List(), 0);
 
   /** The empty map. */
   static empty<V extends { readonly id: bigint }>(): OrderedById<V> {
@@ -49,12 +54,12 @@ export class OrderedById<V extends { readonly id: bigint }> {
     }
     if (list.length === 0) return OrderedById.empty();
     // built in one linear pass (a compaction of a big directory rebuilds it in one event)
-    return new OrderedById(list.length, hamtOf([...at.keys()], [...at.values()]), List(list));
+    return new OrderedById(list.length, hamtOf([...at.keys()], [...at.values()]), List(list), 0);
   }
 
   get(id: bigint): V | undefined {
     const pos = hamtGet(this.at, id);
-    return pos === undefined ? undefined : this.list.get(pos);
+    return pos === undefined ? undefined : this.list.get(pos - this.base);
   }
 
   has(id: bigint): boolean {
@@ -63,31 +68,57 @@ export class OrderedById<V extends { readonly id: bigint }> {
 
   /** The map with `record` under `id` (its place kept if `id` is present, else last). `id` must be `record.id`. */
   set(id: bigint, record: V): OrderedById<V> {
-    const pos = hamtGet(this.at, id);
-    if (pos !== undefined)
-      return this.list.get(pos) === record ? this : new OrderedById(this.size, this.at, this.list.set(pos, record));
-    return new OrderedById(this.size + 1, hamtSet(this.at, id, this.list.size), this.list.push(record));
+    const next = this.base + this.list.size;
+    let pos: number | undefined;
+    // one walk of the trie: an existing id keeps its position (the trie is then unchanged)
+    const at = hamtUpdate(this.at, id, (p) => (pos = p) ?? next);
+    if (pos === undefined) return new OrderedById(this.size + 1, at, this.list.push(record), this.base);
+    const i = pos - this.base;
+    return this.list.get(i) === record
+      ? this
+      : new OrderedById(this.size, this.at, this.list.set(i, record), this.base);
   }
 
   /** The map without `id` (this map if it has no `id`). */
   delete(id: bigint): OrderedById<V> {
-    const pos = hamtGet(this.at, id);
+    let pos: number | undefined;
+    const at = hamtUpdate(this.at, id, (p) => void (pos = p)); // one walk: find and remove
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedById.empty();
-    const list = pos === this.list.size - 1 ? this.list.pop() : this.list.set(pos, undefined);
+    const i = pos - this.base;
+    let list = this.list;
+    let base = this.base;
+    if (i === 0) {
+      // the first record: drop it and the holes after it (records deleted in publication order leave no hole)
+      do {
+        list = list.shift();
+        base++;
+      } while (list.first() === undefined);
+    } else if (i === list.size - 1) {
+      do list = list.pop();
+      while (list.last() === undefined);
+    } else list = list.set(i, undefined);
     if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
       return OrderedById.of(list.filter((x): x is V => x !== undefined));
-    return new OrderedById(this.size - 1, hamtDelete(this.at, id), list);
+    return new OrderedById(this.size - 1, at, list, base);
   }
 
-  /** Positions of this version, holes included: a walk over `slot(0 .. slots - 1)` sees every record in order. */
+  /**
+   * Positions of this version, holes included: a walk over `slot(firstSlot .. slots - 1)` sees every record in order
+   * (positions below `firstSlot` are holes).
+   */
   get slots(): number {
-    return this.list.size;
+    return this.base + this.list.size;
+  }
+
+  /** The first position of this version that may hold a record (where a walk can start). */
+  get firstSlot(): number {
+    return this.base;
   }
 
   /** The record at a position of this version, or `undefined` for a hole. */
   slot(pos: number): V | undefined {
-    return this.list.get(pos);
+    return pos < this.base ? undefined : this.list.get(pos - this.base);
   }
 
   /** The position of `id` in this version, or `undefined`. */
@@ -98,7 +129,7 @@ export class OrderedById<V extends { readonly id: bigint }> {
   /** The records from position `pos` of this version on, in order. */
   from(pos: number): V[] {
     const out: V[] = [];
-    this.list.skip(pos).forEach((r) => {
+    this.list.skip(Math.max(0, pos - this.base)).forEach((r) => {
       if (r !== undefined) out.push(r);
     });
     return out;

@@ -3,8 +3,10 @@
  * bytes a member where an immutable.js `OrderedSet` takes about 200 (issue 12, memory per service).
  *
  * The members are a list in insertion order (a deleted member leaves a hole, `undefined`, so positions stay stable
- * for a job walking a version) and a trie from member to position (./hamt.ts). Like immutable.js's OrderedSet, the
- * list is compacted when it is at least twice the size of the set; every version stays valid.
+ * for a job walking a version) and a trie from member to position (./hamt.ts). Positions are absolute (the list
+ * starts at position `base`): deleting the first member (or the last) shortens the list instead of leaving a hole, so
+ * members deleted in attachment order never need a compaction. Like immutable.js's OrderedSet, the list is compacted
+ * when it is at least twice the size of the set; every version stays valid.
  *
  * @example
  * let s = OrderedIds.empty().add(5n).add(3n).add(5n);
@@ -14,7 +16,7 @@
  */
 import { List, type List as IList } from 'immutable';
 
-import { type Hamt, hamtDelete, hamtEmpty, hamtGet, hamtOf, hamtSet } from './hamt';
+import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from './hamt';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -24,10 +26,12 @@ export class OrderedIds {
     /** Members. */
     readonly size: number,
     private readonly at: Hamt<bigint, number>,
+    /** The members from position `base` on (the first and the last are never holes). */
     private readonly list: IList<bigint | undefined>,
+    private readonly base: number,
   ) {}
 
-  private static readonly EMPTY = new OrderedIds(0, hamtEmpty(), List());
+  private static readonly EMPTY = new OrderedIds(0, hamtEmpty(), List(), 0);
 
   /** The empty set. */
   static empty(): OrderedIds {
@@ -41,7 +45,7 @@ export class OrderedIds {
     if (at.size === 0) return OrderedIds.EMPTY;
     // built in one linear pass (a compaction of a big record rebuilds it in one event)
     const list = [...at.keys()];
-    return new OrderedIds(list.length, hamtOf(list, [...at.values()]), List(list));
+    return new OrderedIds(list.length, hamtOf(list, [...at.values()]), List(list), 0);
   }
 
   has(id: bigint): boolean {
@@ -50,35 +54,57 @@ export class OrderedIds {
 
   /** The set with `id` last, or this set if `id` is already a member (it keeps its place). */
   add(id: bigint): OrderedIds {
-    if (this.has(id)) return this;
-    return new OrderedIds(this.size + 1, hamtSet(this.at, id, this.list.size), this.list.push(id));
+    const next = this.base + this.list.size;
+    const at = hamtUpdate(this.at, id, (p) => p ?? next); // one walk: a member leaves the trie unchanged
+    return at === this.at ? this : new OrderedIds(this.size + 1, at, this.list.push(id), this.base);
   }
 
   /** The set without `id` (this set if it is not a member). */
   delete(id: bigint): OrderedIds {
-    const pos = hamtGet(this.at, id);
+    let pos: number | undefined;
+    const at = hamtUpdate(this.at, id, (p) => void (pos = p)); // one walk: find and remove
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedIds.EMPTY;
-    const list = pos === this.list.size - 1 ? this.list.pop() : this.list.set(pos, undefined);
+    const i = pos - this.base;
+    let list = this.list;
+    let base = this.base;
+    if (i === 0) {
+      // the first member: drop it and the holes after it (members deleted in attachment order leave no hole)
+      do {
+        list = list.shift();
+        base++;
+      } while (list.first() === undefined);
+    } else if (i === list.size - 1) {
+      do list = list.pop();
+      while (list.last() === undefined);
+    } else list = list.set(i, undefined);
     if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
       return OrderedIds.of(list.filter((x): x is bigint => x !== undefined));
-    return new OrderedIds(this.size - 1, hamtDelete(this.at, id), list);
+    return new OrderedIds(this.size - 1, at, list, base);
   }
 
-  /** Positions of this version, holes included: a walk over `slot(0 .. slots - 1)` sees every member in order. */
+  /**
+   * Positions of this version, holes included: a walk over `slot(firstSlot .. slots - 1)` sees every member in order
+   * (positions below `firstSlot` are holes).
+   */
   get slots(): number {
-    return this.list.size;
+    return this.base + this.list.size;
+  }
+
+  /** The first position of this version that may hold a member (where a walk can start). */
+  get firstSlot(): number {
+    return this.base;
   }
 
   /** The member at a position of this version, or `undefined` for a hole. */
   slot(pos: number): bigint | undefined {
-    return this.list.get(pos);
+    return pos < this.base ? undefined : this.list.get(pos - this.base);
   }
 
   /** The members from position `pos` of this version on, in order. */
   from(pos: number): bigint[] {
     const out: bigint[] = [];
-    this.list.skip(pos).forEach((id) => {
+    this.list.skip(Math.max(0, pos - this.base)).forEach((id) => {
       if (id !== undefined) out.push(id);
     });
     return out;

@@ -13,11 +13,9 @@
  * ix = serviceIndexUpdate(ix, 7n, undefined, new Map([['name', ['foo']]]));
  * serviceCandidates(ix, { op: 'eq', key: 'name', value: 'foo' }, 100); // Set {7n}
  */
-import { Map as IMap } from 'immutable';
-
 import type { Filter } from '../filter/ast';
 import type { PropValue, Props } from '../filter/props';
-import { type Hamt, hamtDelete, hamtEmpty, hamtFirstKey, hamtForEach, hamtGet, hamtSet } from './hamt';
+import { type Hamt, hamtDelete, hamtEmpty, hamtFirstKey, hamtForEach, hamtGet, hamtSet, hamtUpdate } from './hamt';
 
 /** A service id (`ServiceId` of ./model.ts, which imports this module). */
 type ServiceId = bigint;
@@ -34,11 +32,12 @@ export const SATURATED = 2048;
 
 /**
  * key -> value -> bucket. Treat as opaque. The values of a key (one per service for a name) are a lean trie
- * (./hamt.ts: about 30 bytes an entry where an immutable.js Map takes about 140), as are the ids of a shared value.
+ * (./hamt.ts: about 30 bytes an entry where an immutable.js Map takes about 140), as are the ids of a shared value
+ * and the keys.
  */
-export type ServiceIndex = IMap<string, Hamt<string, Bucket>>;
+export type ServiceIndex = Hamt<string, Hamt<string, Bucket>>;
 
-const EMPTY: ServiceIndex = IMap();
+const EMPTY: ServiceIndex = hamtEmpty();
 
 /** The empty index. */
 export const emptyServiceIndex = (): ServiceIndex => EMPTY;
@@ -65,22 +64,72 @@ const bucketDelete = (b: Bucket, id: ServiceId): Bucket | undefined => {
   return rest.size === 1 ? hamtFirstKey(rest)! : rest;
 };
 
-/** The distinct string forms of a key's values (a string and an integer can share one, §6.3). */
-const forms = (values: readonly PropValue[] | undefined): ReadonlySet<string> | undefined =>
-  values === undefined || values.length === 0 ? undefined : new Set(values.map(str));
+/**
+ * The operands of the update in progress, read by the functions below: `hamtUpdate` calls its function exactly once
+ * and at once, so the nested updates (key -> value -> bucket) walk each trie once without a closure per call.
+ */
+let opId: ServiceId = 0n;
+let opValue = '';
+
+const addToBucket = (b: Bucket | undefined): Bucket => bucketAdd(b, opId);
+const addToValues = (inner: Hamt<string, Bucket> | undefined): Hamt<string, Bucket> =>
+  hamtUpdate(inner ?? hamtEmpty<string, Bucket>(), opValue, addToBucket);
+// the pair is there: the caller removes what it indexed (the service's props before the change)
+const removeFromBucket = (b: Bucket | undefined): Bucket | undefined => bucketDelete(b!, opId);
+const removeFromValues = (inner: Hamt<string, Bucket> | undefined): Hamt<string, Bucket> | undefined => {
+  const rest = hamtUpdate(inner!, opValue, removeFromBucket);
+  return rest.size === 0 ? undefined : rest; // drop empty maps so the index does not grow with churn
+};
 
 const add = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
-  const inner = ix.get(key) ?? hamtEmpty<string, Bucket>();
-  return ix.set(key, hamtSet(inner, value, bucketAdd(hamtGet(inner, value), id)));
+  opId = id;
+  opValue = value;
+  return hamtUpdate(ix, key, addToValues);
 };
 
 const remove = (ix: ServiceIndex, id: ServiceId, key: string, value: string): ServiceIndex => {
-  // the pair is there: the caller removes what it indexed (the service's props before the change)
-  const inner = ix.get(key)!;
-  const rest = bucketDelete(hamtGet(inner, value)!, id);
-  const innerRest = rest === undefined ? hamtDelete(inner, value) : hamtSet(inner, value, rest);
-  // drop empty maps so the index does not grow with churn
-  return innerRest.size === 0 ? ix.delete(key) : ix.set(key, innerRest);
+  opId = id;
+  opValue = value;
+  return hamtUpdate(ix, key, removeFromValues);
+};
+
+/** Whether an earlier value of `values` than index `i` has the string form `s` (a string and an integer may). */
+const seenBefore = (values: readonly PropValue[], i: number, s: string): boolean => {
+  for (let j = 0; j < i; j++) if (str(values[j]!) === s) return true;
+  return false;
+};
+
+/** Whether `values` has a value of string form `s`. */
+const hasForm = (values: readonly PropValue[] | undefined, s: string): boolean => {
+  if (values === undefined) return false;
+  for (const v of values) if (str(v) === s) return true;
+  return false;
+};
+
+/** Add (`into`) or remove the distinct string forms of `values` not in `other`'s values of the same key. */
+const apply = (
+  ix: ServiceIndex,
+  id: ServiceId,
+  key: string,
+  values: readonly PropValue[],
+  other: readonly PropValue[] | undefined,
+  into: boolean,
+): ServiceIndex => {
+  let out = ix;
+  const n = values.length;
+  // a long list is deduplicated through a set (pairwise comparison is for the usual one to a few values)
+  const seen = n > 8 ? new Set<string>() : undefined;
+  const others = other !== undefined && other.length > 8 ? new Set(other.map(str)) : undefined;
+  for (let i = 0; i < n; i++) {
+    const s = str(values[i]!);
+    if (seen !== undefined) {
+      if (seen.has(s)) continue;
+      seen.add(s);
+    } else if (i > 0 && seenBefore(values, i, s)) continue;
+    if (others !== undefined ? others.has(s) : hasForm(other, s)) continue;
+    out = into ? add(out, id, key, s) : remove(out, id, key, s);
+  }
+  return out;
 };
 
 /**
@@ -96,24 +145,20 @@ export const serviceIndexUpdate = (
   if (before === after) return ix;
   let out = ix;
   if (before !== undefined)
-    for (const [key, values] of before) {
-      const was = forms(values);
-      if (was === undefined) continue;
-      const kept = forms(after?.get(key));
-      for (const s of was) if (kept === undefined || !kept.has(s)) out = remove(out, id, key, s);
-    }
+    before.forEach((values, key) => {
+      const kept = after?.get(key);
+      if (kept !== values) out = apply(out, id, key, values, kept, false);
+    });
   if (after !== undefined)
-    for (const [key, values] of after) {
-      const now = forms(values);
-      if (now === undefined) continue;
-      const had = forms(before?.get(key));
-      for (const s of now) if (had === undefined || !had.has(s)) out = add(out, id, key, s);
-    }
+    after.forEach((values, key) => {
+      const had = before?.get(key);
+      if (had !== values) out = apply(out, id, key, values, had, true);
+    });
   return out;
 };
 
 const bucketOf = (ix: ServiceIndex, key: string, value: string): Bucket | undefined => {
-  const inner = ix.get(key);
+  const inner = hamtGet(ix, key);
   return inner === undefined ? undefined : hamtGet(inner, value);
 };
 
@@ -190,7 +235,7 @@ export const serviceCandidates = (
 export const serviceIndexEntries = (ix: ServiceIndex): Array<[string, Array<[string, ServiceId[] | number]>]> => {
   const byText = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
   const out: Array<[string, Array<[string, ServiceId[] | number]>]> = [];
-  for (const [key, inner] of ix) {
+  hamtForEach(ix, (inner, key) => {
     const values: Array<[string, ServiceId[] | number]> = [];
     hamtForEach(inner, (b, value) => {
       const ids: ServiceId[] | number = typeof b === 'number' ? b : typeof b === 'bigint' ? [b] : [];
@@ -199,6 +244,6 @@ export const serviceIndexEntries = (ix: ServiceIndex): Array<[string, Array<[str
       values.push([value, ids]);
     });
     out.push([key, values.sort(byText)]);
-  }
+  });
   return out.sort(byText);
 };

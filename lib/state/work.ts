@@ -22,13 +22,18 @@ import { matchFilter } from '../filter/match';
 import { SATURATED, serviceCandidates } from './service-index';
 import type { Ctx } from './context';
 import { complete, matchNotify, serviceNotify } from './replies';
-import { expiryOf, putService, applyChange, removeService } from './directory';
+import { expiryOf, putService, applyChange, removeService, serviceWithOrphanSince } from './directory';
 import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
 import { heapPeek } from './heap';
 import type { OrderedById } from './ordered-by-id';
 
-/** Units (services visited, messages built) one event may spend on directory-proportional work. */
-export const SLICE = 512;
+/**
+ * Units (services visited, messages built) one event may spend on directory-proportional work. 128 (512 until
+ * schema version 4 of the event log, see lib/replay/replay-core.ts): a slice then costs a few hundred microseconds,
+ * so a turn's time budget is cut finely enough for other connections' messages to be served between slices during
+ * a mass disconnect (issue 13).
+ */
+export const SLICE = 128;
 /**
  * The largest orphaning (services x (1 + subscriptions)) a close does itself; a bigger one is left to the `work`
  * events: when many connections close in one event-loop turn, most of its notifications would go to subscribers
@@ -110,11 +115,11 @@ export const effectiveService = (recs: DomainState['records'], s: Service, at: n
   const since = effectiveOrphanSince(recs, s);
   if (since === undefined) return s;
   if (since + Number(s.ttl) <= at) return undefined;
-  return since === s.orphanSince ? s : { ...s, orphanSince: since };
+  return since === s.orphanSince ? s : serviceWithOrphanSince(s, since);
 };
 
 const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
-  const after: Service = { ...s, orphanSince: r.disconnectedAt };
+  const after = serviceWithOrphanSince(s, r.disconnectedAt);
   putService(ctx, s, after);
   const closeSeq = r.closeSeq!; // an inactive record has one (a snapshot from before closeSeq has 0, state-codec.ts)
   applyChange(ctx, { kind: 'modified', before: s, after }, (sub) => sub.seq < closeSeq);
@@ -161,7 +166,7 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
   switch (job.kind) {
     case 'orphan': {
       const ids = job.ids;
-      let pos = job.pos;
+      let pos = Math.max(job.pos, ids.firstSlot); // the positions before firstSlot are holes
       while (pos < ids.slots && ctx.budget.left > 0) {
         const id = ids.slot(pos++);
         ctx.budget.left--;
@@ -181,7 +186,7 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
       const ids = job.ids;
       const snap = job.snap;
       const size = ids !== undefined ? ids.length : snap.slots;
-      let pos = job.pos;
+      let pos = ids !== undefined ? job.pos : Math.max(job.pos, snap.firstSlot);
       while (pos < size && ctx.budget.left > 0) {
         const v = ids !== undefined ? snap.get(ids[pos++]!) : snap.slot(pos++);
         ctx.budget.left--;

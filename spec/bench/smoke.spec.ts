@@ -27,8 +27,8 @@ describe('npm run bench -- --smoke', () => {
         table: Array<Record<string, string | number>>;
         runs: Record<string, Record<string, unknown[]>>;
       };
-      // 14 rows of issue 12's table, then 8 of server CPU per operation (which may round to 0 at this size)
-      expect(out.table).toHaveLength(22);
+      // 14 rows of issue 12's table, then 10 of server CPU per operation (which may round to 0 at this size)
+      expect(out.table).toHaveLength(24);
       out.table.forEach((row, i) => {
         const figures = Object.entries(row).filter(([k]) => k.startsWith('rxpafd.') || k.startsWith('tpafd.'));
         expect(figures.length).toBeGreaterThanOrEqual(2);

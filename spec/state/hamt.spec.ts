@@ -9,8 +9,10 @@ import {
   hamtForEach,
   hamtGet,
   hamtHas,
+  hamtHash,
   hamtOf,
   hamtSet,
+  hamtUpdate,
 } from '../../lib/state/hamt';
 
 type K = bigint | string | number;
@@ -111,5 +113,61 @@ describe('hamt', () => {
     m = hamtDelete(m, 1);
     expect([hamtGet(m, 1n), hamtGet(m, 1), hamtGet(m, '1')]).toEqual([1, undefined, 3]);
     expect(m.size).toBe(2);
+  });
+
+  it('updates in one walk as a get then a set or delete would, calling its function once with the old value', () => {
+    // keys of equal hash, found by a birthday search, so that collision nodes are updated too
+    const seen = new Map<number, string>();
+    const colliding: string[] = [];
+    for (let i = 0; colliding.length < 4; i++) {
+      const k = `k${i}`;
+      const other = seen.get(hamtHash(k));
+      if (other !== undefined) colliding.push(other, k);
+      else seen.set(hamtHash(k), k);
+    }
+    const updKey = fc.oneof(key, fc.constantFrom<K>(...colliding), fc.bigInt({ min: 2n ** 62n, max: 2n ** 62n + 20n }));
+    const upd = fc.tuple(fc.integer({ min: 0, max: 2 }), updKey, fc.integer({ min: 0, max: 3 }));
+    fc.assert(
+      fc.property(fc.array(upd, { maxLength: 300 }), (ops) => {
+        let m = hamtEmpty<K, number>();
+        const model = new Map<K, number>();
+        const versions: Array<[Hamt<K, number>, Map<K, number>]> = [];
+        for (const [kind, k, v] of ops) {
+          if (kind === 0) {
+            m = hamtSet(m, k, v);
+            model.set(k, v);
+          } else {
+            // 1: delete (undefined); 2: keep a value of 0 (the same map), else set v
+            let calls = 0;
+            const next = hamtUpdate(m, k, (old) => {
+              calls++;
+              expect(old).toBe(model.get(k));
+              return kind === 1 ? undefined : old === 0 ? old : v;
+            });
+            expect(calls).toBe(1);
+            if (kind === 1 || model.get(k) !== 0) {
+              if (kind === 1) model.delete(k);
+              else model.set(k, v);
+            } else expect(next).toBe(m);
+            m = next;
+          }
+          versions.push([m, new Map(model)]);
+        }
+        sameAs(m, model);
+        for (const [mv, mm] of versions) sameAs(mv, mm);
+      }),
+      { numRuns: 300 },
+    );
+    let c = hamtEmpty<K, number>();
+    for (const k of colliding) c = hamtUpdate(c, k, () => 1);
+    expect(c.size).toBe(colliding.length);
+    for (const k of colliding) c = hamtUpdate(c, k, () => undefined);
+    expect(c).toBe(hamtEmpty());
+  });
+
+  it('spreads bigints beyond 53 bits that differ only in their low bits', () => {
+    const hashes = new Set<number>();
+    for (let i = 0n; i < 1000n; i++) hashes.add(hamtHash(2n ** 62n + i) >>> 22);
+    expect(hashes.size).toBeGreaterThan(500); // 1,000 keys over 1,024 10-bit prefixes (~630 if uniform), not a few
   });
 });

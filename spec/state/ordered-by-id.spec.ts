@@ -68,9 +68,32 @@ describe('OrderedById', () => {
     ]);
     let big = OrderedById.empty<R>();
     for (let i = 0n; i < 5_000n; i++) big = big.set(i, { id: i, v: 0 });
-    for (let i = 0n; i < 4_990n; i++) big = big.delete(i);
+    // from the middle out: every delete leaves a hole until compactions
+    for (let i = 1n; i < 4_990n; i += 2n) big = big.delete(i);
+    for (let i = 0n; i < 4_990n; i += 2n) big = big.delete(i);
     expect(big.size).toBe(10);
-    expect(big.slots).toBeLessThan(64);
+    expect(big.slots - big.firstSlot).toBeLessThan(64);
     expect([...big.keys()]).toEqual(Array.from({ length: 10 }, (_, i) => 4_990n + BigInt(i)));
+  });
+
+  it('records deleted in publication order (or from the end) leave no hole and keep the other positions', () => {
+    let m = OrderedById.empty<R>();
+    for (let i = 0n; i < 10_000n; i++) m = m.set(i, { id: i, v: 0 });
+    for (let i = 0n; i < 6_000n; i++) {
+      m = m.delete(i);
+      expect(m.slots - m.firstSlot).toBe(m.size);
+    }
+    for (let i = 9_999n; i >= 9_000n; i--) m = m.delete(i);
+    expect(m.slots - m.firstSlot).toBe(m.size);
+    expect(m.position(6_000n)).toBe(6_000); // positions are kept (no compaction renumbered them)
+    expect(m.slot(6_000)).toEqual({ id: 6_000n, v: 0 });
+    expect(m.slot(0)).toBeUndefined();
+    expect(m.from(0).map((r) => r.id)).toEqual([...m.keys()]);
+    expect(m.get(8_999n)).toEqual({ id: 8_999n, v: 0 });
+    // replacing a record keeps its place; a hole in front of the first record goes with it
+    m = m.set(6_500n, { id: 6_500n, v: 1 }).delete(6_001n).delete(6_000n);
+    expect(m.slot(m.firstSlot)?.id).toBe(6_002n);
+    expect(m.position(6_500n)).toBe(6_500);
+    expect(m.get(6_500n)?.v).toBe(1);
   });
 });

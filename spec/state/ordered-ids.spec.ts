@@ -32,6 +32,9 @@ describe('OrderedIds', () => {
           expect(v.size).toBe(vm.length);
           expect([...v]).toEqual(vm);
           expect(walk(v)).toEqual(vm);
+          // a walk may start at firstSlot (positions before it are holes); the first and last slots hold members
+          expect(walk(v, v.firstSlot)).toEqual(vm);
+          if (vm.length > 0) expect([v.slot(v.firstSlot), v.slot(v.slots - 1)]).toEqual([vm[0], vm[vm.length - 1]]);
           for (const id of vm) expect(v.has(id)).toBe(true);
           // a walk from any position sees the members at or after it, in order
           const p = Math.floor(v.slots / 2);
@@ -45,12 +48,34 @@ describe('OrderedIds', () => {
   it('keeps its list compact under churn (a big set emptied and refilled does not keep its holes)', () => {
     let s = OrderedIds.empty();
     for (let i = 0n; i < 10_000n; i++) s = s.add(i);
-    for (let i = 0n; i < 9_990n; i++) s = s.delete(i);
+    // from the middle out: every delete leaves a hole until compactions
+    for (let i = 1n; i < 9_990n; i += 2n) s = s.delete(i);
+    for (let i = 0n; i < 9_990n; i += 2n) s = s.delete(i);
     expect(s.size).toBe(10);
-    expect(s.slots).toBeLessThan(64);
+    expect(s.slots - s.firstSlot).toBeLessThan(64);
     expect(s.toArray()).toEqual(Array.from({ length: 10 }, (_, i) => 9_990n + BigInt(i)));
     expect(OrderedIds.of([3n, 1n, 3n, 2n]).toArray()).toEqual([3n, 1n, 2n]);
     expect(OrderedIds.of([])).toBe(OrderedIds.empty());
+  });
+
+  it('members deleted in attachment order (or from the end) leave no hole and keep the other positions', () => {
+    let s = OrderedIds.empty();
+    for (let i = 0n; i < 10_000n; i++) s = s.add(i);
+    const at = s.slots;
+    for (let i = 0n; i < 6_000n; i++) {
+      s = s.delete(i);
+      expect(s.slots - s.firstSlot).toBe(s.size);
+    }
+    for (let i = 9_999n; i >= 9_000n; i--) s = s.delete(i);
+    expect(s.slots - s.firstSlot).toBe(s.size);
+    expect(s.slots).toBe(at - 1_000); // positions are kept (no compaction renumbered them)
+    expect(s.slot(s.firstSlot)).toBe(6_000n);
+    expect(s.slot(0)).toBeUndefined();
+    expect(s.from(0)).toEqual(s.toArray());
+    expect(s.toArray()).toEqual(Array.from({ length: 3_000 }, (_, i) => 6_000n + BigInt(i)));
+    // a hole in front of the first member goes with it
+    s = s.delete(6_001n).delete(6_000n);
+    expect(s.slot(s.firstSlot)).toBe(6_002n);
   });
 
   it('adding a member or deleting a non-member gives the same version', () => {
