@@ -241,9 +241,9 @@ const ROWS: Row[] = [
   ),
   row('connect + hello /s (2,000 clients)', 'connect-hello', ['connectHello'], int, true, 5_000, '≥ 5,000'),
   row(
-    'bytes per service at 100k services (RSS growth / N)',
+    'bytes per service at 100k services (RSS growth / N: 0.5 s after / 20 s quiet after the burst)',
     'disconnect-100k',
-    ['bytesPerService'],
+    ['bytesPerService05', 'bytesPerService'],
     int,
     false,
     600,
