@@ -38,6 +38,10 @@ const pureGlobals = [
   'queueMicrotask',
   'performance',
   'globalThis',
+  'global',
+  'crypto',
+  'AbortSignal',
+  'Atomics',
 ].map((name) => ({ name, message: 'the pure core does no I/O and reads no clock: it takes this as an input' }));
 
 /** Time, randomness and timers reach lib/client only through its adapter (an injected scheduler and env). */
@@ -51,6 +55,9 @@ const clientClock = {
     'clearImmediate',
     'queueMicrotask',
     'performance',
+    // Node's other handle on the global object, and Web Crypto's random source
+    'global',
+    'crypto',
   ].map((name) => ({
     name,
     message: 'lib/client uses the injected scheduler (lib/client/adapter.ts is the only clock)',
@@ -63,12 +70,21 @@ const clientClock = {
       message: 'lib/client draws randomness from the injected env or the core state',
     },
     { object: 'process', property: 'hrtime', message: 'lib/client reads time from the injected scheduler' },
-    { object: 'performance', property: 'now', message: 'lib/client reads time from the injected scheduler' },
-    ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'performance', 'Date'].map((property) => ({
-      object: 'globalThis',
+    ...['uptime', 'cpuUsage', 'nextTick'].map((property) => ({
+      object: 'process',
       property,
-      message: 'lib/client uses the injected scheduler (lib/client/adapter.ts is the only clock)',
+      message: 'lib/client reads time and defers work through the injected env (lib/client/adapter.ts)',
     })),
+    { object: 'performance', property: 'now', message: 'lib/client reads time from the injected scheduler' },
+    { object: 'AbortSignal', property: 'timeout', message: 'lib/client arms timers on the injected scheduler' },
+    { object: 'Atomics', property: 'wait', message: 'lib/client waits on the injected scheduler' },
+    ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'performance', 'Date', 'crypto'].map(
+      (property) => ({
+        object: 'globalThis',
+        property,
+        message: 'lib/client uses the injected scheduler (lib/client/adapter.ts is the only clock)',
+      }),
+    ),
   ],
   /** rxjs's own clocks: a scheduler, or an operator that falls back to `asyncScheduler` when none is passed. */
   rxjsClocks: [
@@ -105,6 +121,22 @@ const clientClock = {
       // timer(due) alone runs on asyncScheduler, the wall clock: pass the injected scheduler
       selector: "CallExpression[callee.name='timer'][arguments.length<2]",
       message: 'lib/client: timer() takes the injected scheduler (timer(due, env.scheduler))',
+    },
+    {
+      // timer(due, period, scheduler) is a polling loop: arm one timer per deadline (the state's next deadline)
+      selector: "CallExpression[callee.name='timer'][arguments.length>2]",
+      message: 'lib/client does not poll: arm one timer for the next deadline (timer(due, env.scheduler))',
+    },
+    {
+      // timer(due, period) or timer(due, undefined) still runs on asyncScheduler: the last argument is the scheduler
+      selector:
+        "CallExpression[callee.name='timer'][arguments.length=2]:not([arguments.1.name=/[sS]cheduler$/]):not([arguments.1.property.name=/[sS]cheduler$/])",
+      message: 'lib/client: timer() takes the injected scheduler as its last argument (timer(due, env.scheduler))',
+    },
+    {
+      selector:
+        "ImportExpression[source.value=/^(node:)?(timers|perf_hooks|crypto|rxjs)(\\/|$)/], CallExpression[callee.name='require'][arguments.0.value=/^(node:)?(timers|perf_hooks|crypto|rxjs)(\\/|$)/]",
+      message: 'lib/client loads no clock, timer or randomness module at run time (lib/client/adapter.ts)',
     },
     {
       selector: "ImportSpecifier[imported.name='timer'][local.name!='timer']",
@@ -190,7 +222,13 @@ module.exports = tseslint.config(
     // the packed-tarball consumers are plain Node programs (CommonJS and ESM), as a user writes them
     files: ['spec/package/consumer/**/*.{cjs,mjs}'],
     languageOptions: {
-      globals: { console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', setTimeout: 'readonly' },
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        setTimeout: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
@@ -279,6 +317,11 @@ module.exports = tseslint.config(
               importNames: clientClock.rxjsClocks,
               message: 'runs on the wall clock: lib/client uses the injected scheduler (lib/client/adapter.ts)',
             },
+            {
+              name: 'rxjs/operators',
+              importNames: clientClock.rxjsClocks,
+              message: 'runs on the wall clock: lib/client uses the injected scheduler (lib/client/adapter.ts)',
+            },
             ...clientClock.clockModules.map((name) => ({
               name,
               message: 'lib/client reads time through the injected scheduler (lib/client/adapter.ts is the only clock)',
@@ -287,6 +330,13 @@ module.exports = tseslint.config(
               name,
               message: 'lib/client draws ids and randomness from the injected env (lib/client/adapter.ts)',
             })),
+          ],
+          patterns: [
+            {
+              group: ['rxjs/internal/*'],
+              message:
+                "rxjs's internals hold its clocks: lib/client imports rxjs's public API (and the injected scheduler)",
+            },
           ],
         },
       ],
@@ -311,6 +361,7 @@ module.exports = tseslint.config(
           message: 'the pure core takes time as an input',
         },
         { selector: "CallExpression[callee.name='Date']", message: 'the pure core takes time as an input' },
+        { selector: 'ImportExpression', message: 'the pure core loads no module at run time' },
       ],
     },
   },

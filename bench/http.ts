@@ -3,7 +3,9 @@
  * without `--http`, fills it with 100,000 services over tcp, and measures from a separate pinger process the ping
  * round trip of a bystander Pathfinder client while HTTP clients list all services, sync a watch of all of them and
  * scrape /metrics. Also: idle RSS with and without --http, and publish throughput with and without the metrics
- * observer. Median of BENCH_RUNS (default 3) runs, min … max in brackets.
+ * observer. Median of BENCH_RUNS (default 3) runs, min … max in brackets. The daemon of those phases carries a turn
+ * probe (bench/turn-probe.ts): its longest event-loop turn in CPU time and its longest GC pause, which the pinger's
+ * wall-clock round trips cannot separate from a loaded machine's scheduling.
  *
  * `node dist/bench/http.js pinger <addr>` is the pinger: back-to-back pings until its stdin closes, then one JSON line.
  */
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 
 import { decodeClientMessage } from '../lib/codec/decode';
 import { Metrics } from '../lib/http/metrics';
+import type { TurnReport } from './turn-probe';
 import type { Effect } from '../lib/state/effects';
 import type { Event } from '../lib/state/events';
 import { connect } from '../lib/transport/connect';
@@ -77,15 +80,21 @@ interface Daemon {
   readonly pid: number;
   readonly addr: string;
   readonly url: string | undefined;
+  /** With the turn probe: start measuring its longest turn, then read the maxima since. */
+  arm(): void;
+  report(): Promise<TurnReport>;
   stop(): Promise<void>;
 }
 
-const startDaemon = (http: boolean): Promise<Daemon> =>
+const startDaemon = (http: boolean, probe = false): Promise<Daemon> =>
   new Promise((resolve, reject) => {
-    const args = [daemonJs, '-s', '-n', ...(http ? ['--http', '0'] : []), 'tcp:127.0.0.1:0'];
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const preload = probe ? ['-r', join(__dirname, 'turn-probe.js')] : [];
+    const args = [...preload, daemonJs, '-s', '-n', ...(http ? ['--http', '0'] : []), 'tcp:127.0.0.1:0'];
+    const p = spawn(process.execPath, args, {
+      stdio: ['ignore', 'ignore', 'pipe', ...(probe ? ['ipc' as const] : [])],
+    });
     let err = '';
-    p.stderr.on('data', (b: Buffer) => {
+    p.stderr!.on('data', (b: Buffer) => {
       err += b.toString();
       const addr = /addresses=(tcp:\S+)/.exec(err)?.[1];
       if (addr === undefined) return;
@@ -93,6 +102,12 @@ const startDaemon = (http: boolean): Promise<Daemon> =>
         pid: p.pid!,
         addr,
         url: /http listening url=(\S+)/.exec(err)?.[1],
+        arm: () => void p.send('arm'),
+        report: () =>
+          new Promise((r) => {
+            p.once('message', (m) => r(m as TurnReport));
+            p.send('report');
+          }),
         stop: () =>
           new Promise((r) => {
             p.once('exit', () => r());
@@ -215,16 +230,22 @@ const run = async (rows: Map<string, Row>): Promise<void> => {
     await d.stop();
   }
   // a full directory, then HTTP work while a bystander pings
-  const d = await startDaemon(true);
+  const d = await startDaemon(true, true);
   const owner = await Client.open(d.addr, 1);
   await owner.pipeline(SERVICES, publishJson);
   const phase = async (name: string, work: () => Promise<void>): Promise<void> => {
     const pinger = await startPinger(d.addr);
+    d.arm();
     await work();
+    const turns = await d.report();
     const lat = await pinger.stop();
     put(`ping p50 ${name}`, 'ms', lat.p50);
     put(`ping p99 ${name}`, 'ms', lat.p99);
     put(`ping max ${name}`, 'ms', lat.max);
+    // the daemon's own view: its longest turn in CPU time (a loaded machine's scheduling delays are not in it)
+    put(`daemon's longest turn, CPU, ${name}`, 'ms', turns.cpuMax);
+    put(`daemon's longest turn without GC, CPU, ${name}`, 'ms', turns.cpuMaxNoGc);
+    put(`daemon's longest GC pause ${name}`, 'ms', turns.gcMax);
   };
   const n = SERVICES.toLocaleString('en-US');
   await phase('idle', () => sleep(1500));

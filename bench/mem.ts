@@ -9,10 +9,18 @@
  *   peer (bench/wire.ts) in this process, 1,024 in flight; heap growth / N and RSS growth / N (the peer's buffers are
  *   garbage by then).
  *
- * Options: `--mode reducer|server|both` (default both), `--n <count>` (100000), `--runs <r>` (3; medians printed),
+ * - `daemon`: rxpafd itself (`bin/rxpafd.js -n -l warning tcp:127.0.0.1:0`, a process of its own, as `npm run bench`
+ *   runs it), fed by the same raw peer from this process; its VmRSS (/proc) growth / N read 0.5 s after the last
+ *   reply and then at fixed times while the daemon is left quiet (`--settle <s>`, default 20), to show when V8 gives
+ *   back what the burst took. Also its idle RSS (2 s after start). `--node-args "<flags>"` are given to its node.
+ *
+ * Options: `--mode reducer|server|daemon|both|all` (default both: reducer and server), `--n <count>` (100000),
+ * `--runs <r>` (3; medians printed),
  * `--snapshot <file>` (write a heap snapshot of the last run's full directory; summarise it with
  * `node dist/bench/heap-summary.js <file>`).
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 import { decodeClientMessage } from '../lib/codec/decode';
@@ -20,7 +28,7 @@ import type { Event } from '../lib/state/events';
 import type { DomainState } from '../lib/state/model';
 import { defaultSettings, initialDomainState, reduceAll } from '../lib/protocol/reducer';
 import { createServer } from '../lib/server/create-server';
-import { encodeBatch, parseAddr, RawPeer } from './wire';
+import { canConnect, encodeBatch, listeningPorts, parseAddr, RawPeer, rssOf } from './wire';
 
 const TTL = 3600;
 const publishJson = (taId: number, id: number, name: number): string =>
@@ -35,6 +43,10 @@ const arg = (name: string, dflt: string): string => {
 const mode = arg('mode', 'both');
 const N = Number(arg('n', '100000'));
 const RUNS = Number(arg('runs', '3'));
+const SETTLE_S = Number(arg('settle', '20'));
+const nodeArgs = arg('node-args', '')
+  .split(/\s+/)
+  .filter((a) => a !== '');
 const snapshotFile = process.argv.includes('--snapshot') ? arg('snapshot', 'mem.heapsnapshot') : undefined;
 
 const gc = (): void => {
@@ -115,9 +127,45 @@ const serverRun = async (): Promise<{ heapB: number; rssB: number }> => {
   return { heapB: (h1 - h0) / N, rssB: (r1 - r0) / N };
 };
 
+/** Seconds after the last reply at which the daemon's RSS is read (those up to `--settle`). */
+const SAMPLES = [0.5, 1, 2, 4, 8, 12, 16, 20, 30, 45, 60];
+
+/** rxpafd in a process of its own: idle RSS, then RSS growth / N over time after the burst. */
+const daemonRun = async (): Promise<{ idleB: number; rssB: number[] }> => {
+  const bin = join(__dirname, '..', '..', 'bin', 'rxpafd.js');
+  const p = spawn(process.execPath, [...nodeArgs, bin, '-n', '-l', 'warning', 'tcp:127.0.0.1:0'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    let port: number | undefined;
+    for (let i = 0; port === undefined || !(await canConnect(port)); i++) {
+      if (i > 400 || p.exitCode !== null) throw new Error('rxpafd did not start');
+      await sleep(25);
+      port = listeningPorts(p.pid!)[0];
+    }
+    await sleep(2000);
+    const idleB = rssOf(p.pid!);
+    const owner = await RawPeer.hello({ host: '127.0.0.1', port }, 1);
+    await sleep(200);
+    const r0 = rssOf(p.pid!);
+    const batch = encodeBatch(N, (i) => publishJson(1000 + i, i + 1, i));
+    await owner.send(batch, 1024);
+    const t0 = performance.now();
+    const rssB: number[] = [];
+    for (const t of SAMPLES.filter((x) => x <= SETTLE_S)) {
+      await sleep(t * 1000 - (performance.now() - t0));
+      rssB.push((rssOf(p.pid!) - r0) / N);
+    }
+    owner.close();
+    return { idleB, rssB };
+  } finally {
+    p.kill('SIGKILL');
+  }
+};
+
 const main = async (): Promise<void> => {
   const f = (x: number): string => x.toFixed(0).padStart(6);
-  if (mode === 'reducer' || mode === 'both') {
+  if (mode === 'reducer' || mode === 'both' || mode === 'all') {
     const hs: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       const { heapB, state } = reducerRun();
@@ -130,7 +178,7 @@ const main = async (): Promise<void> => {
     }
     console.log(`reducer  N=${N}: heap B/service median ${f(median(hs))}   runs ${hs.map(f).join(' ')}`);
   }
-  if (mode === 'server' || mode === 'both') {
+  if (mode === 'server' || mode === 'both' || mode === 'all') {
     const hs: number[] = [];
     const rs: number[] = [];
     for (let r = 0; r < RUNS; r++) {
@@ -143,6 +191,22 @@ const main = async (): Promise<void> => {
       `server   N=${N}: heap B/service median ${f(median(hs))}   runs ${hs.map(f).join(' ')}\n` +
         `                  RSS  B/service median ${f(median(rs))}   runs ${rs.map(f).join(' ')}`,
     );
+  }
+  if (mode === 'daemon' || mode === 'all') {
+    const runs: Array<{ idleB: number; rssB: number[] }> = [];
+    for (let r = 0; r < RUNS; r++) runs.push(await daemonRun());
+    const times = SAMPLES.filter((x) => x <= SETTLE_S);
+    const idle = runs.map((x) => x.idleB / 1e6);
+    console.log(
+      `daemon   N=${N}: idle RSS median ${median(idle).toFixed(1)} MB   runs ${idle.map((x) => x.toFixed(1)).join(' ')}` +
+        (nodeArgs.length > 0 ? `   (node ${nodeArgs.join(' ')})` : ''),
+    );
+    times.forEach((t, i) => {
+      const xs = runs.map((x) => x.rssB[i]!);
+      console.log(
+        `                  RSS  B/service at +${String(t).padEnd(4)} s median ${f(median(xs))}   runs ${xs.map(f).join(' ')}`,
+      );
+    });
   }
 };
 

@@ -13,9 +13,9 @@
  *   --smoke         --scale 0.02 --runs 1: a quick check that every scenario still runs (CI)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canConnect, listeningPorts } from './wire';
 
 const root = join(__dirname, '..', '..');
 const RXPAFD = join(root, 'bin', 'rxpafd.js');
@@ -74,35 +74,6 @@ const parseArgs = (argv: string[]): Options => {
   if (!(o.runs >= 1) || !(o.scale > 0)) throw new Error('--runs and --scale must be positive');
   return o;
 };
-
-/** The TCP ports a process listens on, from /proc (its socket inodes matched in the tcp tables). */
-const listeningPorts = (pid: number): number[] => {
-  const inodes = new Set<string>();
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m !== null) inodes.add(m[1]!);
-    }
-  } catch {
-    return []; // not started yet, or an fd went away: ask again
-  }
-  const ports: number[] = [];
-  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').trim().split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
-  }
-  return ports;
-};
-
-const canConnect = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 
 /** Servers and load generators running now, killed if the benchmark itself is interrupted. */
 const live = new Set<ChildProcess>();

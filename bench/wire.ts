@@ -4,7 +4,7 @@
  * rxpafd and tpafd alike. Replies are classified by their `msg-type` with a byte scan (no JSON parse, no string per
  * message), so the generator stays cheap next to the server it measures.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 
 export type Addr = { host: string; port: number };
@@ -193,3 +193,32 @@ export const cpuOf = (pid: number): number => {
 
 /** Wall time in ms comparable across worker threads. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/** The TCP ports a process listens on, from /proc (its socket inodes matched in the tcp tables). */
+export const listeningPorts = (pid: number): number[] => {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m !== null) inodes.add(m[1]!);
+    }
+  } catch {
+    return []; // not started yet, or an fd went away: ask again
+  }
+  const ports: number[] = [];
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').trim().split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+  }
+  return ports;
+};
+
+export const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = netConnect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });

@@ -7,10 +7,15 @@
  * for functions that do not run again once the daemon is up. Both compilers are back on as soon as startup is over
  * (sockets bound, or the replay tool about to run), so the protocol's hot paths are compiled as before (CPU per
  * operation unchanged). Left alone when a compiler flag is given on node's command line or in NODE_OPTIONS.
+ *
+ * Memory settle (bench/README.md, "Memory per service"): from then on the daemon (not the replay tool) favours memory
+ * whenever its event loop has been quiet for a second, and speed again as soon as it is busy
+ * (lib/cli/memory-settle.ts). Left alone when --optimize-for-size or a compiler flag is given.
  */
 const v8 = require('node:v8');
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
 const own = !given.some((a) => /^--(no-)?(max-opt|turbofan|opt|sparkplug|jitless)\b/.test(a));
+const settle = own && !given.some((a) => /^--(no-)?optimize[-_]for[-_]size\b/.test(a));
 if (own) v8.setFlagsFromString('--no-turbofan --no-sparkplug');
 /*
  * CPU (issue 12; bench/README.md, "V8 inlining budget"): a fresh daemon spends much of its first minutes compiling
@@ -21,4 +26,12 @@ if (own) v8.setFlagsFromString('--no-turbofan --no-sparkplug');
  */
 if (!given.some((a) => a.startsWith('--max-inlined-bytecode-size-cumulative')))
   v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=300');
-require('../dist/lib/cli/daemon-entry.js').main(own ? () => v8.setFlagsFromString('--turbofan --sparkplug') : undefined);
+require('../dist/lib/cli/daemon-entry.js').main(
+  own
+    ? (what) => {
+        v8.setFlagsFromString('--turbofan --sparkplug');
+        if (settle && what === 'daemon')
+          require('../dist/lib/cli/memory-settle.js').startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
+      }
+    : undefined,
+);

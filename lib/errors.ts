@@ -25,8 +25,15 @@ export type PafErrorCode =
 
 /** The base class of every rxpaf error. */
 export abstract class PafError extends Error {
+  /** What kind of error it is; stable across versions (match on it, not on `message`). */
   abstract readonly code: PafErrorCode;
 
+  /**
+   * An error of this kind (every subclass takes these arguments unless it says otherwise).
+   *
+   * @param message - what went wrong, for people
+   * @param options - `cause`: the underlying error, if any (as with `Error`)
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -35,10 +42,19 @@ export abstract class PafError extends Error {
 
 /** A server answered a request with `fail`; `failReason` is the protocol's `fail-reason` (or `'unknown'`). */
 export class PafRequestError extends PafError {
+  /** Always `'PAF_REQUEST_FAILED'`. */
   readonly code = 'PAF_REQUEST_FAILED' as const;
+  /** The server's `fail-reason`, e.g. `insufficient-resources` (`'unknown'` when the server gave none). */
   readonly failReason: string;
+  /** The command that failed, e.g. `publish`. */
   readonly command: string;
 
+  /**
+   * A server's `fail` answer to `command`.
+   *
+   * @param command - the command that failed
+   * @param failReason - the server's `fail-reason`, if it gave one
+   */
   constructor(command: string, failReason: string | undefined) {
     super(`${command} failed: ${failReason ?? 'unknown reason'}`);
     this.command = command;
@@ -48,11 +64,16 @@ export class PafRequestError extends PafError {
 
 /** A filter does not parse (rejected locally, before anything is sent); `position` is where parsing stopped. */
 export class PafFilterError extends PafError {
+  /** Always `'PAF_INVALID_FILTER'`. */
   readonly code = 'PAF_INVALID_FILTER' as const;
 
+  /** A filter that does not parse; the message shows all three. */
   constructor(
+    /** The filter text as given. */
     readonly filter: string,
+    /** Why it does not parse, e.g. `Zero-length keys not permitted`. */
     readonly reason: string,
+    /** The 0-based position in `filter` where parsing stopped. */
     readonly position: number,
   ) {
     super(`invalid filter ${JSON.stringify(filter)}: ${reason} at position ${position}`);
@@ -61,35 +82,43 @@ export class PafFilterError extends PafError {
 
 /** No server could be reached, or the connection was lost while a request was outstanding. */
 export class PafConnectionError extends PafError {
+  /** Always `'PAF_CONNECTION'`. */
   readonly code = 'PAF_CONNECTION' as const;
 }
 
 /** An operation did not complete in time. */
 export class PafTimeoutError extends PafError {
+  /** Always `'PAF_TIMEOUT'`. */
   readonly code = 'PAF_TIMEOUT' as const;
 }
 
 /** The client, server or handle was closed before (or while) the operation ran. */
 export class PafClosedError extends PafError {
+  /** Always `'PAF_CLOSED'`. */
   readonly code = 'PAF_CLOSED' as const;
 }
 
 /** The service was unpublished: it cannot be modified any more. */
 export class PafUnpublishedError extends PafError {
+  /** Always `'PAF_UNPUBLISHED'`. */
   readonly code = 'PAF_UNPUBLISHED' as const;
 }
 
 /** An argument is out of range or of the wrong shape (e.g. a negative TTL). */
 export class PafArgumentError extends PafError {
+  /** Always `'PAF_INVALID_ARGUMENT'`. */
   readonly code = 'PAF_INVALID_ARGUMENT' as const;
 }
 
 /** A transport failed (bad address, address in use, missing TLS files, socket error); `errno` is the errno-style cause, e.g. `EADDRINUSE`. */
 export class PafTransportError extends PafError {
+  /** Always `'PAF_TRANSPORT'`. */
   readonly code = 'PAF_TRANSPORT' as const;
 
+  /** A transport failure: `message` for people, `errno` for programs, `cause` the socket or file system error. */
   constructor(
     message: string,
+    /** The errno-style name of the cause, e.g. `EADDRINUSE`, `ECONNREFUSED`, `ENOENT` (`EIO` when unknown). */
     readonly errno: string = 'EIO',
     options?: { cause?: unknown },
   ) {
@@ -99,18 +128,28 @@ export class PafTransportError extends PafError {
 
 /** A configuration (options, command line, YAML file) is invalid. */
 export class PafConfigError extends PafError {
+  /** Always `'PAF_CONFIG'`. */
   readonly code = 'PAF_CONFIG' as const;
 }
 
-/** An event log cannot be replayed further; `line` is 1-based and every step before it was replayed. */
+/**
+ * An event log cannot be read or replayed further; `line` is 1-based and every step before it was replayed. A file
+ * that cannot be read (missing, unreadable, corrupt gzip) gives the line it would have started with and the
+ * file system's error as `cause`.
+ */
 export class PafReplayError extends PafError {
+  /** Always `'PAF_REPLAY'`. */
   readonly code = 'PAF_REPLAY' as const;
 
+  /** A log that cannot be read or replayed at `line`; the message is `line <line>: <reason>`. */
   constructor(
+    /** The 1-based line of the log (counted over all files) that could not be read or replayed. */
     readonly line: number,
+    /** Why, without the line number. */
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`line ${line}: ${reason}`);
+    super(`line ${line}: ${reason}`, options);
   }
 }
 

@@ -1,18 +1,34 @@
+import { PafArgumentError } from './errors';
+
 /**
  * `toJson(value)`: JSON text of anything the library emits, losslessly. `bigint`s (ids, generations, integer
  * property values) are written as JSON integer literals, digit for digit, so 63-bit ids survive (read them back
  * with a lossless parser, e.g. `lossless-json`, or `JSON.parse` with a reviver that uses `context.source`). `Map`s
  * become objects (keys as strings) and `Set`s arrays; objects with `toJSON` (e.g. `Date`) use it; `undefined` and
- * functions are left out of objects and become `null` in arrays, as with `JSON.stringify`.
+ * functions are left out of objects and become `null` in arrays, as with `JSON.stringify`. A value that contains
+ * itself (a cycle) has no JSON text: `toJson` throws {@link PafArgumentError} (code `PAF_INVALID_ARGUMENT`) naming
+ * where the cycle closes, where `JSON.stringify` throws a plain `TypeError`. A value shared by two branches (no
+ * cycle) is written twice.
  *
  * @example
  * toJson({ id: 9223372036854775807n, props: { port: [631n] } }); // '{"id":9223372036854775807,"props":{"port":[631]}}'
  * toJson([1n, 'a'], 2); // '[\n  1,\n  "a"\n]'
  */
 export const toJson = (value: unknown, indent = 0): string =>
-  write(value, indent > 0 ? ' '.repeat(indent) : '', '') ?? 'null';
+  write(value, indent > 0 ? ' '.repeat(indent) : '', '', []) ?? 'null';
 
-const write = (v: unknown, unit: string, pad: string): string | undefined => {
+/** The objects being written, outermost first, with the key each was reached by (for the cycle error). */
+type Path = Array<{ readonly value: object; readonly key: string }>;
+
+const where = (path: Path): string =>
+  path.length <= 1
+    ? '(root)'
+    : path
+        .slice(1)
+        .map((p) => p.key)
+        .join('');
+
+const write = (v: unknown, unit: string, pad: string, path: Path, key = '', converted = false): string | undefined => {
   switch (typeof v) {
     case 'bigint':
       return v.toString();
@@ -27,24 +43,38 @@ const write = (v: unknown, unit: string, pad: string): string | undefined => {
     case 'symbol':
       return undefined;
   }
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return v === null ? 'null' : undefined;
+  if (path.some((p) => p.value === v))
+    throw new PafArgumentError(
+      `toJson: the value is cyclic: ${where([...path, { value: v, key }])} refers back to an enclosing object`,
+    );
   const o = v as { toJSON?: unknown };
-  if (typeof o.toJSON === 'function') return write((o.toJSON as () => unknown).call(v), unit, pad);
+  // as JSON.stringify: toJSON once, its result written as it is (a toJSON returning `this` gives the own fields)
+  const r = !converted && typeof o.toJSON === 'function' ? (o.toJSON as () => unknown).call(v) : v;
+  path.push({ value: v, key });
+  try {
+    return r === v ? writeObject(v, unit, pad, path) : write(r, unit, pad, path, '', true);
+  } finally {
+    path.pop();
+  }
+};
+
+const writeObject = (v: object, unit: string, pad: string, path: Path): string => {
   const inner = pad + unit;
   const nl = unit === '' ? '' : '\n';
   const join = (parts: string[], open: string, close: string): string =>
     parts.length === 0 ? open + close : open + nl + parts.map((p) => inner + p).join(',' + nl) + nl + pad + close;
   if (Array.isArray(v) || v instanceof Set)
     return join(
-      [...(v as Iterable<unknown>)].map((x) => write(x, unit, inner) ?? 'null'),
+      [...(v as Iterable<unknown>)].map((x, i) => write(x, unit, inner, path, `[${i}]`) ?? 'null'),
       '[',
       ']',
     );
   const entries: Iterable<readonly [unknown, unknown]> =
-    v instanceof Map ? (v as Map<unknown, unknown>) : Object.entries(v as object);
+    v instanceof Map ? (v as Map<unknown, unknown>) : Object.entries(v);
   const parts: string[] = [];
   for (const [k, x] of entries) {
-    const s = write(x, unit, inner);
+    const s = write(x, unit, inner, path, `.${String(k)}`);
     if (s !== undefined) parts.push(JSON.stringify(String(k)) + (unit === '' ? ':' : ': ') + s);
   }
   return join(parts, '{', '}');

@@ -20,7 +20,9 @@ export type ServiceProps = Readonly<Record<string, readonly PropValue[]>>;
 export interface Service {
   /** The service id (63-bit). */
   readonly id: bigint;
+  /** The generation of this record: 0 at first, raised by every modification (the owner's `modify`/`setTtl`). */
   readonly generation: bigint;
+  /** The properties: every key with its values (integers as `bigint`). */
   readonly props: ServiceProps;
   /** Time to live in seconds once the owner's connection is lost. */
   readonly ttl: number;
@@ -32,18 +34,51 @@ export interface Service {
 
 /** What a subscription reports: a service that started, kept or stopped matching (`service` is its record, the last known one for `disappeared`). */
 export type Match =
-  | { readonly type: 'appeared'; readonly service: Service }
-  | { readonly type: 'modified'; readonly service: Service }
-  | { readonly type: 'disappeared'; readonly service: Service };
+  | {
+      /** The service started matching (or matched when the subscription started). */
+      readonly type: 'appeared';
+      /** The service as it is now. */
+      readonly service: Service;
+    }
+  | {
+      /** The service still matches and changed (a new generation, an owner, orphaned or back). */
+      readonly type: 'modified';
+      /** The service as it is now. */
+      readonly service: Service;
+    }
+  | {
+      /** The service stopped matching: unpublished, expired, or modified so that it no longer matches. */
+      readonly type: 'disappeared';
+      /** The last record known of it. */
+      readonly service: Service;
+    };
 
 /** A change of the directory, as the server sees it: `previous` is the record before a modification. */
 export type ServiceChange =
-  | { readonly type: 'added'; readonly service: Service }
-  | { readonly type: 'modified'; readonly service: Service; readonly previous: Service }
-  | { readonly type: 'removed'; readonly service: Service };
+  | {
+      /** A service was published. */
+      readonly type: 'added';
+      /** The new service. */
+      readonly service: Service;
+    }
+  | {
+      /** A service changed: a new generation, a new owner, orphaned or reclaimed. */
+      readonly type: 'modified';
+      /** The service after the change. */
+      readonly service: Service;
+      /** The service before the change. */
+      readonly previous: Service;
+    }
+  | {
+      /** A service was unpublished, or expired as an orphan. */
+      readonly type: 'removed';
+      /** The last record of the service. */
+      readonly service: Service;
+    };
 
 /** A connected client, as a `clients` listing reports it. */
 export interface ClientInfo {
+  /** The client id the client said `hello` with (63-bit). */
   readonly clientId: bigint;
   /** The client's transport address as the server sees it, e.g. `tcp:127.0.0.1:40123` or `ux:0004a`. */
   readonly address: string;
@@ -59,6 +94,7 @@ export interface ClientInfo {
 
 /** A subscription, as a `subscriptions` listing reports it. */
 export interface SubscriptionInfo {
+  /** The subscription id (63-bit). */
   readonly id: bigint;
   /** The owner's client id. */
   readonly clientId: bigint;

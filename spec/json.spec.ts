@@ -1,3 +1,4 @@
+import { PafArgumentError } from '../lib/errors';
 import { toJson } from '../lib/json';
 
 describe('toJson', () => {
@@ -19,5 +20,41 @@ describe('toJson', () => {
 
   it('should never confuse a string with a bigint', () => {
     expect(toJson(['12', 12n])).toBe('["12",12]');
+  });
+});
+
+describe('toJson of a value that contains itself', () => {
+  it('throws PafArgumentError (PAF_INVALID_ARGUMENT) naming where the cycle closes, not a raw TypeError', () => {
+    const a: { name: string; self?: unknown } = { name: 'a' };
+    a.self = a;
+    expect(() => JSON.stringify(a)).toThrow(TypeError); // what toJson improves on
+    expect(() => toJson(a)).toThrow(PafArgumentError);
+    expect(() => toJson(a)).toThrow(expect.objectContaining({ code: 'PAF_INVALID_ARGUMENT' }) as Error);
+    expect(() => toJson(a)).toThrow('toJson: the value is cyclic: .self refers back to an enclosing object');
+
+    const deep: { list: unknown[] } = { list: [1n] };
+    deep.list.push(new Map([['m', { back: deep }]]));
+    expect(() => toJson(deep, 2)).toThrow('toJson: the value is cyclic: .list[1].m.back refers back');
+
+    const arr: unknown[] = [];
+    arr.push(arr);
+    expect(() => toJson(arr)).toThrow('cyclic: [0] refers back');
+    const outer: { toJSON: () => unknown } = { toJSON: () => ({ inner: outer }) }; // JSON.stringify overflows the stack
+    expect(() => toJson(outer)).toThrow('cyclic: .inner refers back');
+    const self = {
+      a: 1n,
+      toJSON(): unknown {
+        return this;
+      },
+    };
+    expect(toJson(self)).toBe('{"a":1}'); // toJSON returning itself is no cycle, as in JSON.stringify
+    expect(toJson({ d: new Date(0) })).toBe(JSON.stringify({ d: new Date(0) }));
+  });
+
+  it('writes a value shared by two branches (no cycle) twice, as JSON.stringify does', () => {
+    const shared = { id: 1n };
+    const v = { a: shared, b: [shared, shared] };
+    expect(toJson(v)).toBe('{"a":{"id":1},"b":[{"id":1},{"id":1}]}');
+    expect(toJson(v, 2)).toBe(JSON.stringify({ a: { id: 1 }, b: [{ id: 1 }, { id: 1 }] }, null, 2));
   });
 });

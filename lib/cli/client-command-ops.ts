@@ -11,6 +11,7 @@ import { clientInternals, type RxpafClient } from '../client/client';
 import { serviceOf } from '../client/core/wire';
 import { filterKey } from '../client/views';
 import { makeProps } from '../codec/primitives';
+import { messageOf, PafClosedError } from '../errors';
 import type { Command as WireCommand } from '../codec/messages';
 import type { PropValue } from '../filter/props';
 import type { Match, Service } from '../model';
@@ -84,7 +85,26 @@ export const subscribe = async (args: readonly string[], ctx: CommandContext): P
   const fields = filter === undefined ? { 'subscription-id': id } : { 'subscription-id': id, filter };
   const known = new Map<bigint, Service>();
   let accepted!: () => void;
+  let wasAccepted = false;
   const isAccepted = new Promise<void>((r) => (accepted = r));
+  /**
+   * An accepted subscription of an interactive session ends while the session goes on: say so, as lpafc does
+   * ("Subscription <id> canceled."), after an unsubscribe and also when the link to the server is lost (the client
+   * reconnects, the subscription does not come back). Not when rxpafc itself closes (quit, end of input).
+   */
+  const canceled = (error?: unknown): void => {
+    if (!ctx.interactive || !wasAccepted || error instanceof PafClosedError) return;
+    const reason = error === undefined ? undefined : messageOf(error).replace(/\.$/, '');
+    if (ctx.json)
+      ctx.out(
+        f.jsonLine(
+          reason === undefined
+            ? { subscriptionId: id, canceled: true }
+            : { subscriptionId: id, canceled: true, error: reason },
+        ),
+      );
+    else ctx.out(`Subscription ${f.hex(id)} canceled${reason === undefined ? '' : ` (${reason})`}.\n`);
+  };
   const ended = new Promise<void>((resolve, reject) => {
     const sub = clientInternals(ctx.client)
       .transact('subscribe', fields, 0)
@@ -92,6 +112,7 @@ export const subscribe = async (args: readonly string[], ctx: CommandContext): P
         next: (m) => {
           if (m['msg-type'] === 'accept') {
             if (!ctx.json) ctx.out(`Subscription Id: ${f.hex(id)}\n`);
+            wasAccepted = true;
             accepted();
             return;
           }
@@ -109,8 +130,14 @@ export const subscribe = async (args: readonly string[], ctx: CommandContext): P
           }
           ctx.out(ctx.json ? f.jsonLine({ subscriptionId: id, ...match }) : f.matchLine(id, match, ctx.now()));
         },
-        error: (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
-        complete: () => resolve(),
+        error: (e: unknown) => {
+          canceled(e);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+        complete: () => {
+          canceled();
+          resolve();
+        },
       });
     void ctx.interrupted.then(() => sub.unsubscribe());
   });

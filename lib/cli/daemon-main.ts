@@ -26,9 +26,10 @@ export interface DaemonExtensions {
   readonly replay?: (argv: readonly string[]) => Promise<number>;
   /**
    * Called once when startup is over: every socket is bound (before the `-r` hook and serving), or the replay tool is
-   * about to run. bin/rxpafd.js re-enables V8's optimising compiler here (idle RSS, bench/README.md).
+   * about to run (`what` says which). bin/rxpafd.js re-enables V8's optimising compiler here (idle RSS,
+   * bench/README.md) and, for the daemon, starts ./memory-settle.ts.
    */
-  readonly startupDone?: () => void;
+  readonly startupDone?: (what: 'daemon' | 'replay') => void;
 }
 
 const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
@@ -102,7 +103,7 @@ const serve = async (
     await logger.close();
     return 1;
   }
-  ext.startupDone?.();
+  ext.startupDone?.('daemon');
   // Readiness (/readyz): every socket is bound now; serving starts after the hook and stops at shutdown.
   let phase: 'starting' | 'serving' | 'shutting down' = 'starting';
   let httpRunning: RunningHttp | undefined;
@@ -159,7 +160,7 @@ const serve = async (
 /** Run the daemon; resolves with the process exit status once it has stopped. */
 export const runDaemon = async (argv: readonly string[], ext: DaemonExtensions = {}): Promise<number> => {
   if (argv[0] === 'replay' && ext.replay !== undefined) {
-    ext.startupDone?.();
+    ext.startupDone?.('replay');
     return ext.replay(argv.slice(1));
   }
   const args = parseDaemonArgs(argv, {

@@ -39,10 +39,13 @@ import { filterKey, matchesOf, membershipOf, servicesOf, SubscriptionGroups } fr
 
 /** A service published by this client; it stays published on every server of the domain until unpublished. */
 export interface PublishedService {
+  /** The service id (63-bit): the one given in `PublishOptions.id`, else a random one. */
   readonly id: bigint;
   /** The current generation (incremented by `modify` and `setTtl`). */
   readonly generation: bigint;
+  /** The current properties, as the servers have them (integers as `bigint`). */
   readonly props: ServiceProps;
+  /** The current TTL in seconds. */
   readonly ttl: number;
   /** Replace the properties (a new generation); resolves when a server has it. */
   modify(props: PropsInput): Promise<void>;
@@ -62,7 +65,11 @@ export interface RxpafClient {
    * errors with PafFilterError.
    */
   matches$(filter?: string): Observable<Match>;
-  /** The services currently matching `filter`: the current set first, then after every batch of changes. */
+  /**
+   * The services currently matching `filter`, as a `ReadonlyMap` snapshot by id: the set known now first, then a
+   * new map after every batch of changes (a map once emitted never changes). A new filter's first map may be empty
+   * or partial: the protocol does not mark the end of a subscription's initial matches.
+   */
   services$(filter?: string): Observable<ReadonlyMap<bigint, Service>>;
   /** Membership of the services matching `filter`; a `gone` service is reported once, then dropped. */
   membership$(filter?: string): Observable<ReadonlyMap<bigint, Membership>>;

@@ -56,6 +56,8 @@ export const MAX_BATCH = 128;
 /**
  * Collect the values of one turn (ended by `turn`) into one array — at most `max` of them: when more arrived (a
  * socket read of many notifications), the rest follows on the next turn (`nextTurn`), after pending I/O, in order.
+ * The backlog is a queue read from `head` (compacted once half of it is consumed): a fast server can pile up
+ * a backlog of N events, and copying the rest at every slice would cost O(N²/max).
  */
 export const bufferTurn =
   <T>(
@@ -66,17 +68,27 @@ export const bufferTurn =
   (source) =>
     new RxObservable<T[]>((subscriber) => {
       let buf: T[] = [];
+      let head = 0;
       let scheduled = false;
       const flush = (): void => {
         scheduled = false;
-        if (buf.length === 0 || subscriber.closed) return;
-        let out = buf;
-        if (buf.length > max) {
-          out = buf.slice(0, max);
-          buf = buf.slice(max);
+        const waiting = buf.length - head;
+        if (waiting === 0 || subscriber.closed) return;
+        let out: T[];
+        if (waiting > max) {
+          out = buf.slice(head, head + max);
+          head += max;
+          if (head * 2 >= buf.length) {
+            buf = buf.slice(head);
+            head = 0;
+          }
           scheduled = true;
           nextTurn(flush);
-        } else buf = [];
+        } else {
+          out = head === 0 ? buf : buf.slice(head);
+          buf = [];
+          head = 0;
+        }
         subscriber.next(out);
       };
       const sub = source.subscribe({

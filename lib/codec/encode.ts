@@ -9,6 +9,7 @@
  * @example
  * encodeMessage({ 'ta-cmd': 'ping', 'ta-id': 7n, 'msg-type': 'complete' }) // '{"ta-cmd":"ping","ta-id":7,"msg-type":"complete"}'
  */
+import { isProps } from '../filter/compact-props';
 import type { Props } from '../filter/props';
 
 const propsCache = new WeakMap<Props, string>();
@@ -70,7 +71,7 @@ const encodeValue = (v: unknown): string => {
     case 'boolean':
       return v ? 'true' : 'false';
     default:
-      if (v instanceof Map) return encodeProps(v as Props);
+      if (isProps(v)) return encodeProps(v);
       if (Array.isArray(v)) return '[' + v.map(encodeValue).join(',') + ']';
       if (v === null) return 'null';
       return encodeObject(v as Record<string, unknown>);

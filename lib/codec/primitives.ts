@@ -8,6 +8,7 @@ import * as t from 'io-ts';
 
 import { intern, oneValue } from './intern';
 import type { Json, JsonObject } from './json';
+import { isProps } from '../filter/compact-props';
 import type { PropValue, Props } from '../filter/props';
 
 /** 2^63 − 1, the largest id, generation, TTL or ta-id on the wire. */
@@ -65,7 +66,7 @@ export const makeProps = (entries: Iterable<readonly [string, Iterable<PropValue
 /** `Props` (§3.2): a JSON object whose values are arrays of strings and integers; decodes to a {@link Props} map. */
 export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
   'Props',
-  (u): u is Props => u instanceof Map,
+  isProps,
   (u, c) => {
     if (!isJsonObject(u)) return t.failure(u, c, 'props must be a JSON object');
     const m = new Map<string, PropValue[]>();

@@ -14,15 +14,49 @@
  * }; // (&(name=foo)(area>50))
  */
 export type Filter =
-  | { readonly op: 'eq'; readonly key: string; readonly value: string }
-  | { readonly op: 'present'; readonly key: string }
   | {
-      readonly op: 'substring';
+      /** `(key=value)`: some value of `key` equals `value` (an integer value compared as its decimal text). */
+      readonly op: 'eq';
+      /** The property key. */
       readonly key: string;
+      /** The value, unescaped. */
+      readonly value: string;
+    }
+  | {
+      /** `(key=*)`: the service has the key. */
+      readonly op: 'present';
+      /** The property key. */
+      readonly key: string;
+    }
+  | {
+      /** `(key=initial*any*…*final)`: some value (an integer as its decimal text) matches the pattern. */
+      readonly op: 'substring';
+      /** The property key. */
+      readonly key: string;
+      /** The text the value starts with, if any. */
       readonly initial: string | undefined;
+      /** Texts the value contains, in order, between `initial` and `final`. */
       readonly any: readonly string[];
+      /** The text the value ends with, if any. */
       readonly final: string | undefined;
     }
-  | { readonly op: 'gt' | 'lt'; readonly key: string; readonly value: bigint }
-  | { readonly op: 'not'; readonly operand: Filter }
-  | { readonly op: 'and' | 'or'; readonly operands: readonly Filter[] };
+  | {
+      /** `(key>value)` / `(key<value)`: some integer value of `key` is greater / less (strings never match). */
+      readonly op: 'gt' | 'lt';
+      /** The property key. */
+      readonly key: string;
+      /** The bound. */
+      readonly value: bigint;
+    }
+  | {
+      /** `(!operand)`. */
+      readonly op: 'not';
+      /** The negated filter. */
+      readonly operand: Filter;
+    }
+  | {
+      /** `(&…)` / `(|…)`: all / any of the operands. */
+      readonly op: 'and' | 'or';
+      /** At least two filters. */
+      readonly operands: readonly Filter[];
+    };

@@ -31,8 +31,9 @@ import { initialDomainState, reduceAll } from '../protocol/reducer';
 import { SLICE } from '../state/work';
 import type { EventRecord, HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
-/** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed. */
-export class ReplayError extends PafReplayError {}
+/** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed (the public class itself, so users see `PafReplayError`). */
+export const ReplayError = PafReplayError;
+export type ReplayError = PafReplayError;
 
 /** A `send` effect, as delivered. */
 export type SendEffect = Extract<Effect, { type: 'send' }>;
@@ -204,11 +205,16 @@ export class Replayer {
   }
 }
 
+/** The work budget per event of the servers that wrote schema version 3 (lib/state/work.ts's `SLICE` then). */
+export const SLICE_V3 = 512;
+
 /**
  * The work budget of each event (lib/state/work.ts): what the server used when it recorded the log. Logs of a version
- * before sliced work (< 3) hold no `work` events: every event finished its work then, so it does on replay.
+ * before sliced work (< 3) hold no `work` events: every event finished its work then, so it does on replay; version 3
+ * was recorded with slices of {@link SLICE_V3} units, version 4 with the current `SLICE`.
  */
-const workBudget = (header: HeaderRecord): number => (header.version < 3 ? Infinity : SLICE);
+export const workBudget = (header: Pick<HeaderRecord, 'version'>): number =>
+  header.version < 3 ? Infinity : header.version === 3 ? SLICE_V3 : SLICE;
 
 const fromSnapshot = (header: HeaderRecord, rec: SnapshotRecord): ReplayDomain => ({
   header,

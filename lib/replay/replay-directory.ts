@@ -10,8 +10,9 @@
 import { stringifyJson, type Json } from '../codec/json';
 import type { DomainState } from '../state/model';
 
+/** A client row; `clientId` as in the public model's `ClientInfo` and `Service` (not `id`). */
 export interface ClientView {
-  readonly id: bigint;
+  readonly clientId: bigint;
   readonly user: string;
   /** The connection the client is connected on, if any. */
   readonly conn?: number;
@@ -52,7 +53,7 @@ export const directoryView = (s: DomainState): DirectoryView => ({
     .map((c): ClientView => {
       const conn = c.active !== undefined ? s.conns.get(c.active) : undefined;
       return {
-        id: c.id,
+        clientId: c.id,
         user: c.user,
         ...(c.active !== undefined ? { conn: c.active } : {}),
         ...(conn !== undefined ? { address: conn.address } : {}),
@@ -60,7 +61,7 @@ export const directoryView = (s: DomainState): DirectoryView => ({
         services: c.records.reduce((n, r) => n + (s.records.get(r)?.services.size ?? 0), 0),
       };
     })
-    .sort(byId),
+    .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0)),
   services: [...s.services.values()]
     .map((v): ServiceView => ({
       id: v.id,
@@ -116,7 +117,7 @@ export const renderDirectory = (v: DirectoryView): string => {
   const clients = table([
     ['client', 'user', 'conn', 'address', 'services'],
     ...v.clients.map((c) => [
-      String(c.id),
+      String(c.clientId),
       c.user,
       c.conn !== undefined ? String(c.conn) : '-',
       c.address ?? '-',

@@ -21,51 +21,95 @@ import { decodeLine, isOutLineFrame } from './event-codec';
 /** One recorded input of the server, as replayed. */
 export type ReplayInput =
   | {
+      /** A connection was accepted. */
       readonly type: 'accepted';
+      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
       readonly conn: number;
+      /** The peer's transport address, e.g. `tcp:127.0.0.1:40123`. */
       readonly address: string;
+      /** The peer's user id (`ip:<addr>`, `ski:<hex>`, `default`). */
       readonly user: string;
+      /** The transport it came in on. */
       readonly transport: 'tcp' | 'tls' | 'ux' | 'uxf';
     }
-  /** A message from a client: `json` is its wire text (integers exact). */
-  | { readonly type: 'message'; readonly conn: number; readonly command: string; readonly json: string }
-  | { readonly type: 'malformed'; readonly conn: number; readonly reason: string }
   | {
-      readonly type: 'closed';
+      /** A message from a client. */
+      readonly type: 'message';
+      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
       readonly conn: number;
+      /** Its `ta-cmd`, e.g. `publish`. */
+      readonly command: string;
+      /** Its wire text (integers exact). */
+      readonly json: string;
+    }
+  | {
+      /** A message that does not parse (the server closes the connection). */
+      readonly type: 'malformed';
+      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
+      readonly conn: number;
+      /** Why it does not parse. */
+      readonly reason: string;
+    }
+  | {
+      /** A connection was closed by its peer, its transport or the server. */
+      readonly type: 'closed';
+      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
+      readonly conn: number;
+      /** Why: end of file, a transport error, the server's shutdown, or a slow consumer cut off. */
       readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
     }
-  /** The server stopped reading the connection while its output drained (back-pressure), or resumed. */
-  | { readonly type: 'output-blocked' | 'output-drained'; readonly conn: number }
-  | { readonly type: 'tick' }
-  /** The next slice of work proportional to the directory (orphaning, expiry, listings). */
-  | { readonly type: 'work' };
+  | {
+      /** The server stopped reading the connection while its output drained (back-pressure), or resumed. */
+      readonly type: 'output-blocked' | 'output-drained';
+      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
+      readonly conn: number;
+    }
+  | {
+      /** A second of the server's clock passed (timers: idle limits, orphan expiry). */
+      readonly type: 'tick';
+    }
+  | {
+      /** The next slice of work proportional to the directory (orphaning, expiry, listings). */
+      readonly type: 'work';
+    };
 
 /** A message the server sent for an input (to a connection still open), as JSON text. */
 export interface ReplaySent {
+  /** The connection it was sent to. */
   readonly conn: number;
+  /** The message's wire text (integers exact). */
   readonly json: string;
 }
 
 /** The directory's size after a step. */
 export interface ReplayCounts {
+  /** Open connections, handshaked or not. */
   readonly connections: number;
+  /** Known clients, connected or owning orphans. */
   readonly clients: number;
+  /** Services, orphans included. */
   readonly services: number;
+  /** Subscriptions. */
   readonly subscriptions: number;
 }
 
 /** One replayed input and what it did. */
 export interface ReplayStep {
+  /** The input's sequence number in the log (increasing across the whole log and its rotated files). */
   readonly seq: number;
   /** 1-based line number in the log (counting the lines the Observable delivered). */
   readonly line: number;
+  /** The domain's index in the recording server's configuration. */
   readonly domain: number;
   /** When the input happened (seconds since the epoch). */
   readonly at: number;
+  /** The input replayed. */
   readonly input: ReplayInput;
+  /** What it changed in the directory, in order (empty for most inputs). */
   readonly changes: readonly ServiceChange[];
+  /** What the server sent for it, in order. */
   readonly sent: readonly ReplaySent[];
+  /** The directory's size after it. */
   readonly counts: ReplayCounts;
 }
 

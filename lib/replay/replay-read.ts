@@ -8,6 +8,7 @@
 import { statSync } from 'node:fs';
 import { Observable } from 'rxjs';
 
+import { messageOf, PafReplayError } from '../errors';
 import { fileChunks } from './replay-run';
 
 /** Options of {@link readLines$}. */
@@ -18,20 +19,31 @@ export interface ReadOptions {
   readonly onFile?: (file: string, linesBefore: number) => void;
 }
 
-/** The lines of `files`, concatenated (`.gz` files gunzipped); a last line without a newline is emitted too. */
+/**
+ * The lines of `files`, concatenated (`.gz` files gunzipped); a last line without a newline is emitted too. A file
+ * that cannot be read errors the observable with `PafReplayError` (the file system's error as its `cause`).
+ */
 export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Observable<string> =>
   new Observable<string>((sub) => {
     let total = 0;
+    let lines = 0;
+    let file = '';
+    /** A file that cannot be read: PafReplayError at the line it would have gone on with, the fs error as cause. */
+    const unreadable = (e: unknown): PafReplayError =>
+      new PafReplayError(lines + 1, `cannot read ${file}: ${messageOf(e)}`, { cause: e });
     try {
-      for (const f of files) total += statSync(f).size;
+      for (const f of files) {
+        file = f;
+        total += statSync(f).size;
+      }
     } catch (e) {
-      sub.error(e);
+      sub.error(unreadable(e));
       return undefined;
     }
     let done = 0;
-    let lines = 0;
     const run = async (): Promise<void> => {
       for (const f of files) {
+        file = f;
         opts.onFile?.(f, lines);
         for await (const chunk of fileChunks(f, 0, (b) => (done += b))) {
           for (const l of chunk.lines) {
@@ -44,7 +56,7 @@ export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Ob
       }
       sub.complete();
     };
-    run().catch((e: unknown) => sub.error(e));
+    run().catch((e: unknown) => sub.error(unreadable(e)));
     return undefined;
   });
 

@@ -32,6 +32,7 @@ import { OrderedById } from '../state/ordered-by-id';
 import { OrderedIds } from '../state/ordered-ids';
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
+import { compactProps } from '../filter/compact-props';
 import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
 import { parseFilter } from '../filter/parse';
 import type { PropValue } from '../filter/props';
@@ -395,7 +396,7 @@ const tx = (x: t.TypeOf<typeof Tx>): OpenTransaction =>
 const service = (s: t.TypeOf<typeof ServiceJ>): Service => ({
   id: s.id,
   generation: s.generation,
-  props: new Map<string, readonly PropValue[]>(s.props.map(([k, vs]) => [k, [...vs]])),
+  props: compactProps(new Map<string, readonly PropValue[]>(s.props.map(([k, vs]) => [k, [...vs]]))),
   ttl: s.ttl,
   orphanSince: und(s.orphanSince),
   clientId: s.clientId,

@@ -17,10 +17,23 @@ import {
 } from './rx';
 
 import type { TickEvent, WorkEvent } from '../state/events';
-import { nextDeadline } from '../state/idle';
+import { heapPeek } from '../state/heap';
 import { hasWork } from '../state/work';
 import type { DomainState } from '../state/model';
 import type { Clock } from './clock';
+
+/**
+ * The time the deadline timer must wake the domain at: the earliest connection timer, or orphan expiry still to
+ * come. An orphan expiry already due by the state's time is sliced work (`hasWork`): the `work` events that
+ * {@link workRequests} asks for after the turn expire it in the next slice, so no timer (and no extra `tick`
+ * event folded with its own budget in the same turn) is armed for it.
+ */
+export const timerDeadline = (s: Pick<DomainState, 'timerQueue' | 'orphanQueue' | 'now'>): number | undefined => {
+  const t = heapPeek(s.timerQueue)?.at;
+  const o = heapPeek(s.orphanQueue)?.at;
+  if (o === undefined || o <= s.now) return t;
+  return t === undefined || o < t ? o : t;
+};
 
 export const deadlineTicks = (
   state$: Observable<DomainState>,
@@ -28,7 +41,7 @@ export const deadlineTicks = (
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<TickEvent> =>
   state$.pipe(
-    map(nextDeadline),
+    map(timerDeadline),
     distinctUntilChanged(),
     switchMap((at) =>
       at === undefined

@@ -33,14 +33,39 @@ import { deadlineTicks, workRequests } from './deadline-ticks';
  */
 export const TURN_BUDGET_MS = 3;
 
+/** The cost of folding one `closed` event (ms) assumed before any was measured. */
+export const CLOSE_COST_MS = 0.05;
+
+/** A turn's batch sorted for folding: the other inputs in arrival order, the closes, the pending work request. */
+const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: Event[]; work: Event | undefined } => {
+  const inputs: Event[] = [];
+  const closes: Event[] = [];
+  let work: Event | undefined;
+  for (const e of batch) {
+    if (e.type === 'closed') closes.push(e);
+    // one work request is pending at a time (workRequests); a second would only ask for the same slices again
+    else if (e.type === 'work') work ??= e;
+    else inputs.push(e);
+  }
+  return { inputs, closes, work };
+};
+
 /**
- * One event-loop turn of the domain: `fold` the turn's batch, then, while the state still has work (`more`) and less
- * than `budgetMs` has passed since the turn began (by `clock`, in seconds), fold one more batch of a single `work`
- * event. Each slice is a `work` event of its own, recorded like any input (a log replays exactly), and its effects
- * are written before the next slice runs (the budget covers encoding and queueing too). The batch always runs whole,
- * so a turn with pending work runs at least the slice its batch asked for; a slice that leaves the state as it was
- * (it threw and was dropped, see safe-reduce.ts) ends the turn, and `workRequests` retries it with back-off.
- * Emits the state after each turn.
+ * One event-loop turn of the domain, in this order:
+ * 1. the turn's inputs other than closes and work requests (messages, accepts, ticks, in arrival order) as one
+ *    batch: a bystander's ping is answered first, however much else the turn has to do;
+ * 2. the closes, in chunks sized by their measured cost (a running average of the fold time per close, reducer,
+ *    effects and the transport's close included) to fit what is left of the turn's time budget (`budgetMs`, by
+ *    `clock`, in seconds); at least one chunk a turn. Closes that do not fit are handed to `carry` (the loop feeds
+ *    them back as inputs of the next turn, so messages that arrive meanwhile are served before them). While closes
+ *    are pending no work slice runs: the orphaning of a mass disconnect is done once every subscriber that went
+ *    with it has gone, so no notification is built for them (issue 13);
+ * 3. the pending `work` event, alone (the slice it asked for always runs, so work progresses);
+ * 4. while the state still has work (`more`) and the budget lasts, one more batch of a single `work` event.
+ * Each fold is a batch of its own, recorded as such (a log replays exactly), its effects written before the next
+ * runs (the budget covers encoding and queueing too). A slice that leaves the state as it was (it threw and was
+ * dropped, see safe-reduce.ts) ends the turn, and `workRequests` retries it with back-off.
+ * Without `carry` every close is folded in the turn (in chunks). Emits the state after each turn.
  */
 export const drainTurns =
   <S>(
@@ -48,22 +73,45 @@ export const drainTurns =
     more: (s: S) => boolean,
     clock: Clock,
     budgetMs: number = TURN_BUDGET_MS,
+    carry?: (closes: Event[]) => void,
   ): OperatorFunction<Event[], S> =>
   (batches$) =>
-    batches$.pipe(
-      map((batch) => {
-        const t0 = clock();
-        let s = fold(batch);
-        while (more(s)) {
-          const now = clock();
-          if ((now - t0) * 1000 >= budgetMs) break;
-          const before = s;
-          s = fold([{ type: 'work', now }]);
-          if (s === before) break;
-        }
-        return s;
-      }),
-    );
+    defer(() => {
+      let perClose = CLOSE_COST_MS;
+      return batches$.pipe(
+        map((batch) => {
+          const t0 = clock();
+          const left = (): number => budgetMs - (clock() - t0) * 1000;
+          const { inputs, closes, work } = sortBatch(batch);
+          let s: S | undefined;
+          if (inputs.length > 0) s = fold(inputs);
+          for (let i = 0; i < closes.length;) {
+            const room = left();
+            if (i > 0 && room < perClose && carry !== undefined) {
+              carry(closes.slice(i));
+              return s!; // a chunk was folded
+            }
+            // the turn's first chunk may take half the budget even if its inputs spent it: closes always progress
+            const fits = Math.floor((i === 0 ? Math.max(room, budgetMs / 2) : room) / perClose + 1e-9);
+            const n = Math.max(1, Math.min(closes.length - i, fits));
+            const c0 = clock();
+            s = fold(closes.slice(i, i + n));
+            // the cost per close, averaged over the last chunks (never 0: a clock that did not move measures nothing)
+            perClose = Math.max(0.001, (perClose + ((clock() - c0) * 1000) / n) / 2);
+            i += n;
+          }
+          if (work !== undefined) s = fold([work]);
+          while (s !== undefined && more(s)) {
+            const now = clock();
+            if ((now - t0) * 1000 >= budgetMs) break;
+            const before = s;
+            s = fold([{ type: 'work', now }]);
+            if (s === before) break;
+          }
+          return s!; // a batch holds at least one event, so something was folded
+        }),
+      );
+    });
 
 export interface DomainLoopOptions {
   /** Timers of the deadline ticks and of work retries (default `asyncScheduler`). */
@@ -88,9 +136,18 @@ export const domainLoop = (
   defer(() => {
     const scheduler = opts.scheduler ?? asyncScheduler;
     const turns$ = new Subject<DomainState>();
-    return merge(inputs$, deadlineTicks(state$, clock, scheduler), workRequests(turns$, clock, scheduler)).pipe(
+    // closes a turn had no time for, folded in the next turn
+    const carried$ = new Subject<Event>();
+    return merge(
+      inputs$,
+      carried$,
+      deadlineTicks(state$, clock, scheduler),
+      workRequests(turns$, clock, scheduler),
+    ).pipe(
       bufferTurn(opts.turn),
-      drainTurns(fold, hasWork, clock, opts.budgetMs),
+      drainTurns(fold, hasWork, clock, opts.budgetMs, (closes) => {
+        for (const e of closes) carried$.next(e);
+      }),
       tap((s) => turns$.next(s)),
     );
   });

@@ -37,8 +37,11 @@ export interface TlsFiles {
 
 /** Per-domain resource limits (absent: unlimited). */
 export interface ResourceLimits {
+  /** Connected clients at most (a `hello` over it fails with `insufficient-resources`). */
   readonly clients?: number;
+  /** Published services at most (a `publish` over it fails with `insufficient-resources`). */
   readonly services?: number;
+  /** Subscriptions at most (a `subscribe` over it fails with `insufficient-resources`). */
   readonly subscriptions?: number;
 }
 
@@ -64,7 +67,13 @@ export interface ServerDomainOptions {
    * Addresses to listen on, XCM style: `tcp:127.0.0.1:4711`, `tls:*:4711` (with `tls`), `ux:name` (abstract unix
    * socket), `uxf:/path` (unix socket file), `utls:...`; port 0 lets the kernel choose (see `ServerDomain.addresses`).
    */
-  readonly sockets: ReadonlyArray<{ readonly addr: string; readonly tls?: TlsFiles }>;
+  readonly sockets: ReadonlyArray<{
+    /** The address to listen on, e.g. `tcp:127.0.0.1:0`. */
+    readonly addr: string;
+    /** TLS credentials of a `tls:`/`utls:` socket (default: XCM's). */
+    readonly tls?: TlsFiles;
+  }>;
+  /** Protocol settings (default: pafd's). */
   readonly settings?: DomainSettingsOptions;
 }
 
@@ -73,7 +82,12 @@ export interface ServerOptions {
   /** The domains to serve, each with its own sockets and directory. */
   readonly domains: readonly ServerDomainOptions[];
   /** Resource limits, the same numbers for every domain, counted per domain: in total and per user. */
-  readonly limits?: { readonly total?: ResourceLimits; readonly user?: ResourceLimits };
+  readonly limits?: {
+    /** Limits on the whole domain. */
+    readonly total?: ResourceLimits;
+    /** Limits on each user (the transport's user id: `ip:<addr>`, `ski:<hex>`, `default`). */
+    readonly user?: ResourceLimits;
+  };
   /** TLS handshake deadline in milliseconds (default 2500). */
   readonly tlsHandshakeTimeoutMs?: number;
   /** Bind every socket but serve nothing until `start()` (connections wait in the meantime). Default false. */
@@ -84,13 +98,29 @@ export interface ServerOptions {
    * Limits on each connection's queued output (bytes; 0 disables one): over `hardBytes`, or over `softBytes` for
    * `softSeconds`, the connection is cut as a slow consumer. Default 64 MiB, 16 MiB for 60 s.
    */
-  readonly outputLimits?: { readonly hardBytes?: number; readonly softBytes?: number; readonly softSeconds?: number };
+  readonly outputLimits?: {
+    /** Queued bytes that cut a connection at once (default 64 MiB). */
+    readonly hardBytes?: number;
+    /** Queued bytes that cut a connection when they stay queued for `softSeconds` (default 16 MiB). */
+    readonly softBytes?: number;
+    /** How long a connection may stay over `softBytes` (default 60 s). */
+    readonly softSeconds?: number;
+  };
+  /**
+   * Called once if a domain's pipeline fails (an internal error, not a client's: those close one connection). By
+   * then that domain has stopped in order: its clients' connections are closed (they see the close), its
+   * observables have completed and its sockets are closed. The other domains keep serving; `close()` still works.
+   * Without this hook the failure is visible only as that: connections closed, observables completed.
+   */
+  readonly onDomainFailure?: (domain: number, error: unknown) => void;
 }
 
 /** A connection accepted by, or closed on, a domain's sockets. `connection` numbers are unique per domain. */
 export type ConnectionEvent =
   | {
+      /** A connection was accepted. */
       readonly type: 'accepted';
+      /** The connection's number (unique in the domain; the one its `closed` event carries). */
       readonly connection: number;
       /** The peer's transport address, e.g. `tcp:127.0.0.1:40123`. */
       readonly address: string;
@@ -98,7 +128,9 @@ export type ConnectionEvent =
       readonly user: string;
     }
   | {
+      /** A connection was closed. */
       readonly type: 'closed';
+      /** The number of the connection, as in its `accepted` event. */
       readonly connection: number;
       /** Who ended the connection: the peer (or its transport), or the server (protocol error, timeout, shutdown). */
       readonly by: 'peer' | 'server';
@@ -148,6 +180,7 @@ export interface ServerDomain {
 
 /** An in-process Pathfinder server: every domain's sockets are bound when {@link createServer} resolves. */
 export interface RxpafServer {
+  /** The running domains, in the order of `ServerOptions.domains`. */
   readonly domains: readonly ServerDomain[];
   /** Start serving (only needed with `deferStart`; idempotent). */
   start(): void;

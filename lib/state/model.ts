@@ -123,6 +123,7 @@ export interface Client {
 export interface Service {
   readonly id: ServiceId;
   readonly generation: bigint;
+  /** Stored compact (../filter/compact-props.ts: 64 bytes for up to three keys where a `Map` takes about 184). */
   readonly props: Props;
   readonly ttl: bigint;
   readonly orphanSince: number | undefined;

@@ -9,18 +9,25 @@ import type { Service as CoreService } from './model';
 
 const converted = new WeakMap<CoreService, Service>();
 
-/** A core service record as a public {@link Service} (plain readonly object, props as a record). */
+/**
+ * A core service record as a new public {@link Service}, not cached: for output written once and dropped (the HTTP
+ * listings and watch syncs), where a cache would grow by every record of the directory (a table of 100,000 records
+ * rehashed in one turn, and kept alive with its entries).
+ */
+export const toPublicService = (s: CoreService): Service => ({
+  id: s.id,
+  generation: s.generation,
+  props: Object.fromEntries(s.props),
+  ttl: Number(s.ttl),
+  clientId: s.clientId,
+  ...(s.orphanSince === undefined ? {} : { orphanSince: s.orphanSince }),
+});
+
+/** A core service record as a public {@link Service} (plain readonly object, props as a record), cached per record. */
 export const publicService = (s: CoreService): Service => {
   let p = converted.get(s);
   if (p === undefined) {
-    p = {
-      id: s.id,
-      generation: s.generation,
-      props: Object.fromEntries(s.props),
-      ttl: Number(s.ttl),
-      clientId: s.clientId,
-      ...(s.orphanSince === undefined ? {} : { orphanSince: s.orphanSince }),
-    };
+    p = toPublicService(s);
     converted.set(s, p);
   }
   return p;

@@ -27,8 +27,13 @@ import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } fro
 import { heapPeek } from './heap';
 import type { OrderedById } from './ordered-by-id';
 
-/** Units (services visited, messages built) one event may spend on directory-proportional work. */
-export const SLICE = 512;
+/**
+ * Units (services visited, messages built) one event may spend on directory-proportional work. 128 (512 until
+ * schema version 4 of the event log, see lib/replay/replay-core.ts): a slice then costs a few hundred microseconds,
+ * so a turn's time budget is cut finely enough for other connections' messages to be served between slices during
+ * a mass disconnect (issue 13).
+ */
+export const SLICE = 128;
 /**
  * The largest orphaning (services x (1 + subscriptions)) a close does itself; a bigger one is left to the `work`
  * events: when many connections close in one event-loop turn, most of its notifications would go to subscribers

@@ -63,6 +63,48 @@ const clockSnippets: Array<[string, string]> = [
   ['node:timers/promises', "import { setTimeout as sleep } from 'node:timers/promises';\nexport const f = sleep;"],
   ['node:perf_hooks', "import { performance as p } from 'node:perf_hooks';\nexport const f = (): number => p.now();"],
   ['node:crypto', "import { randomBytes } from 'node:crypto';\nexport const f = (): unknown => randomBytes(8);"],
+  // the other ways in: aliases of the global object, other modules and entry points, timers in disguise
+  ['global.setTimeout', 'export const f = (): unknown => global.setTimeout(() => undefined, 10);'],
+  ["globalThis['setTimeout']", "export const f = (): unknown => globalThis['setTimeout'](() => undefined, 10);"],
+  [
+    'setTimeout destructured',
+    'const { setTimeout: later } = globalThis;\nexport const f = (): unknown => later(() => 0, 1);',
+  ],
+  ['globalThis.Date.now()', 'export const f = (): number => globalThis.Date.now();'],
+  ["process['hrtime']", "export const f = (): unknown => process['hrtime']();"],
+  ['process.uptime()', 'export const f = (): number => process.uptime();'],
+  ['process.nextTick loop', 'const loop = (): void => process.nextTick(loop);\nexport const f = loop;'],
+  ['queueMicrotask loop', 'const loop = (): void => queueMicrotask(loop);\nexport const f = loop;'],
+  ['setTimeout.call', 'export const f = (): unknown => setTimeout.call(null, () => undefined, 10);'],
+  [
+    'a sleep in a polling loop',
+    'export const f = async (up: () => boolean): Promise<void> => {\n  while (!up()) await new Promise((r) => setTimeout(r, 10));\n};',
+  ],
+  ['performance.timeOrigin', 'export const f = (): number => performance.timeOrigin;'],
+  ['crypto.getRandomValues (Web Crypto)', 'export const f = (): unknown => crypto.getRandomValues(new Uint8Array(8));'],
+  ['crypto.randomUUID', 'export const f = (): string => crypto.randomUUID();'],
+  ['AbortSignal.timeout', 'export const f = (): AbortSignal => AbortSignal.timeout(10);'],
+  ['Atomics.wait', 'export const f = (a: Int32Array): string => Atomics.wait(a, 0, 0, 10);'],
+  ['rxjs namespace import', "import * as rx from 'rxjs';\nexport const f = (): unknown => rx.timer(10);"],
+  ['rxjs/operators delay', "import { delay } from 'rxjs/operators';\nexport const f = (): unknown => delay(10);"],
+  [
+    'rxjs/internal scheduler',
+    "import { asyncScheduler } from 'rxjs/internal/scheduler/async';\nexport const f = (): unknown => asyncScheduler;",
+  ],
+  ['re-export of an rxjs clock', "export { asyncScheduler } from 'rxjs';"],
+  ['node:timers namespace', "import * as timers from 'node:timers';\nexport const f = timers.setTimeout;"],
+  ['timers (bare name)', "import { setInterval as every } from 'timers';\nexport const f = every;"],
+  ['dynamic import of node:timers', "export const f = async (): Promise<unknown> => import('node:timers');"],
+  ['import = require', "import timers = require('timers');\nexport const f = timers;"],
+  [
+    'timer(due, period) (no scheduler)',
+    "import { timer } from 'rxjs';\nexport const f = (): unknown => timer(10, 20);",
+  ],
+  ['timer(due, undefined)', "import { timer } from 'rxjs';\nexport const f = (): unknown => timer(10, undefined);"],
+  [
+    'timer(0, period, scheduler): polling',
+    "import { timer, type SchedulerLike } from 'rxjs';\nexport const f = (scheduler: SchedulerLike): unknown => timer(0, 10, scheduler);",
+  ],
 ];
 
 describe('lib/client reads time, timers and randomness only through the adapter', () => {
@@ -80,13 +122,15 @@ describe('lib/client reads time, timers and randomness only through the adapter'
     }
   });
 
-  it('the injected scheduler is allowed: timer(due, scheduler), repeat with a timer on it, new Date(ms)', async () => {
+  it('the injected scheduler is allowed: timer(due, scheduler), repeat with a timer on it, new Date(ms), env.random', async () => {
     const code = [
       "import { of, repeat, timer, type SchedulerLike } from 'rxjs';",
-      'export const a = (s: SchedulerLike): unknown => timer(10, s);',
-      'export const b = (s: SchedulerLike): unknown => of(1).pipe(repeat({ delay: () => timer(10, s) }));',
+      'export const a = (scheduler: SchedulerLike): unknown => timer(10, scheduler);',
+      'export const b = (env: { scheduler: SchedulerLike }): unknown =>',
+      '  of(1).pipe(repeat({ delay: () => timer(10, env.scheduler) }));',
       'export const c = (ms: number): Date => new Date(ms);',
       'export const d = (s: SchedulerLike): number => s.now();',
+      'export const e = (env: { random: () => number }): number => env.random();',
     ].join('\n');
     expect(await errors('lib/client/domain-watcher.ts', code)).toEqual([]);
   });
@@ -106,6 +150,10 @@ describe('the client core is pure, by the same rule as the server core', () => {
     ['Date.now()', 'export const f = (): number => Date.now();'],
     ['Math.random()', 'export const f = (): number => Math.random();'],
     ['the transport', "import { connect } from '../../transport/connect';\nexport const f = connect;"],
+    ['a dynamic import', "export const f = async (): Promise<unknown> => import('node:fs');"],
+    ['global', 'export const f = (): unknown => global;'],
+    ['Web Crypto', 'export const f = (): unknown => crypto.getRandomValues(new Uint8Array(8));'],
+    ['AbortSignal.timeout', 'export const f = (): unknown => AbortSignal.timeout(10);'],
   ];
 
   it.each(impure)('%s is an error in lib/client/core and in lib/state alike', async (_, code) => {

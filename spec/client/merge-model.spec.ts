@@ -4,12 +4,15 @@
  * passing. After every step the client core's merged view must equal what the libpaf rules say, recomputed from
  * scratch from what each server reported: the highest generation wins, a service is an orphan only when every
  * server that has it reports it orphaned (or lost its link), and it disappears only when gone everywhere (a lost
- * server's reports count until the service's TTL has run out). The stream of matches must fold into the same view.
+ * server's reports count until the service's TTL has run out). The stream of matches must fold into the same view,
+ * and so must the public observables fed by the core's effects (views.ts, as the client wires them): `services$`,
+ * `matches$` folded, and a `matches$` consumer that joins late.
  */
 import fc from 'fast-check';
 
 import { parseJson } from '../../lib/codec/json';
 import { serverKey } from '../../lib/client/core/domain-file';
+import { matchesOf, servicesOf, SubscriptionGroups } from '../../lib/client/views';
 import type { Match, Service } from '../../lib/model';
 import { CoreDriver } from './core-driver';
 
@@ -166,8 +169,25 @@ const check = (cmds: readonly Cmd[], seed: number): void => {
         });
     }
   };
+  // the public views, fed from the core's effects as lib/client/client.ts does
+  const groups = new SubscriptionGroups(
+    () => undefined,
+    () => undefined,
+    () => undefined,
+  );
+  let services: ReadonlyMap<bigint, Service> | undefined;
+  const publicFolded = new Map<bigint, Service>();
+  const subs = [
+    servicesOf(groups.batches$(undefined)).subscribe((m) => (services = m)),
+    matchesOf(groups.batches$(undefined)).subscribe((mt) => {
+      if (mt.type === 'disappeared') publicFolded.delete(mt.service.id);
+      else publicFolded.set(mt.service.id, mt.service);
+    }),
+  ];
+  let late: Map<bigint, Service> | undefined;
   d.onEffects = (fx) => {
     for (const mt of CoreDriver.matches(fx, KEY)) fold(mt);
+    for (const e of fx) if (e.type === 'matches' && e.key === KEY) groups.deliver(e.key, e.view, e.changes);
   };
   const fold = (mt: Match): void => {
     const present = folded.has(mt.service.id);
@@ -177,7 +197,18 @@ const check = (cmds: readonly Cmd[], seed: number): void => {
     else folded.set(mt.service.id, mt.service);
   };
   d.run([{ type: 'subscribe', key: KEY, id: 77n, filter: undefined }]);
-  for (const c of cmds) {
+  cmds.forEach((c, i) => {
+    if (i === Math.floor(cmds.length / 2)) {
+      // a consumer joining half-way starts from the current view (appeared for each), then follows
+      late = new Map();
+      const mine = late;
+      subs.push(
+        matchesOf(groups.batches$(undefined)).subscribe((mt) => {
+          if (mt.type === 'disappeared') mine.delete(mt.service.id);
+          else mine.set(mt.service.id, mt.service);
+        }),
+      );
+    }
     switch (c.kind) {
       case 'upsert': {
         const orphanSince = c.orphan ? Math.floor(d.now / 1000) : undefined;
@@ -205,7 +236,11 @@ const check = (cmds: readonly Cmd[], seed: number): void => {
     const core = d.state.subs.get(KEY)!.merge;
     expect(viewOf([...core.values()].map((x) => x.record))).toEqual(model.view());
     expect(viewOf(folded.values())).toEqual(model.view());
-  }
+    expect(viewOf(services!.values())).toEqual(model.view());
+    expect(viewOf(publicFolded.values())).toEqual(model.view());
+    if (late !== undefined) expect(viewOf(late.values())).toEqual(model.view());
+  });
+  subs.forEach((x) => x.unsubscribe());
 };
 
 describe('merged view of three servers equals the libpaf model', () => {

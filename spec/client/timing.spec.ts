@@ -391,6 +391,84 @@ describe('domain file rescan (§13.1)', () => {
   });
 });
 
+describe('domain file rescan, any sequence of changes (§13.1)', () => {
+  const C = 'tcp:127.0.0.1:1003';
+  type Content = { kind: 'servers'; servers: string[]; json: boolean } | { kind: 'missing' } | { kind: 'malformed' };
+  const content: fc.Arbitrary<Content> = fc.oneof(
+    fc.record({
+      kind: fc.constant('servers' as const),
+      servers: fc.shuffledSubarray([A, B, C]),
+      json: fc.boolean(),
+    }),
+    fc.constant({ kind: 'missing' as const }),
+    fc.constant({ kind: 'malformed' as const }),
+  );
+  const serversOf = (c: Content): string[] => (c.kind === 'servers' ? [...c.servers].sort() : []);
+  const write = (files: Map<string, string>, c: Content): void => {
+    const path = '/d/prop';
+    if (c.kind === 'missing') files.delete(path);
+    else if (c.kind === 'malformed') files.set(path, '{ "servers": [');
+    else
+      files.set(
+        path,
+        c.json ? JSON.stringify({ servers: c.servers.map((address) => ({ address })) }) : c.servers.join('\n'),
+      );
+  };
+
+  it('after each rescan the client has a link to exactly the servers of the file, each up; a removed one is closed', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        fc.integer({ min: 1, max: 5 }),
+        content,
+        fc.array(content, { minLength: 1, maxLength: 8 }),
+        (r, interval, first, changes) => {
+          // random() = r for every draw: the rescan period is interval × (0.8 + 0.4 r), exactly
+          const period = interval * 1000 * (0.8 + 0.4 * r);
+          const files = new Map<string, string>();
+          write(files, first);
+          const seen: Array<{ want: string[]; links: string[]; up: string[]; openOnRemoved: number }> = [];
+          const steps = [first, ...changes];
+          run(
+            { domain: 'prop', domainsDir: '/d', rescanInterval: interval, reconnectMin: 0.1, reconnectMax: 0.1 },
+            Math.ceil((steps.length + 1) * period),
+            ({ ts, net, client }) => {
+              client();
+              steps.forEach((c, k) => {
+                // a change half-way between two rescans, checked a quarter of a period after the next one
+                if (k > 0) ts.schedule(() => write(files, c), Math.round((k - 0.5) * period));
+                ts.schedule(
+                  () => {
+                    const states = clientInternals(client()).connectionStates();
+                    const want = serversOf(c);
+                    seen.push({
+                      want,
+                      links: states.map((x) => x.address).sort(),
+                      up: states
+                        .filter((x) => x.state === 'connected')
+                        .map((x) => x.address)
+                        .sort(),
+                      openOnRemoved: [A, B, C]
+                        .filter((x) => !want.includes(x))
+                        .reduce((n, x) => n + net.server(x).conns.filter((cn) => !cn.closed).length, 0),
+                    });
+                  },
+                  Math.round((k + 0.25) * period),
+                );
+              });
+            },
+            { random: () => r, files },
+          );
+          expect(seen).toEqual(
+            steps.map((c) => ({ want: serversOf(c), links: serversOf(c), up: serversOf(c), openOnRemoved: 0 })),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('what a late subscriber sees', () => {
   it('first `appeared` for everything currently matching (from the shared state), then live matches', () => {
     run({ addresses: [A] }, 1000, ({ ts, net, client, helpers }) => {

@@ -29,7 +29,48 @@ const wire = (net: FakeNet, cmd: string): string[] =>
     .conns.flatMap((c) => c.sentOf(cmd))
     .map((x) => `${String(x['msg-type'])}:${String(x['subscription-id'])}`);
 
+/** Every message the client sent to server A, as `ta-cmd:msg-type` (track traffic aside), from virtual time `since`. */
+const sentSince = (net: FakeNet, since: number): string[] =>
+  net
+    .server(A)
+    .conns.flatMap((c) => c.sent)
+    .filter((x) => x.at >= since && x.msg['ta-cmd'] !== 'track')
+    .map((x) => `${String(x.msg['ta-cmd'])}:${String(x.msg['msg-type'])}`);
+
 describe('sharing one server subscription per filter', () => {
+  it('counted on the wire: a second consumer sends nothing, the first leaving sends nothing, the last sends one unsubscribe', () => {
+    const { ts } = setup();
+    const seen = [0, 0, 0];
+    const wire: Record<string, string[]> = {};
+    ts.run(() => {
+      const net = new FakeNet(ts);
+      for (let i = 1n; i <= 50n; i++) net.server(A).upsert(fakeService(i, { name: 'x' }));
+      const client = virtualClient(ts, net, { addresses: [A] });
+      const subs: Subscription[] = [];
+      ts.schedule(() => subs.push(client.matches$('(name=x)').subscribe(() => seen[0]!++)), 100);
+      ts.schedule(() => (wire.first = sentSince(net, 100)), 199);
+      // two more consumers of the filter, one of them through another view (services$)
+      ts.schedule(() => subs.push(client.matches$('(name=x)').subscribe(() => seen[1]!++)), 200);
+      ts.schedule(() => subs.push(client.services$('(name=x)').subscribe(() => seen[2]!++)), 250);
+      ts.schedule(() => net.server(A).upsert(fakeService(51n, { name: 'x' })), 300);
+      ts.schedule(() => (wire.joined = sentSince(net, 200)), 399);
+      ts.schedule(() => (subs[0]!.unsubscribe(), subs[1]!.unsubscribe()), 400);
+      ts.schedule(() => (wire.left = sentSince(net, 400)), 499);
+      ts.schedule(() => subs[2]!.unsubscribe(), 500);
+      ts.schedule(() => (wire.last = sentSince(net, 500)), 599);
+      ts.schedule(() => void client.close(), 1000);
+    });
+    // (the hello went out before 100)
+    expect(wire).toEqual({
+      first: ['subscribe:request'],
+      joined: [],
+      left: [],
+      last: ['unsubscribe:request'],
+    });
+    // each consumer saw the 50, then the 51st (services$: its first set, then one emission)
+    expect(seen).toEqual([51, 51, 2]);
+  });
+
   it('two consumers of one filter share it; the last unsubscribe unsubscribes on the wire', () => {
     const { ts } = setup();
     ts.run(({ expectObservable }) => {
@@ -77,6 +118,45 @@ describe('sharing one server subscription per filter', () => {
       }, 20);
       ts.schedule(() => void client.close(), 100);
     });
+  });
+});
+
+describe('membership$ memory stays bounded (a gone entry is dropped once reported)', () => {
+  it('3,000 services come and go, 10 at a time: each reported gone exactly once, no emission beyond 10 entries', () => {
+    const { ts } = setup();
+    const ROUNDS = 300;
+    const BATCH = 10;
+    let maxSize = 0;
+    let emissions = 0;
+    const online = new Set<bigint>();
+    const gone = new Map<bigint, number>();
+    let last: ReadonlyMap<bigint, string> = new Map();
+    ts.run(() => {
+      const net = new FakeNet(ts);
+      const s = net.server(A);
+      for (let r = 0; r < ROUNDS; r++) {
+        const ids = Array.from({ length: BATCH }, (_, i) => BigInt(r * BATCH + i + 1));
+        ts.schedule(() => ids.forEach((id) => s.upsert(fakeService(id, { g: 'churn' }))), 10 + r * 10);
+        ts.schedule(() => ids.forEach((id) => s.remove(id)), 15 + r * 10);
+      }
+      const client = virtualClient(ts, net, { addresses: [A] });
+      client.membership$('(g=churn)').subscribe((m) => {
+        emissions++;
+        maxSize = Math.max(maxSize, m.size);
+        last = m;
+        for (const [id, st] of m)
+          if (st === 'gone') gone.set(id, (gone.get(id) ?? 0) + 1);
+          else online.add(id);
+      });
+      ts.schedule(() => void client.close(), 10 + ROUNDS * 10 + 100);
+    });
+    expect(emissions).toBe(1 + 2 * ROUNDS); // the empty start, then one per step
+    expect(online.size).toBe(ROUNDS * BATCH);
+    expect(gone.size).toBe(ROUNDS * BATCH);
+    expect([...gone.values()].every((n) => n === 1)).toBe(true);
+    // what a consumer holds is the last step only: the last 10, gone (dropped from the next emission)
+    expect(maxSize).toBe(BATCH);
+    expect([...last.values()]).toEqual(Array.from({ length: BATCH }, () => 'gone'));
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * Every `§` section and decision id cited in lib/, spec/, bench/, examples/, README.md and docs/ resolves to a heading
- * of docs/protocol.md or docs/decisions.md (issue 10 item 1). This file itself is not scanned: it holds dangling
- * samples on purpose, to show that the checker fails on them.
+ * Every `§` section and decision id cited in lib/, spec/, bench/, examples/, scripts/, bin/, native/, the root tool
+ * configurations, README.md and docs/ resolves to a heading of docs/protocol.md or docs/decisions.md (issue 10 item 1).
+ * This file itself is not scanned: it holds dangling samples on purpose, to show that the checker fails on them.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,17 @@ describe('reference checker: what counts as a citation', () => {
     expect(ids(citationsInFile(src, 'x.ts'))).toEqual([]);
   });
 
+  it('reads comments and string literals of C, not its code', () => {
+    const src = [
+      '#include "a4.h"', // 1: a string, no citation
+      '/* Framing (§2.3,', // 2
+      '   R13) */', // 3
+      'int B2 = 0; char *s = "see // §2.8"; // A20', // 4
+      "char c = '\\''; /* §2.9 */", // 5: an escaped quote in a character literal
+    ].join('\n');
+    expect(ids(citationsInFile(src, 'native/x.c'))).toEqual(['§2.3@2', 'R13@3', '§2.8@4', 'A20@4', '§2.9@5']);
+  });
+
   it('reads all of a markdown file, code spans included', () => {
     expect(ids(citationsInFile('# Title\n\nSee §7.9 and `A4`; not A4B or 4A4.\n', 'x.md'))).toEqual(['§7.9@3', 'A4@3']);
   });
@@ -124,6 +135,8 @@ describe('a repository with a dangling reference in each place the checker scans
     write('examples/e.ts', '// A1 and R10b\n');
     write('scripts/s.js', '// see §4.4\n');
     write('bin/b.js', '#!/usr/bin/env node\n// (R5)\n');
+    write('native/n.c', '#include <x.h>\n/* §1.1 */\nint f(void) { return 0; } // §2.8\n');
+    write('native/install.js', "console.log('§1.1 and B3');\n");
     write('jest.config.js', '// §5\n');
     write('.dependency-cruiser.js', '// §6\n');
     write('node_modules/m/index.js', '// §7 (never scanned)\n');
@@ -137,6 +150,8 @@ describe('a repository with a dangling reference in each place the checker scans
         '.dependency-cruiser.js:1: §6',
         'bench/README.md:1: §3',
         'bin/b.js:2: R5',
+        'native/install.js:1: B3',
+        'native/n.c:3: §2.8',
         'docs/architecture.md:1: §1.2',
         'examples/e.ts:1: R10b',
         'jest.config.js:1: §5',
@@ -178,7 +193,14 @@ describe('the repository', () => {
     for (const f of ['lib/state/idle.ts', 'spec/state/orphans.spec.ts', 'README.md', 'docs/decisions.md'])
       expect(files).toContain(f);
     const scanned = filesToScan(ROOT);
-    for (const f of ['scripts/soak/soak.js', 'bin/rxpafd.js', '.dependency-cruiser.js', 'eslint.config.js'])
+    for (const f of [
+      'scripts/soak/soak.js',
+      'bin/rxpafd.js',
+      'native/seqpacket.c',
+      'native/install.js',
+      '.dependency-cruiser.js',
+      'eslint.config.js',
+    ])
       expect(scanned).toContain(f);
     expect(scan.citations.filter((c) => c.kind === 'section').length).toBeGreaterThan(400);
     expect(scan.citations.filter((c) => c.kind === 'decision').length).toBeGreaterThan(100);

@@ -6,6 +6,7 @@
  * Where citations are looked for:
  * - TypeScript/JavaScript: comments and string literals only (test titles cite too), found with the TypeScript
  *   parser, so identifiers, numbers and regular expressions never count.
+ * - C (native/): comments and string literals, by a small lexer.
  * - Markdown: the whole text.
  * A decision id counts only as a whole token: not inside a word or a hex number (`B2B`, `0xB2`, `#A4`, `x-A5`), and
  * not when a string literal consists of the id alone (`'A1'` is data, not a citation).
@@ -109,9 +110,29 @@ export const codeTexts = (source: string, fileName = 'x.ts'): CodeText[] => {
   return out;
 };
 
+/** C sources (native/): comments, string and character literals, in one pass so that each hides the others. */
+const C_TEXT_RE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g;
+
+/** The comments and string literals of a C source. */
+export const cTexts = (source: string): CodeText[] =>
+  [...source.matchAll(C_TEXT_RE)].map((m) => ({
+    text: m[0],
+    line: source.slice(0, m.index).split('\n').length,
+    literal: m[0].startsWith('"') || m[0].startsWith("'"),
+  }));
+
 /** Every citation in one file's content (by its extension). */
 export const citationsInFile = (content: string, file: string): Citation[] => {
   if (extname(file) === '.md') return citationsInText(content, file, 1);
+  if (C_EXTENSIONS.has(extname(file)))
+    return cTexts(content).flatMap(({ text, line, literal }) =>
+      citationsInText(
+        literal ? text.slice(1, -1) : text,
+        file,
+        line,
+        !(literal && DECISION_ONLY_RE.test(text.slice(1, -1))),
+      ),
+    );
   // a string literal that is nothing but a decision id is data, not a citation
   return codeTexts(content, file).flatMap(({ text, line, literal }) =>
     citationsInText(text, file, line, !(literal && DECISION_ONLY_RE.test(text))),
@@ -130,11 +151,13 @@ export const decisionHeadings = (markdown: string): string[] =>
 export const dangling = (citations: readonly Citation[], targets: Targets): Citation[] =>
   citations.filter((c) => !(c.kind === 'section' ? targets.sections : targets.decisions).has(c.id));
 
-const SOURCE_EXTENSIONS = new Set(['.ts', '.js', '.cjs', '.mjs', '.md']);
+const C_EXTENSIONS = new Set(['.c', '.h', '.cc']);
+const SOURCE_EXTENSIONS = new Set(['.ts', '.js', '.cjs', '.mjs', '.md', ...C_EXTENSIONS]);
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', '.git']);
 
 /**
- * Files to scan under `root`: lib/, spec/, bench/, examples/, scripts/, bin/ and docs/ (sources and markdown),
+ * Files to scan under `root`: lib/, spec/, bench/, examples/, scripts/, bin/, native/ and docs/ (sources, C sources
+ * and markdown),
  * README.md and the tool configurations at the root (`*.js`, `.dependency-cruiser.js`).
  */
 export const filesToScan = (root: string, exclude: readonly string[] = []): string[] => {
@@ -153,7 +176,7 @@ export const filesToScan = (root: string, exclude: readonly string[] = []): stri
       } else if (SOURCE_EXTENSIONS.has(extname(name))) out.push(path);
     }
   };
-  for (const d of ['lib', 'spec', 'bench', 'examples', 'scripts', 'bin', 'docs']) walk(join(root, d));
+  for (const d of ['lib', 'spec', 'bench', 'examples', 'scripts', 'bin', 'native', 'docs']) walk(join(root, d));
   out.push(join(root, 'README.md'));
   for (const name of readdirSync(root).sort())
     if (/\.[cm]?js$/.test(name) && statSync(join(root, name)).isFile()) out.push(join(root, name));

@@ -138,7 +138,7 @@ describe('slow consumers (real sockets)', () => {
     expect(await ping(bystander, 1)).toBeLessThan(1000);
     publisher.close();
     bystander.close();
-  });
+  }, 60000);
 
   it('a client that sends requests without reading is held by back-pressure and gets every reply once it reads', async () => {
     r = await rig({ hardBytes: 2 * MiB, softBytes: 1536 * 1024, softSeconds: 1 });

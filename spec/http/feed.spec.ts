@@ -1,6 +1,9 @@
 import { Subject } from 'rxjs';
 
 import { DomainFeed, formatEventId, parseEventId } from '../../lib/http/feed';
+import { publicService as httpPublicService } from '../../lib/http/public-model';
+import { toJson } from '../../lib/json';
+import { publicService as cachedPublicService } from '../../lib/state/public-model';
 import type { DirectoryChange } from '../../lib/state/effects';
 import { Domain } from '../helpers/builders';
 
@@ -73,4 +76,17 @@ describe('event ids', () => {
   it.each(['', 'ab12', 'ab12.', 'AB.1', 'ab.-1', 'ab.1.2.3', 'ab.1e3', 'a b.1'])('rejects %j', (t) =>
     expect(parseEventId(t)).toBeUndefined(),
   );
+});
+
+describe('the public model on the HTTP side', () => {
+  it("converts afresh, not through the library's per-record cache (listings would fill it with the whole directory)", () => {
+    const d = new Domain();
+    d.connect(1, 100).publish(1, 7, 3, { name: ['db'], port: [5432] }, 15);
+    const s = d.state.services.get(7n)!;
+    const fresh = httpPublicService(s);
+    expect(fresh).toEqual(cachedPublicService(s)); // the same model
+    expect(toJson(fresh)).toBe('{"id":7,"generation":3,"props":{"name":["db"],"port":[5432]},"ttl":15,"clientId":100}');
+    expect(httpPublicService(s)).not.toBe(fresh); // a new object each time: nothing kept per record
+    expect(cachedPublicService(s)).toBe(cachedPublicService(s)); // the library's API keeps its identity
+  });
 });

@@ -4,7 +4,7 @@
  * restarts. The peers are required (see peers.ts): without them this suite fails.
  */
 import { expect } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
@@ -36,6 +36,43 @@ const rxpafc = async (args: readonly string[]): Promise<{ code: number; out: str
     env: {},
   });
   return { code, out, err };
+};
+
+/** An interactive rxpafc process, driven line by line (output read as it comes). */
+const rxpafcSession = (args: readonly string[], env: Record<string, string> = {}) => {
+  const child = spawn(process.execPath, [RXPAFC, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let text = '';
+  let mark = 0;
+  child.stdout.on('data', (b: Buffer) => (text += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (text += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waitFor = async (re: RegExp, ms = 10000): Promise<RegExpExecArray> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(text.slice(mark));
+      if (m !== null) return m;
+      if (Date.now() > end || child.exitCode !== null)
+        throw new Error(`rxpafc: no ${re} within ${ms} ms; output since the command:\n${text.slice(mark)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return {
+    child,
+    exited,
+    waitFor,
+    get output(): string {
+      return text;
+    },
+    /** Send a command line; wait for `until` in what follows. */
+    run: (line: string, until: RegExp = /^OK\.$/m): Promise<RegExpExecArray> => {
+      mark = text.length;
+      child.stdin.write(line + '\n');
+      return waitFor(until);
+    },
+  };
 };
 
 describe('interop: rxpaf client library and rxpafc against tpafd', () => {
@@ -199,5 +236,39 @@ describe('interop: rxpaf client library and rxpafc against tpafd', () => {
     );
     expect(out).toMatch(/Match type: disappeared; Service id: 0x[0-9a-f]+\n/);
     expect(out).toMatch(/^Subscription Id\s+Client Id\s+Filter\n0x[0-9a-f]+\s+0x[0-9a-f]+\s+\(name=watched\)$/m);
+  }, 30000);
+
+  it('rxpafc interactive: a subscription ended by unsubscribe or by the loss of tpafd is reported canceled (as lpafc does); the session reconnects to a restarted tpafd', async () => {
+    const ux = randomUx();
+    const first = await tpafd([ux]);
+    const session = rxpafcSession([ux], { PAF_RECONNECT_MIN: '0.01', PAF_RECONNECT_MAX: '0.1' });
+    try {
+      const subscribed = /Subscription Id: (0x[0-9a-f]+)\nOK\.\n/;
+      // unsubscribe: the subscription's transaction completes, rxpafc says so
+      const [, a] = await session.run('subscribe (name=a)', subscribed);
+      await session.run(`unsubscribe ${a!}`, new RegExp(`Subscription ${a!} canceled\\.\n`));
+      // the server goes away: the subscription is gone with the connection (the client reconnects; the raw
+      // subscription is not renewed), and rxpafc says so instead of dropping it silently
+      const [, b] = await session.run('subscribe (name=b)', subscribed);
+      await first.stop();
+      await session.waitFor(new RegExp(`Subscription ${b!} canceled \\(.+\\)\\.\n`));
+      // tpafd is back on the same address: the same session works again, subscriptions and matches included
+      await tpafd([ux]);
+      const [, c] = await session.run('subscribe (name=c)', subscribed);
+      const pub = client(ux);
+      const h = await pub.publish({ name: 'c' }, { ttl: 60 });
+      await session.waitFor(
+        new RegExp(`Match type: appeared; Service id: 0x${h.id.toString(16)}; Generation: 0; TTL: 60;`),
+      );
+      await session.run('publish 5e 0 30 name c2', /Service Id: 0x5e\nOK\./);
+      await session.run('services (name=c2)', /^0x5e\s+0\s+30\s/m);
+      session.child.stdin.end('quit\n');
+      expect(await session.exited).toBe(0);
+      // quitting closes the session's subscriptions without a word; each cancel was printed once
+      expect(session.output).not.toContain(`Subscription ${c!} canceled`);
+      expect(session.output.match(/canceled/g)).toHaveLength(2);
+    } finally {
+      session.child.kill('SIGKILL');
+    }
   }, 30000);
 });

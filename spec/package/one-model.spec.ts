@@ -2,7 +2,8 @@
  * One public model on every side (issue 9, item 4): one service with a 63-bit id, published by the client library
  * to a real rxpafd (recording its event log) and to an in-process server at once, looks the same — as `toJson`
  * text — in the client's `matches$`, the in-process server's `changes$`, the steps of `replay$` over the daemon's
- * log, `rxpafc --json services` and the `rxpaf-replay --at --json` directory (which adds the owner's `user`).
+ * log, `rxpafc --json services` and the `rxpaf-replay --at --json` directory (which adds the owner's `user`, and
+ * names its clients by `clientId` too).
  * Everything emitted is a plain object (no immutable.js, no Map inside a service, no immer draft) and `toJson`
  * keeps the id digit for digit where `JSON.stringify` throws.
  */
@@ -103,6 +104,12 @@ describe('one public model on every side', () => {
     )!;
     expect(Object.keys(row).sort()).toEqual([...EXPECTED_KEYS, 'user'].sort());
     expect(r.out).toContain(`"id":${ID}`); // digit for digit in the text, whatever JSON.parse makes of it
+    // its clients are named as everywhere else: `clientId`, not `id`
+    const clients = (JSON.parse(r.out) as { clients: Array<Record<string, unknown>> }).clients;
+    expect(clients.length).toBeGreaterThan(0);
+    for (const c of clients)
+      expect([Object.keys(c).includes('clientId'), Object.keys(c).includes('id')]).toEqual([true, false]);
+    expect(r.out).toContain(`"clientId":${client.clientId}`);
     const { user, ...service } = row;
     expect(typeof user).toBe('string');
     expect(JSON.parse(toJson(replayed))).toEqual(service);

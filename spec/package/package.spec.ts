@@ -5,7 +5,8 @@
  * (spec/package/consumer/) import every entry point and do real work against the installed package's own rxpafd.
  * Also: the tarball's contents (size and file count printed), type resolution of every entry point (attw and tsc
  * with nodenext, node16 and bundler, each entry point with its own declarations), and an install where neither a
- * prebuilt binary nor a compiler is there (only ux:/uxf:/utls: fail, saying what to install).
+ * prebuilt binary nor a compiler is there (only ux:/uxf:/utls: fail, saying what to install). The installed rxpafd
+ * serves its dashboard (the packed lib/http/ui files and uPlot) with --http.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,6 +22,8 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -286,6 +289,61 @@ describe('the packed tarball', () => {
   it('ESM consumer: named imports from every entry point, real work against rxpafd', () => {
     expect(consumer('esm.mjs')).toEqual(['ok internals not importable', ...WORK, 'done']);
   }, 90_000);
+
+  it("serves the dashboard from the installed package: the page and every file it references, uPlot from the package's dependency", async () => {
+    const installed = join(app, 'node_modules', 'rxpaf');
+    const d = await Daemon.start(['--http', '127.0.0.1:0', 'tcp:127.0.0.1:0'], {
+      entry: join(installed, 'bin', 'rxpafd.js'),
+      cwd: app,
+    });
+    try {
+      const url = /INFO core http listening url=(\S+)/.exec(d.stderr)?.[1];
+      expect(url).toBeDefined();
+      const fetchBody = (path: string): Promise<{ status: number; type: string; body: Buffer }> =>
+        new Promise((resolve, reject) => {
+          httpGet(new URL(path, url), { agent: false }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode!,
+                type: res.headers['content-type'] ?? '',
+                body: Buffer.concat(chunks),
+              }),
+            );
+          }).on('error', reject);
+        });
+      const page = await fetchBody('/');
+      expect(page).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' });
+      expect(page.body.equals(readFileSync(join(installed, 'lib', 'http', 'ui', 'index.html')))).toBe(true);
+      const refs = [...page.body.toString().matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((m) => m[1]!);
+      expect(refs.sort()).toEqual(['/ui/app.css', '/ui/app.js', '/ui/favicon.svg', '/ui/uplot.css', '/ui/uplot.js']);
+      // uPlot as the installed package resolves it (its own dependency)
+      const uplot = join(createRequire(join(installed, 'package.json')).resolve('uplot/package.json'), '..', 'dist');
+      const expected: Record<string, string> = {
+        '/ui/app.css': join(installed, 'lib', 'http', 'ui', 'app.css'),
+        '/ui/app.js': join(installed, 'lib', 'http', 'ui', 'app.js'),
+        '/ui/favicon.svg': join(installed, 'lib', 'http', 'ui', 'favicon.svg'),
+        '/ui/uplot.css': join(uplot, 'uPlot.min.css'),
+        '/ui/uplot.js': join(uplot, 'uPlot.iife.min.js'),
+      };
+      for (const ref of refs) {
+        const r = await fetchBody(ref);
+        expect({ ref, status: r.status }).toEqual({ ref, status: 200 });
+        expect(r.body.length).toBeGreaterThan(100);
+        // the installed files, byte for byte, and the same as this repository's (nothing stale was packed)
+        expect(r.body.equals(readFileSync(expected[ref]!))).toBe(true);
+        if (ref.startsWith('/ui/app') || ref === '/ui/favicon.svg')
+          expect(r.body.equals(readFileSync(join(ROOT, 'lib', 'http', 'ui', ref.slice('/ui/'.length))))).toBe(true);
+      }
+      // the page's data comes from the same listener
+      const domains = await fetchBody('/v1/domains');
+      expect(domains.status).toBe(200);
+      expect(JSON.parse(domains.body.toString())).toEqual([expect.objectContaining({ index: 0, key: '0' })]);
+    } finally {
+      expect((await d.stop()).code).toBe(0);
+    }
+  }, 60_000);
 
   /** Runs the consumer's tsc; returns its exit status and output (`--explainFiles`: why each file is in the program). */
   const tsc = (resolution: 'nodenext' | 'node16' | 'bundler', files: string[], emit: boolean) => {

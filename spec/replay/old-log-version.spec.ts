@@ -3,16 +3,35 @@
  * close (100 services, over the 64 units a close does itself) is orphaned at once and its orphans expire on time.
  * The fixture was written by encoding events under a version 2 header (spec/fixtures/logs/v2-big-close.ndjson:
  * a watcher subscribed to everything, a client with 100 services of TTL 5 s closing at +1 s, a tick at +6 s).
+ *
+ * Logs of version 3 were recorded with work slices of 512 units per event (version 4: 128) and replay with 512.
+ * spec/fixtures/logs/v3-sliced-close.ndjson was recorded by rxpafd (`--record --record-outbound`) built from main of
+ * 3 December 2026 (schema version 3): a watcher subscribed to everything, a client publishing 150 services of TTL
+ * 1 s that then closes; its orphaning (300 units: 150 services visited, 150 notifications) was one `work` event, the
+ * expiry one `tick`, then the watcher's `services` listing and its close.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LOG_VERSION } from '../../lib/replay/event-codec';
-import { replayLines, splitLines } from '../../lib/replay/replay';
+import { replayItems, replayLines, splitLines } from '../../lib/replay/replay';
+import { SLICE_V3, workBudget } from '../../lib/replay/replay-core';
+import { Verifier } from '../../lib/replay/replay-verify';
+import { SLICE } from '../../lib/state/work';
 import type { DomainState } from '../../lib/state/model';
 import { T0 } from '../helpers/builders';
 
 const v2 = splitLines(readFileSync(join(__dirname, '../fixtures/logs/v2-big-close.ndjson'), 'utf8'));
+const v3 = splitLines(readFileSync(join(__dirname, '../fixtures/logs/v3-sliced-close.ndjson'), 'utf8'));
+const asVersion = (lines: readonly string[], v: number): string[] => [
+  lines[0]!.replace(/^\{"v":\d+,/, `{"v":${v},`),
+  ...lines.slice(1),
+];
+const verify = (lines: readonly string[]) => {
+  const v = new Verifier();
+  for (const item of replayItems(lines)) v.add(item);
+  return v.finish();
+};
 
 const run = (lines: readonly string[]) => {
   const orphaned: bigint[] = [];
@@ -30,8 +49,10 @@ const run = (lines: readonly string[]) => {
 };
 
 describe('replaying logs of an earlier schema version', () => {
-  it('writes version 3', () => {
-    expect(LOG_VERSION).toBe(3);
+  it('writes version 4; the budget per event follows the version read', () => {
+    expect(LOG_VERSION).toBe(4);
+    expect([1, 2, 3, 4].map((version) => workBudget({ version }))).toEqual([Infinity, Infinity, SLICE_V3, SLICE]);
+    expect([SLICE_V3, SLICE]).toEqual([512, 128]);
     expect(v2[0]).toMatch(/^\{"v":2,"kind":"domain"/);
     expect(v2.some((l) => l.includes('"type":"work"'))).toBe(false);
   });
@@ -46,9 +67,29 @@ describe('replaying logs of an earlier schema version', () => {
   });
 
   it('the same events under a version 3 header are replayed sliced: without work events the close is not done', () => {
-    const v3 = [v2[0]!.replace('{"v":2,', '{"v":3,'), ...v2.slice(1)];
-    const { orphaned, last } = run(v3);
+    const { orphaned, last } = run(asVersion(v2, 3));
     expect(orphaned.length).toBeLessThan(100);
     expect(last.work.size).toBe(1);
+  });
+
+  it('a v3 recording replays with slices of 512: every recorded message reproduced, orphaned in its one work event', () => {
+    expect(v3[0]).toMatch(/^\{"v":3,"kind":"domain"/);
+    expect(v3.filter((l) => l.includes('"type":"work"'))).toHaveLength(1);
+    expect(verify(v3)).toBeUndefined();
+    const { orphaned, expired, last } = run(v3);
+    const ids = Array.from({ length: 150 }, (_, i) => BigInt(1000 + i));
+    expect(orphaned).toEqual(ids);
+    expect(expired.map(([id]) => id)).toEqual(ids);
+    expect(last.services.size).toBe(0);
+    expect(last.work.size).toBe(0);
+  });
+
+  it('the same recording under a version 4 header (slices of 128) is not what the server did: verify fails', () => {
+    const { orphaned } = run(asVersion(v3, 4));
+    // the one work event orphans what 128 units allow (a service visited and its notification: 2 units each)
+    expect(orphaned).toHaveLength(64);
+    const d = verify(asVersion(v3, 4));
+    expect(d).toBeDefined();
+    expect(d!.conn).toBe(1);
   });
 });

@@ -85,7 +85,7 @@ describe('fuzzed log corruption', () => {
             complete: () => resolve(undefined),
           }),
         );
-        expect(err).toMatchObject({ name: 'ReplayError', line: i + 1 });
+        expect(err).toMatchObject({ name: 'PafReplayError', line: i + 1 });
         expect(seqs).toEqual(before(i + 1).map((s) => s.seq));
       }),
       { numRuns: 50 },

@@ -12,6 +12,7 @@ import { decodeLine, LOG_VERSION, type EventRecord } from '../../lib/replay/even
 import { IdSet, mayContain, readIndex } from '../../lib/replay/log-index';
 import { Replayer, ReplayError, splitLines } from '../../lib/replay/replay';
 import { encodeDomainState } from '../../lib/replay/state-codec';
+import { encodeMessage } from '../../lib/codec/encode';
 import { stringifyJson } from '../../lib/codec/json';
 
 describe('replay at scale', () => {
@@ -64,13 +65,12 @@ describe('replay at scale', () => {
         pending,
         pending.map((r) => r.seq),
       );
-      effects[1].push(...b.delivered.map((f) => `${f.conn}:${stringifyJson(f.msg as never)}`));
+      effects[1].push(...b.delivered.map((f) => `${f.conn}:${encodeMessage(f.msg)}`));
       pending = [];
     };
     for (const r of recs) {
       const i = one.feed(r, 0);
-      if (i.kind === 'step')
-        effects[0].push(...i.step.delivered.map((f) => `${f.conn}:${stringifyJson(f.msg as never)}`));
+      if (i.kind === 'step') effects[0].push(...i.step.delivered.map((f) => `${f.conn}:${encodeMessage(f.msg)}`));
       if (r.kind === 'event' && r.event.type !== 'closed') {
         pending.push(r);
         if (pending.length === 97) flush();

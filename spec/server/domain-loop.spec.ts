@@ -129,6 +129,92 @@ describe('drainTurns', () => {
   });
 });
 
+describe('drainTurns: closes', () => {
+  const closed = (conn: number): Event => ({ type: 'closed', now: 0, conn, cause: 'eof' });
+  const msg = (conn: number): Event => ({ type: 'message', now: 0, conn, msg: wire(request('ping', conn)) });
+  /** A fake domain: each close folded costs `perClose` ms of clock, anything else 0.1 ms; `work` slices left. */
+  const domain = (perClose: number, slices: number) => {
+    const d = { t: 0, left: slices, folded: [] as string[], carried: [] as Event[][], out: [] as number[] };
+    const fold = (batch: Event[]): number => {
+      const closes = batch.filter((e) => e.type === 'closed').length;
+      d.t += (closes > 0 ? closes * perClose : 0.1) / 1000;
+      d.folded.push(closes > 0 ? `closed x${closes}` : batch.map((e) => e.type).join('+'));
+      if (batch.some((e) => e.type === 'work')) d.left--;
+      // every fold changes the state (a fresh number would do; the count of folds is one)
+      return d.folded.length;
+    };
+    const batches$ = new Subject<Event[]>();
+    batches$
+      .pipe(
+        drainTurns(
+          fold,
+          () => d.left > 0,
+          () => d.t,
+          3,
+          (rest) => d.carried.push(rest),
+        ),
+      )
+      .subscribe((n) => d.out.push(n));
+    return { d, batches$ };
+  };
+
+  it('messages first, then closes in chunks sized by their measured cost, the rest carried; no slice meanwhile', () => {
+    const { d, batches$ } = domain(0.02, 100);
+    const closes = Array.from({ length: 1000 }, (_, i) => closed(100 + i));
+    // the batch as it arrived: closes, a bystander's ping among them, the pending work request
+    batches$.next([...closes.slice(0, 500), msg(1), { type: 'work', now: 0 }, ...closes.slice(500)]);
+    // the ping alone first (0.1 ms); then 2.9 ms left: the first chunk by the assumed cost (0.05 ms a close) is 58;
+    // it measured 0.02 ms a close (running average 0.035 ms): the next chunk is what fits the 1.74 ms left, 49; then
+    // 0.0275 ms a close and 0.76 ms left: 27; 0.02375 and 0.22 ms: 9; 0.021875 and 0.04 ms: 1; then less than one
+    // close's cost is left
+    expect(d.folded).toEqual(['message', 'closed x58', 'closed x49', 'closed x27', 'closed x9', 'closed x1']);
+    // the rest goes to the next turn, in order; the work request is dropped (the loop asks again after the turn)
+    expect(d.carried).toHaveLength(1);
+    expect(d.carried[0]).toEqual(closes.slice(144));
+    expect(d.left).toBe(100);
+    expect(d.out).toEqual([6]);
+    // the next turn: the carried closes with a new ping; the ping first again, then chunks by the measured cost
+    batches$.next([...d.carried[0]!, msg(2)]);
+    expect(d.folded[6]).toBe('message');
+    const chunks = d.folded.slice(7).map((f) => Number(/x(\d+)/.exec(f)![1]));
+    expect(chunks[0]).toBeGreaterThan(100); // the measured cost (about 0.02 ms), not the assumed 0.05 ms
+    expect(d.t * 1000 - 3).toBeLessThanOrEqual(3.2); // the second turn kept to its budget, give or take a chunk
+  });
+
+  it('closes done, the pending work event runs alone, then slices while the budget lasts', () => {
+    const { d, batches$ } = domain(0.01, 100);
+    batches$.next([closed(1), closed(2), { type: 'work', now: 0 }, msg(3)]);
+    // 0.1 ms for the ping, 0.02 for the closes, 0.1 a slice: the work event, then slices up to 3 ms
+    expect(d.folded.slice(0, 3)).toEqual(['message', 'closed x2', 'work']);
+    expect(d.folded.slice(3).every((f) => f === 'work')).toBe(true);
+    expect(d.folded).toHaveLength(3 + 28);
+    expect(d.carried).toEqual([]);
+  });
+
+  it('without a carry every close is folded in the turn, in chunks', () => {
+    const folded: number[] = [];
+    let t = 0;
+    const batches$ = new Subject<Event[]>();
+    batches$
+      .pipe(
+        drainTurns(
+          (batch: Event[]) => {
+            t += batch.length * 0.00005;
+            folded.push(batch.length);
+            return folded.length;
+          },
+          () => false,
+          () => t,
+          1,
+        ),
+      )
+      .subscribe();
+    batches$.next(Array.from({ length: 300 }, (_, i) => closed(i)));
+    expect(folded.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(folded.length).toBeGreaterThan(1);
+  });
+});
+
 describe('domainLoop on virtual time', () => {
   it('drains many slices per turn up to the budget; other connections are served between turns', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -144,13 +230,14 @@ describe('domainLoop on virtual time', () => {
       ts.schedule(() => sub.unsubscribe(), 100);
       ts.flush();
       // turn 11: the close (a big orphaning is left to work events), then slices while the budget lasts (0.7 ms,
-      // 0.25 ms a fold); each later turn folds the work event the last one asked for with the inputs that arrived
-      // meanwhile, then more slices; 10 slices in all
+      // 0.25 ms a fold); each later turn folds the inputs that arrived meanwhile first, on their own, then the work
+      // event the last turn asked for, alone, then more slices; 10 slices in all
       expect(h.turns).toEqual([
         ['11', 'closed', 'work', 'work'],
-        ['12', 'work+ping', 'work', 'work'],
-        ['13', 'work+ping', 'work', 'work'],
-        ['14', 'work', 'work'],
+        ['12', 'ping', 'work', 'work'],
+        ['13', 'ping', 'work', 'work'],
+        ['14', 'work', 'work', 'work'],
+        ['15', 'work'],
       ]);
       const orphaned = h.fx.filter(([, f]) => f.type === 'change' && f.change.kind === 'modified');
       expect(orphaned).toHaveLength(80);
@@ -158,6 +245,52 @@ describe('domainLoop on virtual time', () => {
       // every ping answered in the turn after it arrived, while the orphaning went on
       const pongs = h.fx.filter(([, f]) => f.type === 'send' && f.conn === 3);
       expect(pongs.map(([, , frame]) => frame)).toEqual([12, 13]);
+    });
+  });
+
+  it('a mass disconnect: closes over several turns, a ping served first in each, no notification for the closing', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(() => {
+      // 60 clients (conns 10..69) with 5 services and a subscription to everything each; conn 2 watches, 3 pings
+      const ev: Event[] = [];
+      for (let c = 10; c < 70; c++) {
+        ev.push(...hello(c, 0));
+        ev.push({ type: 'message', now: 0, conn: c, msg: wire(request('subscribe', 1, { 'subscription-id': c })) });
+        for (let k = 0; k < 5; k++) ev.push(publish(c, c * 10 + k, 60));
+      }
+      const s0 = reduceAll(populated(0, 60), ev, Infinity)[0];
+      const inputs$ = new Subject<Event>();
+      const h = harness(ts, s0, inputs$);
+      const sub = h.loop$.subscribe();
+      ts.schedule(() => {
+        for (let c = 10; c < 70; c++) inputs$.next({ type: 'closed', now: 0.01, conn: c, cause: 'eof' });
+      }, 10);
+      for (const at of [11.5, 12.5])
+        ts.schedule(
+          () => inputs$.next({ type: 'message', now: at / 1000, conn: 3, msg: wire(request('ping', at * 2)) }),
+          at,
+        );
+      ts.schedule(() => sub.unsubscribe(), 100);
+      ts.flush();
+      // the closes took more than one turn (0.25 ms a fold, 0.7 ms a turn); each later turn served the ping first
+      const closing = h.turns.filter((t) => t.some((b) => b.startsWith('closed')));
+      expect(closing.length).toBeGreaterThan(1);
+      expect(h.turns[1]![1]).toBe('ping');
+      expect(h.turns[2]![1]).toBe('ping');
+      // no work slice ran before the last close was folded
+      const flat = h.turns.flatMap((t) => t.slice(1));
+      expect(flat.indexOf('work')).toBeGreaterThan(flat.lastIndexOf('closed'));
+      // every service orphaned (the watcher was told of each)
+      const orphaned = h.fx.filter(([, f]) => f.type === 'change' && f.change.kind === 'modified');
+      expect(orphaned).toHaveLength(300);
+      expect(h.fx.filter(([, f]) => f.type === 'send' && f.conn === 2)).toHaveLength(300);
+      // the closing were told almost nothing: only a close small enough to orphan at once (5 x (1 + subscriptions)
+      // <= CLOSE_SLICE: at most 11 subscriptions left) told subscribers whose close was still to come (132 sends
+      // here); had work slices run between the chunks, the orphaning of the first closes would have been told to
+      // every subscriber still open
+      const toClosing = h.fx.filter(([, f]) => f.type === 'send' && f.conn >= 10);
+      expect(toClosing.length).toBeLessThanOrEqual(5 * 11 * 11);
+      expect(h.state$.value.work.size).toBe(0);
     });
   });
 

@@ -9,7 +9,8 @@ import { TestScheduler } from 'rxjs/testing';
 
 import { initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { bufferTurn } from '../../lib/server/buffer-turn';
-import { WORK_RETRY_MAX_MS, workRequests } from '../../lib/server/deadline-ticks';
+import { deadlineTicks, timerDeadline, WORK_RETRY_MAX_MS, workRequests } from '../../lib/server/deadline-ticks';
+import { heapPush } from '../../lib/state/heap';
 import type { Event } from '../../lib/state/events';
 import type { DomainState, Job } from '../../lib/state/model';
 import { hasWork } from '../../lib/state/work';
@@ -128,6 +129,40 @@ describe('workRequests', () => {
       ts.flush();
       // the close orphans a slice (16 of 40) at once; each later turn has one more slice and the bystander's ping
       expect(out).toEqual(['closed (more)', 'work+message (more)', 'work+message', 'message']);
+    });
+  });
+});
+
+describe('deadlineTicks', () => {
+  // an orphan queue with expiries at 5 s and 9 s, a connection timer at 7 s
+  const queued = (now: number): DomainState => ({
+    ...idle,
+    now,
+    orphanQueue: heapPush(heapPush(idle.orphanQueue, 5, 0, 1n), 9, 1, 2n),
+    timerQueue: heapPush(idle.timerQueue, 7, 0, 1),
+  });
+
+  it('arms no timer for an orphan expiry already due (that is sliced work): the next one still to come', () => {
+    expect(timerDeadline(queued(4))).toBe(5);
+    expect(timerDeadline(queued(5))).toBe(7); // overdue at 5 s: the work events expire it
+    expect(hasWork(queued(5))).toBe(true);
+    expect(timerDeadline({ ...queued(8), timerQueue: idle.timerQueue })).toBeUndefined();
+    expect(timerDeadline({ ...queued(4), timerQueue: heapPush(idle.timerQueue, 3, 0, 1) })).toBe(3);
+  });
+
+  it('ticks at the deadline; none for an expiry already overdue (the old deadline timer fired at once for it)', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(({ cold, expectObservable }) => {
+      const only = (now: number, at: number): DomainState => ({
+        ...idle,
+        now,
+        orphanQueue: heapPush(idle.orphanQueue, at, 0, 1n),
+      });
+      // a (0 ms): an expiry due at 5 ms; b (10 ms): the state's time is 10 ms and an expiry of 6 ms is still queued
+      const states = cold('a 9ms b', { a: only(0, 0.005), b: only(0.01, 0.006) });
+      expectObservable(deadlineTicks(states, () => ts.now() / 1000, ts)).toBe('5ms x', {
+        x: { type: 'tick', now: 0.005 },
+      });
     });
   });
 });

@@ -8,7 +8,10 @@
  */
 import type { PafError } from '../../errors';
 
-/** A property value as given to `publish`/`modify`: a string, or an integer (a safe-integer `number` or a `bigint`). */
+/**
+ * A property value as given to `publish`/`modify`: a string, or an integer (a safe-integer `number` or a `bigint`
+ * in the int64 range −2^63 … 2^63−1; anything else rejects with `PafArgumentError`).
+ */
 export type PropInput = string | number | bigint;
 
 /** Service properties as given to `publish`/`modify`: one value or an array of values per key. */
@@ -16,9 +19,13 @@ export type PropsInput = Readonly<Record<string, PropInput | readonly PropInput[
 
 /** TLS credential files (PEM); anything not given comes from `$XCM_TLS_CERT` or `/etc/xcm/tls`. */
 export interface TlsFiles {
+  /** The certificate (PEM file); default `<dir>/cert.pem`. */
   readonly cert?: string;
+  /** The private key of the certificate (PEM file); default `<dir>/key.pem`. */
   readonly key?: string;
+  /** Trusted CA certificates the peer's certificate is checked against (PEM file); default `<dir>/tc.pem`. */
   readonly tc?: string;
+  /** A certificate revocation list (PEM file); checked only when given. */
   readonly crl?: string;
 }
 
@@ -26,10 +33,13 @@ export interface TlsFiles {
 export interface ServerSpec {
   /** XCM address: `tcp:`, `tls:`, `ux:`, `uxf:`, `utls:`. */
   readonly address: string;
+  /** TLS credentials for a `tls:`/`utls:` address (default: `$XCM_TLS_CERT`, else `/etc/xcm/tls`). */
   readonly tls?: TlsFiles;
   /** Local address to bind before connecting. */
   readonly localAddress?: string;
+  /** Lowest protocol version to offer this server (2 or 3; default 2). */
   readonly minProtocolVersion?: number;
+  /** Highest protocol version to offer this server (2 or 3; default 3). */
   readonly maxProtocolVersion?: number;
   /** Seconds; overrides the client's `idleMin` for this server. */
   readonly minIdleTime?: number;
@@ -45,7 +55,9 @@ export type Membership = 'online' | 'orphan' | 'gone';
 
 /** The state of the link to one server. */
 export interface ConnectionState {
+  /** The server's address, as configured (domain file or `addresses`). */
   readonly address: string;
+  /** `connecting` (connecting or greeting), `connected` (greeted; requests go out) or `disconnected` (waiting to reconnect, or removed). */
   readonly state: 'connecting' | 'connected' | 'disconnected';
   /** The negotiated protocol version, while connected. */
   readonly protocolVersion?: number;
@@ -63,11 +75,13 @@ export interface ClientOptions {
   readonly addresses?: ReadonlyArray<string | ServerSpec>;
   /** 63-bit client id; random by default. */
   readonly clientId?: bigint;
-  /** Reconnect back-off bounds (default 0.01 s and 5 s, or `$PAF_RECONNECT_MIN`/`$PAF_RECONNECT_MAX`). */
+  /** Reconnect back-off, lower bound: the first retry's delay (default 0.01 s, or `$PAF_RECONNECT_MIN`). */
   readonly reconnectMin?: number;
+  /** Reconnect back-off, upper bound: the delay doubles up to it (default 5 s, or `$PAF_RECONNECT_MAX`). */
   readonly reconnectMax?: number;
-  /** Liveness bounds (default 4 s and 30 s, or `$PAF_IDLE_MIN`/`$PAF_IDLE_MAX`); `idleMin` is also the greeting timeout. */
+  /** Liveness, lower bound (default 4 s, or `$PAF_IDLE_MIN`; floor 1 s); also the greeting timeout. */
   readonly idleMin?: number;
+  /** Liveness, upper bound: a silent server is given up after about this long (default 30 s, or `$PAF_IDLE_MAX`). */
   readonly idleMax?: number;
   /** Domain file rescan interval (default 5 s ±20 %, or `$PAF_RESCAN`); 0 reads the file once. */
   readonly rescanInterval?: number;

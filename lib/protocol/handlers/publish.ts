@@ -3,6 +3,7 @@
  */
 import type { PublishRequest } from '../../codec/messages';
 import { propsEqual } from '../../codec/primitives';
+import { compactProps } from '../../filter/compact-props';
 import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
 import { applyChange, claim, putService } from '../../state/directory';
@@ -25,7 +26,7 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
     const after: Service = {
       id,
       generation,
-      props,
+      props: compactProps(props),
       ttl,
       orphanSince: undefined,
       clientId,
@@ -43,7 +44,7 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
     if (s.clientId !== clientId || s.orphanSince !== undefined || s.record !== conn.id)
       claim(ctx, s, clientId, conn.id);
   } else if (generation > s.generation) {
-    claim(ctx, s, clientId, conn.id, { generation, props, ttl });
+    claim(ctx, s, clientId, conn.id, { generation, props: compactProps(props), ttl });
   } else {
     return send(ctx, conn.id, fail('publish', taId, 'old-generation'));
   }

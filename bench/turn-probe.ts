@@ -1,0 +1,73 @@
+/**
+ * Preloaded into the daemon by `bench/http.ts` (`node -r dist/bench/turn-probe.js bin/rxpafd.js ...`, with an IPC
+ * channel): measures the daemon's own longest event-loop turn, which a pinger's round trips cannot tell apart from
+ * the scheduler of a loaded machine. A 1 ms timer samples the loop; for each gap between two samples it takes the
+ * wall time and the process's CPU time (a turn that holds the loop burns CPU for its whole length; a process that
+ * waits for a core does not), and GC pauses are observed as V8 reports them, so a long turn can be told to be a
+ * collection or the daemon's own work. Messages: 'arm' starts a measurement, 'report' answers with the maxima since.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+
+export interface TurnReport {
+  /** The longest gap between two 1 ms samples, ms of CPU time (user + system, all threads of the process). */
+  readonly cpuMax: number;
+  /** The longest such gap without any GC pause in it, ms of CPU time: the daemon's own work in one turn. */
+  readonly cpuMaxNoGc: number;
+  /** The longest gap in wall time, ms. */
+  readonly wallMax: number;
+  /** The longest garbage-collection pause, and their total, ms. */
+  readonly gcMax: number;
+  readonly gcTotal: number;
+  readonly samples: number;
+}
+
+/** Gaps longer than this (CPU ms) are kept with their times, to be checked for GC pauses. */
+const KEEP_MS = 2;
+
+if (process.send !== undefined) {
+  let gaps: Array<{ start: number; end: number; cpu: number }> = [];
+  let gcs: Array<{ start: number; end: number }> = [];
+  let wallMax = 0;
+  let samples = 0;
+  let lastWall = performance.now();
+  let lastCpu = process.cpuUsage();
+  const reset = (): void => {
+    gaps = [];
+    gcs = [];
+    wallMax = samples = 0;
+    lastWall = performance.now();
+    lastCpu = process.cpuUsage();
+  };
+  setInterval(() => {
+    const wall = performance.now();
+    const used = process.cpuUsage(lastCpu);
+    const cpu = (used.user + used.system) / 1000;
+    if (cpu > KEEP_MS) gaps.push({ start: lastWall, end: wall, cpu });
+    wallMax = Math.max(wallMax, wall - lastWall);
+    samples++;
+    lastWall = wall;
+    lastCpu = process.cpuUsage();
+  }, 1).unref();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  }).observe({ entryTypes: ['gc'] });
+  const report = (): TurnReport => {
+    const withGc = (g: { start: number; end: number }): boolean => gcs.some((c) => c.start < g.end && c.end > g.start);
+    const max = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), 0);
+    const pauses = gcs.map((c) => c.end - c.start);
+    return {
+      cpuMax: max(gaps.map((g) => g.cpu)),
+      cpuMaxNoGc: max(gaps.filter((g) => !withGc(g)).map((g) => g.cpu)),
+      wallMax,
+      gcMax: max(pauses),
+      gcTotal: pauses.reduce((a, b) => a + b, 0),
+      samples,
+    };
+  };
+  process.on('message', (m) => {
+    if (m === 'arm') reset();
+    // a moment later: the observer reports GC entries asynchronously
+    else if (m === 'report') setTimeout(() => process.send!(report()), 50);
+  });
+  process.channel?.unref();
+}

@@ -1,0 +1,106 @@
+/**
+ * Memory settle (issue 12, RSS per service; used by bin/rxpafd.js only, never by the library): give memory back
+ * once the daemon is quiet.
+ *
+ * After a burst (100,000 publishes) V8 keeps the pages the burst took: the young generation grown to its maximum,
+ * old-space pages of garbage. It gives them back only in a memory-reducing GC, which its memory reducer starts on
+ * a timer (about 8 s after a major GC) only if it sees a low allocation rate or is told to favour memory, and in a
+ * quiet Node process it never sees the first (the rate is measured at GCs, and no GC happens while quiet): measured
+ * with `npm run bench:mem -- --mode daemon`, the daemon's RSS stays at its peak for as long as it is left alone.
+ *
+ * So while the event loop is quiet the daemon tells V8 to favour memory (`--optimize-for-size`) and not to start
+ * TurboFan (whose first job pages in megabytes of compiler code and zone memory for a timer callback), and takes
+ * both back as soon as it is busy again: a sample of {@link SettleRule.sampleMs} in which the loop worked more than
+ * {@link SettleRule.busyAbove} of the time. The flags are read by V8 when it decides (the memory reducer's timer, the
+ * tiering manager), not cached: the same runtime switch bin/rxpafd.js makes for the compilers during startup.
+ *
+ * The rule is the pure {@link settleStep}; {@link startMemorySettle} runs it on a timer that does not keep the
+ * process alive.
+ *
+ * @example
+ * startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
+ */
+import { performance } from 'node:perf_hooks';
+
+/** When the loop counts as quiet or busy. */
+export interface SettleRule {
+  /** How often the event loop's utilization is sampled (ms). */
+  readonly sampleMs: number;
+  /** How long the loop must have been quiet before memory is favoured (ms). */
+  readonly quietMs: number;
+  /** A sample below this utilization (0-1) is quiet. */
+  readonly quietBelow: number;
+  /** A sample above this utilization (0-1) is busy: speed is favoured again at once. */
+  readonly busyAbove: number;
+}
+
+/** 1 s of samples below 2 % makes the daemon lean; one 200 ms sample above 10 % (20 ms of work) makes it fast. */
+export const SETTLE: SettleRule = { sampleMs: 200, quietMs: 1000, quietBelow: 0.02, busyAbove: 0.1 };
+
+/** The flags set while lean, and those that undo them. */
+export const LEAN_FLAGS = '--optimize-for-size --no-turbofan';
+export const FAST_FLAGS = '--no-optimize-for-size --turbofan';
+
+export interface SettleState {
+  /** The lean flags are set. */
+  readonly lean: boolean;
+  /** How long the loop has been quiet without a break (ms). */
+  readonly quietFor: number;
+}
+
+export const SETTLE_START: SettleState = { lean: false, quietFor: 0 };
+
+/**
+ * One sample: the state after a sample of `ms` milliseconds with event loop utilization `u`, and the switch to make
+ * (`'lean'`, `'fast'` or none).
+ */
+export const settleStep = (
+  rule: SettleRule,
+  s: SettleState,
+  u: number,
+  ms: number,
+): { readonly state: SettleState; readonly change?: 'lean' | 'fast' } => {
+  if (u > rule.busyAbove) return s.lean ? { state: SETTLE_START, change: 'fast' } : { state: SETTLE_START };
+  const quietFor = u < rule.quietBelow ? s.quietFor + ms : 0;
+  if (!s.lean && quietFor >= rule.quietMs) return { state: { lean: true, quietFor }, change: 'lean' };
+  return { state: { lean: s.lean, quietFor } };
+};
+
+export interface SettleDeps {
+  /** `v8.setFlagsFromString`. */
+  readonly setFlags: (flags: string) => void;
+  /** The event loop's utilization since the previous call (0-1); default: `performance.eventLoopUtilization`. */
+  readonly utilization?: () => number;
+  /** Called after each switch (for logs and tests). */
+  readonly onChange?: (to: 'lean' | 'fast') => void;
+  readonly rule?: SettleRule;
+}
+
+/** Sample the event loop on an unref'd timer and switch the flags by {@link settleStep}; returns a stop function. */
+export const startMemorySettle = (deps: SettleDeps): (() => void) => {
+  const rule = deps.rule ?? SETTLE;
+  let last = performance.eventLoopUtilization();
+  const utilization =
+    deps.utilization ??
+    ((): number => {
+      const now = performance.eventLoopUtilization();
+      const u = performance.eventLoopUtilization(now, last).utilization;
+      last = now;
+      return u;
+    });
+  let state = SETTLE_START;
+  const timer = setInterval(() => {
+    const next = settleStep(rule, state, utilization(), rule.sampleMs);
+    state = next.state;
+    if (next.change !== undefined) {
+      deps.setFlags(next.change === 'lean' ? LEAN_FLAGS : FAST_FLAGS);
+      deps.onChange?.(next.change);
+    }
+  }, rule.sampleMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    if (state.lean) deps.setFlags(FAST_FLAGS);
+    state = SETTLE_START;
+  };
+};

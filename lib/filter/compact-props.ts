@@ -1,0 +1,117 @@
+/**
+ * A service's properties as the directory keeps them (issue 12, memory per service): a {@link Props} that takes
+ * 64 bytes for up to three keys where a `Map` takes about 184 (its hash table is allocated for four entries even
+ * when it holds one).
+ *
+ * The key sequence is shared: services published with the same keys in the same order (the common case: every
+ * instance of a service type has the same props) point to one frozen key list, found through a bounded cache (cleared
+ * when full, like the codec's value lists, so no table of ours grows with the keys clients send). The first three
+ * value lists sit in the record's own fields, any further ones in one array. Lookups compare the key with each key
+ * in turn, which for the few keys a service has is as fast as hashing.
+ *
+ * Read it through the `ReadonlyMap` interface only; `Map` methods such as `set` do not exist.
+ *
+ * @example
+ * const p = compactProps(new Map([['name', ['foo']], ['port', [4711n]]]));
+ * p.get('port'); // [4711n]
+ * [...p.keys()]; // ['name', 'port']
+ */
+import type { PropValue, Props } from './props';
+
+type Values = readonly PropValue[];
+
+/** Key sequences recently seen, by their keys joined with NUL (a key is a JSON string and may hold anything). */
+const shapes = new Map<string, readonly string[]>();
+const SHAPES = 1024;
+
+const shapeOf = (keys: string[]): readonly string[] => {
+  const id = keys.length === 1 ? keys[0]! : keys.join('\u0000');
+  let shape = shapes.get(id);
+  if (shape === undefined || shape.length !== keys.length || shape.some((k, i) => k !== keys[i])) {
+    if (shapes.size >= SHAPES) shapes.clear();
+    shape = Object.freeze(keys);
+    shapes.set(id, shape);
+  }
+  return shape;
+};
+
+const NONE: Values = Object.freeze([]);
+
+/** {@link Props} in a shared key list and four fields. Build with {@link compactProps}. */
+export class CompactProps implements ReadonlyMap<string, Values> {
+  /** The keys, in order; shared with other records of the same key sequence. */
+  private readonly k: readonly string[];
+  private readonly v0: Values;
+  private readonly v1: Values;
+  private readonly v2: Values;
+  /** Value lists of the fourth key on, or `undefined` (the common case). */
+  private readonly more: readonly Values[] | undefined;
+
+  private constructor(keys: readonly string[], values: readonly Values[]) {
+    this.k = keys;
+    this.v0 = values[0] ?? NONE;
+    this.v1 = values[1] ?? NONE;
+    this.v2 = values[2] ?? NONE;
+    this.more = values.length > 3 ? Object.freeze(values.slice(3)) : undefined;
+  }
+
+  /** The compact form of `p` (`p` itself when it is one already). */
+  static of(p: Props): CompactProps {
+    if (p instanceof CompactProps) return p;
+    const keys: string[] = [];
+    const values: Values[] = [];
+    for (const [k, vs] of p) {
+      keys.push(k);
+      values.push(vs);
+    }
+    return new CompactProps(shapeOf(keys), values);
+  }
+
+  get size(): number {
+    return this.k.length;
+  }
+
+  private at(i: number): Values {
+    return i === 0 ? this.v0 : i === 1 ? this.v1 : i === 2 ? this.v2 : this.more![i - 3]!;
+  }
+
+  get(key: string): Values | undefined {
+    const i = this.k.indexOf(key);
+    return i < 0 ? undefined : this.at(i);
+  }
+
+  has(key: string): boolean {
+    return this.k.includes(key);
+  }
+
+  forEach(fn: (value: Values, key: string, map: ReadonlyMap<string, Values>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.k.length; i++) fn.call(thisArg, this.at(i), this.k[i]!, this);
+  }
+
+  *entries(): MapIterator<[string, Values]> {
+    for (let i = 0; i < this.k.length; i++) yield [this.k[i]!, this.at(i)];
+  }
+
+  *keys(): MapIterator<string> {
+    yield* this.k;
+  }
+
+  *values(): MapIterator<Values> {
+    for (let i = 0; i < this.k.length; i++) yield this.at(i);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Values]> {
+    return this.entries();
+  }
+
+  /** For `toJson` (../json.ts): the `Map` this stands for, which it writes as an object with the keys in order. */
+  toJSON(): ReadonlyMap<string, Values> {
+    return new Map(this.entries());
+  }
+}
+
+/** The compact form of `p`, for a record that keeps it (`p` itself when it is one already). */
+export const compactProps = (p: Props): Props => CompactProps.of(p);
+
+/** Whether `u` is a {@link Props}: a `Map` (as the codec decodes) or a {@link CompactProps} (as the directory keeps). */
+export const isProps = (u: unknown): u is Props => u instanceof Map || u instanceof CompactProps;

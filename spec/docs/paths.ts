@@ -1,0 +1,127 @@
+/**
+ * The path checker behind spec/docs/paths.spec.ts: finds every repository path a document names (`lib/state/idle.ts`,
+ * `spec/helpers/`, `bench/README.md`, a relative link `[decisions](decisions.md)`) and tells which do not exist.
+ *
+ * What counts as a path:
+ * - a word that starts with one of the repository's top-level folders (`lib/`, `spec/`, `bench/`, `examples/`,
+ *   `docs/`, `scripts/`, `bin/`, `native/`), anywhere in the text, code spans and blocks included; not when it is part
+ *   of a longer path (`dist/lib/index.js`, `rxpaf/client`) or a URL;
+ * - the target of a relative markdown link or image (resolved from the document's folder; `#anchors` and URLs aside).
+ * A path with a glob (`lib/config/config-*.ts`) must match at least one file. Placeholders (`<dir>`, `{domain}`) end
+ * the path. Two kinds of path name something that is rightly not in the repository and are accepted: an output the
+ * repository ignores (listed in .gitignore, such as `docs/api/`), and a `jest` path pattern, which names the start of
+ * spec files (`npx jest spec/faults/mass-kill`).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+
+/** One path named by a document. */
+export interface NamedPath {
+  /** The document, relative to the repository root. */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** The path as written. */
+  readonly text: string;
+  /** The path relative to the repository root (relative links resolved), with `/` separators. */
+  readonly path: string;
+  /** Named as a `jest` path pattern (a prefix of spec files). */
+  readonly jestPattern: boolean;
+}
+
+export const TOP_FOLDERS = ['lib', 'spec', 'bench', 'examples', 'docs', 'scripts', 'bin', 'native'] as const;
+
+const WORD_PATH_RE = new RegExp(`(?<![\\w./~:@-])(?<!\\]\\()((?:${TOP_FOLDERS.join('|')})/[\\w./*-]*)`, 'g');
+const LINK_RE = /!?\[[^\]\n]*\]\(([^)\s]+)\)/g;
+const JEST_BEFORE_RE = /\bjest(?:\s+-{1,2}[\w-]+(?:[= ][^\s-][^\s]*)?)*\s+$/;
+
+const lineAt = (text: string, index: number): number => text.slice(0, index).split('\n').length;
+
+/** The paths one markdown document names. */
+export const pathsInMarkdown = (markdown: string, file: string): NamedPath[] => {
+  const out: NamedPath[] = [];
+  for (const m of markdown.matchAll(WORD_PATH_RE)) {
+    const text = m[1]!.replace(/[.]+$/, '');
+    const before = markdown.slice(markdown.lastIndexOf('\n', m.index) + 1, m.index);
+    out.push({ file, line: lineAt(markdown, m.index), text, path: text, jestPattern: JEST_BEFORE_RE.test(before) });
+  }
+  for (const m of markdown.matchAll(LINK_RE)) {
+    const target = m[1]!.replace(/#.*$/, '');
+    if (target === '' || /^[a-z][a-z+.-]*:/i.test(target) || target.startsWith('/')) continue;
+    const path = posix.normalize(posix.join(posix.dirname(file), target));
+    out.push({ file, line: lineAt(markdown, m.index), text: target, path, jestPattern: false });
+  }
+  return out.sort((a, b) => a.line - b.line);
+};
+
+/** A glob (`*` within one name, `**` across folders) as a regular expression over root-relative paths. */
+const globRe = (glob: string): RegExp =>
+  new RegExp(
+    `^${glob
+      .split('**')
+      .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+      .join('.*')}$`,
+  );
+
+const SKIPPED = new Set(['node_modules', '.git', 'dist', 'build', 'coverage']);
+
+/** Every file and folder below `root` (folders with a trailing `/`); dependencies, git and build outputs aside. */
+export const listTree = (root: string): string[] => {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(join(root, rel)).sort()) {
+      if (SKIPPED.has(name)) continue;
+      const path = rel === '' ? name : `${rel}/${name}`;
+      if (statSync(join(root, path)).isDirectory()) {
+        out.push(`${path}/`);
+        walk(path);
+      } else out.push(path);
+    }
+  };
+  walk('');
+  return out;
+};
+
+/** The .gitignore patterns of `root` that name folders or files at the root (`dist/`, `docs/api/`). */
+const ignoredPrefixes = (root: string): string[] => {
+  const file = join(root, '.gitignore');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.includes('*'))
+    .map((l) => l.replace(/^\//, ''));
+};
+
+/** The named paths under `root` that do not exist (nor match, for a glob), by the rules above. */
+export const missingPaths = (root: string, named: readonly NamedPath[]): NamedPath[] => {
+  const tree = listTree(root);
+  const ignored = ignoredPrefixes(root);
+  const exists = (n: NamedPath): boolean => {
+    const p = n.path;
+    if (ignored.some((i) => p === i || p.startsWith(i.endsWith('/') ? i : `${i}/`) || `${p}/` === i)) return true;
+    if (p.includes('*')) {
+      const re = globRe(p.replace(/\/$/, ''));
+      return tree.some((t) => re.test(t.replace(/\/$/, '')));
+    }
+    if (n.jestPattern) return tree.some((t) => t.startsWith(p));
+    return existsSync(join(root, p)) && (!p.endsWith('/') || statSync(join(root, p)).isDirectory());
+  };
+  return named.filter((n) => !exists(n));
+};
+
+/** The documents checked under `root`: README.md, docs/**.md and every other README.md below the top folders. */
+export const documentsToCheck = (root: string): string[] =>
+  listTree(root).filter(
+    (f) =>
+      f === 'README.md' ||
+      (f.startsWith('docs/') && f.endsWith('.md')) ||
+      (/^[^/]+\/(.*\/)?README\.md$/.test(f) && TOP_FOLDERS.some((t) => f.startsWith(`${t}/`))),
+  );
+
+/** Every path named by the documents of `root`. */
+export const scanDocuments = (root: string): NamedPath[] =>
+  documentsToCheck(root).flatMap((f) => pathsInMarkdown(readFileSync(join(root, f), 'utf8'), f));
+
+/** `file:line: path`, for failure messages. */
+export const formatPath = (n: NamedPath): string => `${n.file}:${n.line}: ${n.text}`;
