@@ -18,11 +18,11 @@ const own = !given.some((a) => /^--(no-)?(max-opt|turbofan|opt|sparkplug|jitless
 const settle = own && !given.some((a) => /^--(no-)?optimize[-_]for[-_]size\b/.test(a));
 if (own) v8.setFlagsFromString('--no-turbofan --no-sparkplug');
 /*
- * CPU (issue 12; bench/README.md, "V8 inlining budget"): a fresh daemon spends much of its first minutes compiling
- * (TurboFan ~30-40 % of its CPU while it connects its first 2,000 clients or orphans its first 5,000 services). A
- * smaller cumulative inlining budget per optimised function (300 bytes of bytecode instead of 920) makes those
- * compilations cheaper, and the code it gives was not slower on any row of the server benchmark (A/B, 6 pairs).
- * Left alone when given on node's command line.
+ * CPU (issue 12; bench/README.md, "Unpublish, orphaning, V8 inlining budget"): a fresh daemon spends much of its
+ * first minutes compiling (TurboFan ~20-40 % of its CPU while it connects its first 2,000 clients or orphans its first
+ * 5,000 services). A smaller cumulative inlining budget per optimised function (300 bytes of bytecode instead of 920)
+ * makes those compilations cheaper, and the code it gives was not slower on any row of the server benchmark (A/B, 6
+ * pairs). Left alone when given on node's command line.
  */
 if (!given.some((a) => a.startsWith('--max-inlined-bytecode-size-cumulative')))
   v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=300');
