@@ -34,15 +34,12 @@ const before = <T>(a: Node<T>, b: Node<T>): boolean => a.at < b.at || (a.at === 
 const rank = <T>(h: Heap<T>): number => (h === null ? 0 : h.rank);
 
 const make = <T>(top: Node<T>, a: Heap<T>, b: Heap<T>): Node<T> => {
-  const [l, r] = rank(a) >= rank(b) ? [a, b] : [b, a];
-  return {
-    at: top.at,
-    seq: top.seq,
-    value: top.value,
-    rank: rank(r) + 1,
-    left: l,
-    right: r,
-  };
+  const ra = rank(a);
+  const rb = rank(b);
+  // no [l, r] pair: one allocation per node of the merge path (a push per orphan, issue 12)
+  return ra >= rb
+    ? { at: top.at, seq: top.seq, value: top.value, rank: rb + 1, left: a, right: b }
+    : { at: top.at, seq: top.seq, value: top.value, rank: ra + 1, left: b, right: a };
 };
 
 const merge = <T>(a: Heap<T>, b: Heap<T>): Heap<T> => {
