@@ -4,6 +4,7 @@
  * never upwards; run by `npm run lint` (`depcruise lib`), which fails on any violation.
  *
  *   base        lib/errors.ts, lib/json.ts, lib/model.ts   shared types and errors, pure
+ *   util        lib/util/                                   pure data structures both cores share (the deadline heap)
  *   filter      lib/filter/                                 pure
  *   codec       lib/codec/                                  pure      (may use filter)
  *   state       lib/state/                                  pure
@@ -16,7 +17,7 @@
  */
 
 /** Folders (regex sources) of the pure cores: no rxjs, no node:* and no other I/O module. */
-const pure = '^lib/(codec|filter|state|protocol|client/core)/|^lib/(errors|json|model)\\.ts$';
+const pure = '^lib/(codec|filter|state|protocol|client/core|util)/|^lib/(errors|json|model)\\.ts$';
 
 /**
  * For each layer, what it may import inside lib/ (besides itself). Anything else in lib/ is a violation.
@@ -24,40 +25,42 @@ const pure = '^lib/(codec|filter|state|protocol|client/core)/|^lib/(errors|json|
  */
 const layers = [
   { name: 'base', from: '^lib/(errors|json|model)\\.ts$', may: [] },
-  { name: 'filter', from: '^lib/filter/', may: ['base'] },
-  { name: 'codec', from: '^lib/codec/', may: ['base', 'filter'] },
-  { name: 'state', from: '^lib/state/', may: ['base', 'filter', 'codec'] },
-  { name: 'protocol', from: '^lib/protocol/', may: ['base', 'filter', 'codec', 'state'] },
-  { name: 'client-core', from: '^lib/client/core/', may: ['base', 'filter', 'codec'] },
-  { name: 'config', from: '^lib/config/', may: ['base'] },
-  { name: 'log', from: '^lib/log/', may: ['base', 'config'] },
-  { name: 'transport', from: '^lib/transport/', may: ['base'] },
+  { name: 'util', from: '^lib/util/', may: [] },
+  { name: 'filter', from: '^lib/filter/', may: ['base', 'util'] },
+  { name: 'codec', from: '^lib/codec/', may: ['base', 'util', 'filter'] },
+  { name: 'state', from: '^lib/state/', may: ['base', 'util', 'filter', 'codec'] },
+  { name: 'protocol', from: '^lib/protocol/', may: ['base', 'util', 'filter', 'codec', 'state'] },
+  { name: 'client-core', from: '^lib/client/core/', may: ['base', 'util', 'filter', 'codec'] },
+  { name: 'config', from: '^lib/config/', may: ['base', 'util'] },
+  { name: 'log', from: '^lib/log/', may: ['base', 'util', 'config'] },
+  { name: 'transport', from: '^lib/transport/', may: ['base', 'util'] },
   { name: 'version', from: '^lib/version\\.ts$', may: [] },
   {
     name: 'server',
     from: '^lib/server/',
-    may: ['base', 'filter', 'codec', 'state', 'protocol', 'config', 'log', 'transport', 'version'],
+    may: ['base', 'util', 'filter', 'codec', 'state', 'protocol', 'config', 'log', 'transport', 'version'],
   },
   {
     name: 'replay',
     from: '^lib/replay/',
-    may: ['base', 'filter', 'codec', 'state', 'protocol', 'config', 'log', 'version'],
+    may: ['base', 'util', 'filter', 'codec', 'state', 'protocol', 'config', 'log', 'version'],
   },
   {
     name: 'client',
     from: '^lib/client/(?!core/)',
-    may: ['base', 'filter', 'codec', 'client-core', 'config', 'log', 'transport', 'version'],
+    may: ['base', 'util', 'filter', 'codec', 'client-core', 'config', 'log', 'transport', 'version'],
   },
   {
     name: 'http',
     from: '^lib/http/',
-    may: ['base', 'filter', 'codec', 'state', 'protocol', 'config', 'log', 'transport', 'version', 'server'],
+    may: ['base', 'util', 'filter', 'codec', 'state', 'protocol', 'config', 'log', 'transport', 'version', 'server'],
   },
   {
     name: 'cli',
     from: '^lib/cli/',
     may: [
       'base',
+      'util',
       'filter',
       'codec',
       'state',

@@ -3,14 +3,16 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 /**
- * The pure core (codec, filter, state, protocol and the shared base files) imports neither rxjs nor node:* (see
- * docs/architecture.md, Layers; the folder layers themselves are checked by dependency-cruiser, .dependency-cruiser.js).
+ * The pure core (codec, filter, state, protocol, the shared base files and lib/util) imports neither rxjs nor node:*
+ * (see docs/architecture.md, Layers; the folder layers themselves are checked by dependency-cruiser,
+ * .dependency-cruiser.js).
  */
 const pureCore = [
   'lib/codec/**/*.ts',
   'lib/filter/**/*.ts',
   'lib/state/**/*.ts',
   'lib/protocol/**/*.ts',
+  'lib/util/**/*.ts',
   'lib/errors.ts',
   'lib/json.ts',
   'lib/model.ts',

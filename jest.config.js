@@ -22,6 +22,8 @@ module.exports = {
     './lib/filter/': { lines: 95, branches: 95 },
     './lib/protocol/': { lines: 95, branches: 95 },
     './lib/state/': { lines: 95, branches: 95 },
+    // the deadline heap both pure cores share (held to the core's figure; it is fully tested in spec/util/heap.spec.ts)
+    './lib/util/': { lines: 95, branches: 95 },
     // the rest, each folder >= 85 % of lines and branches (same run: cli 96.3/87.2, client 97.3/87.0 with core/
     // 97.7/88.0, config 98.3/91.1, http 95.6/87.8, log 100/94.0, replay 96.3/87.3, server 95.2/87.8, transport
     // 94.9/88.9, lib/*.ts 100/89.6)

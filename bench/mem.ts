@@ -28,7 +28,7 @@ import type { Event } from '../lib/state/events';
 import type { DomainState } from '../lib/state/model';
 import { defaultSettings, initialDomainState, reduceAll } from '../lib/protocol/reducer';
 import { createServer } from '../lib/server/create-server';
-import { canConnect, encodeBatch, listeningPorts, parseAddr, RawPeer, rssOf } from './wire';
+import { canConnect, cpuOf, encodeBatch, listeningPorts, parseAddr, RawPeer, rssOf } from './wire';
 
 const TTL = 3600;
 const publishJson = (taId: number, id: number, name: number): string =>
@@ -127,11 +127,13 @@ const serverRun = async (): Promise<{ heapB: number; rssB: number }> => {
   return { heapB: (h1 - h0) / N, rssB: (r1 - r0) / N };
 };
 
+/** Publishes of the second burst, after the quiet time. */
+const AFTER = 20_000;
 /** Seconds after the last reply at which the daemon's RSS is read (those up to `--settle`). */
 const SAMPLES = [0.5, 1, 2, 4, 8, 12, 16, 20, 30, 45, 60];
 
 /** rxpafd in a process of its own: idle RSS, then RSS growth / N over time after the burst. */
-const daemonRun = async (): Promise<{ idleB: number; rssB: number[] }> => {
+const daemonRun = async (): Promise<{ idleB: number; rssB: number[]; afterUs: number; afterWallUs: number }> => {
   const bin = join(__dirname, '..', '..', 'bin', 'rxpafd.js');
   const p = spawn(process.execPath, [...nodeArgs, bin, '-n', '-l', 'warning', 'tcp:127.0.0.1:0'], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -156,8 +158,15 @@ const daemonRun = async (): Promise<{ idleB: number; rssB: number[] }> => {
       await sleep(t * 1000 - (performance.now() - t0));
       rssB.push((rssOf(p.pid!) - r0) / N);
     }
+    // then a second burst: what being left quiet (memory settle, lib/cli/memory-settle.ts) costs the next one
+    const more = encodeBatch(AFTER, (i) => publishJson(1000 + N + i, N + i + 1, N + i));
+    const c0 = cpuOf(p.pid!);
+    const w0 = performance.now();
+    await owner.send(more, 1024);
+    const afterUs = ((cpuOf(p.pid!) - c0) * 1e6) / AFTER;
+    const afterWallUs = ((performance.now() - w0) * 1e3) / AFTER;
     owner.close();
-    return { idleB, rssB };
+    return { idleB, rssB, afterUs, afterWallUs };
   } finally {
     p.kill('SIGKILL');
   }
@@ -193,13 +202,18 @@ const main = async (): Promise<void> => {
     );
   }
   if (mode === 'daemon' || mode === 'all') {
-    const runs: Array<{ idleB: number; rssB: number[] }> = [];
+    const runs: Array<{ idleB: number; rssB: number[]; afterUs: number; afterWallUs: number }> = [];
     for (let r = 0; r < RUNS; r++) runs.push(await daemonRun());
     const times = SAMPLES.filter((x) => x <= SETTLE_S);
     const idle = runs.map((x) => x.idleB / 1e6);
     console.log(
       `daemon   N=${N}: idle RSS median ${median(idle).toFixed(1)} MB   runs ${idle.map((x) => x.toFixed(1)).join(' ')}` +
         (nodeArgs.length > 0 ? `   (node ${nodeArgs.join(' ')})` : ''),
+    );
+    const cpu = runs.map((x) => x.afterUs);
+    const wall = runs.map((x) => x.afterWallUs);
+    console.log(
+      `                  then ${AFTER} more publishes: daemon CPU µs/publish median ${median(cpu).toFixed(1)} (runs ${cpu.map((x) => x.toFixed(1)).join(' ')}), wall µs/publish ${median(wall).toFixed(1)} (runs ${wall.map((x) => x.toFixed(1)).join(' ')})`,
     );
     times.forEach((t, i) => {
       const xs = runs.map((x) => x.rssB[i]!);

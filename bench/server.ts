@@ -36,10 +36,18 @@ const SCENARIOS = [
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-type Options = { peer?: string; runs: number; json?: string; only: Scenario[]; scale: number };
+type Options = {
+  peer?: string;
+  runs: number;
+  json?: string;
+  only: Scenario[];
+  scale: number;
+  /** Node options for rxpafd (`--node-flags '--flag --flag2'`), to A/B V8 flags. */
+  nodeFlags: string[];
+};
 
 const parseArgs = (argv: string[]): Options => {
-  const o: Options = { runs: 3, only: [...SCENARIOS], scale: 1 };
+  const o: Options = { runs: 3, only: [...SCENARIOS], scale: 1, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -51,6 +59,10 @@ const parseArgs = (argv: string[]): Options => {
     else if (a === '--runs') o.runs = Number(val());
     else if (a === '--json') o.json = val();
     else if (a === '--scale') o.scale = Number(val());
+    else if (a === '--node-flags')
+      o.nodeFlags = val()
+        .split(/\s+/)
+        .filter((f) => f !== '');
     else if (a === '--smoke') {
       o.scale = 0.02;
       o.runs = 1;
@@ -82,7 +94,9 @@ const startServer = async (kind: ServerKind, opts: Options): Promise<Running> =>
   const addr0 = 'tcp:127.0.0.1:0';
   const p: ChildProcess =
     kind === 'rxpafd'
-      ? spawn(process.execPath, [RXPAFD, '-n', '-l', 'warning', addr0], { stdio: ['ignore', 'ignore', 'pipe'] })
+      ? spawn(process.execPath, [...opts.nodeFlags, RXPAFD, '-n', '-l', 'warning', addr0], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
       : spawn(opts.peer!, ['-n', '-l', 'warning', addr0], { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(p);
   let err = '';
@@ -241,9 +255,9 @@ const ROWS: Row[] = [
   ),
   row('connect + hello /s (2,000 clients)', 'connect-hello', ['connectHello'], int, true, 5_000, '≥ 5,000'),
   row(
-    'bytes per service at 100k services (RSS growth / N)',
+    'bytes per service at 100k services (RSS growth / N: 0.5 s after / 20 s quiet after the burst)',
     'disconnect-100k',
-    ['bytesPerService'],
+    ['bytesPerService05', 'bytesPerService'],
     int,
     false,
     600,

@@ -7,6 +7,8 @@
  * for functions that do not run again once the daemon is up. Both compilers are back on as soon as startup is over
  * (sockets bound, or the replay tool about to run), so the protocol's hot paths are compiled as before (CPU per
  * operation unchanged). Left alone when a compiler flag is given on node's command line or in NODE_OPTIONS.
+ * Likewise the young generation does not grow during startup (its semi-spaces would double to 2 MB each, for
+ * allocations that do not survive startup; 1.6 MB of idle RSS): growth factor 1 until then, V8's default 2 after.
  *
  * Memory settle (bench/README.md, "Memory per service"): from then on the daemon (not the replay tool) favours memory
  * whenever its event loop has been quiet for a second, and speed again as soon as it is busy
@@ -15,11 +17,31 @@
 const v8 = require('node:v8');
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
 const own = !given.some((a) => /^--(no-)?(max-opt|turbofan|opt|sparkplug|jitless)\b/.test(a));
+const young = !given.some((a) => /^--(no-)?(min-|max-)?semi[-_]space/.test(a));
 const settle = own && !given.some((a) => /^--(no-)?optimize[-_]for[-_]size\b/.test(a));
 if (own) v8.setFlagsFromString('--no-turbofan --no-sparkplug');
+if (young) v8.setFlagsFromString('--semi-space-growth-factor=1');
+// immutable's minified build, the same code: the full build's source (212 KB, 4 non-Latin-1 characters in its
+// comments) is held by V8 as a 424 KB two-byte string (idle RSS -0.55 MB). The library itself imports 'immutable'.
+{
+  const min = require.resolve('immutable/dist/immutable.min.js');
+  require(min);
+  require.cache[require.resolve('immutable')] = require.cache[min];
+}
+/*
+ * CPU (issue 12; bench/README.md, "Unpublish, orphaning, V8 inlining budget"): a fresh daemon spends much of its
+ * first minutes compiling (TurboFan ~20-40 % of its CPU while it connects its first 2,000 clients or orphans its first
+ * 5,000 services). A smaller cumulative inlining budget per optimised function (300 bytes of bytecode instead of 920)
+ * makes those compilations cheaper, and the code it gives was not slower on any row of the server benchmark (A/B, 6
+ * pairs). Left alone when given on node's command line.
+ */
+if (!given.some((a) => a.startsWith('--max-inlined-bytecode-size-cumulative')))
+  v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=300');
 require('../dist/lib/cli/daemon-entry.js').main(
-  own
+  own || young
     ? (what) => {
+        if (young) v8.setFlagsFromString('--semi-space-growth-factor=2');
+        if (!own) return;
         v8.setFlagsFromString('--turbofan --sparkplug');
         if (settle && what === 'daemon')
           require('../dist/lib/cli/memory-settle.js').startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });

@@ -14,8 +14,22 @@ import { PafArgumentError } from './errors';
  * toJson({ id: 9223372036854775807n, props: { port: [631n] } }); // '{"id":9223372036854775807,"props":{"port":[631]}}'
  * toJson([1n, 'a'], 2); // '[\n  1,\n  "a"\n]'
  */
-export const toJson = (value: unknown, indent = 0): string =>
-  write(value, indent > 0 ? ' '.repeat(indent) : '', '', []) ?? 'null';
+export const toJson = (value: unknown, indent = 0): string => {
+  const unit = indent > 0 ? ' '.repeat(indent) : '';
+  try {
+    return write(value, unit, '', undefined, 0) ?? 'null';
+  } catch (e) {
+    if (e !== TOO_DEEP) throw e;
+    // deeper than anything the library emits: again, keeping the path, to tell a cycle from a deep value
+    return write(value, unit, '', [], 0) ?? 'null';
+  }
+};
+
+/** Nesting the fast pass (no cycle check) writes before it hands over to the pass that checks for cycles. */
+const FAST_DEPTH = 64;
+
+/** Thrown by the fast pass past {@link FAST_DEPTH} (never leaves `toJson`). */
+const TOO_DEEP = new Error('toJson: nested deeper than the fast pass goes');
 
 /** The objects being written, outermost first, with the key each was reached by (for the cycle error). */
 type Path = Array<{ readonly value: object; readonly key: string }>;
@@ -28,7 +42,16 @@ const where = (path: Path): string =>
         .map((p) => p.key)
         .join('');
 
-const write = (v: unknown, unit: string, pad: string, path: Path, key = '', converted = false): string | undefined => {
+/** One value; `path` is undefined in the fast pass (only `depth` counted), kept in the checking pass. */
+const write = (
+  v: unknown,
+  unit: string,
+  pad: string,
+  path: Path | undefined,
+  depth: number,
+  key = '',
+  converted = false,
+): string | undefined => {
   switch (typeof v) {
     case 'bigint':
       return v.toString();
@@ -44,29 +67,37 @@ const write = (v: unknown, unit: string, pad: string, path: Path, key = '', conv
       return undefined;
   }
   if (v === null || v === undefined) return v === null ? 'null' : undefined;
-  if (path.some((p) => p.value === v))
+  if (path === undefined) {
+    if (depth > FAST_DEPTH) throw TOO_DEEP;
+  } else if (path.some((p) => p.value === v))
     throw new PafArgumentError(
       `toJson: the value is cyclic: ${where([...path, { value: v, key }])} refers back to an enclosing object`,
     );
   const o = v as { toJSON?: unknown };
   // as JSON.stringify: toJSON once, its result written as it is (a toJSON returning `this` gives the own fields)
   const r = !converted && typeof o.toJSON === 'function' ? (o.toJSON as () => unknown).call(v) : v;
+  if (path === undefined)
+    return r === v
+      ? writeObject(v, unit, pad, undefined, depth + 1)
+      : write(r, unit, pad, undefined, depth + 1, '', true);
   path.push({ value: v, key });
   try {
-    return r === v ? writeObject(v, unit, pad, path) : write(r, unit, pad, path, '', true);
+    return r === v ? writeObject(v, unit, pad, path, depth + 1) : write(r, unit, pad, path, depth + 1, '', true);
   } finally {
     path.pop();
   }
 };
 
-const writeObject = (v: object, unit: string, pad: string, path: Path): string => {
+const writeObject = (v: object, unit: string, pad: string, path: Path | undefined, depth: number): string => {
   const inner = pad + unit;
   const nl = unit === '' ? '' : '\n';
   const join = (parts: string[], open: string, close: string): string =>
     parts.length === 0 ? open + close : open + nl + parts.map((p) => inner + p).join(',' + nl) + nl + pad + close;
   if (Array.isArray(v) || v instanceof Set)
     return join(
-      [...(v as Iterable<unknown>)].map((x, i) => write(x, unit, inner, path, `[${i}]`) ?? 'null'),
+      [...(v as Iterable<unknown>)].map(
+        (x, i) => write(x, unit, inner, path, depth, path === undefined ? '' : `[${i}]`) ?? 'null',
+      ),
       '[',
       ']',
     );
@@ -74,7 +105,7 @@ const writeObject = (v: object, unit: string, pad: string, path: Path): string =
     v instanceof Map ? (v as Map<unknown, unknown>) : Object.entries(v);
   const parts: string[] = [];
   for (const [k, x] of entries) {
-    const s = write(x, unit, inner, path, `.${String(k)}`);
+    const s = write(x, unit, inner, path, depth, path === undefined ? '' : `.${String(k)}`);
     if (s !== undefined) parts.push(JSON.stringify(String(k)) + (unit === '' ? ':' : ': ') + s);
   }
   return join(parts, '{', '}');

@@ -58,3 +58,31 @@ describe('toJson of a value that contains itself', () => {
     expect(toJson(v, 2)).toBe(JSON.stringify({ a: { id: 1 }, b: [{ id: 1 }, { id: 1 }] }, null, 2));
   });
 });
+
+describe('toJson of deeply nested values', () => {
+  const nest = (depth: number): unknown => {
+    let v: unknown = 1n;
+    for (let i = 0; i < depth; i++) v = i % 2 === 0 ? [v] : { k: v };
+    return v;
+  };
+
+  it('writes an acyclic value nested deeper than the fast pass (as JSON.stringify, bigints as digits)', () => {
+    for (const depth of [63, 64, 65, 66, 200]) {
+      const text = toJson(nest(depth));
+      expect(text).toBe(JSON.stringify(nest(depth), (_k, x: unknown) => (typeof x === 'bigint' ? 1 : x)));
+    }
+  });
+
+  it('finds a cycle that closes deep down, with its path', () => {
+    const root: { a: unknown } = { a: null };
+    let at: { a: unknown } = root;
+    for (let i = 0; i < 100; i++) {
+      const next = { a: null };
+      at.a = next;
+      at = next;
+    }
+    at.a = root;
+    expect(() => toJson(root)).toThrow(PafArgumentError);
+    expect(() => toJson(root)).toThrow(`toJson: the value is cyclic: ${'.a'.repeat(101)} refers back`);
+  });
+});

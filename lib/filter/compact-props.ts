@@ -1,12 +1,14 @@
 /**
  * A service's properties as the directory keeps them (issue 12, memory per service): a {@link Props} that takes
  * 64 bytes for up to three keys where a `Map` takes about 184 (its hash table is allocated for four entries even
- * when it holds one).
+ * when it holds one), and no list for a key with a single value (a list is 56 bytes; a name is unique to its
+ * service, so its list is not shared with others).
  *
  * The key sequence is shared: services published with the same keys in the same order (the common case: every
  * instance of a service type has the same props) point to one frozen key list, found through a bounded cache (cleared
  * when full, like the codec's value lists, so no table of ours grows with the keys clients send). The first three
- * value lists sit in the record's own fields, any further ones in one array. Lookups compare the key with each key
+ * values sit in the record's own fields (a single value as it is, its one-element list made when read), any further
+ * ones in one array. Lookups compare the key with each key
  * in turn, which for the few keys a service has is as fast as hashing.
  *
  * Read it through the `ReadonlyMap` interface only; `Map` methods such as `set` do not exist.
@@ -35,24 +37,29 @@ const shapeOf = (keys: string[]): readonly string[] => {
   return shape;
 };
 
-const NONE: Values = Object.freeze([]);
+/** A key's values as kept: a single value as it is (no array of its own), several as their list. */
+type Slot = PropValue | Values;
+
+const slotOf = (vs: Values): Slot => (vs.length === 1 ? vs[0]! : vs);
+/** The list of a slot: a single value's list is made when asked for (a few ns; no service keeps it). */
+const listOf = (s: Slot): Values => (typeof s === 'object' ? s : [s]);
 
 /** {@link Props} in a shared key list and four fields. Build with {@link compactProps}. */
 export class CompactProps implements ReadonlyMap<string, Values> {
   /** The keys, in order; shared with other records of the same key sequence. */
   private readonly k: readonly string[];
-  private readonly v0: Values;
-  private readonly v1: Values;
-  private readonly v2: Values;
+  private readonly v0: Slot;
+  private readonly v1: Slot;
+  private readonly v2: Slot;
   /** Value lists of the fourth key on, or `undefined` (the common case). */
-  private readonly more: readonly Values[] | undefined;
+  private readonly more: readonly Slot[] | undefined;
 
   private constructor(keys: readonly string[], values: readonly Values[]) {
     this.k = keys;
-    this.v0 = values[0] ?? NONE;
-    this.v1 = values[1] ?? NONE;
-    this.v2 = values[2] ?? NONE;
-    this.more = values.length > 3 ? Object.freeze(values.slice(3)) : undefined;
+    this.v0 = values.length > 0 ? slotOf(values[0]!) : '';
+    this.v1 = values.length > 1 ? slotOf(values[1]!) : '';
+    this.v2 = values.length > 2 ? slotOf(values[2]!) : '';
+    this.more = values.length > 3 ? Object.freeze(values.slice(3).map(slotOf)) : undefined;
   }
 
   /** The compact form of `p` (`p` itself when it is one already). */
@@ -72,7 +79,7 @@ export class CompactProps implements ReadonlyMap<string, Values> {
   }
 
   private at(i: number): Values {
-    return i === 0 ? this.v0 : i === 1 ? this.v1 : i === 2 ? this.v2 : this.more![i - 3]!;
+    return listOf(i === 0 ? this.v0 : i === 1 ? this.v1 : i === 2 ? this.v2 : this.more![i - 3]!);
   }
 
   get(key: string): Values | undefined {

@@ -15,7 +15,7 @@ import { acceptConn, admitWaiting, closeConn, dropConn } from '../state/connecti
 import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
-import { heapEmpty } from '../state/heap';
+import { heapEmpty } from '../util/heap';
 import { emptyServiceIndex } from '../state/service-index';
 import { OrderedById } from '../state/ordered-by-id';
 import { outputFlow, processDeadlines } from '../state/idle';

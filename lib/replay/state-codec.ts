@@ -36,7 +36,7 @@ import { compactProps } from '../filter/compact-props';
 import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
 import { parseFilter } from '../filter/parse';
 import type { PropValue } from '../filter/props';
-import { heapEmpty, heapPop, heapPush, type Heap } from '../state/heap';
+import { heapEmpty, heapPop, heapPush, type Heap } from '../util/heap';
 import type {
   Client,
   ClientId,

@@ -17,7 +17,7 @@ import {
 } from './rx';
 
 import type { TickEvent, WorkEvent } from '../state/events';
-import { heapPeek } from '../state/heap';
+import { heapPeek } from '../util/heap';
 import { hasWork } from '../state/work';
 import type { DomainState } from '../state/model';
 import type { Clock } from './clock';

@@ -1,9 +1,11 @@
 /**
  * The serial loop of one domain, without its sockets: inputs, deadline ticks and work requests merged into one
- * stream, batched per event-loop turn, each turn folded by `fold` (reduce, interpret, publish) with more sliced work
- * while the turn's time budget lasts. DomainRuntime runs it on the real event loop; specs run it on virtual time.
+ * stream, batched per event-loop turn, each turn folded by `fold` (reduce, interpret, publish): its inputs first,
+ * then its closes as far as the turn's time budget allows (the rest carried into the next turn), then sliced work
+ * while the budget lasts. DomainRuntime runs it on the real event loop; specs run it on virtual time.
  *
  *   inputs$ ───────────────────────────┐
+ *   carried closes ────────────────────┤
  *   state$ ─ deadlineTicks ────────────┼─ merge ─ bufferTurn ─ drainTurns(fold) ─► turns
  *   turns ─ workRequests ──────────────┘                                            │
  *     ▲─────────────────────────────────────────────────────────────────────────────┘

@@ -9,14 +9,14 @@
  *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
  *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
  */
-import { BehaviorSubject, filter, merge, mergeMap, type Observable, Subject, type Subscription } from './rx';
+import { BehaviorSubject, merge, mergeMap, Observable, Subject, type Subscription } from './rx';
 
 import { messageOf } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { ClosedEvent, Event } from '../state/events';
 import type { ConnId, DomainSettings, DomainState } from '../state/model';
-import { defaultSettings, initialDomainState, reduceAll } from '../protocol/reducer';
+import { defaultSettings, initialDomainState } from '../protocol/reducer';
 import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
 import { errnoOf } from '../transport/transport-error';
@@ -66,7 +66,15 @@ export class DomainRuntime {
   readonly changes$ = new Subject<DirectoryChange>();
   readonly connections$ = new Subject<ConnectionNotice>();
   private readonly conns = new Map<ConnId, Connection>();
-  private readonly serverClosed$ = new Subject<ConnId>();
+  /**
+   * The server closed a connection: its event stream stops (connectionEvents). One callback per open connection, in a
+   * map: a shared subject filtered per connection cost every close a pass over all connections, and every end of
+   * a connection a search of the subject's observers (a mass disconnect of N connections: N^2).
+   */
+  private readonly serverClosers = new Map<ConnId, () => void>();
+  private serverClosed(id: ConnId): void {
+    this.serverClosers.get(id)?.();
+  }
   /** Events the shell itself produces (a connection closed because a message could not be sent). */
   private readonly internal$ = new Subject<Event>();
   private nextId = 1;
@@ -101,7 +109,10 @@ export class DomainRuntime {
           id,
           conn,
           clock,
-          this.serverClosed$.pipe(filter((x) => x === id)),
+          new Observable<void>((sub) => {
+            this.serverClosers.set(id, () => sub.next());
+            return () => this.serverClosers.delete(id);
+          }),
           debug || received !== undefined
             ? (cid, bytes) => {
                 received?.(bytes.length);
@@ -171,7 +182,7 @@ export class DomainRuntime {
       conns: this.conns,
       onServerClose: (id, reason) => {
         this.limiter.forget(id);
-        this.serverClosed$.next(id);
+        this.serverClosed(id);
         this.connections$.next({ type: 'closed', conn: id, by: 'server', reason });
       },
       changes$: this.changes$,
@@ -188,7 +199,7 @@ export class DomainRuntime {
       rejections: this.rejections,
       onSlowConsumer: (id, verdict) => {
         this.limiter.forget(id);
-        this.serverClosed$.next(id);
+        this.serverClosed(id);
         this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'slow consumer' });
         this.opts.logger?.warning('core', 'closing connection', {
           domain: this.label,
@@ -201,7 +212,7 @@ export class DomainRuntime {
       },
       onSendFailed: (id, error) => {
         this.limiter.forget(id);
-        this.serverClosed$.next(id);
+        this.serverClosed(id);
         this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'message could not be sent' });
         this.opts.logger?.warning('protocol', 'closing connection: message could not be sent', {
           domain: this.label,
@@ -234,7 +245,9 @@ export class DomainRuntime {
       cause: 'shutdown',
     }));
     this.opts.onEvents?.(batch);
-    const [next, fx] = reduceAll(this.state$.value, batch);
+    // through the same safety net as every batch (R15): a reducer failure on one connection's close still lets the
+    // others close, the sockets close and the observables complete
+    const [next, fx] = safeReduceAll(this.state$.value, batch, this.opts.logger, this.label);
     for (const f of fx) if (f.type === 'change') this.changes$.next(f.change);
     for (const c of this.conns.values()) c.close();
     this.conns.clear();

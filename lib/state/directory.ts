@@ -5,7 +5,7 @@
 import { matchNotify } from './replies';
 import type { Ctx } from './context';
 import { nextSeq, send } from './context';
-import { heapPush } from './heap';
+import { heapPush } from '../util/heap';
 import type { DirectoryChange } from './effects';
 import { diffNotifications } from './notify';
 import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';

@@ -8,7 +8,7 @@ import type { Ctx } from './context';
 import { getConn, patchConn, random, send } from './context';
 import { closeConn } from './connections';
 import { expiryOf } from './directory';
-import { heapPeek, heapPop } from './heap';
+import { heapPeek, heapPop } from '../util/heap';
 import type { Conn } from './model';
 import { armTimer } from './timer-queue';
 import { expireOne } from './work';

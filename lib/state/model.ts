@@ -19,7 +19,7 @@ import type { ClientMessage, ServerMessage } from '../codec/messages';
 import type { Filter } from '../filter/ast';
 import type { FilterIndex } from '../filter/filter-index';
 import type { Props } from '../filter/props';
-import type { Heap } from './heap';
+import type { Heap } from '../util/heap';
 import type { OrderedById } from './ordered-by-id';
 import type { OrderedIds } from './ordered-ids';
 import type { ServiceIndex } from './service-index';

@@ -27,12 +27,27 @@ export const matchTypeFor = (sub: Subscription, change: DirectoryChange): MatchT
 
 const NONE: ReadonlyArray<readonly [Subscription, MatchType]> = Object.freeze([]);
 
+/**
+ * Up to this many subscriptions a change is matched against each of them, in the subscriptions' order (their
+ * creation order, as the index's candidates are sorted): cheaper than the index's lookups, set and sort, for the
+ * one match-all subscriber of an orphaning or expiry of thousands of services.
+ */
+const SCAN_UP_TO = 4;
+
 /** Every (subscription, match type) pair a change causes, in subscription creation order. */
 export const diffNotifications = (
   state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex'>,
   change: DirectoryChange,
 ): ReadonlyArray<readonly [Subscription, MatchType]> => {
   if (state.subscriptions.size === 0) return NONE; // the common case of a publish or unpublish: nobody to tell
+  if (state.subscriptions.size <= SCAN_UP_TO) {
+    const found: Array<readonly [Subscription, MatchType]> = [];
+    state.subscriptions.forEach((sub) => {
+      const mt = matchTypeFor(sub, change);
+      if (mt !== undefined) found.push([sub, mt]);
+    });
+    return found;
+  }
   const before = change.kind === 'added' ? undefined : change.before.props;
   const after = change.kind === 'removed' ? undefined : change.after.props;
   const first = (before ?? after)!;

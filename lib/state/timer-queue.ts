@@ -5,7 +5,7 @@
  */
 import type { Ctx } from './context';
 import { copyConn, nextSeq } from './context';
-import { heapPush } from './heap';
+import { heapPush } from '../util/heap';
 import type { Conn } from './model';
 
 /** Set the connection's timer to fire at `at`. */

@@ -24,7 +24,7 @@ import type { Ctx } from './context';
 import { complete, matchNotify, serviceNotify } from './replies';
 import { expiryOf, putService, applyChange, removeService, serviceWithOrphanSince } from './directory';
 import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
-import { heapPeek } from './heap';
+import { heapPeek } from '../util/heap';
 import type { OrderedById } from './ordered-by-id';
 
 /**

@@ -4,7 +4,7 @@
  * server switched back and forth dozens of times while it serves bursts answers every request correctly.
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
 
@@ -17,7 +17,7 @@ import {
   settleStep,
   startMemorySettle,
 } from '../../lib/cli/memory-settle';
-import { tempDir } from '../helpers/daemon';
+import { RXPAFD, tempDir, waitFor } from '../helpers/daemon';
 
 describe('settleStep', () => {
   const run = (us: readonly number[]): Array<'lean' | 'fast' | undefined> => {
@@ -184,4 +184,41 @@ describe('the runtime flag switch, in a process of its own', () => {
       dir.cleanup();
     }
   }, 90_000);
+});
+
+/** A preload that prints the young generation's size (V8's new space) as one line on stdout when sent SIGUSR2. */
+const NEW_SPACE_PROBE = `process.on('SIGUSR2', () => process.stdout.write(String(
+  require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size) + '\\n'));
+`;
+
+describe('bin/rxpafd.js: the young generation during startup', () => {
+  const newSpaceOf = async (nodeArgs: readonly string[]): Promise<number> => {
+    const dir = tempDir();
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, '-r', dir.file('probe.js', NEW_SPACE_PROBE), RXPAFD, '-n', 'tcp:127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    try {
+      await waitFor(() => / INFO core listening /.test(err), 10000, `rxpafd listening (stderr: ${err})`);
+      child.kill('SIGUSR2');
+      await waitFor(() => out.includes('\n'), 5000, 'the probe output');
+      return Number(out.split('\n')[0]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      dir.cleanup();
+    }
+  };
+
+  it('is not grown while the daemon starts (two 1 MB semi-spaces), unless node is told otherwise', async () => {
+    expect(await newSpaceOf([])).toBeLessThanOrEqual(2.2e6);
+    // control: with the growth factor given on node's command line bin/ leaves it alone and startup doubles it
+    expect(await newSpaceOf(['--semi-space-growth-factor=2'])).toBeGreaterThan(2.2e6);
+  }, 30_000);
 });

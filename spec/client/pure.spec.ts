@@ -2,7 +2,6 @@ import fc from 'fast-check';
 
 import { jitter, nextReconnectDelay } from '../../lib/client/core/backoff';
 import { parseDomainFile, serverKey } from '../../lib/client/core/domain-file';
-import { EMPTY_HEAP, heapInsert, heapPeek, heapPop, type Heap } from '../../lib/client/core/heap';
 import { effectiveMaxIdle, probeDelay, replyTimeout } from '../../lib/client/core/liveness';
 import { resolveOptions } from '../../lib/client/core/options';
 import { nextRandom } from '../../lib/client/core/prng';
@@ -133,28 +132,6 @@ describe('options and props', () => {
     expect(fromWireProps(p)).toEqual({ name: ['foo'], port: [4711n], big: [2n ** 62n], tags: ['a', 'b'] });
     expect(() => toWireProps({ x: 1.5 })).toThrow(PafArgumentError);
     expect(() => toWireProps(null as never)).toThrow(PafArgumentError);
-  });
-});
-
-describe('persistent heap of deadlines', () => {
-  it('pops entries in time order, every version staying valid', () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1000 })), (times) => {
-        let h: Heap<number> | undefined = EMPTY_HEAP;
-        for (let i = 0; i < times.length; i++) h = heapInsert(h, times[i]!, i);
-        const before: Heap<number> | undefined = h;
-        const out: number[] = [];
-        while (heapPeek(h) !== undefined) {
-          out.push(heapPeek(h)!.at);
-          h = heapPop(h);
-        }
-        expect(out).toEqual([...times].sort((a, b) => a - b));
-        // popping did not change the older version
-        let n = 0;
-        for (let g: Heap<number> | undefined = before; heapPeek(g) !== undefined; g = heapPop(g)) n++;
-        expect(n).toBe(times.length);
-      }),
-    );
   });
 });
 

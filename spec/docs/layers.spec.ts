@@ -55,7 +55,10 @@ describe('the dependency rules (.dependency-cruiser.js)', () => {
       'lib/errors.ts': 'export class PafError extends Error {}\n',
       'lib/filter/f.ts': "import { PafError } from '../errors';\nexport const f = PafError;\n",
       'lib/codec/c.ts': "import { f } from '../filter/f';\nexport const c = f;\n",
-      'lib/state/s.ts': "import { c } from '../codec/c';\nexport const s = c;\n",
+      'lib/util/heap.ts': 'export const heapEmpty = (): null => null;\n',
+      'lib/state/s.ts':
+        "import { c } from '../codec/c';\nimport { heapEmpty } from '../util/heap';\nexport const s = [c, heapEmpty];\n",
+      'lib/client/core/k.ts': "import { heapEmpty } from '../../util/heap';\nexport const k = heapEmpty;\n",
       'lib/protocol/p.ts': "import { s } from '../state/s';\nexport const p = s;\n",
       'lib/server/x.ts': "import { of } from 'rxjs';\nimport { p } from '../protocol/p';\nexport const x = of(p);\n",
       'lib/cli/m.ts': "import { x } from '../server/x';\nexport const m = x;\n",
@@ -64,7 +67,7 @@ describe('the dependency rules (.dependency-cruiser.js)', () => {
     expect(r.status).toBe(0);
   });
 
-  it('fail on an upward import, a folder cycle, I/O or rxjs in a pure core, and an unresolvable import', () => {
+  it('fail on an upward import (a state file importing the server, too), a folder cycle, I/O or rxjs in a pure core, and an unresolvable import', () => {
     const r = cruise({
       'lib/errors.ts': 'export class PafError extends Error {}\n',
       // the cycle issue 10 found: state importing protocol while protocol imports state
@@ -75,11 +78,18 @@ describe('the dependency rules (.dependency-cruiser.js)', () => {
       'lib/server/x.ts': "import { m } from '../cli/m';\nexport const x = m;\n",
       'lib/cli/m.ts': 'export const m = 1;\n',
       'lib/transport/t.ts': "import { gone } from '../nowhere';\nexport const t = gone;\n",
+      // a state file importing the server shell; the shared util importing a core; the client's core the server's
+      'lib/state/w.ts': "import { x } from '../server/x';\nexport const w = x;\n",
+      'lib/util/u.ts': "import { s } from '../state/s';\nexport const u = s;\n",
+      'lib/client/core/k.ts': "import { s } from '../../state/s';\nexport const k = s;\n",
     });
     expect(r.status).not.toBe(0);
     expect(violations(r.out)).toEqual([
+      'layer-client-core lib/client/core/k.ts -> lib/state/s.ts',
       'layer-server lib/server/x.ts -> lib/cli/m.ts',
       'layer-state lib/state/s.ts -> lib/protocol/p.ts',
+      'layer-state lib/state/w.ts -> lib/server/x.ts',
+      'layer-util lib/util/u.ts -> lib/state/s.ts',
       'no-circular lib/protocol/p.ts -> ',
       'not-to-unresolvable lib/transport/t.ts -> ../nowhere',
       'pure-core-no-node lib/codec/c.ts -> fs',

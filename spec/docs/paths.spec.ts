@@ -30,6 +30,18 @@ describe('path checker: what counts as a path', () => {
     ]);
   });
 
+  it('expands a brace list into its paths', () => {
+    const md = '`examples/library-{client,server}.ts` and lib/{a,b}/{c,d}.ts';
+    expect(pathsInMarkdown(md, 'README.md').map((n) => n.path)).toEqual([
+      'examples/library-client.ts',
+      'examples/library-server.ts',
+      'lib/a/c.ts',
+      'lib/a/d.ts',
+      'lib/b/c.ts',
+      'lib/b/d.ts',
+    ]);
+  });
+
   it('ends a path at a placeholder and reads a jest path pattern as one', () => {
     const md = 'logs in `lib/<dir>/x`; run `npx jest spec/faults/mass-kill -t SIGKILL` or jest --runInBand spec/a';
     expect(pathsInMarkdown(md, 'README.md').map((n) => [n.path, n.jestPattern])).toEqual([
@@ -51,12 +63,14 @@ describe('a repository whose documents name missing paths', () => {
     write('.gitignore', 'dist/\ndocs/api/\n*.log\n');
     write('lib/state/idle.ts', '');
     write('lib/config/config-file.ts', '');
+    write('lib/util/heap.ts', '');
     write('spec/faults/mass-kill.spec.ts', '');
     write('docs/protocol.md', '# P\n');
     write(
       'README.md',
       [
-        '`lib/state/idle.ts`, `lib/state/gone.ts`, lib/config/config-*.ts, lib/config/nothing-*.ts',
+        '`lib/state/idle.ts`, `lib/state/gone.ts`, lib/config/config-*.ts, lib/config/nothing-*.ts, lib/**/*.ts',
+        'and lib/{util,gone}/**/*.ts',
         '[protocol](docs/protocol.md), [decisions](docs/decisions.md), docs/api/ (generated)',
         '`npx jest spec/faults/mass-kill`, `npx jest spec/faults/slow`, spec/faults/mass-kill (not a pattern)',
       ].join('\n'),
@@ -80,9 +94,10 @@ describe('a repository whose documents name missing paths', () => {
     expect(missingPaths(root, scanDocuments(root)).map(formatPath)).toEqual([
       'README.md:1: lib/state/gone.ts',
       'README.md:1: lib/config/nothing-*.ts',
-      'README.md:2: docs/decisions.md',
-      'README.md:3: spec/faults/slow',
-      'README.md:3: spec/faults/mass-kill',
+      'README.md:2: lib/gone/**/*.ts',
+      'README.md:3: docs/decisions.md',
+      'README.md:4: spec/faults/slow',
+      'README.md:4: spec/faults/mass-kill',
       'bench/README.md:1: bench/server.ts',
       'docs/architecture.md:1: lib/moved/',
       'docs/architecture.md:1: shot.png',

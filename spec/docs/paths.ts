@@ -7,8 +7,8 @@
  *   `docs/`, `scripts/`, `bin/`, `native/`), anywhere in the text, code spans and blocks included; not when it is part
  *   of a longer path (`dist/lib/index.js`, `rxpaf/client`) or a URL;
  * - the target of a relative markdown link or image (resolved from the document's folder; `#anchors` and URLs aside).
- * A path with a glob (`lib/config/config-*.ts`) must match at least one file. Placeholders (`<dir>`, `{domain}`) end
- * the path. Two kinds of path name something that is rightly not in the repository and are accepted: an output the
+ * A path with a glob (`lib/config/config-*.ts`) must match at least one file; a brace list
+ * (`examples/library-{client,server}.ts`) names each of its paths. A placeholder (`<dir>`) ends the path. Two kinds of path name something that is rightly not in the repository and are accepted: an output the
  * repository ignores (listed in .gitignore, such as `docs/api/`), and a `jest` path pattern, which names the start of
  * spec files (`npx jest spec/faults/mass-kill`).
  */
@@ -31,11 +31,23 @@ export interface NamedPath {
 
 export const TOP_FOLDERS = ['lib', 'spec', 'bench', 'examples', 'docs', 'scripts', 'bin', 'native'] as const;
 
-const WORD_PATH_RE = new RegExp(`(?<![\\w./~:@-])(?<!\\]\\()((?:${TOP_FOLDERS.join('|')})/[\\w./*-]*)`, 'g');
+const WORD_PATH_RE = new RegExp(
+  `(?<![\\w./~:@-])(?<!\\]\\()((?:${TOP_FOLDERS.join('|')})/[\\w./*-]*(?:\\{[\\w.,-]*\\}[\\w./*-]*)*)`,
+  'g',
+);
 const LINK_RE = /!?\[[^\]\n]*\]\(([^)\s]+)\)/g;
 const JEST_BEFORE_RE = /\bjest(?:\s+-{1,2}[\w-]+(?:[= ][^\s-][^\s]*)?)*\s+$/;
 
 const lineAt = (text: string, index: number): number => text.slice(0, index).split('\n').length;
+
+/** A shell brace list expanded: `a-{b,c}.ts` is `a-b.ts` and `a-c.ts`. */
+export const expandBraces = (text: string): string[] => {
+  const m = /\{([^{}]*)\}/.exec(text);
+  if (m === null) return [text];
+  return m[1]!
+    .split(',')
+    .flatMap((alt) => expandBraces(text.slice(0, m.index) + alt + text.slice(m.index + m[0].length)));
+};
 
 /** The paths one markdown document names. */
 export const pathsInMarkdown = (markdown: string, file: string): NamedPath[] => {
@@ -43,7 +55,9 @@ export const pathsInMarkdown = (markdown: string, file: string): NamedPath[] => 
   for (const m of markdown.matchAll(WORD_PATH_RE)) {
     const text = m[1]!.replace(/[.]+$/, '');
     const before = markdown.slice(markdown.lastIndexOf('\n', m.index) + 1, m.index);
-    out.push({ file, line: lineAt(markdown, m.index), text, path: text, jestPattern: JEST_BEFORE_RE.test(before) });
+    const jestPattern = JEST_BEFORE_RE.test(before);
+    const line = lineAt(markdown, m.index);
+    for (const path of expandBraces(text)) out.push({ file, line, text: path, path, jestPattern });
   }
   for (const m of markdown.matchAll(LINK_RE)) {
     const target = m[1]!.replace(/#.*$/, '');
@@ -54,13 +68,18 @@ export const pathsInMarkdown = (markdown: string, file: string): NamedPath[] => 
   return out.sort((a, b) => a.line - b.line);
 };
 
-/** A glob (`*` within one name, `**` across folders) as a regular expression over root-relative paths. */
+/** A glob (`*` within one name, `**` then a slash: any number of folders, none too) as a regular expression. */
 const globRe = (glob: string): RegExp =>
   new RegExp(
     `^${glob
-      .split('**')
-      .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
-      .join('.*')}$`,
+      .split('**/')
+      .map((part) =>
+        part
+          .split('**')
+          .map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+          .join('.*'),
+      )
+      .join('(?:.*/)?')}$`,
   );
 
 const SKIPPED = new Set(['node_modules', '.git', 'dist', 'build', 'coverage']);

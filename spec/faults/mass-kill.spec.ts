@@ -5,9 +5,12 @@
  *    within 1 s, every orphan expires close to its TTL, a bystander keeps getting prompt pings, RSS stays bounded;
  *  - the upstream-style storm: clients publishing, subscribing and tracked, 75 % SIGTERMed and 25 % SIGKILLed at
  *    once; a client connecting one second later is served (no reset). RXPAF_STORM_ROUNDS rounds (default 20).
- * Figures are printed. RXPAF_KILL_STRICT=1 asserts the issue's bounds (orphaned within 1 s, expiry within 100 ms of
- * the TTL, bystander ping <= 50 ms; plus RXPAF_KILL_SLACK_MS, default 150, for a shared machine); without it the
- * bounds are the ones every build must meet (orphaned within 3 s, expiry within 1 s, ping under 2 s, RSS peak < 2x).
+ * Figures are printed. RXPAF_KILL_STRICT=1 asserts the issue's bounds: orphaned within 1 s and a bystander's worst
+ * ping <= 50 ms, each plus RXPAF_KILL_SLACK_MS (default 150) for a shared machine; every orphan (the worst, not a
+ * percentile) expires within 100 ms of its TTL plus RXPAF_KILL_EXPIRY_SLACK_MS (default 50). Without it the bounds
+ * are the ones every build must meet (orphaned within 3 s, expiry p99 within 1 s, ping under 2 s, RSS peak < 2x).
+ * The kill waits until the daemon is quiet (the subscriptions' initial matches are sliced work that goes on after
+ * every client has its accepts): a kill during that work would measure the setup too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { join } from 'node:path';
 import { connect } from '../../lib/transport/connect';
 import { parseJson } from '../../lib/codec/json';
 import { Daemon, killAllDaemons, ping, sleep, tempDir, waitFor } from '../helpers/daemon';
+import { daemonMemory, type DaemonMemory, GC_DAEMON, mib as mb, rssKiB } from '../helpers/memory';
 import { RawClient } from '../helpers/raw-client';
 
 const CHILD = join(__dirname, '..', '..', 'scripts', 'soak', 'storm-client.cjs');
@@ -23,33 +27,19 @@ const N = Number(process.env.RXPAF_KILL_CLIENTS ?? 200);
 const ROUNDS = Number(process.env.RXPAF_STORM_ROUNDS ?? 20);
 const STRICT = process.env.RXPAF_KILL_STRICT === '1';
 const SLACK_MS = Number(process.env.RXPAF_KILL_SLACK_MS ?? 150);
-/** [orphaned within s, expiry lateness p99 ms, bystander max ping ms] */
-const BOUNDS = STRICT ? [1 + SLACK_MS / 1000, 100 + SLACK_MS, 50 + SLACK_MS] : [3, 1000, 2000];
+const EXPIRY_SLACK_MS = Number(process.env.RXPAF_KILL_EXPIRY_SLACK_MS ?? 50);
+/** [orphaned within s, expiry lateness ms (strict: the worst; otherwise p99), bystander max ping ms] */
+const BOUNDS = STRICT ? [1 + SLACK_MS / 1000, 100 + EXPIRY_SLACK_MS, 50 + SLACK_MS] : [3, 1000, 2000];
 const PER_CLIENT = 5;
 const TTL = 2;
 
-const rssKiB = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? 0 : Number(m[1]);
+/** CPU time (user + system, clock ticks: 1/100 s) the process has used, from /proc. */
+const cpuTicks = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]);
 };
-/**
- * The daemon's RSS (/proc) and, from its metrics endpoint after a full garbage collection (SIGUSR2 to
- * spec/fixtures/gc-daemon.cjs), its V8 heap in use and external memory; all KiB.
- */
-type Memory = { readonly rss: number; readonly heap: number; readonly external: number };
-const GC_DAEMON = join(__dirname, '..', 'fixtures', 'gc-daemon.cjs');
-const memory = async (pid: number, url: string): Promise<Memory> => {
-  process.kill(pid, 'SIGUSR2');
-  await sleep(200);
-  const text = await (await fetch(url)).text();
-  const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
-  return {
-    rss: rssKiB(pid),
-    heap: read('nodejs_heap_size_used_bytes'),
-    external: read('nodejs_external_memory_bytes'),
-  };
-};
-const mb = (kib: number): string => (kib / 1024).toFixed(0);
+type Memory = DaemonMemory;
+const memory = daemonMemory;
 const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
@@ -154,6 +144,13 @@ describe('mass disconnects (child processes)', () => {
       })();
       const children = await startChildren(daemon.port(), N, 4, 1000, PER_CLIENT, '(name=*)');
       await waitFor(() => appeared >= N * PER_CLIENT, 60_000 + 150 * N, 'every service published');
+      // quiet: under 10 % of a CPU over half a second (the initial matches of the subscriptions are done)
+      for (let i = 0, a = cpuTicks(daemon.pid); i < 600; i++) {
+        await sleep(500);
+        const b = cpuTicks(daemon.pid);
+        if (b - a <= 5) break;
+        a = b;
+      }
       setup = false;
       await keepalive;
       await sleep(500);
@@ -213,7 +210,8 @@ describe('mass disconnects (child processes)', () => {
       expect(closedBefore).toBe(0);
       expect(orphanedWithin).toBeLessThan(BOUNDS[0]!);
       expect(Math.min(...late)).toBeGreaterThan(-5); // never early (beyond clock rounding)
-      expect(quantile(late, 0.99)).toBeLessThan(BOUNDS[1]!);
+      // strict: the worst orphan; otherwise the 99th percentile (a shared CI machine may deschedule the daemon)
+      expect(STRICT ? Math.max(...late) : quantile(late, 0.99)).toBeLessThan(BOUNDS[1]!);
       expect(Math.max(...pings)).toBeLessThan(BOUNDS[2]!);
       expect(rssPeak).toBeLessThan(2 * rssBefore);
       expect(after.rss).toBeLessThanOrEqual(1.1 * before.rss);

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 
-import { Daemon, helloMsg, killAllDaemons, list, ping, publish, RawTcp, subscribe } from '../helpers/daemon';
+import { Daemon, helloMsg, killAllDaemons, list, ping, publish, RawTcp, sleep, subscribe } from '../helpers/daemon';
+import { daemonMemory, GC_DAEMON, MemoryWatch, mib } from '../helpers/memory';
 import { RawClient } from '../helpers/raw-client';
 
 const RUNS = Number(process.env.RXPAF_FUZZ_RUNS ?? 600);
@@ -87,13 +88,18 @@ describe('socket-level fuzzing of rxpafd', () => {
   afterAll(killAllDaemons);
 
   it(`${RUNS} hostile connections: only the sender is closed; the control client is unaffected`, async () => {
-    const daemon = await Daemon.start(['tcp:127.0.0.1:0']);
+    // the HTTP listener and the GC hook for the memory check (heap after a full collection)
+    const daemon = await Daemon.start(['--http', '127.0.0.1:0', 'tcp:127.0.0.1:0'], { entry: GC_DAEMON });
+    const metricsUrl = `${/INFO core http listening url=(\S+)/.exec(daemon.stderr)![1]}metrics`;
     const control = await RawClient.open(daemon.addr());
     expect(await control.hello(1)).toMatchObject({ 'msg-type': 'complete' });
     expect(await publish(control, 1, 4711, { name: ['control'], port: [1] }, { ttl: 60 })).toMatchObject({
       'msg-type': 'complete',
     });
     expect(await subscribe(control, 2, 9, '(name=nothing-fuzzed-publishes)')).toMatchObject({ 'msg-type': 'accept' });
+    await sleep(300);
+    const idle = await daemonMemory(daemon.pid, metricsUrl);
+    const mem = MemoryWatch.start(daemon.pid);
     const latencies: number[] = [];
     let taId = 100;
     let closedAsRequired = 0;
@@ -124,6 +130,18 @@ describe('socket-level fuzzing of rxpafd', () => {
     expect(subs.some((s) => s['subscription-id'] === 9n)).toBe(true);
     expect(await ping(control, taId++)).toBeLessThan(1000);
     expect(control.closed).toBe(false);
+    // memory returns (issue 13): after a full collection, RSS back within 25 % of the idle baseline (the directory
+    // holds one service) and the heap within 25 % or 4 MiB of its idle size, within 60 s of the last hostile connection
+    let after = idle;
+    const mr = await mem.settle({
+      bound: 1.25 * idle.rss,
+      withinMs: 60_000,
+      keepAlive: () => ping(control, taId++),
+      read: async () => (after = await daemonMemory(daemon.pid, metricsUrl)).rss,
+    });
+    console.log(`fuzz memory: ${mr.figures}; heap after GC idle ${mib(idle.heap)}, after ${mib(after.heap)} MB`);
+    expect(mr.after).toBeLessThanOrEqual(mr.bound);
+    expect(after.heap).toBeLessThanOrEqual(idle.heap + Math.max(0.25 * idle.heap, 4096));
     control.close();
     const exit = await daemon.stop();
     expect(exit.code).toBe(0);
@@ -141,5 +159,5 @@ describe('socket-level fuzzing of rxpafd', () => {
         `control ping p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} ms p99 ${sorted[Math.floor(sorted.length * 0.99)]!.toFixed(2)} ms; ` +
         `${framing.length + protocol.length} rejection lines logged`,
     );
-  }, 90_000);
+  }, 160_000);
 });

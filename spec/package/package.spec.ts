@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { Daemon } from '../helpers/daemon';
+import { makePki, type TestPki } from '../transport/helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { checkPack } = require('../../scripts/pack-check.js') as {
@@ -176,6 +177,25 @@ const installInto = (name: string, tarball: string, env: NodeJS.ProcessEnv): { d
   return { dir, log: r.stdout + r.stderr };
 };
 
+/**
+ * A CommonJS program for an installed app: an in-process server on `tls:` and a client pinging it over TLS (the
+ * certificates of `pki`), printing `tls ping number`. TLS is Node's own: it needs no addon.
+ */
+const tlsScript = (pki: TestPki): string =>
+  [
+    "const { createServer } = require('rxpaf/server');",
+    "const { createClient } = require('rxpaf/client');",
+    '(async () => {',
+    `  const tls = ${JSON.stringify({ cert: pki.serverCert, key: pki.serverKey, tc: pki.ca })};`,
+    "  const server = await createServer({ domains: [{ sockets: [{ addr: 'tls:127.0.0.1:0', tls }] }] });",
+    `  const mine = ${JSON.stringify({ cert: pki.clientCert, key: pki.clientKey, tc: pki.ca })};`,
+    '  const client = createClient({ addresses: [{ address: server.domains[0].addresses[0], tls: mine }] });',
+    "  console.log('tls ping', typeof (await client.ping()));",
+    '  await client.close();',
+    '  await server.close();',
+    '})();',
+  ].join('\n');
+
 describe('the packed tarball', () => {
   let tarball: string;
   let paths: string[];
@@ -183,8 +203,10 @@ describe('the packed tarball', () => {
   let daemon: Daemon;
   let consumerEnv: string;
   let installEnv: NodeJS.ProcessEnv;
+  let pki: TestPki;
 
   beforeAll(async () => {
+    pki = makePki();
     tarball = process.env.RXPAF_TARBALL ?? packHere();
     paths = must(run('tar', ['tzf', tarball]), 'tar tzf')
       .split('\n')
@@ -203,6 +225,7 @@ describe('the packed tarball', () => {
   }, 300_000);
   afterAll(async () => {
     await daemon?.stop();
+    pki?.cleanup();
   });
 
   it('holds only what a consumer runs (size and file count printed)', () => {
@@ -247,6 +270,13 @@ describe('the packed tarball', () => {
     expect(ls.dependencies.rxjs?.version).toBe(versionOf('rxjs'));
     expect(existsSync(join(app, 'node_modules', 'rxpaf', 'node_modules', 'rxjs'))).toBe(false);
   });
+
+  it('tls: works in the app installed without a C compiler (prebuilt addon present, not needed for it)', () => {
+    writeFileSync(join(app, 'tls.cjs'), tlsScript(pki));
+    expect(must(run(process.execPath, ['tls.cjs'], { cwd: app, timeout: 30_000 }), 'tls.cjs').trim()).toBe(
+      'tls ping number',
+    );
+  }, 60_000);
 
   it('resolves every entry point with its own types in node10, node16 (CJS and ESM) and bundler (attw)', () => {
     const out = run(join(ROOT, 'node_modules', '.bin', 'attw'), [tarball, '--format', 'json']);
@@ -495,7 +525,7 @@ describe('the packed tarball', () => {
     );
   }, 180_000);
 
-  it('without a prebuilt binary and without a compiler: installs, tcp: works, ux: says what to install', () => {
+  it('without a prebuilt binary and without a compiler: installs, tcp: and tls: work, ux: says what to install', () => {
     const { dir, log } = installInto('bare-app', withoutPrebuilds(), installEnv);
     expect(log).toContain('rxpaf: native addon not available');
     const script = [
@@ -517,5 +547,9 @@ describe('the packed tarball', () => {
     expect(out[0]).toBe('tcp ping number');
     expect(out[1]).toBe('ux true PAF_TRANSPORT ENOENT');
     expect(out[2]).toMatch(/native addon.*apt-get install g\+\+ make python3.*npm rebuild rxpaf/);
+    writeFileSync(join(dir, 'tls.cjs'), tlsScript(pki));
+    expect(must(run(process.execPath, ['tls.cjs'], { cwd: dir, timeout: 30_000 }), 'tls.cjs').trim()).toBe(
+      'tls ping number',
+    );
   }, 180_000);
 });

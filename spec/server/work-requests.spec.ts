@@ -10,7 +10,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { bufferTurn } from '../../lib/server/buffer-turn';
 import { deadlineTicks, timerDeadline, WORK_RETRY_MAX_MS, workRequests } from '../../lib/server/deadline-ticks';
-import { heapPush } from '../../lib/state/heap';
+import { heapPush } from '../../lib/util/heap';
 import type { Event } from '../../lib/state/events';
 import type { DomainState, Job } from '../../lib/state/model';
 import { hasWork } from '../../lib/state/work';

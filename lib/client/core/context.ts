@@ -9,7 +9,7 @@
  * const [next, effects] = closeContext(ctx);
  */
 import type { Match } from '../../model';
-import { heapInsert } from './heap';
+import { heapPush } from '../../util/heap';
 import type { Effect } from './effects';
 import { effectiveMaxIdle } from './liveness';
 import { nextRandom } from './prng';
@@ -56,7 +56,7 @@ export const random = (ctx: Ctx): number => {
 };
 
 export const addDeadline = (ctx: Ctx, at: number, d: Deadline): void => {
-  ctx.s.deadlines = heapInsert(ctx.s.deadlines, at, d);
+  ctx.s.deadlines = heapPush(ctx.s.deadlines, at, 0, d);
 };
 
 export const linkByKey = (ctx: Ctx, key: string): Link | undefined => ctx.s.links.find((l) => l.key === key);

@@ -11,7 +11,7 @@ import { PafClosedError } from '../../errors';
 import { closeContext, linkByConn, openContext, type Ctx } from './context';
 import type { Effect } from './effects';
 import type { Batch, ClientEvent } from './events';
-import { heapPeek, heapPop } from './heap';
+import { heapEmpty, heapPeek, heapPop } from '../../util/heap';
 import {
   closeLinks,
   down,
@@ -69,7 +69,7 @@ const onClose = (ctx: Ctx): void => {
   publishClose(ctx, error);
   subscribeClose(ctx);
   closeLinks(ctx, error);
-  ctx.s.deadlines = undefined;
+  ctx.s.deadlines = heapEmpty();
   ctx.s.closed = true;
   ctx.fx.push({ type: 'closed' });
 };

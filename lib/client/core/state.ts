@@ -12,7 +12,7 @@ import { List as IList, Map as IMap, Set as ISet } from 'immutable';
 import type { Command } from '../../codec/messages';
 import type { PafError } from '../../errors';
 import type { Props } from '../../filter/props';
-import type { Heap } from './heap';
+import { heapEmpty, type Heap } from '../../util/heap';
 import type { MergeMap } from './merge';
 import type { ResolvedOptions } from './options';
 import type { ServerSelector, ServerSpec } from './types';
@@ -187,7 +187,7 @@ export interface ClientState {
   readonly unpublishing: IMap<ReqId, Unpublishing>;
   readonly subs: IMap<string, Sub>;
   readonly requests: IMap<ReqId, Pending>;
-  readonly deadlines: Heap<Deadline> | undefined;
+  readonly deadlines: Heap<Deadline>;
   /** Lost connections' reports still to be processed, oldest first. */
   readonly losses: readonly Loss[];
   readonly closed: boolean;
@@ -215,7 +215,7 @@ export const initialState = (i: InitialStateInput): ClientState => ({
   unpublishing: IMap(),
   subs: IMap(),
   requests: IMap(),
-  deadlines: undefined,
+  deadlines: heapEmpty(),
   losses: [],
   closed: false,
 });

@@ -1,11 +1,12 @@
 /**
- * The persistent min-heap behind the deadline queues (lib/state/heap.ts): entries pop by `at`, then by `seq`; every
- * version stays valid after a push or a pop; popping the empty heap is the empty heap.
+ * The persistent min-heap behind the deadline queues (lib/util/heap.ts, shared by the server's and the client's pure
+ * cores): entries pop by `at`, then by `seq`, a full tie keeping the older entry first; every version stays valid
+ * after a push or a pop; popping the empty heap is the empty heap.
  */
 import fc from 'fast-check';
 
-import type { Heap } from '../../lib/state/heap';
-import { heapEmpty, heapPeek, heapPop, heapPush } from '../../lib/state/heap';
+import type { Heap } from '../../lib/util/heap';
+import { heapEmpty, heapPeek, heapPop, heapPush } from '../../lib/util/heap';
 
 const drainAll = <T>(h0: Heap<T>): Array<{ at: number; value: T }> => {
   const out: Array<{ at: number; value: T }> = [];
@@ -33,6 +34,18 @@ describe('persistent heap', () => {
         ats.forEach((at, seq) => (h = heapPush(h, at, seq, seq)));
         const expected = ats.map((at, seq) => ({ at, value: seq })).sort((a, b) => a.at - b.at || a.value - b.value);
         expect(drainAll(h)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('with one `seq` for all (as the client pushes) entries still pop in `at` order, none lost', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 100 }), (ats) => {
+        let h = heapEmpty<number>();
+        ats.forEach((at, i) => (h = heapPush(h, at, 0, i)));
+        const popped = drainAll(h);
+        expect(popped.map((e) => e.at)).toEqual([...ats].sort((a, b) => a - b));
+        expect(popped.map((e) => e.value).sort((a, b) => a - b)).toEqual(ats.map((_, i) => i));
       }),
     );
   });

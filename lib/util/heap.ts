@@ -1,9 +1,12 @@
 /**
- * A persistent (immutable) leftist min-heap: insert and pop in O(log n), and every version stays valid, so the
- * deadline queues can live inside the immutable domain state (a reducer call copies only the root that points at them).
+ * A persistent (immutable) leftist min-heap: insert and pop in O(log n), and every version stays valid, so deadline
+ * queues can live inside immutable state (a reducer call copies only the root that points at them). Both pure cores
+ * use it: the server's domain state (orphan expiry and connection timers, lib/state/) and the client's state (its one
+ * queue of greeting, back-off, track, request and orphan deadlines, lib/client/core/).
  *
- * Entries are ordered by `at`, then by `seq` (insertion order), so equal deadlines pop in the order they were
- * scheduled (§7.6: orphans with equal expiry may go in any order; insertion order is the natural one).
+ * Entries are ordered by `at`, then by `seq`: the server passes a sequence number, so equal deadlines pop in the
+ * order they were scheduled (§7.6: orphans with equal expiry may go in any order; insertion order is the natural one).
+ * The client passes 0: its equal deadlines pop in an unspecified (but deterministic) order, which it does not rely on.
  *
  * @example
  * let h = heapEmpty<string>();
@@ -26,19 +29,17 @@ export type Heap<T> = Node<T> | null;
 /** The empty heap. */
 export const heapEmpty = <T>(): Heap<T> => null;
 
-const before = <T>(a: Node<T>, b: Node<T>): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+/** `a` goes on top: earlier, or as early with a lower `seq`; on a full tie the heap merged into (`a`) keeps its root. */
+const before = <T>(a: Node<T>, b: Node<T>): boolean => a.at < b.at || (a.at === b.at && a.seq <= b.seq);
 const rank = <T>(h: Heap<T>): number => (h === null ? 0 : h.rank);
 
 const make = <T>(top: Node<T>, a: Heap<T>, b: Heap<T>): Node<T> => {
-  const [l, r] = rank(a) >= rank(b) ? [a, b] : [b, a];
-  return {
-    at: top.at,
-    seq: top.seq,
-    value: top.value,
-    rank: rank(r) + 1,
-    left: l,
-    right: r,
-  };
+  const ra = rank(a);
+  const rb = rank(b);
+  // no [l, r] pair: one allocation per node of the merge path (a push per orphan, issue 12)
+  return ra >= rb
+    ? { at: top.at, seq: top.seq, value: top.value, rank: rb + 1, left: a, right: b }
+    : { at: top.at, seq: top.seq, value: top.value, rank: ra + 1, left: b, right: a };
 };
 
 const merge = <T>(a: Heap<T>, b: Heap<T>): Heap<T> => {
