@@ -19,6 +19,7 @@
 import { List, type List as IList } from 'immutable';
 
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from './hamt';
+import { withoutSlot } from './ordered-ids';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -85,19 +86,7 @@ export class OrderedById<V extends { readonly id: bigint }> {
     const at = hamtUpdate(this.at, id, (p) => void (pos = p)); // one walk: find and remove
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedById.empty();
-    const i = pos - this.base;
-    let list = this.list;
-    let base = this.base;
-    if (i === 0) {
-      // the first record: drop it and the holes after it (records deleted in publication order leave no hole)
-      do {
-        list = list.shift();
-        base++;
-      } while (list.first() === undefined);
-    } else if (i === list.size - 1) {
-      do list = list.pop();
-      while (list.last() === undefined);
-    } else list = list.set(i, undefined);
+    const [list, base] = withoutSlot(this.list, this.base, pos);
     if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
       return OrderedById.of(list.filter((x): x is V => x !== undefined));
     return new OrderedById(this.size - 1, at, list, base);

@@ -21,6 +21,29 @@ import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from './hamt';
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
 
+/**
+ * A slot list without the entry at absolute position `pos` (list, base): deleting the first entry drops it and the
+ * holes after it, the last likewise, any other leaves a hole; so entries deleted in insertion order leave no hole.
+ * Shared by {@link OrderedIds} and ./ordered-by-id.ts. The list holds more than that one entry.
+ */
+export const withoutSlot = <T>(
+  list: IList<T | undefined>,
+  base: number,
+  pos: number,
+): readonly [IList<T | undefined>, number] => {
+  const i = pos - base;
+  if (i === 0) {
+    do {
+      list = list.shift();
+      base++;
+    } while (list.first() === undefined);
+  } else if (i === list.size - 1) {
+    do list = list.pop();
+    while (list.last() === undefined);
+  } else list = list.set(i, undefined);
+  return [list, base];
+};
+
 export class OrderedIds {
   private constructor(
     /** Members. */
@@ -65,19 +88,7 @@ export class OrderedIds {
     const at = hamtUpdate(this.at, id, (p) => void (pos = p)); // one walk: find and remove
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedIds.EMPTY;
-    const i = pos - this.base;
-    let list = this.list;
-    let base = this.base;
-    if (i === 0) {
-      // the first member: drop it and the holes after it (members deleted in attachment order leave no hole)
-      do {
-        list = list.shift();
-        base++;
-      } while (list.first() === undefined);
-    } else if (i === list.size - 1) {
-      do list = list.pop();
-      while (list.last() === undefined);
-    } else list = list.set(i, undefined);
+    const [list, base] = withoutSlot(this.list, this.base, pos);
     if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
       return OrderedIds.of(list.filter((x): x is bigint => x !== undefined));
     return new OrderedIds(this.size - 1, at, list, base);
