@@ -131,6 +131,17 @@ const pair = (k1: HamtKey, h1: number, v1: unknown, k2: HamtKey, h2: number, v2:
  */
 let sizeDelta = 0;
 
+/** A copy of bitmap node `node` with the entry (`k`, `v`) inserted at slot `i` and bitmap `bitmap`. */
+const withEntry = (node: Node, bitmap: number, i: number, k: unknown, v: unknown): Node => {
+  const copy = new Array<unknown>(node.length + 2);
+  copy[0] = bitmap;
+  for (let j = 1; j < i; j++) copy[j] = node[j];
+  copy[i] = k;
+  copy[i + 1] = v;
+  for (let j = i; j < node.length; j++) copy[j + 2] = node[j];
+  return copy;
+};
+
 const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number): Node => {
   const bitmap = node[0] as number;
   if (bitmap === COLLISION) {
@@ -148,13 +159,7 @@ const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number): No
   const i = slotOf(bitmap, bit);
   if ((bitmap & bit) === 0) {
     sizeDelta = 1;
-    const copy = new Array<unknown>(node.length + 2);
-    copy[0] = (bitmap | bit) >>> 0;
-    for (let j = 1; j < i; j++) copy[j] = node[j];
-    copy[i] = k;
-    copy[i + 1] = v;
-    for (let j = i; j < node.length; j++) copy[j + 2] = node[j];
-    return copy;
+    return withEntry(node, (bitmap | bit) >>> 0, i, k, v);
   }
   const key = node[i];
   let child: unknown;
@@ -276,13 +281,7 @@ const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unk
     const v = f(undefined);
     if (v === undefined) return node;
     sizeDelta = 1;
-    const copy = new Array<unknown>(node.length + 2);
-    copy[0] = (bitmap | bit) >>> 0;
-    for (let j = 1; j < i; j++) copy[j] = node[j];
-    copy[i] = k;
-    copy[i + 1] = v;
-    for (let j = i; j < node.length; j++) copy[j + 2] = node[j];
-    return copy;
+    return withEntry(node, (bitmap | bit) >>> 0, i, k, v);
   }
   const key = node[i];
   if (key === SUB) {
