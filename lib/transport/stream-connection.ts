@@ -21,9 +21,6 @@ const LINGER_MS = 2000;
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
 
-/** A frame's 4-byte big-endian length as four latin1 characters (one byte each). */
-const header = (n: number): string => String.fromCharCode(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-
 /** A tcp or tls Connection: 4-byte big-endian length framing over a net.Socket or an established tls.TLSSocket. */
 export class StreamConnection implements Connection {
   readonly transport: TransportKind;
@@ -35,10 +32,14 @@ export class StreamConnection implements Connection {
 
   private readonly channel: HotChannel<Uint8Array>;
   private readonly splitter = new FrameSplitter();
-  /** Queued messages (strings are encoded at flush time, straight into the one outgoing buffer) and their sizes. */
-  private queue: Array<string | Uint8Array> = [];
-  private sizes: number[] = [];
+  /**
+   * Queued output, framed: each message is encoded into this buffer as it is sent (a 4-byte length, then UTF-8), so
+   * flush() writes it as it is. Nothing holds the message's string after send() (a turn that fans a change out to
+   * many subscribers keeps bytes, not thousands of strings, until its flush), and no size is computed twice.
+   */
+  private out: Buffer | undefined = undefined;
   private queuedBytes = 0;
+  private queuedMessages = 0;
   private unwrittenMessages = 0;
   private closed = false;
   private paused = false;
@@ -78,9 +79,7 @@ export class StreamConnection implements Connection {
   private shut(): Socket | undefined {
     if (this.closed) return undefined;
     this.closed = true;
-    this.queue = [];
-    this.sizes = [];
-    this.queuedBytes = 0;
+    this.dropQueued();
     this.channel.complete();
     return this.socket.destroyed ? undefined : this.socket;
   }
@@ -101,41 +100,51 @@ export class StreamConnection implements Connection {
     if (this.closed) {
       return;
     }
-    const size = payloadSize(payload, MAX_MESSAGE_SIZE);
-    this.queue.push(payload);
-    this.sizes.push(size);
-    this.queuedBytes += 4 + size;
+    const at = this.queuedBytes;
+    if (typeof payload === 'string') {
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact size is only needed to refuse a message that may
+      // be too long (or empty); the write below tells the size of every other one
+      if (payload.length === 0 || payload.length * 3 > MAX_MESSAGE_SIZE) payloadSize(payload, MAX_MESSAGE_SIZE);
+      const out = this.room(4 + payload.length * 3);
+      const size = out.write(payload, at + 4, 'utf8');
+      out.writeUInt32BE(size, at);
+      this.queuedBytes = at + 4 + size;
+    } else {
+      const size = payloadSize(payload, MAX_MESSAGE_SIZE);
+      const out = this.room(4 + size);
+      out.writeUInt32BE(size, at);
+      out.set(payload, at + 4);
+      this.queuedBytes = at + 4 + size;
+    }
+    this.queuedMessages++;
+  }
+
+  /** The output buffer, with room for `n` more bytes (grown by doubling: each byte is copied once on average). */
+  private room(n: number): Buffer {
+    const need = this.queuedBytes + n;
+    const out = this.out;
+    if (out !== undefined && need <= out.length) return out;
+    // small first buffers come from Node's pool (allocUnsafe below 4 KiB): a reply or two costs no allocation
+    const grown = Buffer.allocUnsafe(Math.max(need, out === undefined ? 1024 : 2 * out.length));
+    if (out !== undefined) out.copy(grown, 0, 0, this.queuedBytes);
+    this.out = grown;
+    return grown;
+  }
+
+  private dropQueued(): void {
+    this.out = undefined;
+    this.queuedBytes = 0;
+    this.queuedMessages = 0;
   }
 
   flush(): void {
-    if (this.closed || this.queue.length === 0) {
+    if (this.closed || this.queuedMessages === 0) {
       return;
     }
-    const count = this.queue.length;
-    // one buffer (§2.3 framing: a length header, then the payload). A run of ASCII strings (the usual JSON: one
-    // byte per character) is joined with its headers as one latin1 string, written by one call; others one by one.
-    const data = Buffer.allocUnsafe(this.queuedBytes);
-    let at = 0;
-    let run = '';
-    for (let i = 0; i < count; i++) {
-      const p = this.queue[i]!;
-      const size = this.sizes[i]!;
-      if (typeof p === 'string' && size === p.length) {
-        run += header(size) + p;
-        continue;
-      }
-      if (run.length > 0) at += data.write(run, at, run.length, 'latin1');
-      run = '';
-      data.writeUInt32BE(size, at);
-      at += 4;
-      if (typeof p === 'string') data.write(p, at, size, 'utf8');
-      else data.set(p, at);
-      at += size;
-    }
-    if (run.length > 0) data.write(run, at, run.length, 'latin1');
-    this.queue = [];
-    this.sizes = [];
-    this.queuedBytes = 0;
+    // one write (§2.3 framing: a length header, then the payload, per message), of the bytes queued
+    const count = this.queuedMessages;
+    const data = this.out!.subarray(0, this.queuedBytes);
+    this.dropQueued();
     this.unwrittenMessages += count;
     this.socket.write(data, () => {
       this.unwrittenMessages -= count;
@@ -198,9 +207,7 @@ export class StreamConnection implements Connection {
       return;
     }
     this.closed = true;
-    this.queue = [];
-    this.sizes = [];
-    this.queuedBytes = 0;
+    this.dropQueued();
     this.channel.error(err);
     this.socket.destroy();
   }
