@@ -31,7 +31,7 @@ export class StreamConnection implements Connection {
   readonly messages$: Observable<Uint8Array>;
 
   private readonly channel: HotChannel<Uint8Array>;
-  private readonly splitter = new FrameSplitter();
+  private readonly splitter: FrameSplitter;
   /**
    * Queued output, framed: each message is encoded into this buffer as it is sent (a 4-byte length, then UTF-8), so
    * flush() writes it as it is. Nothing holds the message's string after send() (a turn that fans a change out to
@@ -47,7 +47,8 @@ export class StreamConnection implements Connection {
 
   /**
    * @param socket a connected net.Socket (tcp) or a TLSSocket whose handshake has completed (tls).
-   * @param backpressure stop reading while output is congested (server side; a client must keep reading).
+   * @param backpressure stop reading while output is congested (server side; a client must keep reading). Server
+   *   side, inbound frames are views of the socket's reads (the server decodes each one as it arrives).
    */
   constructor(
     private readonly socket: Socket,
@@ -60,6 +61,7 @@ export class StreamConnection implements Connection {
     this.remoteAddress = formatIpAddress(this.transport, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
     this.localAddress = formatIpAddress(this.transport, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
     this.userId = tls !== undefined ? skiUserId(tls.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
+    this.splitter = new FrameSplitter(MAX_MESSAGE_SIZE, !backpressure);
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
     this.messages$ = this.channel.observable$;
     socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));

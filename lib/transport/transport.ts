@@ -18,7 +18,9 @@ export interface Connection {
   /**
    * Each inbound message, in order; completes on orderly close (EOF, zero-length frame); errors on transport
    * error or a frame over 262144 bytes. Hot observable per connection; subscribe once (reading starts at the
-   * subscription). Messages that arrived in one socket read are emitted synchronously in order.
+   * subscription). Messages that arrived in one socket read are emitted synchronously in order. On a server-side
+   * tcp/tls connection a message may be a view of the bytes read (not a copy): read it when it is emitted, copy it
+   * to keep it (a kept view keeps its whole read in memory).
    */
   readonly messages$: Observable<Uint8Array>;
   /** Queue one message; nothing is written until flush(). */
