@@ -18,6 +18,9 @@ import { TransportError, toTransportError } from './transport-error';
 /** How long a closed connection may wait for the peer's FIN (consuming its input) before it is destroyed. */
 const LINGER_MS = 2000;
 
+/** The largest first output buffer of a turn (bytes; see `lastFlushBytes`). */
+const OUT_HINT_MAX = 1024 * 1024;
+
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
 
@@ -39,6 +42,8 @@ export class StreamConnection implements Connection {
    */
   private out: Buffer | undefined = undefined;
   private queuedBytes = 0;
+  /** The size of the last flush (at most OUT_HINT_MAX): the next turn's output buffer starts that big. */
+  private lastFlushBytes = 0;
   private queuedMessages = 0;
   private unwrittenMessages = 0;
   private closed = false;
@@ -126,8 +131,11 @@ export class StreamConnection implements Connection {
     const need = this.queuedBytes + n;
     const out = this.out;
     if (out !== undefined && need <= out.length) return out;
-    // small first buffers come from Node's pool (allocUnsafe below 4 KiB): a reply or two costs no allocation
-    const grown = Buffer.allocUnsafe(Math.max(need, out === undefined ? 1024 : 2 * out.length));
+    // the first buffer of a turn is as big as the last turn's output (a connection that gets much every turn grows
+    // it once, not by doubling from 1 KiB every turn); small ones come from Node's pool (allocUnsafe below 4 KiB)
+    const grown = Buffer.allocUnsafe(
+      Math.max(need, out === undefined ? Math.max(1024, this.lastFlushBytes) : 2 * out.length),
+    );
     if (out !== undefined) out.copy(grown, 0, 0, this.queuedBytes);
     this.out = grown;
     return grown;
@@ -146,6 +154,7 @@ export class StreamConnection implements Connection {
     // one write (§2.3 framing: a length header, then the payload, per message), of the bytes queued
     const count = this.queuedMessages;
     const data = this.out!.subarray(0, this.queuedBytes);
+    this.lastFlushBytes = Math.min(this.queuedBytes, OUT_HINT_MAX);
     this.dropQueued();
     this.unwrittenMessages += count;
     this.socket.write(data, () => {
