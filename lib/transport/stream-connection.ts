@@ -26,7 +26,7 @@ const LINGER_MS = 2000;
 type Utf8Writer = Buffer & { utf8Write(s: string, offset: number, length: number): number };
 
 /** The largest first output buffer of a turn (bytes; see `lastFlushBytes`). */
-const OUT_HINT_MAX = 1024 * 1024;
+const OUT_HINT_MAX = 64 * 1024;
 
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
@@ -160,8 +160,12 @@ export class StreamConnection implements Connection {
     }
     // one write (§2.3 framing: a length header, then the payload, per message), of the bytes queued
     const count = this.queuedMessages;
-    const data = this.out!.subarray(0, this.queuedBytes);
-    this.lastFlushBytes = Math.min(this.queuedBytes, OUT_HINT_MAX);
+    const out = this.out!;
+    const used = this.queuedBytes;
+    // a write the kernel does not take at once keeps its whole buffer until it does: a mostly empty one (a small
+    // turn after a big one) is copied to its size first, so no connection holds much more than it has queued
+    const data = out.length > 2 * used + 4096 ? Buffer.from(out.subarray(0, used)) : out.subarray(0, used);
+    this.lastFlushBytes = Math.min(used, OUT_HINT_MAX);
     this.dropQueued();
     this.unwrittenMessages += count;
     this.socket.write(data, () => {
