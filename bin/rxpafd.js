@@ -42,9 +42,13 @@ require('../dist/lib/cli/daemon-entry.js').main(
     ? (what) => {
         if (young) v8.setFlagsFromString('--semi-space-growth-factor=2');
         if (!own) return;
-        v8.setFlagsFromString('--turbofan --sparkplug');
-        if (settle && what === 'daemon')
-          require('../dist/lib/cli/memory-settle.js').startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
+        if (!(settle && what === 'daemon')) return v8.setFlagsFromString('--turbofan --sparkplug');
+        // TurboFan stays off until the daemon first has work (memory settle, started lean: its first busy sample)
+        v8.setFlagsFromString('--sparkplug');
+        require('../dist/lib/cli/memory-settle.js').startMemorySettle({
+          setFlags: (f) => v8.setFlagsFromString(f),
+          startLean: true,
+        });
       }
     : undefined,
 );
