@@ -115,10 +115,10 @@ export class DomainRuntime {
           id,
           conn,
           clock,
-          new Observable<void>((sub) => {
-            this.serverClosers.set(id, () => sub.next());
+          (stop) => {
+            this.serverClosers.set(id, stop);
             return () => this.serverClosers.delete(id);
-          }),
+          },
           debug || received !== undefined
             ? (cid, bytes) => {
                 received?.(bytes.length);
