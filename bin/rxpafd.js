@@ -37,14 +37,6 @@ if (young) v8.setFlagsFromString('--semi-space-growth-factor=1');
  */
 if (!given.some((a) => a.startsWith('--max-inlined-bytecode-size-cumulative')))
   v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=300');
-/** V8's `gc` function without exposing it to the program: a context created while --expose-gc is set has it. */
-const fullGc = () => {
-  const exposed = given.some((a) => /^--expose[-_]gc\b/.test(a));
-  if (!exposed) v8.setFlagsFromString('--expose-gc');
-  const gc = require('node:vm').runInNewContext('gc');
-  if (!exposed) v8.setFlagsFromString('--no-expose-gc');
-  return () => gc();
-};
 require('../dist/lib/cli/daemon-entry.js').main(
   own || young
     ? (what) => {
@@ -52,12 +44,7 @@ require('../dist/lib/cli/daemon-entry.js').main(
         if (!own) return;
         v8.setFlagsFromString('--turbofan --sparkplug');
         if (settle && what === 'daemon')
-          require('../dist/lib/cli/memory-settle.js').startMemorySettle({
-            setFlags: (f) => v8.setFlagsFromString(f),
-            // V8's gc extension, for one full collection when the daemon turns quiet after a burst (memory-settle.ts)
-            collect: fullGc(),
-            heapUsed: () => v8.getHeapStatistics().used_heap_size,
-          });
+          require('../dist/lib/cli/memory-settle.js').startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
       }
     : undefined,
 );

@@ -66,17 +66,6 @@ export const settleStep = (
   return { state: { lean: s.lean, quietFor } };
 };
 
-/**
- * Collect on going lean (issue 13, "memory returns"): lean flags alone let V8's memory reducer give pages back only
- * after a major collection has started its timer, and a daemon that went quiet right after a burst (the setup of
- * 1,000 subscribers left ~240 MB of heap garbage) had none for 30-60 s: its RSS stayed at the peak. So when the
- * daemon turns lean with a heap in use at least twice, and 16 MiB more than, what the last collection left (or the
- * heap at start), one full collection runs then: the loop has been quiet for a second, and a full collection costs in
- * proportion to the live heap, not the garbage.
- */
-export const shouldCollect = (usedBytes: number, baseBytes: number): boolean =>
-  usedBytes >= 2 * baseBytes && usedBytes - baseBytes >= 16 * 1024 * 1024;
-
 export interface SettleDeps {
   /** `v8.setFlagsFromString`. */
   readonly setFlags: (flags: string) => void;
@@ -85,12 +74,6 @@ export interface SettleDeps {
   /** Called after each switch (for logs and tests). */
   readonly onChange?: (to: 'lean' | 'fast') => void;
   readonly rule?: SettleRule;
-  /**
-   * A full garbage collection, run when the daemon turns lean with a grown heap ({@link shouldCollect}); with
-   * `heapUsed` (bytes in use, default `v8.getHeapStatistics().used_heap_size` read by the caller). Without it, none.
-   */
-  readonly collect?: () => void;
-  readonly heapUsed?: () => number;
 }
 
 /** Sample the event loop on an unref'd timer and switch the flags by {@link settleStep}; returns a stop function. */
@@ -106,22 +89,11 @@ export const startMemorySettle = (deps: SettleDeps): (() => void) => {
       return u;
     });
   let state = SETTLE_START;
-  const { collect, heapUsed } = deps;
-  let base = heapUsed?.() ?? 0;
   const timer = setInterval(() => {
     const next = settleStep(rule, state, utilization(), rule.sampleMs);
     state = next.state;
     if (next.change !== undefined) {
       deps.setFlags(next.change === 'lean' ? LEAN_FLAGS : FAST_FLAGS);
-      if (
-        next.change === 'lean' &&
-        collect !== undefined &&
-        heapUsed !== undefined &&
-        shouldCollect(heapUsed(), base)
-      ) {
-        collect();
-        base = heapUsed();
-      }
       deps.onChange?.(next.change);
     }
   }, rule.sampleMs);

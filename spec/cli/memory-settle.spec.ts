@@ -15,7 +15,6 @@ import {
   SETTLE_START,
   type SettleState,
   settleStep,
-  shouldCollect,
   startMemorySettle,
 } from '../../lib/cli/memory-settle';
 import { RXPAFD, tempDir, waitFor } from '../helpers/daemon';
@@ -94,45 +93,6 @@ describe('startMemorySettle', () => {
     expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS, LEAN_FLAGS, FAST_FLAGS]);
     jest.advanceTimersByTime(SETTLE.sampleMs * 20);
     expect(flags).toHaveLength(4);
-  });
-
-  it('collects once on going lean when the heap has grown (twice and 16 MiB over what the last collection left)', () => {
-    jest.useFakeTimers();
-    const MiB = 1024 * 1024;
-    let heap = 20 * MiB; // at start: the base
-    const collected: number[] = [];
-    // busy, quiet (lean), busy, quiet (lean), ...
-    const us = [0.9, 0, 0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0];
-    const flags: string[] = [];
-    startMemorySettle({
-      setFlags: (f) => flags.push(f),
-      utilization: () => us.shift() ?? 0,
-      heapUsed: () => heap,
-      collect: () => {
-        collected.push(heap);
-        heap = 25 * MiB; // what is live
-      },
-    });
-    heap = 35 * MiB; // grown, but not twice the base: no collection
-    jest.advanceTimersByTime(SETTLE.sampleMs * 6);
-    expect(flags).toEqual([LEAN_FLAGS]);
-    expect(collected).toEqual([]);
-    heap = 240 * MiB; // a burst's garbage
-    jest.advanceTimersByTime(SETTLE.sampleMs * 6);
-    expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS, LEAN_FLAGS]);
-    expect(collected).toEqual([240 * MiB]);
-    heap = 45 * MiB; // under twice the new base (25 MiB): none
-    jest.advanceTimersByTime(SETTLE.sampleMs * 6);
-    expect(flags).toHaveLength(5);
-    expect(collected).toHaveLength(1);
-  });
-
-  it('shouldCollect: at least twice the base and 16 MiB more', () => {
-    const MiB = 1024 * 1024;
-    expect(shouldCollect(40 * MiB, 20 * MiB)).toBe(true);
-    expect(shouldCollect(39 * MiB, 20 * MiB)).toBe(false);
-    expect(shouldCollect(15 * MiB, 5 * MiB)).toBe(false); // twice, but only 10 MiB more
-    expect(shouldCollect(21 * MiB, 5 * MiB)).toBe(true);
   });
 });
 
