@@ -11,7 +11,7 @@ import { defer, map, Observable } from './rx';
 
 import type { Filter } from '../filter/ast';
 import { matchFilter } from '../filter/match';
-import type { ClientInfo, Match, Service, ServiceChange, SubscriptionInfo } from '../model';
+import type { ClientInfo, Match, Service, ServiceChange, SubscriptionInfo, TlsFiles } from '../model';
 import { parseFilter } from '../filter/public';
 import type { DirectoryChange } from '../state/effects';
 import { publicChange, publicService } from '../state/public-model';
@@ -22,18 +22,6 @@ import {
   type ServerDomain as InternalDomain,
 } from './create-server';
 import type { ConnectionNotice } from './domain-runtime';
-
-/** TLS credential files of a `tls:` or `utls:` socket (defaults: XCM's, from `XCM_TLS_CERT` or `/etc/xcm/tls`). */
-export interface TlsFiles {
-  /** Certificate file (PEM). */
-  readonly cert?: string;
-  /** Private key file (PEM). */
-  readonly key?: string;
-  /** Trusted CA bundle (PEM). */
-  readonly tc?: string;
-  /** Certificate revocation list (PEM); when given, peers' certificates are checked against it. */
-  readonly crl?: string;
-}
 
 /** Per-domain resource limits (absent: unlimited). */
 export interface ResourceLimits {
