@@ -62,6 +62,7 @@ export {
   PafClosedError,
   PafConfigError,
   PafConnectionError,
+  PafDomainError,
   PafError,
   PafFilterError,
   PafReplayError,

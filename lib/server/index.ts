@@ -32,5 +32,12 @@ export type {
   SubscriptionInfo,
   TlsFiles,
 } from '../model';
-export { PafConfigError, PafError, PafFilterError, PafTransportError, type PafErrorCode } from '../errors';
+export {
+  PafConfigError,
+  PafDomainError,
+  PafError,
+  PafFilterError,
+  PafTransportError,
+  type PafErrorCode,
+} from '../errors';
 export { toJson } from '../json';
