@@ -168,7 +168,7 @@ export interface ServerDomain {
    */
   services$(filter?: string): Observable<ReadonlyMap<bigint, Service>>;
   /**
-   * Connections accepted and closed, as they happen (hot: a subscriber sees those after it subscribed). Every
+   * Connections accepted and closed, as they happen (from the subscription on; `snapshot()` has the clients). Every
    * `accepted` connection gets its `closed` event, at the latest when the domain stops (reason `shutdown`).
    */
   readonly connections$: Observable<ConnectionEvent>;
