@@ -11,7 +11,7 @@
  */
 import { BehaviorSubject, merge, mergeMap, Observable, Subject, type Subscription } from './rx';
 
-import { messageOf } from '../errors';
+import { messageOf, PafDomainError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DirectoryChange } from '../state/effects';
 import type { ClosedEvent, Event } from '../state/events';
@@ -48,9 +48,9 @@ export interface DomainRuntimeOptions {
   readonly observer?: DomainObserver;
   /**
    * Called once if the domain's pipeline itself fails (not the reducer: its failures close one connection, R15),
-   * after the domain has stopped: every connection closed, the observables completed.
+   * after the domain has stopped: every connection closed, the observables completed. `error.cause` is what failed.
    */
-  readonly onFailure?: (error: unknown) => void;
+  readonly onFailure?: (error: PafDomainError) => void;
   /** Limits on each connection's queued output (slow consumers). */
   readonly outputLimits?: OutputLimits;
 }
@@ -87,6 +87,8 @@ export class DomainRuntime {
   private sub: Subscription | undefined;
   private readonly limiter: OutputLimiter;
   private readonly rejections: RejectionLog | undefined;
+  /** Set once the pipeline failed, before the domain stops (the public observables error with it). */
+  failure: PafDomainError | undefined;
 
   constructor(private readonly opts: DomainRuntimeOptions) {
     this.state$ = new BehaviorSubject(
@@ -115,10 +117,10 @@ export class DomainRuntime {
           id,
           conn,
           clock,
-          new Observable<void>((sub) => {
-            this.serverClosers.set(id, () => sub.next());
+          (stop) => {
+            this.serverClosers.set(id, stop);
             return () => this.serverClosers.delete(id);
-          }),
+          },
           debug || received !== undefined
             ? (cid, bytes) => {
                 received?.(bytes.length);
@@ -178,18 +180,29 @@ export class DomainRuntime {
   /** The pipeline failed: stop this domain in order (as at shutdown), then report it. */
   private fail(error: unknown): void {
     this.opts.logger?.critical('internal', 'domain pipeline failed', { domain: this.label, error: messageOf(error) });
+    this.failure = new PafDomainError(this.opts.index, this.opts.name, error);
     try {
       this.stop();
     } catch (again) {
       // the reducer failed too: still close every connection and end the observables
       this.opts.logger?.critical('internal', 'domain stop failed', { domain: this.label, error: messageOf(again) });
-      for (const c of this.conns.values()) c.close();
-      this.conns.clear();
+      this.closeAll();
       this.state$.complete();
       this.changes$.complete();
       this.connections$.complete();
     }
-    this.opts.onFailure?.(error);
+    this.opts.onFailure?.(this.failure);
+  }
+
+  /** Close every connection still open, each with a `closed` notice (reason `shutdown`). */
+  private closeAll(): void {
+    const open = [...this.conns];
+    this.conns.clear();
+    for (const [id, c] of open) {
+      this.limiter.forget(id);
+      c.close();
+      this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'shutdown' });
+    }
   }
 
   private get label(): string {
@@ -253,7 +266,11 @@ export class DomainRuntime {
     this.connections$.next({ type: 'closed', conn: e.conn, by: 'peer', reason: e.cause });
   }
 
-  /** Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. */
+  /**
+   * Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. Each
+   * one still open is reported on `connections$` as `closed` by the server with reason `shutdown`, and counted by the
+   * observer like any batch, before the observables complete.
+   */
   stop(): void {
     this.sub?.unsubscribe();
     this.rejections?.summarise();
@@ -265,12 +282,23 @@ export class DomainRuntime {
       cause: 'shutdown',
     }));
     this.opts.onEvents?.(batch);
+    const reduced = batch.length === 0 ? undefined : this.opts.observer?.reduced;
+    const t0 = reduced && performance.now();
     // through the same safety net as every batch (R15): a reducer failure on one connection's close still lets the
     // others close, the sockets close and the observables complete
     const [next, fx] = safeReduceAll(this.state$.value, batch, this.opts.logger, this.label);
+    const seconds = t0 === undefined ? 0 : (performance.now() - t0) / 1000;
     for (const f of fx) if (f.type === 'change') this.changes$.next(f.change);
-    for (const c of this.conns.values()) c.close();
-    this.conns.clear();
+    this.closeAll();
+    try {
+      reduced?.(batch, fx, seconds);
+    } catch (e) {
+      // an observer failing at shutdown must not keep the observables open
+      this.opts.logger?.critical('internal', 'observer failed at shutdown', {
+        domain: this.label,
+        error: messageOf(e),
+      });
+    }
     this.state$.next(next);
     this.state$.complete();
     this.changes$.complete();

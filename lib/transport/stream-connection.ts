@@ -35,7 +35,6 @@ const KEEPALIVE_DELAY_MS = 1000;
 export class StreamConnection implements Connection {
   readonly transport: TransportKind;
   readonly remoteAddress: string;
-  readonly localAddress: string;
   readonly userId: string;
   readonly acceptedAt = Date.now();
   readonly messages$: Observable<Uint8Array>;
@@ -71,14 +70,28 @@ export class StreamConnection implements Connection {
     const tls = (socket as Partial<TLSSocket>).encrypted === true ? (socket as TLSSocket) : undefined;
     this.transport = tls !== undefined ? 'tls' : 'tcp';
     this.remoteAddress = formatIpAddress(this.transport, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
-    this.localAddress = formatIpAddress(this.transport, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
     this.userId = tls !== undefined ? skiUserId(tls.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
     this.splitter = new FrameSplitter(MAX_MESSAGE_SIZE, !backpressure);
+    if (!backpressure) this.local = this.readLocal();
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
     this.messages$ = this.channel.observable$;
     socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
     socket.on('end', () => this.close());
     socket.on('close', () => this.close());
+  }
+
+  /**
+   * Own address. A server-side connection reads it when first asked, while the socket is open (nothing in the server
+   * asks: a getsockname call and a string per accepted connection saved); a client's is read at once (its owner may
+   * ask after the close).
+   */
+  get localAddress(): string {
+    return (this.local ??= this.readLocal());
+  }
+  private local: string | undefined;
+  private readLocal(): string {
+    const s = this.socket;
+    return formatIpAddress(this.transport, s.localAddress ?? '0.0.0.0', s.localPort ?? 0);
   }
 
   get pendingOutbound(): number {

@@ -1,5 +1,7 @@
 import type { Observable } from 'rxjs';
 
+import type { TlsFiles } from '../model';
+
 /** The XCM transports a Pathfinder server socket or client connection can use (utls resolves to ux or tls). */
 export type TransportKind = 'tcp' | 'tls' | 'ux' | 'uxf';
 
@@ -61,13 +63,8 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** TLS credential files (PEM); anything not given is taken from $XCM_TLS_CERT or /etc/xcm/tls. */
-export interface TlsFiles {
-  cert?: string;
-  key?: string;
-  tc?: string;
-  crl?: string;
-}
+/** TLS credential files: the public model's (one declaration for the server, the client and the transports). */
+export type { TlsFiles };
 
 /** Options of listen(). */
 export interface ListenOptions {
