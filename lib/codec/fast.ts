@@ -11,7 +11,7 @@
  */
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
-import { intern, internAt, oneValue, smallInt } from './intern';
+import { intern, internAt, smallInt } from './intern';
 import { INT63_MAX } from './primitives';
 
 /** Value kinds of the fields a client message may carry. */
@@ -399,7 +399,8 @@ class FastParser {
 
   private parseProps(): Props {
     const m = new Map<string, PropValue[]>();
-    const seen = new Set<string>();
+    /** Keys with an empty list (not in `m`), to refuse them repeated; rarely any. */
+    let empty: string[] | undefined;
     this.expect(0x7b);
     this.ws();
     if (this.s.charCodeAt(this.i) === 0x7d) {
@@ -411,8 +412,7 @@ class FastParser {
       if (this.s.charCodeAt(this.i) !== 0x22) throw GIVE_UP;
       // keys and string values are kept by the service record: flat and shared (./intern.ts)
       const k = this.interned();
-      if (seen.has(k) || isArrayIndex(k)) throw GIVE_UP;
-      seen.add(k);
+      if (m.has(k) || empty?.includes(k) === true || isArrayIndex(k)) throw GIVE_UP;
       this.ws();
       this.expect(0x3a);
       this.ws();
@@ -434,7 +434,9 @@ class FastParser {
           if (d === 0x5d) break;
           if (d !== 0x2c) throw GIVE_UP;
         }
-      if (list !== undefined && list.length === 1) m.set(k, oneValue(list[0]!) as PropValue[]);
+      // a single value's list is not shared (../codec/intern.ts oneValue): the directory keeps the value alone
+      // (../filter/compact-props.ts), so the list lives as long as the message
+      if (list === undefined) (empty ??= []).push(k);
       this.ws();
       const d = this.s.charCodeAt(this.i++);
       if (d === 0x7d) return m;

@@ -20,7 +20,7 @@ describe('replay$ steps: sent', () => {
     expect(steps.map((s) => s.seq)).toEqual(core.map((s) => s.seq));
     let messages = 0;
     steps.forEach((s, i) => {
-      const expected = core[i]!.delivered.map((d) => ({ conn: d.conn, json: encodeMessage(d.msg) }));
+      const expected = core[i]!.delivered.map((d) => ({ connection: d.conn, json: encodeMessage(d.msg) }));
       expect(s.sent).toEqual(expected);
       expect(s.sent).toBe(s.sent); // encoded once
       messages += s.sent.length;
@@ -30,7 +30,7 @@ describe('replay$ steps: sent', () => {
     const recorded = lines
       .map((l) => (l.trim() === '' ? {} : (JSON.parse(l) as { out?: number; kind?: string; conn?: number })))
       .flatMap((o) => (o.out !== undefined ? [o.out] : o.kind === 'out' ? [o.conn] : []));
-    expect(steps.flatMap((s) => s.sent.map((m) => m.conn))).toEqual(recorded);
+    expect(steps.flatMap((s) => s.sent.map((m) => m.connection))).toEqual(recorded);
   });
 
   it('shows as a plain field: spread, JSON and equality see the messages', async () => {
