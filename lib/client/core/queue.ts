@@ -5,7 +5,7 @@
  * modified ten times while queued is sent once, at its latest generation).
  *
  * @example
- * enqueue(ctx, link.key, { kind: 'publish', id: 42n }); // sent now, or when a slot frees
+ * enqueue(ctx, link.key, { kind: 'publish', ref: 1 }); // sent now, or when a slot frees
  * startTx(ctx, link.key, 'ping', { kind: 'request', req: 3 }, {}, false);
  */
 import type { Command } from '../../codec/messages';
@@ -51,21 +51,21 @@ export const inform = (
 const send = (ctx: Ctx, key: string, work: Work): void => {
   switch (work.kind) {
     case 'publish': {
-      const svc = ctx.s.services.get(work.id);
+      const svc = ctx.s.services.get(work.ref);
       // gone meanwhile, or this generation was sent already (the item was queued twice)
-      if (svc === undefined || linkByKey(ctx, key)!.wire!.sent.get(svc.id) === svc.generation) return;
-      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.set(svc.id, svc.generation) }));
+      if (svc === undefined || linkByKey(ctx, key)!.wire!.sent.get(svc.ref) === svc.generation) return;
+      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.set(svc.ref, svc.generation) }));
       const fields = {
         'service-id': svc.id,
         generation: svc.generation,
         'service-props': svc.props,
         ttl: BigInt(svc.ttl),
       };
-      startTx(ctx, key, 'publish', { kind: 'publish', id: svc.id, generation: svc.generation }, fields, true);
+      startTx(ctx, key, 'publish', { kind: 'publish', ref: svc.ref, generation: svc.generation }, fields, true);
       return;
     }
     case 'unpublish':
-      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.delete(work.id) }));
+      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.delete(work.ref) }));
       startTx(ctx, key, 'unpublish', work, { 'service-id': work.id }, true);
       return;
     case 'subscribe': {
