@@ -12,7 +12,7 @@
  */
 import { Map as IMap } from 'immutable';
 
-type Bucket = readonly (readonly [bigint, number])[];
+type Bucket = ReadonlyArray<readonly [bigint, number]>;
 
 /** id → ref, persistent. `size` counts buckets (one per id unless ids collide). */
 export type IdIndex = IMap<number, Bucket>;
