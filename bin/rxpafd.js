@@ -4,9 +4,10 @@
  * Idle RSS (issue 12; bench/README.md, "Idle RSS"): while the daemon loads its modules and binds its sockets, V8 runs
  * that code in its interpreter only. Loading ~150 modules makes Node's module resolver hot enough for TurboFan, and
  * the first optimisation pages in ~4 MB of compiler code and zone memory (Sparkplug's baseline code ~0.2 MB more),
- * for functions that do not run again once the daemon is up. Both compilers are back on as soon as startup is over
- * (sockets bound, or the replay tool about to run), so the protocol's hot paths are compiled as before (CPU per
- * operation unchanged). Left alone when a compiler flag is given on node's command line or in NODE_OPTIONS.
+ * for functions that do not run again once the daemon is up. Sparkplug is back on as soon as startup is over (sockets
+ * bound), TurboFan once the daemon first has work (memory settle started lean, below: its first busy sample); both at
+ * once for the replay tool or without memory settle. The protocol's hot paths are compiled as before. Left alone
+ * when a compiler flag is given on node's command line or in NODE_OPTIONS.
  * Likewise the young generation does not grow during startup (its semi-spaces would double to 2 MB each, for
  * allocations that do not survive startup; 1.6 MB of idle RSS): growth factor 1 until then, V8's default 2 after.
  *
@@ -42,9 +43,13 @@ require('../dist/lib/cli/daemon-entry.js').main(
     ? (what) => {
         if (young) v8.setFlagsFromString('--semi-space-growth-factor=2');
         if (!own) return;
-        v8.setFlagsFromString('--turbofan --sparkplug');
-        if (settle && what === 'daemon')
-          require('../dist/lib/cli/memory-settle.js').startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
+        if (!(settle && what === 'daemon')) return v8.setFlagsFromString('--turbofan --sparkplug');
+        // TurboFan stays off until the daemon first has work (memory settle, started lean: its first busy sample)
+        v8.setFlagsFromString('--sparkplug');
+        require('../dist/lib/cli/memory-settle.js').startMemorySettle({
+          setFlags: (f) => v8.setFlagsFromString(f),
+          startLean: true,
+        });
       }
     : undefined,
 );

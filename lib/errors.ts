@@ -21,7 +21,8 @@ export type PafErrorCode =
   | 'PAF_INVALID_ARGUMENT'
   | 'PAF_TRANSPORT'
   | 'PAF_CONFIG'
-  | 'PAF_REPLAY';
+  | 'PAF_REPLAY'
+  | 'PAF_DOMAIN_FAILED';
 
 /** The base class of every rxpaf error. */
 export abstract class PafError extends Error {
@@ -150,6 +151,28 @@ export class PafReplayError extends PafError {
     options?: { cause?: unknown },
   ) {
     super(`line ${line}: ${reason}`, options);
+  }
+}
+
+/**
+ * A domain of an in-process server failed (an internal error of its pipeline, not a client's) and stopped: its
+ * connections were closed, its sockets too. Its `changes$`, `matches$`, `services$` and `connections$` error with it
+ * (after a normal `close()` they complete), and `onDomainFailure` receives the same error. `cause` is what failed.
+ */
+export class PafDomainError extends PafError {
+  /** Always `'PAF_DOMAIN_FAILED'`. */
+  readonly code = 'PAF_DOMAIN_FAILED' as const;
+
+  /** Domain `domain` (its name `name`, if it has one) failed; the message is `domain <name or index> failed: <cause>`. */
+  constructor(
+    /** The domain's index in the server's configuration. */
+    readonly domain: number,
+    /** The domain's name, if it has one. */
+    readonly domainName: string | undefined,
+    /** What failed inside the domain's pipeline. */
+    cause: unknown,
+  ) {
+    super(`domain ${domainName ?? domain} failed: ${messageOf(cause)}`, { cause });
   }
 }
 

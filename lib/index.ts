@@ -36,7 +36,6 @@ export {
   type ServerDomain,
   type ServerDomainOptions,
   type ServerOptions,
-  type TlsFiles,
 } from './server';
 export {
   readLines$,
@@ -48,12 +47,22 @@ export {
   type ReplayStep,
 } from './replay';
 export { escapeFilterValue, matchFilter, parseFilter, printFilter, type Filter } from './filter';
-export type { ClientInfo, Match, PropValue, Service, ServiceChange, ServiceProps, SubscriptionInfo } from './model';
+export type {
+  ClientInfo,
+  Match,
+  PropValue,
+  Service,
+  ServiceChange,
+  ServiceProps,
+  SubscriptionInfo,
+  TlsFiles,
+} from './model';
 export {
   PafArgumentError,
   PafClosedError,
   PafConfigError,
   PafConnectionError,
+  PafDomainError,
   PafError,
   PafFilterError,
   PafReplayError,

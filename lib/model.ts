@@ -101,3 +101,19 @@ export interface SubscriptionInfo {
   /** The filter in canonical form; absent for a subscription that matches everything. */
   readonly filter?: string;
 }
+
+/**
+ * TLS credential files (PEM) of a `tls:`/`utls:` address, for a server socket (`ServerDomainOptions.sockets`) and a
+ * client connection (`ServerSpec.tls`) alike; anything not given is taken from the directory `$XCM_TLS_CERT`, else
+ * `/etc/xcm/tls` (XCM's defaults).
+ */
+export interface TlsFiles {
+  /** The certificate (PEM file); default `<dir>/cert.pem`. */
+  readonly cert?: string;
+  /** The private key of the certificate (PEM file); default `<dir>/key.pem`. */
+  readonly key?: string;
+  /** Trusted CA certificates the peer's certificate is checked against (PEM file); default `<dir>/tc.pem`. */
+  readonly tc?: string;
+  /** A certificate revocation list (PEM file); peers' certificates are checked against it only when it is given. */
+  readonly crl?: string;
+}

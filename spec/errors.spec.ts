@@ -17,6 +17,7 @@ import {
   PafClosedError,
   PafConfigError,
   PafConnectionError,
+  PafDomainError,
   PafError,
   PafFilterError,
   PafReplayError,
@@ -34,6 +35,8 @@ import {
 } from 'rxpaf';
 
 import { messageOf } from '../lib/errors';
+import { helloMsg, waitFor } from './helpers/daemon';
+import { RawClient } from './helpers/raw-client';
 import { FakeNet, virtualClient } from './client/virtual-net';
 
 describe('messageOf', () => {
@@ -76,6 +79,7 @@ const CODES: ReadonlyArray<[new (...args: never[]) => PafError, string]> = [
   [PafTransportError, 'PAF_TRANSPORT'],
   [PafConfigError, 'PAF_CONFIG'],
   [PafReplayError, 'PAF_REPLAY'],
+  [PafDomainError, 'PAF_DOMAIN_FAILED'],
 ];
 
 /** What a caught value is, for one `toEqual`: its class name, whether it is a PafError, its code. */
@@ -122,7 +126,9 @@ describe('the error classes', () => {
             ? new PafFilterError('(', 'r', 1)
             : cls === PafReplayError
               ? new PafReplayError(1, 'r')
-              : new (cls as new (m: string) => PafError)('m');
+              : cls === PafDomainError
+                ? new PafDomainError(0, 'main', new Error('r'))
+                : new (cls as new (m: string) => PafError)('m');
       expect([e instanceof Error, e instanceof PafError, e.code, e.name]).toEqual([true, true, code, cls.name]);
     },
   );
@@ -380,6 +386,34 @@ describe('every rejection path gives a typed PafError', () => {
     const d = server.domains[0]!;
     for (const o of [d.matches$('(a='), d.services$('(|)')])
       expect(kind(await errorOf(o))).toEqual(expected(PafFilterError));
+  });
+
+  it("24a. a failed domain's observables error with PafDomainError, the one onDomainFailure receives", async () => {
+    process.env.RXPAF_FAILPOINT = 'pipeline'; // the documented test hook (§11.5): the pipeline throws at a message
+    const reported: unknown[] = [];
+    let failing: RxpafServer;
+    try {
+      failing = await createServer({
+        domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }],
+        onDomainFailure: (_d, e) => reported.push(e),
+      });
+    } finally {
+      delete process.env.RXPAF_FAILPOINT;
+    }
+    try {
+      const d = failing.domains[0]!;
+      const ended = [d.changes$, d.matches$(), d.services$(), d.connections$].map(errorOf);
+      const c = await RawClient.open(d.addresses[0]!);
+      c.send(helloMsg(1));
+      await c.waitClosed();
+      const errors = await Promise.all(ended);
+      for (const e of errors) expect(kind(e)).toEqual(expected(PafDomainError));
+      await waitFor(() => reported.length > 0, 2000, 'onDomainFailure'); // once its sockets are closed
+      expect(reported).toEqual([errors[0]]);
+      expect(new Set([...errors, ...reported]).size).toBe(1);
+    } finally {
+      await failing.close();
+    }
   });
 
   // replay

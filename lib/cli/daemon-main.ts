@@ -89,10 +89,9 @@ const serve = async (
       ...recorder?.options,
       deferStart: true,
       observer: http?.observer,
-      onDomainFailure: (d, e) => {
+      onDomainFailure: (_domain, e) => {
         // logged as critical by the domain; one line on stderr too unless the console sink already wrote it
-        if (!cfg.log.console)
-          process.stderr.write(`rxpafd: domain ${cfg.domains[d]?.name ?? d} failed: ${oneLine(e)}\n`);
+        if (!cfg.log.console) process.stderr.write(`rxpafd: ${oneLine(e)}\n`); // `domain <name> failed: <reason>`
         requestStop(1);
       },
     });

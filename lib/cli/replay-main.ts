@@ -134,6 +134,7 @@ const inDomain = (args: ReplayArgs, sink: ReplaySink): ReplaySink =>
         batchable: sink.batchable,
         stop: sink.stop,
         ...(sink.outbound !== undefined ? { outbound: sink.outbound } : {}),
+        ...(sink.quiet !== undefined ? { quiet: sink.quiet } : {}),
         item: (i) => domainOf(i) === args.domain && sink.item(i),
         batch: (b) => b.domain === args.domain && sink.batch(b),
         ...(sink.each !== undefined ? { each: onlyDomain(args.domain, sink.each) } : {}),
@@ -190,6 +191,7 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
           run(whole(args.files), {
             batchable: every,
             outbound: false,
+            quiet: true,
             item: (i) => {
               if (i.kind === 'domain') s.domain(i.header.d, i.header.name, i.header.now);
               else if (i.kind === 'snapshot' && i.adopted) s.resume(i.snapshot.d, i.snapshot.state.now);
@@ -236,6 +238,7 @@ const atPoint = (args: ReplayArgs, p: LogPoint, replayer: Replayer): Analysis =>
   const sink: ReplaySink = {
     batchable: every,
     outbound: false,
+    quiet: true,
     stop: (r: LogRecord) => {
       if (r.kind === 'event') return !before(r.seq, r.event.now);
       if (r.kind !== 'snapshot') return false;
@@ -313,6 +316,7 @@ const history = (
   const sink = (stop?: (r: LogRecord) => boolean): ReplaySink => ({
     batchable: every,
     outbound: false,
+    quiet: true,
     ...(stop !== undefined ? { stop } : {}),
     item: (i) => i.kind === 'step' && h.add(i.step),
     batch: (b) => {

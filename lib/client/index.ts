@@ -23,9 +23,8 @@ export type {
   PublishOptions,
   ServerSelector,
   ServerSpec,
-  TlsFiles,
 } from './core/types';
-export type { ClientInfo, Match, PropValue, Service, ServiceProps, SubscriptionInfo } from '../model';
+export type { ClientInfo, Match, PropValue, Service, ServiceProps, SubscriptionInfo, TlsFiles } from '../model';
 export {
   PafArgumentError,
   PafClosedError,

@@ -11,7 +11,7 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { decodeFast } from './fast';
+import { decodeFast, type PropsCache } from './fast';
 import { decodeUtf8, parseJson, type Json, type JsonObject } from './json';
 import {
   allowedKeys,
@@ -38,12 +38,16 @@ const isObject = (u: unknown): u is JsonObject => typeof u === 'object' && u !==
 
 /**
  * Decode one inbound message (text or UTF-8 bytes). Never throws. Well-formed messages take the fast path
- * (`fast.ts`); whatever it gives up on is decided by {@link decodeGeneral}.
+ * (`fast.ts`); whatever it gives up on is decided by {@link decodeGeneral}. `cache`: props seen before are given back
+ * as the same object (a replay, `PropsCache`).
  */
-export const decodeClientMessage = (input: string | Uint8Array): E.Either<ProtocolError, ClientMessage> => {
+export const decodeClientMessage = (
+  input: string | Uint8Array,
+  cache?: PropsCache,
+): E.Either<ProtocolError, ClientMessage> => {
   const text = typeof input === 'string' ? input : decodeUtf8(input);
   if (text === undefined) return E.left({ reason: 'invalid JSON: invalid UTF-8' });
-  const fast = decodeFast(text);
+  const fast = decodeFast(text, cache);
   return fast !== undefined ? E.right(fast) : decodeGeneral(text);
 };
 

@@ -11,7 +11,7 @@
  */
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
-import { internAt, oneValue, smallInt } from './intern';
+import { intern, internAt, smallInt } from './intern';
 import { INT63_MAX } from './primitives';
 
 /** Value kinds of the fields a client message may carry. */
@@ -218,9 +218,77 @@ const SAFE_DIGITS = 15;
 class GiveUp {}
 const GIVE_UP = new GiveUp();
 
+/**
+ * Decoded `service-props` by their text, for a decoder that sees the same props again and again (a replay: every
+ * republish of a service repeats its props): a two-way set-associative cache of `2 * sets` entries (`sets` a power
+ * of two) by a hash of the characters, checked character by character. A hit gives back the same (read-only) props
+ * object, without parsing or allocating; memory is at most `2 * sets` texts and their props.
+ */
+export class PropsCache {
+  /** Per entry (`2 * set + way`): the text (flat), its props; per set, the way to replace next. */
+  readonly texts: Array<string | undefined>;
+  readonly props: Array<Props | undefined>;
+  readonly next: Uint8Array;
+  constructor(readonly sets = 16384) {
+    this.texts = new Array<string | undefined>(2 * sets).fill(undefined);
+    this.props = new Array<Props | undefined>(2 * sets).fill(undefined);
+    this.next = new Uint8Array(sets);
+  }
+
+  /** The props of `s[start, end)` if cached (`hash`: of those characters). */
+  get(s: string, start: number, end: number, hash: number): Props | undefined {
+    const set = hash & (this.sets - 1);
+    for (let e = 2 * set; e < 2 * set + 2; e++) {
+      const known = this.texts[e];
+      if (known === undefined || known.length !== end - start) continue;
+      let j = 0;
+      while (j < known.length && known.charCodeAt(j) === s.charCodeAt(start + j)) j++;
+      if (j === known.length) {
+        this.next[set] = (e & 1) ^ 1; // the other way goes first
+        return this.props[e];
+      }
+    }
+    return undefined;
+  }
+
+  set(s: string, start: number, end: number, hash: number, p: Props): void {
+    const set = hash & (this.sets - 1);
+    const e = 2 * set + this.next[set]!;
+    this.next[set] = (e & 1) ^ 1;
+    this.texts[e] = intern(s.slice(start, end)); // flat: no reference to the message's text
+    this.props[e] = p;
+  }
+}
+
+/**
+ * The end (past the closing brace) of the props object starting at `start`, with a hash of its text; -1 if it
+ * holds a nested object, an escape or a control character (the parser then decides, uncached).
+ */
+let propsHash = 0;
+const propsEnd = (s: string, start: number): number => {
+  let h = 0;
+  let inString = false;
+  for (let i = start + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h = (Math.imul(h, 31) + c) | 0;
+    if (inString) {
+      if (c === 0x22) inString = false;
+      else if (c === 0x5c || c < 0x20) return -1;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7d) {
+      propsHash = h ^ (h >>> 15);
+      return i + 1;
+    } else if (c === 0x7b) return -1;
+  }
+  return -1;
+};
+
 class FastParser {
   i = 0;
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    private readonly cache?: PropsCache,
+  ) {}
 
   ws(): void {
     const s = this.s;
@@ -315,8 +383,24 @@ class FastParser {
 
   /** `service-props`: an object of arrays of strings and integers, as `PropsCodec` decodes it. */
   props(): Props {
+    const c = this.cache;
+    const start = this.i;
+    const end = c === undefined || this.s.charCodeAt(start) !== 0x7b ? -1 : propsEnd(this.s, start);
+    if (end < 0) return this.parseProps();
+    const hit = c!.get(this.s, start, end, propsHash);
+    if (hit !== undefined) {
+      this.i = end;
+      return hit;
+    }
+    const p = this.parseProps();
+    c!.set(this.s, start, end, propsHash, p);
+    return p;
+  }
+
+  private parseProps(): Props {
     const m = new Map<string, PropValue[]>();
-    const seen = new Set<string>();
+    /** Keys with an empty list (not in `m`), to refuse them repeated; rarely any. */
+    let empty: string[] | undefined;
     this.expect(0x7b);
     this.ws();
     if (this.s.charCodeAt(this.i) === 0x7d) {
@@ -328,8 +412,7 @@ class FastParser {
       if (this.s.charCodeAt(this.i) !== 0x22) throw GIVE_UP;
       // keys and string values are kept by the service record: flat and shared (./intern.ts)
       const k = this.interned();
-      if (seen.has(k) || isArrayIndex(k)) throw GIVE_UP;
-      seen.add(k);
+      if (m.has(k) || empty?.includes(k) === true || isArrayIndex(k)) throw GIVE_UP;
       this.ws();
       this.expect(0x3a);
       this.ws();
@@ -351,7 +434,9 @@ class FastParser {
           if (d === 0x5d) break;
           if (d !== 0x2c) throw GIVE_UP;
         }
-      if (list !== undefined && list.length === 1) m.set(k, oneValue(list[0]!) as PropValue[]);
+      // a single value's list is not shared (../codec/intern.ts oneValue): the directory keeps the value alone
+      // (../filter/compact-props.ts), so the list lives as long as the message
+      if (list === undefined) (empty ??= []).push(k);
       this.ws();
       const d = this.s.charCodeAt(this.i++);
       if (d === 0x7d) return m;
@@ -379,17 +464,17 @@ const isArrayIndex = (k: string): boolean => {
 };
 
 /** Decode a well-formed client message, or `undefined` if the general path must decide. */
-export const decodeFast = (text: string): ClientMessage | undefined => {
+export const decodeFast = (text: string, cache?: PropsCache): ClientMessage | undefined => {
   try {
-    return parseMessage(text);
+    return parseMessage(text, cache);
   } catch (e) {
     if (e === GIVE_UP) return undefined;
     throw e;
   }
 };
 
-const parseMessage = (text: string): ClientMessage | undefined => {
-  const p = new FastParser(text);
+const parseMessage = (text: string, cache?: PropsCache): ClientMessage | undefined => {
+  const p = new FastParser(text, cache);
   const v: Value[] = [];
   const order: number[] = [];
   p.ws();

@@ -5,7 +5,9 @@
  * stays in memory for as long as its `addr` value does), and every occurrence of `"green"` is its own string.
  * {@link intern} gives back the engine's internalized copy instead: flat (it holds only its own characters) and
  * shared by every equal string; the engine's string table holds these weakly, so a value no service uses any more
- * is collected (no table of ours grows with the names clients send).
+ * is collected (no table of ours grows with the names clients send). The decoder's {@link internAt} shares through a
+ * small cache of recent strings and copies the others, which for names unique to their service is much cheaper than
+ * the engine's table.
  *
  * {@link smallInt} shares the bigints of small integers (generations, TTLs): one object per value instead of one per
  * message.
@@ -27,30 +29,65 @@ export const intern = (s: string): string => {
   return k;
 };
 
-/** Slots of the cache of {@link internAt} (a power of two). */
+/** Slots of the cache of {@link internAt} (a power of two; sets of two ways). */
 const RECENT = 2048;
 const recent: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
 
+/** Strings longer than this are copied through {@link intern} (the copy buffer's size). */
+const COPY_MAX = 256;
+const codes = new Uint16Array(COPY_MAX);
+/** `codes.subarray(0, n)` by `n`, made once. */
+const views: Array<Uint16Array | undefined> = [];
+
 /**
- * `intern(text.slice(start, end))`, without the slice or the engine's table when a string with these characters was
- * among the last ones seen (a direct-mapped cache of {@link RECENT} strings by a hash of their characters): property
- * names and common values (`"name"`, `"color"`, `"green"`) are decoded without allocating. Holds at most RECENT
- * strings, each already shared.
+ * `text.slice(start, end)` as a flat string of its own, which keeps nothing of `text` alive. V8 copies a slice
+ * shorter than 13 characters anyway; a longer one would be a view into `text`, so its characters are copied. This
+ * is 2-4x cheaper than {@link intern} for a string the engine has not seen (a name unique to its service): no
+ * insertion into the engine's string table, which every full GC then sweeps.
+ */
+const copyAt = (text: string, start: number, end: number): string => {
+  const n = end - start;
+  if (n < 13) return text.slice(start, end);
+  if (n > COPY_MAX) return intern(text.slice(start, end));
+  for (let i = 0; i < n; i++) codes[i] = text.charCodeAt(start + i);
+  const v = (views[n] ??= codes.subarray(0, n));
+  return String.fromCharCode.apply(null, v as unknown as number[]);
+};
+
+/**
+ * `text.slice(start, end)`, flat (it keeps nothing of `text` alive) and shared with the equal strings decoded
+ * recently: a cache of {@link RECENT} strings by a hash of their characters (two-way sets) gives back the one seen
+ * before, so property names and common values (`"name"`, `"color"`, `"green"`) are decoded without allocating; a
+ * string not in the cache is copied ({@link copyAt}) and takes its slot. Equal strings that are not decoded close
+ * together (further apart than the cache holds) are separate copies. Holds at most RECENT strings.
  */
 export const internAt = (text: string, start: number, end: number): string => {
   const n = end - start;
   let h = n;
   for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-  const slot = (h ^ (h >>> 11)) & (RECENT - 1);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  // two ways per set, the one used last first: two strings that hash to one set (`name` and the benchmark's `addr`
+  // value do) both stay, where a direct-mapped slot made them evict each other on every publish
+  const slot = ((h ^ (h >>> 12)) & (RECENT / 2 - 1)) << 1;
   const c = recent[slot];
-  if (c !== undefined && c.length === n) {
-    let j = 0;
-    while (j < n && c.charCodeAt(j) === text.charCodeAt(start + j)) j++;
-    if (j === n) return c;
+  if (c !== undefined && sameChars(c, text, start, n)) return c;
+  const d = recent[slot + 1];
+  if (d !== undefined && sameChars(d, text, start, n)) {
+    recent[slot + 1] = c;
+    recent[slot] = d;
+    return d;
   }
-  const s = intern(text.slice(start, end));
+  const s = copyAt(text, start, end);
+  recent[slot + 1] = c;
   recent[slot] = s;
   return s;
+};
+
+/** Whether `c` has the `n` characters of `text` from `start`. */
+const sameChars = (c: string, text: string, start: number, n: number): boolean => {
+  if (c.length !== n) return false;
+  for (let j = 0; j < n; j++) if (c.charCodeAt(j) !== text.charCodeAt(start + j)) return false;
+  return true;
 };
 
 /** Integers below this are shared. */

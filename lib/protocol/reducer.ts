@@ -92,12 +92,15 @@ export type StepObserver = (i: number, state: DomainState, fx: readonly Effect[]
  * `slice` is the budget of directory-proportional work of each event (lib/state/work.ts); the default is what the
  * server uses, and a recording replays with the same; `Infinity` (logs recorded before `work` events existed) does
  * every event's work in that event. `each` sees every event's outcome (a replay's summary folds 256 events a call).
+ * `quiet`: no `send` effects (and no message objects for them) for a consumer that reads none (a replay's summary,
+ * `--at`): the states, the other effects and the work budgets are those of the same call without it.
  */
 export const reduceAll = (
   state: DomainState,
   events: readonly Event[],
   slice: number = SLICE,
   each?: StepObserver,
+  quiet = false,
 ): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
@@ -109,7 +112,7 @@ export const reduceAll = (
     const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
     if (now !== d.now) d.now = now;
     // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
-    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld };
+    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld, quiet };
     processDeadlines(ctx);
     handle(ctx, e);
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it

@@ -155,9 +155,16 @@ export class Replayer {
 
   /**
    * Fold consecutive event records of one domain in one reducer call (no per-event states). A `closed` event must
-   * be alone in its batch (a connection's end is where the interpreter's bookkeeping needs event order).
+   * be alone in its batch (a connection's end is where the interpreter's bookkeeping needs event order). `quiet`:
+   * for a consumer that reads no messages, the batch has no `send` effects and nothing `delivered` (the reducer
+   * builds no message objects); its states and other effects are the same.
    */
-  feedBatch(records: readonly EventRecord[], lines: readonly number[], each?: BatchObserver): ReplayBatch {
+  feedBatch(
+    records: readonly EventRecord[],
+    lines: readonly number[],
+    each?: BatchObserver,
+    quiet = false,
+  ): ReplayBatch {
     const first = records[0]!;
     const dom = this.domain(first.d, lines[0]!);
     const prev = dom.state;
@@ -170,6 +177,7 @@ export class Replayer {
         events,
         workBudget(dom.header),
         each && ((i, st, fx, from) => each(records[i]!, lines[i]!, st, fx, from)),
+        quiet,
       );
     } catch {
       // find the event that fails, replaying the batch event by event (it throws with that event's line)

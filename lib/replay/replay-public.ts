@@ -18,13 +18,16 @@ import { publicChange } from '../state/public-model';
 import { passedSnapshot, Replayer, ReplayError, type ReplayStep as CoreStep } from './replay-core';
 import { decodeLine, isOutLineFrame } from './event-codec';
 
-/** One recorded input of the server, as replayed. */
+/**
+ * One recorded input of the server, as replayed. A connection is named `connection`, as in the server's
+ * `ConnectionEvent` (the log's own lines call it `conn`; that format does not change).
+ */
 export type ReplayInput =
   | {
       /** A connection was accepted. */
       readonly type: 'accepted';
-      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
-      readonly conn: number;
+      /** The connection's number in its domain (the server's `ConnectionEvent.connection`). */
+      readonly connection: number;
       /** The peer's transport address, e.g. `tcp:127.0.0.1:40123`. */
       readonly address: string;
       /** The peer's user id (`ip:<addr>`, `ski:<hex>`, `default`). */
@@ -35,8 +38,8 @@ export type ReplayInput =
   | {
       /** A message from a client. */
       readonly type: 'message';
-      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
-      readonly conn: number;
+      /** The connection's number in its domain (the server's `ConnectionEvent.connection`). */
+      readonly connection: number;
       /** Its `ta-cmd`, e.g. `publish`. */
       readonly command: string;
       /** Its wire text (integers exact). */
@@ -45,24 +48,24 @@ export type ReplayInput =
   | {
       /** A message that does not parse (the server closes the connection). */
       readonly type: 'malformed';
-      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
-      readonly conn: number;
+      /** The connection's number in its domain (the server's `ConnectionEvent.connection`). */
+      readonly connection: number;
       /** Why it does not parse. */
       readonly reason: string;
     }
   | {
       /** A connection was closed by its peer, its transport or the server. */
       readonly type: 'closed';
-      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
-      readonly conn: number;
+      /** The connection's number in its domain (the server's `ConnectionEvent.connection`). */
+      readonly connection: number;
       /** Why: end of file, a transport error, the server's shutdown, or a slow consumer cut off. */
       readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
     }
   | {
       /** The server stopped reading the connection while its output drained (back-pressure), or resumed. */
       readonly type: 'output-blocked' | 'output-drained';
-      /** The connection's number in its domain (as in the server's `ConnectionEvent.connection`). */
-      readonly conn: number;
+      /** The connection's number in its domain (the server's `ConnectionEvent.connection`). */
+      readonly connection: number;
     }
   | {
       /** A second of the server's clock passed (timers: idle limits, orphan expiry). */
@@ -75,8 +78,8 @@ export type ReplayInput =
 
 /** A message the server sent for an input (to a connection still open), as JSON text. */
 export interface ReplaySent {
-  /** The connection it was sent to. */
-  readonly conn: number;
+  /** The number of the connection it was sent to (as in {@link ReplayInput}). */
+  readonly connection: number;
   /** The message's wire text (integers exact). */
   readonly json: string;
 }
@@ -118,19 +121,19 @@ export { publicChange, publicService } from '../state/public-model';
 const publicInput = (e: Event, text: string | undefined): ReplayInput => {
   switch (e.type) {
     case 'accepted':
-      return { type: e.type, conn: e.conn, address: e.address, user: e.user, transport: e.transport };
+      return { type: e.type, connection: e.conn, address: e.address, user: e.user, transport: e.transport };
     case 'message':
       // the text as recorded is what encodeMessage gives (the recorder wrote it so): no second encoding
-      return { type: e.type, conn: e.conn, command: e.msg['ta-cmd'], json: text ?? encodeMessage(e.msg) };
+      return { type: e.type, connection: e.conn, command: e.msg['ta-cmd'], json: text ?? encodeMessage(e.msg) };
     case 'malformed':
-      return { type: e.type, conn: e.conn, reason: e.reason };
+      return { type: e.type, connection: e.conn, reason: e.reason };
     case 'closed':
-      return { type: e.type, conn: e.conn, cause: e.cause };
+      return { type: e.type, connection: e.conn, cause: e.cause };
     case 'work':
       return { type: 'work' };
     case 'output-blocked':
     case 'output-drained':
-      return { type: e.type, conn: e.conn };
+      return { type: e.type, connection: e.conn };
     default:
       return { type: 'tick' };
   }
@@ -145,7 +148,7 @@ const publicStep = (s: CoreStep, text: string | undefined): ReplayStep => ({
   at: s.at,
   input: publicInput(s.event, text),
   changes: s.changes.length === 0 ? NONE : s.changes.map(publicChange),
-  sent: s.delivered.length === 0 ? NONE : s.delivered.map((f) => ({ conn: f.conn, json: encodeMessage(f.msg) })),
+  sent: s.delivered.length === 0 ? NONE : s.delivered.map((f) => ({ connection: f.conn, json: encodeMessage(f.msg) })),
   counts: {
     connections: s.state.conns.size,
     clients: s.state.clients.size,

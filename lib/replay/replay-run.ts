@@ -54,6 +54,11 @@ export interface ReplaySink {
    * their message text sliced out by the frame, not parsed (`OutRecord.unchecked`: the sink checks what it uses).
    */
   readonly outbound?: boolean | 'unchecked';
+  /**
+   * True if the sink reads no messages of a batch (its `effects` have no `send`, its `delivered` is empty): the
+   * reducer then builds none (`reduceAll`'s `quiet`). Items and expanded batches still carry every message.
+   */
+  readonly quiet?: boolean;
 }
 
 /** Where to read a file from: all of it, or from a byte offset that starts line `line`. */
@@ -154,7 +159,7 @@ export const runFiles = async (
     const [recs, lines] = [pending, pendingLines];
     pending = [];
     pendingLines = [];
-    sink.batch(replayer.feedBatch(recs, lines, sink.each));
+    sink.batch(replayer.feedBatch(recs, lines, sink.each, sink.quiet === true));
   };
   for (const [fi, f] of files.entries()) {
     const base = n;

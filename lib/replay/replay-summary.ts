@@ -42,15 +42,28 @@ class DomainSummary {
   readonly events = new Map<string, number>();
   readonly lifecycle = new Map<ChangeKind, number>();
   readonly peaks = new Map<Size, Sample>();
+  /** The peaks' values (compared after every event without building a sample). */
+  private readonly peak = [-1, -1, -1, -1];
   samples: Sample[] = [];
   stride = 1;
   count = 0;
-  last: Sample | undefined;
+  /** The last event's sample, built from these when it is needed (not once per event). */
+  private lastSeq = 0;
+  private lastAt = 0;
+  private lastState: Readonly<Record<Size, number>> | undefined;
+  private lastN = [0, 0, 0, 0];
 
   constructor(
     readonly name: string | undefined,
     readonly start: number,
   ) {}
+
+  get last(): Sample | undefined {
+    const [conns, clients, services, subscriptions] = this.lastN as [number, number, number, number];
+    return this.count === 0
+      ? undefined
+      : { seq: this.lastSeq, at: this.lastAt, n: this.lastState ?? { conns, clients, services, subscriptions } };
+  }
 
   /** One event: its type, seq and time, the state after it, and its effects (`fx[from]` onwards). */
   add(type: string, seq: number, at: number, state: DomainState, fx: readonly Effect[], from: number): void {
@@ -61,10 +74,28 @@ class DomainSummary {
       const k = classifyChange(f.change);
       this.lifecycle.set(k, (this.lifecycle.get(k) ?? 0) + 1);
     }
-    const sample: Sample = { seq, at, n: sizes(state) };
-    for (const k of SIZES) if (sample.n[k] > (this.peaks.get(k)?.n[k] ?? -1)) this.peaks.set(k, sample);
-    this.last = sample;
-    if (this.count++ % this.stride === 0) this.samples.push(sample);
+    // the sizes are read into numbers; a sample object is built only for a new peak or a kept sample
+    const n = this.lastN;
+    n[0] = state.conns.size;
+    n[1] = state.clients.size;
+    n[2] = state.services.size;
+    n[3] = state.subscriptions.size;
+    this.lastSeq = seq;
+    this.lastAt = at;
+    this.lastState = undefined;
+    const keep = this.count++ % this.stride === 0;
+    const p = this.peak;
+    if (keep || n[0] > p[0]! || n[1] > p[1]! || n[2] > p[2]! || n[3] > p[3]!) {
+      const sample: Sample = { seq, at, n: sizes(state) };
+      this.lastState = sample.n;
+      SIZES.forEach((k, i) => {
+        if (n[i]! > p[i]!) {
+          p[i] = n[i]!;
+          this.peaks.set(k, sample);
+        }
+      });
+      if (keep) this.samples.push(sample);
+    }
     if (this.samples.length > 4096) {
       this.samples = this.samples.filter((_, i) => i % 2 === 0);
       this.stride *= 2;
@@ -76,7 +107,7 @@ class DomainSummary {
     out.push('  ' + [...this.events].map(([k, n]) => `${k} ${n}`).join(', '));
     const last = this.last;
     if (last === undefined) return out.join('\n') + '\n';
-    const samples = this.samples[this.samples.length - 1] === last ? this.samples : [...this.samples, last];
+    const samples = this.samples[this.samples.length - 1]?.seq === last.seq ? this.samples : [...this.samples, last];
     const end = last.at;
     const rows: string[][] = [];
     let prevSeq = -1;

@@ -18,7 +18,11 @@ export const connectionEvents = (
   id: ConnId,
   conn: Connection,
   clock: Clock,
-  closedByServer$: Observable<unknown>,
+  /**
+   * Registers the stop of this stream when the server closes the connection; returns the unregistration (called when
+   * the stream ends). A callback, not an observable: one subscription less per accepted connection.
+   */
+  onServerClose: (stop: () => void) => () => void,
   onInbound?: (id: ConnId, bytes: Uint8Array) => void,
   /** The transport failed the connection (e.g. EPROTO: a frame over 256 KiB, a bad length). */
   onTransportError?: (id: ConnId, error: unknown) => void,
@@ -39,11 +43,10 @@ export const connectionEvents = (
       if (done) return;
       done = true;
       if (cause !== undefined) subscriber.next({ type: 'closed', now: clock(), conn: id, cause });
-      subscriber.complete(); // unsubscribes from the transport and from closedByServer$ (the teardown below)
+      subscriber.complete(); // unsubscribes from the transport and unregisters from the server's close (below)
     };
-    // the server's close is watched first: a close already signalled stops the stream before any message is read
-    subscriber.add(closedByServer$.subscribe(() => end()));
-    if (done) return;
+    // the server's close is watched first
+    subscriber.add(onServerClose(() => end()));
     subscriber.add(
       conn.messages$.subscribe({
         next: (bytes) => {

@@ -11,7 +11,7 @@
  */
 import type { Observable } from 'rxjs';
 
-import { PafConfigError } from '../errors';
+import { PafConfigError, type PafDomainError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DirectoryChange } from '../state/effects';
 import type { Event } from '../state/events';
@@ -68,9 +68,10 @@ export interface ServerOptions {
   readonly observer?: ServerObserver;
   /**
    * Called once if a domain's pipeline fails, after that domain has stopped in order: its connections closed, its
-   * observables completed, its sockets closed. The other domains keep serving (the daemon exits, §11.5).
+   * observables completed, its sockets closed. The other domains keep serving (the daemon exits, §11.5). The error's
+   * `cause` is what failed.
    */
-  readonly onDomainFailure?: (domain: number, error: unknown) => void;
+  readonly onDomainFailure?: (domain: number, error: PafDomainError) => void;
   /** Limits on each connection's queued output (README, "Slow consumers"; default `DEFAULT_OUTPUT_LIMITS`). */
   readonly outputLimits?: Partial<OutputLimits>;
 }
@@ -91,6 +92,8 @@ export interface ServerDomain {
   snapshot(): DomainState;
   /** The settings the domain runs with. */
   readonly settings: DomainSettings;
+  /** Why the domain's pipeline failed, once it did (its observables have completed then); else undefined. */
+  failure(): PafDomainError | undefined;
 }
 
 export interface RxpafServer {
@@ -175,6 +178,7 @@ export const createServer = async (opts: ServerOptions): Promise<RxpafServer> =>
       connections$: rt.connections$.asObservable(),
       snapshot: () => rt.state$.value,
       settings: rt.state$.value.settings,
+      failure: () => rt.failure,
     })),
     start,
     close: () =>

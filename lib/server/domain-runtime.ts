@@ -11,9 +11,9 @@
  */
 import { BehaviorSubject, merge, mergeMap, Observable, Subject, type Subscription } from './rx';
 
-import { messageOf } from '../errors';
+import { messageOf, PafDomainError } from '../errors';
 import type { Logger } from '../log/logger';
-import type { DirectoryChange, Effect } from '../state/effects';
+import type { DirectoryChange } from '../state/effects';
 import type { ClosedEvent, Event } from '../state/events';
 import type { ConnId, DomainSettings, DomainState } from '../state/model';
 import { defaultSettings, initialDomainState } from '../protocol/reducer';
@@ -23,7 +23,7 @@ import { errnoOf } from '../transport/transport-error';
 import type { Clock } from './clock';
 import { connectionEvents } from './connection-events';
 import { domainLoop } from './domain-loop';
-import { interpret } from './interpret';
+import { type Dirty, flushDirty, type InterpreterDeps, queueEffects } from './interpret';
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
 import { RejectionLog } from './rejection-log';
@@ -48,12 +48,18 @@ export interface DomainRuntimeOptions {
   readonly observer?: DomainObserver;
   /**
    * Called once if the domain's pipeline itself fails (not the reducer: its failures close one connection, R15),
-   * after the domain has stopped: every connection closed, the observables completed.
+   * after the domain has stopped: every connection closed, the observables completed. `error.cause` is what failed.
    */
-  readonly onFailure?: (error: unknown) => void;
+  readonly onFailure?: (error: PafDomainError) => void;
   /** Limits on each connection's queued output (slow consumers). */
   readonly outputLimits?: OutputLimits;
 }
+
+/**
+ * A batch of more events than this is reduced and interpreted in parts of this many events (see `fold`): one part of
+ * publishes fanned out to 100 subscribers is 6,400 notifications.
+ */
+export const FOLD_PART = 64;
 
 /**
  * Test hook: `RXPAF_FAILPOINT=pipeline` in the environment makes the pipeline of every domain throw while it handles
@@ -81,6 +87,8 @@ export class DomainRuntime {
   private sub: Subscription | undefined;
   private readonly limiter: OutputLimiter;
   private readonly rejections: RejectionLog | undefined;
+  /** Set once the pipeline failed, before the domain stops (the public observables error with it). */
+  failure: PafDomainError | undefined;
 
   constructor(private readonly opts: DomainRuntimeOptions) {
     this.state$ = new BehaviorSubject(
@@ -109,10 +117,10 @@ export class DomainRuntime {
           id,
           conn,
           clock,
-          new Observable<void>((sub) => {
-            this.serverClosers.set(id, () => sub.next());
+          (stop) => {
+            this.serverClosers.set(id, stop);
             return () => this.serverClosers.delete(id);
-          }),
+          },
           debug || received !== undefined
             ? (cid, bytes) => {
                 received?.(bytes.length);
@@ -136,17 +144,30 @@ export class DomainRuntime {
       }),
     );
     let state = this.state$.value;
-    // one batch: reduce, interpret its effects, publish the state (a turn folds its inputs, then more work slices)
+    const deps = this.interpreterDeps();
+    // one batch: reduce, interpret its effects, publish the state (a turn folds its inputs, then more work slices).
+    // A big batch is reduced and interpreted in parts of FOLD_PART events and flushed once at its end: the same
+    // state, effects and output as in one piece (reduceAll is per event), but only one part's effects and messages
+    // are alive at a time (one read of a publisher with 100 subscribers: 30,000 notifications at once otherwise)
     const fold = (batch: Event[]): DomainState => {
       this.opts.onEvents?.(batch);
-      const t0 = reduced && performance.now();
-      const [next, fx] = safeReduceAll(state, batch, logger, this.label);
-      const seconds = t0 === undefined ? 0 : (performance.now() - t0) / 1000;
-      if (failAtMessage && batch.some((e) => e.type === 'message')) throw new Error('RXPAF_FAILPOINT=pipeline');
-      // connections gone in this batch first: nothing is encoded or queued for them (a mass disconnect)
-      for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
-      this.effects(fx);
-      reduced?.(batch, fx, seconds);
+      const dirty: Dirty = new Map();
+      let next = state;
+      for (let i = 0; i < batch.length; i += FOLD_PART) {
+        const part = batch.length <= FOLD_PART ? batch : batch.slice(i, i + FOLD_PART);
+        const t0 = reduced && performance.now();
+        const [s, fx] = safeReduceAll(next, part, logger, this.label);
+        const seconds = t0 === undefined ? 0 : (performance.now() - t0) / 1000;
+        if (i === 0) {
+          if (failAtMessage && batch.some((e) => e.type === 'message')) throw new Error('RXPAF_FAILPOINT=pipeline');
+          // connections gone in this batch first: nothing is encoded or queued for them (a mass disconnect)
+          for (const e of batch) if (e.type === 'closed') this.peerClosed(e);
+        }
+        queueEffects(fx, deps, dirty);
+        reduced?.(part, fx, seconds);
+        next = s;
+      }
+      flushDirty(dirty, deps);
       state = next;
       if (next !== this.state$.value) this.state$.next(next);
       return next;
@@ -159,26 +180,38 @@ export class DomainRuntime {
   /** The pipeline failed: stop this domain in order (as at shutdown), then report it. */
   private fail(error: unknown): void {
     this.opts.logger?.critical('internal', 'domain pipeline failed', { domain: this.label, error: messageOf(error) });
+    this.failure = new PafDomainError(this.opts.index, this.opts.name, error);
     try {
       this.stop();
     } catch (again) {
       // the reducer failed too: still close every connection and end the observables
       this.opts.logger?.critical('internal', 'domain stop failed', { domain: this.label, error: messageOf(again) });
-      for (const c of this.conns.values()) c.close();
-      this.conns.clear();
+      this.closeAll();
       this.state$.complete();
       this.changes$.complete();
       this.connections$.complete();
     }
-    this.opts.onFailure?.(error);
+    this.opts.onFailure?.(this.failure);
+  }
+
+  /** Close every connection still open, each with a `closed` notice (reason `shutdown`). */
+  private closeAll(): void {
+    const open = [...this.conns];
+    this.conns.clear();
+    for (const [id, c] of open) {
+      this.limiter.forget(id);
+      c.close();
+      this.connections$.next({ type: 'closed', conn: id, by: 'server', reason: 'shutdown' });
+    }
   }
 
   private get label(): string {
     return this.opts.name ?? String(this.opts.index);
   }
 
-  private effects(fx: readonly Effect[]): void {
-    interpret(fx, {
+  /** What the effect interpreter works with (built once: a fold makes no closures). */
+  private interpreterDeps(): InterpreterDeps {
+    return {
       conns: this.conns,
       onServerClose: (id, reason) => {
         this.limiter.forget(id);
@@ -221,7 +254,7 @@ export class DomainRuntime {
         });
         this.internal$.next({ type: 'closed', now: this.opts.clock(), conn: id, cause: 'transport-error' });
       },
-    });
+    };
   }
 
   private peerClosed(e: ClosedEvent): void {
@@ -233,7 +266,11 @@ export class DomainRuntime {
     this.connections$.next({ type: 'closed', conn: e.conn, by: 'peer', reason: e.cause });
   }
 
-  /** Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. */
+  /**
+   * Shutdown (§11.5): every connection is terminated with client-disconnect processing; nothing is flushed. Each
+   * one still open is reported on `connections$` as `closed` by the server with reason `shutdown`, and counted by the
+   * observer like any batch, before the observables complete.
+   */
   stop(): void {
     this.sub?.unsubscribe();
     this.rejections?.summarise();
@@ -245,12 +282,23 @@ export class DomainRuntime {
       cause: 'shutdown',
     }));
     this.opts.onEvents?.(batch);
+    const reduced = batch.length === 0 ? undefined : this.opts.observer?.reduced;
+    const t0 = reduced && performance.now();
     // through the same safety net as every batch (R15): a reducer failure on one connection's close still lets the
     // others close, the sockets close and the observables complete
     const [next, fx] = safeReduceAll(this.state$.value, batch, this.opts.logger, this.label);
+    const seconds = t0 === undefined ? 0 : (performance.now() - t0) / 1000;
     for (const f of fx) if (f.type === 'change') this.changes$.next(f.change);
-    for (const c of this.conns.values()) c.close();
-    this.conns.clear();
+    this.closeAll();
+    try {
+      reduced?.(batch, fx, seconds);
+    } catch (e) {
+      // an observer failing at shutdown must not keep the observables open
+      this.opts.logger?.critical('internal', 'observer failed at shutdown', {
+        domain: this.label,
+        error: messageOf(e),
+      });
+    }
     this.state$.next(next);
     this.state$.complete();
     this.changes$.complete();

@@ -20,9 +20,24 @@ export {
   type ServerDomain,
   type ServerDomainOptions,
   type ServerOptions,
-  type TlsFiles,
 } from './public-domain';
 export type { OutputLimits } from './output-limits';
-export type { ClientInfo, Match, PropValue, Service, ServiceChange, ServiceProps, SubscriptionInfo } from '../model';
-export { PafConfigError, PafError, PafFilterError, PafTransportError, type PafErrorCode } from '../errors';
+export type {
+  ClientInfo,
+  Match,
+  PropValue,
+  Service,
+  ServiceChange,
+  ServiceProps,
+  SubscriptionInfo,
+  TlsFiles,
+} from '../model';
+export {
+  PafConfigError,
+  PafDomainError,
+  PafError,
+  PafFilterError,
+  PafTransportError,
+  type PafErrorCode,
+} from '../errors';
 export { toJson } from '../json';

@@ -39,8 +39,22 @@ const isRejection = (fields: Readonly<Record<string, unknown>> | undefined): boo
   return typeof reason === 'string' && reason.startsWith('protocol error');
 };
 
+/** The connections written to since their last flush, with their ids. */
+export type Dirty = Map<Connection, ConnId>;
+
+/** Carry out the effects of one batch and flush every connection written to (see {@link queueEffects}). */
 export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void => {
-  const dirty = new Map<Connection, ConnId>();
+  const dirty: Dirty = new Map();
+  queueEffects(fx, deps, dirty);
+  flushDirty(dirty, deps);
+};
+
+/**
+ * Carry out effects in order, without flushing: messages are queued on their connections, which are noted in
+ * `dirty`. A batch folded in parts queues each part's effects as they come and flushes once, at its end
+ * ({@link flushDirty}): what it writes is the same as if it had been folded in one piece.
+ */
+export const queueEffects = (fx: readonly Effect[], deps: InterpreterDeps, dirty: Dirty): void => {
   const debug = deps.logger?.isEnabled('debug') === true;
   for (const f of fx) {
     switch (f.type) {
@@ -87,6 +101,10 @@ export const interpret = (fx: readonly Effect[], deps: InterpreterDeps): void =>
         break;
     }
   }
+};
+
+/** Flush every connection in `dirty` once, then check its queued output against the limits (slow consumers). */
+export const flushDirty = (dirty: Dirty, deps: InterpreterDeps): void => {
   const limiter = deps.limiter;
   const now = limiter && (deps.now === undefined ? Date.now() : deps.now() * 1000);
   for (const [c, id] of dirty) {

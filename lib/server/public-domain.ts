@@ -9,9 +9,10 @@
  */
 import { defer, map, Observable } from './rx';
 
+import type { PafDomainError } from '../errors';
 import type { Filter } from '../filter/ast';
 import { matchFilter } from '../filter/match';
-import type { ClientInfo, Match, Service, ServiceChange, SubscriptionInfo } from '../model';
+import type { ClientInfo, Match, Service, ServiceChange, SubscriptionInfo, TlsFiles } from '../model';
 import { parseFilter } from '../filter/public';
 import type { DirectoryChange } from '../state/effects';
 import { publicChange, publicService } from '../state/public-model';
@@ -22,18 +23,6 @@ import {
   type ServerDomain as InternalDomain,
 } from './create-server';
 import type { ConnectionNotice } from './domain-runtime';
-
-/** TLS credential files of a `tls:` or `utls:` socket (defaults: XCM's, from `XCM_TLS_CERT` or `/etc/xcm/tls`). */
-export interface TlsFiles {
-  /** Certificate file (PEM). */
-  readonly cert?: string;
-  /** Private key file (PEM). */
-  readonly key?: string;
-  /** Trusted CA bundle (PEM). */
-  readonly tc?: string;
-  /** Certificate revocation list (PEM); when given, peers' certificates are checked against it. */
-  readonly crl?: string;
-}
 
 /** Per-domain resource limits (absent: unlimited). */
 export interface ResourceLimits {
@@ -108,11 +97,12 @@ export interface ServerOptions {
   };
   /**
    * Called once if a domain's pipeline fails (an internal error, not a client's: those close one connection). By
-   * then that domain has stopped in order: its clients' connections are closed (they see the close), its
-   * observables have completed and its sockets are closed. The other domains keep serving; `close()` still works.
-   * Without this hook the failure is visible only as that: connections closed, observables completed.
+   * then that domain has stopped in order: its clients' connections are closed (they see the close, and
+   * `connections$` a `closed` event with reason `shutdown` for each), its observables have errored with the same
+   * `PafDomainError` (its `cause` is what failed) and its sockets are closed. The other domains keep serving;
+   * `close()` still works.
    */
-  readonly onDomainFailure?: (domain: number, error: unknown) => void;
+  readonly onDomainFailure?: (domain: number, error: PafDomainError) => void;
 }
 
 /** A connection accepted by, or closed on, a domain's sockets. `connection` numbers are unique per domain. */
@@ -136,7 +126,8 @@ export type ConnectionEvent =
       readonly by: 'peer' | 'server';
       /**
        * Why: for the peer `eof` or `transport-error`; for the server the reason it logs (`idle timeout`,
-       * `handshake timeout`, `protocol error: ...`, `slow consumer`, a resource limit, `shutdown`, ...).
+       * `handshake timeout`, `protocol error: ...`, `slow consumer`, a resource limit, ...), and `shutdown` for every
+       * connection still open when the domain stops (`close()`, or the domain's failure).
        */
       readonly reason: string;
     };
@@ -151,7 +142,11 @@ export interface DomainSnapshot {
   readonly subscriptions: readonly SubscriptionInfo[];
 }
 
-/** A running domain of an in-process server. */
+/**
+ * A running domain of an in-process server. Its observables complete when the server is closed; if the domain's
+ * pipeline fails they error with the `PafDomainError` that `onDomainFailure` receives (so a subscriber can tell the
+ * two apart).
+ */
 export interface ServerDomain {
   /** Position of the domain in `ServerOptions.domains`. */
   readonly index: number;
@@ -172,7 +167,10 @@ export interface ServerDomain {
    * directory does not hold the event loop), then a new map after each change, coalesced per event-loop turn.
    */
   services$(filter?: string): Observable<ReadonlyMap<bigint, Service>>;
-  /** Connections accepted and closed. */
+  /**
+   * Connections accepted and closed, as they happen (from the subscription on; `snapshot()` has the clients). Every
+   * `accepted` connection gets its `closed` event, at the latest when the domain stops (reason `shutdown`).
+   */
   readonly connections$: Observable<ConnectionEvent>;
   /** The directory, clients and subscriptions right now. */
   snapshot(): DomainSnapshot;
@@ -348,24 +346,41 @@ const publicNotice = (n: ConnectionNotice): ConnectionEvent =>
     ? { type: 'accepted', connection: n.conn, address: n.address, user: n.user }
     : { type: 'closed', connection: n.conn, by: n.by, reason: n.reason };
 
+/** `source`, ending as the domain ended: completing after `close()`, erroring with its `PafDomainError` after a failure. */
+const endingAsDomain = <T>(d: InternalDomain, source: Observable<T>): Observable<T> =>
+  new Observable<T>((out) =>
+    source.subscribe({
+      next: (v) => out.next(v),
+      error: (e: unknown) => out.error(e),
+      complete: () => {
+        const failure = d.failure();
+        if (failure === undefined) out.complete();
+        else out.error(failure);
+      },
+    }),
+  );
+
 /** The public view of an internal domain. */
 export const publicDomain = (d: InternalDomain): ServerDomain => ({
   index: d.index,
   name: d.name,
   addresses: d.addresses,
-  changes$: settledChanges$(d).pipe(map(publicChange)),
+  changes$: endingAsDomain(d, settledChanges$(d).pipe(map(publicChange))),
   matches$: (filter?: string) =>
-    new Observable<Match>((out) =>
-      matchSteps$(d, filter).subscribe({
-        next: (s) => {
-          if (s !== 'synced') out.next(s.match);
-        },
-        error: (e: unknown) => out.error(e),
-        complete: () => out.complete(),
-      }),
+    endingAsDomain(
+      d,
+      new Observable<Match>((out) =>
+        matchSteps$(d, filter).subscribe({
+          next: (s) => {
+            if (s !== 'synced') out.next(s.match);
+          },
+          error: (e: unknown) => out.error(e),
+          complete: () => out.complete(),
+        }),
+      ),
     ),
-  services$: (filter?: string) => servicesOf$(d, filter),
-  connections$: d.connections$.pipe(map(publicNotice)),
+  services$: (filter?: string) => endingAsDomain(d, servicesOf$(d, filter)),
+  connections$: endingAsDomain(d, d.connections$.pipe(map(publicNotice))),
   snapshot: () => {
     const s = d.snapshot();
     return {

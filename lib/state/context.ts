@@ -21,6 +21,11 @@ export interface Ctx {
   readonly budget: { left: number };
   /** A listing to `conn` is done: send what waited for it and handle the requests that waited (lib/protocol). */
   readonly release: (ctx: Ctx, conn: ConnId) => void;
+  /**
+   * True when nobody reads the messages of this step (a replay that only needs states and directory changes): a
+   * message that is not held goes nowhere and need not be built (lib/protocol/reducer.ts `reduceAll`, `quiet`).
+   */
+  readonly quiet?: boolean;
 }
 
 /** The connection, if it is (still) open. */
@@ -82,7 +87,7 @@ export const send = (ctx: Ctx, conn: ConnId, msg: ServerMessage): void => {
     ctx.d.held = ctx.d.held.set(conn, { ...held, outbox: held.outbox.push(msg) });
     return;
   }
-  ctx.fx.push({ type: 'send', conn, msg });
+  if (ctx.quiet !== true) ctx.fx.push({ type: 'send', conn, msg });
 };
 
 /** Next value of the monotonic sequence counter. */

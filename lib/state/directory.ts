@@ -22,6 +22,8 @@ export const applyChange = (ctx: Ctx, change: DirectoryChange, told?: (sub: Subs
   for (const [sub, mt] of diffNotifications(ctx.d, change)) {
     if (told !== undefined && !told(sub)) continue;
     ctx.budget.left--;
+    // a quiet step builds only the notifications that are kept in the state (held behind a listing)
+    if (ctx.quiet === true && !ctx.d.held.has(sub.conn)) continue;
     send(ctx, sub.conn, matchNotify(sub.taId, mt, change.kind === 'removed' ? change.before : change.after));
   }
   ctx.fx.push({ type: 'change', change });

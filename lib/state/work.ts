@@ -195,14 +195,16 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
         const s = effectiveService(job.recs, v, job.at);
         if (s === undefined) continue;
         ctx.budget.left--;
-        ctx.fx.push({
-          type: 'send',
-          conn: job.conn,
-          msg: job.kind === 'services' ? serviceNotify(job.taId, s) : matchNotify(job.taId, 'appeared', s),
-        });
+        if (ctx.quiet !== true)
+          ctx.fx.push({
+            type: 'send',
+            conn: job.conn,
+            msg: job.kind === 'services' ? serviceNotify(job.taId, s) : matchNotify(job.taId, 'appeared', s),
+          });
       }
       if (pos < size) return { ...job, pos };
-      if (job.kind === 'services') ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('services', job.taId) });
+      if (job.kind === 'services' && ctx.quiet !== true)
+        ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('services', job.taId) });
       ctx.release(ctx, job.conn);
       return undefined;
     }
@@ -215,21 +217,22 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
         ctx.budget.left--;
         if (e === undefined) continue;
         const sub = e[1];
-        ctx.fx.push({
-          type: 'send',
-          conn: job.conn,
-          msg: {
-            'ta-cmd': 'subscriptions',
-            'ta-id': job.taId,
-            'msg-type': 'notify',
-            'subscription-id': sub.id,
-            'client-id': sub.clientId,
-            ...(sub.filterText !== undefined ? { filter: sub.filterText } : {}),
-          },
-        });
+        if (ctx.quiet !== true)
+          ctx.fx.push({
+            type: 'send',
+            conn: job.conn,
+            msg: {
+              'ta-cmd': 'subscriptions',
+              'ta-id': job.taId,
+              'msg-type': 'notify',
+              'subscription-id': sub.id,
+              'client-id': sub.clientId,
+              ...(sub.filterText !== undefined ? { filter: sub.filterText } : {}),
+            },
+          });
       }
       if (pos < list.size) return { ...job, pos };
-      ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('subscriptions', job.taId) });
+      if (ctx.quiet !== true) ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('subscriptions', job.taId) });
       ctx.release(ctx, job.conn);
       return undefined;
     }

@@ -24,7 +24,15 @@ export class FrameSplitter {
   private pending: Buffer = Buffer.alloc(0);
   private ended = false;
 
-  constructor(private readonly maxSize: number = MAX_MESSAGE_SIZE) {}
+  /**
+   * @param copy each frame is a copy of its bytes (default), so that it neither pins nor aliases the chunk it came
+   *   in; with `false` a frame is a view of the chunk, for a consumer that reads every frame at once and keeps none
+   *   (the server decodes each frame as it arrives: a copy per message saved).
+   */
+  constructor(
+    private readonly maxSize: number = MAX_MESSAGE_SIZE,
+    private readonly copy: boolean = true,
+  ) {}
 
   /** Feed one chunk; returns every frame completed by it, in order. */
   push(chunk: Uint8Array): SplitResult {
@@ -47,8 +55,11 @@ export class FrameSplitter {
       if (buf.length - offset - 4 < length) {
         break;
       }
-      // Copy so that frames do not pin (or alias) the socket's chunk buffers.
-      frames.push(Uint8Array.prototype.slice.call(buf, offset + 4, offset + 4 + length));
+      frames.push(
+        this.copy
+          ? Uint8Array.prototype.slice.call(buf, offset + 4, offset + 4 + length)
+          : new Uint8Array(buf.buffer, buf.byteOffset + offset + 4, length),
+      );
       offset += 4 + length;
     }
     this.pending = offset === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(offset));

@@ -18,27 +18,32 @@ import { TransportError, toTransportError } from './transport-error';
 /** How long a closed connection may wait for the peer's FIN (consuming its input) before it is destroyed. */
 const LINGER_MS = 2000;
 
+/** The largest first output buffer of a turn (bytes; see `lastFlushBytes`). */
+const OUT_HINT_MAX = 1024 * 1024;
+
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
-
-/** A frame's 4-byte big-endian length as four latin1 characters (one byte each). */
-const header = (n: number): string => String.fromCharCode(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 
 /** A tcp or tls Connection: 4-byte big-endian length framing over a net.Socket or an established tls.TLSSocket. */
 export class StreamConnection implements Connection {
   readonly transport: TransportKind;
   readonly remoteAddress: string;
-  readonly localAddress: string;
   readonly userId: string;
   readonly acceptedAt = Date.now();
   readonly messages$: Observable<Uint8Array>;
 
   private readonly channel: HotChannel<Uint8Array>;
-  private readonly splitter = new FrameSplitter();
-  /** Queued messages (strings are encoded at flush time, straight into the one outgoing buffer) and their sizes. */
-  private queue: Array<string | Uint8Array> = [];
-  private sizes: number[] = [];
+  private readonly splitter: FrameSplitter;
+  /**
+   * Queued output, framed: each message is encoded into this buffer as it is sent (a 4-byte length, then UTF-8), so
+   * flush() writes it as it is. Nothing holds the message's string after send() (a turn that fans a change out to
+   * many subscribers keeps bytes, not thousands of strings, until its flush), and no size is computed twice.
+   */
+  private out: Buffer | undefined = undefined;
   private queuedBytes = 0;
+  /** The size of the last flush (at most OUT_HINT_MAX): the next turn's output buffer starts that big. */
+  private lastFlushBytes = 0;
+  private queuedMessages = 0;
   private unwrittenMessages = 0;
   private closed = false;
   private paused = false;
@@ -46,7 +51,8 @@ export class StreamConnection implements Connection {
 
   /**
    * @param socket a connected net.Socket (tcp) or a TLSSocket whose handshake has completed (tls).
-   * @param backpressure stop reading while output is congested (server side; a client must keep reading).
+   * @param backpressure stop reading while output is congested (server side; a client must keep reading). Server
+   *   side, inbound frames are views of the socket's reads (the server decodes each one as it arrives).
    */
   constructor(
     private readonly socket: Socket,
@@ -57,13 +63,28 @@ export class StreamConnection implements Connection {
     const tls = (socket as Partial<TLSSocket>).encrypted === true ? (socket as TLSSocket) : undefined;
     this.transport = tls !== undefined ? 'tls' : 'tcp';
     this.remoteAddress = formatIpAddress(this.transport, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0);
-    this.localAddress = formatIpAddress(this.transport, socket.localAddress ?? '0.0.0.0', socket.localPort ?? 0);
     this.userId = tls !== undefined ? skiUserId(tls.getPeerCertificate()?.raw) : ipUserId(this.remoteAddress);
+    this.splitter = new FrameSplitter(MAX_MESSAGE_SIZE, !backpressure);
+    if (!backpressure) this.local = this.readLocal();
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
     this.messages$ = this.channel.observable$;
     socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
     socket.on('end', () => this.close());
     socket.on('close', () => this.close());
+  }
+
+  /**
+   * Own address. A server-side connection reads it when first asked, while the socket is open (nothing in the server
+   * asks: a getsockname call and a string per accepted connection saved); a client's is read at once (its owner may
+   * ask after the close).
+   */
+  get localAddress(): string {
+    return (this.local ??= this.readLocal());
+  }
+  private local: string | undefined;
+  private readLocal(): string {
+    const s = this.socket;
+    return formatIpAddress(this.transport, s.localAddress ?? '0.0.0.0', s.localPort ?? 0);
   }
 
   get pendingOutbound(): number {
@@ -78,9 +99,7 @@ export class StreamConnection implements Connection {
   private shut(): Socket | undefined {
     if (this.closed) return undefined;
     this.closed = true;
-    this.queue = [];
-    this.sizes = [];
-    this.queuedBytes = 0;
+    this.dropQueued();
     this.channel.complete();
     return this.socket.destroyed ? undefined : this.socket;
   }
@@ -101,41 +120,55 @@ export class StreamConnection implements Connection {
     if (this.closed) {
       return;
     }
-    const size = payloadSize(payload, MAX_MESSAGE_SIZE);
-    this.queue.push(payload);
-    this.sizes.push(size);
-    this.queuedBytes += 4 + size;
+    const at = this.queuedBytes;
+    if (typeof payload === 'string') {
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact size is only needed to refuse a message that may
+      // be too long (or empty); the write below tells the size of every other one
+      if (payload.length === 0 || payload.length * 3 > MAX_MESSAGE_SIZE) payloadSize(payload, MAX_MESSAGE_SIZE);
+      const out = this.room(4 + payload.length * 3);
+      const size = out.write(payload, at + 4, 'utf8');
+      out.writeUInt32BE(size, at);
+      this.queuedBytes = at + 4 + size;
+    } else {
+      const size = payloadSize(payload, MAX_MESSAGE_SIZE);
+      const out = this.room(4 + size);
+      out.writeUInt32BE(size, at);
+      out.set(payload, at + 4);
+      this.queuedBytes = at + 4 + size;
+    }
+    this.queuedMessages++;
+  }
+
+  /** The output buffer, with room for `n` more bytes (grown by doubling: each byte is copied once on average). */
+  private room(n: number): Buffer {
+    const need = this.queuedBytes + n;
+    const out = this.out;
+    if (out !== undefined && need <= out.length) return out;
+    // the first buffer of a turn is as big as the last turn's output (a connection that gets much every turn grows
+    // it once, not by doubling from 1 KiB every turn); small ones come from Node's pool (allocUnsafe below 4 KiB)
+    const grown = Buffer.allocUnsafe(
+      Math.max(need, out === undefined ? Math.max(1024, this.lastFlushBytes) : 2 * out.length),
+    );
+    if (out !== undefined) out.copy(grown, 0, 0, this.queuedBytes);
+    this.out = grown;
+    return grown;
+  }
+
+  private dropQueued(): void {
+    this.out = undefined;
+    this.queuedBytes = 0;
+    this.queuedMessages = 0;
   }
 
   flush(): void {
-    if (this.closed || this.queue.length === 0) {
+    if (this.closed || this.queuedMessages === 0) {
       return;
     }
-    const count = this.queue.length;
-    // one buffer (§2.3 framing: a length header, then the payload). A run of ASCII strings (the usual JSON: one
-    // byte per character) is joined with its headers as one latin1 string, written by one call; others one by one.
-    const data = Buffer.allocUnsafe(this.queuedBytes);
-    let at = 0;
-    let run = '';
-    for (let i = 0; i < count; i++) {
-      const p = this.queue[i]!;
-      const size = this.sizes[i]!;
-      if (typeof p === 'string' && size === p.length) {
-        run += header(size) + p;
-        continue;
-      }
-      if (run.length > 0) at += data.write(run, at, run.length, 'latin1');
-      run = '';
-      data.writeUInt32BE(size, at);
-      at += 4;
-      if (typeof p === 'string') data.write(p, at, size, 'utf8');
-      else data.set(p, at);
-      at += size;
-    }
-    if (run.length > 0) data.write(run, at, run.length, 'latin1');
-    this.queue = [];
-    this.sizes = [];
-    this.queuedBytes = 0;
+    // one write (§2.3 framing: a length header, then the payload, per message), of the bytes queued
+    const count = this.queuedMessages;
+    const data = this.out!.subarray(0, this.queuedBytes);
+    this.lastFlushBytes = Math.min(this.queuedBytes, OUT_HINT_MAX);
+    this.dropQueued();
     this.unwrittenMessages += count;
     this.socket.write(data, () => {
       this.unwrittenMessages -= count;
@@ -198,9 +231,7 @@ export class StreamConnection implements Connection {
       return;
     }
     this.closed = true;
-    this.queue = [];
-    this.sizes = [];
-    this.queuedBytes = 0;
+    this.dropQueued();
     this.channel.error(err);
     this.socket.destroy();
   }

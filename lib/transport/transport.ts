@@ -1,5 +1,7 @@
 import type { Observable } from 'rxjs';
 
+import type { TlsFiles } from '../model';
+
 /** The XCM transports a Pathfinder server socket or client connection can use (utls resolves to ux or tls). */
 export type TransportKind = 'tcp' | 'tls' | 'ux' | 'uxf';
 
@@ -18,7 +20,9 @@ export interface Connection {
   /**
    * Each inbound message, in order; completes on orderly close (EOF, zero-length frame); errors on transport
    * error or a frame over 262144 bytes. Hot observable per connection; subscribe once (reading starts at the
-   * subscription). Messages that arrived in one socket read are emitted synchronously in order.
+   * subscription). Messages that arrived in one socket read are emitted synchronously in order. On a server-side
+   * tcp/tls connection a message may be a view of the bytes read (not a copy): read it when it is emitted, copy it
+   * to keep it (a kept view keeps its whole read in memory).
    */
   readonly messages$: Observable<Uint8Array>;
   /** Queue one message; nothing is written until flush(). */
@@ -59,13 +63,8 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** TLS credential files (PEM); anything not given is taken from $XCM_TLS_CERT or /etc/xcm/tls. */
-export interface TlsFiles {
-  cert?: string;
-  key?: string;
-  tc?: string;
-  crl?: string;
-}
+/** TLS credential files: the public model's (one declaration for the server, the client and the transports). */
+export type { TlsFiles };
 
 /** Options of listen(). */
 export interface ListenOptions {

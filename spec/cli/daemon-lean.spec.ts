@@ -77,3 +77,59 @@ describe('rxpafd loads only what an idle daemon needs', () => {
     expect(builtins).toContain('dns/promises');
   });
 });
+
+/**
+ * A preload that makes a function hot while the daemon starts (TurboFan off, as bin/rxpafd.js has it then: the hot
+ * function collects profiler ticks but is not optimised), then calls it lightly every 20 ms once the daemon listens
+ * (far under memory settle's busy threshold), and on SIGUSR2 prints whether V8 optimised it (TurboFan bit 64 of
+ * %GetOptimizationStatus).
+ */
+const HOT = `const v8 = require('node:v8');
+v8.setFlagsFromString('--no-turbofan');
+const hot = (n) => { let s = 0; for (let i = 0; i < n; i++) s = (s + i * 7) % 1000003; return s; };
+for (let i = 0; i < 2000; i++) hot(1000);
+setInterval(() => hot(1000), 20).unref();
+process.on('SIGUSR2', () => process.stdout.write(JSON.stringify({ turbofan: (%GetOptimizationStatus(hot) & 64) !== 0 }) + '\\n'));
+`;
+
+describe('rxpafd runs no TurboFan job while idle after startup', () => {
+  let dir: Dir;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.cleanup());
+
+  /** Start rxpafd with the HOT preload, wait `ms` after it listens, and return whether the hot function got optimised. */
+  const optimisedAfter = async (ms: number, extra: readonly string[] = []): Promise<boolean> => {
+    const probe = join(dir.path, 'hot.js');
+    writeFileSync(probe, HOT);
+    const child = spawn(
+      process.execPath,
+      ['--allow-natives-syntax', ...extra, '-r', probe, RXPAFD, '-n', 'tcp:127.0.0.1:0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    try {
+      await waitFor(() => / INFO core listening /.test(err), 10000, `rxpafd listening (stderr: ${err})`);
+      await new Promise((r) => setTimeout(r, ms));
+      child.kill('SIGUSR2');
+      await waitFor(() => out.includes('\n'), 5000, 'the probe output');
+      return (JSON.parse(out.split('\n')[0]!) as { turbofan: boolean }).turbofan;
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+
+  it('a function hot from startup is not optimised by light work after it (its first job would page in ~4 MB)', async () => {
+    expect(await optimisedAfter(1500)).toBe(false);
+  });
+
+  it('control: without memory settle (--optimize-for-size given) TurboFan is back at the end of startup, and it is', async () => {
+    expect(await optimisedAfter(1500, ['--optimize-for-size'])).toBe(true);
+  });
+});

@@ -94,6 +94,32 @@ describe('startMemorySettle', () => {
     jest.advanceTimersByTime(SETTLE.sampleMs * 20);
     expect(flags).toHaveLength(4);
   });
+
+  it('started lean: the lean flags at once, fast at the first busy sample, lean again after a quiet second', () => {
+    jest.useFakeTimers();
+    const us = [0.05, 0, 0.11, 0, 0, 0, 0, 0];
+    const flags: string[] = [];
+    const changes: string[] = [];
+    const stop = startMemorySettle({
+      setFlags: (f) => flags.push(f),
+      utilization: () => us.shift() ?? 0,
+      onChange: (to) => changes.push(to),
+      startLean: true,
+    });
+    expect(flags).toEqual([LEAN_FLAGS]);
+    // quiet or light samples (5 %: neither quiet nor busy) leave it lean
+    jest.advanceTimersByTime(SETTLE.sampleMs * 2);
+    expect(flags).toEqual([LEAN_FLAGS]);
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS]);
+    jest.advanceTimersByTime(SETTLE.sampleMs * 4);
+    expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS]);
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS, LEAN_FLAGS]);
+    expect(changes).toEqual(['lean', 'fast', 'lean']);
+    stop();
+    expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS, LEAN_FLAGS, FAST_FLAGS]);
+  });
 });
 
 /**

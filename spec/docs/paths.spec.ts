@@ -2,11 +2,11 @@
  * Every repository path that README.md, docs/*.md and the other READMEs name exists (issue 10 item 1: the repository
  * explains itself, so a document that points at a moved or deleted file is a failure). The checker is spec/docs/paths.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import { documentsToCheck, formatPath, missingPaths, pathsInMarkdown, scanDocuments } from './paths';
+import { boxPathsInMermaid, documentsToCheck, formatPath, missingPaths, pathsInMarkdown, scanDocuments } from './paths';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -49,6 +49,86 @@ describe('path checker: what counts as a path', () => {
       ['spec/faults/mass-kill', true],
       ['spec/a', true],
     ]);
+  });
+});
+
+describe('path checker: bare file names in the boxes of Mermaid diagrams', () => {
+  const md = [
+    'framing.ts outside a diagram is prose', // 1
+    '```mermaid', // 2
+    'flowchart TD', // 3
+    '  A["<b>bytes</b><br/><i>lib/transport/</i> framing.ts · *-connection.ts"]', // 4
+    '  B["<i>lib/protocol/</i> reducer.ts · handlers/<br/>fails locally: safe.ts"] --> C(("merge"))', // 5
+    '  subgraph core["pure core (lib/client/core/)"]', // 6
+    '    R["reducer.ts"]', // 7
+    '    W["validate<br/>wire.ts → <i>lib/codec/</i> json.ts (shared with lib/state)"]', // 8
+    '    subgraph inner["no folder named here"]', // 9
+    '      L["link.ts"]', // 10
+    '    end', // 11
+    '  end', // 12
+    '  base["lib/errors.ts · json.ts"]', // 13
+    '  X["nowhere.ts"]', // 14
+    '  A -- "framing.ts in an edge label is not a box" --> B', // 15
+    '```', // 16
+    '`S["x.ts"]` after the diagram', // 17
+  ].join('\n');
+
+  it("resolves each against the folder before it in the box, else the subgraph's; edge labels and prose aside", () => {
+    expect(boxPathsInMermaid(md, 'docs/a.md').map((n) => `${n.line} ${n.text} ${n.path}`)).toEqual([
+      '4 framing.ts lib/transport/framing.ts',
+      '4 *-connection.ts lib/transport/*-connection.ts',
+      '5 reducer.ts lib/protocol/reducer.ts',
+      '5 handlers/ lib/protocol/handlers/',
+      '5 safe.ts lib/protocol/safe.ts',
+      '7 reducer.ts lib/client/core/reducer.ts',
+      '8 wire.ts lib/client/core/wire.ts',
+      '8 json.ts lib/codec/json.ts',
+      '10 link.ts lib/client/core/link.ts',
+      '13 json.ts lib/json.ts',
+      '14 nowhere.ts nowhere.ts',
+    ]);
+  });
+
+  it('reports a box naming a file that does not exist (and one that names no folder at all)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rxpaf-boxes-'));
+    try {
+      for (const f of [
+        'lib/transport/framing.ts',
+        'lib/transport/stream-connection.ts',
+        'lib/protocol/reducer.ts',
+        'lib/protocol/handlers/hello.ts',
+        'lib/client/core/reducer.ts',
+        'lib/client/core/wire.ts',
+        'lib/client/core/link.ts',
+        'lib/codec/json.ts',
+        'lib/errors.ts',
+        'lib/json.ts',
+      ]) {
+        mkdirSync(dirname(join(root, f)), { recursive: true });
+        writeFileSync(join(root, f), '');
+      }
+      expect(missingPaths(root, boxPathsInMermaid(md, 'docs/a.md')).map(formatPath)).toEqual([
+        'docs/a.md:5: safe.ts',
+        'docs/a.md:14: nowhere.ts',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("sees the bare names of docs/architecture.md's diagrams", () => {
+    const text = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+    const found = boxPathsInMermaid(text, 'docs/architecture.md').map((n) => n.path);
+    for (const p of [
+      'lib/transport/framing.ts',
+      'lib/transport/*-connection.ts',
+      'lib/server/safe-reduce.ts',
+      'lib/protocol/handlers/',
+      'lib/client/core/wire.ts',
+      'lib/replay/replay-public.ts',
+      'lib/json.ts',
+    ])
+      expect(found).toContain(p);
   });
 });
 

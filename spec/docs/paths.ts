@@ -6,7 +6,11 @@
  * - a word that starts with one of the repository's top-level folders (`lib/`, `spec/`, `bench/`, `examples/`,
  *   `docs/`, `scripts/`, `bin/`, `native/`), anywhere in the text, code spans and blocks included; not when it is part
  *   of a longer path (`dist/lib/index.js`, `rxpaf/client`) or a URL;
- * - the target of a relative markdown link or image (resolved from the document's folder; `#anchors` and URLs aside).
+ * - the target of a relative markdown link or image (resolved from the document's folder; `#anchors` and URLs aside);
+ * - in a Mermaid diagram, a bare file or folder name in a box (`framing.ts`, `*-connection.ts`, `handlers/`): it is
+ *   resolved against the folder named before it in the same box (`<i>lib/transport/</i> framing.ts`), else against
+ *   the folder the enclosing subgraph names (`subgraph core["pure core (lib/client/core/)"]`); a name with neither is
+ *   taken from the repository root, so it fails unless such a file exists there.
  * A path with a glob (`lib/config/config-*.ts`) must match at least one file; a brace list
  * (`examples/library-{client,server}.ts`) names each of its paths. A placeholder (`<dir>`) ends the path. Two kinds of path name something that is rightly not in the repository and are accepted: an output the
  * repository ignores (listed in .gitignore, such as `docs/api/`), and a `jest` path pattern, which names the start of
@@ -49,9 +53,65 @@ export const expandBraces = (text: string): string[] => {
     .flatMap((alt) => expandBraces(text.slice(0, m.index) + alt + text.slice(m.index + m[0].length)));
 };
 
+/** A file name with an extension (`framing.ts`, `*-connection.ts`) or a folder name (`handlers/`), alone. */
+const BARE_NAME_RE = /^(?:[\w*-]+(?:\.[\w*-]+)*\.(?:ts|js|mjs|cjs|c|h|json|md|gyp|yml|yaml|sh|py)|[\w-]+\/)$/;
+const TOP_PATH_RE = new RegExp(`^(?:${TOP_FOLDERS.join('|')})/`);
+/** A box (node or subgraph) label: `ID["..."]`, `ID(("..."))`, `ID[("...")]`, `subgraph id["..."]`. */
+const BOX_RE = /(?:^|[\s;&])(?:subgraph\s+)?[\w-]+\s*[[({]+\s*"([^"]*)"/g;
+
+/** The folder a path names: itself for a folder (`lib/server/`, `lib/state`), its parent for a file. */
+const folderOf = (path: string): string =>
+  path.endsWith('/') ? path : /\.[\w]+$/.test(path.split('/').pop()!) ? posix.dirname(path) + '/' : `${path}/`;
+
+/**
+ * The bare file and folder names in the boxes of the Mermaid diagrams of a document, resolved as described at the
+ * top (the paths written out in full are found by WORD_PATH_RE already).
+ */
+export const boxPathsInMermaid = (markdown: string, file: string): NamedPath[] => {
+  const out: NamedPath[] = [];
+  const lines = markdown.split('\n');
+  let inMermaid = false;
+  /** The folder of each open subgraph (undefined: it names none; its parent's applies). */
+  const subgraphs: Array<string | undefined> = [];
+  lines.forEach((line, i) => {
+    if (/^\s*```mermaid\s*$/.test(line)) {
+      inMermaid = true;
+      subgraphs.length = 0;
+      return;
+    }
+    if (!inMermaid) return;
+    if (/^\s*```\s*$/.test(line)) {
+      inMermaid = false;
+      return;
+    }
+    if (/^\s*end\s*$/.test(line)) {
+      subgraphs.pop();
+      return;
+    }
+    const isSubgraph = /^\s*subgraph\b/.test(line);
+    let named: string | undefined;
+    for (const m of line.matchAll(BOX_RE)) {
+      let folder = [...subgraphs].reverse().find((f) => f !== undefined);
+      const tokens = m[1]!
+        .replace(/<[^>]*>/g, ' ')
+        .split(/[\s·,;:()→]+/)
+        .filter((t) => t !== '');
+      for (const token of tokens) {
+        if (TOP_PATH_RE.test(token)) {
+          folder = folderOf(token);
+          named = folder;
+        } else if (BARE_NAME_RE.test(token))
+          out.push({ file, line: i + 1, text: token, path: posix.join(folder ?? '', token), jestPattern: false });
+      }
+    }
+    if (isSubgraph) subgraphs.push(named);
+  });
+  return out;
+};
+
 /** The paths one markdown document names. */
 export const pathsInMarkdown = (markdown: string, file: string): NamedPath[] => {
-  const out: NamedPath[] = [];
+  const out: NamedPath[] = [...boxPathsInMermaid(markdown, file)];
   for (const m of markdown.matchAll(WORD_PATH_RE)) {
     const text = m[1]!.replace(/[.]+$/, '');
     const before = markdown.slice(markdown.lastIndexOf('\n', m.index) + 1, m.index);

@@ -5,6 +5,13 @@
  *    within 1 s, every orphan expires close to its TTL, a bystander keeps getting prompt pings, RSS stays bounded;
  *  - the upstream-style storm: clients publishing, subscribing and tracked, 75 % SIGTERMed and 25 % SIGKILLed at
  *    once; a client connecting one second later is served (no reset). RXPAF_STORM_ROUNDS rounds (default 20).
+ * Memory as the issue states it, RSS read from /proc without forcing a collection (what an operator sees): the peak
+ * under 2x the pre-kill RSS, 30 s after the kill within 10 % of the pre-kill RSS, and within 60 s within 25 % of the
+ * idle baseline (the directory is empty again). The live heap (after a full GC, the test hook of GC_DAEMON) is read
+ * only at idle and once every RSS figure is taken, so the collections it forces change none of them.
+ * The bystander whose pings are measured is a process of its own (spec/fixtures/pinger.cjs), and the observer only
+ * timestamps what it receives during the kill (it parses it afterwards): this process's own work on the 10,000
+ * notifications of a kill of 1,000 clients would otherwise be measured as the server's lateness.
  * Figures are printed. RXPAF_KILL_STRICT=1 asserts the issue's bounds: orphaned within 1 s and a bystander's worst
  * ping <= 50 ms, each plus RXPAF_KILL_SLACK_MS (default 150) for a shared machine; every orphan (the worst, not a
  * percentile) expires within 100 ms of its TTL plus RXPAF_KILL_EXPIRY_SLACK_MS (default 50). Without it the bounds
@@ -19,10 +26,11 @@ import { join } from 'node:path';
 import { connect } from '../../lib/transport/connect';
 import { parseJson } from '../../lib/codec/json';
 import { Daemon, killAllDaemons, ping, sleep, tempDir, waitFor } from '../helpers/daemon';
-import { daemonMemory, type DaemonMemory, GC_DAEMON, mib as mb, rssKiB } from '../helpers/memory';
+import { daemonMemory, GC_DAEMON, mib as mb, rssKiB } from '../helpers/memory';
 import { RawClient } from '../helpers/raw-client';
 
 const CHILD = join(__dirname, '..', '..', 'scripts', 'soak', 'storm-client.cjs');
+const PINGER = join(__dirname, '..', 'fixtures', 'pinger.cjs');
 const N = Number(process.env.RXPAF_KILL_CLIENTS ?? 200);
 const ROUNDS = Number(process.env.RXPAF_STORM_ROUNDS ?? 20);
 const STRICT = process.env.RXPAF_KILL_STRICT === '1';
@@ -38,8 +46,11 @@ const cpuTicks = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(f[11]) + Number(f[12]);
 };
-type Memory = DaemonMemory;
-const memory = daemonMemory;
+/** The heap in use (KiB) as the metrics endpoint reports it, garbage included (no collection forced). */
+const heapInUse = async (metricsUrl: string): Promise<number> => {
+  const text = await (await fetch(metricsUrl)).text();
+  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 1024;
+};
 const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
@@ -107,8 +118,10 @@ describe('mass disconnects (child processes)', () => {
       const obs = await connect(daemon.addr());
       const seen = new Map<string, { orphanSince?: number; orphanedAt?: number; goneAt?: number }>();
       let appeared = 0;
-      obs.messages$.subscribe((b) => {
-        const at = (performance.timeOrigin + performance.now()) / 1000;
+      // from the kill on, what arrives is only timestamped (and parsed when the test looks at it)
+      let deferred = false;
+      const received: Array<readonly [number, Uint8Array]> = [];
+      const take = (at: number, b: Uint8Array): void => {
         const j = parseJson(b);
         if (j._tag !== 'Right') return;
         const m = j.right as Record<string, unknown>;
@@ -121,6 +134,14 @@ describe('mass disconnects (child processes)', () => {
           e.orphanSince = Number(m['orphan-since']);
           e.orphanedAt = at;
         } else if (m['match-type'] === 'disappeared') e.goneAt = at;
+      };
+      const parseReceived = (): void => {
+        for (const [at, b] of received.splice(0)) take(at, b);
+      };
+      obs.messages$.subscribe((b) => {
+        const at = (performance.timeOrigin + performance.now()) / 1000;
+        if (deferred) received.push([at, b]);
+        else take(at, b);
       });
       obs.send(
         '{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":1,"protocol-minimum-version":2,"protocol-maximum-version":3}',
@@ -129,9 +150,15 @@ describe('mass disconnects (child processes)', () => {
       obs.flush();
       const bystander = await RawClient.open(daemon.addr());
       expect(await bystander.hello(2)).toMatchObject({ 'msg-type': 'complete' });
+      const pinger = spawn(process.execPath, [PINGER, String(daemon.port()), '3'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let pingerOut = '';
+      pinger.stdout.on('data', (d: Buffer) => (pingerOut += d.toString()));
+      await waitFor(() => pingerOut.startsWith('ready\n'), 10_000, 'the bystander process is connected');
 
       await sleep(500);
-      const idle = await memory(daemon.pid, metricsUrl);
+      // idle: RSS first, then the live heap (the only collection forced before the kill, before any client)
+      const idleRss = rssKiB(daemon.pid);
+      const idle = { ...(await daemonMemory(daemon.pid, metricsUrl)), rss: idleRss };
       // the observer and the bystander hold no services (idle limit 30 s): they ping while the setup lasts
       let setup = true;
       const keepalive = (async () => {
@@ -154,45 +181,45 @@ describe('mass disconnects (child processes)', () => {
       setup = false;
       await keepalive;
       await sleep(500);
-      const before = await memory(daemon.pid, metricsUrl);
-      const rssBefore = before.rss;
+      const rssBefore = rssKiB(daemon.pid);
+      const heapBefore = await heapInUse(metricsUrl);
       let rssPeak = rssBefore;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssKiB(daemon.pid))), 20);
-      const pings: number[] = [];
-      let pinging = true;
-      const pinger = (async () => {
-        for (let i = 10; pinging; i++) {
-          pings.push(await ping(bystander, i, 20000));
-          await sleep(5);
-        }
-      })();
+      pinger.stdin.write('fast\n');
       await sleep(200);
       // connections the server closed itself before the kill (idle timeout, slow consumer): none
       const closedBefore = daemon.stderr.split('\n').filter((l) => l.includes('closing connection')).length;
+      deferred = true;
       const killAt = (performance.timeOrigin + performance.now()) / 1000;
       for (const c of children) c.kill('SIGKILL');
       await Promise.all(children.map(exited));
-      const all = (f: (e: { orphanSince?: number; goneAt?: number }) => boolean): boolean =>
-        seen.size === N * PER_CLIENT && [...seen.values()].every(f);
+      const all = (f: (e: { orphanSince?: number; goneAt?: number }) => boolean): boolean => {
+        parseReceived();
+        return seen.size === N * PER_CLIENT && [...seen.values()].every(f);
+      };
       await waitFor(() => all((e) => e.goneAt !== undefined), 30000, 'every orphan expired');
       await sleep(300);
-      pinging = false;
-      await pinger;
+      pinger.stdin.write('report\n');
+      await exited(pinger);
+      const pings = JSON.parse(pingerOut.slice('ready\n'.length)) as number[];
       clearInterval(sampler);
-      // memory (issue 13): RSS back within 10 % of the pre-kill RSS and within 25 % of the idle baseline (the directory
-      // is empty again), and the heap after a full GC back near the idle baseline, within 60 s of the kill; sampled
-      // every second until all hold
-      let after = await memory(daemon.pid, metricsUrl);
+      // memory (issue 13), RSS without a forced collection: 30 s after the kill within 10 % of the pre-kill RSS; within
+      // 60 s within 25 % of the idle baseline (the directory is empty again), sampled every second until it holds
+      const untilAfterKill = async (s: number, done: () => boolean = () => false): Promise<void> => {
+        for (let i = 100_000; !done() && performance.timeOrigin + performance.now() < (killAt + s) * 1000; i++) {
+          await ping(bystander, i, 20000); // the bystander stays active (idle limit 30 s)
+          await sleep(Math.min(1000, Math.max(0, (killAt + s) * 1000 - (performance.timeOrigin + performance.now()))));
+        }
+      };
+      await untilAfterKill(30);
+      const rssAt30 = rssKiB(daemon.pid);
+      let rssAfter = rssAt30;
+      await untilAfterKill(60, () => (rssAfter = rssKiB(daemon.pid)) <= 1.25 * idle.rss);
+      const settledIn = (performance.timeOrigin + performance.now()) / 1000 - killAt;
+      // the live heap last (a full collection: no RSS figure is taken after it)
+      const after = await daemonMemory(daemon.pid, metricsUrl);
       // (the heap of a process that has worked keeps some JIT code and caches: 25 % or 4 MiB over the idle baseline)
       const heapBound = idle.heap + Math.max(0.25 * idle.heap, 4096);
-      const settled = (m: Memory): boolean =>
-        m.rss <= 1.1 * before.rss && m.rss <= 1.25 * idle.rss && m.heap <= heapBound;
-      for (let i = 100_000; !settled(after) && performance.timeOrigin + performance.now() < (killAt + 60) * 1000; i++) {
-        await ping(bystander, i, 20000); // the bystander stays active (idle limit 30 s)
-        await sleep(1000);
-        after = await memory(daemon.pid, metricsUrl);
-      }
-      const settledIn = (performance.timeOrigin + performance.now()) / 1000 - killAt;
 
       const entries = [...seen.values()];
       const orphanedWithin = Math.max(...entries.map((e) => e.orphanedAt! - killAt));
@@ -203,8 +230,9 @@ describe('mass disconnects (child processes)', () => {
         `(orphan-since at most ${(orphanSinceSpread * 1000).toFixed(0)} ms after the kill); expiry lateness min ${Math.min(...late).toFixed(1)} p50 ${quantile(late, 0.5).toFixed(1)} ms ` +
         `p99 ${quantile(late, 0.99).toFixed(1)} ms max ${Math.max(...late).toFixed(1)} ms; bystander ping n=${pings.length} ` +
         `p50 ${quantile(pings, 0.5).toFixed(2)} ms p99 ${quantile(pings, 0.99).toFixed(2)} ms max ${Math.max(...pings).toFixed(2)} ms; ` +
-        `RSS idle ${mb(idle.rss)}, before the kill ${mb(before.rss)}, peak ${mb(rssPeak)}, ${settledIn.toFixed(0)} s after the kill ${mb(after.rss)} MB; ` +
-        `heap after GC idle ${mb(idle.heap)}, before ${mb(before.heap)}, after ${mb(after.heap)} MB; external idle ${mb(idle.external)}, before ${mb(before.external)}, after ${mb(after.external)} MB; ` +
+        `RSS (no forced GC) idle ${mb(idle.rss)}, before the kill ${mb(rssBefore)}, peak ${mb(rssPeak)}, 30 s after the kill ${mb(rssAt30)}, ` +
+        `${settledIn.toFixed(0)} s after ${mb(rssAfter)} MB; heap in use before the kill ${mb(heapBefore)} MB; ` +
+        `after a full GC: heap idle ${mb(idle.heap)}, after ${mb(after.heap)} MB, external idle ${mb(idle.external)}, after ${mb(after.external)} MB; ` +
         `closed by the server before the kill: ${closedBefore}`;
       console.log(figures);
       expect(closedBefore).toBe(0);
@@ -214,8 +242,8 @@ describe('mass disconnects (child processes)', () => {
       expect(STRICT ? Math.max(...late) : quantile(late, 0.99)).toBeLessThan(BOUNDS[1]!);
       expect(Math.max(...pings)).toBeLessThan(BOUNDS[2]!);
       expect(rssPeak).toBeLessThan(2 * rssBefore);
-      expect(after.rss).toBeLessThanOrEqual(1.1 * before.rss);
-      expect(after.rss).toBeLessThanOrEqual(1.25 * idle.rss);
+      expect(rssAt30).toBeLessThanOrEqual(1.1 * rssBefore);
+      expect(rssAfter).toBeLessThanOrEqual(1.25 * idle.rss);
       expect(after.heap).toBeLessThanOrEqual(heapBound);
       expect(await ping(bystander, 1)).toBeLessThan(1000);
       expect(daemon.stderr).not.toContain('CRITICAL');

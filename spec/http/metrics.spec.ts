@@ -106,6 +106,30 @@ describe('/metrics', () => {
     pub.close();
   });
 
+  it('counts the connections still open when the server stops under reason shutdown', async () => {
+    const a = await connectClient(stack.addr(), 1);
+    const b = await RawClient.open(stack.addr()); // not even handshaked
+    const gone = await RawClient.open(stack.addr());
+    gone.close();
+    let m = await scrape(stack);
+    for (
+      let i = 0;
+      i < 50 && m.value('rxpaf_connections_closed_total', { domain: 'd', reason: 'client_close' }) < 1;
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+      m = await scrape(stack);
+    }
+    expect(m.value('rxpaf_connections_closed_total', { domain: 'd', reason: 'shutdown' })).toBe(0);
+    await stack.server.close(); // the HTTP listener still answers
+    await b.waitClosed();
+    a.close();
+    m = await scrape(stack);
+    expect(m.value('rxpaf_connections_closed_total', { domain: 'd', reason: 'shutdown' })).toBe(2);
+    expect(m.value('rxpaf_connections_closed_total', { domain: 'd', reason: 'client_close' })).toBe(1);
+    expect(m.value('rxpaf_connections_accepted_total', { domain: 'd' })).toBe(3);
+  });
+
   it('samples the event-loop lag into its histogram every 100 ms', async () => {
     const lagCount = (text: string): number =>
       Number(/^rxpaf_event_loop_lag_seconds_count (\d+)$/m.exec(text)?.[1] ?? NaN);

@@ -28,6 +28,7 @@ describe('the rxpaf entry point', () => {
         'PafClosedError',
         'PafConfigError',
         'PafConnectionError',
+        'PafDomainError',
         'PafError',
         'PafFilterError',
         'PafReplayError',

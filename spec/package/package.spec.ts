@@ -27,6 +27,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
+import * as ts from 'typescript';
+
 import { Daemon } from '../helpers/daemon';
 import { makePki, type TestPki } from '../transport/helpers';
 
@@ -489,6 +491,51 @@ describe('the packed tarball', () => {
     ]);
     expect(entryDeclarations(bundler.out)).toEqual(esmDeclarations('ts.mts'));
   }, 600_000);
+
+  it('declares each public type once: TlsFiles of rxpaf, rxpaf/client and rxpaf/server is one declaration', () => {
+    const specs = ['rxpaf', 'rxpaf/client', 'rxpaf/server'];
+    const source = specs.map((s, i) => `import type { TlsFiles as T${i} } from '${s}';`).join('\n');
+    const files = { 'tls-files.mts': source, 'tls-files.cts': source };
+    for (const [f, text] of Object.entries(files))
+      writeFileSync(join(app, f), `${text}\nexport type All = [T0, T1, T2];\n`);
+    const program = ts.createProgram(
+      Object.keys(files).map((f) => join(app, f)),
+      {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        noEmit: true,
+        types: [],
+      },
+    );
+    const checker = program.getTypeChecker();
+    const where: Record<string, string[]> = {};
+    for (const f of Object.keys(files)) {
+      const sf = program.getSourceFile(join(app, f))!;
+      for (const stmt of sf.statements) {
+        if (!ts.isImportDeclaration(stmt)) continue;
+        const spec = (stmt.moduleSpecifier as ts.StringLiteral).text;
+        const bindings = stmt.importClause?.namedBindings;
+        if (bindings === undefined || !ts.isNamedImports(bindings)) continue;
+        for (const el of bindings.elements) {
+          const symbol = checker.getAliasedSymbol(checker.getSymbolAtLocation(el.name)!);
+          where[`${f} ${spec}`] = (symbol.declarations ?? []).map(
+            (d) => `${d.getSourceFile().fileName.replace(/\\/g, '/').split('node_modules/rxpaf/')[1]!}:${d.pos}`,
+          );
+        }
+      }
+    }
+    const declarations = new Set(Object.values(where).flat());
+    expect(Object.keys(where)).toHaveLength(6);
+    expect([...declarations].map((d) => d.replace(/:\d+$/, ''))).toEqual(['dist/lib/model.d.ts']);
+    // and no other declaration file of the package declares one of its own
+    const declaring = paths.filter(
+      (p) =>
+        /\.d\.m?ts$/.test(p) &&
+        /\binterface TlsFiles\b/.test(readFileSync(join(app, 'node_modules', 'rxpaf', p), 'utf8')),
+    );
+    expect(declaring).toEqual(['dist/lib/model.d.ts']);
+  }, 120_000);
 
   /** The tarball without its prebuilds/ directory: what a platform no prebuilt binary fits sees. */
   const withoutPrebuilds = (): string => {

@@ -1,10 +1,14 @@
 /**
  * Issue 10 item 6, §11.5: a failure inside a domain's pipeline (not the reducer, whose failures close one connection,
- * R15) stops that domain in order: its connections are closed (clients see the close), its observables complete, its
- * sockets stop listening, and `onDomainFailure` reports it. The other domains keep serving. The same through the
- * public `createServer` of rxpaf/server, whose `onDomainFailure` option is how a library user learns the reason.
+ * R15) stops that domain in order: its connections are closed (clients see the close), its sockets stop listening,
+ * and `onDomainFailure` reports it as a `PafDomainError` (its `cause` what failed). The other domains keep serving.
+ * Internally the observables complete (the daemon, the recorder and the HTTP side stop with them); through the public
+ * `createServer` of rxpaf/server they error with that same `PafDomainError`, so a subscriber can tell a failure from
+ * `close()`, and `connections$` reports each connection closed with reason `shutdown` first.
  */
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, Observable, toArray } from 'rxjs';
+
+import { PafDomainError, PafError } from '../../lib/errors';
 
 import { createServer, type RxpafServer } from '../../lib/server/create-server';
 import { createServer as createPublicServer, type RxpafServer as PublicServer } from '../../lib/server/public-domain';
@@ -45,8 +49,15 @@ describe('a failing domain pipeline', () => {
     await bystander.waitClosed(); // every connection of the domain is closed, not only the one whose event failed
     await waitFor(() => failures.length === 1, 2000, 'the failure report');
     expect(failures[0]!.domain).toBe(1);
-    expect((failures[0]!.error as Error).message).toBe('observer exploded');
-    await expect(changes).resolves.toEqual([]); // the observables complete (no error for their subscribers)
+    const failure = failures[0]!.error as PafDomainError;
+    expect([failure instanceof PafDomainError, failure.code, failure.domain, failure.message]).toEqual([
+      true,
+      'PAF_DOMAIN_FAILED',
+      1,
+      'domain 1 failed: observer exploded',
+    ]);
+    expect(failure.cause).toEqual(new Error('observer exploded'));
+    await expect(changes).resolves.toEqual([]); // the internal observables complete (the daemon stops with them)
     expect((await states).at(-1)!.conns.size).toBe(0); // shutdown processing ran: no connection left in the state
     // its sockets stopped listening once the failure was reported
     await expect(RawClient.open(failing.addresses[0]!)).rejects.toThrow();
@@ -60,8 +71,19 @@ describe('a failing domain pipeline', () => {
   });
 });
 
+/** How an observable ended (`'complete'`, or the error it errored with), with what it emitted. */
+const ending = <T>(o: Observable<T>): Promise<{ values: T[]; end: unknown }> =>
+  new Promise((resolve) => {
+    const values: T[] = [];
+    o.subscribe({
+      next: (v) => values.push(v),
+      error: (e: unknown) => resolve({ values, end: e }),
+      complete: () => resolve({ values, end: 'complete' }),
+    });
+  });
+
 describe('a failing domain pipeline, as a library user of rxpaf/server sees it', () => {
-  it('the clients see the close, the observables complete, onDomainFailure gets the reason; close() still works', async () => {
+  it('the clients see the close, the observables error with the PafDomainError onDomainFailure gets; close() still works', async () => {
     // the documented test hook (§11.5): every domain's pipeline throws on its first batch that holds a message
     process.env.RXPAF_FAILPOINT = 'pipeline';
     const failures: Array<{ domain: number; error: unknown }> = [];
@@ -76,9 +98,10 @@ describe('a failing domain pipeline, as a library user of rxpaf/server sees it',
     }
     try {
       const [failing, healthy] = server.domains as [PublicServer['domains'][0], PublicServer['domains'][0]];
-      const changes = lastValueFrom(failing.changes$.pipe(toArray()));
-      const services = lastValueFrom(failing.services$().pipe(toArray()));
-      const connections = lastValueFrom(failing.connections$.pipe(toArray()));
+      const changes = ending(failing.changes$);
+      const matches = ending(failing.matches$('(name=*)'));
+      const services = ending(failing.services$());
+      const connections = ending(failing.connections$);
       const victim = await RawClient.open(failing.addresses[0]!);
       const bystander = await RawClient.open(failing.addresses[0]!);
 
@@ -86,11 +109,30 @@ describe('a failing domain pipeline, as a library user of rxpaf/server sees it',
       await victim.waitClosed();
       await bystander.waitClosed();
       await waitFor(() => failures.length === 1, 2000, 'the failure report');
-      expect(failures).toEqual([{ domain: 0, error: new Error('RXPAF_FAILPOINT=pipeline') }]);
-      await expect(changes).resolves.toEqual([]);
-      expect((await services).length).toBeGreaterThanOrEqual(1); // the initial (empty) set, then completion
-      // connections$ completes (the stop closes the connections without a `closed` event each, as close() does)
-      expect((await connections).map((c) => c.type)).toEqual(['accepted', 'accepted']);
+      expect(failures).toHaveLength(1);
+      const { domain, error } = failures[0]!;
+      expect(domain).toBe(0);
+      expect(error).toBeInstanceOf(PafDomainError);
+      expect(error).toBeInstanceOf(PafError);
+      expect((error as PafDomainError).code).toBe('PAF_DOMAIN_FAILED');
+      expect((error as PafDomainError).cause).toEqual(new Error('RXPAF_FAILPOINT=pipeline'));
+      // every public observable of the domain errors with that same error object, after what it emitted
+      expect((await changes).end).toBe(error);
+      expect((await matches).end).toBe(error);
+      const s = await services;
+      expect([s.end, s.values.length >= 1]).toEqual([error, true]); // the initial (empty) set, then the error
+      // connections$: each connection closed by the server at the stop, reason shutdown, then the error
+      const c = await connections;
+      expect(c.end).toBe(error);
+      const [a, b] = c.values.filter((e) => e.type === 'accepted').map((e) => e.connection);
+      expect(c.values).toEqual([
+        expect.objectContaining({ type: 'accepted', connection: a }),
+        expect.objectContaining({ type: 'accepted', connection: b }),
+        { type: 'closed', connection: a, by: 'server', reason: 'shutdown' },
+        { type: 'closed', connection: b, by: 'server', reason: 'shutdown' },
+      ]);
+      // a late subscriber learns it too
+      expect((await ending(failing.changes$)).end).toBe(error);
       await expect(RawClient.open(failing.addresses[0]!)).rejects.toThrow();
 
       // the other domain still accepts connections (a message would trip the same failpoint there)

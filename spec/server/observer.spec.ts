@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import { createServer, type RxpafServer } from '../../lib/server/create-server';
+import { FOLD_PART } from '../../lib/server/domain-runtime';
 import type { ServerObserver } from '../../lib/server/observer';
 import type { Effect } from '../../lib/state/effects';
 import type { Event } from '../../lib/state/events';
@@ -63,6 +64,30 @@ describe('ServerObserver', () => {
     expect(seen.batches.every((b) => b.domain === 1 && b.seconds >= 0 && b.seconds < 1)).toBe(true);
     const close = seen.batches.flatMap((b) => b.fx).find((f) => f.type === 'close');
     expect(close).toMatchObject({ type: 'close', reason: expect.stringMatching(/^protocol error/) });
+  });
+
+  it('sees a big batch reduced in parts of FOLD_PART events, the batch recorded whole, every reply in order', async () => {
+    const { seen, observer } = recording();
+    const recorded: Array<readonly Event[]> = [];
+    server = await createServer({
+      domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }],
+      observer,
+      onEvents: (_d, batch) => recorded.push(batch),
+    });
+    const c = await RawClient.open(server.domains[0]!.addresses[0]!);
+    await c.hello(2);
+    const n = 3 * FOLD_PART + 5;
+    // one write: the pings arrive in one read, so in one batch
+    for (let i = 1; i <= n; i++) c.conn.send(msg('ping', i, 'request'));
+    c.conn.flush();
+    for (let i = 1; i <= n; i++) expect(await c.next()).toMatchObject({ 'ta-cmd': 'ping', 'ta-id': BigInt(i) });
+    c.close();
+    await waitFor(() => seen.batches.some((b) => b.batch.some((e) => e.type === 'closed')), 2000, 'the close');
+    expect(recorded.some((b) => b.length > FOLD_PART)).toBe(true);
+    expect(seen.batches.every((b) => b.batch.length <= FOLD_PART)).toBe(true);
+    // the parts are the recorded batches, in order, and their effects are every reply
+    expect(seen.batches.flatMap((b) => b.batch)).toEqual(recorded.flat());
+    expect(seen.batches.flatMap((b) => b.fx).filter((f) => f.type === 'send')).toHaveLength(n + 1);
   });
 
   it('composes with onOutbound (both see every message)', async () => {

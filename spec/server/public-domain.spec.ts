@@ -4,7 +4,7 @@
  * cold and independent per subscription, and no internal state is reachable.
  */
 import { expect } from '@jest/globals';
-import { firstValueFrom, type Observable, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, type Observable, take, toArray } from 'rxjs';
 import {
   createServer,
   PafError,
@@ -201,6 +201,28 @@ describe('rxpaf/server public API', () => {
     const [accepted, closed] = await events;
     expect(accepted).toMatchObject({ type: 'accepted', address: expect.stringMatching(/^tcp:/) });
     expect(closed).toEqual({ type: 'closed', connection: accepted!.connection, by: 'peer', reason: 'eof' });
+  });
+
+  it('close(): a `closed` event (by the server, reason shutdown) for each connection still open, then completion', async () => {
+    const events = firstValueFrom(domain.connections$.pipe(toArray()));
+    const gone = await RawClient.open(domain.addresses[0]!);
+    const open = await RawClient.open(domain.addresses[0]!);
+    const peerClosed = firstValueFrom(domain.connections$.pipe(filter((e) => e.type === 'closed')));
+    gone.close();
+    await peerClosed;
+    await server.close();
+    await open.waitClosed();
+    const seen = await events; // completed after the shutdown closes
+    const [g, o] = seen.filter((e) => e.type === 'accepted').map((e) => e.connection);
+    // `client` of beforeEach was accepted before the subscription: its close is reported all the same
+    const first = seen.find((e) => e.type === 'closed' && e.connection !== g && e.connection !== o)!.connection;
+    expect(seen).toEqual([
+      expect.objectContaining({ type: 'accepted', connection: g }),
+      expect.objectContaining({ type: 'accepted', connection: o }),
+      { type: 'closed', connection: g, by: 'peer', reason: 'eof' },
+      { type: 'closed', connection: first, by: 'server', reason: 'shutdown' },
+      { type: 'closed', connection: o, by: 'server', reason: 'shutdown' },
+    ]);
   });
 
   it('completes every observable on close()', async () => {

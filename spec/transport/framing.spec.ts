@@ -54,6 +54,20 @@ describe('FrameSplitter', () => {
     expect(bad.end).toBe('oversize');
   });
 
+  it('gives copies by default, views of the chunk on request, the same bytes either way', () => {
+    const chunk = Buffer.concat([encodeFrame(Buffer.from('ab')), encodeFrame(Buffer.from('cde'))]);
+    const copies = new FrameSplitter().push(chunk).frames;
+    const views = new FrameSplitter(262144, false).push(chunk).frames;
+    expect(text(copies)).toEqual(['ab', 'cde']);
+    expect(text(views)).toEqual(['ab', 'cde']);
+    expect(copies.map((f) => f.buffer === chunk.buffer)).toEqual([false, false]);
+    expect(views.map((f) => f.buffer === chunk.buffer)).toEqual([true, true]);
+    // a frame completed across chunks is whole either way
+    const splitter = new FrameSplitter(262144, false);
+    expect(splitter.push(chunk.subarray(0, 8)).frames.map((f) => Buffer.from(f).toString())).toEqual(['ab']);
+    expect(text(splitter.push(chunk.subarray(8)).frames)).toEqual(['cde']);
+  });
+
   it('encodes a big-endian length header', () => {
     expect([...encodeFrame(Buffer.from('ab'))]).toEqual([0, 0, 0, 2, 0x61, 0x62]);
   });

@@ -81,6 +81,71 @@ describe('tcp transport', () => {
     socket.destroy();
   });
 
+  it('refuses an empty or too long message at send, by its UTF-8 size, and keeps what was queued before', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    const max = 262144;
+    // accepted: a long ASCII text of exactly the limit (3 bytes per character would be over it); 87,381 '€' (3 bytes
+    // each) just under it
+    const payloads = ['first', 'a'.repeat(max), '€'.repeat(Math.floor(max / 3)), 'last'];
+    const refusal = (p: string | Uint8Array): string | undefined => {
+      try {
+        server.send(p);
+      } catch (e) {
+        return (e as { errno?: string }).errno;
+      }
+      return undefined;
+    };
+    server.send(payloads[0]!);
+    expect(refusal('')).toBe('EINVAL');
+    server.send(payloads[1]!);
+    expect(refusal('a'.repeat(max + 1))).toBe('EMSGSIZE');
+    expect(refusal('€'.repeat(Math.floor(max / 3) + 1))).toBe('EMSGSIZE');
+    expect(refusal(new Uint8Array(max + 1))).toBe('EMSGSIZE');
+    server.send(payloads[2]!);
+    server.send(payloads[3]!);
+    const expected = Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p))));
+    expect(server.pendingOutboundBytes).toBe(expected.length);
+    const received: Buffer[] = [];
+    let length = 0;
+    const all = new Promise<void>((resolve) =>
+      socket.on('data', (b: Buffer) => {
+        received.push(b);
+        length += b.length;
+        if (length >= expected.length) resolve();
+      }),
+    );
+    server.flush();
+    await all;
+    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    socket.destroy();
+  });
+
+  it('frames thousands of messages of one flush in order', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    const payloads = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? `ü${i}` : 'm'.repeat(i % 300) + String(i)));
+    const expected = Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p))));
+    const received: Buffer[] = [];
+    let length = 0;
+    const all = new Promise<void>((resolve) =>
+      socket.on('data', (b: Buffer) => {
+        received.push(b);
+        length += b.length;
+        if (length >= expected.length) resolve();
+      }),
+    );
+    for (const p of payloads) server.send(p);
+    server.flush();
+    await all;
+    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    socket.destroy();
+  });
+
   it('completes messages$ on a zero-length frame, after the frames before it', async () => {
     const accepted = nextConnection(listener);
     const socket = await rawClient(listener.address);

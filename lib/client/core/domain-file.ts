@@ -5,7 +5,8 @@
  * parseDomainFile('# servers\ntcp:127.0.0.1:4711\n'); // { servers: [{ address: 'tcp:127.0.0.1:4711' }] }
  * parseDomainFile('{"servers": [{"address": "tls:10.0.0.1:4711", "tlsTrustedCaFile": "/ca.pem"}]}');
  */
-import type { ServerSpec, TlsFiles } from './types';
+import type { TlsFiles } from '../../model';
+import type { ServerSpec } from './types';
 
 /** libpaf reads at most this much of a domain file. */
 export const MAX_DOMAIN_FILE_SIZE = 64 * 1024;

@@ -7,6 +7,7 @@
  * const props: PropsInput = { name: 'printer', port: 631, tags: ['color', 'duplex'] };
  */
 import type { PafError } from '../../errors';
+import type { TlsFiles } from '../../model';
 
 /**
  * A property value as given to `publish`/`modify`: a string, or an integer (a safe-integer `number` or a `bigint`
@@ -16,18 +17,6 @@ export type PropInput = string | number | bigint;
 
 /** Service properties as given to `publish`/`modify`: one value or an array of values per key. */
 export type PropsInput = Readonly<Record<string, PropInput | readonly PropInput[]>>;
-
-/** TLS credential files (PEM); anything not given comes from `$XCM_TLS_CERT` or `/etc/xcm/tls`. */
-export interface TlsFiles {
-  /** The certificate (PEM file); default `<dir>/cert.pem`. */
-  readonly cert?: string;
-  /** The private key of the certificate (PEM file); default `<dir>/key.pem`. */
-  readonly key?: string;
-  /** Trusted CA certificates the peer's certificate is checked against (PEM file); default `<dir>/tc.pem`. */
-  readonly tc?: string;
-  /** A certificate revocation list (PEM file); checked only when given. */
-  readonly crl?: string;
-}
 
 /** One server of a domain (from a domain file or the `addresses` option). */
 export interface ServerSpec {

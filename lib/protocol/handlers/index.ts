@@ -74,7 +74,7 @@ export const releaseHeld = (ctx: Ctx, connId: ConnId): void => {
   const held = ctx.d.held.get(connId);
   if (held === undefined) return;
   ctx.d.held = ctx.d.held.delete(connId);
-  for (const msg of held.outbox) ctx.fx.push({ type: 'send', conn: connId, msg });
+  if (ctx.quiet !== true) for (const msg of held.outbox) ctx.fx.push({ type: 'send', conn: connId, msg });
   let inbox = held.inbox;
   while (inbox.size > 0) {
     const again = ctx.d.held.get(connId);

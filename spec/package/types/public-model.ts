@@ -9,10 +9,13 @@
 import type { Observable } from 'rxjs';
 import type {
   ClientInfo,
+  ConnectionEvent,
   DomainSnapshot,
   Match,
   PropValue,
   PublishedService,
+  ReplayInput,
+  ReplaySent,
   ReplayStep,
   RxpafClient,
   RxpafServer,
@@ -21,12 +24,13 @@ import type {
   ServiceProps,
   ServerDomain,
   SubscriptionInfo,
+  TlsFiles,
 } from 'rxpaf';
 import type * as Filter from 'rxpaf/filter';
 import type * as Replay from 'rxpaf/replay';
-import type { Match as ClientMatch, Service as ClientService } from 'rxpaf/client';
+import type { Match as ClientMatch, Service as ClientService, TlsFiles as ClientTlsFiles } from 'rxpaf/client';
 import type { ServiceChange as ReplayChange, Service as ReplayService } from 'rxpaf/replay';
-import type { Match as ServerMatch, Service as ServerService } from 'rxpaf/server';
+import type { Match as ServerMatch, Service as ServerService, TlsFiles as ServerTlsFiles } from 'rxpaf/server';
 
 /** `true` only when A and B are the same type (not merely assignable). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -48,6 +52,19 @@ assertType<Equal<ServiceProps, Readonly<Record<string, readonly PropValue[]>>>>(
 assertType<Equal<PropValue, string | bigint>>();
 assertType<Equal<keyof Service, 'id' | 'generation' | 'props' | 'ttl' | 'clientId' | 'orphanSince'>>();
 assertType<Equal<ClientInfo['clientId'], bigint>>();
+assertType<Equal<ClientTlsFiles, TlsFiles>>();
+assertType<Equal<ServerTlsFiles, TlsFiles>>();
+
+// a connection is `connection` wherever the public API names one (the server's events, replay's inputs and
+// messages), never `conn` (the event log's own field name stays internal)
+type KeysOf<U> = U extends unknown ? keyof U : never;
+type WithConnection<U> = U extends unknown ? ('connection' extends keyof U ? U : never) : never;
+assertType<Equal<Extract<KeysOf<ConnectionEvent | ReplayInput | ReplaySent>, 'conn'>, never>>();
+assertType<Equal<WithConnection<ConnectionEvent>, ConnectionEvent>>();
+assertType<Equal<ReplaySent['connection'], number>>();
+assertType<Equal<ConnectionEvent['connection'], number>>();
+assertType<Equal<WithConnection<ReplayInput>['connection'], number>>();
+assertType<Equal<Exclude<ReplayInput, WithConnection<ReplayInput>>['type'], 'tick' | 'work'>>();
 assertType<Equal<SubscriptionInfo['id'], bigint>>();
 
 // what each side emits is that model

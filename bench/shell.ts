@@ -1,0 +1,160 @@
+/**
+ * `npm run build && node dist/bench/shell.js [rounds] [only]` (`only`: `publish`, `unpublish`, `ping` or
+ * `notification`: feed only that, for profiling; publish and unpublish run anyway, unmeasured, when unpublish is asked): the whole per-message path of one domain in-process, shell
+ * included (tcp framing, connection events, batching per turn, reduce, interpret, encode, output buffer, flush), with
+ * fake sockets instead of the kernel's: each turn one socket read of 256 frames arrives, like a read of the load
+ * generator's window. Prints process CPU ns per operation (median of the rounds) for the hot rows of `npm run bench`:
+ * publish, unpublish, ping, and notification (100 subscribers, one publisher). Against `node dist/bench/hotpath.js`
+ * (decode / reduce / encode alone) the difference is the shell's cost; being in one process without sockets, it
+ * moves much less with the machine's load than the server benchmark.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+
+import { wallClock } from '../lib/server/clock';
+import { DomainRuntime } from '../lib/server/domain-runtime';
+import { encodeFrame } from '../lib/transport/framing';
+import { StreamConnection } from '../lib/transport/stream-connection';
+import type { Connection, Listener } from '../lib/transport/transport';
+import { Subject } from 'rxjs';
+
+const READ = 256;
+const N = 20_000;
+const SUBSCRIBERS = 100;
+const NOTIFY_PUBLISHES = 2_000;
+
+const publishJson = (taId: number, id: number): string =>
+  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":0,"service-props":{"name":["service-${id}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":3600}`;
+const unpublishJson = (taId: number, id: number): string =>
+  `{"ta-cmd":"unpublish","ta-id":${taId},"msg-type":"request","service-id":${id}}`;
+const pingJson = (taId: number): string => `{"ta-cmd":"ping","ta-id":${taId},"msg-type":"request"}`;
+const helloJson = (client: number): string =>
+  `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${client},"protocol-minimum-version":2,"protocol-maximum-version":2}`;
+const subscribeJson = (taId: number): string =>
+  `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${taId}}`;
+
+/** What StreamConnection uses of a net.Socket; writes are counted and dropped, their callbacks run next tick. */
+class FakeSocket extends EventEmitter {
+  readonly remoteAddress = '127.0.0.1';
+  readonly remotePort: number;
+  readonly localAddress = '127.0.0.1';
+  readonly localPort = 4711;
+  readonly writableLength = 0;
+  destroyed = false;
+  written = 0;
+  constructor(port: number) {
+    super();
+    this.remotePort = port;
+  }
+  write(data: Uint8Array, cb?: () => void): boolean {
+    this.written += data.length;
+    if (cb) process.nextTick(cb);
+    return true;
+  }
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  end(): this {
+    return this;
+  }
+  destroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+const cpuNs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+};
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const frames = (jsons: string[]): Buffer[] => {
+  const reads: Buffer[] = [];
+  for (let i = 0; i < jsons.length; i += READ)
+    reads.push(Buffer.concat(jsons.slice(i, i + READ).map((j) => encodeFrame(Buffer.from(j)))));
+  return reads;
+};
+
+/** One domain with fake connections. */
+const domain = (): { runtime: DomainRuntime; open: (n: number) => Promise<FakeSocket[]> } => {
+  const connections$ = new Subject<Connection>();
+  const listener: Listener = { address: 'tcp:127.0.0.1:4711', connections$, close: () => Promise.resolve() };
+  const runtime = new DomainRuntime({ name: undefined, index: 0, clock: wallClock(), seed: 1 });
+  runtime.start([listener]);
+  let port = 10_000;
+  const open = async (n: number): Promise<FakeSocket[]> => {
+    const sockets: FakeSocket[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = new FakeSocket(port++);
+      connections$.next(new StreamConnection(s as unknown as Socket, true));
+      s.emit('data', encodeFrame(Buffer.from(helloJson(s.remotePort))));
+      sockets.push(s);
+    }
+    await turn();
+    await turn();
+    return sockets;
+  };
+  return { runtime, open };
+};
+
+/** Feed one read per turn; CPU ns per operation (`ops` operations in all). */
+const feed = async (socket: FakeSocket, reads: Buffer[], ops: number): Promise<number> => {
+  const t = cpuNs();
+  for (const r of reads) {
+    socket.emit('data', r);
+    await turn();
+  }
+  await turn();
+  return (cpuNs() - t) / ops;
+};
+
+const round = async (only: string | undefined): Promise<Record<string, number>> => {
+  const r: Record<string, number> = {};
+  const d1 = domain();
+  const [c] = await d1.open(1);
+  if (only === undefined || only === 'publish' || only === 'unpublish') {
+    r.publish = await feed(c!, frames(Array.from({ length: N }, (_, i) => publishJson(i + 1, i + 1))), N);
+    if (only !== 'publish')
+      r.unpublish = await feed(c!, frames(Array.from({ length: N }, (_, i) => unpublishJson(N + i + 1, i + 1))), N);
+  }
+  if (only === undefined || only === 'ping')
+    r.ping = await feed(c!, frames(Array.from({ length: N }, (_, i) => pingJson(2 * N + i + 1))), N);
+  d1.runtime.stop();
+  if (only !== undefined && only !== 'notification') return r;
+  const d2 = domain();
+  const subs = await d2.open(SUBSCRIBERS);
+  subs.forEach((s, i) => s.emit('data', encodeFrame(Buffer.from(subscribeJson(i + 1)))));
+  await turn();
+  await turn();
+  const [p] = await d2.open(1);
+  const before = subs.reduce((n, s) => n + s.written, 0);
+  r.notification = await feed(
+    p!,
+    frames(Array.from({ length: NOTIFY_PUBLISHES }, (_, i) => publishJson(i + 1, i + 1))),
+    NOTIFY_PUBLISHES * SUBSCRIBERS,
+  );
+  if (subs.reduce((n, s) => n + s.written, 0) - before < NOTIFY_PUBLISHES * SUBSCRIBERS * 100)
+    throw new Error(
+      `notifications missing: ${subs.reduce((n, s) => n + s.written, 0) - before} bytes, subscriptions ${d2.runtime.state$.value.subscriptions.size}`,
+    );
+  d2.runtime.stop();
+  return r;
+};
+
+void (async () => {
+  const rounds = Number(process.argv[2] ?? 7);
+  const all: Array<Record<string, number>> = [];
+  for (let r = 0; r < rounds; r++) all.push(await round(process.argv[3]));
+  const keys = Object.keys(all[0]!);
+  console.log(
+    `whole domain in-process (fake sockets, ${READ} frames a read), CPU ns per operation, median of ${rounds} rounds:`,
+  );
+  for (const k of keys) console.log(`  ${k.padEnd(13)} ${Math.round(median(all.map((x) => x[k]!)))}`);
+})();
