@@ -146,6 +146,34 @@ describe('tcp transport', () => {
     socket.destroy();
   });
 
+  it('writes a small flush after a big one exactly (a buffer sized by the last flush, copied to its size)', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    const big = Array.from({ length: 400 }, (_, i) => `big ${i} ` + 'b'.repeat(100));
+    const expected = Buffer.concat([...big, 'small', 'ü'].map((p) => encodeFrame(Buffer.from(p))));
+    const received: Buffer[] = [];
+    let length = 0;
+    const all = new Promise<void>((resolve) =>
+      socket.on('data', (b: Buffer) => {
+        received.push(b);
+        length += b.length;
+        if (length >= expected.length) resolve();
+      }),
+    );
+    for (const p of big) server.send(p);
+    server.flush();
+    server.send('small');
+    expect(server.pendingOutboundBytes).toBeGreaterThanOrEqual(9);
+    server.flush();
+    server.send('ü');
+    server.flush();
+    await all;
+    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    socket.destroy();
+  });
+
   it('completes messages$ on a zero-length frame, after the frames before it', async () => {
     const accepted = nextConnection(listener);
     const socket = await rawClient(listener.address);
