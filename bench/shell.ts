@@ -1,6 +1,6 @@
 /**
  * `npm run build && node dist/bench/shell.js [rounds] [only]` (`only`: `publish`, `unpublish`, `ping` or
- * `notification`: feed only that, for profiling; publish and unpublish run anyway, unmeasured, when unpublish is asked): the whole per-message path of one domain in-process, shell
+ * `notification`: feed only that, for profiling; `unpublish` needs the publishes, so it runs and prints both): the whole per-message path of one domain in-process, shell
  * included (tcp framing, connection events, batching per turn, reduce, interpret, encode, output buffer, flush), with
  * fake sockets instead of the kernel's: each turn one socket read of 256 frames arrives, like a read of the load
  * generator's window. Prints process CPU ns per operation (median of the rounds) for the hot rows of `npm run bench`:
