@@ -11,7 +11,11 @@
  *     the longest event-loop stall of this process while the 100k sync runs, and while the link to the server is
  *     lost with the 100k services (through a TCP proxy that drops the connection): their orphan state is
  *     processed in slices, so no single turn holds the loop;
- *  4. `membership$` stays bounded: size of its map and heap growth after 20,000 services came and went.
+ *  4. `membership$` stays bounded: size of its map and heap growth after 20,000 services came and went;
+ *  5. publish rate of one client (bench/client-publisher.ts, 1,024 publishes in flight): publishes per second (wall)
+ *     and the publisher's CPU time per publish, for the 100,000 that populate the daemon for 1–4 and, at the end, for
+ *     10,000 services on a daemon of their own (goal ≥ 20,000/s; printed, not part of the exit status: it depends on the
+ *     machine's load more than the other figures).
  *
  * Figures are printed as a table and as one JSON line; the exit status is 1 if a goal is missed.
  * Options (env): BENCH_RUNS (default 3), BENCH_N (default 100000), BENCH_LATENCY (default 2000).
@@ -234,12 +238,31 @@ const churn = async (
   }
 };
 
+/** `ready <wall ms> <cpu ms>` of the publisher → publishes per second (wall) and CPU µs per publish. */
+const rateOf = (line: string, n: number): { perSecond: number; cpuUs: number } => {
+  const [, wall, cpu] = line.split(' ').map(Number);
+  return { perSecond: (n * 1000) / wall!, cpuUs: (cpu! * 1000) / n };
+};
+
+/** Publish rate of one client publishing `n` services to a daemon of their own. */
+const publishRate = async (n: number): Promise<{ perSecond: number; cpuUs: number }> => {
+  const d = await startDaemon();
+  try {
+    const p = await publisher([d.addr, 'rate', String(n), 'rate']);
+    await new Promise<void>((r) => (p.proc.exitCode === null ? p.proc.once('exit', () => r()) : r()));
+    return rateOf(p.line, n);
+  } finally {
+    d.proc.kill('SIGTERM');
+  }
+};
+
 const main = async (): Promise<void> => {
   const d = await startDaemon();
   await latency(d.addr, 'latency-warmup'); // a first run warms up the daemon and this process
   const fresh = await latency(d.addr, 'latency-fresh');
   const pub = await publisher([d.addr, 'populate', String(N)]);
   const populateMs = Number(pub.line.split(' ')[1]);
+  const rateBig = rateOf(pub.line, N);
   try {
     const small: Array<{ wall: number; cpu: number }> = [];
     const big: Array<{ wall: number; cpu: number }> = [];
@@ -252,6 +275,8 @@ const main = async (): Promise<void> => {
     const mem = await memory(d.addr, '(bench=sync)', N);
     const stall = await stalls(d.addr, '(bench=sync)', N);
     const ch = await churn(d.addr);
+    // last, so that its processes (a daemon of their own) do not run beside the figures above
+    const rateSmall = await publishRate(SMALL);
     const f = {
       n: N,
       small: SMALL,
@@ -273,6 +298,10 @@ const main = async (): Promise<void> => {
       membershipGoneReported: ch.seenGone,
       membershipHeapGrowthBytes: ch.heapGrowth,
       populateMs,
+      publishRateSmall: rateSmall.perSecond,
+      publishCpuUsSmall: rateSmall.cpuUs,
+      publishRateBig: rateBig.perSecond,
+      publishCpuUsBig: rateBig.cpuUs,
     };
     const ratio = f.syncBigMs / f.syncSmallMs;
     const cpuRatio = f.syncBigCpuMs / f.syncSmallCpuMs;
@@ -282,6 +311,8 @@ const main = async (): Promise<void> => {
       membership: ch.left === 0 && ch.maxSize <= 2000 && ch.seenGone === 20000,
     };
     const k = (n: number): string => `${n / 1000}k`;
+    const rate = (r: { perSecond: number; cpuUs: number }): string =>
+      `${r.perSecond.toFixed(0)}/s, ${r.cpuUs.toFixed(1)} µs client CPU per publish (goal ≥ 20000/s: ${r.perSecond >= 20000 ? 'ok' : 'missed'})`;
     const rows: Array<[string, string]> = [
       [
         `initial sync, ${k(SMALL)} matches (wall / client CPU)`,
@@ -314,6 +345,8 @@ const main = async (): Promise<void> => {
         `membership$ while 20k services came and went (1k at a time)`,
         `≤ ${ch.maxSize} entries, ${ch.left} left, ${ch.seenGone} gone reported once each, heap ${(ch.heapGrowth / 1024).toFixed(0)} KiB ${goals.membership ? 'ok' : 'MISSED'}`,
       ],
+      [`publish rate, one client, ${k(SMALL)} services (1,024 in flight)`, rate(rateSmall)],
+      [`publish rate, one client, ${k(N)} services`, rate(rateBig)],
     ];
     const w = Math.max(...rows.map((r) => r[0].length));
     console.log(

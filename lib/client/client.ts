@@ -310,55 +310,81 @@ export const startClient = (options: ClientOptions, env: ClientEnv): RxpafClient
       );
     });
 
+  /**
+   * A published service's handle: one object per service, its methods on the prototype (a publisher of 100,000
+   * services holds 100,000 of these), the public view of its props made when first read.
+   */
+  class OwnService implements PublishedService {
+    #generation: bigint;
+    #props: Props;
+    #ttl: number;
+    #view: ServiceProps | undefined = undefined;
+    #unpublished = false;
+
+    constructor(
+      readonly id: bigint,
+      generation: bigint,
+      props: Props,
+      ttl: number,
+    ) {
+      this.#generation = generation;
+      this.#props = props;
+      this.#ttl = ttl;
+    }
+
+    get generation(): bigint {
+      return this.#generation;
+    }
+
+    get props(): ServiceProps {
+      return (this.#view ??= fromWireProps(this.#props));
+    }
+
+    get ttl(): number {
+      return this.#ttl;
+    }
+
+    modify(props: PropsInput): Promise<void> {
+      return attempt(() => this.#update(toWireProps(props), this.#ttl));
+    }
+
+    setTtl(ttl: number): Promise<void> {
+      return attempt(() => this.#update(this.#props, checkTtl(ttl)));
+    }
+
+    unpublish(): Promise<void> {
+      if (this.#unpublished) return Promise.resolve();
+      this.#unpublished = true;
+      const id = this.id;
+      return ask((req) => ({ type: 'unpublish', req, id })).then(() => undefined);
+    }
+
+    #update(props: Props, ttl: number): Promise<void> {
+      const id = this.id;
+      if (this.#unpublished)
+        return Promise.reject(new PafUnpublishedError(`service 0x${id.toString(16)} is unpublished`));
+      const generation = (this.#generation += 1n);
+      this.#props = props;
+      this.#ttl = ttl;
+      this.#view = undefined;
+      return ask((req) => ({ type: 'modify', req, id, generation, props, ttl })).then(() => undefined);
+    }
+  }
+
   const publish = (input: PropsInput, o: PublishOptions = {}): Promise<PublishedService> =>
-    attempt(async () => {
-      const props0 = toWireProps(input);
-      const ttl0 = o.ttl === undefined ? checkTtl(opts.ttl) : checkTtl(o.ttl);
+    attempt(() => {
+      const props = toWireProps(input);
+      const ttl = o.ttl === undefined ? checkTtl(opts.ttl) : checkTtl(o.ttl);
       const id = o.id === undefined ? env.randomId() : checkId('id', o.id);
-      const generation0 = o.generation === undefined ? 0n : checkId('generation', o.generation);
-      const own = {
-        generation: generation0,
-        props: props0,
-        ttl: ttl0,
-        unpublished: false,
-        view: fromWireProps(props0),
-      };
-      try {
-        await ask((req) => ({ type: 'publish', req, id, generation: own.generation, props: own.props, ttl: own.ttl }));
-      } catch (e) {
-        // a server refused it: it is not published (withdraw it from the other servers)
-        if (e instanceof PafRequestError) void ask((req) => ({ type: 'unpublish', req, id })).catch(() => undefined);
-        throw e;
-      }
-      const update = (props: Props, ttl: number): Promise<void> => {
-        if (own.unpublished)
-          return Promise.reject(new PafUnpublishedError(`service 0x${id.toString(16)} is unpublished`));
-        own.generation += 1n;
-        own.props = props;
-        own.ttl = ttl;
-        own.view = fromWireProps(props);
-        const generation = own.generation;
-        return ask((req) => ({ type: 'modify', req, id, generation, props, ttl })).then(() => undefined);
-      };
-      return {
-        id,
-        get generation() {
-          return own.generation;
+      const generation = o.generation === undefined ? 0n : checkId('generation', o.generation);
+      return ask((req) => ({ type: 'publish', req, id, generation, props, ttl })).then(
+        () => new OwnService(id, generation, props, ttl),
+        (e: unknown) => {
+          // a server refused it: it is not published (withdraw it from the other servers)
+          if (e instanceof PafRequestError) void ask((req) => ({ type: 'unpublish', req, id })).catch(() => undefined);
+          throw e;
         },
-        get props() {
-          return own.view;
-        },
-        get ttl() {
-          return own.ttl;
-        },
-        modify: (props) => attempt(() => update(toWireProps(props), own.ttl)),
-        setTtl: (ttl) => attempt(() => update(own.props, checkTtl(ttl))),
-        unpublish: () => {
-          if (own.unpublished) return Promise.resolve();
-          own.unpublished = true;
-          return ask((req) => ({ type: 'unpublish', req, id })).then(() => undefined);
-        },
-      };
+      );
     });
 
   const connectionStates = (): ConnectionState[] => runtime.state$.value.links.map(stateOfLink);

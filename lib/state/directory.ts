@@ -65,15 +65,34 @@ export const serviceWithOrphanSince = (s: Service, orphanSince: number | undefin
   clientId: s.clientId,
   user: s.user,
   record: s.record,
+  slot: s.slot,
 });
 
-/** Attach a service id (with its TTL) to a record. */
-export const attach = (ctx: Ctx, recordId: ConnId, id: ServiceId, ttl: bigint): void => {
+/** `s` attached at `slot` of its record: an object literal, as {@link recordWith}. */
+const serviceAt = (s: Service, slot: number): Service => ({
+  id: s.id,
+  generation: s.generation,
+  props: s.props,
+  ttl: s.ttl,
+  orphanSince: s.orphanSince,
+  clientId: s.clientId,
+  user: s.user,
+  record: s.record,
+  slot,
+});
+
+/**
+ * Attach a service id (with its TTL) to a record, which must not hold it; returns its slot in the record (kept in the
+ * service, `Service.slot`, for {@link detach}).
+ */
+export const attach = (ctx: Ctx, recordId: ConnId, id: ServiceId, ttl: bigint): number => {
   const r = ctx.d.records.get(recordId)!;
+  const slot = r.services.next;
   ctx.d.records = ctx.d.records.set(
     recordId,
-    recordWith(r, r.services.add(id), r.ttls.set(ttl, (r.ttls.get(ttl) ?? 0) + 1)),
+    recordWith(r, r.services.append(id), r.ttls.set(ttl, (r.ttls.get(ttl) ?? 0) + 1)),
   );
+  return slot;
 };
 
 /**
@@ -84,7 +103,7 @@ export const detach = (ctx: Ctx, s: Service): void => {
   // a service's record and its TTL count are there: a record holding services is never dropped
   const r = ctx.d.records.get(s.record)!;
   const n = r.ttls.get(s.ttl)! - 1;
-  const next = recordWith(r, r.services.delete(s.id), n === 0 ? r.ttls.delete(s.ttl) : r.ttls.set(s.ttl, n));
+  const next = recordWith(r, r.services.delete(s.id, s.slot), n === 0 ? r.ttls.delete(s.ttl) : r.ttls.set(s.ttl, n));
   if (next.services.size === 0 && !next.active) dropRecord(ctx, next);
   else ctx.d.records = ctx.d.records.set(r.id, next);
 };
@@ -108,18 +127,20 @@ const retime = (ctx: Ctx, recordId: ConnId, from: bigint, to: bigint): void => {
 
 /**
  * Store a service record, moving it to `record` if it is attached elsewhere. A new TTL on the same record only
- * updates the TTL multiset: the service keeps its attachment order (§7.5 step 4, §7.9).
+ * updates the TTL multiset: the service keeps its attachment order (§7.5 step 4, §7.9). Returns the record as stored:
+ * `after`, or a copy with its new slot when it was attached (use that one from then on).
  */
-export const putService = (ctx: Ctx, before: Service | undefined, after: Service): void => {
-  if (before === undefined) attach(ctx, after.record, after.id, after.ttl);
+export const putService = (ctx: Ctx, before: Service | undefined, after: Service): Service => {
+  if (before === undefined) after = serviceAt(after, attach(ctx, after.record, after.id, after.ttl));
   else if (before.record !== after.record) {
     detach(ctx, before);
-    attach(ctx, after.record, after.id, after.ttl);
+    after = serviceAt(after, attach(ctx, after.record, after.id, after.ttl));
   } else if (before.ttl !== after.ttl) retime(ctx, after.record, before.ttl, after.ttl);
   ctx.d.services = ctx.d.services.set(after.id, after);
   ctx.d.serviceIndex = serviceIndexUpdate(ctx.d.serviceIndex, after.id, before?.props, after.props);
   if (after.orphanSince !== undefined && (before?.orphanSince !== after.orphanSince || before.ttl !== after.ttl))
     ctx.d.orphanQueue = heapPush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);
+  return after;
 };
 
 /** When an orphan expires (§7.6): `orphan_since + ttl`. */
@@ -136,8 +157,7 @@ export const removeService = (ctx: Ctx, s: Service, told?: (sub: Subscription) =
 
 /** Make `s` owned by `clientId` on `record`, not orphan: the reclaim/transfer of §7.3/§7.4 step 3 (B1 fixed). */
 export const claim = (ctx: Ctx, s: Service, clientId: ClientId, record: ConnId, patch?: Partial<Service>): Service => {
-  const after: Service = { ...s, ...patch, clientId, record, orphanSince: undefined };
-  putService(ctx, s, after);
+  const after = putService(ctx, s, { ...s, ...patch, clientId, record, orphanSince: undefined });
   applyChange(ctx, { kind: 'modified', before: s, after });
   return after;
 };

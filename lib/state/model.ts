@@ -131,6 +131,12 @@ export interface Service {
   readonly user: string;
   /** The sd record the service is attached to. */
   readonly record: ConnId;
+  /**
+   * Where in its record's list the service was attached (`OrderedIds.next` then): a hint that lets the record drop it
+   * without a map from services to positions (./ordered-ids.ts). Not part of the service's value: absent in records
+   * restored from a snapshot, and a stale one is harmless (the record checks it).
+   */
+  readonly slot?: number;
 }
 
 /** A subscription (§7.1, §7.10). */

@@ -3,20 +3,28 @@
  * bytes a member where an immutable.js `OrderedSet` takes about 200 (issue 12, memory per service).
  *
  * The members are a list in insertion order (a deleted member leaves a hole, `undefined`, so positions stay stable
- * for a job walking a version) and a trie from member to position (./hamt.ts). Positions are absolute (the list
- * starts at position `base`): deleting the first member (or the last) shortens the list instead of leaving a hole, so
- * members deleted in attachment order never need a compaction. Like immutable.js's OrderedSet, the list is compacted
- * when it is at least twice the size of the set; every version stays valid.
+ * for a job walking a version). Positions are absolute (the list starts at position `base`): deleting the first
+ * member (or the last) shortens the list instead of leaving a hole, so members deleted in attachment order never need
+ * a compaction. Like immutable.js's OrderedSet, the list is compacted when it is at least twice the size of the set;
+ * every version stays valid.
+ *
+ * There is no map from member to position to keep up to date on every add (issue 12: at 100,000 services that was a
+ * second random walk of a 100,000-entry trie per publish, beside the directory's own): the caller keeps the position
+ * a member was appended at ({@link OrderedIds.next}, `Service.slot`) and gives it back as a hint to
+ * {@link OrderedIds.delete}; a compaction renumbers, so it records the survivors' new positions in a trie built in one
+ * pass (as the compaction already did), where a stale hint finds them.
  *
  * @example
  * let s = OrderedIds.empty().add(5n).add(3n).add(5n);
  * [...s]; // [5n, 3n]
- * s = s.delete(5n).add(5n);
- * [...s]; // [3n, 5n]
+ * const at = s.next;
+ * s = s.append(9n);
+ * s = s.delete(9n, at).delete(5n);
+ * [...s]; // [3n]
  */
 import { List, type List as IList } from 'immutable';
 
-import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from './hamt';
+import { type Hamt, hamtGet, hamtOf } from './hamt';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -48,13 +56,18 @@ export class OrderedIds {
   private constructor(
     /** Members. */
     readonly size: number,
-    private readonly at: Hamt<bigint, number>,
+    /**
+     * The members' positions as of the last compaction (or of {@link OrderedIds.of}): where a member's position is
+     * found when its caller's hint is stale. Not updated by later adds and deletes (a later member is found by its
+     * hint; a deleted one is no longer in the list, which every look-up checks), rebuilt by the next compaction.
+     */
+    private readonly survivors: Hamt<bigint, number> | undefined,
     /** The members from position `base` on (the first and the last are never holes). */
     private readonly list: IList<bigint | undefined>,
     private readonly base: number,
   ) {}
 
-  private static readonly EMPTY = new OrderedIds(0, hamtEmpty(), List(), 0);
+  private static readonly EMPTY = new OrderedIds(0, undefined, List(), 0);
 
   /** The empty set. */
   static empty(): OrderedIds {
@@ -71,27 +84,57 @@ export class OrderedIds {
     return new OrderedIds(list.length, hamtOf(list, [...at.values()]), List(list), 0);
   }
 
+  /**
+   * The position of member `id`, or `undefined` if it is not one. `hint` (the position {@link append} gave it) is
+   * taken when the list still holds `id` there, else the positions of the last compaction; failing both (no hint, as
+   * from a check, or a wrong one), a scan of the list. The reducer's hints are right or stale by a compaction.
+   */
+  private positionOf(id: bigint, hint: number | undefined): number | undefined {
+    const list = this.list;
+    const base = this.base;
+    if (hint !== undefined && hint >= base && list.get(hint - base) === id) return hint;
+    if (this.survivors !== undefined) {
+      const p = hamtGet(this.survivors, id);
+      if (p !== undefined && p >= base && list.get(p - base) === id) return p;
+    }
+    const i = list.indexOf(id);
+    return i < 0 ? undefined : base + i;
+  }
+
   has(id: bigint): boolean {
-    return hamtGet(this.at, id) !== undefined;
+    return this.positionOf(id, undefined) !== undefined;
   }
 
-  /** The set with `id` last, or this set if `id` is already a member (it keeps its place). */
+  /**
+   * The position the next {@link append} takes (and a hint for {@link delete} of the member appended there): a
+   * caller keeps it with the member, so that deleting it needs no map from members to positions.
+   */
+  get next(): number {
+    return this.base + this.list.size;
+  }
+
+  /** The set with `id` last, which must not be a member: at position {@link next} of this set. */
+  append(id: bigint): OrderedIds {
+    return new OrderedIds(this.size + 1, this.survivors, this.list.push(id), this.base);
+  }
+
+  /** The set with `id` last, or this set if `id` is already a member (it keeps its place; scans the list). */
   add(id: bigint): OrderedIds {
-    const next = this.base + this.list.size;
-    const at = hamtUpdate(this.at, id, (p) => p ?? next); // one walk: a member leaves the trie unchanged
-    return at === this.at ? this : new OrderedIds(this.size + 1, at, this.list.push(id), this.base);
+    return this.has(id) ? this : this.append(id);
   }
 
-  /** The set without `id` (this set if it is not a member). */
-  delete(id: bigint): OrderedIds {
-    let pos: number | undefined;
-    const at = hamtUpdate(this.at, id, (p) => void (pos = p)); // one walk: find and remove
+  /**
+   * The set without `id` (this set if it is not a member). `hint`: the position `id` was appended at, if known
+   * (then a member appended since the last compaction is found without a scan; a stale hint is harmless).
+   */
+  delete(id: bigint, hint?: number): OrderedIds {
+    const pos = this.positionOf(id, hint);
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedIds.EMPTY;
     const [list, base] = withoutSlot(this.list, this.base, pos);
     if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
       return OrderedIds.of(list.filter((x): x is bigint => x !== undefined));
-    return new OrderedIds(this.size - 1, at, list, base);
+    return new OrderedIds(this.size - 1, this.survivors, list, base);
   }
 
   /**

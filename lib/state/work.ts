@@ -119,8 +119,7 @@ export const effectiveService = (recs: DomainState['records'], s: Service, at: n
 };
 
 const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
-  const after = serviceWithOrphanSince(s, r.disconnectedAt);
-  putService(ctx, s, after);
+  const after = putService(ctx, s, serviceWithOrphanSince(s, r.disconnectedAt));
   const closeSeq = r.closeSeq!; // an inactive record has one (a snapshot from before closeSeq has 0, state-codec.ts)
   applyChange(ctx, { kind: 'modified', before: s, after }, (sub) => sub.seq < closeSeq);
   return after;

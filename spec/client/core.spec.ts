@@ -155,6 +155,62 @@ describe('client core: own services', () => {
     const down = fx.find((e) => e.type === 'link')!;
     expect(down.type === 'link' && down.state.error?.message).toBe('publish failed: permission-denied');
   });
+
+  it('keeps own services apart whose ids share a slot of the id index', () => {
+    // 0, 2^32+1 and 2·2^32+2 have equal 32-bit halves xor-ed: one slot of the index
+    const ids = [0n, (1n << 32n) | 1n, (2n << 32n) | 2n];
+    const d = new CoreDriver([A]);
+    let fx = d.run(ids.map((id, i) => ({ type: 'publish' as const, req: i + 1, id, generation: 0n, props, ttl: 30 })));
+    expect([1, 2, 3].map((req) => answers(fx, req))).toEqual([['resolve'], ['resolve'], ['resolve']]);
+    fx = d.run([{ type: 'publish', req: 4, id: ids[1]!, generation: 0n, props, ttl: 30 }]);
+    expect(answers(fx, 4)).toEqual([`reject:${new PafArgumentError('').code}`]);
+    d.run([{ type: 'unpublish', req: 5, id: ids[1]! }]);
+    fx = d.run(ids.map((id, i) => ({ type: 'modify' as const, req: 10 + i, id, generation: 1n, props, ttl: 30 })));
+    expect([10, 11, 12].map((req) => answers(fx, req))).toEqual([
+      ['resolve'],
+      [`reject:${new PafUnpublishedError('').code}`],
+      ['resolve'],
+    ]);
+    fx = d.run([{ type: 'publish', req: 20, id: ids[1]!, generation: 0n, props, ttl: 30 }]);
+    expect(answers(fx, 20)).toEqual(['resolve']);
+    expect(sentTo(d, A, 'unpublish').map((m) => m['service-id'])).toEqual([ids[1]]);
+    expect(sentTo(d, A, 'publish').map((m) => `${String(m['service-id'])}@${String(m.generation)}`)).toEqual([
+      ...ids.map((id) => `${id}@0`),
+      `${ids[0]}@1`,
+      `${ids[2]}@1`,
+      `${ids[1]}@0`,
+    ]);
+  });
+
+  it('changes its copies of a link and wire in place, never the state it was given', () => {
+    const d = new CoreDriver([A], { maxInFlight: 2 });
+    d.server(A).answering = false;
+    d.run(
+      [1n, 2n, 3n, 4n].map((id, i) => ({ type: 'publish' as const, req: i + 1, id, generation: 0n, props, ttl: 30 })),
+    );
+    const before = d.state;
+    // frozen: a change in place throws (specs run in strict mode)
+    Object.freeze(before.links);
+    for (const l of before.links) Object.freeze(Object.freeze(l).wire);
+    const wire = before.links[0]!.wire!;
+    const [inFlight, queued, txs, nextTa] = [wire.inFlight, wire.queue.size, wire.txs, wire.nextTa];
+    const conn = d.server(A).conn!;
+    const complete = (m: Record<string, unknown>) => ({
+      type: 'frame' as const,
+      conn,
+      data: encodeMessage({ 'ta-cmd': 'publish', 'ta-id': m['ta-id'], 'msg-type': 'complete' }),
+    });
+    const fx = d.run([
+      ...sentTo(d, A, 'publish').map(complete),
+      { type: 'publish', req: 5, id: 5n, generation: 0n, props, ttl: 30 },
+    ]);
+    expect([1, 2].map((req) => answers(fx, req))).toEqual([['resolve'], ['resolve']]);
+    expect(sentTo(d, A, 'publish').map((m) => m['service-id'])).toEqual([1n, 2n, 3n, 4n]);
+    expect([wire.inFlight, wire.queue.size, wire.txs, wire.nextTa]).toEqual([inFlight, queued, txs, nextTa]);
+    expect(before.links[0]!.wire).toBe(wire);
+    const after = d.state.links[0]!.wire!;
+    expect([after.inFlight, after.queue.size]).toEqual([2, 1]);
+  });
 });
 
 describe('client core: a lost link with many services', () => {

@@ -44,9 +44,16 @@ export const plain = (v: unknown): unknown => {
   if (v instanceof OrderedById) return ['<OrderedById>', ...[...v].map(([k, x]) => [plain(k), plain(x)])];
   const o = v as Record<string, unknown>;
   return Object.keys(o)
+    .filter((k) => !(k === 'slot' && isService(o)))
     .sort()
     .map((k) => [k, plain(o[k])]);
 };
+
+/**
+ * A service record (lib/state/model.ts `Service`): its `slot` is a hint of where its record's list holds it, not part
+ * of its value (a snapshot does not keep it; a restored record finds its services without it), so it is left out.
+ */
+const isService = (o: Record<string, unknown>): boolean => 'record' in o && 'props' in o && 'generation' in o;
 
 const sortedKeys = <V>(m: { entries(): Iterable<[string, V]> }): Array<[string, V]> =>
   [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

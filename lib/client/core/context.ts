@@ -3,6 +3,10 @@
  * (never mutate), the time, the effects produced so far, and the matches produced per subscription (sent as one
  * batch per subscription at the end of the step).
  *
+ * A link's wire changes several times per event on the publish path (queue, transactions, in-flight count), so a
+ * step copies a link and its wire once ({@link draftWire}) and changes that copy in place: the copies are made in
+ * this step and seen by no one before it returns, so `reduceAll` stays pure (its input state is never changed).
+ *
  * @example
  * const ctx = openContext(state, 1000);
  * addDeadline(ctx, 2000, { kind: 'request', req: 1 });
@@ -15,7 +19,7 @@ import { effectiveMaxIdle } from './liveness';
 import { nextRandom } from './prng';
 import type { ClientState, Deadline, Link, Wire } from './state';
 
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface Ctx {
   readonly s: Writable<ClientState>;
@@ -26,6 +30,8 @@ export interface Ctx {
   readonly changed: Map<string, Match[]>;
   /** How many more services this step may process in sliced work (see `drainLosses`). */
   workLeft: number;
+  /** Links and wires copied in this step (changed in place until it ends). */
+  readonly drafts: Set<Link | Wire>;
 }
 
 /** Services one step may process in sliced work (marking lost, expiring); the rest waits for the next turn. */
@@ -37,6 +43,7 @@ export const openContext = (state: ClientState, now: number): Ctx => ({
   fx: [],
   changed: new Map(),
   workLeft: WORK_PER_STEP,
+  drafts: new Set(),
 });
 
 /** The new state and the effects; every changed subscription gets one `matches` effect with its new view. */
@@ -68,13 +75,26 @@ export const setLink = (ctx: Ctx, link: Link): void => {
   ctx.s.links = ctx.s.links.map((l) => (l.key === link.key ? link : l));
 };
 
-/** Replace the wire of the link `key` (which must have one). */
-export const updateWire = (ctx: Ctx, key: string, f: (w: Wire) => Wire): Wire => {
-  const link = linkByKey(ctx, key)!;
-  const wire = f(link.wire!);
-  setLink(ctx, { ...link, wire });
+/** The wire of the link `key` (which must have one) as this step's copy, to change in place. */
+export const draftWire = (ctx: Ctx, key: string): Writable<Wire> => {
+  let link = linkByKey(ctx, key)!;
+  if (!ctx.drafts.has(link)) {
+    link = { ...link };
+    setLink(ctx, link);
+    ctx.drafts.add(link);
+  }
+  let wire = link.wire!;
+  if (!ctx.drafts.has(wire)) {
+    wire = { ...wire };
+    (link as Writable<Link>).wire = wire;
+    ctx.drafts.add(wire);
+  }
   return wire;
 };
+
+/** Replace fields of the wire of the link `key` (which must have one) with those `f` returns. */
+export const updateWire = (ctx: Ctx, key: string, f: (w: Wire) => Partial<Wire>): Wire =>
+  Object.assign(draftWire(ctx, key), f(linkByKey(ctx, key)!.wire!));
 
 /** Links whose session is up (hello completed). */
 export const upLinks = (ctx: Ctx): readonly Link[] => ctx.s.links.filter((l) => l.phase === 'up');

@@ -220,7 +220,6 @@ const admit = (ctx: Ctx, key: string, data: Uint8Array | string): { tx: Tx; ta: 
   const answers = !tx.answered && msgType !== 'notify';
   if (ends || answers) {
     updateWire(ctx, key, (w) => ({
-      ...w,
       txs: ends ? w.txs.delete(ta) : w.txs.set(ta, { ...tx, accepted: true, answered: true }),
       inFlight: answers && tx.bounded ? w.inFlight - 1 : w.inFlight,
     }));
@@ -233,7 +232,7 @@ export const onFrame = (ctx: Ctx, conn: ConnId, data: Uint8Array | string): void
   const link = linkByConn(ctx, conn);
   if (link === undefined || (link.phase !== 'handshaking' && link.phase !== 'up')) return;
   const { key } = link;
-  if (link.wire!.lastActivity !== ctx.now) updateWire(ctx, key, (w) => ({ ...w, lastActivity: ctx.now }));
+  if (link.wire!.lastActivity !== ctx.now) updateWire(ctx, key, () => ({ lastActivity: ctx.now }));
   const r = admit(ctx, key, data);
   if (typeof r === 'string')
     return down(ctx, key, new PafConnectionError(`${link.spec.address}: protocol error: ${r}`));

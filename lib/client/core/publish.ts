@@ -11,8 +11,9 @@
 import { PafArgumentError, PafError, PafRequestError, PafUnpublishedError } from '../../errors';
 import { upLinks, type Ctx } from './context';
 import type { ClientEvent } from './events';
+import { idIndexDelete, idIndexGet, idIndexSet } from './id-index';
 import { enqueue, enqueueAll } from './queue';
-import type { Owner, ReqId } from './state';
+import type { OwnService, Owner, Ref, ReqId } from './state';
 import type { ServerMsg } from './wire';
 
 type Of<T extends ClientEvent['type']> = Extract<ClientEvent, { type: T }>;
@@ -28,57 +29,78 @@ const reject = (ctx: Ctx, req: ReqId, error: PafError): void => {
   ctx.fx.push({ type: 'reject', req, error });
 };
 
-/** Answer the waiters of service `id` whose generation a server has completed (`generation`). */
-const settleWaiters = (ctx: Ctx, id: bigint, generation: bigint): void => {
-  const svc = ctx.s.services.get(id);
-  if (svc === undefined) return;
+/** The own service with this id, if published. */
+const ownService = (ctx: Ctx, id: bigint): OwnService | undefined => {
+  const ref = idIndexGet(ctx.s.ids, id);
+  return ref === undefined ? undefined : ctx.s.services.get(ref);
+};
+
+/** Answer the waiters of service `ref` whose generation a server has completed (`generation`). */
+const settleWaiters = (ctx: Ctx, ref: Ref, generation: bigint): void => {
+  const svc = ctx.s.services.get(ref);
+  if (svc === undefined || svc.waiters.length === 0) return;
+  if (svc.waiters.length === 1) {
+    // the usual case: one publish or modify waiting
+    const [w] = svc.waiters;
+    if (w!.generation > generation) return;
+    ctx.fx.push({ type: 'resolve', req: w!.req });
+    ctx.s.services = ctx.s.services.set(ref, { ...svc, waiters: [] });
+    return;
+  }
   const done = svc.waiters.filter((w) => w.generation <= generation);
   if (done.length === 0) return;
   const waiters = svc.waiters.filter((w) => w.generation > generation);
   for (const w of done) ctx.fx.push({ type: 'resolve', req: w.req });
-  ctx.s.services = ctx.s.services.set(id, { ...svc, waiters });
-  if (waiters.length === 0) ctx.s.waiting = ctx.s.waiting.delete(id);
+  ctx.s.services = ctx.s.services.set(ref, { ...svc, waiters });
 };
 
 export const onPublish = (ctx: Ctx, ev: Of<'publish'>): void => {
-  if (ctx.s.services.has(ev.id))
+  if (idIndexGet(ctx.s.ids, ev.id) !== undefined)
     return reject(ctx, ev.req, new PafArgumentError(`service ${hex(ev.id)} is already published`));
   const { id, generation, props, ttl } = ev;
-  ctx.s.services = ctx.s.services.set(id, { id, generation, props, ttl, waiters: [{ req: ev.req, generation }] });
-  ctx.s.waiting = ctx.s.waiting.add(id);
+  const ref = ctx.s.nextRef;
+  ctx.s.nextRef = ref + 1;
+  ctx.s.ids = idIndexSet(ctx.s.ids, id, ref);
+  ctx.s.services = ctx.s.services.set(ref, {
+    id,
+    ref,
+    generation,
+    props,
+    ttl,
+    waiters: [{ req: ev.req, generation }],
+  });
   countTtl(ctx, ttl, 1);
-  for (const l of upLinks(ctx)) enqueue(ctx, l.key, { kind: 'publish', id });
+  for (const l of upLinks(ctx)) enqueue(ctx, l.key, { kind: 'publish', ref });
 };
 
 export const onModify = (ctx: Ctx, ev: Of<'modify'>): void => {
-  const svc = ctx.s.services.get(ev.id);
+  const svc = ownService(ctx, ev.id);
   if (svc === undefined) return reject(ctx, ev.req, new PafUnpublishedError(`service ${hex(ev.id)} is unpublished`));
   countTtl(ctx, svc.ttl, -1);
   countTtl(ctx, ev.ttl, 1);
   const waiters = [...svc.waiters, { req: ev.req, generation: ev.generation }];
-  ctx.s.services = ctx.s.services.set(ev.id, {
+  ctx.s.services = ctx.s.services.set(svc.ref, {
     ...svc,
     generation: ev.generation,
     props: ev.props,
     ttl: ev.ttl,
     waiters,
   });
-  ctx.s.waiting = ctx.s.waiting.add(ev.id);
-  for (const l of upLinks(ctx)) enqueue(ctx, l.key, { kind: 'publish', id: ev.id });
+  for (const l of upLinks(ctx)) enqueue(ctx, l.key, { kind: 'publish', ref: svc.ref });
 };
 
 export const onUnpublish = (ctx: Ctx, ev: Of<'unpublish'>): void => {
-  const svc = ctx.s.services.get(ev.id);
+  const svc = ownService(ctx, ev.id);
   if (svc === undefined) {
     ctx.fx.push({ type: 'resolve', req: ev.req });
     return;
   }
-  ctx.s.services = ctx.s.services.delete(ev.id);
-  ctx.s.waiting = ctx.s.waiting.delete(ev.id);
+  ctx.s.services = ctx.s.services.delete(svc.ref);
+  ctx.s.ids = idIndexDelete(ctx.s.ids, ev.id);
   countTtl(ctx, svc.ttl, -1);
   for (const w of svc.waiters) reject(ctx, w.req, new PafUnpublishedError(`service ${hex(ev.id)} was unpublished`));
   const ups = upLinks(ctx);
-  for (const l of ups) enqueue(ctx, l.key, { kind: 'unpublish', id: ev.id, req: ev.req });
+  for (const l of ups) enqueue(ctx, l.key, { kind: 'unpublish', id: ev.id, ref: svc.ref, req: ev.req });
   if (ups.length === 0) ctx.fx.push({ type: 'resolve', req: ev.req });
   else ctx.s.unpublishing = ctx.s.unpublishing.set(ev.req, { links: ups.map((l) => l.key) });
 };
@@ -117,18 +139,16 @@ export const onPublishAnswer = (
     if (owner.req !== undefined) unpublishDone(ctx, owner.req, key);
     return undefined;
   }
-  const svc = ctx.s.services.get(owner.id);
   if (failed) {
     const error = new PafRequestError('publish', reason);
+    const svc = ctx.s.services.get(owner.ref);
     if (svc !== undefined && svc.waiters.length > 0) {
       for (const w of svc.waiters) reject(ctx, w.req, error);
-      ctx.s.services = ctx.s.services.set(owner.id, { ...svc, waiters: [] });
-      ctx.s.waiting = ctx.s.waiting.delete(owner.id);
+      ctx.s.services = ctx.s.services.set(owner.ref, { ...svc, waiters: [] });
     }
     return error;
   }
-  if (svc === undefined) return undefined;
-  settleWaiters(ctx, owner.id, owner.generation);
+  settleWaiters(ctx, owner.ref, owner.generation);
   return undefined;
 };
 
@@ -137,7 +157,7 @@ export const publishUp = (ctx: Ctx, key: string): void => {
   enqueueAll(
     ctx,
     key,
-    [...ctx.s.services.keys()].map((id) => ({ kind: 'publish', id }) as const),
+    [...ctx.s.services.keys()].map((ref) => ({ kind: 'publish', ref }) as const),
   );
 };
 
@@ -148,8 +168,8 @@ export const publishDown = (ctx: Ctx, key: string): void => {
 
 /** The client is closing: every waiting request fails. */
 export const publishClose = (ctx: Ctx, error: PafError): void => {
-  for (const id of ctx.s.waiting) for (const w of ctx.s.services.get(id)?.waiters ?? []) reject(ctx, w.req, error);
+  // once per client: a scan of every own service is fine here
+  for (const svc of ctx.s.services.values()) for (const w of svc.waiters) reject(ctx, w.req, error);
   for (const req of ctx.s.unpublishing.keys()) reject(ctx, req, error);
-  ctx.s.waiting = ctx.s.waiting.clear();
   ctx.s.unpublishing = ctx.s.unpublishing.clear();
 };

@@ -5,11 +5,11 @@
  * modified ten times while queued is sent once, at its latest generation).
  *
  * @example
- * enqueue(ctx, link.key, { kind: 'publish', id: 42n }); // sent now, or when a slot frees
+ * enqueue(ctx, link.key, { kind: 'publish', ref: 1 }); // sent now, or when a slot frees
  * startTx(ctx, link.key, 'ping', { kind: 'request', req: 3 }, {}, false);
  */
 import type { Command } from '../../codec/messages';
-import { linkByKey, updateWire, type Ctx } from './context';
+import { draftWire, linkByKey, updateWire, type Ctx } from './context';
 import type { Owner, Work } from './state';
 
 /** Send a request on the link's connection; returns its ta-id. */
@@ -21,16 +21,11 @@ export const startTx = (
   fields: Readonly<Record<string, unknown>>,
   bounded: boolean,
 ): number => {
-  let ta = 0;
-  const wire = updateWire(ctx, key, (w) => {
-    ta = w.nextTa;
-    return {
-      ...w,
-      nextTa: ta + 1,
-      txs: w.txs.set(ta, { cmd, owner, bounded, accepted: false, answered: false }),
-      inFlight: bounded ? w.inFlight + 1 : w.inFlight,
-    };
-  });
+  const wire = draftWire(ctx, key);
+  const ta = wire.nextTa;
+  wire.nextTa = ta + 1;
+  wire.txs = wire.txs.set(ta, { cmd, owner, bounded, accepted: false, answered: false });
+  if (bounded) wire.inFlight += 1;
   ctx.fx.push({ type: 'send', conn: wire.conn, msg: { 'ta-cmd': cmd, 'ta-id': ta, 'msg-type': 'request', ...fields } });
   return ta;
 };
@@ -51,21 +46,22 @@ export const inform = (
 const send = (ctx: Ctx, key: string, work: Work): void => {
   switch (work.kind) {
     case 'publish': {
-      const svc = ctx.s.services.get(work.id);
+      const svc = ctx.s.services.get(work.ref);
       // gone meanwhile, or this generation was sent already (the item was queued twice)
-      if (svc === undefined || linkByKey(ctx, key)!.wire!.sent.get(svc.id) === svc.generation) return;
-      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.set(svc.id, svc.generation) }));
+      if (svc === undefined || linkByKey(ctx, key)!.wire!.sent.get(svc.ref) === svc.generation) return;
+      const wire = draftWire(ctx, key);
+      wire.sent = wire.sent.set(svc.ref, svc.generation);
       const fields = {
         'service-id': svc.id,
         generation: svc.generation,
         'service-props': svc.props,
         ttl: BigInt(svc.ttl),
       };
-      startTx(ctx, key, 'publish', { kind: 'publish', id: svc.id, generation: svc.generation }, fields, true);
+      startTx(ctx, key, 'publish', { kind: 'publish', ref: svc.ref, generation: svc.generation }, fields, true);
       return;
     }
     case 'unpublish':
-      updateWire(ctx, key, (w) => ({ ...w, sent: w.sent.delete(work.id) }));
+      updateWire(ctx, key, (w) => ({ sent: w.sent.delete(work.ref) }));
       startTx(ctx, key, 'unpublish', work, { 'service-id': work.id }, true);
       return;
     case 'subscribe': {
@@ -74,7 +70,7 @@ const send = (ctx: Ctx, key: string, work: Work): void => {
       const fields =
         sub.filter === undefined ? { 'subscription-id': sub.id } : { 'subscription-id': sub.id, filter: sub.filter };
       const ta = startTx(ctx, key, 'subscribe', { kind: 'subscribe', key: sub.key, subId: sub.id }, fields, true);
-      updateWire(ctx, key, (w) => ({ ...w, subs: w.subs.set(sub.key, ta) }));
+      updateWire(ctx, key, (w) => ({ subs: w.subs.set(sub.key, ta) }));
       return;
     }
     case 'unsubscribe':
@@ -89,20 +85,23 @@ export const pump = (ctx: Ctx, key: string): void => {
     const wire = linkByKey(ctx, key)!.wire!;
     if (wire.inFlight >= ctx.s.options.maxInFlight || wire.queue.size === 0) return;
     const work = wire.queue.first()!;
-    updateWire(ctx, key, (w) => ({ ...w, queue: w.queue.shift() }));
+    draftWire(ctx, key).queue = wire.queue.shift();
     send(ctx, key, work);
   }
 };
 
 /** Queue work on a connected link and pump. */
 export const enqueue = (ctx: Ctx, key: string, work: Work): void => {
-  updateWire(ctx, key, (w) => ({ ...w, queue: w.queue.push(work) }));
+  const wire = linkByKey(ctx, key)!.wire!;
+  // a free slot and nothing waiting: send it now (what pushing and pumping would do)
+  if (wire.queue.size === 0 && wire.inFlight < ctx.s.options.maxInFlight) return send(ctx, key, work);
+  draftWire(ctx, key).queue = wire.queue.push(work);
   pump(ctx, key);
 };
 
 /** Queue many work items at once (a link came up) and pump. */
 export const enqueueAll = (ctx: Ctx, key: string, works: readonly Work[]): void => {
   if (works.length === 0) return;
-  updateWire(ctx, key, (w) => ({ ...w, queue: w.queue.concat(works) }));
+  updateWire(ctx, key, (w) => ({ queue: w.queue.concat(works) }));
   pump(ctx, key);
 };

@@ -7,12 +7,13 @@
  * @example
  * const s0 = initialState({ clientId: 7n, options: resolveOptions({}, {}), servers: [{ address: 'tcp:127.0.0.1:4711' }], seed: 1 });
  */
-import { List as IList, Map as IMap, Set as ISet } from 'immutable';
+import { List as IList, Map as IMap } from 'immutable';
 
 import type { Command } from '../../codec/messages';
 import type { PafError } from '../../errors';
 import type { Props } from '../../filter/props';
 import { heapEmpty, type Heap } from '../../util/heap';
+import { idIndexEmpty, type IdIndex } from './id-index';
 import type { MergeMap } from './merge';
 import type { ResolvedOptions } from './options';
 import type { ServerSelector, ServerSpec } from './types';
@@ -21,13 +22,18 @@ import type { ServerSelector, ServerSpec } from './types';
 export type ConnId = number;
 /** A request of the shell that the core answers (publish, modify, unpublish, one-shot requests). */
 export type ReqId = number;
+/**
+ * An own service's number in the core, given when it is published: the maps of own services are keyed by it (a
+ * small integer hashes for free; a bigint id would be hashed through its decimal string at every lookup).
+ */
+export type Ref = number;
 
 /** Who a transaction belongs to. */
 export type Owner =
   | { readonly kind: 'hello' }
   | { readonly kind: 'track' }
-  | { readonly kind: 'publish'; readonly id: bigint; readonly generation: bigint }
-  | { readonly kind: 'unpublish'; readonly id: bigint; readonly req: ReqId | undefined }
+  | { readonly kind: 'publish'; readonly ref: Ref; readonly generation: bigint }
+  | { readonly kind: 'unpublish'; readonly id: bigint; readonly ref: Ref; readonly req: ReqId | undefined }
   | { readonly kind: 'subscribe'; readonly key: string; readonly subId: bigint }
   | { readonly kind: 'unsubscribe' }
   | { readonly kind: 'request'; readonly req: ReqId };
@@ -44,8 +50,8 @@ export interface Tx {
 
 /** A bounded transaction waiting for a free slot; the message is built when it is sent (with the data of then). */
 export type Work =
-  | { readonly kind: 'publish'; readonly id: bigint }
-  | { readonly kind: 'unpublish'; readonly id: bigint; readonly req: ReqId | undefined }
+  | { readonly kind: 'publish'; readonly ref: Ref }
+  | { readonly kind: 'unpublish'; readonly id: bigint; readonly ref: Ref; readonly req: ReqId | undefined }
   | { readonly kind: 'subscribe'; readonly key: string }
   | { readonly kind: 'unsubscribe'; readonly subId: bigint };
 
@@ -68,7 +74,7 @@ export interface Wire {
   readonly inFlight: number;
   readonly queue: IList<Work>;
   /** Own services: the generation last sent on this connection (a queued publish of it again is skipped). */
-  readonly sent: IMap<bigint, bigint>;
+  readonly sent: IMap<Ref, bigint>;
   /** Subscriptions open on this connection: key → ta-id. */
   readonly subs: IMap<string, number>;
   readonly track: Track | undefined;
@@ -94,6 +100,7 @@ export interface Link {
 /** One of the client's own services. */
 export interface OwnService {
   readonly id: bigint;
+  readonly ref: Ref;
   readonly generation: bigint;
   readonly props: Props;
   readonly ttl: number;
@@ -179,11 +186,13 @@ export interface ClientState {
   readonly nextConn: ConnId;
   /** Links in server order (explicit first, then the domain file's). */
   readonly links: readonly Link[];
-  readonly services: IMap<bigint, OwnService>;
+  readonly services: IMap<Ref, OwnService>;
+  /** The own services' ids → their refs. */
+  readonly ids: IdIndex;
+  /** The ref of the next own service. */
+  readonly nextRef: Ref;
   /** TTL → number of own services with it (the lowest sets the max idle time). */
   readonly ttls: IMap<number, number>;
-  /** Own services with waiting publish/modify requests. */
-  readonly waiting: ISet<bigint>;
   readonly unpublishing: IMap<ReqId, Unpublishing>;
   readonly subs: IMap<string, Sub>;
   readonly requests: IMap<ReqId, Pending>;
@@ -210,8 +219,9 @@ export const initialState = (i: InitialStateInput): ClientState => ({
   nextConn: 1,
   links: [],
   services: IMap(),
+  ids: idIndexEmpty(),
+  nextRef: 1,
   ttls: IMap(),
-  waiting: ISet(),
   unpublishing: IMap(),
   subs: IMap(),
   requests: IMap(),

@@ -38,7 +38,7 @@ const closeEverywhere = (ctx: Ctx, key: string, subId: bigint): void => {
   ctx.changed.delete(key);
   for (const l of upLinks(ctx)) {
     if (!l.wire!.subs.has(key)) continue;
-    updateWire(ctx, l.key, (w) => ({ ...w, subs: w.subs.delete(key) }));
+    updateWire(ctx, l.key, (w) => ({ subs: w.subs.delete(key) }));
     enqueue(ctx, l.key, { kind: 'unsubscribe', subId });
   }
 };
@@ -71,11 +71,11 @@ export const onSubscribeAnswer = (
     }
     case 'complete':
       if (linkByKey(ctx, key)?.wire?.subs.get(owner.key) === ta)
-        updateWire(ctx, key, (w) => ({ ...w, subs: w.subs.delete(owner.key) }));
+        updateWire(ctx, key, (w) => ({ subs: w.subs.delete(owner.key) }));
       return;
     case 'fail': {
       if (linkByKey(ctx, key)?.wire?.subs.get(owner.key) === ta)
-        updateWire(ctx, key, (w) => ({ ...w, subs: w.subs.delete(owner.key) }));
+        updateWire(ctx, key, (w) => ({ subs: w.subs.delete(owner.key) }));
       if (!live) return;
       closeEverywhere(ctx, sub.key, sub.id);
       ctx.fx.push({

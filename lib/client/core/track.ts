@@ -24,8 +24,7 @@ const probeDue = (ctx: Ctx, key: string): number => {
 /** Open the track transaction and arm the first probe. */
 export const startTrack = (ctx: Ctx, key: string): void => {
   const ta = startTx(ctx, key, 'track', { kind: 'track' }, {}, false);
-  const wire = updateWire(ctx, key, (w) => ({
-    ...w,
+  const wire = updateWire(ctx, key, () => ({
     track: { ta, accepted: false, lastProbe: ctx.now, query: undefined },
   }));
   addDeadline(ctx, probeDue(ctx, key), { kind: 'probe', conn: wire.conn });
@@ -37,7 +36,7 @@ export const sendQuery = (ctx: Ctx, key: string): void => {
   const track = link.wire!.track!;
   if (track.query !== undefined) return;
   inform(ctx, key, track.ta, 'track', { 'track-type': 'query' });
-  updateWire(ctx, key, (w) => ({ ...w, track: { ...track, query: { sentAt: ctx.now, waiters: [] } } }));
+  updateWire(ctx, key, () => ({ track: { ...track, query: { sentAt: ctx.now, waiters: [] } } }));
   const at = ctx.now + Math.round(replyTimeout(maxIdleOf(ctx.s, link)) * 1000);
   addDeadline(ctx, at, { kind: 'reply', conn: link.conn, sentAt: ctx.now });
 };
@@ -47,7 +46,7 @@ export const addQueryWaiter = (ctx: Ctx, key: string, req: ReqId): void => {
   sendQuery(ctx, key);
   updateWire(ctx, key, (w) => {
     const t = w.track!;
-    return { ...w, track: { ...t, query: { ...t.query!, waiters: [...t.query!.waiters, req] } } };
+    return { track: { ...t, query: { ...t.query!, waiters: [...t.query!.waiters, req] } } };
   });
 };
 
@@ -63,7 +62,7 @@ export const onProbe = (ctx: Ctx, key: string): PafError | undefined => {
   }
   if (!track.accepted) return new PafConnectionError(`${link.spec.address}: track not accepted`);
   sendQuery(ctx, key);
-  updateWire(ctx, key, (w) => ({ ...w, track: { ...w.track!, lastProbe: ctx.now } }));
+  updateWire(ctx, key, (w) => ({ track: { ...w.track!, lastProbe: ctx.now } }));
   addDeadline(ctx, probeDue(ctx, key), { kind: 'probe', conn: link.conn });
   return undefined;
 };
@@ -83,7 +82,7 @@ export const onTrackAnswer = (ctx: Ctx, key: string, m: ServerMsg): PafError | u
   if (track === undefined) return undefined;
   switch (m['msg-type']) {
     case 'accept':
-      updateWire(ctx, key, (w) => ({ ...w, track: { ...track, accepted: true } }));
+      updateWire(ctx, key, () => ({ track: { ...track, accepted: true } }));
       return undefined;
     case 'notify': {
       if (m['track-type'] === 'query') {
@@ -93,7 +92,7 @@ export const onTrackAnswer = (ctx: Ctx, key: string, m: ServerMsg): PafError | u
       }
       const q = track.query;
       if (q === undefined) return undefined;
-      updateWire(ctx, key, (w) => ({ ...w, track: { ...track, query: undefined } }));
+      updateWire(ctx, key, () => ({ track: { ...track, query: undefined } }));
       for (const req of q.waiters) {
         if (!ctx.s.requests.has(req)) continue;
         ctx.s.requests = ctx.s.requests.delete(req);

@@ -24,7 +24,7 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
   if (s === undefined) {
     if (!allocate(ctx, 'services', conn.user))
       return send(ctx, conn.id, fail('publish', taId, 'insufficient-resources'));
-    const after: Service = {
+    const added: Service = {
       id,
       generation,
       props: compactProps(props),
@@ -34,7 +34,7 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
       user: conn.user,
       record: conn.id,
     };
-    putService(ctx, undefined, after);
+    const after = putService(ctx, undefined, added);
     applyChange(ctx, { kind: 'added', after });
   } else if (s.user !== conn.user) {
     return send(ctx, conn.id, fail('publish', taId, 'permission-denied'));
