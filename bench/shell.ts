@@ -1,12 +1,12 @@
 /**
- * `npm run build && node dist/bench/shell.js [rounds] [only]` (`only`: `publish`, `unpublish`, `ping` or
- * `notification`: feed only that, for profiling; publish and unpublish run anyway, unmeasured, when unpublish is asked): the whole per-message path of one domain in-process, shell
- * included (tcp framing, connection events, batching per turn, reduce, interpret, encode, output buffer, flush), with
- * fake sockets instead of the kernel's: each turn one socket read of 256 frames arrives, like a read of the load
+ * `npm run build && node dist/bench/shell.js [rounds] [only]`: the whole per-message path of one domain in-process,
+ * shell included (tcp framing, connection events, batching per turn, reduce, interpret, encode, output buffer, flush),
+ * with fake sockets instead of the kernel's: each turn one socket read of 256 frames arrives, like a read of the load
  * generator's window. Prints process CPU ns per operation (median of the rounds) for the hot rows of `npm run bench`:
  * publish, unpublish, ping, and notification (100 subscribers, one publisher). Against `node dist/bench/hotpath.js`
  * (decode / reduce / encode alone) the difference is the shell's cost; being in one process without sockets, it
- * moves much less with the machine's load than the server benchmark.
+ * moves much less with the machine's load than the server benchmark. `only` (`publish`, `unpublish`, `ping` or
+ * `notification`) feeds only that, for profiling (`unpublish` needs the publishes: it runs and prints both).
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
