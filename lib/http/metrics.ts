@@ -33,9 +33,10 @@ export const CLOSE_REASONS = [
   'handshake_timeout',
   'limit',
   'slow_reader',
+  'shutdown',
   'other',
 ] as const;
-export type CloseReason = (typeof CLOSE_REASONS)[number] | 'shutdown';
+export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 /** Map a close reason of the core (free text) or a peer close cause to its label. */
 export const closeReasonOf = (reason: string): CloseReason => {

@@ -120,6 +120,8 @@ describe('/metrics', () => {
       await new Promise((r) => setTimeout(r, 20));
       m = await scrape(stack);
     }
+    // the series exists (at 0) before the first shutdown, like every other reason
+    expect(m.sample('rxpaf_connections_closed_total', { domain: 'd', reason: 'shutdown' })).toBeDefined();
     expect(m.value('rxpaf_connections_closed_total', { domain: 'd', reason: 'shutdown' })).toBe(0);
     await stack.server.close(); // the HTTP listener still answers
     await b.waitClosed();
