@@ -10,6 +10,18 @@ const rawClient = (address: string): Promise<Socket> =>
     socket.once('error', reject);
   });
 
+/** Everything the socket receives until at least `n` bytes have come, concatenated. */
+const receiveBytes = (socket: Socket, n: number): Promise<Buffer> =>
+  new Promise((resolve) => {
+    const received: Buffer[] = [];
+    let length = 0;
+    socket.on('data', (b: Buffer) => {
+      received.push(b);
+      length += b.length;
+      if (length >= n) resolve(Buffer.concat(received));
+    });
+  });
+
 describe('tcp transport', () => {
   let listener: Listener;
   const opened: Connection[] = [];
@@ -65,19 +77,10 @@ describe('tcp transport', () => {
       'z',
     ];
     const expected = Buffer.concat(payloads.map((p) => encodeFrame(typeof p === 'string' ? Buffer.from(p) : p)));
-    const received: Buffer[] = [];
-    let length = 0;
-    const all = new Promise<void>((resolve) =>
-      socket.on('data', (b: Buffer) => {
-        received.push(b);
-        length += b.length;
-        if (length >= expected.length) resolve();
-      }),
-    );
+    const all = receiveBytes(socket, expected.length);
     for (const p of payloads) server.send(p);
     server.flush();
-    await all;
-    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    expect((await all).equals(expected)).toBe(true);
     socket.destroy();
   });
 
@@ -108,18 +111,9 @@ describe('tcp transport', () => {
     server.send(payloads[3]!);
     const expected = Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p))));
     expect(server.pendingOutboundBytes).toBe(expected.length);
-    const received: Buffer[] = [];
-    let length = 0;
-    const all = new Promise<void>((resolve) =>
-      socket.on('data', (b: Buffer) => {
-        received.push(b);
-        length += b.length;
-        if (length >= expected.length) resolve();
-      }),
-    );
+    const all = receiveBytes(socket, expected.length);
     server.flush();
-    await all;
-    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    expect((await all).equals(expected)).toBe(true);
     socket.destroy();
   });
 
@@ -130,19 +124,10 @@ describe('tcp transport', () => {
     opened.push(server);
     const payloads = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? `ü${i}` : 'm'.repeat(i % 300) + String(i)));
     const expected = Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p))));
-    const received: Buffer[] = [];
-    let length = 0;
-    const all = new Promise<void>((resolve) =>
-      socket.on('data', (b: Buffer) => {
-        received.push(b);
-        length += b.length;
-        if (length >= expected.length) resolve();
-      }),
-    );
+    const all = receiveBytes(socket, expected.length);
     for (const p of payloads) server.send(p);
     server.flush();
-    await all;
-    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    expect((await all).equals(expected)).toBe(true);
     socket.destroy();
   });
 
@@ -153,15 +138,7 @@ describe('tcp transport', () => {
     opened.push(server);
     const big = Array.from({ length: 400 }, (_, i) => `big ${i} ` + 'b'.repeat(100));
     const expected = Buffer.concat([...big, 'small', 'ü'].map((p) => encodeFrame(Buffer.from(p))));
-    const received: Buffer[] = [];
-    let length = 0;
-    const all = new Promise<void>((resolve) =>
-      socket.on('data', (b: Buffer) => {
-        received.push(b);
-        length += b.length;
-        if (length >= expected.length) resolve();
-      }),
-    );
+    const all = receiveBytes(socket, expected.length);
     for (const p of big) server.send(p);
     server.flush();
     server.send('small');
@@ -169,8 +146,7 @@ describe('tcp transport', () => {
     server.flush();
     server.send('ü');
     server.flush();
-    await all;
-    expect(Buffer.concat(received).equals(expected)).toBe(true);
+    expect((await all).equals(expected)).toBe(true);
     socket.destroy();
   });
 
