@@ -27,11 +27,11 @@ const freezeTries = (s: DomainState): void => {
     for (const x of node) {
       if (Array.isArray(x)) freezeNode(x as unknown[]);
       else if (x !== null && typeof x === 'object' && Array.isArray((x as { root?: unknown }).root))
-        freezeNode((x as Hamt<bigint, unknown>).root as unknown as unknown[]);
+        freezeNode((x as Hamt<bigint, unknown>).root);
     }
   };
-  freezeNode((s.services as unknown as { at: Hamt<bigint, number> }).at.root as unknown as unknown[]);
-  freezeNode(s.serviceIndex.root as unknown as unknown[]);
+  freezeNode((s.services as unknown as { at: Hamt<bigint, number> }).at.root);
+  freezeNode(s.serviceIndex.root);
 };
 
 /** The events of a reference run, one reducer call each (`Domain` steps one event at a time). */
@@ -174,11 +174,11 @@ describe('a batch is one transient edit of the tries', () => {
     expect(fx.map(showEffect)).toEqual(d.effects.slice(d.effects.length - fx.length).map(showEffect));
     // both show the 34 services as they were at the request, in publication order
     const ids = (conn: number, cmd: string): unknown[] =>
-      fx.flatMap((f) =>
-        f.type === 'send' && f.conn === conn && f.msg['ta-cmd'] === cmd && f.msg['msg-type'] === 'notify'
-          ? [f.msg['service-id']]
-          : [],
-      );
+      fx.flatMap((f): unknown[] => {
+        if (f.type !== 'send' || f.conn !== conn) return [];
+        const m = f.msg as Readonly<Record<string, unknown>>;
+        return m['ta-cmd'] === cmd && m['msg-type'] === 'notify' ? [m['service-id']] : [];
+      });
     const expected = Array.from({ length: 35 }, (_, i) => BigInt(i + 1)).filter((id) => id !== 30n);
     expect(ids(3, 'services')).toEqual(expected);
     // the subscriber's initial matches come before any change
