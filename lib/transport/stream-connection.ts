@@ -5,7 +5,7 @@ import { formatIpAddress, ipUserId } from './address';
 import { FrameSplitter } from './framing';
 import { HotChannel } from './hot-channel';
 import { skiUserId } from './ski';
-import { payloadSize } from './payload';
+import { checkPayloadSize, payloadSize } from './payload';
 import {
   BACKPRESSURE_BYTES,
   BACKPRESSURE_MESSAGES,
@@ -143,6 +143,21 @@ export class StreamConnection implements Connection {
       out.set(payload, at + 4);
       this.queuedBytes = at + 4 + size;
     }
+    this.queuedMessages++;
+  }
+
+  sendJoined(head: string, rest: Uint8Array): void {
+    if (this.closed) return;
+    // as send(): the exact size is only needed for a message that may be too long (head is never empty)
+    if (head.length * 3 + rest.length > MAX_MESSAGE_SIZE)
+      checkPayloadSize(Buffer.byteLength(head) + rest.length, MAX_MESSAGE_SIZE);
+    const at = this.queuedBytes;
+    const out = this.room(4 + head.length * 3 + rest.length);
+    const h = (out as Utf8Writer).utf8Write(head, at + 4, out.length - at - 4);
+    out.set(rest, at + 4 + h);
+    const size = h + rest.length;
+    out.writeUInt32BE(size, at);
+    this.queuedBytes = at + 4 + size;
     this.queuedMessages++;
   }
 
