@@ -107,7 +107,7 @@ const NOTIFY_HEAD = '{"ta-cmd":"subscribe","ta-id":';
 /**
  * A message's JSON text in two pieces, `head + tail` (see {@link encodeMessageParts}). `tail` is empty unless the
  * message is a subscribe notify spliced onto the previous one's text: then `head` is its start up to its `ta-id` and
- * the comma after it, and `tail` the text the notifies of one change share (the same string while they follow each
+ * the comma after it (ASCII: `{"ta-cmd":"subscribe","ta-id":<digits>,`), and `tail` the text the notifies of one change share (the same string while they follow each
  * other).
  */
 export interface EncodedParts {

@@ -25,6 +25,9 @@ const LINGER_MS = 2000;
  */
 type Utf8Writer = Buffer & { utf8Write(s: string, offset: number, length: number): number };
 
+/** `Buffer#latin1Write`, as {@link Utf8Writer}: one byte per character, exact for ASCII text. */
+type Latin1Writer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
+
 /** The largest first output buffer of a turn (bytes; see `lastFlushBytes`). */
 const OUT_HINT_MAX = 64 * 1024;
 
@@ -148,14 +151,13 @@ export class StreamConnection implements Connection {
 
   sendJoined(head: string, rest: Uint8Array): void {
     if (this.closed) return;
-    // as send(): the exact size is only needed for a message that may be too long (head is never empty)
-    if (head.length * 3 + rest.length > MAX_MESSAGE_SIZE)
-      checkPayloadSize(Buffer.byteLength(head) + rest.length, MAX_MESSAGE_SIZE);
+    // ASCII: a byte per character (latin1Write does less per call than utf8Write); head is never empty
+    const h = head.length;
+    const size = checkPayloadSize(h + rest.length, MAX_MESSAGE_SIZE);
     const at = this.queuedBytes;
-    const out = this.room(4 + head.length * 3 + rest.length);
-    const h = (out as Utf8Writer).utf8Write(head, at + 4, out.length - at - 4);
+    const out = this.room(4 + size);
+    (out as Latin1Writer).latin1Write(head, at + 4, h);
     out.set(rest, at + 4 + h);
-    const size = h + rest.length;
     out.writeUInt32BE(size, at);
     this.queuedBytes = at + 4 + size;
     this.queuedMessages++;
