@@ -457,6 +457,40 @@ const intEnd = (b: Uint8Array, i: number, end: number): number => {
   return j === i || b[i] === 0x30 ? -1 : j;
 };
 
+/** The value of the digits `b[i, j)` (at most 16: exact below 2^53, checked by the caller). */
+const intOf = (b: Uint8Array, i: number, j: number): number => {
+  let n = 0;
+  for (let k = i; k < j; k++) n = n * 10 + (b[k]! - 0x30);
+  return n;
+};
+
+/** The connection and domain of the outbound line framed last by {@link outFrameAt}. */
+export const outFrame = { conn: 0, d: 0 };
+
+/**
+ * The frame of a v2 outbound line as the recorder writes it, `b[start, end)` without its newline and `\r`: where
+ * its message text starts (the text is `b[at, end - 1)`), or -1 if the line is not framed so. The connection and
+ * domain are left in {@link outFrame} (-1 at the first number that is not a safe integer: the line is then no frame).
+ */
+export const outFrameAt = (b: Uint8Array, start: number, end: number): number => {
+  if (end - start < 4 || b[end - 1] !== 0x7d || b[end - 2] !== 0x7d || !bytesAt(b, start, end, OUT_OPEN)) return -1;
+  const c = start + OUT_OPEN.length;
+  let i = intEnd(b, c, end);
+  if (i < 0) return -1;
+  const conn = intOf(b, c, i);
+  let d = 0;
+  if (bytesAt(b, i, end, OUT_D)) {
+    const k = i + OUT_D.length;
+    i = intEnd(b, k, end);
+    if (i < 0) return -1;
+    d = intOf(b, k, i);
+  }
+  if (!bytesAt(b, i, end, OUT_MSG) || !Number.isSafeInteger(conn) || !Number.isSafeInteger(d)) return -1;
+  outFrame.conn = conn;
+  outFrame.d = d;
+  return i + OUT_MSG.length - 1;
+};
+
 /**
  * {@link isOutLineFrame} of the line `b[start, end)` (a trailing `\r` dropped), read from its UTF-8 bytes: a replay
  * that ignores outbound messages skips such a line without decoding it to a string at all (most of a log recorded
