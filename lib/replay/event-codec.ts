@@ -364,8 +364,11 @@ const intAt = (s: string, i: number): number => {
   return j === i ? -1 : j;
 };
 
+/** Whether the last `NUM` read by {@link numAt} was an integer literal (no fraction, no exponent). */
+let numIsInt = true;
 /** Where a `NUM` at `i` ends (the JSON number grammar), or -1. */
 const numAt = (s: string, i: number): number => {
+  numIsInt = true;
   const digits = (k: number): number => {
     let j = k;
     for (let c = s.charCodeAt(j); c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j));
@@ -383,9 +386,11 @@ const numAt = (s: string, i: number): number => {
     const k = digits(j + 1);
     if (k === j + 1) return -1;
     j = k;
+    numIsInt = false;
   }
   const e = s.charCodeAt(j);
   if (e === 0x65 || e === 0x45) {
+    numIsInt = false;
     let k = j + 1;
     const sign = s.charCodeAt(k);
     if (sign === 0x2b || sign === 0x2d) k++;
@@ -415,12 +420,13 @@ const fastMessageV2 = (line: string): LogRecord | undefined => {
   const atStart = i + AT_FIELD.length;
   i = numAt(line, atStart);
   if (i < 0 || !textAt(line, i, MESSAGE_CONN)) return undefined;
-  const at = time(line.slice(atStart, i));
+  // (as `time`: an integer literal must be a safe integer; no regular expression, the grammar was just read)
+  const at = Number(line.slice(atStart, i));
+  if (!Number.isFinite(at) || (numIsInt && !Number.isSafeInteger(at))) return undefined;
   i = intAt(line, i + MESSAGE_CONN.length);
   if (i < 0 || !textAt(line, i, MSG_FIELD)) return undefined;
   const conn = intValue;
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d) || !Number.isSafeInteger(conn) || at === undefined)
-    return undefined;
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d) || !Number.isSafeInteger(conn)) return undefined;
   const text = line.slice(i + MSG_FIELD.length, line.length - 1);
   const r = decodeClientMessage(text, REPLAYED_PROPS);
   if (E.isLeft(r)) return undefined;

@@ -72,9 +72,9 @@ export interface RecorderOptions {
   /** Called once if writing fails; recording then stops (the server keeps running). Default: ignore. */
   readonly onError?: (error: unknown) => void;
   /**
-   * Write a checkpoint (snapshots + index line) after this many events (default 25,000; 0: never), once the log has
-   * also grown by {@link SNAPSHOT_RATIO} times the last checkpoint's snapshots since it (snapshots stay a fifth of
-   * the log at most, however large the directory).
+   * Write a checkpoint (snapshots + index line) after this many events (0: never). Default: after
+   * {@link DEFAULT_SNAPSHOT_EVERY} events once the log has also grown by {@link SNAPSHOT_RATIO} times the last
+   * checkpoint's snapshots since it (snapshots stay a fifth of the log at most, however large the directory).
    */
   readonly snapshotEvery?: number;
   /** Write a checkpoint after this many seconds of event time (default 300; 0: never). */
@@ -91,7 +91,7 @@ export interface RecorderOptions {
  * (about 0.6 CPU s on the benchmark's log, plus 0.6 s for a 10,000-service snapshot: bench/README.md, "replay15c").
  */
 export const DEFAULT_SNAPSHOT_EVERY = 25_000;
-/** A checkpoint by event count waits until the log has grown by this many times the last snapshots' bytes. */
+/** By default, a checkpoint by event count waits until the log has grown by this many times the last snapshots. */
 export const SNAPSHOT_RATIO = 4;
 /** Default checkpoint interval in seconds. */
 export const DEFAULT_SNAPSHOT_SECONDS = 300;
@@ -150,6 +150,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   const maxBytes = opts.maxBytes ?? 0;
   const keep = opts.keep ?? 5;
   const every = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  const ratio = opts.snapshotEvery === undefined ? SNAPSHOT_RATIO + 1 : 0;
   const seconds = opts.snapshotSeconds ?? DEFAULT_SNAPSHOT_SECONDS;
   const headers = new Map<number, RecorderDomainInfo>();
   let fd: number | undefined = openSync(opts.file, 'a+');
@@ -504,7 +505,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       if (maxBytes > 0 && content && !rotating() && pos() + bytes > maxBytes) checkpoint(seq - 1, true);
       else if (
         queue.length === 0 &&
-        ((every > 0 && seq - sinceSeq >= every && pos() - sinceBytes >= (SNAPSHOT_RATIO + 1) * snapshotBytes) ||
+        ((every > 0 && seq - sinceSeq >= every && pos() - sinceBytes >= ratio * snapshotBytes) ||
           (seconds > 0 && sinceAt !== undefined && batch[0]!.now - sinceAt >= seconds))
       )
         checkpoint(seq - 1, false);
