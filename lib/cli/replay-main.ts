@@ -217,7 +217,8 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
           const sink: ReplaySink = {
             batchable: every,
             outbound: 'bytes',
-            outBytes: (d, conn, b, start, end, lineStart, line) => v.addOutBytes(d, conn, b, start, end, lineStart, line),
+            outBytes: (d, conn, b, start, end, lineStart, line) =>
+              v.addOutBytes(d, conn, b, start, end, lineStart, line),
             item: (i) => v.add(i),
             batch: (b) => v.addBatch(b),
           };

@@ -12,6 +12,7 @@
 import { Observable } from 'rxjs';
 
 import { encodeMessage } from '../codec/encode';
+import { messageOf } from '../errors';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import type { DomainState, Service as CoreService } from '../state/model';
@@ -279,7 +280,7 @@ export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
       batch.steps = [];
       if (dom !== undefined) conv.trim(dom.state.services.size);
       if (failure !== undefined) {
-        subscriber.error(failure instanceof ReplayError ? failure : new ReplayError(lines[0]!, String(failure)));
+        subscriber.error(failure instanceof ReplayError ? failure : new ReplayError(lines[0]!, messageOf(failure)));
         return false;
       }
       return true;

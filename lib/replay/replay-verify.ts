@@ -156,7 +156,13 @@ export class Verifier {
     p.expected.push(
       p.expected.length - p.e < PINNED
         ? { buf: b, start, end, lineStart, line }
-        : { buf: Buffer.from(b.subarray(lineStart, end + 1)), start: start - lineStart, end: end - lineStart, lineStart: 0, line },
+        : {
+            buf: Buffer.from(b.subarray(lineStart, end + 1)),
+            start: start - lineStart,
+            end: end - lineStart,
+            lineStart: 0,
+            line,
+          },
     );
     this.match(p);
   }

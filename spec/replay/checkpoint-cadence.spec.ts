@@ -53,10 +53,8 @@ const record = async (
   rec.header(0, { settings: defaultSettings, seed: 1, now: T0, state: () => state });
   let now = T0;
   for (let i = 0; i < ticks; i += 100) {
-    rec.events(
-      0,
-      Array.from({ length: 100 }, () => ({ type: 'tick', now: (now += 0.0001) }) as Event),
-    );
+    const batch: Event[] = Array.from({ length: 100 }, () => ({ type: 'tick', now: (now += 0.0001) }));
+    rec.events(0, batch);
     rec.flush();
   }
   await rec.close();
