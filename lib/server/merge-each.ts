@@ -17,19 +17,19 @@ export const mergeEach =
       const fail = (e: unknown): void => out.error(e);
       const sub = source.subscribe({
         next: (value) => {
-          let s: Subscription | undefined;
-          let done = false;
-          s = project(value).subscribe({
+          // the inner subscription, once `subscribe` returned (a stream may complete while subscribing)
+          const ref: { s?: Subscription; done?: boolean } = {};
+          const s = project(value).subscribe({
             next: (r) => out.next(r),
             error: fail,
             complete: () => {
-              done = true;
-              if (s !== undefined) inner.delete(s);
+              ref.done = true;
+              if (ref.s !== undefined) inner.delete(ref.s);
               if (sourceDone && inner.size === 0) out.complete();
             },
           });
-          if (!done && !out.closed) inner.add(s);
-          else s.unsubscribe();
+          if (ref.done === true || out.closed) s.unsubscribe();
+          else inner.add((ref.s = s));
         },
         error: fail,
         complete: () => {
