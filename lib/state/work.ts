@@ -92,6 +92,9 @@ export const indexedCandidates = (
 ): readonly ServiceId[] | undefined => {
   const cands = serviceCandidates(d.serviceIndex, filter, INDEX_LIMIT);
   if (cands === undefined) return undefined;
+  // the index holds exactly the directory's services (publish, unpublish and expiry update both): one candidate is
+  // in `snap` and in order (the common subscribe to one name)
+  if (cands.size <= 1) return [...cands];
   const pos: Array<[number, ServiceId]> = [];
   for (const id of cands) {
     const p = snap.position(id);
