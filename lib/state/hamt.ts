@@ -132,12 +132,19 @@ export const hamtHas = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): boo
  */
 let owned: Set<Node> | undefined;
 
-/** Whether the edit in progress may change `node` in place. */
-const mine = (node: Node): boolean => owned !== undefined && owned.has(node);
+/**
+ * Only the nodes of the first two levels (shifts 0 and 5) are the edit's: a batch's updates share those (the root, the
+ * 32 nodes below it); deeper ones (1,024 at the third level) are rarely touched twice by one batch of a big map, and
+ * tracking them cost as much as it saved.
+ */
+const OWNED_BELOW = 10;
 
-/** `node`, just created: the edit in progress (if any) may change it in place from now on. */
-const own = (node: Node): Node => {
-  if (owned !== undefined) owned.add(node);
+/** Whether the edit in progress may change `node` (at `shift`) in place. */
+const mine = (node: Node, shift: number): boolean => shift < OWNED_BELOW && owned !== undefined && owned.has(node);
+
+/** `node` (at `shift`), just created: the edit in progress (if any) may change it in place from now on. */
+const own = (node: Node, shift: number): Node => {
+  if (shift < OWNED_BELOW && owned !== undefined) owned.add(node);
   return node;
 };
 
@@ -180,12 +187,12 @@ export const hamtSeal = (): void => {
 
 /** A node holding two entries whose hashes first differ at or after `shift`. */
 const pair = (k1: HamtKey, h1: number, v1: unknown, k2: HamtKey, h2: number, v2: unknown, shift: number): Node => {
-  if (shift > MAX_SHIFT) return own([COLLISION, k1, v1, k2, v2]);
+  if (shift > MAX_SHIFT) return own([COLLISION, k1, v1, k2, v2], shift);
   const b1 = (h1 >>> shift) & MASK;
   const b2 = (h2 >>> shift) & MASK;
-  if (b1 === b2) return own([1 << b1, SUB, pair(k1, h1, v1, k2, h2, v2, shift + BITS)]);
+  if (b1 === b2) return own([1 << b1, SUB, pair(k1, h1, v1, k2, h2, v2, shift + BITS)], shift);
   const bitmap = (1 << b1) | (1 << b2);
-  return own(b1 < b2 ? [bitmap, k1, v1, k2, v2] : [bitmap, k2, v2, k1, v1]);
+  return own(b1 < b2 ? [bitmap, k1, v1, k2, v2] : [bitmap, k2, v2, k1, v1], shift);
 };
 
 /**
@@ -200,8 +207,8 @@ let sizeDelta = 0;
 let changed = false;
 
 /** Bitmap node `node` with the entry (`k`, `v`) inserted at slot `i` and bitmap `bitmap` (a copy, or in place). */
-const withEntry = (node: Node, bitmap: number, i: number, k: unknown, v: unknown): Node => {
-  if (mine(node)) {
+const withEntry = (node: Node, bitmap: number, i: number, k: unknown, v: unknown, shift: number): Node => {
+  if (mine(node, shift)) {
     node.push(k, v);
     for (let j = node.length - 1; j > i + 1; j--) node[j] = node[j - 2];
     node[0] = bitmap;
@@ -215,23 +222,23 @@ const withEntry = (node: Node, bitmap: number, i: number, k: unknown, v: unknown
   copy[i] = k;
   copy[i + 1] = v;
   for (let j = i; j < node.length; j++) copy[j + 2] = node[j];
-  return own(copy);
+  return own(copy, shift);
 };
 
 /** `node` with slot `i` set to `v` (a copy, or in place). */
-const replaced = (node: Node, i: number, v: unknown): Node => {
-  if (mine(node)) {
+const replaced = (node: Node, i: number, v: unknown, shift: number): Node => {
+  if (mine(node, shift)) {
     node[i] = v;
     return node;
   }
   const copy = node.slice();
   copy[i] = v;
-  return own(copy);
+  return own(copy, shift);
 };
 
 /** `node` with slots `i` and `i + 1` set to `a` and `b` (a copy, or in place). */
-const replaced2 = (node: Node, i: number, a: unknown, b: unknown): Node => {
-  if (mine(node)) {
+const replaced2 = (node: Node, i: number, a: unknown, b: unknown, shift: number): Node => {
+  if (mine(node, shift)) {
     node[i] = a;
     node[i + 1] = b;
     return node;
@@ -239,13 +246,13 @@ const replaced2 = (node: Node, i: number, a: unknown, b: unknown): Node => {
   const copy = node.slice();
   copy[i] = a;
   copy[i + 1] = b;
-  return own(copy);
+  return own(copy, shift);
 };
 
 /** `node` without its pair at key slot `i` (a bitmap node; `bit` is the pair's bit), a copy or in place. */
-const without = (node: Node, i: number, bit: number): Node => {
+const without = (node: Node, i: number, bit: number, shift: number): Node => {
   const bitmap = (node[0] as number) & ~bit;
-  if (mine(node)) {
+  if (mine(node, shift)) {
     for (let j = i + 2; j < node.length; j++) node[j - 2] = node[j];
     node.length -= 2;
     node[0] = bitmap;
@@ -255,31 +262,31 @@ const without = (node: Node, i: number, bit: number): Node => {
   copy[0] = bitmap;
   for (let j = 1; j < i; j++) copy[j] = node[j];
   for (let j = i + 2; j < node.length; j++) copy[j - 2] = node[j];
-  return own(copy);
+  return own(copy, shift);
 };
 
 /** Collision node `node` with the entry (`k`, `v`) added (a copy, or in place). */
-const appended = (node: Node, k: unknown, v: unknown): Node => {
-  if (mine(node)) {
+const appended = (node: Node, k: unknown, v: unknown, shift: number): Node => {
+  if (mine(node, shift)) {
     node.push(k, v);
     return node;
   }
-  return own([...node, k, v]);
+  return own([...node, k, v], shift);
 };
 
 /**
  * Collision node `node` without its entry at key slot `i`: when one entry is left, a bitmap node of that entry alone,
  * which its parent (a bitmap node) takes in place of this node (see `single`).
  */
-const collisionWithout = (node: Node, i: number): Node => {
-  if (node.length === 5) return own([0, node[4 - i], node[5 - i]]);
-  if (mine(node)) {
+const collisionWithout = (node: Node, i: number, shift: number): Node => {
+  if (node.length === 5) return own([0, node[4 - i], node[5 - i]], shift);
+  if (mine(node, shift)) {
     node.splice(i, 2);
     return node;
   }
   const copy = node.slice();
   copy.splice(i, 2);
-  return own(copy);
+  return own(copy, shift);
 };
 
 const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number): Node => {
@@ -289,34 +296,40 @@ const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number): No
       if (node[i] === k) {
         if (node[i + 1] === v) return node;
         changed = true;
-        return replaced(node, i + 1, v);
+        return replaced(node, i + 1, v, shift);
       }
     sizeDelta = 1;
     changed = true;
-    return appended(node, k, v);
+    return appended(node, k, v, shift);
   }
   const bit = 1 << ((h >>> shift) & MASK);
   const i = slotOf(bitmap, bit);
   if ((bitmap & bit) === 0) {
     sizeDelta = 1;
     changed = true;
-    return withEntry(node, bitmap | bit, i, k, v);
+    return withEntry(node, bitmap | bit, i, k, v, shift);
   }
   const key = node[i];
   if (key === SUB) {
     const old = node[i + 1] as Node;
     const child = setIn(old, k, h, v, shift + BITS);
     // the same node: unchanged, or changed in place (then so is this node, its parent in the same edit)
-    return child === old ? node : replaced(node, i + 1, child);
+    return child === old ? node : replaced(node, i + 1, child, shift);
   }
   if (key === k) {
     if (node[i + 1] === v) return node;
     changed = true;
-    return replaced(node, i + 1, v);
+    return replaced(node, i + 1, v, shift);
   }
   sizeDelta = 1;
   changed = true;
-  return replaced2(node, i, SUB, pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS));
+  return replaced2(
+    node,
+    i,
+    SUB,
+    pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS),
+    shift,
+  );
 };
 
 /** The map with `k` set to `v` (the same map if it already was). `v` must not be `undefined`. */
@@ -333,7 +346,7 @@ const single = (node: Node): boolean => node.length === 3 && node[1] !== SUB;
 const deleteIn = (node: Node, k: HamtKey, h: number, shift: number): Node | undefined => {
   const bitmap = node[0] as number;
   if ((bitmap as unknown) === COLLISION) {
-    for (let i = 1; i < node.length; i += 2) if (node[i] === k) return collisionWithout(node, i);
+    for (let i = 1; i < node.length; i += 2) if (node[i] === k) return collisionWithout(node, i, shift);
     return undefined;
   }
   const bit = 1 << ((h >>> shift) & MASK);
@@ -345,11 +358,11 @@ const deleteIn = (node: Node, k: HamtKey, h: number, shift: number): Node | unde
     const child = deleteIn(old, k, h, shift + BITS);
     if (child === undefined) return undefined;
     // pull a lone entry up
-    if (single(child)) return replaced2(node, i, child[1], child[2]);
-    return child === old ? node : replaced(node, i + 1, child);
+    if (single(child)) return replaced2(node, i, child[1], child[2], shift);
+    return child === old ? node : replaced(node, i + 1, child, shift);
   }
   if (key !== k) return undefined;
-  return without(node, i, bit);
+  return without(node, i, bit, shift);
 };
 
 /** The map without `k` (the same map if it had no `k`). */
@@ -374,10 +387,10 @@ const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unk
         changed = true;
         if (v !== undefined) {
           sizeDelta = 0;
-          return replaced(node, i + 1, v);
+          return replaced(node, i + 1, v, shift);
         }
         sizeDelta = -1;
-        return collisionWithout(node, i);
+        return collisionWithout(node, i, shift);
       }
     const v = f(undefined);
     if (v === undefined) {
@@ -386,7 +399,7 @@ const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unk
     }
     sizeDelta = 1;
     changed = true;
-    return appended(node, k, v);
+    return appended(node, k, v, shift);
   }
   const bit = 1 << ((h >>> shift) & MASK);
   const i = slotOf(bitmap, bit);
@@ -398,15 +411,15 @@ const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unk
     }
     sizeDelta = 1;
     changed = true;
-    return withEntry(node, bitmap | bit, i, k, v);
+    return withEntry(node, bitmap | bit, i, k, v, shift);
   }
   const key = node[i];
   if (key === SUB) {
     const old = node[i + 1] as Node;
     const child = updateIn(old, k, h, shift + BITS, f);
     // a deletion left one entry (in a copy, or in place): pull it up
-    if (single(child)) return replaced2(node, i, child[1], child[2]);
-    return child === old ? node : replaced(node, i + 1, child);
+    if (single(child)) return replaced2(node, i, child[1], child[2], shift);
+    return child === old ? node : replaced(node, i + 1, child, shift);
   }
   if (key === k) {
     const old = node[i + 1];
@@ -418,10 +431,10 @@ const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unk
     changed = true;
     if (v !== undefined) {
       sizeDelta = 0;
-      return replaced(node, i + 1, v);
+      return replaced(node, i + 1, v, shift);
     }
     sizeDelta = -1;
-    return without(node, i, bit);
+    return without(node, i, bit, shift);
   }
   const v = f(undefined);
   if (v === undefined) {
@@ -430,7 +443,13 @@ const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unk
   }
   sizeDelta = 1;
   changed = true;
-  return replaced2(node, i, SUB, pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS));
+  return replaced2(
+    node,
+    i,
+    SUB,
+    pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS),
+    shift,
+  );
 };
 
 /**
