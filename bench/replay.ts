@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { decodeLine, type EventRecord, type HeaderRecord } from '../lib/replay/event-codec';
+import { readIndex } from '../lib/replay/log-index';
 import { initialDomainState, reduceAll } from '../lib/protocol/reducer';
 import type { DomainState } from '../lib/state/model';
 import { recordIssueLog } from './replay-issue';
@@ -133,10 +134,15 @@ const main = async (): Promise<void> => {
       `(index ${(statSync(`${file}.idx`).size / 1e3).toFixed(1)} kB), ${(bytes / inputs).toFixed(1)} bytes per input ` +
       `with outbound, ${(eventBytes / events).toFixed(1)} per event line; written in ${secs.toFixed(1)} s`,
   );
+  // the worst seek: just before a checkpoint (it replays from the one before, a whole interval of events)
+  const next = readIndex(file, bytes)?.find((e) => e.seq > inputs / 2);
   table(file, bytes, [
     ['summary (batched)', [cli], inputs],
     ['--verify', [cli, '--verify'], inputs],
     ['--at middle (from a checkpoint)', [cli, '--at', String(Math.floor(inputs / 2))], 0],
+    ...(next !== undefined
+      ? [['--at just before a checkpoint', [cli, '--at', String(next.seq - 1)], 0] as [string, string[], number]]
+      : []),
     ['--service 5 (lives throughout)', [cli, '--service', '5'], 0],
     ['--service absent (index skips)', [cli, '--service', '999999999'], 0],
     ['replay$ in process (example)', [example], inputs],
