@@ -116,7 +116,7 @@ export const reduceAll = (
   const edit = events.length > 1 || hamtEditing();
   const token = edit && hamtBeginEdit();
   try {
-    foldEvents(d, events, fx, slice, each, quiet);
+    foldEvents(d, events, fx, slice, each, quiet, closeRule);
   } finally {
     if (edit) hamtEndEdit(token);
   }
@@ -131,6 +131,7 @@ const foldEvents = (
   slice: number,
   each: StepObserver | undefined,
   quiet: boolean,
+  closeRule: CloseRule,
 ): void => {
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
