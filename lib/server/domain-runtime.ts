@@ -4,12 +4,12 @@
  * is pending a turn folds more `work` events, each one a batch of its own, within a small time budget (the loop
  * itself is ./domain-loop.ts).
  *
- *   connections$ ─mergeMap(connectionEvents)─┐
- *                                            ├─ merge ─ bufferTurn ─ drainTurns(reduceAll + interpret) ─► state$
- *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
- *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
+ *   connections$ ─ a ConnectionFeed each ─┐
+ *                                         ├─ merge ─ bufferTurn ─ drainTurns(reduceAll + interpret) ─► state$
+ *   state$ ─ deadlineTicks, workRequests ─┘                                                          │
+ *        ▲───────────────────────────────────────────────────────────────────────────────────────────┘
  */
-import { BehaviorSubject, merge, mergeMap, Observable, Subject, type Subscription } from './rx';
+import { BehaviorSubject, merge, Observable, Subject, type Subscription } from './rx';
 
 import { messageOf, PafDomainError } from '../errors';
 import type { Logger } from '../log/logger';
@@ -21,7 +21,7 @@ import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
 import { errnoOf } from '../transport/transport-error';
 import type { Clock } from './clock';
-import { connectionEvents } from './connection-events';
+import { ConnectionFeed, type FeedHub } from './connection-events';
 import { domainLoop } from './domain-loop';
 import { type Dirty, flushDirty, type InterpreterDeps, queueEffects } from './interpret';
 import type { DomainObserver } from './observer';
@@ -73,13 +73,14 @@ export class DomainRuntime {
   readonly connections$ = new Subject<ConnectionNotice>();
   private readonly conns = new Map<ConnId, Connection>();
   /**
-   * The server closed a connection: its event stream stops (connectionEvents). One callback per open connection, in a
-   * map: a shared subject filtered per connection cost every close a pass over all connections, and every end of
-   * a connection a search of the subject's observers (a mass disconnect of N connections: N^2).
+   * The event feed of each connection whose transport has not ended it (./connection-events.ts): when the server
+   * closes a connection its feed stops. A map: a shared subject filtered per connection cost every close a pass over
+   * all connections (a mass disconnect of N connections: N^2).
    */
-  private readonly serverClosers = new Map<ConnId, () => void>();
+  private readonly feeds = new Map<ConnId, ConnectionFeed>();
   private serverClosed(id: ConnId): void {
-    this.serverClosers.get(id)?.();
+    this.feeds.get(id)?.stop();
+    this.feeds.delete(id);
   }
   /** Events the shell itself produces (a connection closed because a message could not be sent). */
   private readonly internal$ = new Subject<Event>();
@@ -104,23 +105,13 @@ export class DomainRuntime {
     const debug = logger?.isEnabled('debug') === true;
     const { received, reduced } = this.opts.observer ?? {};
     const failAtMessage = failpoint();
-    const accepted$: Observable<Event> = merge(...listeners.map((l) => l.connections$)).pipe(
-      mergeMap((conn) => {
-        const id = this.nextId++;
-        this.conns.set(id, conn);
-        conn.onOutputBlocked = (blocked) => {
-          if (this.conns.get(id) === conn)
-            this.internal$.next({ type: blocked ? 'output-blocked' : 'output-drained', now: clock(), conn: id });
-        };
-        this.connections$.next({ type: 'accepted', conn: id, address: conn.remoteAddress, user: conn.userId });
-        return connectionEvents(
-          id,
-          conn,
-          clock,
-          (stop) => {
-            this.serverClosers.set(id, stop);
-            return () => this.serverClosers.delete(id);
-          },
+    // every connection's events, through one feed object per connection into this one stream
+    const accepted$ = new Observable<Event>((subscriber) => {
+      const hub: FeedHub = {
+        clock,
+        emit: (e) => subscriber.next(e),
+        ended: (id) => this.feeds.delete(id),
+        onInbound:
           debug || received !== undefined
             ? (cid, bytes) => {
                 received?.(bytes.length);
@@ -132,17 +123,32 @@ export class DomainRuntime {
                   });
               }
             : undefined,
-          (cid, error) => {
-            if (errnoOf(error) === 'EPROTO')
-              this.rejections?.reject('warning', 'protocol', 'closing connection', {
-                conn: cid,
-                address: conn.remoteAddress,
-                reason: `framing error: ${error instanceof Error ? error.message : String(error)}`,
-              });
-          },
-        );
-      }),
-    );
+        onTransportError: (cid, conn, error) => {
+          if (errnoOf(error) === 'EPROTO')
+            this.rejections?.reject('warning', 'protocol', 'closing connection', {
+              conn: cid,
+              address: conn.remoteAddress,
+              reason: `framing error: ${error instanceof Error ? error.message : String(error)}`,
+            });
+        },
+      };
+      return merge(...listeners.map((l) => l.connections$)).subscribe({
+        next: (conn) => {
+          const id = this.nextId++;
+          this.conns.set(id, conn);
+          conn.onOutputBlocked = (blocked) => {
+            if (this.conns.get(id) === conn)
+              this.internal$.next({ type: blocked ? 'output-blocked' : 'output-drained', now: clock(), conn: id });
+          };
+          this.connections$.next({ type: 'accepted', conn: id, address: conn.remoteAddress, user: conn.userId });
+          const feed = new ConnectionFeed(id, conn, hub);
+          this.feeds.set(id, feed);
+          feed.start();
+        },
+        error: (e: unknown) => subscriber.error(e),
+        // the listeners closed: the connections they accepted still feed this stream (it ends with the domain)
+      });
+    });
     let state = this.state$.value;
     const deps = this.interpreterDeps();
     // one batch: reduce, interpret its effects, publish the state (a turn folds its inputs, then more work slices).
@@ -273,6 +279,8 @@ export class DomainRuntime {
    */
   stop(): void {
     this.sub?.unsubscribe();
+    for (const feed of this.feeds.values()) feed.stop();
+    this.feeds.clear();
     this.rejections?.summarise();
     const now = this.opts.clock();
     const batch: Event[] = [...this.conns.keys()].map((conn): ClosedEvent => ({
