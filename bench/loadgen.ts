@@ -254,7 +254,7 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     const [connectHello, connectHelloCpuUs] = measure(n, t0);
     await sleep(500);
     const rss05 = rssOf(ctx.pid);
-    await sleep((ctx.scale < 1 ? 2 : SETTLE_S) * 1000 - 500);
+    await sleep((ctx.scale < 1 ? 1 : SETTLE_S) * 1000 - 500);
     const rss1 = rssOf(ctx.pid);
     peers.forEach((p) => p.close());
     return {
