@@ -1,6 +1,7 @@
 /**
  * `npm run build && node dist/bench/hotpath.js [rounds]`: the server's per-message path without sockets, split in its
- * stages (decode, reduce, encode of the replies), for the hot commands of `npm run bench` (publish, unpublish, ping).
+ * stages (decode, reduce, encode of the replies), for the hot commands of `npm run bench` (publish, unpublish, ping,
+ * subscribe against the published services, publish with those subscriptions).
  * Batches of 512 messages, like one socket read of the load generator's window. Prints process CPU ns per message,
  * the median of the rounds; use it to compare changes to lib/protocol, lib/codec, lib/server.
  */
@@ -19,6 +20,10 @@ const publishJson = (taId: number, id: number): string =>
 const unpublishJson = (taId: number, id: number): string =>
   `{"ta-cmd":"unpublish","ta-id":${taId},"msg-type":"request","service-id":${id}}`;
 const pingJson = (taId: number): string => `{"ta-cmd":"ping","ta-id":${taId},"msg-type":"request"}`;
+const subscribeJson = (taId: number, name: number): string =>
+  `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${taId},"filter":"(name=service-${name})"}`;
+const publishNamedJson = (taId: number, id: number, name: number): string =>
+  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":0,"service-props":{"name":["service-${name}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":3600}`;
 const helloJson = `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":4711,"protocol-minimum-version":2,"protocol-maximum-version":2}`;
 
 const cpuNs = (): number => {
@@ -69,7 +74,7 @@ const pass = (s0: DomainState, frames: Uint8Array[]): [Stage, DomainState] => {
 };
 
 const rounds = Number(process.argv[2] ?? 7);
-const results: Record<string, Stage[]> = { publish: [], unpublish: [], ping: [] };
+const results: Record<string, Stage[]> = { publish: [], unpublish: [], ping: [], subscribe: [], 'publish-subs': [] };
 for (let r = 0; r < rounds; r++) {
   const base = connected();
   const pub = Array.from({ length: N }, (_, i) => enc.encode(publishJson(i + 1, i + 1)));
@@ -81,6 +86,15 @@ for (let r = 0; r < rounds; r++) {
   results.publish!.push(p);
   results.unpublish!.push(u);
   results.ping!.push(g);
+  // with the 20,000 services published: 10,000 distinct filters matching one service each (initial appeared
+  // included), then 20,000 publishes of which half match one subscription (the `subscriptions` scenario of
+  // `npm run bench`)
+  const sbs = Array.from({ length: N / 2 }, (_, i) => enc.encode(subscribeJson(3 * N + i + 1, i + 1)));
+  const pubs = Array.from({ length: N }, (_, i) => enc.encode(publishNamedJson(4 * N + i + 1, 1_000_000 + i, i + 1)));
+  const [sb, s3] = pass(s1, sbs);
+  const [ps] = pass(s3, pubs);
+  results.subscribe!.push(sb);
+  results['publish-subs']!.push(ps);
 }
 console.log(`CPU ns per message, median of ${rounds} rounds of ${N} (batches of ${BATCH})`);
 console.log('| command | decode | reduce | encode replies | total |');

@@ -3,10 +3,12 @@
  * shell included (tcp framing, connection events, batching per turn, reduce, interpret, encode, output buffer, flush),
  * with fake sockets instead of the kernel's: each turn one socket read of 256 frames arrives, like a read of the load
  * generator's window. Prints process CPU ns per operation (median of the rounds) for the hot rows of `npm run bench`:
- * publish, unpublish, ping, and notification (100 subscribers, one publisher). Against `node dist/bench/hotpath.js`
- * (decode / reduce / encode alone) the difference is the shell's cost; being in one process without sockets, it
- * moves much less with the machine's load than the server benchmark. `only` (`publish`, `unpublish`, `ping` or
- * `notification`) feeds only that, for profiling (`unpublish` needs the publishes: it runs and prints both).
+ * publish, unpublish, ping, subscribe (10,000 distinct filters against 10,000 services, one match each), publish with
+ * those 10,000 subscriptions (`publish-subs`), and notification (100 subscribers, one publisher). Against `node
+ * dist/bench/hotpath.js` (decode / reduce / encode alone) the difference is the shell's cost; being in one process
+ * without sockets, it moves much less with the machine's load than the server benchmark. `only` (`publish`,
+ * `unpublish`, `ping`, `subscribe`, `publish-subs` or `notification`) feeds only that, for profiling (`unpublish`
+ * needs the publishes: it runs and prints both; `publish-subs` runs and prints `subscribe` too).
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -22,9 +24,10 @@ const READ = 256;
 const N = 20_000;
 const SUBSCRIBERS = 100;
 const NOTIFY_PUBLISHES = 2_000;
+const SUBSCRIPTIONS = 10_000;
 
-const publishJson = (taId: number, id: number): string =>
-  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":0,"service-props":{"name":["service-${id}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":3600}`;
+const publishJson = (taId: number, id: number, name = id): string =>
+  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":0,"service-props":{"name":["service-${name}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":3600}`;
 const unpublishJson = (taId: number, id: number): string =>
   `{"ta-cmd":"unpublish","ta-id":${taId},"msg-type":"request","service-id":${id}}`;
 const pingJson = (taId: number): string => `{"ta-cmd":"ping","ta-id":${taId},"msg-type":"request"}`;
@@ -32,6 +35,8 @@ const helloJson = (client: number): string =>
   `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${client},"protocol-minimum-version":2,"protocol-maximum-version":2}`;
 const subscribeJson = (taId: number): string =>
   `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${taId}}`;
+const filteredSubscribeJson = (taId: number, name: number): string =>
+  `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${taId},"filter":"(name=service-${name})"}`;
 
 /** What StreamConnection uses of a net.Socket; writes are counted and dropped, their callbacks run next tick. */
 class FakeSocket extends EventEmitter {
@@ -127,6 +132,24 @@ const round = async (only: string | undefined): Promise<Record<string, number>> 
   if (only === undefined || only === 'ping')
     r.ping = await feed(c!, frames(Array.from({ length: N }, (_, i) => pingJson(2 * N + i + 1))), N);
   d1.runtime.stop();
+  if (only === undefined || only === 'subscribe' || only === 'publish-subs') {
+    // the subscriptions scenario of `npm run bench`: 10,000 services, 10,000 distinct filters matching one each,
+    // then 20,000 publishes of which half match one subscription
+    const d3 = domain();
+    const [owner, sub, pub] = await d3.open(3);
+    const k = SUBSCRIPTIONS;
+    await feed(owner!, frames(Array.from({ length: k }, (_, i) => publishJson(i + 1, i + 1, i))), k);
+    const before = sub!.written;
+    r.subscribe = await feed(sub!, frames(Array.from({ length: k }, (_, i) => filteredSubscribeJson(i + 1, i))), k);
+    if (sub!.written - before < k * 150) throw new Error(`initial matches missing: ${sub!.written - before} bytes`);
+    if (only !== 'subscribe')
+      r['publish-subs'] = await feed(
+        pub!,
+        frames(Array.from({ length: 2 * k }, (_, i) => publishJson(i + 1, 1_000_000 + i, i))),
+        2 * k,
+      );
+    d3.runtime.stop();
+  }
   if (only !== undefined && only !== 'notification') return r;
   const d2 = domain();
   const subs = await d2.open(SUBSCRIBERS);

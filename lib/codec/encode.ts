@@ -104,19 +104,39 @@ const lastNotify: { names: string[]; values: unknown[]; tail: string } = { names
 
 const NOTIFY_HEAD = '{"ta-cmd":"subscribe","ta-id":';
 
-const encodeNotify = (o: Record<string, unknown>): string => {
+/**
+ * A message's JSON text in two pieces, `head + tail` (see {@link encodeMessageParts}). `tail` is empty unless the
+ * message is a subscribe notify spliced onto the previous one's text: then `head` is its start up to its `ta-id` and
+ * the comma after it (ASCII: `{"ta-cmd":"subscribe","ta-id":<digits>,`), and `tail` the text the notifies of one change share (the same string while they follow each
+ * other).
+ */
+export interface EncodedParts {
+  head: string;
+  tail: string;
+}
+
+const whole = (out: EncodedParts, json: string): void => {
+  out.head = json;
+  out.tail = '';
+};
+
+const notifyParts = (o: Record<string, unknown>, out: EncodedParts): void => {
   const { names, values } = lastNotify;
   let i = -2; // the first two fields must be ta-cmd and ta-id
   let same = true;
   for (const k in o) {
     if (i < 0) {
-      if (k !== (i === -2 ? 'ta-cmd' : 'ta-id')) return encodeObject(o);
+      if (k !== (i === -2 ? 'ta-cmd' : 'ta-id')) return whole(out, encodeObject(o));
     } else if (same && (names[i] !== k || values[i] !== o[k])) same = false;
     i++;
   }
   const taId = o['ta-id'];
-  if (typeof taId !== 'bigint') return encodeObject(o);
-  if (same && i === names.length) return NOTIFY_HEAD + taId.toString() + ',' + lastNotify.tail;
+  if (typeof taId !== 'bigint') return whole(out, encodeObject(o));
+  if (same && i === names.length) {
+    out.head = NOTIFY_HEAD + taId.toString() + ',';
+    out.tail = lastNotify.tail;
+    return;
+  }
   const json = encodeObject(o);
   names.length = 0;
   values.length = 0;
@@ -125,12 +145,28 @@ const encodeNotify = (o: Record<string, unknown>): string => {
     names.push(k);
     values.push(o[k]);
   }
+  // a notify has a msg-type after its ta-id, so the shared text is never empty
   lastNotify.tail = json.slice(NOTIFY_HEAD.length + taId.toString().length + 1);
-  return json;
+  whole(out, json);
 };
+
+/**
+ * Encode one protocol message (either direction) as JSON text in two pieces, into `out`: for a writer that can
+ * take the pieces as they are (a notification fanned out to 100 subscribers then joins no text per subscriber, and
+ * its shared part can be converted to bytes once). `out.head + out.tail` is `encodeMessage(m)`.
+ */
+export const encodeMessageParts = (m: object, out: EncodedParts): void => {
+  const o = m as Record<string, unknown>;
+  if (o['msg-type'] === 'notify' && o['ta-cmd'] === 'subscribe') notifyParts(o, out);
+  else whole(out, encodeObject(o));
+};
+
+const scratch: EncodedParts = { head: '', tail: '' };
 
 /** Encode one protocol message (either direction) as JSON text. */
 export const encodeMessage = (m: object): string => {
-  const o = m as Record<string, unknown>;
-  return o['msg-type'] === 'notify' && o['ta-cmd'] === 'subscribe' ? encodeNotify(o) : encodeObject(o);
+  encodeMessageParts(m, scratch);
+  const json = scratch.tail === '' ? scratch.head : scratch.head + scratch.tail;
+  scratch.head = ''; // keeps no message alive
+  return json;
 };

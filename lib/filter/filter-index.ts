@@ -179,9 +179,46 @@ const collectBuckets = <K>(ix: FilterIndex<K>, props: Props, out: Set<Bucket<K>>
 };
 
 /**
+ * The candidates of a single bucket of at least {@link CACHE_FROM} subscriptions, by bucket, with the members they were
+ * checked against: the changes of a publisher fanned out to the same match-all subscribers find the same bucket
+ * change after change (the index is persistent: an unchanged bucket is the same object), and their candidates are
+ * then one lookup, not a walk, a map, a sort and an array per change. Smaller buckets (one subscription per name) are
+ * cheaper to walk than to remember.
+ */
+const bucketCache = new WeakMap<object, { readonly members: object; readonly ids: readonly unknown[] }>();
+const CACHE_FROM = 8;
+
+/** The live ids of one bucket, sorted by seq (see {@link indexCandidates}); the array may be shared: never mutated. */
+const bucketCandidates = <K>(ix: FilterIndex<K>, bucket: Bucket<K>): readonly K[] => {
+  const cache = bucket.size >= CACHE_FROM;
+  if (cache) {
+    const hit = bucketCache.get(bucket);
+    if (hit !== undefined && hit.members === ix.members) return hit.ids as readonly K[];
+  }
+  const seqs: number[] = [];
+  const ids: K[] = [];
+  let sorted = true;
+  bucket.forEach((id, seq) => {
+    // membership check: a caller that removed with a different filter must not resurrect the id
+    if (!ix.members.has(seq)) return;
+    if (seqs.length > 0 && seq < seqs[seqs.length - 1]!) sorted = false;
+    seqs.push(seq);
+    ids.push(id);
+  });
+  let out: readonly K[] = ids;
+  if (!sorted) {
+    const order = seqs.map((_, i) => i).sort((x, y) => seqs[x]! - seqs[y]!);
+    out = order.map((i) => ids[i]!);
+  }
+  if (cache) bucketCache.set(bucket, { members: ix.members, ids: out });
+  return out;
+};
+
+/**
  * Ids of all subscriptions that might match `a` or `b` (b optional), deduplicated, sorted by seq
  * ascending. A superset of the true matches; callers evaluate `matchFilter`. The cost is proportional
- * to the number of properties plus the number of candidates, not to the number of subscriptions.
+ * to the number of properties plus the number of candidates, not to the number of subscriptions. The array may be
+ * shared between calls (a large single bucket's candidates are kept): never mutate it.
  *
  * @example
  * const ix = indexAdd(emptyFilterIndex<bigint>(), 7n, 0, { op: 'eq', key: 'name', value: 'foo' });
@@ -193,6 +230,7 @@ export function indexCandidates<K>(ix: FilterIndex<K>, a: Props, b?: Props): rea
   collectBuckets(ix, a, buckets);
   if (b !== undefined) collectBuckets(ix, b, buckets);
   if (buckets.size === 0) return [];
+  if (buckets.size === 1) return bucketCandidates(ix, buckets.values().next().value!);
   const seqs: number[] = [];
   const ids = new Map<number, K>();
   for (const bucket of buckets) {

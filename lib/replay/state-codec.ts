@@ -559,7 +559,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
     if (subscriptions.size !== subs.length) throw new Invalid('duplicate subscription id');
     const subscriptionIndex = [...subs]
       .sort((a, b) => a.seq - b.seq)
-      .reduce((ix, s) => indexAdd(ix, s.id, s.seq, s.filter), emptyFilterIndex<SubscriptionId>());
+      .reduce((ix, s) => indexAdd(ix, s, s.seq, s.filter), emptyFilterIndex<Subscription>());
     const usedByUser = IMap<string, ResourceCounts>().withMutations((m) => {
       for (const [u, c] of j.usedByUser) m.set(u, counts(c));
     });

@@ -6,7 +6,7 @@
  */
 import type { Subject } from 'rxjs';
 
-import { encodeMessage } from '../codec/encode';
+import { type EncodedParts, encodeMessageParts } from '../codec/encode';
 import type { Logger } from '../log/logger';
 import type { DirectoryChange, Effect } from '../state/effects';
 import type { ConnId } from '../state/model';
@@ -39,6 +39,19 @@ const isRejection = (fields: Readonly<Record<string, unknown>> | undefined): boo
   return typeof reason === 'string' && reason.startsWith('protocol error');
 };
 
+/** The message being queued, in pieces (lib/codec/encode.ts); one object for every send. */
+const parts: EncodedParts = { head: '', tail: '' };
+/** The last shared piece of a fanned-out notify, and its UTF-8 bytes: converted once per change, not per subscriber. */
+let lastTail = '';
+let lastTailBytes: Uint8Array = new Uint8Array(0);
+const tailBytes = (tail: string): Uint8Array => {
+  if (tail !== lastTail) {
+    lastTail = tail;
+    lastTailBytes = Buffer.from(tail, 'utf8');
+  }
+  return lastTailBytes;
+};
+
 /** The connections written to since their last flush, with their ids. */
 export type Dirty = Map<Connection, ConnId>;
 
@@ -61,9 +74,12 @@ export const queueEffects = (fx: readonly Effect[], deps: InterpreterDeps, dirty
       case 'send': {
         const c = deps.conns.get(f.conn);
         if (c === undefined) break;
-        const json = encodeMessage(f.msg);
+        encodeMessageParts(f.msg, parts);
+        const { head, tail } = parts;
         try {
-          c.send(json);
+          if (tail === '') c.send(head);
+          else if (c.sendJoined !== undefined) c.sendJoined(head, tailBytes(tail));
+          else c.send(head + tail);
         } catch (e) {
           deps.conns.delete(f.conn);
           dirty.delete(c);
@@ -74,6 +90,8 @@ export const queueEffects = (fx: readonly Effect[], deps: InterpreterDeps, dirty
           break;
         }
         dirty.set(c, f.conn);
+        if (deps.onOutbound === undefined && !debug) break;
+        const json = tail === '' ? head : head + tail;
         deps.onOutbound?.(f.conn, json);
         if (debug) deps.logger.debug('protocol', 'out', { domain: deps.domain, conn: f.conn, msg: json });
         break;

@@ -134,7 +134,7 @@ const disconnectClient = (ctx: Ctx, conn: Conn): void => {
     if (tx.cmd !== 'subscribe') continue;
     const sub = ctx.d.subscriptions.get(tx.subscriptionId)!; // an unsubscribe ends its transaction (subscribe.ts)
     ctx.d.subscriptions = ctx.d.subscriptions.delete(sub.id);
-    ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub.id, sub.seq, sub.filter);
+    ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub, sub.seq, sub.filter);
     release(ctx, 'subscriptions', sub.user);
   }
   // 5. the client resource

@@ -81,7 +81,7 @@ export const copyConn = (c: Conn): ConnDraft => {
 
 /** Queue a message for a connection. */
 export const send = (ctx: Ctx, conn: ConnId, msg: ServerMessage): void => {
-  const held = ctx.d.held.get(conn);
+  const held = ctx.d.held.size === 0 ? undefined : ctx.d.held.get(conn);
   if (held !== undefined) {
     // a listing to this connection is in progress: the message goes out after it (per-connection reply order)
     ctx.d.held = ctx.d.held.set(conn, { ...held, outbox: held.outbox.push(msg) });

@@ -218,7 +218,7 @@ export interface DomainState {
   /** The services' properties indexed (key -> value -> ids), for the initial scan of a `subscribe`. */
   readonly serviceIndex: ServiceIndex;
   readonly subscriptions: IOrderedMap<SubscriptionId, Subscription>;
-  readonly subscriptionIndex: FilterIndex<SubscriptionId>;
+  readonly subscriptionIndex: FilterIndex<Subscription>;
   /** Orphan expiry queue: (orphanSince + ttl, service id); stale entries are skipped when popped. */
   readonly orphanQueue: Heap<ServiceId>;
   /** Connection timer queue: (timerAt, connection id); stale entries are skipped when popped. */

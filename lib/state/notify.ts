@@ -53,9 +53,9 @@ export const diffNotifications = (
   const first = (before ?? after)!;
   const second = before !== undefined && after !== undefined && after !== before ? after : undefined;
   const out: Array<readonly [Subscription, MatchType]> = [];
-  for (const id of indexCandidates(state.subscriptionIndex, first, second)) {
-    // the index holds exactly the live subscriptions: subscribe, unsubscribe and a disconnect update both together
-    const sub = state.subscriptions.get(id)!;
+  // the index holds exactly the live subscriptions (subscribe, unsubscribe and a disconnect update both together),
+  // the records themselves: no lookup by id (an immutable.js map hashes a bigint key through its text)
+  for (const sub of indexCandidates(state.subscriptionIndex, first, second)) {
     const mt = matchTypeFor(sub, change);
     if (mt !== undefined) out.push([sub, mt]);
   }

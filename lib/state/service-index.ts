@@ -217,11 +217,19 @@ export const serviceCandidates = (
 ): ReadonlySet<ServiceId> | undefined => {
   if (f === undefined) return undefined;
   const anchors = anchorsOf(ix, f);
-  if (anchors === undefined || anchorsSize(ix, anchors) > limit) return undefined;
-  const out = new Set<ServiceId>();
+  if (anchors === undefined) return undefined;
+  // each anchor's bucket looked up once (a subscribe of one name: two trie walks in all)
+  const buckets: Bucket[] = [];
+  let n = 0;
   for (const [k, v] of anchors) {
     const b = bucketOf(ix, k, v);
     if (b === undefined) continue;
+    n += bucketSize(b);
+    buckets.push(b);
+  }
+  if (n > limit) return undefined;
+  const out = new Set<ServiceId>();
+  for (const b of buckets) {
     if (typeof b === 'bigint') out.add(b);
     else if (typeof b !== 'number') hamtForEach(b, (_, id) => void out.add(id));
   }

@@ -5,7 +5,7 @@ import { formatIpAddress, ipUserId } from './address';
 import { FrameSplitter } from './framing';
 import { type ChannelObserver, HotChannel } from './hot-channel';
 import { skiUserId } from './ski';
-import { payloadSize } from './payload';
+import { checkPayloadSize, payloadSize } from './payload';
 import {
   BACKPRESSURE_BYTES,
   BACKPRESSURE_MESSAGES,
@@ -24,6 +24,9 @@ const LINGER_MS = 2000;
  * offset and length given here are in range by construction (`room`). Node has it on every Buffer, untyped.
  */
 type Utf8Writer = Buffer & { utf8Write(s: string, offset: number, length: number): number };
+
+/** `Buffer#latin1Write`, as {@link Utf8Writer}: one byte per character, exact for ASCII text. */
+type Latin1Writer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
 
 /** The largest first output buffer of a turn (bytes; see `lastFlushBytes`). */
 const OUT_HINT_MAX = 64 * 1024;
@@ -167,6 +170,20 @@ export class StreamConnection implements Connection {
       out.set(payload, at + 4);
       this.queuedBytes = at + 4 + size;
     }
+    this.queuedMessages++;
+  }
+
+  sendJoined(head: string, rest: Uint8Array): void {
+    if (this.closed) return;
+    // ASCII: a byte per character (latin1Write does less per call than utf8Write); head is never empty
+    const h = head.length;
+    const size = checkPayloadSize(h + rest.length, MAX_MESSAGE_SIZE);
+    const at = this.queuedBytes;
+    const out = this.room(4 + size);
+    (out as Latin1Writer).latin1Write(head, at + 4, h);
+    out.set(rest, at + 4 + h);
+    out.writeUInt32BE(size, at);
+    this.queuedBytes = at + 4 + size;
     this.queuedMessages++;
   }
 

@@ -34,6 +34,13 @@ export interface Connection {
   attach?(observer: ChannelObserver<Uint8Array>): boolean;
   /** Queue one message; nothing is written until flush(). */
   send(payload: string | Uint8Array): void;
+  /**
+   * Queue one message given in two pieces, its text's start (ASCII only) and the UTF-8 bytes of the rest: the same
+   * as `send(head + rest)` without joining them (a notification fanned out to many subscribers differs only in its
+   * start, `{"ta-cmd":"subscribe","ta-id":<id>,`, and its rest is encoded once for all). Optional: without it the
+   * caller joins the pieces.
+   */
+  sendJoined?(head: string, rest: Uint8Array): void;
   /** Write everything queued since the last flush: one socket write for tcp/tls, one record per message for ux/uxf. */
   flush(): void;
   /**

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 
-import { encodeMessage, encodeProps } from '../../lib/codec/encode';
+import { type EncodedParts, encodeMessage, encodeMessageParts, encodeProps } from '../../lib/codec/encode';
 import { parseJson } from '../../lib/codec/json';
 import { makeProps } from '../../lib/codec/primitives';
 import type { Props } from '../../lib/filter/props';
@@ -177,6 +177,30 @@ describe('encodeMessage', () => {
       expect(first).toContain('"extra":["before"]');
       expect(encodeMessage(notify(2n, { extra: a }))).toBe(first.replace('"ta-id":1,', '"ta-id":2,'));
       expect(encodeMessage(notify(3n, { extra: ['after'] }))).toContain('"extra":["after"]');
+    });
+
+    it('in pieces: head + tail is the text; a spliced notify is its ta-id head and the shared tail', () => {
+      const parts: EncodedParts = { head: '', tail: '' };
+      const seen: EncodedParts[] = [];
+      const messages: Array<Record<string, unknown>> = [
+        notify(1n),
+        notify(22n),
+        notify(333n),
+        notify(4n, { generation: 1n }),
+        notify(5n, { generation: 1n }),
+        { 'ta-cmd': 'ping', 'ta-id': 6n, 'msg-type': 'complete' },
+        notify(7n, { generation: 1n }),
+      ];
+      for (const m of messages) {
+        encodeMessageParts(m, parts);
+        expect(parts.head + parts.tail).toBe(reference(m));
+        seen.push({ ...parts });
+      }
+      // the first of a run is whole; the others share the first one's tail
+      expect(seen.map((p) => p.tail === '')).toEqual([true, false, false, true, false, true, false]);
+      expect(seen[1]!.head).toBe('{"ta-cmd":"subscribe","ta-id":22,');
+      expect(seen[2]!.tail).toBe(seen[1]!.tail);
+      expect(seen[1]!.tail).toBe(reference(notify(1n)).slice('{"ta-cmd":"subscribe","ta-id":1,'.length));
     });
   });
 

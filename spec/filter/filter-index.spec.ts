@@ -138,6 +138,25 @@ describe('filter index: anchors', () => {
     const ix2 = indexRemove(ix, 's0', 0, parsed('(other=1)'));
     expect(indexCandidates(ix2, props({ name: ['foo'] }))).not.toContain('s0');
   });
+
+  it('a single large bucket (kept between calls) follows every change of the index', () => {
+    // 20 match-all subscriptions added in decreasing seq order: one bucket, out of order
+    let big = emptyFilterIndex<string>();
+    for (let seq = 19; seq >= 0; seq--) big = indexAdd(big, `m${seq}`, seq, undefined);
+    const all = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    const p = props({ name: ['x'] });
+    expect(indexCandidates(big, p)).toEqual(all);
+    expect(indexCandidates(big, props({ other: ['y'] }))).toEqual(all);
+    // another subscription elsewhere changes the members, not this bucket
+    const more = indexAdd(big, 'e', 20, parsed('(name=z)'));
+    expect(indexCandidates(more, p)).toEqual(all);
+    expect(indexCandidates(more, props({ name: ['z'] }))).toEqual([...all, 'e']);
+    // removed (also with a different filter: the bucket keeps it, the members do not)
+    expect(indexCandidates(indexRemove(more, 'm3', 3, undefined), p)).toEqual(all.filter((s) => s !== 'm3'));
+    expect(indexCandidates(indexRemove(more, 'm4', 4, parsed('(a=1)')), p)).toEqual(all.filter((s) => s !== 'm4'));
+    expect(indexCandidates(more, p)).toEqual(all);
+    expect(indexCandidates(indexAdd(more, 'm20', 21, undefined), p)).toEqual([...all, 'm20']);
+  });
 });
 
 describe('filter index: scale', () => {

@@ -13,7 +13,7 @@ import type { Effect } from '../../lib/state/effects';
 import { encodeMessage } from '../../lib/codec/encode';
 import type { FilterIndex } from '../../lib/filter/filter-index';
 import { heapEntries } from '../../lib/replay/state-codec';
-import type { DomainState, SubscriptionId } from '../../lib/state/model';
+import type { DomainState, Subscription } from '../../lib/state/model';
 import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
 import { type ServiceIndex, serviceIndexEntries } from '../../lib/state/service-index';
@@ -58,7 +58,7 @@ const isService = (o: Record<string, unknown>): boolean => 'record' in o && 'pro
 const sortedKeys = <V>(m: { entries(): Iterable<[string, V]> }): Array<[string, V]> =>
   [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-const indexProjection = (ix: FilterIndex<SubscriptionId>): unknown => ({
+const indexProjection = (ix: FilterIndex<Subscription>): unknown => ({
   members: plain([...ix.members.entries()].sort(([a], [b]) => a - b)),
   byValue: sortedKeys(ix.byValue).map(([k, inner]) => [k, sortedKeys(inner).map(([v, b]) => [v, plain(b)])]),
   byKey: sortedKeys(ix.byKey).map(([k, b]) => [k, plain(b)]),

@@ -117,6 +117,38 @@ describe('tcp transport', () => {
     socket.destroy();
   });
 
+  it('frames a message sent in pieces (sendJoined) as the joined text, among other sends; refuses one too long', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    const rest = Buffer.from('"msg-type":"notify","name":"café 😀"}');
+    const heads = ['{"ta-cmd":"subscribe","ta-id":1,', '{"ta-cmd":"subscribe","ta-id":22,', '{"x":"y",'];
+    server.send('before');
+    for (const h of heads) server.sendJoined!(h, rest);
+    let refused: string | undefined;
+    try {
+      server.sendJoined!('a'.repeat(261_000), new Uint8Array(1_145)); // one byte over the limit
+    } catch (e) {
+      refused = (e as { errno?: string }).errno;
+    }
+    expect(refused).toBe('EMSGSIZE');
+    server.sendJoined!('a'.repeat(1_000), new Uint8Array(262_144 - 1_000)); // exactly the limit
+    server.send('after');
+    const texts = [
+      'before',
+      ...heads.map((h) => h + rest.toString()),
+      'a'.repeat(1_000) + '\0'.repeat(261_144),
+      'after',
+    ];
+    const expected = Buffer.concat(texts.map((t) => encodeFrame(Buffer.from(t))));
+    expect(server.pendingOutboundBytes).toBe(expected.length);
+    const all = receiveBytes(socket, expected.length);
+    server.flush();
+    expect((await all).equals(expected)).toBe(true);
+    socket.destroy();
+  });
+
   it('frames thousands of messages of one flush in order', async () => {
     const accepted = nextConnection(listener);
     const socket = await rawClient(listener.address);

@@ -33,7 +33,7 @@ export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => 
     createdAt: ctx.now,
   };
   ctx.d.subscriptions = ctx.d.subscriptions.set(id, sub);
-  ctx.d.subscriptionIndex = indexAdd(ctx.d.subscriptionIndex, id, sub.seq, filter);
+  ctx.d.subscriptionIndex = indexAdd(ctx.d.subscriptionIndex, sub, sub.seq, filter);
   patchConn(ctx, conn, { txs: conn.txs.set(taId, { cmd: 'subscribe', subscriptionId: id }) });
   send(ctx, conn.id, accept('subscribe', taId));
   // the initial matches, sliced over the services as they are now (lib/state/work.ts): only the candidates the
@@ -61,7 +61,7 @@ export const unsubscribe = (ctx: Ctx, conn: Conn, msg: UnsubscribeRequest): void
   const owner = getConn(ctx, sub.conn);
   if (owner !== undefined) patchConn(ctx, owner, { txs: owner.txs.delete(sub.taId) });
   ctx.d.subscriptions = ctx.d.subscriptions.delete(sub.id);
-  ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub.id, sub.seq, sub.filter);
+  ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub, sub.seq, sub.filter);
   release(ctx, 'subscriptions', sub.user);
   send(ctx, conn.id, complete('unsubscribe', taId));
 };
