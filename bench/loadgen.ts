@@ -232,11 +232,16 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     return disconnect(ctx, scaled(100_000, ctx.scale), ctx.scale < 1 ? Math.max(3, SETTLE_S * ctx.scale) : SETTLE_S);
   },
 
-  /** 2,000 clients connect and complete hello, at most 128 handshakes in flight; all stay connected. */
+  /**
+   * 2,000 clients connect and complete hello, at most 128 handshakes in flight; all stay connected. Then the memory
+   * they hold: the server's RSS growth / N from before the first connect to 0.5 s after the last hello
+   * (`bytesPerConnection05`) and after SETTLE_S quiet seconds (`bytesPerConnection`), as for services.
+   */
   async 'connect-hello'(ctx) {
     const n = scaled(2_000, ctx.scale, 10);
     const inFlight = 128;
     const peers: RawPeer[] = [];
+    const rss0 = rssOf(ctx.pid);
     const t0 = mark(ctx);
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -247,8 +252,17 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
     const [connectHello, connectHelloCpuUs] = measure(n, t0);
+    await sleep(500);
+    const rss05 = rssOf(ctx.pid);
+    await sleep((ctx.scale < 1 ? 1 : SETTLE_S) * 1000 - 500);
+    const rss1 = rssOf(ctx.pid);
     peers.forEach((p) => p.close());
-    return { connectHello, connectHelloCpuUs };
+    return {
+      connectHello,
+      connectHelloCpuUs,
+      bytesPerConnection05: (rss05 - rss0) / n,
+      bytesPerConnection: (rss1 - rss0) / n,
+    };
   },
 };
 

@@ -255,6 +255,15 @@ const ROWS: Row[] = [
   ),
   row('connect + hello /s (2,000 clients)', 'connect-hello', ['connectHello'], int, true, 5_000, '≥ 5,000'),
   row(
+    'bytes per connection, 2,000 idle clients after hello (RSS growth / N: 0.5 s after / 20 s quiet after the last hello)',
+    'connect-hello',
+    ['bytesPerConnection05', 'bytesPerConnection'],
+    int,
+    false,
+    Infinity,
+    '',
+  ),
+  row(
     'bytes per service at 100k services (RSS growth / N, from a settled start: 0.5 s after / 20 s quiet after the burst)',
     'disconnect-100k',
     ['bytesPerService05', 'bytesPerService'],

@@ -10,6 +10,8 @@
  * when a compiler flag is given on node's command line or in NODE_OPTIONS.
  * Likewise the young generation does not grow during startup (its semi-spaces would double to 2 MB each, for
  * allocations that do not survive startup; 1.6 MB of idle RSS): growth factor 1 until then, V8's default 2 after.
+ * Left alone when a growth factor or a minimum semi-space size is given; a maximum (`--max-semi-space-size`, which
+ * caps the young generation a burst grows: bench/README.md, "The cost of a connection") combines with it.
  *
  * Memory settle (bench/README.md, "Memory per service"): from then on the daemon (not the replay tool) favours memory
  * whenever its event loop has been quiet for a second, and speed again as soon as it is busy
@@ -18,7 +20,7 @@
 const v8 = require('node:v8');
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
 const own = !given.some((a) => /^--(no-)?(max-opt|turbofan|opt|sparkplug|jitless)\b/.test(a));
-const young = !given.some((a) => /^--(no-)?(min-|max-)?semi[-_]space/.test(a));
+const young = !given.some((a) => /^--(no-)?(semi[-_]space[-_]growth|min[-_]semi[-_]space)/.test(a));
 const settle = own && !given.some((a) => /^--(no-)?optimize[-_]for[-_]size\b/.test(a));
 if (own) v8.setFlagsFromString('--no-turbofan --no-sparkplug');
 if (young) v8.setFlagsFromString('--semi-space-growth-factor=1');

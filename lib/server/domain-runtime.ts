@@ -4,10 +4,10 @@
  * is pending a turn folds more `work` events, each one a batch of its own, within a small time budget (the loop
  * itself is ./domain-loop.ts).
  *
- *   connections$ ─mergeEach(connectionEvents)─┐
- *                                            ├─ merge ─ bufferTurn ─ drainTurns(reduceAll + interpret) ─► state$
- *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
- *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
+ *   connections$ ─ a ConnectionFeed each ─┐
+ *                                         ├─ merge ─ bufferTurn ─ drainTurns(reduceAll + interpret) ─► state$
+ *   state$ ─ deadlineTicks, workRequests ─┘                                                          │
+ *        ▲───────────────────────────────────────────────────────────────────────────────────────────┘
  */
 import { BehaviorSubject, merge, Observable, Subject, type Subscription } from './rx';
 
@@ -21,9 +21,8 @@ import { safeReduceAll } from './safe-reduce';
 import type { Connection, Listener } from '../transport/transport';
 import { errnoOf } from '../transport/transport-error';
 import type { Clock } from './clock';
-import { connectionEvents } from './connection-events';
+import { ConnectionFeed, type FeedHub } from './connection-events';
 import { domainLoop } from './domain-loop';
-import { mergeEach } from './merge-each';
 import { type Dirty, flushDirty, type InterpreterDeps, queueEffects } from './interpret';
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
@@ -74,13 +73,14 @@ export class DomainRuntime {
   readonly connections$ = new Subject<ConnectionNotice>();
   private readonly conns = new Map<ConnId, Connection>();
   /**
-   * The server closed a connection: its event stream stops (connectionEvents). One callback per open connection, in a
-   * map: a shared subject filtered per connection cost every close a pass over all connections, and every end of
-   * a connection a search of the subject's observers (a mass disconnect of N connections: N^2).
+   * The event feed of each connection whose transport has not ended it (./connection-events.ts): when the server
+   * closes a connection its feed stops. A map: a shared subject filtered per connection cost every close a pass over
+   * all connections (a mass disconnect of N connections: N^2).
    */
-  private readonly serverClosers = new Map<ConnId, () => void>();
+  private readonly feeds = new Map<ConnId, ConnectionFeed>();
   private serverClosed(id: ConnId): void {
-    this.serverClosers.get(id)?.();
+    this.feeds.get(id)?.stop();
+    this.feeds.delete(id);
   }
   /** Events the shell itself produces (a connection closed because a message could not be sent). */
   private readonly internal$ = new Subject<Event>();
@@ -105,23 +105,13 @@ export class DomainRuntime {
     const debug = logger?.isEnabled('debug') === true;
     const { received, reduced } = this.opts.observer ?? {};
     const failAtMessage = failpoint();
-    const accepted$: Observable<Event> = merge(...listeners.map((l) => l.connections$)).pipe(
-      mergeEach((conn) => {
-        const id = this.nextId++;
-        this.conns.set(id, conn);
-        conn.onOutputBlocked = (blocked) => {
-          if (this.conns.get(id) === conn)
-            this.internal$.next({ type: blocked ? 'output-blocked' : 'output-drained', now: clock(), conn: id });
-        };
-        this.connections$.next({ type: 'accepted', conn: id, address: conn.remoteAddress, user: conn.userId });
-        return connectionEvents(
-          id,
-          conn,
-          clock,
-          (stop) => {
-            this.serverClosers.set(id, stop);
-            return () => this.serverClosers.delete(id);
-          },
+    // every connection's events, through one feed object per connection into this one stream
+    const accepted$ = new Observable<Event>((subscriber) => {
+      const hub: FeedHub = {
+        clock,
+        emit: (e) => subscriber.next(e),
+        ended: (id) => this.feeds.delete(id),
+        onInbound:
           debug || received !== undefined
             ? (cid, bytes) => {
                 received?.(bytes.length);
@@ -133,17 +123,32 @@ export class DomainRuntime {
                   });
               }
             : undefined,
-          (cid, error) => {
-            if (errnoOf(error) === 'EPROTO')
-              this.rejections?.reject('warning', 'protocol', 'closing connection', {
-                conn: cid,
-                address: conn.remoteAddress,
-                reason: `framing error: ${error instanceof Error ? error.message : String(error)}`,
-              });
-          },
-        );
-      }),
-    );
+        onTransportError: (cid, conn, error) => {
+          if (errnoOf(error) === 'EPROTO')
+            this.rejections?.reject('warning', 'protocol', 'closing connection', {
+              conn: cid,
+              address: conn.remoteAddress,
+              reason: `framing error: ${error instanceof Error ? error.message : String(error)}`,
+            });
+        },
+      };
+      return merge(...listeners.map((l) => l.connections$)).subscribe({
+        next: (conn) => {
+          const id = this.nextId++;
+          this.conns.set(id, conn);
+          conn.onOutputBlocked = (blocked) => {
+            if (this.conns.get(id) === conn)
+              this.internal$.next({ type: blocked ? 'output-blocked' : 'output-drained', now: clock(), conn: id });
+          };
+          this.connections$.next({ type: 'accepted', conn: id, address: conn.remoteAddress, user: conn.userId });
+          const feed = new ConnectionFeed(id, conn, hub);
+          this.feeds.set(id, feed);
+          feed.start();
+        },
+        error: (e: unknown) => subscriber.error(e),
+        // the listeners closed: the connections they accepted still feed this stream (it ends with the domain)
+      });
+    });
     let state = this.state$.value;
     const deps = this.interpreterDeps();
     // one batch: reduce, interpret its effects, publish the state (a turn folds its inputs, then more work slices).
@@ -274,6 +279,8 @@ export class DomainRuntime {
    */
   stop(): void {
     this.sub?.unsubscribe();
+    for (const feed of this.feeds.values()) feed.stop();
+    this.feeds.clear();
     this.rejections?.summarise();
     const now = this.opts.clock();
     const batch: Event[] = [...this.conns.keys()].map((conn): ClosedEvent => ({

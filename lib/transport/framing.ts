@@ -16,12 +16,15 @@ export const encodeFrame = (payload: Uint8Array): Buffer => {
   return frame;
 };
 
+/** No bytes held back: one empty buffer for every splitter (it is only ever read). */
+const NONE: Buffer = Buffer.alloc(0);
+
 /**
  * Reassembles 4-byte-length-prefixed frames (§2.3) from arbitrary chunks. Pure: no I/O. After an 'eof' or
  * 'oversize' end the splitter ignores all further input.
  */
 export class FrameSplitter {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NONE;
   private ended = false;
 
   /**
@@ -49,7 +52,7 @@ export class FrameSplitter {
       const length = buf.readUInt32BE(offset);
       if (length === 0 || length > this.maxSize) {
         this.ended = true;
-        this.pending = Buffer.alloc(0);
+        this.pending = NONE;
         return { frames, end: length === 0 ? 'eof' : 'oversize' };
       }
       if (buf.length - offset - 4 < length) {
@@ -62,7 +65,7 @@ export class FrameSplitter {
       );
       offset += 4 + length;
     }
-    this.pending = offset === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(offset));
+    this.pending = offset === buf.length ? NONE : Buffer.from(buf.subarray(offset));
     return { frames };
   }
 

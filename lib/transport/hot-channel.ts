@@ -1,39 +1,61 @@
 import { Observable } from 'rxjs/internal/Observable';
-import type { Subscriber } from 'rxjs/internal/Subscriber';
+
+/** What a channel delivers to: an rxjs subscriber, or a plain object with these three methods (see `attach`). */
+export interface ChannelObserver<T> {
+  next(value: T): void;
+  error(err: unknown): void;
+  complete(): void;
+}
 
 /**
  * A single-subscriber hot channel: values and the terminal event produced before the (first) subscription are
- * buffered and delivered on subscription; afterwards values go straight through, synchronously.
+ * buffered and delivered on subscription; afterwards values go straight through, synchronously. The subscriber is
+ * either an rxjs one (`observable$`) or a plain observer (`attach`): a server attaches one object per accepted
+ * connection instead of an Observable, a Subscriber and their closures (issue 12, the cost of a connection).
  */
 export class HotChannel<T> {
-  private subscriber: Subscriber<T> | undefined;
-  private buffer: T[] = [];
+  private subscriber: ChannelObserver<T> | undefined;
+  /** Values produced before the subscription (allocated with the first one). */
+  private buffer: T[] | undefined;
   private terminal: { error: unknown } | 'complete' | undefined;
   private subscribed = false;
-
-  /** The observable side; a second subscriber gets an error. */
-  readonly observable$: Observable<T>;
+  private observable: Observable<T> | undefined;
 
   /** @param onSubscribe called once, synchronously, when the first subscriber arrives (after buffered values). */
-  constructor(onSubscribe?: () => void) {
-    this.observable$ = new Observable<T>((subscriber) => {
-      if (this.subscribed) {
+  constructor(private readonly onSubscribe?: () => void) {}
+
+  /** The observable side; a second subscriber (or one after `attach`) gets an error. Built when first asked for. */
+  get observable$(): Observable<T> {
+    return (this.observable ??= new Observable<T>((subscriber) => {
+      if (!this.attach(subscriber)) {
         subscriber.error(new Error('this observable supports a single subscriber'));
         return undefined;
       }
-      this.subscribed = true;
-      this.subscriber = subscriber;
-      const buffered = this.buffer;
-      this.buffer = [];
-      buffered.forEach((value) => subscriber.next(value));
-      this.deliverTerminal();
-      if (!this.terminal) {
-        onSubscribe?.();
-      }
-      return () => {
-        this.subscriber = undefined;
-      };
-    });
+      return () => this.detach(subscriber);
+    }));
+  }
+
+  /**
+   * Subscribe `observer` (the one subscriber): buffered values and a buffered terminal event are delivered at once,
+   * then everything as it comes. Returns false (and delivers nothing) if the channel already had a subscriber.
+   */
+  attach(observer: ChannelObserver<T>): boolean {
+    if (this.subscribed) return false;
+    this.subscribed = true;
+    this.subscriber = observer;
+    const buffered = this.buffer;
+    this.buffer = undefined;
+    if (buffered !== undefined) for (const value of buffered) observer.next(value);
+    this.deliverTerminal();
+    if (!this.terminal) {
+      this.onSubscribe?.();
+    }
+    return true;
+  }
+
+  /** Stop delivering to `observer` (later values are dropped, as after an unsubscription). */
+  detach(observer: ChannelObserver<T>): void {
+    if (this.subscriber === observer) this.subscriber = undefined;
   }
 
   /** True once complete() or error() was called. */
@@ -53,7 +75,7 @@ export class HotChannel<T> {
     if (this.subscriber) {
       this.subscriber.next(value);
     } else if (!this.subscribed) {
-      this.buffer.push(value);
+      (this.buffer ??= []).push(value);
     }
   }
 

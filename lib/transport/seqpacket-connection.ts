@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { HotChannel } from './hot-channel';
+import { type ChannelObserver, HotChannel } from './hot-channel';
 import { POLL_READABLE, POLL_WRITABLE, seqpacket, type PollHandle } from './native';
 import { toPayload } from './payload';
 import {
@@ -21,7 +21,6 @@ const CLOSE_DRAIN_LIMIT = 1024;
 export class SeqpacketConnection implements Connection {
   readonly acceptedAt = Date.now();
   readonly userId = 'default';
-  readonly messages$: Observable<Uint8Array>;
 
   private readonly channel: HotChannel<Uint8Array>;
   private readonly poll: PollHandle;
@@ -44,8 +43,15 @@ export class SeqpacketConnection implements Connection {
     private readonly backpressure: boolean,
   ) {
     this.channel = new HotChannel<Uint8Array>(() => this.updatePoll());
-    this.messages$ = this.channel.observable$;
     this.poll = seqpacket().pollStart(fd, (events) => this.onEvents(events));
+  }
+
+  get messages$(): Observable<Uint8Array> {
+    return this.channel.observable$;
+  }
+
+  attach(observer: ChannelObserver<Uint8Array>): boolean {
+    return this.channel.attach(observer);
   }
 
   get pendingOutbound(): number {

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Observable } from 'rxjs';
 import { formatIpAddress, ipUserId } from './address';
 import { FrameSplitter } from './framing';
-import { HotChannel } from './hot-channel';
+import { type ChannelObserver, HotChannel } from './hot-channel';
 import { skiUserId } from './ski';
 import { checkPayloadSize, payloadSize } from './payload';
 import {
@@ -34,13 +34,32 @@ const OUT_HINT_MAX = 64 * 1024;
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
 
+/**
+ * The socket's listeners are shared functions that find their connection on the socket (Node calls a listener with
+ * the emitter as `this`), not closures made per connection (issue 12, the cost of a connection).
+ */
+const kConnection = Symbol('rxpaf.connection');
+type OwnedSocket = Socket & { [kConnection]: StreamConnection };
+function onSocketError(this: OwnedSocket, err: Error): void {
+  const c = this[kConnection];
+  c.fail(toTransportError(c.remoteAddress, err));
+}
+function onSocketPeerEnd(this: OwnedSocket): void {
+  this[kConnection].peerEnded();
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kConnection].close();
+}
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection].onData(chunk);
+}
+
 /** A tcp or tls Connection: 4-byte big-endian length framing over a net.Socket or an established tls.TLSSocket. */
 export class StreamConnection implements Connection {
   readonly transport: TransportKind;
   readonly remoteAddress: string;
   readonly userId: string;
   readonly acceptedAt = Date.now();
-  readonly messages$: Observable<Uint8Array>;
 
   private readonly channel: HotChannel<Uint8Array>;
   private readonly splitter: FrameSplitter;
@@ -84,10 +103,18 @@ export class StreamConnection implements Connection {
     this.splitter = new FrameSplitter(MAX_MESSAGE_SIZE, !backpressure);
     if (!backpressure) this.local = this.readLocal();
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
-    this.messages$ = this.channel.observable$;
-    socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
-    socket.on('end', () => this.peerEnded());
-    socket.on('close', () => this.close());
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('error', onSocketError);
+    socket.on('end', onSocketPeerEnd);
+    socket.on('close', onSocketClose);
+  }
+
+  get messages$(): Observable<Uint8Array> {
+    return this.channel.observable$;
+  }
+
+  attach(observer: ChannelObserver<Uint8Array>): boolean {
+    return this.channel.attach(observer);
   }
 
   /**
@@ -121,8 +148,11 @@ export class StreamConnection implements Connection {
     return this.socket.destroyed ? undefined : this.socket;
   }
 
-  /** EOF from the peer: a client closes at once; a server connection leaves its socket to close() (see `ended`). */
-  private peerEnded(): void {
+  /**
+   * EOF from the peer: a client closes at once; a server connection leaves its socket to close() (see `ended`).
+   * @internal the socket's `end` listener
+   */
+  peerEnded(): void {
     if (this.closed) return;
     if (!this.backpressure) return this.close();
     this.shut();
@@ -256,11 +286,12 @@ export class StreamConnection implements Connection {
     if (this.closed) {
       return;
     }
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('data', onSocketData);
     this.updateFlow();
   }
 
-  private onData(chunk: Buffer): void {
+  /** @internal the socket's `data` listener */
+  onData(chunk: Buffer): void {
     if (this.closed) {
       return;
     }
@@ -283,7 +314,8 @@ export class StreamConnection implements Connection {
     }
   }
 
-  private fail(err: TransportError): void {
+  /** @internal the socket's `error` listener */
+  fail(err: TransportError): void {
     if (this.closed) {
       return;
     }

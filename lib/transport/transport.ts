@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 
 import type { TlsFiles } from '../model';
+import type { ChannelObserver } from './hot-channel';
 
 /** The XCM transports a Pathfinder server socket or client connection can use (utls resolves to ux or tls). */
 export type TransportKind = 'tcp' | 'tls' | 'ux' | 'uxf';
@@ -25,6 +26,12 @@ export interface Connection {
    * to keep it (a kept view keeps its whole read in memory).
    */
   readonly messages$: Observable<Uint8Array>;
+  /**
+   * The same deliveries as a subscription to `messages$`, to a plain observer (the server: no Observable, Subscriber
+   * and closures per accepted connection). Either this or `messages$`, once: false (nothing delivered) if the
+   * connection's messages already have a subscriber. Optional: a connection without it is read through `messages$`.
+   */
+  attach?(observer: ChannelObserver<Uint8Array>): boolean;
   /** Queue one message; nothing is written until flush(). */
   send(payload: string | Uint8Array): void;
   /**
