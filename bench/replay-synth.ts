@@ -24,6 +24,7 @@ export interface SynthOptions {
   readonly inputs: number;
   /** Services each producer keeps published (default 500; 20 producers). */
   readonly perProducer?: number;
+  /** Checkpoint interval in events (default: the recorder's). */
   readonly snapshotEvery?: number;
 }
 
@@ -38,7 +39,11 @@ export const synthLog = (o: SynthOptions): { inputs: number; bytes: number } => 
   const PRODUCERS = 20;
   const SUBSCRIBERS = 20;
   const per = o.perProducer ?? 500;
-  const rec = createRecorder({ file: o.file, outbound: true, snapshotEvery: o.snapshotEvery ?? 100_000 });
+  const rec = createRecorder({
+    file: o.file,
+    outbound: true,
+    ...(o.snapshotEvery !== undefined ? { snapshotEvery: o.snapshotEvery } : {}),
+  });
   let state: DomainState = initialDomainState(defaultSettings, 12345, 1_700_000_000);
   rec.header(0, { settings: defaultSettings, seed: 12345, now: state.now, state: () => state });
   let now = state.now;

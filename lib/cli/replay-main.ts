@@ -134,6 +134,9 @@ const inDomain = (args: ReplayArgs, sink: ReplaySink): ReplaySink =>
         batchable: sink.batchable,
         stop: sink.stop,
         ...(sink.outbound !== undefined ? { outbound: sink.outbound } : {}),
+        ...(sink.outBytes !== undefined
+          ? { outBytes: (d, ...rest) => d === args.domain && sink.outBytes!(d, ...rest) }
+          : {}),
         ...(sink.quiet !== undefined ? { quiet: sink.quiet } : {}),
         item: (i) => domainOf(i) === args.domain && sink.item(i),
         batch: (b) => b.domain === args.domain && sink.batch(b),
@@ -210,10 +213,12 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
       const v = new Verifier((b) => replayer.expand(b));
       return {
         run: async (run) => {
-          // recorded messages are sliced out of their lines, parsed only if they differ from the replayed ones
+          // recorded messages are compared by their bytes, decoded and parsed only if they differ from the replayed ones
           const sink: ReplaySink = {
             batchable: every,
-            outbound: 'unchecked',
+            outbound: 'bytes',
+            outBytes: (d, conn, b, start, end, lineStart, line) =>
+              v.addOutBytes(d, conn, b, start, end, lineStart, line),
             item: (i) => v.add(i),
             batch: (b) => v.addBatch(b),
           };

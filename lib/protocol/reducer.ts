@@ -16,6 +16,7 @@ import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import { heapEmpty } from '../util/heap';
+import { hamtBeginEdit, hamtEditing, hamtEndEdit } from '../state/hamt';
 import { emptyServiceIndex } from '../state/service-index';
 import { OrderedById } from '../state/ordered-by-id';
 import { outputFlow, processDeadlines } from '../state/idle';
@@ -82,8 +83,8 @@ const KEYS = Object.keys(initialDomainState()) as ReadonlyArray<keyof DomainStat
 
 /**
  * Watches a batch event by event (a replay that needs every step's outcome, not every step's state): called after
- * event `i` with the state as it is then (read it during the call only: it is the batch's root being built) and the
- * effects so far, of which event `i`'s are `fx[from]` onwards.
+ * event `i` with the state as it is then (read it during the call only: it is the batch's root being built, and the
+ * next events change its tries in place) and the effects so far, of which event `i`'s are `fx[from]` onwards.
  */
 export type StepObserver = (i: number, state: DomainState, fx: readonly Effect[], from: number) => void;
 
@@ -106,6 +107,29 @@ export const reduceAll = (
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
   // no deeper copy (and no proxy) is needed; the old state stays valid.
   const d: RootDraft = { ...state };
+  // A batch is one transient edit of the per-service tries (lib/state/hamt.ts): a node copied by one event's update
+  // is changed in place by the next ones instead of copied again. `state` was built before the edit, so it is never
+  // changed, nor is the state returned once the edit ends; a listing's snapshot seals the edit (work.ts `startJob`).
+  // One event copies each node once anyway: no edit, unless inside another one (an observer's nested call).
+  const edit = events.length > 1 || hamtEditing();
+  const token = edit && hamtBeginEdit();
+  try {
+    foldEvents(d, events, fx, slice, each, quiet);
+  } finally {
+    if (edit) hamtEndEdit(token);
+  }
+  const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
+  return [next, fx];
+};
+
+const foldEvents = (
+  d: RootDraft,
+  events: readonly Event[],
+  fx: Effect[],
+  slice: number,
+  each: StepObserver | undefined,
+  quiet: boolean,
+): void => {
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     const from = fx.length;
@@ -127,8 +151,6 @@ export const reduceAll = (
     }
     each?.(i, d, fx, from);
   }
-  const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
-  return [next, fx];
 };
 
 /** Fold one event. */

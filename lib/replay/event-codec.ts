@@ -364,8 +364,11 @@ const intAt = (s: string, i: number): number => {
   return j === i ? -1 : j;
 };
 
+/** Whether the last `NUM` read by {@link numAt} was an integer literal (no fraction, no exponent). */
+let numIsInt = true;
 /** Where a `NUM` at `i` ends (the JSON number grammar), or -1. */
 const numAt = (s: string, i: number): number => {
+  numIsInt = true;
   const digits = (k: number): number => {
     let j = k;
     for (let c = s.charCodeAt(j); c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j));
@@ -383,9 +386,11 @@ const numAt = (s: string, i: number): number => {
     const k = digits(j + 1);
     if (k === j + 1) return -1;
     j = k;
+    numIsInt = false;
   }
   const e = s.charCodeAt(j);
   if (e === 0x65 || e === 0x45) {
+    numIsInt = false;
     let k = j + 1;
     const sign = s.charCodeAt(k);
     if (sign === 0x2b || sign === 0x2d) k++;
@@ -415,12 +420,13 @@ const fastMessageV2 = (line: string): LogRecord | undefined => {
   const atStart = i + AT_FIELD.length;
   i = numAt(line, atStart);
   if (i < 0 || !textAt(line, i, MESSAGE_CONN)) return undefined;
-  const at = time(line.slice(atStart, i));
+  // (as `time`: an integer literal must be a safe integer; no regular expression, the grammar was just read)
+  const at = Number(line.slice(atStart, i));
+  if (!Number.isFinite(at) || (numIsInt && !Number.isSafeInteger(at))) return undefined;
   i = intAt(line, i + MESSAGE_CONN.length);
   if (i < 0 || !textAt(line, i, MSG_FIELD)) return undefined;
   const conn = intValue;
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d) || !Number.isSafeInteger(conn) || at === undefined)
-    return undefined;
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d) || !Number.isSafeInteger(conn)) return undefined;
   const text = line.slice(i + MSG_FIELD.length, line.length - 1);
   const r = decodeClientMessage(text, REPLAYED_PROPS);
   if (E.isLeft(r)) return undefined;
@@ -455,6 +461,40 @@ const intEnd = (b: Uint8Array, i: number, end: number): number => {
   let j = i;
   while (j < end && j - i < 16 && b[j]! >= 0x30 && b[j]! <= 0x39) j++;
   return j === i || b[i] === 0x30 ? -1 : j;
+};
+
+/** The value of the digits `b[i, j)` (at most 16: exact below 2^53, checked by the caller). */
+const intOf = (b: Uint8Array, i: number, j: number): number => {
+  let n = 0;
+  for (let k = i; k < j; k++) n = n * 10 + (b[k]! - 0x30);
+  return n;
+};
+
+/** The connection and domain of the outbound line framed last by {@link outFrameAt}. */
+export const outFrame = { conn: 0, d: 0 };
+
+/**
+ * The frame of a v2 outbound line as the recorder writes it, `b[start, end)` without its newline and `\r`: where
+ * its message text starts (the text is `b[at, end - 1)`), or -1 if the line is not framed so. The connection and
+ * domain are left in {@link outFrame} (-1 at the first number that is not a safe integer: the line is then no frame).
+ */
+export const outFrameAt = (b: Uint8Array, start: number, end: number): number => {
+  if (end - start < 4 || b[end - 1] !== 0x7d || b[end - 2] !== 0x7d || !bytesAt(b, start, end, OUT_OPEN)) return -1;
+  const c = start + OUT_OPEN.length;
+  let i = intEnd(b, c, end);
+  if (i < 0) return -1;
+  const conn = intOf(b, c, i);
+  let d = 0;
+  if (bytesAt(b, i, end, OUT_D)) {
+    const k = i + OUT_D.length;
+    i = intEnd(b, k, end);
+    if (i < 0) return -1;
+    d = intOf(b, k, i);
+  }
+  if (!bytesAt(b, i, end, OUT_MSG) || !Number.isSafeInteger(conn) || !Number.isSafeInteger(d)) return -1;
+  outFrame.conn = conn;
+  outFrame.d = d;
+  return i + OUT_MSG.length - 1;
 };
 
 /**

@@ -71,7 +71,11 @@ export interface RecorderOptions {
   readonly outbound?: boolean;
   /** Called once if writing fails; recording then stops (the server keeps running). Default: ignore. */
   readonly onError?: (error: unknown) => void;
-  /** Write a checkpoint (snapshots + index line) after this many events (default 100,000; 0: never). */
+  /**
+   * Write a checkpoint (snapshots + index line) after this many events (0: never). Default: after
+   * {@link DEFAULT_SNAPSHOT_EVERY} events once the log has also grown by {@link SNAPSHOT_RATIO} times the last
+   * checkpoint's snapshots since it (snapshots stay a fifth of the log at most, however large the directory).
+   */
   readonly snapshotEvery?: number;
   /** Write a checkpoint after this many seconds of event time (default 300; 0: never). */
   readonly snapshotSeconds?: number;
@@ -82,8 +86,13 @@ export interface RecorderOptions {
   readonly compress?: boolean;
 }
 
-/** Default checkpoint interval in events. */
-export const DEFAULT_SNAPSHOT_EVERY = 100_000;
+/**
+ * Default checkpoint interval in events: a seek (`--at`) decodes one snapshot and replays at most this many events
+ * (about 0.6 CPU s on the benchmark's log, plus 0.6 s for a 10,000-service snapshot: bench/README.md, "replay15c").
+ */
+export const DEFAULT_SNAPSHOT_EVERY = 25_000;
+/** By default, a checkpoint by event count waits until the log has grown by this many times the last snapshots. */
+export const SNAPSHOT_RATIO = 4;
 /** Default checkpoint interval in seconds. */
 export const DEFAULT_SNAPSHOT_SECONDS = 300;
 
@@ -141,6 +150,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   const maxBytes = opts.maxBytes ?? 0;
   const keep = opts.keep ?? 5;
   const every = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  const ratio = opts.snapshotEvery === undefined ? SNAPSHOT_RATIO + 1 : 0;
   const seconds = opts.snapshotSeconds ?? DEFAULT_SNAPSHOT_SECONDS;
   const headers = new Map<number, RecorderDomainInfo>();
   let fd: number | undefined = openSync(opts.file, 'a+');
@@ -166,6 +176,9 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
   const headerAt = new Map<number, readonly [number, number]>();
   let sinceSeq = seq;
   let sinceAt: number | undefined;
+  /** Where the last checkpoint started (byte offset) and the size of its snapshots. */
+  let sinceBytes = size;
+  let snapshotBytes = 0;
   let lastAt = 0;
   let services = new IdSet();
   let clients = new IdSet();
@@ -272,6 +285,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
     clients = new IdSet();
     sinceSeq = lastSeq + 1;
     sinceAt = undefined;
+    sinceBytes = pos();
     schedule();
   };
   /** Encode the checkpoint for about `ms` milliseconds; queue it once complete. */
@@ -290,6 +304,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       if (performance.now() - t0 >= ms) return;
     }
     job = undefined;
+    snapshotBytes = j.bytes;
     const scratch = j.scratch;
     const copy = (from: number, to: number): void => {
       if (to > from) enqueue({ copy: scratch, pos: from, end: to }, to - from);
@@ -358,6 +373,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
     const tailLines = lines - cutLine + 1;
     size = 0;
     lines = 0;
+    sinceBytes = 0; // the new file starts with the checkpoint
     const moved = new Map(headerAt);
     headerAt.clear();
     const snapshots = new Map(j.done.map(([d, from, to]) => [d, [from, to] as const]));
@@ -489,7 +505,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       if (maxBytes > 0 && content && !rotating() && pos() + bytes > maxBytes) checkpoint(seq - 1, true);
       else if (
         queue.length === 0 &&
-        ((every > 0 && seq - sinceSeq >= every) ||
+        ((every > 0 && seq - sinceSeq >= every && pos() - sinceBytes >= ratio * snapshotBytes) ||
           (seconds > 0 && sinceAt !== undefined && batch[0]!.now - sinceAt >= seconds))
       )
         checkpoint(seq - 1, false);

@@ -12,11 +12,15 @@
 import { Observable } from 'rxjs';
 
 import { encodeMessage } from '../codec/encode';
+import { messageOf } from '../errors';
+import type { DirectoryChange, Effect } from '../state/effects';
 import type { Event } from '../state/events';
-import type { ServiceChange } from '../model';
-import { publicChange } from '../state/public-model';
-import { passedSnapshot, Replayer, ReplayError, type ReplayStep as CoreStep } from './replay-core';
-import { decodeLine, isOutLineFrame } from './event-codec';
+import type { DomainState, Service as CoreService } from '../state/model';
+import type { Service, ServiceChange } from '../model';
+import { toPublicService } from '../state/public-model';
+import { passedSnapshot, Replayer, ReplayError, type BatchObserver } from './replay-core';
+import { BATCH } from './replay-run';
+import { decodeLine, isOutLineFrame, type EventRecord } from './event-codec';
 
 /**
  * One recorded input of the server, as replayed. A connection is named `connection`, as in the server's
@@ -141,21 +145,97 @@ const publicInput = (e: Event, text: string | undefined): ReplayInput => {
 
 const NONE: readonly never[] = [];
 
-const publicStep = (s: CoreStep, text: string | undefined): ReplayStep => ({
-  seq: s.seq,
-  line: s.line,
-  domain: s.domain,
-  at: s.at,
-  input: publicInput(s.event, text),
-  changes: s.changes.length === 0 ? NONE : s.changes.map(publicChange),
-  sent: s.delivered.length === 0 ? NONE : s.delivered.map((f) => ({ connection: f.conn, json: encodeMessage(f.msg) })),
-  counts: {
-    connections: s.state.conns.size,
-    clients: s.state.clients.size,
-    services: s.state.services.size,
-    subscriptions: s.state.subscriptions.size,
-  },
+/**
+ * The public form of the service records a replay has converted, by record (a `Map`, not the server's `WeakMap`: a
+ * replay converts every record of a storm once, and weak tables are costly to collect). A record leaves when a
+ * change replaces or removes it, so the table holds about the directory's live records.
+ */
+class Converted {
+  private readonly m = new Map<CoreService, Service>();
+  private get(s: CoreService, keep: boolean): Service {
+    let p = this.m.get(s);
+    if (p === undefined) {
+      p = toPublicService(s);
+      if (keep) this.m.set(s, p);
+    } else if (!keep) this.m.delete(s);
+    return p;
+  }
+  change(c: DirectoryChange): ServiceChange {
+    switch (c.kind) {
+      case 'added':
+        return { type: 'added', service: this.get(c.after, true) };
+      case 'modified':
+        return { type: 'modified', service: this.get(c.after, true), previous: this.get(c.before, false) };
+      case 'removed':
+        return { type: 'removed', service: this.get(c.before, false) };
+    }
+  }
+  /** Bound the table when records left without a change (a domain restarted from a snapshot). */
+  trim(services: number): void {
+    if (this.m.size > 2 * services + 1024) this.m.clear();
+  }
+}
+
+const counts = (s: DomainState): ReplayCounts => ({
+  connections: s.conns.size,
+  clients: s.clients.size,
+  services: s.services.size,
+  subscriptions: s.subscriptions.size,
 });
+
+/**
+ * The steps of a batch as it is folded (a {@link BatchObserver}): each event's changes, the messages delivered (to
+ * connections open then, as the interpreter would: the same rule as `Replayer`'s, event by event) and the sizes after
+ * it. `open` is the domain's open connections before the batch (not changed during the reducer call).
+ */
+class BatchSteps {
+  steps: ReplayStep[] = [];
+  private open: ReadonlySet<number> = new Set();
+  /** Connections opened and closed so far in the batch. */
+  private readonly opened = new Set<number>();
+  private readonly dropped = new Set<number>();
+  constructor(private readonly conv: Converted) {}
+
+  start(open: ReadonlySet<number>): void {
+    this.steps = [];
+    this.open = open;
+    this.opened.clear();
+    this.dropped.clear();
+  }
+
+  private isOpen(c: number): boolean {
+    return (this.opened.has(c) || this.open.has(c)) && !this.dropped.has(c);
+  }
+
+  readonly each: BatchObserver = (rec: EventRecord, line: number, state: DomainState, fx: readonly Effect[], from) => {
+    const e = rec.event;
+    if (e.type === 'accepted') {
+      this.opened.add(e.conn);
+      this.dropped.delete(e.conn);
+    }
+    const shutdown = e.type === 'closed' && e.cause === 'shutdown';
+    let changes: ServiceChange[] | undefined;
+    let sent: ReplaySent[] | undefined;
+    for (let i = from; i < fx.length; i++) {
+      const f = fx[i]!;
+      if (f.type === 'change') (changes ??= []).push(this.conv.change(f.change));
+      else if (f.type === 'send') {
+        if (!shutdown && this.isOpen(f.conn)) (sent ??= []).push({ connection: f.conn, json: encodeMessage(f.msg) });
+      } else if (f.type === 'close') this.dropped.add(f.conn);
+    }
+    if (e.type === 'closed') this.dropped.add(e.conn);
+    this.steps.push({
+      seq: rec.seq,
+      line,
+      domain: rec.d,
+      at: e.now,
+      input: publicInput(e, rec.text),
+      changes: changes ?? NONE,
+      sent: sent ?? NONE,
+      counts: counts(state),
+    });
+  };
+}
 
 /**
  * Replay the lines of a log (oldest file first, newline stripped; blank lines skipped). Cold and independent per
@@ -165,29 +245,89 @@ const publicStep = (s: CoreStep, text: string | undefined): ReplayStep => ({
  * Steps report the messages the replay sends, not the recorded ones: recorded outbound lines are only checked for
  * their frame (not parsed), and a periodic snapshot of a state the replay already has is not decoded (as in
  * `rxpaf-replay` without `--verify`). Memory is the directory plus the lines in flight, whatever the log's length.
+ *
+ * Consecutive events of a domain are folded up to 256 per reducer call (each event's step is read as it is folded):
+ * their steps are emitted when the batch is full, at the next line that is not an event, when the input completes
+ * or errors, or once the lines received synchronously have been taken (a microtask), whichever comes first.
  */
 export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
   new Observable<ReplayStep>((subscriber) => {
     const replayer = new Replayer();
+    const conv = new Converted();
+    const batch = new BatchSteps(conv);
     let n = 0;
+    let pending: EventRecord[] = [];
+    let pendingLines: number[] = [];
+    let scheduled = false;
+    /** Fold the events waiting; emit their steps (those before a failing event, then the error). */
+    const flush = (): boolean => {
+      if (pending.length === 0) return true;
+      const [recs, lines] = [pending, pendingLines];
+      pending = [];
+      pendingLines = [];
+      const dom = replayer.domains.get(recs[0]!.d);
+      batch.start(dom?.open ?? new Set());
+      let failure: unknown;
+      try {
+        replayer.feedBatch(recs, lines, batch.each);
+      } catch (e) {
+        failure = e;
+      }
+      for (const step of batch.steps) {
+        if (subscriber.closed) return false;
+        subscriber.next(step);
+      }
+      batch.steps = [];
+      if (dom !== undefined) conv.trim(dom.state.services.size);
+      if (failure !== undefined) {
+        subscriber.error(failure instanceof ReplayError ? failure : new ReplayError(lines[0]!, messageOf(failure)));
+        return false;
+      }
+      return true;
+    };
+    const later = (): void => {
+      scheduled = false;
+      if (!subscriber.closed) flush();
+    };
     return lines$.subscribe({
       next: (raw) => {
         n++;
         if (subscriber.closed) return;
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) return;
-        if (passedSnapshot(replayer, text) || isOutLineFrame(text)) return;
+        const last = pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq;
+        if (passedSnapshot(replayer, text, last) || isOutLineFrame(text)) return;
+        const rec = decodeLine(text);
+        if (rec._tag === 'Left') {
+          if (flush()) subscriber.error(new ReplayError(n, rec.left));
+          return;
+        }
+        const r = rec.right;
+        if (r.kind === 'event') {
+          // a connection's end is folded on its own (the interpreter's bookkeeping depends on it)
+          const closed = r.event.type === 'closed';
+          if (pending.length > 0 && (closed || pending[0]!.d !== r.d || pending.length >= BATCH) && !flush()) return;
+          pending.push(r);
+          pendingLines.push(n);
+          if (closed) flush();
+          else if (!scheduled) {
+            scheduled = true;
+            queueMicrotask(later);
+          }
+          return;
+        }
+        if (r.kind !== 'out' && !flush()) return; // outbound lines change no state: a batch goes on past them
         try {
-          const rec = decodeLine(text);
-          if (rec._tag === 'Left') throw new ReplayError(n, rec.left);
-          const item = replayer.feed(rec.right, n);
-          if (item.kind === 'step')
-            subscriber.next(publicStep(item.step, rec.right.kind === 'event' ? rec.right.text : undefined));
+          replayer.feed(r, n); // (a header, a snapshot or an outbound message: no step)
         } catch (e) {
-          subscriber.error(e instanceof ReplayError ? e : new ReplayError(n, String(e)));
+          if (flush()) subscriber.error(e instanceof ReplayError ? e : new ReplayError(n, String(e)));
         }
       },
-      error: (e: unknown) => subscriber.error(e),
-      complete: () => subscriber.complete(),
+      error: (e: unknown) => {
+        if (flush()) subscriber.error(e);
+      },
+      complete: () => {
+        if (flush()) subscriber.complete();
+      },
     });
   });

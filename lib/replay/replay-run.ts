@@ -20,6 +20,8 @@ import {
   decodeOutFrame,
   isOutFrameBytes,
   isOutLineFrame,
+  outFrame,
+  outFrameAt,
   type EventRecord,
   type HeaderRecord,
   type LogRecord,
@@ -32,6 +34,9 @@ import {
   type ReplayBatch,
   type ReplayItem,
 } from './replay-core';
+
+/** What {@link fileChunks} gives for an outbound line framed from its bytes: a lone surrogate, never decoded text. */
+const OUT_BYTES = '\ud800';
 
 /** Events folded per reducer call at most. */
 export const BATCH = 256;
@@ -52,8 +57,24 @@ export interface ReplaySink {
    * False if the sink ignores outbound messages: their lines are then only checked for their frame (not parsed,
    * not delivered), which is most of a log recorded with outbound messages. `'unchecked'`: they are delivered with
    * their message text sliced out by the frame, not parsed (`OutRecord.unchecked`: the sink checks what it uses).
+   * `'bytes'`: the lines the recorder framed are not even decoded to strings: {@link ReplaySink.outBytes} gets their
+   * bytes (any other outbound line is delivered as with `'unchecked'`).
    */
-  readonly outbound?: boolean | 'unchecked';
+  readonly outbound?: boolean | 'unchecked' | 'bytes';
+  /**
+   * With `outbound: 'bytes'`: an outbound line of domain `d` to `conn`, whose message text is the UTF-8 bytes
+   * `b[start, end)` and whose line is `b[lineStart, end + 1)` (line number `line`). `b` is a chunk of the file: keep
+   * a reference only while it is needed (a copy otherwise). Not passed to `stop`.
+   */
+  readonly outBytes?: (
+    d: number,
+    conn: number,
+    b: Buffer,
+    start: number,
+    end: number,
+    lineStart: number,
+    line: number,
+  ) => void;
   /**
    * True if the sink reads no messages of a batch (its `effects` have no `send`, its `delivered` is empty): the
    * reducer then builds none (`reduceAll`'s `quiet`). Items and expanded batches still carry every message.
@@ -91,13 +112,14 @@ export class LineError extends ReplayError {
  * the bytes on its own (a newline byte is never part of a multi-byte UTF-8 sequence), so that a line, and whatever a
  * decoder slices out of it and the directory keeps (a property value), holds no reference to the chunk it came
  * from: splitting a decoded chunk would pin every 1 MiB chunk one service was published in. A line `skip` accepts
- * (read from its bytes) is given as an empty string, not decoded.
+ * (read from its bytes) is given as `skipped` (default an empty string, which every reader passes over), not decoded.
  */
 export async function* fileChunks(
   file: string,
   offset: number,
   progress: (bytes: number) => void,
   skip?: (b: Uint8Array, start: number, end: number) => boolean,
+  skipped = '',
 ): AsyncGenerator<{ lines: string[]; last: boolean }> {
   const raw = createReadStream(file, { start: offset, highWaterMark: 1 << 20 });
   raw.on('data', (c) => progress(c.length));
@@ -117,14 +139,14 @@ export async function* fileChunks(
       if (rest.length > 0) {
         rest.push(chunk.subarray(0, nl));
         const whole = Buffer.concat(rest);
-        lines.push(skip?.(whole, 0, whole.length) === true ? '' : whole.toString('utf8'));
+        lines.push(skip?.(whole, 0, whole.length) === true ? skipped : whole.toString('utf8'));
         rest = [];
         start = nl + 1;
         nl = chunk.indexOf(0x0a, start);
       }
       while (nl >= 0) {
-        // a skipped line is still a line (numbering): an empty one, which every reader passes over
-        lines.push(skip?.(chunk, start, nl) === true ? '' : chunk.toString('utf8', start, nl));
+        // a skipped line is still a line (numbering): `skipped`
+        lines.push(skip?.(chunk, start, nl) === true ? skipped : chunk.toString('utf8', start, nl));
         start = nl + 1;
         nl = chunk.indexOf(0x0a, start);
       }
@@ -161,14 +183,41 @@ export const runFiles = async (
     pendingLines = [];
     sink.batch(replayer.feedBatch(recs, lines, sink.each, sink.quiet === true));
   };
+  // outbound lines framed from their bytes (`outbound: 'bytes'`), in chunk order: [buffer, message start, message
+  // end, line start, conn, d] per line
+  const outBufs: Buffer[] = [];
+  const outs: number[] = [];
+  const keepOut = (b: Uint8Array, start: number, end: number): boolean => {
+    const e = end > start && b[end - 1] === 0x0d ? end - 1 : end;
+    const at = outFrameAt(b, start, e);
+    if (at < 0) return false;
+    outBufs.push(b as Buffer); // (fileChunks reads Buffers)
+    outs.push(at, e - 1, start, outFrame.conn, outFrame.d);
+    return true;
+  };
+  const bytes = sink.outbound === 'bytes' && sink.outBytes !== undefined ? sink.outBytes : undefined;
+  const unchecked = sink.outbound === 'unchecked' || sink.outbound === 'bytes';
   for (const [fi, f] of files.entries()) {
     const base = n;
     n += (f.line ?? 1) - 1;
     opts.onFile?.(f.file, base);
-    const skip = sink.outbound === false ? isOutFrameBytes : undefined;
-    for await (const { lines, last } of fileChunks(f.file, f.offset ?? 0, (b) => (done += b), skip)) {
+    const skip = sink.outbound === false ? isOutFrameBytes : bytes !== undefined ? keepOut : undefined;
+    const chunks = fileChunks(f.file, f.offset ?? 0, (b) => (done += b), skip, bytes !== undefined ? OUT_BYTES : '');
+    for await (const { lines, last } of chunks) {
+      let k = 0;
       for (const raw of lines) {
         n++;
+        if (raw === OUT_BYTES) {
+          const j = 5 * k;
+          const d = outs[j + 4]!;
+          if (!replayer.domains.has(d)) {
+            flush();
+            throw new ReplayError(n, `record for domain ${d} before its header`);
+          }
+          bytes!(d, outs[j + 3]!, outBufs[k]!, outs[j]!, outs[j + 1]!, outs[j + 2]!, n);
+          k++;
+          continue;
+        }
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
         // events waiting in the batch count as replayed (the snapshot is ignored after the batch is folded)
@@ -176,7 +225,7 @@ export const runFiles = async (
           continue;
         if (sink.outbound === false && isOutLineFrame(text)) continue;
         // (the unterminated last line of a log is decoded in full: it may be a write cut short by a crash)
-        const frame = sink.outbound === 'unchecked' && !last ? decodeOutFrame(text) : undefined;
+        const frame = unchecked && !last ? decodeOutFrame(text) : undefined;
         const r = frame !== undefined ? E.right(frame) : decodeLine(text);
         if (E.isLeft(r)) {
           flush();
@@ -199,6 +248,8 @@ export const runFiles = async (
         if (rec.kind !== 'out') flush(); // outbound lines do not change any state: a batch goes on past them
         sink.item(replayer.feed(rec, n));
       }
+      outBufs.length = 0;
+      outs.length = 0;
       opts.onProgress?.(done, total);
     }
   }

@@ -38,9 +38,15 @@ export interface Divergence {
 }
 
 interface Sent {
-  readonly json: string;
+  /** The message's text (of a recorded message read by its bytes: decoded when it is needed, see {@link textOf}). */
+  json?: string;
   /** A recorded message whose line was only checked for its frame: the line (see `OutRecord.unchecked`). */
   readonly unchecked?: string;
+  /** A recorded message read by its bytes: the text is `buf[start, end)`, the line `buf[lineStart, end + 1)`. */
+  readonly buf?: Buffer;
+  readonly start?: number;
+  readonly end?: number;
+  readonly lineStart?: number;
   readonly line: number;
   readonly seq?: number;
   /** For a message of a folded batch: the batch and the message's index among its deliveries. */
@@ -65,10 +71,33 @@ interface Pair {
 
 /** A recorded message read by its frame only is checked in full: throws {@link ReplayError} if its line is bad. */
 const checkLine = (x: Sent): void => {
-  if (x.unchecked === undefined) return;
-  const r = decodeLine(x.unchecked);
+  const line = x.buf !== undefined ? x.buf.toString('utf8', x.lineStart, x.end! + 1) : x.unchecked;
+  if (line === undefined) return;
+  const r = decodeLine(line);
   if (E.isLeft(r)) throw new ReplayError(x.line, r.left);
 };
+
+/** A message's text (a recorded one read by its bytes is decoded once, here). */
+const textOf = (x: Sent): string => (x.json ??= x.buf!.toString('utf8', x.start, x.end));
+
+/** Where a replayed text is encoded to be compared with a recorded one's bytes (grown when a text does not fit). */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/** Whether the text `s`, encoded as UTF-8, is the bytes `b[start, end)`. */
+const sameBytes = (s: string, b: Buffer, start: number, end: number): boolean => {
+  const n = end - start;
+  if (s.length > n) return false; // (a character is at least a byte)
+  // room for a character more than `n` bytes (up to 4): a longer text cannot be cut to exactly `n` bytes
+  if (n + 4 > scratch.length) scratch = Buffer.allocUnsafe(2 * (n + 4));
+  return scratch.write(s, 0, 'utf8') === n && scratch.compare(b, start, end, 0, n) === 0;
+};
+
+/** Whether a recorded message `x` and a replayed one `y` are the same message. */
+const same = (x: Sent, y: Sent): boolean =>
+  (x.buf !== undefined && sameBytes(y.json!, x.buf, x.start!, x.end!)) || sameJson(textOf(x), y.json!);
+
+/** Recorded messages waiting for their replayed ones beyond which each keeps a copy of its line, not its chunk. */
+const PINNED = 256;
 
 export class Verifier {
   /** Messages matched so far. */
@@ -97,10 +126,45 @@ export class Verifier {
     for (let k = 0; k < b.delivered.length; k++) {
       const f = b.delivered[k]!;
       const p = this.pair(b.domain, f.conn);
-      p.actual.push({ json: encodeMessage(f.msg), line, batch: b, k });
+      const json = encodeMessage(f.msg);
+      // the recorded message is usually there already (read before the batch was folded): compared at once
+      const x = p.a === p.actual.length ? p.expected[p.e] : undefined;
+      if (x !== undefined && x.buf !== undefined && sameBytes(json, x.buf, x.start!, x.end!)) {
+        p.e++;
+        this.matched++;
+        this.trim(p);
+        continue;
+      }
+      p.actual.push({ json, line, batch: b, k });
       this.match(p);
     }
     return this.divergence;
+  }
+
+  /** Feed a recorded message read by its bytes (`ReplaySink.outBytes`). */
+  addOutBytes(d: number, conn: number, b: Buffer, start: number, end: number, lineStart: number, line: number): void {
+    if (this.divergence !== undefined) return;
+    const p = this.pair(d, conn);
+    const y = p.expected.length === p.e ? p.actual[p.a] : undefined;
+    if (y !== undefined && sameBytes(y.json!, b, start, end)) {
+      p.a++;
+      this.matched++;
+      this.trim(p);
+      return;
+    }
+    // a message that waits long keeps a copy of its line, not the chunk it is in (the chunk is 1 MiB)
+    p.expected.push(
+      p.expected.length - p.e < PINNED
+        ? { buf: b, start, end, lineStart, line }
+        : {
+            buf: Buffer.from(b.subarray(lineStart, end + 1)),
+            start: start - lineStart,
+            end: end - lineStart,
+            lineStart: 0,
+            line,
+          },
+    );
+    this.match(p);
   }
 
   /** Feed one replay item; returns the first divergence once there is one. */
@@ -168,7 +232,7 @@ export class Verifier {
     while (p.e < p.expected.length && p.a < p.actual.length) {
       const x = p.expected[p.e++]!;
       const y = p.actual[p.a++]!;
-      if (!sameJson(x.json, y.json)) {
+      if (!same(x, y)) {
         checkLine(x);
         // the first one is reported (the rest of a batch is still matched, and counted)
         this.divergence ??= this.diverge(p, x, y);
@@ -176,9 +240,15 @@ export class Verifier {
       }
       this.matched++;
     }
-    // the matched heads are dropped in bulk (no shifting one by one; no growth while one side stays ahead)
-    if (p.e > 0 && (p.e === p.expected.length || p.e >= 4096)) [p.expected, p.e] = [p.expected.slice(p.e), 0];
-    if (p.a > 0 && (p.a === p.actual.length || p.a >= 4096)) [p.actual, p.a] = [p.actual.slice(p.a), 0];
+    this.trim(p);
+  }
+
+  /** The matched heads are dropped in bulk (no shifting one by one; no growth while one side stays ahead). */
+  private trim(p: Pair): void {
+    if (p.e > 0 && p.e === p.expected.length) p.expected.length = p.e = 0;
+    else if (p.e >= 4096) [p.expected, p.e] = [p.expected.slice(p.e), 0];
+    if (p.a > 0 && p.a === p.actual.length) p.actual.length = p.a = 0;
+    else if (p.a >= 4096) [p.actual, p.a] = [p.actual.slice(p.a), 0];
   }
 
   private diverge(p: Pair, x: Sent | undefined, y: Sent | undefined): Divergence {
@@ -198,7 +268,7 @@ export class Verifier {
       conn,
       ...(at !== undefined ? { seq: at.seq } : {}),
       line: x?.line ?? at?.line ?? y!.line,
-      ...(x !== undefined ? { expected: x.json } : {}),
+      ...(x !== undefined ? { expected: textOf(x) } : {}),
       ...(y !== undefined ? { actual: y.json } : {}),
       inputs,
     };

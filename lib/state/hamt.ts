@@ -5,8 +5,9 @@
  * immutable.js's `Map` spends about 110 bytes on an entry (a leaf object and a `[key, value]` array of its own, on
  * top of the trie's nodes); here an entry is two slots of its node's array (16 bytes), plus its share of the nodes:
  * a node is one plain array `[bitmap, k0, v0, k1, v1, ...]` where a slot pair is an entry or `SUB` and a child node.
- * Updates copy the path (O(log32 n)) and leave the old version valid, as immutable.js does. Iteration order is the
- * hash order: use it where order does not matter.
+ * Updates copy the path (O(log32 n)) and leave the old version valid, as immutable.js does; inside a transient edit
+ * (a reducer call folding a batch, {@link hamtBeginEdit}) the nodes the edit created are changed in place instead of
+ * copied again. Iteration order is the hash order: use it where order does not matter.
  *
  * @example
  * let m = hamtEmpty<bigint, string>();
@@ -29,7 +30,12 @@ export interface Hamt<K extends HamtKey, V> {
 
 /**
  * `[bitmap, k0, v0, ...]`: one pair per set bit of the 32-bit bitmap, in bit order; a pair is a key and its value,
- * or {@link SUB} and a child node. A collision node (hashes equal in all their bits) has bitmap -1 and entries only.
+ * or {@link SUB} and a child node. A collision node (hashes equal in all their bits) has {@link COLLISION} in place of
+ * its bitmap, and entries only.
+ *
+ * Bitmaps and hashes are signed 32-bit integers (`| 0`, not `>>> 0`): V8 keeps those as small integers in the node's
+ * array and in arguments, where an unsigned one of 2^31 or more (any node with its last bit set: every full node) is
+ * a heap number: an allocation per copied node and one more dependent load per level of every walk.
  */
 type Node = unknown[];
 
@@ -39,7 +45,8 @@ const BITS = 5;
 const MASK = 31;
 /** Below this many bits of hash left, keys with equal hashes go to a collision node. */
 const MAX_SHIFT = 30;
-const COLLISION = -1;
+/** Marks a collision node in place of a bitmap (no bitmap is this object). */
+const COLLISION = { collision: true };
 
 const EMPTY_NODE: Node = [0];
 const EMPTY: Hamt<never, never> = { size: 0, root: EMPTY_NODE };
@@ -52,7 +59,7 @@ const mix = (h: number): number => {
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16);
 };
 const TWO32 = 4294967296;
 const intHash = (n: number): number => mix((n >>> 0) ^ Math.imul(Math.floor(n / TWO32) >>> 0, 0x9e3779b1));
@@ -91,7 +98,7 @@ const slotOf = (bitmap: number, bit: number): number => 1 + 2 * popcount(bitmap 
 const getIn = (node: Node, k: HamtKey, h: number, shift: number): unknown => {
   for (;;) {
     const bitmap = node[0] as number;
-    if (bitmap === COLLISION) {
+    if ((bitmap as unknown) === COLLISION) {
       for (let i = 1; i < node.length; i += 2) if (node[i] === k) return node[i + 1];
       return undefined;
     }
@@ -115,14 +122,70 @@ export const hamtGet = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): V |
 /** Whether `k` has a value. */
 export const hamtHas = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): boolean => hamtGet(m, k) !== undefined;
 
+// ---------------------------------------------------------------------------------------------------------------
+// transient edits
+
+/**
+ * The nodes created by the edit in progress ({@link hamtBeginEdit}), which it may change in place; `undefined`
+ * outside an edit. A node of this set is reachable only from versions built during the edit, and its parent in such
+ * a version is in the set too (every update copies the whole path from the root, or changes it in place).
+ */
+let owned: Set<Node> | undefined;
+
+/** Whether the edit in progress may change `node` in place. */
+const mine = (node: Node): boolean => owned !== undefined && owned.has(node);
+
+/** `node`, just created: the edit in progress (if any) may change it in place from now on. */
+const own = (node: Node): Node => {
+  if (owned !== undefined) owned.add(node);
+  return node;
+};
+
+/**
+ * Open a transient edit (issues 12 and 15: the garbage of path copies). Until {@link hamtEndEdit}, a node that an
+ * update creates belongs to the edit, and a later update that would copy it changes it in place instead, so a batch
+ * of updates copies each node it touches once instead of once per update. A node from before the edit is never
+ * changed: the maps the edit started from stay valid, and once the edit ends, so do the maps it returned, forever.
+ * Inside an edit, a map built by it is valid until the next update: one that must stay as it is while the edit goes
+ * on (a listing's snapshot) is sealed with {@link hamtSeal} first.
+ *
+ * Returns the token for {@link hamtEndEdit}. An edit opened inside another one seals the outer edit.
+ *
+ * @example
+ * const token = hamtBeginEdit();
+ * try {
+ *   for (const [k, v] of batch) m = hamtSet(m, k, v); // the path nodes are copied once, then changed in place
+ * } finally {
+ *   hamtEndEdit(token);
+ * }
+ */
+export const hamtBeginEdit = (): boolean => {
+  const outer = owned !== undefined;
+  owned = new Set();
+  return outer;
+};
+
+/** Close the edit that {@link hamtBeginEdit} returned `token` for: its maps are immutable from now on. */
+export const hamtEndEdit = (token: boolean): void => {
+  owned = token ? new Set() : undefined;
+};
+
+/** Whether an edit is open (a reducer call of one event inside one must open its own, see reducer.ts). */
+export const hamtEditing = (): boolean => owned !== undefined;
+
+/** The edit in progress gives up the nodes it has: every map built so far stays as it is from now on. */
+export const hamtSeal = (): void => {
+  if (owned !== undefined && owned.size > 0) owned = new Set();
+};
+
 /** A node holding two entries whose hashes first differ at or after `shift`. */
 const pair = (k1: HamtKey, h1: number, v1: unknown, k2: HamtKey, h2: number, v2: unknown, shift: number): Node => {
-  if (shift > MAX_SHIFT) return [COLLISION, k1, v1, k2, v2];
+  if (shift > MAX_SHIFT) return own([COLLISION, k1, v1, k2, v2]);
   const b1 = (h1 >>> shift) & MASK;
   const b2 = (h2 >>> shift) & MASK;
-  if (b1 === b2) return [(1 << b1) >>> 0, SUB, pair(k1, h1, v1, k2, h2, v2, shift + BITS)];
-  const bitmap = ((1 << b1) | (1 << b2)) >>> 0;
-  return b1 < b2 ? [bitmap, k1, v1, k2, v2] : [bitmap, k2, v2, k1, v1];
+  if (b1 === b2) return own([1 << b1, SUB, pair(k1, h1, v1, k2, h2, v2, shift + BITS)]);
+  const bitmap = (1 << b1) | (1 << b2);
+  return own(b1 < b2 ? [bitmap, k1, v1, k2, v2] : [bitmap, k2, v2, k1, v1]);
 };
 
 /**
@@ -130,63 +193,138 @@ const pair = (k1: HamtKey, h1: number, v1: unknown, k2: HamtKey, h2: number, v2:
  * nested update inside that function cannot clobber it): no object per update.
  */
 let sizeDelta = 0;
+/**
+ * Whether the last update changed the map (set at the leaf, as `sizeDelta`): an update inside an edit may return
+ * the root it was given, changed in place.
+ */
+let changed = false;
 
-/** A copy of bitmap node `node` with the entry (`k`, `v`) inserted at slot `i` and bitmap `bitmap`. */
+/** Bitmap node `node` with the entry (`k`, `v`) inserted at slot `i` and bitmap `bitmap` (a copy, or in place). */
 const withEntry = (node: Node, bitmap: number, i: number, k: unknown, v: unknown): Node => {
+  if (mine(node)) {
+    node.push(k, v);
+    for (let j = node.length - 1; j > i + 1; j--) node[j] = node[j - 2];
+    node[0] = bitmap;
+    node[i] = k;
+    node[i + 1] = v;
+    return node;
+  }
   const copy = new Array<unknown>(node.length + 2);
   copy[0] = bitmap;
   for (let j = 1; j < i; j++) copy[j] = node[j];
   copy[i] = k;
   copy[i + 1] = v;
   for (let j = i; j < node.length; j++) copy[j + 2] = node[j];
-  return copy;
+  return own(copy);
+};
+
+/** `node` with slot `i` set to `v` (a copy, or in place). */
+const replaced = (node: Node, i: number, v: unknown): Node => {
+  if (mine(node)) {
+    node[i] = v;
+    return node;
+  }
+  const copy = node.slice();
+  copy[i] = v;
+  return own(copy);
+};
+
+/** `node` with slots `i` and `i + 1` set to `a` and `b` (a copy, or in place). */
+const replaced2 = (node: Node, i: number, a: unknown, b: unknown): Node => {
+  if (mine(node)) {
+    node[i] = a;
+    node[i + 1] = b;
+    return node;
+  }
+  const copy = node.slice();
+  copy[i] = a;
+  copy[i + 1] = b;
+  return own(copy);
+};
+
+/** `node` without its pair at key slot `i` (a bitmap node; `bit` is the pair's bit), a copy or in place. */
+const without = (node: Node, i: number, bit: number): Node => {
+  const bitmap = (node[0] as number) & ~bit;
+  if (mine(node)) {
+    for (let j = i + 2; j < node.length; j++) node[j - 2] = node[j];
+    node.length -= 2;
+    node[0] = bitmap;
+    return node;
+  }
+  const copy = new Array<unknown>(node.length - 2);
+  copy[0] = bitmap;
+  for (let j = 1; j < i; j++) copy[j] = node[j];
+  for (let j = i + 2; j < node.length; j++) copy[j - 2] = node[j];
+  return own(copy);
+};
+
+/** Collision node `node` with the entry (`k`, `v`) added (a copy, or in place). */
+const appended = (node: Node, k: unknown, v: unknown): Node => {
+  if (mine(node)) {
+    node.push(k, v);
+    return node;
+  }
+  return own([...node, k, v]);
+};
+
+/**
+ * Collision node `node` without its entry at key slot `i`: when one entry is left, a bitmap node of that entry alone,
+ * which its parent (a bitmap node) takes in place of this node (see `single`).
+ */
+const collisionWithout = (node: Node, i: number): Node => {
+  if (node.length === 5) return own([0, node[4 - i], node[5 - i]]);
+  if (mine(node)) {
+    node.splice(i, 2);
+    return node;
+  }
+  const copy = node.slice();
+  copy.splice(i, 2);
+  return own(copy);
 };
 
 const setIn = (node: Node, k: HamtKey, h: number, v: unknown, shift: number): Node => {
   const bitmap = node[0] as number;
-  if (bitmap === COLLISION) {
+  if ((bitmap as unknown) === COLLISION) {
     for (let i = 1; i < node.length; i += 2)
       if (node[i] === k) {
         if (node[i + 1] === v) return node;
-        const copy = node.slice();
-        copy[i + 1] = v;
-        return copy;
+        changed = true;
+        return replaced(node, i + 1, v);
       }
     sizeDelta = 1;
-    return [...node, k, v];
+    changed = true;
+    return appended(node, k, v);
   }
-  const bit = (1 << ((h >>> shift) & MASK)) >>> 0;
+  const bit = 1 << ((h >>> shift) & MASK);
   const i = slotOf(bitmap, bit);
   if ((bitmap & bit) === 0) {
     sizeDelta = 1;
-    return withEntry(node, (bitmap | bit) >>> 0, i, k, v);
+    changed = true;
+    return withEntry(node, bitmap | bit, i, k, v);
   }
   const key = node[i];
-  let child: unknown;
   if (key === SUB) {
     const old = node[i + 1] as Node;
-    child = setIn(old, k, h, v, shift + BITS);
-    if (child === old) return node;
-  } else if (key === k) {
-    if (node[i + 1] === v) return node;
-    const copy = node.slice();
-    copy[i + 1] = v;
-    return copy;
-  } else {
-    sizeDelta = 1;
-    child = pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS);
+    const child = setIn(old, k, h, v, shift + BITS);
+    // the same node: unchanged, or changed in place (then so is this node, its parent in the same edit)
+    return child === old ? node : replaced(node, i + 1, child);
   }
-  const copy = node.slice();
-  copy[i] = SUB;
-  copy[i + 1] = child;
-  return copy;
+  if (key === k) {
+    if (node[i + 1] === v) return node;
+    changed = true;
+    return replaced(node, i + 1, v);
+  }
+  sizeDelta = 1;
+  changed = true;
+  return replaced2(node, i, SUB, pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS));
 };
 
 /** The map with `k` set to `v` (the same map if it already was). `v` must not be `undefined`. */
 export const hamtSet = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>, v: NoInfer<V>): Hamt<K, V> => {
   sizeDelta = 0;
+  changed = false;
   const root = setIn(m.root, k, hashOf(k), v, 0);
-  return root === m.root ? m : { size: m.size + sizeDelta, root };
+  return changed ? { size: m.size + sizeDelta, root } : m;
 };
 
 /** A node left with a single entry and no child can be inlined into its parent. */
@@ -194,38 +332,24 @@ const single = (node: Node): boolean => node.length === 3 && node[1] !== SUB;
 
 const deleteIn = (node: Node, k: HamtKey, h: number, shift: number): Node | undefined => {
   const bitmap = node[0] as number;
-  if (bitmap === COLLISION) {
-    for (let i = 1; i < node.length; i += 2)
-      if (node[i] === k) {
-        // one entry left: its parent (a bitmap node) takes it in place of this node (see `single`)
-        if (node.length === 5) return [0, node[4 - i], node[5 - i]];
-        const copy = node.slice();
-        copy.splice(i, 2);
-        return copy;
-      }
+  if ((bitmap as unknown) === COLLISION) {
+    for (let i = 1; i < node.length; i += 2) if (node[i] === k) return collisionWithout(node, i);
     return undefined;
   }
-  const bit = (1 << ((h >>> shift) & MASK)) >>> 0;
+  const bit = 1 << ((h >>> shift) & MASK);
   if ((bitmap & bit) === 0) return undefined;
   const i = slotOf(bitmap, bit);
   const key = node[i];
   if (key === SUB) {
-    const child = deleteIn(node[i + 1] as Node, k, h, shift + BITS);
+    const old = node[i + 1] as Node;
+    const child = deleteIn(old, k, h, shift + BITS);
     if (child === undefined) return undefined;
-    const copy = node.slice();
-    if (single(child)) {
-      // pull a lone entry up
-      copy[i] = child[1];
-      copy[i + 1] = child[2];
-    } else copy[i + 1] = child;
-    return copy;
+    // pull a lone entry up
+    if (single(child)) return replaced2(node, i, child[1], child[2]);
+    return child === old ? node : replaced(node, i + 1, child);
   }
   if (key !== k) return undefined;
-  const copy = new Array<unknown>(node.length - 2);
-  copy[0] = (bitmap & ~bit) >>> 0;
-  for (let j = 1; j < i; j++) copy[j] = node[j];
-  for (let j = i + 2; j < node.length; j++) copy[j - 2] = node[j];
-  return copy;
+  return without(node, i, bit);
 };
 
 /** The map without `k` (the same map if it had no `k`). */
@@ -236,70 +360,62 @@ export const hamtDelete = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): 
   return m.size === 1 ? hamtEmpty() : { size: m.size - 1, root };
 };
 
-/** `node` without its pair at key slot `i` (a bitmap node; `bit` is the pair's bit). */
-const without = (node: Node, i: number, bit: number): Node => {
-  const copy = new Array<unknown>(node.length - 2);
-  copy[0] = ((node[0] as number) & ~bit) >>> 0;
-  for (let j = 1; j < i; j++) copy[j] = node[j];
-  for (let j = i + 2; j < node.length; j++) copy[j - 2] = node[j];
-  return copy;
-};
-
-/** `node` with the value at value slot `i` replaced. */
-const replaced = (node: Node, i: number, v: unknown): Node => {
-  const copy = node.slice();
-  copy[i] = v;
-  return copy;
-};
-
 const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unknown) => unknown): Node => {
   const bitmap = node[0] as number;
-  if (bitmap === COLLISION) {
+  if ((bitmap as unknown) === COLLISION) {
     for (let i = 1; i < node.length; i += 2)
       if (node[i] === k) {
         const old = node[i + 1];
         const v = f(old);
-        if (v === old) return node;
+        if (v === old) {
+          changed = false;
+          return node;
+        }
+        changed = true;
         if (v !== undefined) {
           sizeDelta = 0;
           return replaced(node, i + 1, v);
         }
         sizeDelta = -1;
-        if (node.length === 5) return [0, node[4 - i], node[5 - i]];
-        const copy = node.slice();
-        copy.splice(i, 2);
-        return copy;
+        return collisionWithout(node, i);
       }
     const v = f(undefined);
-    if (v === undefined) return node;
+    if (v === undefined) {
+      changed = false;
+      return node;
+    }
     sizeDelta = 1;
-    return [...node, k, v];
+    changed = true;
+    return appended(node, k, v);
   }
-  const bit = (1 << ((h >>> shift) & MASK)) >>> 0;
+  const bit = 1 << ((h >>> shift) & MASK);
   const i = slotOf(bitmap, bit);
   if ((bitmap & bit) === 0) {
     const v = f(undefined);
-    if (v === undefined) return node;
+    if (v === undefined) {
+      changed = false;
+      return node;
+    }
     sizeDelta = 1;
-    return withEntry(node, (bitmap | bit) >>> 0, i, k, v);
+    changed = true;
+    return withEntry(node, bitmap | bit, i, k, v);
   }
   const key = node[i];
   if (key === SUB) {
     const old = node[i + 1] as Node;
     const child = updateIn(old, k, h, shift + BITS, f);
-    if (child === old) return node;
-    const copy = node.slice();
-    if (single(child)) {
-      // a deletion left one entry: pull it up
-      copy[i] = child[1];
-      copy[i + 1] = child[2];
-    } else copy[i + 1] = child;
-    return copy;
+    // a deletion left one entry (in a copy, or in place): pull it up
+    if (single(child)) return replaced2(node, i, child[1], child[2]);
+    return child === old ? node : replaced(node, i + 1, child);
   }
   if (key === k) {
     const old = node[i + 1];
     const v = f(old);
-    if (v === old) return node;
+    if (v === old) {
+      changed = false;
+      return node;
+    }
+    changed = true;
     if (v !== undefined) {
       sizeDelta = 0;
       return replaced(node, i + 1, v);
@@ -308,13 +424,13 @@ const updateIn = (node: Node, k: HamtKey, h: number, shift: number, f: (old: unk
     return without(node, i, bit);
   }
   const v = f(undefined);
-  if (v === undefined) return node;
-  const child = pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS);
+  if (v === undefined) {
+    changed = false;
+    return node;
+  }
   sizeDelta = 1;
-  const copy = node.slice();
-  copy[i] = SUB;
-  copy[i + 1] = child;
-  return copy;
+  changed = true;
+  return replaced2(node, i, SUB, pair(key as HamtKey, hashOf(key as HamtKey), node[i + 1], k, h, v, shift + BITS));
 };
 
 /**
@@ -328,7 +444,7 @@ export const hamtUpdate = <K extends HamtKey, V>(
   f: (old: V | undefined) => V | undefined,
 ): Hamt<K, V> => {
   const root = updateIn(m.root, k, hashOf(k), 0, f as (old: unknown) => unknown);
-  if (root === m.root) return m;
+  if (!changed) return m;
   const size = m.size + sizeDelta;
   return size === 0 ? hamtEmpty() : { size, root };
 };
@@ -378,7 +494,7 @@ const build = (
     if (g.length === 1) node.push(keys[g[0]!], values[g[0]!]);
     else node.push(SUB, build(keys, hashes, values, g, shift + BITS));
   }
-  node[0] = bitmap >>> 0;
+  node[0] = bitmap;
   return node;
 };
 

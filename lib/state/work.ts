@@ -25,6 +25,7 @@ import { complete, matchNotify, serviceNotify } from './replies';
 import { expiryOf, putService, applyChange, removeService, serviceWithOrphanSince } from './directory';
 import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
 import { heapPeek } from '../util/heap';
+import { hamtSeal } from './hamt';
 import type { OrderedById } from './ordered-by-id';
 
 /**
@@ -246,6 +247,7 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
  * disconnects behave exactly as if unsliced); the rest is queued. A listing not done holds its connection.
  */
 export const startJob = (ctx: Ctx, job: Job): void => {
+  hamtSeal(); // the job keeps a snapshot: later events of this reducer call must not change it in place (hamt.ts)
   const rest = step(ctx, job);
   if (rest === undefined) return;
   ctx.d.work = ctx.d.work.push(rest);

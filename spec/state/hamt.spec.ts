@@ -3,7 +3,10 @@ import fc from 'fast-check';
 
 import {
   type Hamt,
+  hamtBeginEdit,
   hamtDelete,
+  hamtEditing,
+  hamtEndEdit,
   hamtEmpty,
   hamtFirstKey,
   hamtForEach,
@@ -11,6 +14,7 @@ import {
   hamtHas,
   hamtHash,
   hamtOf,
+  hamtSeal,
   hamtSet,
   hamtUpdate,
 } from '../../lib/state/hamt';
@@ -163,6 +167,122 @@ describe('hamt', () => {
     expect(c.size).toBe(colliding.length);
     for (const k of colliding) c = hamtUpdate(c, k, () => undefined);
     expect(c).toBe(hamtEmpty());
+  });
+
+  describe('transient edits', () => {
+    /** The node arrays of a map, nested as they are: equal for maps built the same way, in an edit or not. */
+    const shape = (m: Hamt<K, number>): string =>
+      JSON.stringify(m.root, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v === undefined ? '<u>' : v));
+    // colliding string keys (found by a birthday search), so that collision nodes are changed in place too
+    const seen = new Map<number, string>();
+    const colliding: string[] = [];
+    for (let i = 0; colliding.length < 6; i++) {
+      const k = `c${i}`;
+      const other = seen.get(hamtHash(k));
+      if (other !== undefined) colliding.push(other, k);
+      else seen.set(hamtHash(k), k);
+    }
+    const editKey = fc.oneof(key, fc.constantFrom<K>(...colliding), fc.integer({ min: 0, max: 40 }));
+    /** set, delete, update (set / delete / keep), seal, or end the edit and open the next one */
+    const editOp = fc.tuple(fc.integer({ min: 0, max: 5 }), editKey, fc.integer({ min: 0, max: 3 }));
+
+    it('change only what the edit built: every version from before it, sealed in it or returned by it stays as it was, and the maps are those of plain updates node for node', () => {
+      fc.assert(
+        fc.property(fc.array(editOp, { maxLength: 400 }), fc.array(editKey, { maxLength: 60 }), (ops, start) => {
+          let m = hamtEmpty<K, number>();
+          for (const k of start) m = hamtSet(m, k, 9);
+          const m0 = m;
+          const apply = (x: Hamt<K, number>, kind: number, k: K, v: number): Hamt<K, number> => {
+            if (kind === 0) return hamtSet(x, k, v);
+            if (kind === 1) return hamtDelete(x, k);
+            if (kind === 2) return hamtUpdate(x, k, (old) => (v === 0 ? undefined : v === 1 ? old : v));
+            return x;
+          };
+          // the same updates without an edit: the shapes to expect after each
+          const shapes: string[] = [];
+          let plain = m0;
+          for (const [kind, k, v] of ops) shapes.push(shape((plain = apply(plain, kind, k, v))));
+          const model = new Map<K, number>(start.map((k) => [k, 9]));
+          const kept: Array<[Hamt<K, number>, Map<K, number>, string]> = [[m, new Map(model), shape(m)]];
+          let token = hamtBeginEdit();
+          try {
+            ops.forEach(([kind, k, v], i) => {
+              m = apply(m, kind, k, v);
+              if (kind === 0 || (kind === 2 && v > 1)) model.set(k, v);
+              else if (kind === 1 || (kind === 2 && v === 0)) model.delete(k);
+              else if (kind === 3) {
+                hamtSeal();
+                kept.push([m, new Map(model), shape(m)]);
+              } else if (kind === 4) {
+                hamtEndEdit(token);
+                kept.push([m, new Map(model), shape(m)]);
+                token = hamtBeginEdit();
+              }
+              // (5: nothing, the edit goes on)
+              expect(shape(m)).toBe(shapes[i]);
+            });
+          } finally {
+            hamtEndEdit(token);
+          }
+          expect(hamtEditing()).toBe(false);
+          sameAs(m, model);
+          for (const [mv, mm, sh] of kept) {
+            sameAs(mv, mm);
+            expect(shape(mv)).toBe(sh);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('change in place, once copied: a batch of sets in an edit creates each node once', () => {
+      let m = hamtEmpty<K, number>();
+      for (let i = 0; i < 5000; i++) m = hamtSet(m, BigInt(i), i);
+      const before = shape(m);
+      const token = hamtBeginEdit();
+      let e = m;
+      try {
+        e = hamtSet(e, 1n, -1);
+        const root = e.root;
+        for (let i = 0; i < 100; i++) e = hamtSet(e, BigInt(i), -i - 1);
+        expect(e.root).toBe(root); // the root copied by the first set, changed in place since
+        hamtSeal();
+        e = hamtSet(e, 2n, -100);
+        expect(e.root).not.toBe(root); // sealed: copied again
+      } finally {
+        hamtEndEdit(token);
+      }
+      expect(shape(m)).toBe(before);
+      expect(hamtGet(e, 2n)).toBe(-100);
+      expect(hamtGet(e, 99n)).toBe(-100);
+      const after = hamtSet(e, 3n, 0);
+      expect(after.root).not.toBe(e.root); // the edit is over: a plain update copies
+      expect(hamtGet(e, 3n)).toBe(-4);
+    });
+
+    it('an edit opened inside another seals the outer one', () => {
+      const outer = hamtBeginEdit();
+      try {
+        let m = hamtSet(hamtEmpty<K, number>(), 1, 1);
+        m = hamtSet(m, 2, 2);
+        const inner = hamtBeginEdit();
+        const held = m;
+        const heldShape = shape(held);
+        try {
+          m = hamtSet(m, 3, 3);
+        } finally {
+          hamtEndEdit(inner);
+        }
+        expect(hamtEditing()).toBe(true);
+        m = hamtSet(m, 4, 4);
+        expect(shape(held)).toBe(heldShape);
+        expect(held.size).toBe(2);
+        expect(m.size).toBe(4);
+      } finally {
+        hamtEndEdit(outer);
+      }
+      expect(hamtEditing()).toBe(false);
+    });
   });
 
   it('spreads bigints beyond 53 bits that differ only in their low bits', () => {
