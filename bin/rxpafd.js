@@ -46,10 +46,10 @@ require('../dist/lib/cli/daemon-entry.js').main(
         if (!(settle && what === 'daemon')) return v8.setFlagsFromString('--turbofan --sparkplug');
         // TurboFan stays off until the daemon first has work (memory settle, started lean: its first busy sample)
         v8.setFlagsFromString('--sparkplug');
-        require('../dist/lib/cli/memory-settle.js').startMemorySettle({
-          setFlags: (f) => v8.setFlagsFromString(f),
-          startLean: true,
-        });
+        // and tells V8 of possible garbage at each switch to lean, so its memory reducer collects a burst's garbage
+        const memory = require('../dist/lib/cli/memory-settle.js');
+        const setFlags = (f) => v8.setFlagsFromString(f);
+        memory.startMemorySettle({ setFlags, startLean: true, notifyGarbage: memory.possibleGarbage(setFlags) });
       }
     : undefined,
 );

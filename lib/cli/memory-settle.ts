@@ -14,6 +14,13 @@
  * {@link SettleRule.busyAbove} of the time. The flags are read by V8 when it decides (the memory reducer's timer, the
  * tiering manager), not cached: the same runtime switch bin/rxpafd.js makes for the compilers during startup.
  *
+ * That timer only runs once the memory reducer waits for garbage: after a major GC that gave memory back, or when
+ * told of possible garbage. A burst that only promotes (a mass disconnect of 1,000 clients: ~250 MB of old-space
+ * garbage, 12 MB of it live) runs no such GC, so the reducer never looks and the garbage stays for as long as the
+ * daemon is quiet (issue 13). So each switch to lean also tells V8 of possible garbage ({@link possibleGarbage},
+ * V8's context-disposal notification): some 8 s later (--gc-memory-reducer-start-delay-ms) the reducer starts an
+ * incremental, memory-reducing collection driven by tasks, with short pauses, and gives the pages back.
+ *
  * The rule is the pure {@link settleStep}; {@link startMemorySettle} runs it on a timer that does not keep the
  * process alive.
  *
@@ -21,6 +28,7 @@
  * startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
  */
 import { performance } from 'node:perf_hooks';
+import { runInThisContext } from 'node:vm';
 
 /** When the loop counts as quiet or busy. */
 export interface SettleRule {
@@ -82,7 +90,33 @@ export interface SettleDeps {
    * RSS 49.5 or 53.4 MB, depending on as little as the length of the install path).
    */
   readonly startLean?: boolean;
+  /** Called at each switch to lean after a busy time (not at a lean start): {@link possibleGarbage}'s function. */
+  readonly notifyGarbage?: () => void;
 }
+
+/**
+ * A function that tells V8 there may be garbage to collect (V8's `%NotifyContextDisposed`, what an embedder calls
+ * when it drops a context: the memory reducer then waits and, if the heap is quiet or memory is favoured, starts an
+ * incremental memory-reducing collection). Node exposes no API for it; the function is compiled once with natives
+ * syntax switched on for that compilation only. `undefined` if V8 refuses it.
+ */
+export const possibleGarbage = (setFlags: (flags: string) => void): (() => void) | undefined => {
+  const compile = (): (() => void) => runInThisContext(NOTIFY_SOURCE) as () => void;
+  try {
+    return compile(); // natives syntax already on (given on node's command line): left as it is
+  } catch {
+    // off, as it should be: on for this one compilation
+  }
+  try {
+    setFlags('--allow-natives-syntax');
+    return compile();
+  } catch {
+    return undefined;
+  } finally {
+    setFlags('--no-allow-natives-syntax');
+  }
+};
+const NOTIFY_SOURCE = '(function possibleGarbage() { %NotifyContextDisposed(); })';
 
 /** Sample the event loop on an unref'd timer and switch the flags by {@link settleStep}; returns a stop function. */
 export const startMemorySettle = (deps: SettleDeps): (() => void) => {
@@ -107,6 +141,7 @@ export const startMemorySettle = (deps: SettleDeps): (() => void) => {
     state = next.state;
     if (next.change !== undefined) {
       deps.setFlags(next.change === 'lean' ? LEAN_FLAGS : FAST_FLAGS);
+      if (next.change === 'lean') deps.notifyGarbage?.();
       deps.onChange?.(next.change);
     }
   }, rule.sampleMs);

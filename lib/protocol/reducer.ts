@@ -21,7 +21,7 @@ import { emptyServiceIndex } from '../state/service-index';
 import { OrderedById } from '../state/ordered-by-id';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
-import { runJobs, SLICE } from '../state/work';
+import { CLOSE_RULE, type CloseRule, runJobs, SLICE } from '../state/work';
 
 /** pafd's defaults (§8.1, §4.5, §8.5): versions 2..3, idle 4/30 s, handshake deadline 2.5 s, no limits. */
 export const defaultSettings: DomainSettings = {
@@ -95,6 +95,7 @@ export type StepObserver = (i: number, state: DomainState, fx: readonly Effect[]
  * every event's work in that event. `each` sees every event's outcome (a replay's summary folds 256 events a call).
  * `quiet`: no `send` effects (and no message objects for them) for a consumer that reads none (a replay's summary,
  * `--at`): the states, the other effects and the work budgets are those of the same call without it.
+ * `closeRule`: when a small close is orphaned at once (the server's; a replay uses the recording's, by its version).
  */
 export const reduceAll = (
   state: DomainState,
@@ -102,6 +103,7 @@ export const reduceAll = (
   slice: number = SLICE,
   each?: StepObserver,
   quiet = false,
+  closeRule: CloseRule = CLOSE_RULE,
 ): readonly [DomainState, readonly Effect[]] => {
   const fx: Effect[] = [];
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
@@ -114,7 +116,7 @@ export const reduceAll = (
   const edit = events.length > 1 || hamtEditing();
   const token = edit && hamtBeginEdit();
   try {
-    foldEvents(d, events, fx, slice, each, quiet);
+    foldEvents(d, events, fx, slice, each, quiet, closeRule);
   } finally {
     if (edit) hamtEndEdit(token);
   }
@@ -129,6 +131,7 @@ const foldEvents = (
   slice: number,
   each: StepObserver | undefined,
   quiet: boolean,
+  closeRule: CloseRule,
 ): void => {
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
@@ -136,7 +139,7 @@ const foldEvents = (
     const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
     if (now !== d.now) d.now = now;
     // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
-    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld, quiet };
+    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld, quiet, closeRule };
     processDeadlines(ctx);
     handle(ctx, e);
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it

@@ -28,7 +28,7 @@ import type { Event } from '../state/events';
 import type { ConnId, DomainState } from '../state/model';
 import { PafReplayError } from '../errors';
 import { initialDomainState, reduceAll } from '../protocol/reducer';
-import { SLICE } from '../state/work';
+import { type CloseRule, SLICE } from '../state/work';
 import type { EventRecord, HeaderRecord, LogRecord, OutRecord, SnapshotRecord } from './event-codec';
 
 /** A log that cannot be replayed further: `line` is 1-based; every step before it was replayed (the public class itself, so users see `PafReplayError`). */
@@ -178,6 +178,7 @@ export class Replayer {
         workBudget(dom.header),
         each && ((i, st, fx, from) => each(records[i]!, lines[i]!, st, fx, from)),
         quiet,
+        closeRule(dom.header),
       );
     } catch {
       // find the event that fails, replaying the batch event by event (it throws with that event's line)
@@ -217,7 +218,7 @@ export class Replayer {
     let state: DomainState;
     let effects: readonly Effect[];
     try {
-      [state, effects] = reduceAll(prev, [event], workBudget(dom.header));
+      [state, effects] = reduceAll(prev, [event], workBudget(dom.header), undefined, false, closeRule(dom.header));
     } catch (e) {
       throw new ReplayError(line, `reducer failed: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -240,6 +241,13 @@ export const SLICE_V3 = 512;
  */
 export const workBudget = (header: Pick<HeaderRecord, 'version'>): number =>
   header.version < 3 ? Infinity : header.version === 3 ? SLICE_V3 : SLICE;
+
+/**
+ * The close rule the server that wrote the log used (lib/state/work.ts `CloseRule`): 'after-queued' from schema
+ * version 5 on, 'at-once' before (a log of version 1 or 2 finishes every event's work in that event either way).
+ */
+export const closeRule = (header: Pick<HeaderRecord, 'version'>): CloseRule =>
+  header.version < 5 ? 'at-once' : 'after-queued';
 
 const fromSnapshot = (header: HeaderRecord, rec: SnapshotRecord): ReplayDomain => ({
   header,

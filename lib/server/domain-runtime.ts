@@ -4,12 +4,12 @@
  * is pending a turn folds more `work` events, each one a batch of its own, within a small time budget (the loop
  * itself is ./domain-loop.ts).
  *
- *   connections$ ─mergeMap(connectionEvents)─┐
+ *   connections$ ─mergeEach(connectionEvents)─┐
  *                                            ├─ merge ─ bufferTurn ─ drainTurns(reduceAll + interpret) ─► state$
  *   state$ ─ deadlineTicks, workRequests ────┘                                                          │
  *        ▲──────────────────────────────────────────────────────────────────────────────────────────────┘
  */
-import { BehaviorSubject, merge, mergeMap, Observable, Subject, type Subscription } from './rx';
+import { BehaviorSubject, merge, Observable, Subject, type Subscription } from './rx';
 
 import { messageOf, PafDomainError } from '../errors';
 import type { Logger } from '../log/logger';
@@ -23,6 +23,7 @@ import { errnoOf } from '../transport/transport-error';
 import type { Clock } from './clock';
 import { connectionEvents } from './connection-events';
 import { domainLoop } from './domain-loop';
+import { mergeEach } from './merge-each';
 import { type Dirty, flushDirty, type InterpreterDeps, queueEffects } from './interpret';
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
@@ -105,7 +106,7 @@ export class DomainRuntime {
     const { received, reduced } = this.opts.observer ?? {};
     const failAtMessage = failpoint();
     const accepted$: Observable<Event> = merge(...listeners.map((l) => l.connections$)).pipe(
-      mergeMap((conn) => {
+      mergeEach((conn) => {
         const id = this.nextId++;
         this.conns.set(id, conn);
         conn.onOutputBlocked = (blocked) => {

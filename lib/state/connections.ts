@@ -152,10 +152,12 @@ const disconnectClient = (ctx: Ctx, conn: Conn): void => {
   ctx.d.records = ctx.d.records.set(record.id, inactive);
   // 4. every attached service becomes an orphan with the same orphan-since, in attachment order: sliced (work.ts);
   // until its turn comes a service is seen as an orphan through its inactive record
-  // A small disconnect is orphaned at once; a big one (services x possible subscribers) is left to `work` events, so
-  // when many connections close in one turn, no notification is built for subscribers closing in the same turn.
+  // A small disconnect is orphaned at once if no work is queued; a big one (services x possible subscribers), or one
+  // behind queued work, is left to `work` events, so when many connections close in one turn, no notification is
+  // built for subscribers closing in the same turn (CloseRule).
   const job = { kind: 'orphan', record: record.id, ids: inactive.services, pos: 0 } as const;
-  if (inactive.services.size * (1 + ctx.d.subscriptions.size) <= CLOSE_SLICE) startJob(ctx, job);
+  const small = inactive.services.size * (1 + ctx.d.subscriptions.size) <= CLOSE_SLICE;
+  if (small && (ctx.d.work.size === 0 || ctx.closeRule === 'at-once')) startJob(ctx, job);
   else ctx.d.work = ctx.d.work.push(job);
   ctx.fx.push({
     type: 'log',

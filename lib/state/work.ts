@@ -42,6 +42,17 @@ export const SLICE = 128;
  */
 export const CLOSE_SLICE = 64;
 
+/**
+ * When a small close (under {@link CLOSE_SLICE}) is orphaned at once. 'after-queued' (the server's, schema version 5
+ * of the event log): only when no work is queued, else its job goes behind the queued ones; in a wave of closes (a
+ * mass kill), the last closes have few subscribers left and are small, and orphaned at once they would build
+ * notifications for subscribers closing in the same wave (330 for 1,000 clients x 5 services): queued, they are
+ * built once every close of the wave is folded, and nothing is built for the closed. 'at-once' (logs of schema
+ * version 4 and before): always at once.
+ */
+export type CloseRule = 'at-once' | 'after-queued';
+export const CLOSE_RULE: CloseRule = 'after-queued';
+
 // ---------------------------------------------------------------------------------------------------------------
 // positions in the persistent ordered collections (immutable.js keeps an OrderedMap's entries in a List; a
 // position in it is stable for the snapshot we hold, deleted entries read as undefined)

@@ -56,6 +56,13 @@ export class StreamConnection implements Connection {
   private queuedMessages = 0;
   private unwrittenMessages = 0;
   private closed = false;
+  /**
+   * The peer ended (EOF) on a server-side connection: the connection is closed for the server (messages$ completed,
+   * nothing more is sent) but the socket is left as it is until close() or abort(): the server calls that when it
+   * folds the connection's `closed` event, in chunks sized to its turn budget, so a wave of 1,000 peer closes (a
+   * mass kill) does not end 1,000 sockets in the one event-loop turn that read their EOFs (issue 13).
+   */
+  private ended = false;
   private paused = false;
   onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
 
@@ -79,7 +86,7 @@ export class StreamConnection implements Connection {
     this.channel = new HotChannel<Uint8Array>(() => this.startReading());
     this.messages$ = this.channel.observable$;
     socket.on('error', (err) => this.fail(toTransportError(`${this.remoteAddress}`, err)));
-    socket.on('end', () => this.close());
+    socket.on('end', () => this.peerEnded());
     socket.on('close', () => this.close());
   }
 
@@ -114,7 +121,28 @@ export class StreamConnection implements Connection {
     return this.socket.destroyed ? undefined : this.socket;
   }
 
+  /** EOF from the peer: a client closes at once; a server connection leaves its socket to close() (see `ended`). */
+  private peerEnded(): void {
+    if (this.closed) return;
+    if (!this.backpressure) return this.close();
+    this.shut();
+    this.ended = true;
+  }
+
+  /**
+   * The socket of a connection whose peer ended, once the server closes it: its input is over (nothing to consume,
+   * no linger), so it is destroyed at once unless output is still waiting in Node's buffer (then FIN after it).
+   */
+  private finish(): void {
+    this.ended = false;
+    const s = this.socket;
+    if (s.destroyed) return;
+    if (s.writableLength > 0 && !s.writableEnded) s.end();
+    else s.destroy();
+  }
+
   abort(): void {
+    if (this.ended) return this.finish();
     const socket = this.shut();
     if (socket === undefined) return;
     // Node's write buffer is released by destroy(); what the kernel holds is still sent, then FIN. Unread input
@@ -206,6 +234,7 @@ export class StreamConnection implements Connection {
   }
 
   close(): void {
+    if (this.ended) return this.finish();
     const socket = this.shut();
     if (socket === undefined) return;
     // Keep consuming input so that the kernel does not reset the connection, then FIN (close_notify for TLS).

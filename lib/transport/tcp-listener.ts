@@ -10,7 +10,9 @@ import type { Connection, Listener } from './transport';
 export const listenTcp = async (host: Host, port: number): Promise<Listener> => {
   const ip = await resolveHost(host);
   const channel = new HotChannel<Connection>();
-  const server = createServer({ ...ACCEPTED_SOCKET_OPTIONS }, (socket: Socket) => {
+  // allowHalfOpen: a peer's EOF does not make Node end the socket by itself; the connection ends it when the server
+  // closes it (StreamConnection `ended`: the teardown of a wave of peer closes is spread over the server's turns)
+  const server = createServer({ ...ACCEPTED_SOCKET_OPTIONS, allowHalfOpen: true }, (socket: Socket) => {
     channel.next(new StreamConnection(socket, true));
   });
   server.on('error', () => undefined); // accept errors (EMFILE, ...) are retried by libuv

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import {
   FAST_FLAGS,
   LEAN_FLAGS,
+  possibleGarbage,
   SETTLE,
   SETTLE_START,
   type SettleState,
@@ -119,6 +120,52 @@ describe('startMemorySettle', () => {
     expect(changes).toEqual(['lean', 'fast', 'lean']);
     stop();
     expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS, LEAN_FLAGS, FAST_FLAGS]);
+  });
+});
+
+describe('possible garbage (the memory reducer after a burst)', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('is notified at each switch to lean after a busy time, not at a lean start', () => {
+    jest.useFakeTimers();
+    const us = [0.5, 0, 0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0];
+    let notified = 0;
+    const changes: string[] = [];
+    const stop = startMemorySettle({
+      setFlags: () => undefined,
+      utilization: () => us.shift() ?? 0,
+      onChange: (to) => changes.push(`${to}:${notified}`),
+      notifyGarbage: () => notified++,
+      startLean: true,
+    });
+    expect(notified).toBe(0);
+    jest.advanceTimersByTime(SETTLE.sampleMs * 12);
+    // lean (start, not notified), fast, lean (notified before onChange), fast, lean (notified again)
+    expect(changes).toEqual(['lean:0', 'fast:0', 'lean:1', 'fast:1', 'lean:2']);
+    stop();
+  });
+
+  it("compiles V8's notification with natives syntax for that compilation only, and it runs", () => {
+    const flags: string[] = [];
+    const v8 = jest.requireActual<typeof import('node:v8')>('node:v8');
+    const notify = possibleGarbage((f) => {
+      flags.push(f);
+      v8.setFlagsFromString(f);
+    });
+    expect(flags).toEqual(['--allow-natives-syntax', '--no-allow-natives-syntax']);
+    expect(typeof notify).toBe('function');
+    // given on node's command line: left on (a preload compiling natives lazily still can)
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const given: string[] = [];
+    expect(typeof possibleGarbage((f) => given.push(f))).toBe('function');
+    expect(given).toEqual([]);
+    v8.setFlagsFromString('--no-allow-natives-syntax');
+    expect(() => notify!()).not.toThrow();
+    // natives syntax is off again
+    const { runInThisContext } = jest.requireActual<typeof import('node:vm')>('node:vm');
+    expect(() => void runInThisContext('(function () { %NotifyContextDisposed(); })')).toThrow(/Unexpected token '%'/);
   });
 });
 

@@ -13,13 +13,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { LOG_VERSION } from '../../lib/replay/event-codec';
+import { encodeEventLine, encodeHeaderLine, LOG_VERSION } from '../../lib/replay/event-codec';
+import { defaultSettings } from '../../lib/protocol/reducer';
+import type { Event } from '../../lib/state/events';
 import { replayItems, replayLines, splitLines } from '../../lib/replay/replay';
-import { SLICE_V3, workBudget } from '../../lib/replay/replay-core';
+import { closeRule, SLICE_V3, workBudget } from '../../lib/replay/replay-core';
 import { Verifier } from '../../lib/replay/replay-verify';
 import { SLICE } from '../../lib/state/work';
 import type { DomainState } from '../../lib/state/model';
-import { T0 } from '../helpers/builders';
+import { request, T0, wire } from '../helpers/builders';
 
 const v2 = splitLines(readFileSync(join(__dirname, '../fixtures/logs/v2-big-close.ndjson'), 'utf8'));
 const v3 = splitLines(readFileSync(join(__dirname, '../fixtures/logs/v3-sliced-close.ndjson'), 'utf8'));
@@ -49,9 +51,22 @@ const run = (lines: readonly string[]) => {
 };
 
 describe('replaying logs of an earlier schema version', () => {
-  it('writes version 4; the budget per event follows the version read', () => {
-    expect(LOG_VERSION).toBe(4);
-    expect([1, 2, 3, 4].map((version) => workBudget({ version }))).toEqual([Infinity, Infinity, SLICE_V3, SLICE]);
+  it('writes version 5; the budget per event and the close rule follow the version read', () => {
+    expect(LOG_VERSION).toBe(5);
+    expect([1, 2, 3, 4, 5].map((version) => workBudget({ version }))).toEqual([
+      Infinity,
+      Infinity,
+      SLICE_V3,
+      SLICE,
+      SLICE,
+    ]);
+    expect([1, 2, 3, 4, 5].map((version) => closeRule({ version }))).toEqual([
+      'at-once',
+      'at-once',
+      'at-once',
+      'at-once',
+      'after-queued',
+    ]);
     expect([SLICE_V3, SLICE]).toEqual([512, 128]);
     expect(v2[0]).toMatch(/^\{"v":2,"kind":"domain"/);
     expect(v2.some((l) => l.includes('"type":"work"'))).toBe(false);
@@ -91,5 +106,73 @@ describe('replaying logs of an earlier schema version', () => {
     const d = verify(asVersion(v3, 4));
     expect(d).toBeDefined();
     expect(d!.conn).toBe(1);
+  });
+
+  /**
+   * A wave of closes (encoded under a version 4 header, then the same lines under version 5): a watcher subscribed to
+   * everything; client 1 with 100 services (too big to orphan at once: queued), clients 2 and 3 with one service and a
+   * subscription each; 1, 2 and 3 close at the same time, then `work` events. Version 4 replays 2's close as the
+   * server of version 4 did it, orphaned at once (notifying the watcher and 3, which is closing too); version 5 queues
+   * it behind 1's job, and nothing is built for 3.
+   */
+  it('a wave of closes: version 4 orphans the small closes at once, version 5 after the queued work', () => {
+    const ev: Event[] = [];
+    const at = (now: number, conn: number, json: string): void => {
+      ev.push({ type: 'message', now, conn, msg: wire(json) });
+    };
+    for (const c of [9, 1, 2, 3]) {
+      ev.push({
+        type: 'accepted',
+        now: T0,
+        conn: c,
+        address: `tcp:127.0.0.1:${5000 + c}`,
+        user: 'ip:127.0.0.1',
+        transport: 'tcp',
+      });
+      at(
+        T0,
+        c,
+        request('hello', 0, { 'client-id': 100 + c, 'protocol-minimum-version': 2, 'protocol-maximum-version': 2 }),
+      );
+    }
+    at(T0, 9, request('subscribe', 1, { 'subscription-id': 9 }));
+    for (let i = 0; i < 100; i++)
+      at(T0, 1, request('publish', 10 + i, { 'service-id': 1000 + i, generation: 0, 'service-props': {}, ttl: 60 }));
+    for (const c of [2, 3]) {
+      at(T0, c, request('publish', 1, { 'service-id': 2000 + c, generation: 0, 'service-props': {}, ttl: 60 }));
+      at(T0, c, request('subscribe', 2, { 'subscription-id': c }));
+    }
+    // the subscriptions' initial listings (103 services) are sliced work: done before the wave
+    for (let i = 0; i < 4; i++) ev.push({ type: 'work', now: T0 });
+    for (const c of [1, 2, 3]) ev.push({ type: 'closed', now: T0 + 1, conn: c, cause: 'eof' });
+    for (let i = 0; i < 4; i++) ev.push({ type: 'work', now: T0 + 1 });
+    const header = encodeHeaderLine(0, { settings: defaultSettings, seed: 42, now: T0 });
+    const lines = [header, ...ev.map((e, i) => encodeEventLine(i, 0, e))];
+    const sendsAtClose = (v: number): Array<[number, number]> => {
+      const out: Array<[number, number]> = [];
+      for (const step of replayLines(asVersion(lines, v)))
+        if (step.event.type === 'closed')
+          for (const f of step.effects) if (f.type === 'send') out.push([step.event.conn, f.conn]);
+      return out;
+    };
+    // version 4: 2's close notifies the watcher and 3 (closing in the same wave), 3's the watcher
+    expect(sendsAtClose(4)).toEqual([
+      [2, 9],
+      [2, 3],
+      [3, 9],
+    ]);
+    // version 5: no close orphans anything (1's job is queued first); the work events do, for the watcher only
+    expect(sendsAtClose(5)).toEqual([]);
+    for (const v of [4, 5]) {
+      const { orphaned, last } = run(asVersion(lines, v));
+      expect(orphaned).toHaveLength(102);
+      expect(last.work.size).toBe(0);
+    }
+    const toClosed: number[] = [];
+    for (const step of replayLines(asVersion(lines, 5)))
+      if (step.event.type === 'work' && step.event.now === T0 + 1)
+        for (const f of step.effects) if (f.type === 'send') toClosed.push(f.conn);
+    expect(new Set(toClosed)).toEqual(new Set([9]));
+    expect(toClosed).toHaveLength(102);
   });
 });

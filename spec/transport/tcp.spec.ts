@@ -219,6 +219,35 @@ describe('tcp transport', () => {
     expect(await clientDone).toEqual([]);
   });
 
+  it("a peer's EOF completes messages$; the server's socket is ended only when the server closes it, without a reset", async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    let completed = false;
+    server.messages$.subscribe({ complete: () => (completed = true) });
+    const received: Buffer[] = [];
+    let closed = false;
+    let error: unknown;
+    socket.on('data', (b: Buffer) => received.push(b));
+    socket.on('close', () => (closed = true));
+    socket.on('error', (e) => (error = e));
+    socket.end(); // the peer's EOF; it still reads
+    for (let i = 0; i < 100 && !completed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(completed).toBe(true);
+    // nothing goes out after the EOF, and the socket stays until the server closes it
+    server.send('after the end');
+    server.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(false);
+    server.close();
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(closed).toBe(true);
+    expect(error).toBeUndefined();
+    expect(received).toEqual([]);
+    server.close(); // idempotent
+  });
+
   it('rejects listening on a port in use and bad addresses', async () => {
     await expect(listen(listener.address)).rejects.toMatchObject({ errno: 'EADDRINUSE' });
     await expect(listen('btcp:127.0.0.1:0')).rejects.toThrow('byte-stream transports are not supported');
