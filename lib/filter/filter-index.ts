@@ -2,8 +2,45 @@ import { Map as IMap, OrderedMap, is } from 'immutable';
 import type { Filter } from './ast';
 import type { Props } from './props';
 
-/** Subscriptions sharing one anchor: seq -> id (seqs normally arrive in increasing order). */
-type Bucket<K> = OrderedMap<number, K>;
+/** Subscriptions: seq -> id (seqs normally arrive in increasing order). */
+type Ordered<K> = OrderedMap<number, K>;
+
+/**
+ * The one subscription of an anchor that only one has (the usual case: a subscription per distinct name): a bucket
+ * without a map. A bucket is a `Single` exactly when it holds one subscription.
+ */
+class Single<K> {
+  constructor(
+    readonly seq: number,
+    readonly id: K,
+  ) {}
+}
+
+/** Subscriptions sharing one anchor. */
+type Bucket<K> = Ordered<K> | Single<K>;
+
+/** `b` (absent: empty) with (`seq`, `id`) added. */
+const bucketAdd = <K>(b: Bucket<K> | undefined, seq: number, id: K): Bucket<K> => {
+  if (b === undefined) return new Single(seq, id);
+  if (b instanceof Single) return OrderedMap<number, K>([[b.seq, b.id]]).set(seq, id);
+  return b.set(seq, id);
+};
+
+/** `b` without `seq` (`undefined` when empty; `b` itself when it has no `seq`). */
+const bucketDelete = <K>(b: Bucket<K>, seq: number): Bucket<K> | undefined => {
+  if (b instanceof Single) return b.seq === seq ? undefined : b;
+  const rest = b.delete(seq);
+  if (rest.size === 0) return undefined;
+  if (rest.size > 1 || rest === b) return rest;
+  const [only] = rest.entries();
+  return new Single(only![0], only![1]);
+};
+
+/** Each (id, seq) of a bucket, in its order. */
+const bucketForEach = <K>(b: Bucket<K>, fn: (id: K, seq: number) => void): void => {
+  if (b instanceof Single) fn(b.id, b.seq);
+  else b.forEach(fn);
+};
 
 /**
  * A persistent (immutable) index of subscription filters, used to find the subscriptions that a
@@ -24,7 +61,7 @@ export interface FilterIndex<K> {
   /** Anchors (key, any value): key -> bucket. `present`, `substring`, `gt`, `lt` filters. */
   readonly byKey: IMap<string, Bucket<K>>;
   /** Subscriptions that must be evaluated for every change (no filter, `not`, unindexable). */
-  readonly always: Bucket<K>;
+  readonly always: Ordered<K>;
 }
 
 type Anchor = { readonly key: string; readonly value: string | undefined };
@@ -101,8 +138,6 @@ const anchorsOf = (f: Filter): readonly Anchor[] | undefined => {
 const anchorsOrAlways = (filter: Filter | undefined): readonly Anchor[] | undefined =>
   filter === undefined ? undefined : anchorsOf(filter);
 
-const emptyBucket = <K>(): Bucket<K> => OrderedMap<number, K>();
-
 /**
  * Add subscription `id` with creation order number `seq` (unique, increasing) and optional filter
  * (`undefined` = match everything). Adding a `seq` that is already indexed returns `ix` unchanged.
@@ -119,10 +154,10 @@ export function indexAdd<K>(ix: FilterIndex<K>, id: K, seq: number, filter: Filt
   let { byValue, byKey } = ix;
   for (const { key, value } of anchors) {
     if (value === undefined) {
-      byKey = byKey.set(key, (byKey.get(key) ?? emptyBucket<K>()).set(seq, id));
+      byKey = byKey.set(key, bucketAdd(byKey.get(key), seq, id));
     } else {
       const inner = byValue.get(key) ?? IMap<string, Bucket<K>>();
-      byValue = byValue.set(key, inner.set(value, (inner.get(value) ?? emptyBucket<K>()).set(seq, id)));
+      byValue = byValue.set(key, inner.set(value, bucketAdd(inner.get(value), seq, id)));
     }
   }
   return { members, byValue, byKey, always: ix.always };
@@ -147,15 +182,15 @@ export function indexRemove<K>(ix: FilterIndex<K>, id: K, seq: number, filter: F
     if (value === undefined) {
       const bucket = byKey.get(key);
       if (bucket === undefined) continue;
-      const rest = bucket.delete(seq);
+      const rest = bucketDelete(bucket, seq);
       // drop empty buckets so the index does not grow with churn
-      byKey = rest.size === 0 ? byKey.delete(key) : byKey.set(key, rest);
+      byKey = rest === undefined ? byKey.delete(key) : byKey.set(key, rest);
     } else {
       const inner = byValue.get(key);
       const bucket = inner?.get(value);
       if (inner === undefined || bucket === undefined) continue;
-      const rest = bucket.delete(seq);
-      const innerRest = rest.size === 0 ? inner.delete(value) : inner.set(value, rest);
+      const rest = bucketDelete(bucket, seq);
+      const innerRest = rest === undefined ? inner.delete(value) : inner.set(value, rest);
       byValue = innerRest.size === 0 ? byValue.delete(key) : byValue.set(key, innerRest);
     }
   }
@@ -190,6 +225,8 @@ const CACHE_FROM = 8;
 
 /** The live ids of one bucket, sorted by seq (see {@link indexCandidates}); the array may be shared: never mutated. */
 const bucketCandidates = <K>(ix: FilterIndex<K>, bucket: Bucket<K>): readonly K[] => {
+  // membership check: a caller that removed with a different filter must not resurrect the id
+  if (bucket instanceof Single) return ix.members.has(bucket.seq) ? [bucket.id] : [];
   const cache = bucket.size >= CACHE_FROM;
   if (cache) {
     const hit = bucketCache.get(bucket);
@@ -199,7 +236,6 @@ const bucketCandidates = <K>(ix: FilterIndex<K>, bucket: Bucket<K>): readonly K[
   const ids: K[] = [];
   let sorted = true;
   bucket.forEach((id, seq) => {
-    // membership check: a caller that removed with a different filter must not resurrect the id
     if (!ix.members.has(seq)) return;
     if (seqs.length > 0 && seq < seqs[seqs.length - 1]!) sorted = false;
     seqs.push(seq);
@@ -234,7 +270,7 @@ export function indexCandidates<K>(ix: FilterIndex<K>, a: Props, b?: Props): rea
   const seqs: number[] = [];
   const ids = new Map<number, K>();
   for (const bucket of buckets) {
-    bucket.forEach((id, seq) => {
+    bucketForEach(bucket, (id, seq) => {
       // membership check: a caller that removed with a different filter must not resurrect the id
       if (!ids.has(seq) && ix.members.has(seq)) {
         ids.set(seq, id);

@@ -139,6 +139,17 @@ describe('filter index: anchors', () => {
     expect(indexCandidates(ix2, props({ name: ['foo'] }))).not.toContain('s0');
   });
 
+  it('keeps an anchor of one subscription as it would be built afresh, whatever came and went', () => {
+    const f = parsed('(name=foo)');
+    const onlyA = indexAdd(emptyFilterIndex<string>(), 'a', 0, f);
+    const churned = indexRemove(indexRemove(indexAdd(indexAdd(onlyA, 'b', 1, f), 'c', 2, f), 'b', 1, f), 'c', 2, f);
+    expect(churned.byValue.get('name')!.get('foo')).toEqual(onlyA.byValue.get('name')!.get('foo'));
+    expect(indexCandidates(churned, props({ name: ['foo'] }))).toEqual(['a']);
+    const two = indexRemove(indexAdd(indexAdd(onlyA, 'b', 1, f), 'c', 2, f), 'a', 0, f);
+    expect(indexCandidates(two, props({ name: ['foo'] }))).toEqual(['b', 'c']);
+    expect(indexRemove(onlyA, 'a', 0, f).byValue.size).toBe(0);
+  });
+
   it('a single large bucket (kept between calls) follows every change of the index', () => {
     // 20 match-all subscriptions added in decreasing seq order: one bucket, out of order
     let big = emptyFilterIndex<string>();
