@@ -83,7 +83,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.exit(130);
   });
 
-type Running = { addr: string; pid: number; stop: () => Promise<void> };
+/** `stderr`: what the server wrote there so far (`-l warning`: a crash's reason). */
+type Running = { addr: string; pid: number; stderr: () => string; stop: () => Promise<void> };
 
 /**
  * Start a server on `tcp:127.0.0.1:0` and learn its port from /proc (tpafd logs only the configured address), the same
@@ -119,6 +120,7 @@ const startServer = async (kind: ServerKind, opts: Options): Promise<Running> =>
   return {
     addr,
     pid: p.pid!,
+    stderr: () => err,
     stop: () =>
       new Promise((res) => {
         if (exited) return res();
@@ -147,7 +149,12 @@ const runOnce = async (kind: ServerKind, scenario: Scenario, opts: Options): Pro
     const code = await new Promise<number | null>((res) => lg.once('close', (c) => res(c)));
     clearTimeout(timer);
     live.delete(lg);
-    if (code !== 0) throw new Error(`loadgen ${scenario} against ${kind} failed (exit ${code}): ${err}`);
+    if (code !== 0) {
+      const said = server.stderr().trim();
+      throw new Error(
+        `loadgen ${scenario} against ${kind} failed (exit ${code}): ${err}` + (said ? `\n${kind} stderr: ${said}` : ''),
+      );
+    }
     return JSON.parse(out.trim().split('\n').pop()!) as Figures;
   } finally {
     await server.stop();

@@ -97,24 +97,46 @@ export interface SettleDeps {
 /**
  * A function that tells V8 there may be garbage to collect (V8's `%NotifyContextDisposed`, what an embedder calls
  * when it drops a context: the memory reducer then waits and, if the heap is quiet or memory is favoured, starts an
- * incremental memory-reducing collection). Node exposes no API for it; the function is compiled once with natives
- * syntax switched on for that compilation only. `undefined` if V8 refuses it.
+ * incremental memory-reducing collection). Node exposes no API for it; the function is compiled with natives syntax
+ * switched on for that compilation only. V8 may drop the function's bytecode while it is unused (bytecode flushing,
+ * more eager under `--optimize-for-size`, the lean flags) and compile it again at its next call, so natives syntax is
+ * on for each call too. The function never throws (a refusal tells V8 nothing); `undefined` if V8 refuses it at once.
  */
 export const possibleGarbage = (setFlags: (flags: string) => void): (() => void) | undefined => {
   const compile = (): (() => void) => runInThisContext(NOTIFY_SOURCE) as () => void;
+  let notify: () => void;
   try {
-    return compile(); // natives syntax already on (given on node's command line): left as it is
+    notify = compile(); // natives syntax already on (given on node's command line): left as it is
+    return () => {
+      try {
+        notify();
+      } catch {
+        // nothing to tell
+      }
+    };
   } catch {
     // off, as it should be: on for this one compilation
   }
+  const withNatives = (f: () => void): void => {
+    try {
+      setFlags('--allow-natives-syntax');
+      f();
+    } finally {
+      setFlags('--no-allow-natives-syntax');
+    }
+  };
   try {
-    setFlags('--allow-natives-syntax');
-    return compile();
+    withNatives(() => (notify = compile()));
   } catch {
     return undefined;
-  } finally {
-    setFlags('--no-allow-natives-syntax');
   }
+  return () => {
+    try {
+      withNatives(notify);
+    } catch {
+      // V8 refused a recompilation: nothing to tell
+    }
+  };
 };
 const NOTIFY_SOURCE = '(function possibleGarbage() { %NotifyContextDisposed(); })';
 

@@ -259,6 +259,46 @@ describe('the runtime flag switch, in a process of its own', () => {
   }, 90_000);
 });
 
+/**
+ * V8 drops the bytecode of a function left unused (bytecode flushing: more eager while lean) and compiles it again at
+ * its next call: natives syntax must be on then too. The daemon was killed by "Unexpected token '%'" at its next
+ * switch to lean, ~20 s after a 100,000-service burst (bench `disconnect-100k`). Here flushing is forced at every GC.
+ */
+const FLUSH_CHILD = `
+const v8 = require('node:v8');
+const { runInThisContext } = require('node:vm');
+const { possibleGarbage } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'memory-settle.js'))});
+const notify = possibleGarbage((f) => v8.setFlagsFromString(f));
+const calls = [];
+for (let i = 0; i < 3; i++) {
+  for (let j = 0; j < 4; j++) gc();
+  try { notify(); calls.push('ok'); } catch (e) { calls.push(String(e.message)); }
+}
+let nativesOff = false;
+try { runInThisContext('(function () { %NotifyContextDisposed(); })'); } catch { nativesOff = true; }
+process.stdout.write(JSON.stringify({ calls, nativesOff }) + '\\n');
+`;
+
+describe('the garbage notification, when V8 flushes its bytecode', () => {
+  it('is compiled again with natives syntax at its next call, and natives syntax is off after', async () => {
+    const dir = tempDir();
+    try {
+      const file = dir.file('flush-child.js', FLUSH_CHILD);
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          ['--expose-gc', '--flush-bytecode', '--stress-flush-code', file],
+          { timeout: 30_000 },
+          (e, stdout, stderr) => (e === null ? resolve(stdout) : reject(new Error(`${e.message}\n${stderr}`))),
+        ),
+      );
+      expect(JSON.parse(out.trim())).toEqual({ calls: ['ok', 'ok', 'ok'], nativesOff: true });
+    } finally {
+      dir.cleanup();
+    }
+  }, 40_000);
+});
+
 /** A preload that prints the young generation's size (V8's new space) as one line on stdout when sent SIGUSR2. */
 const NEW_SPACE_PROBE = `process.on('SIGUSR2', () => process.stdout.write(String(
   require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size) + '\\n'));
