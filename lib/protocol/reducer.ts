@@ -19,6 +19,7 @@ import { heapEmpty } from '../util/heap';
 import { hamtBeginEdit, hamtEditing, hamtEndEdit } from '../state/hamt';
 import { emptyServiceIndex } from '../state/service-index';
 import { OrderedById } from '../state/ordered-by-id';
+import { orphanQueueEmpty } from '../state/orphan-queue';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
 import { CLOSE_RULE, type CloseRule, runJobs, SLICE } from '../state/work';
@@ -50,7 +51,7 @@ export const initialDomainState = (
   serviceIndex: emptyServiceIndex(),
   subscriptions: OrderedMap(),
   subscriptionIndex: emptyFilterIndex(),
-  orphanQueue: heapEmpty(),
+  orphanQueue: orphanQueueEmpty(),
   timerQueue: heapEmpty(),
   used: { clients: 0, services: 0, subscriptions: 0 },
   usedByUser: IMap(),
@@ -112,8 +113,10 @@ export const reduceAll = (
   // A batch is one transient edit of the per-service tries (lib/state/hamt.ts): a node copied by one event's update
   // is changed in place by the next ones instead of copied again. `state` was built before the edit, so it is never
   // changed, nor is the state returned once the edit ends; a listing's snapshot seals the edit (work.ts `startJob`).
-  // One event copies each node once anyway: no edit, unless inside another one (an observer's nested call).
-  const edit = events.length > 1 || hamtEditing();
+  // One message copies each node once anyway: no edit, unless inside another one (an observer's nested call). A
+  // `work`, `tick` or `closed` event alone may orphan or expire a slice of services (up to SLICE updates of the same
+  // tries): an edit, so that the slice copies the tries' upper nodes once, not once per service.
+  const edit = events.length > 1 || hamtEditing() || (events.length === 1 && sliceEvent(events[0]!));
   const token = edit && hamtBeginEdit();
   try {
     foldEvents(d, events, fx, slice, each, quiet, closeRule);
@@ -123,6 +126,9 @@ export const reduceAll = (
   const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];
 };
+
+/** An event that may do a slice of directory-proportional work by itself (lib/state/work.ts). */
+const sliceEvent = (e: Event): boolean => e.type === 'work' || e.type === 'tick' || e.type === 'closed';
 
 const foldEvents = (
   d: RootDraft,

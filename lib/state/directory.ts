@@ -5,12 +5,12 @@
 import { matchNotify } from './replies';
 import type { Ctx } from './context';
 import { nextSeq, send } from './context';
-import { heapPush } from '../util/heap';
 import type { DirectoryChange } from './effects';
 import { diffNotifications } from './notify';
 import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';
 import { release } from './resources';
 import { OrderedIds } from './ordered-ids';
+import { orphanQueuePush } from './orphan-queue';
 import { serviceIndexUpdate } from './service-index';
 import { Map as IMap } from 'immutable';
 
@@ -139,7 +139,7 @@ export const putService = (ctx: Ctx, before: Service | undefined, after: Service
   ctx.d.services = ctx.d.services.set(after.id, after);
   ctx.d.serviceIndex = serviceIndexUpdate(ctx.d.serviceIndex, after.id, before?.props, after.props);
   if (after.orphanSince !== undefined && (before?.orphanSince !== after.orphanSince || before.ttl !== after.ttl))
-    ctx.d.orphanQueue = heapPush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);
+    ctx.d.orphanQueue = orphanQueuePush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);
   return after;
 };
 
