@@ -146,7 +146,7 @@ export class SlotList<T> {
       shift += BITS;
     }
     // a full tail is never written again (an append in place needs a shorter one): it becomes the leaf as it is
-    root = shift === 0 ? (this.tail) : setIn(root, shift, at, this.tail, BITS);
+    root = shift === 0 ? this.tail : setIn(root, shift, at, this.tail, BITS);
     return new SlotList(this.start, this.end + 1, root, shift, [v], at + WIDTH);
   }
 
