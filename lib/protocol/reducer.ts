@@ -80,7 +80,76 @@ const handle = (ctx: Ctx, e: Event): void => {
   }
 };
 
-const KEYS = Object.keys(initialDomainState()) as ReadonlyArray<keyof DomainState>;
+/** The fields {@link copyRoot} and {@link rootChanged} name. */
+type RootField =
+  | 'settings'
+  | 'now'
+  | 'rng'
+  | 'seq'
+  | 'conns'
+  | 'clients'
+  | 'records'
+  | 'services'
+  | 'serviceIndex'
+  | 'subscriptions'
+  | 'subscriptionIndex'
+  | 'orphanQueue'
+  | 'timerQueue'
+  | 'used'
+  | 'usedByUser'
+  | 'work'
+  | 'held'
+  | 'waiting';
+/** Fails to compile when `DomainState` gains a field that {@link rootChanged} does not compare. */
+const rootFieldsKnown: [Exclude<keyof DomainState, RootField>] extends [never] ? true : never = true;
+void rootFieldsKnown;
+
+/** Whether the call replaced any field of the root (one comparison each, no loop over the keys). */
+const rootChanged = (d: RootDraft, s: DomainState): boolean =>
+  d.now !== s.now ||
+  d.rng !== s.rng ||
+  d.seq !== s.seq ||
+  d.conns !== s.conns ||
+  d.clients !== s.clients ||
+  d.records !== s.records ||
+  d.services !== s.services ||
+  d.serviceIndex !== s.serviceIndex ||
+  d.subscriptions !== s.subscriptions ||
+  d.subscriptionIndex !== s.subscriptionIndex ||
+  d.orphanQueue !== s.orphanQueue ||
+  d.timerQueue !== s.timerQueue ||
+  d.used !== s.used ||
+  d.usedByUser !== s.usedByUser ||
+  d.work !== s.work ||
+  d.held !== s.held ||
+  d.waiting !== s.waiting ||
+  d.settings !== s.settings;
+
+/**
+ * A copy of the root to work on: an object literal (one allocation of a known shape; V8 copies a spread property by
+ * property, at every reducer call). Every field of `DomainState` is required: one added there and not here does not
+ * compile.
+ */
+const copyRoot = (s: DomainState): RootDraft => ({
+  settings: s.settings,
+  now: s.now,
+  rng: s.rng,
+  seq: s.seq,
+  conns: s.conns,
+  clients: s.clients,
+  records: s.records,
+  services: s.services,
+  serviceIndex: s.serviceIndex,
+  subscriptions: s.subscriptions,
+  subscriptionIndex: s.subscriptionIndex,
+  orphanQueue: s.orphanQueue,
+  timerQueue: s.timerQueue,
+  used: s.used,
+  usedByUser: s.usedByUser,
+  work: s.work,
+  held: s.held,
+  waiting: s.waiting,
+});
 
 /**
  * Watches a batch event by event (a replay that needs every step's outcome, not every step's state): called after
@@ -109,7 +178,7 @@ export const reduceAll = (
   const fx: Effect[] = [];
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
   // no deeper copy (and no proxy) is needed; the old state stays valid.
-  const d: RootDraft = { ...state };
+  const d: RootDraft = copyRoot(state);
   // A batch is one transient edit of the per-service tries (lib/state/hamt.ts): a node copied by one event's update
   // is changed in place by the next ones instead of copied again. `state` was built before the edit, so it is never
   // changed, nor is the state returned once the edit ends; a listing's snapshot seals the edit (work.ts `startJob`).
@@ -123,7 +192,7 @@ export const reduceAll = (
   } finally {
     if (edit) hamtEndEdit(token);
   }
-  const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
+  const next = rootChanged(d, state) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];
 };
 
