@@ -156,8 +156,25 @@ export const removeService = (ctx: Ctx, s: Service, told?: (sub: Subscription) =
 };
 
 /** Make `s` owned by `clientId` on `record`, not orphan: the reclaim/transfer of §7.3/§7.4 step 3 (B1 fixed). */
-export const claim = (ctx: Ctx, s: Service, clientId: ClientId, record: ConnId, patch?: Partial<Service>): Service => {
-  const after = putService(ctx, s, { ...s, ...patch, clientId, record, orphanSince: undefined });
+export const claim = (
+  ctx: Ctx,
+  s: Service,
+  clientId: ClientId,
+  record: ConnId,
+  patch?: Pick<Service, 'generation' | 'props' | 'ttl'>,
+): Service => {
+  // an object literal, as `recordWith` (a republish, the usual refresh, comes here)
+  const after = putService(ctx, s, {
+    id: s.id,
+    generation: patch !== undefined ? patch.generation : s.generation,
+    props: patch !== undefined ? patch.props : s.props,
+    ttl: patch !== undefined ? patch.ttl : s.ttl,
+    orphanSince: undefined,
+    clientId,
+    user: s.user,
+    record,
+    slot: s.slot,
+  });
   applyChange(ctx, { kind: 'modified', before: s, after });
   return after;
 };
