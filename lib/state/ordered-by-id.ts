@@ -28,6 +28,15 @@ let nextPos = 0;
 const keepOrNext = (p: number | undefined): number => (found = p) ?? nextPos;
 const takeOut = (p: number | undefined): undefined => void (found = p);
 
+/**
+ * The last {@link OrderedById.get} that found its id: `lastId` is at `lastPos` in the trie `lastAt`. A trie never
+ * changes, so this stays true; a `set` of that id in a version with that trie (a get then a replace: orphaning, a
+ * republish) takes the position from here instead of walking the trie again. Holds one trie version at most.
+ */
+let lastAt: unknown;
+let lastId = 0n;
+let lastPos = 0;
+
 export class OrderedById<V extends { readonly id: bigint }> {
   private constructor(
     /** Entries. */
@@ -63,7 +72,11 @@ export class OrderedById<V extends { readonly id: bigint }> {
 
   get(id: bigint): V | undefined {
     const pos = hamtGet(this.at, id);
-    return pos === undefined ? undefined : this.list.get(pos);
+    if (pos === undefined) return undefined;
+    lastAt = this.at;
+    lastId = id;
+    lastPos = pos;
+    return this.list.get(pos);
   }
 
   has(id: bigint): boolean {
@@ -72,6 +85,11 @@ export class OrderedById<V extends { readonly id: bigint }> {
 
   /** The map with `record` under `id` (its place kept if `id` is present, else last). `id` must be `record.id`. */
   set(id: bigint, record: V): OrderedById<V> {
+    if (lastAt === this.at && lastId === id) {
+      // just read: the same place, the trie unchanged
+      const at = lastPos;
+      return this.list.get(at) === record ? this : new OrderedById(this.size, this.at, this.list.set(at, record));
+    }
     const next = this.list.end;
     // positions stay below the list's limit: past it, renumber from 0 (once in 2^30 insertions)
     if (next >= SLOT_LIMIT && !this.has(id)) return OrderedById.of([...this.values(), record]);
