@@ -16,6 +16,10 @@
  * ping <= 50 ms, each plus RXPAF_KILL_SLACK_MS (default 150) for a shared machine; every orphan (the worst, not a
  * percentile) expires within 100 ms of its TTL plus RXPAF_KILL_EXPIRY_SLACK_MS (default 50). Without it the bounds
  * are the ones every build must meet (orphaned within 3 s, expiry p99 within 1 s, ping under 2 s, RSS peak < 2x).
+ * RXPAF_KILL_PROBE=<file> preloads bench/turn-probe.ts into the daemon (build first) and arms it just before the kill:
+ * the daemon's longest turns (CPU time of its main thread, GC) from the kill until every orphan expired are printed
+ * with their times after the kill, and with RXPAF_KILL_PROFILE=1 a CPU profile of that time is written to
+ * <file>.cpuprofile (figures only: not asserted).
  * The kill waits until the daemon is quiet (the subscriptions' initial matches are sliced work that goes on after
  * every client has its accepts): a kill during that work would measure the setup too.
  */
@@ -38,6 +42,7 @@ const SLACK_MS = Number(process.env.RXPAF_KILL_SLACK_MS ?? 150);
 const EXPIRY_SLACK_MS = Number(process.env.RXPAF_KILL_EXPIRY_SLACK_MS ?? 50);
 /** [orphaned within s, expiry lateness ms (strict: the worst; otherwise p99), bystander max ping ms] */
 const BOUNDS = STRICT ? [1 + SLACK_MS / 1000, 100 + EXPIRY_SLACK_MS, 50 + SLACK_MS] : [3, 1000, 2000];
+const PROBE = process.env.RXPAF_KILL_PROBE;
 const PER_CLIENT = 5;
 const TTL = 2;
 
@@ -112,7 +117,17 @@ describe('mass disconnects (child processes)', () => {
         'kill.conf',
         'http: {address: "127.0.0.1:0", history: 100}\ndomains:\n  - idle: {min: 30, max: 30}\n    sockets: [tcp:127.0.0.1:0]\n',
       );
-      const daemon = await Daemon.start(['-f', conf], { entry: GC_DAEMON });
+      const daemon = await Daemon.start(['-f', conf], {
+        entry: GC_DAEMON,
+        env:
+          PROBE === undefined
+            ? {}
+            : {
+                NODE_OPTIONS: `-r ${join(__dirname, '..', '..', 'dist', 'bench', 'turn-probe.js')}`,
+                RXPAF_TURN_PROBE_OUT: PROBE,
+                RXPAF_TURN_PROBE_PROFILE: process.env.RXPAF_KILL_PROFILE,
+              },
+      });
       const metricsUrl = `${/INFO core http listening url=(\S+)/.exec(daemon.stderr)![1]}metrics`;
       // the observer sees every orphaning (modified, with orphan-since) and expiry (disappeared), timestamped on arrival
       const obs = await connect(daemon.addr());
@@ -190,6 +205,10 @@ describe('mass disconnects (child processes)', () => {
       // connections the server closed itself before the kill (idle timeout, slow consumer): none
       const closedBefore = daemon.stderr.split('\n').filter((l) => l.includes('closing connection')).length;
       deferred = true;
+      if (PROBE !== undefined) {
+        process.kill(daemon.pid, 'SIGWINCH');
+        await sleep(200); // the profiler's start is a long turn of its own
+      }
       const killAt = (performance.timeOrigin + performance.now()) / 1000;
       for (const c of children) c.kill('SIGKILL');
       await Promise.all(children.map(exited));
@@ -198,6 +217,27 @@ describe('mass disconnects (child processes)', () => {
         return seen.size === N * PER_CLIENT && [...seen.values()].every(f);
       };
       await waitFor(() => all((e) => e.goneAt !== undefined), 30000, 'every orphan expired');
+      if (PROBE !== undefined) {
+        process.kill(daemon.pid, 'SIGWINCH');
+        await sleep(1000);
+        const probe = JSON.parse(readFileSync(PROBE, 'utf8')) as {
+          cpuMax: number;
+          cpuMaxNoGc: number;
+          wallMax: number;
+          gcMax: number;
+          gcTotal: number;
+          gaps: Array<{ start: number; end: number; cpu: number; gc: boolean }>;
+        };
+        const at = (ms: number): string => (ms - killAt * 1000).toFixed(0);
+        console.log(
+          `turn probe: longest turn ${probe.cpuMax.toFixed(1)} ms CPU (${probe.cpuMaxNoGc.toFixed(1)} without GC), ` +
+            `longest gap ${probe.wallMax.toFixed(1)} ms wall, GC max ${probe.gcMax.toFixed(1)} total ${probe.gcTotal.toFixed(0)} ms; ` +
+            `turns over 2 ms CPU (ms after the kill: wall, CPU):\n` +
+            probe.gaps
+              .map((g) => `${at(g.start)}+${(g.end - g.start).toFixed(1)} ${g.cpu.toFixed(1)}${g.gc ? ' gc' : ''}`)
+              .join('\n'),
+        );
+      }
       await sleep(300);
       pinger.stdin.write('report\n');
       await exited(pinger);
