@@ -57,7 +57,7 @@ const threadCpuMs = ((): (() => number) => {
 const probeOut = process.env.RXPAF_TURN_PROBE_OUT;
 if (process.send !== undefined || probeOut !== undefined) {
   let gaps: Array<{ start: number; end: number; cpu: number }> = [];
-  let gcs: Array<{ start: number; end: number }> = [];
+  let gcs: Array<{ start: number; end: number; kind: number }> = [];
   let wallMax = 0;
   let samples = 0;
   let lastWall = performance.now();
@@ -83,7 +83,12 @@ if (process.send !== undefined || probeOut !== undefined) {
   // garbage before the measurement)
   let sampler = probeOut === undefined ? setInterval(sample, 1).unref() : undefined;
   const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+    for (const e of list.getEntries())
+      gcs.push({
+        start: e.startTime,
+        end: e.startTime + e.duration,
+        kind: (e as { detail?: { kind?: number } }).detail?.kind ?? 0,
+      });
   });
   if (probeOut === undefined) gcObserver.observe({ entryTypes: ['gc'] });
   const report = (): TurnReport => {
@@ -133,7 +138,11 @@ if (process.send !== undefined || probeOut !== undefined) {
           gcs.some((c) => c.start < g.end && c.end > g.start);
         const t0 = performance.timeOrigin;
         const all: TurnGap[] = gaps.map((g) => ({ start: t0 + g.start, end: t0 + g.end, cpu: g.cpu, gc: withGc(g) }));
-        writeFileSync(probeOut, JSON.stringify({ ...report(), gaps: all }));
+        // the collections other than scavenges (node's kinds: 1 minor, 2 major, 4 incremental, 8 weak callbacks)
+        const major = gcs
+          .filter((c) => c.kind !== 1)
+          .map((c) => ({ start: t0 + c.start, ms: c.end - c.start, kind: c.kind }));
+        writeFileSync(probeOut, JSON.stringify({ ...report(), gaps: all, major }));
         session?.post('Profiler.stop', (err, r) => {
           if (err === null) writeFileSync(`${probeOut}.cpuprofile`, JSON.stringify(r.profile));
           session.disconnect();

@@ -227,6 +227,7 @@ describe('mass disconnects (child processes)', () => {
           gcMax: number;
           gcTotal: number;
           gaps: Array<{ start: number; end: number; cpu: number; gc: boolean }>;
+          major: Array<{ start: number; ms: number; kind: number }>;
         };
         const at = (ms: number): string => (ms - killAt * 1000).toFixed(0);
         console.log(
@@ -235,7 +236,8 @@ describe('mass disconnects (child processes)', () => {
             `turns over 2 ms CPU (ms after the kill: wall, CPU):\n` +
             probe.gaps
               .map((g) => `${at(g.start)}+${(g.end - g.start).toFixed(1)} ${g.cpu.toFixed(1)}${g.gc ? ' gc' : ''}`)
-              .join('\n'),
+              .join('\n') +
+            `\nother than scavenges (ms after the kill: pause, kind): ${probe.major.map((c) => `${at(c.start)}: ${c.ms.toFixed(1)} ${c.kind}`).join(', ')}`,
         );
       }
       await sleep(300);
