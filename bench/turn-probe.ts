@@ -39,6 +39,9 @@ export interface TurnGap {
 /** Gaps longer than this (CPU ms) are kept with their times, to be checked for GC pauses. */
 const KEEP_MS = 2;
 
+/** Signal mode: the CPU time of the main thread and of the whole process (V8's helper threads too) per this much wall time. */
+const BUCKET_MS = 50;
+
 /** CPU time of the main thread, ms: the scheduler's run time (one pread of an open file), else the process's. */
 const threadCpuMs = ((): (() => number) => {
   const processCpu = (): number => {
@@ -62,7 +65,18 @@ if (process.send !== undefined || probeOut !== undefined) {
   let samples = 0;
   let lastWall = performance.now();
   let lastCpu = threadCpuMs();
+  /** Signal mode: per {@link BUCKET_MS} of wall time from the arming, [main thread CPU ms, whole process CPU ms]. */
+  let buckets: Array<[number, number]> = [];
+  let armedAt = 0;
+  let lastProc = 0;
+  const procCpuMs = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const reset = (): void => {
+    buckets = [];
+    armedAt = performance.now();
+    lastProc = procCpuMs();
     gaps = [];
     gcs = [];
     wallMax = samples = 0;
@@ -74,6 +88,13 @@ if (process.send !== undefined || probeOut !== undefined) {
     const now = threadCpuMs();
     const cpu = now - lastCpu;
     if (cpu > KEEP_MS) gaps.push({ start: lastWall, end: wall, cpu });
+    if (probeOut !== undefined) {
+      const proc = procCpuMs();
+      const b = (buckets[Math.floor((lastWall - armedAt) / BUCKET_MS)] ??= [0, 0]);
+      b[0] += cpu;
+      b[1] += proc - lastProc;
+      lastProc = proc;
+    }
     wallMax = Math.max(wallMax, wall - lastWall);
     samples++;
     lastWall = wall;
@@ -142,7 +163,12 @@ if (process.send !== undefined || probeOut !== undefined) {
         const major = gcs
           .filter((c) => c.kind !== 1)
           .map((c) => ({ start: t0 + c.start, ms: c.end - c.start, kind: c.kind }));
-        writeFileSync(probeOut, JSON.stringify({ ...report(), gaps: all, major }));
+        const cpu = Array.from(buckets, (b, i) => ({
+          start: t0 + armedAt + i * BUCKET_MS,
+          main: b?.[0] ?? 0,
+          process: b?.[1] ?? 0,
+        }));
+        writeFileSync(probeOut, JSON.stringify({ ...report(), gaps: all, major, cpu }));
         session?.post('Profiler.stop', (err, r) => {
           if (err === null) writeFileSync(`${probeOut}.cpuprofile`, JSON.stringify(r.profile));
           session.disconnect();
