@@ -10,6 +10,9 @@
  * `RXPAF_TURN_PROBE_OUT=<file>` in the daemon's environment: SIGWINCH arms (and, with `RXPAF_TURN_PROBE_PROFILE=1`,
  * starts a CPU profile through node:inspector, 100 µs sampling), the next SIGWINCH writes the report, with every gap
  * over 2 ms of CPU (epoch times), as JSON to the file (and the profile to `<file>.cpuprofile`).
+ * The 1 ms sampler costs the daemon ~50 ms of CPU a second and 3-4 % of its event loop's time (the timer's wake-ups:
+ * reading the CPU times only after long gaps saved a tenth of it), so memory settle (lib/cli/memory-settle.ts) never
+ * sees the loop quiet: a probed daemon does not switch to lean after a kill.
  */
 import { openSync, readSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
