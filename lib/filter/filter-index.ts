@@ -199,13 +199,15 @@ export function indexRemove<K>(ix: FilterIndex<K>, id: K, seq: number, filter: F
 }
 
 /**
- * The buckets found for one {@link indexCandidates} call, each at most once (compared by reference: a change finds
- * a few buckets). Module scratch, emptied by every call before it returns: no `Set` per change.
+ * The buckets found for one {@link indexCandidates} call, `found[0, nFound)`, each at most once (compared by
+ * reference: a change finds a few buckets). Module scratch, no `Set` per change; counted, not emptied (setting an
+ * array's length is a call into the engine).
  */
 const found: Array<Bucket<unknown>> = [];
+let nFound = 0;
 const addBucket = (b: Bucket<unknown>): void => {
-  for (let i = 0; i < found.length; i++) if (found[i] === b) return;
-  found.push(b);
+  for (let i = 0; i < nFound; i++) if (found[i] === b) return;
+  found[nFound++] = b;
 };
 
 /** The index being looked up by {@link collectValue} (set for one {@link collectBuckets} call). */
@@ -282,54 +284,53 @@ const bucketCandidates = <K>(ix: FilterIndex<K>, bucket: Bucket<K>): readonly K[
  * indexCandidates(ix, new Map([['name', ['bar']]]), new Map([['name', ['foo']]])); // [7n]
  */
 export function indexCandidates<K>(ix: FilterIndex<K>, a: Props, b?: Props): readonly K[] {
-  found.length = 0;
+  nFound = 0;
   if (ix.members.size === 0) return NO_IDS as readonly K[];
-  if (ix.always.size > 0) found.push(ix.always);
+  if (ix.always.size > 0) addBucket(ix.always);
   collectBuckets(ix, a);
   if (b !== undefined) collectBuckets(ix, b);
-  const n = found.length;
-  if (n === 0) return NO_IDS as readonly K[];
-  if (n === 1) {
-    const only = found[0] as Bucket<K>;
-    found.length = 0;
-    return bucketCandidates(ix, only);
-  }
-  const out = n <= SMALL ? smallUnion(ix) : largeUnion(ix);
-  found.length = 0;
-  return out as readonly K[];
+  if (nFound === 0) return NO_IDS as readonly K[];
+  if (nFound === 1) return bucketCandidates(ix, found[0] as Bucket<K>);
+  return (nFound <= SMALL ? smallUnion(ix) : largeUnion(ix)) as readonly K[];
 }
 
 const NO_IDS: readonly unknown[] = Object.freeze([]);
 
 /** Up to this many buckets of one subscription each, their union is sorted by insertion (no map, no sort). */
 const SMALL = 8;
-/** Seqs of {@link smallUnion}'s result so far, sorted (module scratch). */
+/** Seqs and ids of {@link smallUnion}'s result so far, sorted by seq (module scratch, counted as {@link found}). */
 const unionSeqs: number[] = [];
+const unionIds: unknown[] = [];
 
 /** The union of {@link found}'s buckets when they are few, sorted by seq; {@link largeUnion} if one is not a `Single`. */
 const smallUnion = (ix: FilterIndex<unknown>): readonly unknown[] => {
-  for (let i = 0; i < found.length; i++) if (!(found[i] instanceof Single)) return largeUnion(ix);
-  const ids: unknown[] = [];
-  for (let i = 0; i < found.length; i++) {
+  for (let i = 0; i < nFound; i++) if (!(found[i] instanceof Single)) return largeUnion(ix);
+  let m = 0;
+  for (let i = 0; i < nFound; i++) {
     const { seq, id } = found[i] as Single<unknown>;
     // membership check: a caller that removed with a different filter must not resurrect the id
     if (!ix.members.has(seq)) continue;
-    let j = ids.length;
+    let j = m;
     while (j > 0 && unionSeqs[j - 1]! > seq) j--;
     if (j > 0 && unionSeqs[j - 1] === seq) continue; // (two anchors of one subscription)
-    ids.splice(j, 0, id);
-    unionSeqs.splice(j, 0, seq);
+    for (let k = m; k > j; k--) {
+      unionIds[k] = unionIds[k - 1];
+      unionSeqs[k] = unionSeqs[k - 1]!;
+    }
+    unionIds[j] = id;
+    unionSeqs[j] = seq;
+    m++;
   }
-  unionSeqs.length = 0;
-  return ids;
+  // an array of its own, of its exact size (one grown by `push` is allocated for 17 elements)
+  return m === 0 ? NO_IDS : unionIds.slice(0, m);
 };
 
 /** The union of {@link found}'s buckets, deduplicated, sorted by seq. */
 const largeUnion = (ix: FilterIndex<unknown>): readonly unknown[] => {
   const seqs: number[] = [];
   const ids = new Map<number, unknown>();
-  for (const bucket of found) {
-    bucketForEach(bucket, (id, seq) => {
+  for (let i = 0; i < nFound; i++) {
+    bucketForEach(found[i]!, (id, seq) => {
       // membership check: a caller that removed with a different filter must not resurrect the id
       if (!ids.has(seq) && ix.members.has(seq)) {
         ids.set(seq, id);

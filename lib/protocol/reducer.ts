@@ -115,10 +115,19 @@ export const reduceAll = (
   // One event copies each node once anyway: no edit, unless inside another one (an observer's nested call).
   const edit = events.length > 1 || hamtEditing();
   const token = edit && hamtBeginEdit();
+  // The connections are one immutable.js transient for the batch (every inbound message re-arms its connection's
+  // timer, see idle.ts `markActive`): the nodes the batch copied are changed in place by its later updates. No state
+  // keeps the connections map of a step (listings snapshot the services and records only), and it is immutable
+  // again before the call returns; `state.conns` is never changed.
+  // (A nested call on a batch's draft, from an observer, finds the map mutable already: it does not take it over.)
+  const conns = edit ? state.conns.asMutable() : state.conns;
+  const transient = conns !== state.conns;
+  d.conns = conns;
   try {
     foldEvents(d, events, fx, slice, each, quiet, closeRule);
   } finally {
     if (edit) hamtEndEdit(token);
+    if (transient) d.conns = d.conns.wasAltered() ? d.conns.asImmutable() : state.conns;
   }
   const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];

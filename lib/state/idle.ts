@@ -22,12 +22,16 @@ export const maxIdleTime = (ctx: Ctx, conn: Conn): number => {
   const { idleMin, idleMax } = ctx.d.settings;
   const r = ctx.d.records.get(conn.id);
   if (r === undefined || r.services.size === 0) return idleMax;
-  let min = Infinity;
-  for (const ttl of r.ttls.keys()) {
-    const n = Number(ttl);
-    if (n < min) min = n;
-  }
-  return Math.min(Math.max(min, idleMin), idleMax);
+  lowest = Infinity;
+  r.ttls.forEach(lowerTtl); // (no iterator and no step objects: every inbound message comes here)
+  return Math.min(Math.max(lowest, idleMin), idleMax);
+};
+
+/** The lowest TTL {@link lowerTtl} has seen (one `maxIdleTime` call's scratch). */
+let lowest = Infinity;
+const lowerTtl = (_n: number, ttl: bigint): void => {
+  const n = Number(ttl);
+  if (n < lowest) lowest = n;
 };
 
 /**
