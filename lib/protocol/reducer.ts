@@ -142,13 +142,24 @@ const foldEvents = (
   quiet: boolean,
   closeRule: CloseRule,
 ): void => {
+  // one context for the call, its time and budget set for each event (no handler keeps it past its event)
+  const ctx: { -readonly [K in keyof Ctx]: Ctx[K] } = {
+    d,
+    fx,
+    now: d.now,
+    budget: { left: slice },
+    release: releaseHeld,
+    quiet,
+    closeRule,
+  };
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     const from = fx.length;
     const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
     if (now !== d.now) d.now = now;
+    ctx.now = now;
     // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
-    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld, quiet, closeRule };
+    ctx.budget.left = slice;
     processDeadlines(ctx);
     handle(ctx, e);
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it

@@ -10,7 +10,7 @@ import { closeConn } from './connections';
 import { expiryOf } from './directory';
 import { heapPeek, heapPop } from '../util/heap';
 import type { Conn } from './model';
-import { armTimer } from './timer-queue';
+import { armActive, armTimer } from './timer-queue';
 import { expireOne } from './work';
 
 /** §8.1 constants. */
@@ -42,7 +42,7 @@ const lowerTtl = (_n: number, ttl: bigint): void => {
 export const markActive = (ctx: Ctx, conn: Conn): Conn => {
   const u = (random(ctx) * 2 - 1) * WARNING_JITTER;
   const at = ctx.now + WARNING_THRESHOLD * maxIdleTime(ctx, conn) * (1 + u);
-  return armTimer(ctx, conn, at, { idle: 'active', lastSeen: ctx.now });
+  return armActive(ctx, conn, at, 'active', ctx.now);
 };
 
 /**
