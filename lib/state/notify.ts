@@ -61,8 +61,11 @@ export const diffNotifications = (
     const mt = matchTypeFor(sub, change);
     if (mt !== undefined) pairs[n++] = [sub, mt];
   }
+  if (n === 0) return NONE;
   // an array of its exact size (one grown by `push` is allocated for 17 elements)
-  return n === 0 ? NONE : pairs.slice(0, n);
+  const out = pairs.slice(0, n);
+  if (n > 64) pairs.length = 0; // (the scratch keeps no large fan-out's subscriptions alive)
+  return out;
 };
 
 /**
