@@ -407,6 +407,15 @@ const numAt = (s: string, i: number): number => {
   return j;
 };
 
+/** `,"type":"tick"}` and `,"type":"work"}`: the end of the line of an event with no field but its time. */
+const TICK_END = ',"type":"tick"}';
+const WORK_END = ',"type":"work"}';
+const BARE_END_LENGTH = TICK_END.length;
+
+/** The type of an event line ending at `i` with {@link TICK_END} or {@link WORK_END}, or `undefined`. */
+const bareType = (line: string, i: number): 'tick' | 'work' | undefined =>
+  textAt(line, i, TICK_END) ? 'tick' : textAt(line, i, WORK_END) ? 'work' : undefined;
+
 /**
  * A v2 message event line as the recorder writes it ({@link FAST_MESSAGE_V2}'s frame, the same values), read
  * without the regular expression: no match array and no strings for the numbers. `undefined`: take the next path.
@@ -425,10 +434,17 @@ const fastMessageV2 = (line: string): LogRecord | undefined => {
   if (!textAt(line, i, AT_FIELD)) return undefined;
   const atStart = i + AT_FIELD.length;
   i = numAt(line, atStart);
-  if (i < 0 || !textAt(line, i, MESSAGE_CONN)) return undefined;
+  if (i < 0) return undefined;
+  // a timer tick or a slice of work: no field but the time (every tenth line of a busy log)
+  const bare = i + BARE_END_LENGTH === line.length ? bareType(line, i) : undefined;
+  if (bare === undefined && !textAt(line, i, MESSAGE_CONN)) return undefined;
   // (as `time`: an integer literal must be a safe integer; no regular expression, the grammar was just read)
   const at = Number(line.slice(atStart, i));
   if (!Number.isFinite(at) || (numIsInt && !Number.isSafeInteger(at))) return undefined;
+  if (bare !== undefined) {
+    if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d)) return undefined;
+    return { kind: 'event', seq, d, event: { type: bare, now: at } };
+  }
   i = intAt(line, i + MESSAGE_CONN.length);
   if (i < 0 || !textAt(line, i, MSG_FIELD)) return undefined;
   const conn = intValue;
