@@ -125,6 +125,16 @@ export class CompactProps implements ReadonlyMap<string, Values> {
     return this.entries();
   }
 
+  /** Each (key, value) pair in order, `first` for a key's first value; no list is made for a single value. */
+  forEachValue(fn: (key: string, value: PropValue, first: boolean) => void): void {
+    for (let i = 0; i < this.k.length; i++) {
+      const s = i === 0 ? this.v0 : i === 1 ? this.v1 : i === 2 ? this.v2 : this.more![i - 3]!;
+      const key = this.k[i]!;
+      if (typeof s !== 'object') fn(key, s, true);
+      else for (let j = 0; j < s.length; j++) fn(key, s[j]!, j === 0);
+    }
+  }
+
   /** For `toJson` (../json.ts): the `Map` this stands for, which it writes as an object with the keys in order. */
   toJSON(): ReadonlyMap<string, Values> {
     return new Map(this.entries());
@@ -136,3 +146,15 @@ export const compactProps = (p: Props): Props => CompactProps.of(p);
 
 /** Whether `u` is a {@link Props}: a `Map` (as the codec decodes) or a {@link CompactProps} (as the directory keeps). */
 export const isProps = (u: unknown): u is Props => u instanceof Map || u instanceof CompactProps;
+
+/**
+ * Each (key, value) pair of `p` in order, `first` for a key's first value (a key without values has none, §3.2):
+ * for lookups by value (../filter/filter-index.ts), without the `[key, values]` entries and the one-element lists
+ * that iterating a {@link CompactProps} as a `Map` makes.
+ */
+export const forEachPropValue = (p: Props, fn: (key: string, value: PropValue, first: boolean) => void): void => {
+  if (p instanceof CompactProps) return p.forEachValue(fn);
+  p.forEach((vs, key) => {
+    for (let j = 0; j < vs.length; j++) fn(key, vs[j]!, j === 0);
+  });
+};

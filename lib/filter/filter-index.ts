@@ -1,6 +1,7 @@
 import { Map as IMap, OrderedMap, is } from 'immutable';
 import type { Filter } from './ast';
-import type { Props } from './props';
+import { forEachPropValue } from './compact-props';
+import type { PropValue, Props } from './props';
 
 /** Subscriptions: seq -> id (seqs normally arrive in increasing order). */
 type Ordered<K> = OrderedMap<number, K>;
@@ -197,20 +198,42 @@ export function indexRemove<K>(ix: FilterIndex<K>, id: K, seq: number, filter: F
   return { members, byValue, byKey, always: ix.always };
 }
 
-/** Push the buckets whose anchors occur in `props` (each bucket at most once). */
-const collectBuckets = <K>(ix: FilterIndex<K>, props: Props, out: Set<Bucket<K>>): void => {
-  for (const [key, values] of props) {
-    if (values.length === 0) continue; // §3.2: a key without values does not exist
-    const keyBucket = ix.byKey.get(key);
-    if (keyBucket !== undefined) out.add(keyBucket);
-    const inner = ix.byValue.get(key);
-    if (inner === undefined) continue;
-    for (const v of values) {
-      // §6.3: integers are compared through their decimal string
-      const bucket = inner.get(typeof v === 'string' ? v : v.toString());
-      if (bucket !== undefined) out.add(bucket);
-    }
+/**
+ * The buckets found for one {@link indexCandidates} call, `found[0, nFound)`, each at most once (compared by
+ * reference: a change finds a few buckets). Module scratch, no `Set` per change; counted, not emptied (setting an
+ * array's length is a call into the engine).
+ */
+const found: Array<Bucket<unknown>> = [];
+let nFound = 0;
+const addBucket = (b: Bucket<unknown>): void => {
+  for (let i = 0; i < nFound; i++) if (found[i] === b) return;
+  found[nFound++] = b;
+};
+
+/** The index being looked up by {@link collectValue} (set for one {@link collectBuckets} call). */
+let lookup: FilterIndex<unknown> = EMPTY;
+/** The `byValue` anchors of the key whose values {@link collectValue} is being given. */
+let valuesOfKey: IMap<string, Bucket<unknown>> | undefined;
+
+const collectValue = (key: string, v: PropValue, first: boolean): void => {
+  if (first) {
+    const keyBucket = lookup.byKey.size === 0 ? undefined : lookup.byKey.get(key);
+    if (keyBucket !== undefined) addBucket(keyBucket);
+    valuesOfKey = lookup.byValue.size === 0 ? undefined : lookup.byValue.get(key);
   }
+  if (valuesOfKey === undefined) return;
+  // §6.3: integers are compared through their decimal string
+  const bucket = valuesOfKey.get(typeof v === 'string' ? v : v.toString());
+  if (bucket !== undefined) addBucket(bucket);
+};
+
+/** Add the buckets whose anchors occur in `props` to {@link found} (a key without values, §3.2, has none). */
+const collectBuckets = <K>(ix: FilterIndex<K>, props: Props): void => {
+  if (ix.byKey.size === 0 && ix.byValue.size === 0) return;
+  lookup = ix;
+  forEachPropValue(props, collectValue);
+  lookup = EMPTY;
+  valuesOfKey = undefined;
 };
 
 /**
@@ -261,16 +284,53 @@ const bucketCandidates = <K>(ix: FilterIndex<K>, bucket: Bucket<K>): readonly K[
  * indexCandidates(ix, new Map([['name', ['bar']]]), new Map([['name', ['foo']]])); // [7n]
  */
 export function indexCandidates<K>(ix: FilterIndex<K>, a: Props, b?: Props): readonly K[] {
-  const buckets = new Set<Bucket<K>>();
-  if (ix.always.size > 0) buckets.add(ix.always);
-  collectBuckets(ix, a, buckets);
-  if (b !== undefined) collectBuckets(ix, b, buckets);
-  if (buckets.size === 0) return [];
-  if (buckets.size === 1) return bucketCandidates(ix, buckets.values().next().value!);
+  nFound = 0;
+  if (ix.members.size === 0) return NO_IDS as readonly K[];
+  if (ix.always.size > 0) addBucket(ix.always);
+  collectBuckets(ix, a);
+  if (b !== undefined) collectBuckets(ix, b);
+  if (nFound === 0) return NO_IDS as readonly K[];
+  if (nFound === 1) return bucketCandidates(ix, found[0] as Bucket<K>);
+  return (nFound <= SMALL ? smallUnion(ix) : largeUnion(ix)) as readonly K[];
+}
+
+const NO_IDS: readonly unknown[] = Object.freeze([]);
+
+/** Up to this many buckets of one subscription each, their union is sorted by insertion (no map, no sort). */
+const SMALL = 8;
+/** Seqs and ids of {@link smallUnion}'s result so far, sorted by seq (module scratch, counted as {@link found}). */
+const unionSeqs: number[] = [];
+const unionIds: unknown[] = [];
+
+/** The union of {@link found}'s buckets when they are few, sorted by seq; {@link largeUnion} if one is not a `Single`. */
+const smallUnion = (ix: FilterIndex<unknown>): readonly unknown[] => {
+  for (let i = 0; i < nFound; i++) if (!(found[i] instanceof Single)) return largeUnion(ix);
+  let m = 0;
+  for (let i = 0; i < nFound; i++) {
+    const { seq, id } = found[i] as Single<unknown>;
+    // membership check: a caller that removed with a different filter must not resurrect the id
+    if (!ix.members.has(seq)) continue;
+    let j = m;
+    while (j > 0 && unionSeqs[j - 1]! > seq) j--;
+    if (j > 0 && unionSeqs[j - 1] === seq) continue; // (two anchors of one subscription)
+    for (let k = m; k > j; k--) {
+      unionIds[k] = unionIds[k - 1];
+      unionSeqs[k] = unionSeqs[k - 1]!;
+    }
+    unionIds[j] = id;
+    unionSeqs[j] = seq;
+    m++;
+  }
+  // an array of its own, of its exact size (one grown by `push` is allocated for 17 elements)
+  return m === 0 ? NO_IDS : unionIds.slice(0, m);
+};
+
+/** The union of {@link found}'s buckets, deduplicated, sorted by seq. */
+const largeUnion = (ix: FilterIndex<unknown>): readonly unknown[] => {
   const seqs: number[] = [];
-  const ids = new Map<number, K>();
-  for (const bucket of buckets) {
-    bucketForEach(bucket, (id, seq) => {
+  const ids = new Map<number, unknown>();
+  for (let i = 0; i < nFound; i++) {
+    bucketForEach(found[i]!, (id, seq) => {
       // membership check: a caller that removed with a different filter must not resurrect the id
       if (!ids.has(seq) && ix.members.has(seq)) {
         ids.set(seq, id);
@@ -280,8 +340,8 @@ export function indexCandidates<K>(ix: FilterIndex<K>, a: Props, b?: Props): rea
   }
   // buckets are (normally) already in seq order, which makes this sort a cheap run merge
   seqs.sort((x, y) => x - y);
-  return seqs.map((seq) => ids.get(seq) as K);
-}
+  return seqs.map((seq) => ids.get(seq));
+};
 
 /**
  * Number of subscriptions in the index.

@@ -187,10 +187,19 @@ export const reduceAll = (
   // tries): an edit, so that the slice copies the tries' upper nodes once, not once per service.
   const edit = events.length > 1 || hamtEditing() || (events.length === 1 && sliceEvent(events[0]!));
   const token = edit && hamtBeginEdit();
+  // The connections are one immutable.js transient for the batch (every inbound message re-arms its connection's
+  // timer, see idle.ts `markActive`): the nodes the batch copied are changed in place by its later updates. No state
+  // keeps the connections map of a step (listings snapshot the services and records only), and it is immutable
+  // again before the call returns; `state.conns` is never changed.
+  // (A nested call on a batch's draft, from an observer, finds the map mutable already: it does not take it over.)
+  const conns = edit ? state.conns.asMutable() : state.conns;
+  const transient = conns !== state.conns;
+  d.conns = conns;
   try {
     foldEvents(d, events, fx, slice, each, quiet, closeRule);
   } finally {
     if (edit) hamtEndEdit(token);
+    if (transient) d.conns = d.conns.wasAltered() ? d.conns.asImmutable() : state.conns;
   }
   const next = rootChanged(d, state) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];
@@ -208,13 +217,24 @@ const foldEvents = (
   quiet: boolean,
   closeRule: CloseRule,
 ): void => {
+  // one context for the call, its time and budget set for each event (no handler keeps it past its event)
+  const ctx: { -readonly [K in keyof Ctx]: Ctx[K] } = {
+    d,
+    fx,
+    now: d.now,
+    budget: { left: slice },
+    release: releaseHeld,
+    quiet,
+    closeRule,
+  };
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     const from = fx.length;
     const now = e.now > d.now ? e.now : d.now; // time never runs backwards inside a domain
     if (now !== d.now) d.now = now;
+    ctx.now = now;
     // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
-    const ctx: Ctx = { d, fx, now, budget: { left: slice }, release: releaseHeld, quiet, closeRule };
+    ctx.budget.left = slice;
     processDeadlines(ctx);
     handle(ctx, e);
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it

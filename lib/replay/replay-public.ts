@@ -20,7 +20,7 @@ import type { Service, ServiceChange } from '../model';
 import { toPublicService } from '../state/public-model';
 import { passedSnapshot, Replayer, ReplayError, type BatchObserver } from './replay-core';
 import { BATCH } from './replay-run';
-import { decodeLine, isOutLineFrame, type EventRecord } from './event-codec';
+import { decodeLine, fastDecode, isOutLineFrame, type EventRecord } from './event-codec';
 
 /**
  * One recorded input of the server, as replayed. A connection is named `connection`, as in the server's
@@ -297,12 +297,16 @@ export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) return;
         const last = pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq;
         if (passedSnapshot(replayer, text, last) || isOutLineFrame(text)) return;
-        const rec = decodeLine(text);
-        if (rec._tag === 'Left') {
-          if (flush()) subscriber.error(new ReplayError(n, rec.left));
-          return;
+        // (the recorder's common lines without an `Either`; the strict path decides the others)
+        let r = fastDecode(text);
+        if (r === undefined) {
+          const rec = decodeLine(text);
+          if (rec._tag === 'Left') {
+            if (flush()) subscriber.error(new ReplayError(n, rec.left));
+            return;
+          }
+          r = rec.right;
         }
-        const r = rec.right;
         if (r.kind === 'event') {
           // a connection's end is folded on its own (the interpreter's bookkeeping depends on it)
           const closed = r.event.type === 'closed';

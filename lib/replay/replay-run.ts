@@ -18,6 +18,7 @@ import * as E from 'fp-ts/Either';
 import {
   decodeLine,
   decodeOutFrame,
+  fastDecode,
   isOutFrameBytes,
   isOutLineFrame,
   outFrame,
@@ -226,12 +227,16 @@ export const runFiles = async (
         if (sink.outbound === false && isOutLineFrame(text)) continue;
         // (the unterminated last line of a log is decoded in full: it may be a write cut short by a crash)
         const frame = unchecked && !last ? decodeOutFrame(text) : undefined;
-        const r = frame !== undefined ? E.right(frame) : decodeLine(text);
-        if (E.isLeft(r)) {
-          flush();
-          throw new LineError(n, r.left, last && fi === files.length - 1);
+        // (the recorder's common lines without an `Either`; the strict path decides the others)
+        let rec = frame ?? fastDecode(text);
+        if (rec === undefined) {
+          const r = decodeLine(text);
+          if (E.isLeft(r)) {
+            flush();
+            throw new LineError(n, r.left, last && fi === files.length - 1);
+          }
+          rec = r.right;
         }
-        const rec = r.right;
         if (sink.stop?.(rec) === true) {
           flush();
           return 'stopped';

@@ -11,7 +11,7 @@ import { expiryOf } from './directory';
 import { heapPeek, heapPop } from '../util/heap';
 import type { Conn } from './model';
 import { orphanQueuePeek, orphanQueuePop } from './orphan-queue';
-import { armTimer } from './timer-queue';
+import { armActive, armTimer } from './timer-queue';
 import { expireOne } from './work';
 
 /** §8.1 constants. */
@@ -23,12 +23,16 @@ export const maxIdleTime = (ctx: Ctx, conn: Conn): number => {
   const { idleMin, idleMax } = ctx.d.settings;
   const r = ctx.d.records.get(conn.id);
   if (r === undefined || r.services.size === 0) return idleMax;
-  let min = Infinity;
-  for (const ttl of r.ttls.keys()) {
-    const n = Number(ttl);
-    if (n < min) min = n;
-  }
-  return Math.min(Math.max(min, idleMin), idleMax);
+  lowest = Infinity;
+  r.ttls.forEach(lowerTtl); // (no iterator and no step objects: every inbound message comes here)
+  return Math.min(Math.max(lowest, idleMin), idleMax);
+};
+
+/** The lowest TTL {@link lowerTtl} has seen (one `maxIdleTime` call's scratch). */
+let lowest = Infinity;
+const lowerTtl = (_n: number, ttl: bigint): void => {
+  const n = Number(ttl);
+  if (n < lowest) lowest = n;
 };
 
 /**
@@ -39,7 +43,7 @@ export const maxIdleTime = (ctx: Ctx, conn: Conn): number => {
 export const markActive = (ctx: Ctx, conn: Conn): Conn => {
   const u = (random(ctx) * 2 - 1) * WARNING_JITTER;
   const at = ctx.now + WARNING_THRESHOLD * maxIdleTime(ctx, conn) * (1 + u);
-  return armTimer(ctx, conn, at, { idle: 'active', lastSeen: ctx.now });
+  return armActive(ctx, conn, at, 'active', ctx.now);
 };
 
 /**

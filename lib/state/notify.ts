@@ -52,12 +52,24 @@ export const diffNotifications = (
   const after = change.kind === 'removed' ? undefined : change.after.props;
   const first = (before ?? after)!;
   const second = before !== undefined && after !== undefined && after !== before ? after : undefined;
-  const out: Array<readonly [Subscription, MatchType]> = [];
   // the index holds exactly the live subscriptions (subscribe, unsubscribe and a disconnect update both together),
   // the records themselves: no lookup by id (an immutable.js map hashes a bigint key through its text)
-  for (const sub of indexCandidates(state.subscriptionIndex, first, second)) {
+  const candidates = indexCandidates(state.subscriptionIndex, first, second);
+  let n = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const sub = candidates[i]!;
     const mt = matchTypeFor(sub, change);
-    if (mt !== undefined) out.push([sub, mt]);
+    if (mt !== undefined) pairs[n++] = [sub, mt];
   }
+  if (n === 0) return NONE;
+  // an array of its exact size (one grown by `push` is allocated for 17 elements)
+  const out = pairs.slice(0, n);
+  if (n > 64) pairs.length = 0; // (the scratch keeps no large fan-out's subscriptions alive)
   return out;
 };
+
+/**
+ * The pairs found so far by one {@link diffNotifications} call, `pairs[0, n)` (module scratch, counted, not emptied:
+ * setting an array's length is a call into the engine).
+ */
+const pairs: Array<readonly [Subscription, MatchType]> = [];

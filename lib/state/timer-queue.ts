@@ -4,15 +4,31 @@
  * it is earlier than the connection's earliest queued entry; later ones are found when that entry pops.
  */
 import type { Ctx } from './context';
-import { copyConn, nextSeq } from './context';
+import { copyConn, nextSeq, type ConnDraft } from './context';
 import { heapPush } from '../util/heap';
 import type { Conn } from './model';
 
 /** Set the connection's timer to fire at `at`. */
 export const armTimer = (ctx: Ctx, conn: Conn, at: number, patch?: Partial<Conn>): Conn => {
-  // one copy of the connection, patched by stores (every inbound message comes here, see idle.ts `markActive`)
+  // one copy of the connection, patched by stores
   const next = copyConn(conn);
   if (patch !== undefined) Object.assign(next, patch);
+  return armCopy(ctx, conn, next, at);
+};
+
+/**
+ * {@link armTimer} with `idle` and `lastSeen` set, without a patch object (every inbound message comes here, see
+ * idle.ts `markActive`).
+ */
+export const armActive = (ctx: Ctx, conn: Conn, at: number, idle: Conn['idle'], lastSeen: number): Conn => {
+  const next = copyConn(conn);
+  next.idle = idle;
+  next.lastSeen = lastSeen;
+  return armCopy(ctx, conn, next, at);
+};
+
+/** Arm `next`, a copy of `conn` being patched, at `at`, and store it. */
+const armCopy = (ctx: Ctx, conn: Conn, next: ConnDraft, at: number): Conn => {
   next.timerAt = at;
   if (conn.queuedAt === undefined || at < conn.queuedAt) {
     ctx.d.timerQueue = heapPush(ctx.d.timerQueue, at, nextSeq(ctx), conn.id);

@@ -9,6 +9,7 @@ import {
   indexSize,
   type FilterIndex,
 } from '../../lib/filter/filter-index';
+import { compactProps } from '../../lib/filter/compact-props';
 import { matchFilter } from '../../lib/filter/match';
 import { parseFilter } from '../../lib/filter/parse';
 import type { PropValue, Props } from '../../lib/filter/props';
@@ -233,6 +234,19 @@ describe('filter index: properties', () => {
           const m = (p: Props) => filter === undefined || matchFilter(filter, p);
           if (m(a) || (b !== undefined && m(b))) expect(chosen.has(id)).toBe(true);
         }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('finds the same candidates, in the same order, in props as the directory keeps them (compact) as in a Map', () => {
+    fc.assert(
+      fc.property(opsArb, propsArb, fc.option(propsArb, { nil: undefined }), (ops, a, b) => {
+        const { ix } = buildFrom(ops);
+        const compact = (p: Props): Props => compactProps(new Map([...p].filter(([, vs]) => vs.length > 0)));
+        const plain = (p: Props): Props => new Map([...p].filter(([, vs]) => vs.length > 0));
+        expect(indexCandidates(ix, compact(a), b && compact(b))).toEqual(indexCandidates(ix, plain(a), b && plain(b)));
+        expect(indexCandidates(ix, a, b)).toEqual(indexCandidates(ix, plain(a), b && plain(b)));
       }),
       { numRuns: 1000 },
     );

@@ -51,6 +51,41 @@ describe('message lines: the hand-written fast reader', () => {
     );
   });
 
+  it('agrees with the strict path on tick and work lines, for any numbers in the frame', () => {
+    fc.assert(
+      fc.property(int, fc.option(int), num, fc.constantFrom('tick', 'work'), (seq, d, at, type) => {
+        const line = `{"seq":${seq}${d === null ? '' : `,"d":${d}`},"at":${at},"type":"${type}"}`;
+        const fast = decodeLine(line);
+        expect(show(fast)).toEqual(show(decodeLine(strict(line))));
+        const plain =
+          [seq, d ?? '0'].every((x) => /^(0|[1-9]\d{0,14})$/.test(x)) && /^(0|[1-9]\d{0,9})(\.\d+)?$/.test(at);
+        if (plain) expect(E.isRight(fast)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('agrees with the strict path on corruptions of a recorded tick or work line', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          '{"seq":12,"d":3,"at":1700000000.25,"type":"tick"}',
+          '{"seq":12,"at":1700000001,"type":"work"}',
+        ),
+        fc.nat({ max: 60 }),
+        fc.constantFrom('', '"', '\\', ',', '}', '{', ':', '-', '.', '0', '9', 'e', ' ', 'x', 'k', 's'),
+        fc.boolean(),
+        (line, k0, c, replace) => {
+          const k = Math.min(k0, line.length);
+          const bad = line.slice(0, k) + c + line.slice(replace ? k + 1 : k);
+          if (!bad.startsWith('{"seq"')) return;
+          expect(show(decodeLine(bad))).toEqual(show(decodeLine(strict(bad))));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('agrees with the strict path on corruptions of a recorded line', () => {
     const line = `{"seq":12,"d":3,"at":1700000000.25,"type":"message","conn":7,"msg":${PUBLISH}}`;
     fc.assert(

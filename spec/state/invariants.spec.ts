@@ -571,6 +571,35 @@ describe('[§7 §8 §10.3] reducer invariants (property-based)', () => {
     );
   });
 
+  it('[§1] a batch leaves the state it started from as it was (its transient connections and tries), and folding it again from there gives the same', () => {
+    fc.assert(
+      fc.property(
+        settingsArb,
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        fc.array(cmdArb, { minLength: 5, maxLength: 60, size: 'max' }),
+        fc.integer({ min: 1, max: 16 }),
+        (settings, seed, cmds, size) => {
+          const events = toEvents(cmds);
+          let s = initialDomainState(settings, seed, T0);
+          const kept: Array<[DomainState, string, readonly Event[], string]> = [];
+          for (let i = 0; i < events.length; i += size) {
+            const batch = events.slice(i, i + size);
+            const before = project(s);
+            const [next] = reduceAll(s, batch);
+            kept.push([s, before, batch, project(next)]);
+            s = next;
+          }
+          for (const [from, before, batch, after] of kept) {
+            expect(project(from)).toBe(before);
+            expect(project(reduceAll(from, batch)[0])).toBe(after);
+            expect(project(from)).toBe(before);
+          }
+        },
+      ),
+      { numRuns: 100, endOnFailure: true },
+    );
+  });
+
   it('[§1] a quiet fold (no messages built, for replays that read none) gives the same states, the same effects but sends, and the same work budgets', () => {
     let held = 0;
     fc.assert(
