@@ -27,8 +27,12 @@ export interface OrphanEntry {
   readonly value: bigint;
 }
 
-/** Entries at positions `[start, end)`, sorted (by `at`, then `seq`), no holes. */
-type Run = SlotList<OrphanEntry>;
+/** Entries at positions `[start, end)` of `list`, sorted (by `at`, then `seq`), no holes; its first and last. */
+interface Run {
+  readonly list: SlotList<OrphanEntry>;
+  readonly head: OrphanEntry;
+  readonly last: OrphanEntry;
+}
 
 /** A queue version. Treat as opaque. */
 export interface OrphanQueue {
@@ -54,9 +58,6 @@ export const orphanQueueEmpty = (): OrphanQueue => EMPTY;
 /** Whether `a` pops before `b` (as the heap orders them). */
 const before = (a: OrphanEntry, b: OrphanEntry): boolean => a.at < b.at || (a.at === b.at && a.seq <= b.seq);
 
-const lastOf = (r: Run): OrphanEntry => r.get(r.end - 1)!;
-const headOf = (r: Run): OrphanEntry => r.get(r.start)!;
-
 /** Queue service `value` to expire at `at`; `seq` breaks ties (lower first). */
 export const orphanQueuePush = (q: OrphanQueue, at: number, seq: number, value: bigint): OrphanQueue => {
   const e: OrphanEntry = { at, seq, value };
@@ -64,8 +65,8 @@ export const orphanQueuePush = (q: OrphanQueue, at: number, seq: number, value: 
   // the run whose last entry is the latest one not after `e`
   let best = -1;
   for (let i = 0; i < runs.length; i++) {
-    const last = lastOf(runs[i]!);
-    if (before(last, e) && (best < 0 || before(lastOf(runs[best]!), last))) best = i;
+    const last = runs[i]!.last;
+    if (before(last, e) && (best < 0 || before(runs[best]!.last, last))) best = i;
   }
   let next: readonly Run[] = runs;
   let overflow = q.overflow;
@@ -73,10 +74,11 @@ export const orphanQueuePush = (q: OrphanQueue, at: number, seq: number, value: 
     const copy = runs.slice();
     const r = runs[best]!;
     // positions stay below the slot list's limit: a run that reaches it starts again from 0
-    copy[best] = (r.end < SLOT_LIMIT ? r : SlotList.of(r.from(r.start))).push(e);
+    const list = r.list.end < SLOT_LIMIT ? r.list : SlotList.of(r.list.from(r.list.start));
+    copy[best] = { list: list.push(e), head: r.head, last: e };
     next = copy;
   } else if (runs.length < MAX_RUNS) {
-    next = [...runs, SlotList.of([e])];
+    next = [...runs, { list: SlotList.of([e]), head: e, last: e }];
     best = runs.length;
   } else overflow = heapPush(overflow, at, seq, value);
   const isFirst = q.first === undefined || !before(q.first, e);
@@ -103,14 +105,17 @@ export const orphanQueuePop = (q: OrphanQueue): OrphanQueue => {
     const i = q.firstRun;
     const r = runs[i]!;
     const copy = runs.slice();
-    if (r.size === 1) copy.splice(i, 1);
-    else copy[i] = r.without(r.start);
+    if (r.list.size === 1) copy.splice(i, 1);
+    else {
+      const list = r.list.without(r.list.start);
+      copy[i] = { list, head: list.get(list.start)!, last: r.last };
+    }
     runs = copy;
   }
   let first: OrphanEntry | undefined = heapPeek(overflow) as (OrphanEntry & { seq: number }) | undefined;
   let firstRun = -1;
   for (let i = 0; i < runs.length; i++) {
-    const h = headOf(runs[i]!);
+    const h = runs[i]!.head;
     if (first === undefined || !before(first, h)) {
       first = h;
       firstRun = i;
