@@ -86,6 +86,22 @@ const publishRates = (bases: DomainState[], batch: number, count = 5000): number
   return rates.map(median);
 };
 
+/**
+ * Unpublish rates (events per CPU-second) from each of `bases` (directories of `sizes[b]` services), in publication
+ * order (as the server benchmark's client unpublishes), at most `count` per round: medians of 5 rounds, interleaved.
+ */
+const unpublishRates = (bases: DomainState[], sizes: number[], batch: number, count = 5000): number[] => {
+  const rates: number[][] = bases.map(() => []);
+  for (let r = 0; r < 5; r++)
+    bases.forEach((base, b) => {
+      const evs: Event[] = [];
+      for (let i = 0; i < Math.min(count, sizes[b]!); i++)
+        evs.push(ev(1, req('unpublish', 2, { 'service-id': BigInt(1_000_000 + i) })));
+      rates[b]!.push(run(base, evs, batch)[0]);
+    });
+  return rates.map(median);
+};
+
 const rows: Array<[string, string]> = [];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -98,6 +114,11 @@ for (const batch of [1, 64]) {
   rows.push([`publish into 1,000 services (batch ${batch})`, `${fmt(a)} ev/CPU-s`]);
   rows.push([`publish into 100,000 services (batch ${batch})`, `${fmt(b)} ev/CPU-s`]);
   rows.push([`  cost ratio 100k / 1k (batch ${batch}; goal <= 1.3x)`, `${(a / b).toFixed(2)}x`]);
+}
+for (const batch of [1, 64]) {
+  const [a, b] = unpublishRates([small, large], [1_000, 100_000], batch) as [number, number];
+  rows.push([`unpublish from 1,000 services (batch ${batch}, in publication order)`, `${fmt(a)} ev/CPU-s`]);
+  rows.push([`unpublish from 100,000 services (batch ${batch}, in publication order)`, `${fmt(b)} ev/CPU-s`]);
 }
 
 // A change matched against 10,000 subscriptions: distinct (name=service-i) filters, a modify of service-5.

@@ -12,7 +12,9 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -524,6 +526,47 @@ static napi_value js_poll_close(napi_env env, napi_callback_info info)
     return make_undefined(env);
 }
 
+/*
+ * mallocTrim(): give the C heap's free memory back to the kernel (glibc's malloc_trim(0): every arena, free pages
+ * inside the heap too, not only its top). Returns true when memory was released. Used by the daemon when it turns
+ * quiet (lib/cli/memory-settle.ts): V8's parser, compiler and GC work lists, node's stream buffers and libuv's
+ * allocations are malloc'd and glibc keeps what they freed.
+ */
+static napi_value js_malloc_trim(napi_env env, napi_callback_info info)
+{
+    napi_value r;
+#ifdef __GLIBC__
+    napi_get_boolean(env, malloc_trim(0) != 0, &r);
+#else
+    napi_get_boolean(env, false, &r);
+#endif
+    return r;
+}
+
+/*
+ * lowMemoryNotification(): V8's Isolate::LowMemoryNotification() on the calling isolate, a synchronous, memory-reducing
+ * full collection (what V8's memory reducer runs some 8 s after it is told of garbage; node has no API for it). A C++
+ * entry point of the node binary, looked up at run time so that the addon stays ABI-stable: returns false (nothing
+ * done) when node does not export it.
+ */
+static napi_value js_low_memory_notification(napi_env env, napi_callback_info info)
+{
+    static void *(*get_current)(void);
+    static void (*low_memory)(void *);
+    static int looked_up;
+    napi_value r;
+    if (!looked_up) {
+        looked_up = 1;
+        *(void **)&get_current = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv");
+        *(void **)&low_memory = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate21LowMemoryNotificationEv");
+    }
+    void *isolate = get_current && low_memory ? get_current() : NULL;
+    if (isolate)
+        low_memory(isolate);
+    napi_get_boolean(env, isolate != NULL, &r);
+    return r;
+}
+
 #define EXPORT_FN(name, fn)                                                                                            \
     do {                                                                                                               \
         napi_value f;                                                                                                  \
@@ -545,5 +588,7 @@ NAPI_MODULE_INIT()
     EXPORT_FN("pollStart", js_poll_start);
     EXPORT_FN("pollSet", js_poll_set);
     EXPORT_FN("pollClose", js_poll_close);
+    EXPORT_FN("mallocTrim", js_malloc_trim);
+    EXPORT_FN("lowMemoryNotification", js_low_memory_notification);
     return exports;
 }

@@ -21,14 +21,22 @@
  * V8's context-disposal notification): some 8 s later (--gc-memory-reducer-start-delay-ms) the reducer starts an
  * incremental, memory-reducing collection driven by tasks, with short pauses, and gives the pages back.
  *
+ * V8 gives its own pages back, but not what the process malloc'd and freed meanwhile (V8's parser and GC work lists,
+ * node's socket and stream buffers, libuv's requests): glibc keeps freed memory in its arenas. So the daemon also
+ * trims the C heap ({@link SettleDeps.trim}, glibc's `malloc_trim(0)` through the native addon, {@link nativeMemory})
+ * at each switch to lean and after each major GC while lean (the memory reducer's collection comes ~8 s after the
+ * switch and frees the buffers the garbage held).
+ *
  * The rule is the pure {@link settleStep}; {@link startMemorySettle} runs it on a timer that does not keep the
  * process alive.
  *
  * @example
  * startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
  */
-import { performance } from 'node:perf_hooks';
+import { constants, performance, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { runInThisContext } from 'node:vm';
+
+import { seqpacket } from '../transport/native';
 
 /** When the loop counts as quiet or busy. */
 export interface SettleRule {
@@ -92,7 +100,50 @@ export interface SettleDeps {
   readonly startLean?: boolean;
   /** Called at each switch to lean after a busy time (not at a lean start): {@link possibleGarbage}'s function. */
   readonly notifyGarbage?: () => void;
+  /**
+   * Give the C heap's free memory back ({@link nativeMemory}'s `trim`): at the first sample after each switch to
+   * lean (not at a lean start) and at the first sample after each major GC while lean; never while fast.
+   */
+  readonly trim?: () => void;
+  /**
+   * Watch for major (mark-compact) GCs: calls `f` after each one, until the returned function is called. Used only
+   * with `trim`, and only while lean. Default: perf_hooks' `gc` entries ({@link watchMajorGc}).
+   */
+  readonly watchMajorGc?: (f: () => void) => () => void;
 }
+
+/** Calls `f` after each major GC (perf_hooks' `gc` entries), until the returned function is called. */
+export const watchMajorGc = (f: () => void): (() => void) => {
+  const observer = new PerformanceObserver((list) => {
+    const major = (e: PerformanceEntry): boolean =>
+      (e as { readonly detail?: { readonly kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
+    if (list.getEntries().some(major)) f();
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
+};
+
+/** What the native addon can do for memory (native/seqpacket.c); both never throw. */
+export interface NativeMemory {
+  /** glibc's `malloc_trim(0)`: every arena's free memory back to the kernel. */
+  readonly trim: () => void;
+  /** V8's `Isolate::LowMemoryNotification()`: a synchronous, memory-reducing full collection (tens of ms). */
+  readonly lowMemory: () => void;
+}
+
+/**
+ * The native addon's memory functions, loading the addon (~50 KB); `undefined` when it is not there (no prebuilt
+ * binary fits, no compiler) or was built from an older source without them: the daemon then does without.
+ */
+export const nativeMemory = (): NativeMemory | undefined => {
+  try {
+    const addon = seqpacket();
+    if (typeof addon.mallocTrim !== 'function' || typeof addon.lowMemoryNotification !== 'function') return undefined;
+    return { trim: () => void addon.mallocTrim?.(), lowMemory: () => void addon.lowMemoryNotification?.() };
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * A function that tells V8 there may be garbage to collect (V8's `%NotifyContextDisposed`, what an embedder calls
@@ -152,24 +203,48 @@ export const startMemorySettle = (deps: SettleDeps): (() => void) => {
       last = now;
       return u;
     });
+  const { trim } = deps;
+  const watch = deps.watchMajorGc ?? watchMajorGc;
+  // trimming: due at the next sample; the major GC watch runs while lean
+  let trimDue = false;
+  let unwatch: (() => void) | undefined;
+  const watchGc = (): void => {
+    if (trim !== undefined) unwatch ??= watch(() => (trimDue = true));
+  };
+  const unwatchGc = (): void => {
+    unwatch?.();
+    unwatch = undefined;
+    trimDue = false;
+  };
   let state = SETTLE_START;
   if (deps.startLean === true) {
     state = { lean: true, quietFor: 0 };
     deps.setFlags(LEAN_FLAGS);
+    watchGc();
     deps.onChange?.('lean');
   }
   const timer = setInterval(() => {
     const next = settleStep(rule, state, utilization(), rule.sampleMs);
     state = next.state;
-    if (next.change !== undefined) {
-      deps.setFlags(next.change === 'lean' ? LEAN_FLAGS : FAST_FLAGS);
-      if (next.change === 'lean') deps.notifyGarbage?.();
-      deps.onChange?.(next.change);
+    if (next.change === 'lean') {
+      deps.setFlags(LEAN_FLAGS);
+      deps.notifyGarbage?.();
+      watchGc();
+      trimDue = true;
+    } else if (next.change === 'fast') {
+      deps.setFlags(FAST_FLAGS);
+      unwatchGc();
     }
+    if (trimDue && state.lean) {
+      trimDue = false;
+      trim?.();
+    }
+    if (next.change !== undefined) deps.onChange?.(next.change);
   }, rule.sampleMs);
   timer.unref();
   return () => {
     clearInterval(timer);
+    unwatchGc();
     if (state.lean) deps.setFlags(FAST_FLAGS);
     state = SETTLE_START;
   };

@@ -26,7 +26,20 @@ type Values = readonly PropValue[];
 const shapes = new Map<string, readonly string[]>();
 const SHAPES = 1024;
 
+/** The key sequence returned last: a run of publishes with the same keys finds it without a look-up. */
+let lastShape: readonly string[] = [];
+
 const shapeOf = (keys: string[]): readonly string[] => {
+  const last = lastShape;
+  if (last.length === keys.length) {
+    let i = 0;
+    while (i < keys.length && last[i] === keys[i]) i++;
+    if (i === keys.length) return last;
+  }
+  return (lastShape = lookUpShape(keys));
+};
+
+const lookUpShape = (keys: string[]): readonly string[] => {
   const id = keys.length === 1 ? keys[0]! : keys.join('\u0000');
   let shape = shapes.get(id);
   if (shape === undefined || shape.length !== keys.length || shape.some((k, i) => k !== keys[i])) {
@@ -65,12 +78,13 @@ export class CompactProps implements ReadonlyMap<string, Values> {
   /** The compact form of `p` (`p` itself when it is one already). */
   static of(p: Props): CompactProps {
     if (p instanceof CompactProps) return p;
+    // no entry arrays of an iterator (the keys stay a packed array: a new sequence is kept as the shared one)
     const keys: string[] = [];
     const values: Values[] = [];
-    for (const [k, vs] of p) {
+    p.forEach((vs, k) => {
       keys.push(k);
       values.push(vs);
-    }
+    });
     return new CompactProps(shapeOf(keys), values);
   }
 

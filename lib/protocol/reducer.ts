@@ -19,6 +19,7 @@ import { heapEmpty } from '../util/heap';
 import { hamtBeginEdit, hamtEditing, hamtEndEdit } from '../state/hamt';
 import { emptyServiceIndex } from '../state/service-index';
 import { OrderedById } from '../state/ordered-by-id';
+import { orphanQueueEmpty } from '../state/orphan-queue';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
 import { CLOSE_RULE, type CloseRule, runJobs, SLICE } from '../state/work';
@@ -50,7 +51,7 @@ export const initialDomainState = (
   serviceIndex: emptyServiceIndex(),
   subscriptions: OrderedMap(),
   subscriptionIndex: emptyFilterIndex(),
-  orphanQueue: heapEmpty(),
+  orphanQueue: orphanQueueEmpty(),
   timerQueue: heapEmpty(),
   used: { clients: 0, services: 0, subscriptions: 0 },
   usedByUser: IMap(),
@@ -79,7 +80,76 @@ const handle = (ctx: Ctx, e: Event): void => {
   }
 };
 
-const KEYS = Object.keys(initialDomainState()) as ReadonlyArray<keyof DomainState>;
+/** The fields {@link copyRoot} and {@link rootChanged} name. */
+type RootField =
+  | 'settings'
+  | 'now'
+  | 'rng'
+  | 'seq'
+  | 'conns'
+  | 'clients'
+  | 'records'
+  | 'services'
+  | 'serviceIndex'
+  | 'subscriptions'
+  | 'subscriptionIndex'
+  | 'orphanQueue'
+  | 'timerQueue'
+  | 'used'
+  | 'usedByUser'
+  | 'work'
+  | 'held'
+  | 'waiting';
+/** Fails to compile when `DomainState` gains a field that {@link rootChanged} does not compare. */
+const rootFieldsKnown: [Exclude<keyof DomainState, RootField>] extends [never] ? true : never = true;
+void rootFieldsKnown;
+
+/** Whether the call replaced any field of the root (one comparison each, no loop over the keys). */
+const rootChanged = (d: RootDraft, s: DomainState): boolean =>
+  d.now !== s.now ||
+  d.rng !== s.rng ||
+  d.seq !== s.seq ||
+  d.conns !== s.conns ||
+  d.clients !== s.clients ||
+  d.records !== s.records ||
+  d.services !== s.services ||
+  d.serviceIndex !== s.serviceIndex ||
+  d.subscriptions !== s.subscriptions ||
+  d.subscriptionIndex !== s.subscriptionIndex ||
+  d.orphanQueue !== s.orphanQueue ||
+  d.timerQueue !== s.timerQueue ||
+  d.used !== s.used ||
+  d.usedByUser !== s.usedByUser ||
+  d.work !== s.work ||
+  d.held !== s.held ||
+  d.waiting !== s.waiting ||
+  d.settings !== s.settings;
+
+/**
+ * A copy of the root to work on: an object literal (one allocation of a known shape; V8 copies a spread property by
+ * property, at every reducer call). Every field of `DomainState` is required: one added there and not here does not
+ * compile.
+ */
+const copyRoot = (s: DomainState): RootDraft => ({
+  settings: s.settings,
+  now: s.now,
+  rng: s.rng,
+  seq: s.seq,
+  conns: s.conns,
+  clients: s.clients,
+  records: s.records,
+  services: s.services,
+  serviceIndex: s.serviceIndex,
+  subscriptions: s.subscriptions,
+  subscriptionIndex: s.subscriptionIndex,
+  orphanQueue: s.orphanQueue,
+  timerQueue: s.timerQueue,
+  used: s.used,
+  usedByUser: s.usedByUser,
+  work: s.work,
+  held: s.held,
+  waiting: s.waiting,
+});
 
 /**
  * Watches a batch event by event (a replay that needs every step's outcome, not every step's state): called after
@@ -108,12 +178,14 @@ export const reduceAll = (
   const fx: Effect[] = [];
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
   // no deeper copy (and no proxy) is needed; the old state stays valid.
-  const d: RootDraft = { ...state };
+  const d: RootDraft = copyRoot(state);
   // A batch is one transient edit of the per-service tries (lib/state/hamt.ts): a node copied by one event's update
   // is changed in place by the next ones instead of copied again. `state` was built before the edit, so it is never
   // changed, nor is the state returned once the edit ends; a listing's snapshot seals the edit (work.ts `startJob`).
-  // One event copies each node once anyway: no edit, unless inside another one (an observer's nested call).
-  const edit = events.length > 1 || hamtEditing();
+  // One message copies each node once anyway: no edit, unless inside another one (an observer's nested call). A
+  // `work`, `tick` or `closed` event alone may orphan or expire a slice of services (up to SLICE updates of the same
+  // tries): an edit, so that the slice copies the tries' upper nodes once, not once per service.
+  const edit = events.length > 1 || hamtEditing() || (events.length === 1 && sliceEvent(events[0]!));
   const token = edit && hamtBeginEdit();
   // The connections are one immutable.js transient for the batch (every inbound message re-arms its connection's
   // timer, see idle.ts `markActive`): the nodes the batch copied are changed in place by its later updates. No state
@@ -129,9 +201,12 @@ export const reduceAll = (
     if (edit) hamtEndEdit(token);
     if (transient) d.conns = d.conns.wasAltered() ? d.conns.asImmutable() : state.conns;
   }
-  const next = KEYS.some((k) => d[k] !== state[k]) ? (Object.freeze(d) as DomainState) : state;
+  const next = rootChanged(d, state) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];
 };
+
+/** An event that may do a slice of directory-proportional work by itself (lib/state/work.ts). */
+const sliceEvent = (e: Event): boolean => e.type === 'work' || e.type === 'tick' || e.type === 'closed';
 
 const foldEvents = (
   d: RootDraft,

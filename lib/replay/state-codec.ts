@@ -30,6 +30,7 @@ import { printFilter } from '../filter/print';
 import { effectiveService, listingRest, valuesFrom } from '../state/work';
 import { OrderedById } from '../state/ordered-by-id';
 import { OrderedIds } from '../state/ordered-ids';
+import { type OrphanQueue, orphanQueueOf, orphanQueuePop } from '../state/orphan-queue';
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
 import { compactProps } from '../filter/compact-props';
@@ -212,6 +213,14 @@ const heapList = <T extends Json>(h: Heap<T>): LazyList => ({
   },
 });
 
+/** The orphan queue's entries `[at, seq, value]` in pop order, popped one at a time (as {@link heapList}). */
+const orphanQueueList = (q: OrphanQueue): LazyList => ({
+  lazy: true,
+  items: function* () {
+    for (let n = q; n.first !== undefined; n = orphanQueuePop(n)) yield [float(n.first.at), n.first.seq, n.first.value];
+  },
+});
+
 /** The fields of {@link encodeDomainState}, with every collection that grows with the directory as a {@link LazyList}. */
 export type DomainStateParts = {
   readonly [K in Exclude<keyof DomainState, 'subscriptionIndex' | 'serviceIndex'>]: Json | LazyList;
@@ -228,7 +237,7 @@ export const domainStateParts = (s: DomainState): DomainStateParts => ({
   records: lazy(() => s.records.values(), recordJson),
   services: lazy(() => s.services.values(), serviceJson),
   subscriptions: lazy(() => s.subscriptions.values(), subscriptionJson),
-  orphanQueue: heapList(s.orphanQueue),
+  orphanQueue: orphanQueueList(s.orphanQueue),
   timerQueue: heapList(s.timerQueue),
   used: countsJson(s.used),
   usedByUser: lazy(
@@ -587,7 +596,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
       serviceIndex: services.reduce((ix, s) => serviceIndexUpdate(ix, s.id, undefined, s.props), emptyServiceIndex()),
       subscriptions,
       subscriptionIndex,
-      orphanQueue: heap(j.orphanQueue),
+      orphanQueue: orphanQueueOf(j.orphanQueue),
       timerQueue: heap(j.timerQueue),
       used: counts(j.used),
       usedByUser,

@@ -18,6 +18,7 @@ import {
 
 import type { TickEvent, WorkEvent } from '../state/events';
 import { heapPeek } from '../util/heap';
+import { orphanQueuePeek } from '../state/orphan-queue';
 import { hasWork } from '../state/work';
 import type { DomainState } from '../state/model';
 import type { Clock } from './clock';
@@ -30,7 +31,7 @@ import type { Clock } from './clock';
  */
 export const timerDeadline = (s: Pick<DomainState, 'timerQueue' | 'orphanQueue' | 'now'>): number | undefined => {
   const t = heapPeek(s.timerQueue)?.at;
-  const o = heapPeek(s.orphanQueue)?.at;
+  const o = orphanQueuePeek(s.orphanQueue)?.at;
   if (o === undefined || o <= s.now) return t;
   return t === undefined || o < t ? o : t;
 };

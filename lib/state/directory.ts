@@ -5,12 +5,12 @@
 import { matchNotify } from './replies';
 import type { Ctx } from './context';
 import { nextSeq, send } from './context';
-import { heapPush } from '../util/heap';
 import type { DirectoryChange } from './effects';
 import { diffNotifications } from './notify';
 import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';
 import { release } from './resources';
 import { OrderedIds } from './ordered-ids';
+import { orphanQueuePush } from './orphan-queue';
 import { serviceIndexUpdate } from './service-index';
 import { Map as IMap } from 'immutable';
 
@@ -139,7 +139,7 @@ export const putService = (ctx: Ctx, before: Service | undefined, after: Service
   ctx.d.services = ctx.d.services.set(after.id, after);
   ctx.d.serviceIndex = serviceIndexUpdate(ctx.d.serviceIndex, after.id, before?.props, after.props);
   if (after.orphanSince !== undefined && (before?.orphanSince !== after.orphanSince || before.ttl !== after.ttl))
-    ctx.d.orphanQueue = heapPush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);
+    ctx.d.orphanQueue = orphanQueuePush(ctx.d.orphanQueue, expiryOf(after), nextSeq(ctx), after.id);
   return after;
 };
 
@@ -156,8 +156,25 @@ export const removeService = (ctx: Ctx, s: Service, told?: (sub: Subscription) =
 };
 
 /** Make `s` owned by `clientId` on `record`, not orphan: the reclaim/transfer of §7.3/§7.4 step 3 (B1 fixed). */
-export const claim = (ctx: Ctx, s: Service, clientId: ClientId, record: ConnId, patch?: Partial<Service>): Service => {
-  const after = putService(ctx, s, { ...s, ...patch, clientId, record, orphanSince: undefined });
+export const claim = (
+  ctx: Ctx,
+  s: Service,
+  clientId: ClientId,
+  record: ConnId,
+  patch?: Pick<Service, 'generation' | 'props' | 'ttl'>,
+): Service => {
+  // an object literal, as `recordWith` (a republish, the usual refresh, comes here)
+  const after = putService(ctx, s, {
+    id: s.id,
+    generation: patch !== undefined ? patch.generation : s.generation,
+    props: patch !== undefined ? patch.props : s.props,
+    ttl: patch !== undefined ? patch.ttl : s.ttl,
+    orphanSince: undefined,
+    clientId,
+    user: s.user,
+    record,
+    slot: s.slot,
+  });
   applyChange(ctx, { kind: 'modified', before: s, after });
   return after;
 };

@@ -10,6 +10,7 @@ import { closeConn } from './connections';
 import { expiryOf } from './directory';
 import { heapPeek, heapPop } from '../util/heap';
 import type { Conn } from './model';
+import { orphanQueuePeek, orphanQueuePop } from './orphan-queue';
 import { armActive, armTimer } from './timer-queue';
 import { expireOne } from './work';
 
@@ -121,12 +122,12 @@ const onOrphanEntry = (ctx: Ctx, id: bigint, entryAt: number): void => {
 export const processDeadlines = (ctx: Ctx): void => {
   for (;;) {
     const t = heapPeek(ctx.d.timerQueue);
-    const o = heapPeek(ctx.d.orphanQueue);
+    const o = orphanQueuePeek(ctx.d.orphanQueue);
     const tDue = t !== undefined && t.at <= ctx.now;
     const oDue = o !== undefined && o.at <= ctx.now && ctx.budget.left > 0;
     if (!tDue && !oDue) return;
     if (oDue && (!tDue || o.at <= t.at)) {
-      ctx.d.orphanQueue = heapPop(ctx.d.orphanQueue);
+      ctx.d.orphanQueue = orphanQueuePop(ctx.d.orphanQueue);
       onOrphanEntry(ctx, o.value, o.at);
     } else {
       ctx.d.timerQueue = heapPop(ctx.d.timerQueue);
@@ -141,7 +142,7 @@ export const nextDeadline = (s: {
   readonly orphanQueue: Ctx['d']['orphanQueue'];
 }): number | undefined => {
   const t = heapPeek(s.timerQueue);
-  const o = heapPeek(s.orphanQueue);
+  const o = orphanQueuePeek(s.orphanQueue);
   if (t === undefined) return o?.at;
   if (o === undefined) return t.at;
   return Math.min(t.at, o.at);

@@ -22,6 +22,7 @@ import type { Props } from '../filter/props';
 import type { Heap } from '../util/heap';
 import type { OrderedById } from './ordered-by-id';
 import type { OrderedIds } from './ordered-ids';
+import type { OrphanQueue } from './orphan-queue';
 import type { ServiceIndex } from './service-index';
 
 /** Connection ids are assigned by the shell when a transport accepts a connection. */
@@ -220,7 +221,7 @@ export interface DomainState {
   readonly subscriptions: IOrderedMap<SubscriptionId, Subscription>;
   readonly subscriptionIndex: FilterIndex<Subscription>;
   /** Orphan expiry queue: (orphanSince + ttl, service id); stale entries are skipped when popped. */
-  readonly orphanQueue: Heap<ServiceId>;
+  readonly orphanQueue: OrphanQueue;
   /** Connection timer queue: (timerAt, connection id); stale entries are skipped when popped. */
   readonly timerQueue: Heap<ConnId>;
   readonly used: ResourceCounts;

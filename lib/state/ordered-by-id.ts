@@ -3,10 +3,10 @@
  * publication order. About 40 bytes an entry where an immutable.js `OrderedMap` takes about 200 (a leaf object, a
  * `[key, position]` array and a `[key, value]` array per entry; issue 12, memory per service).
  *
- * The records are a list in insertion order (a deleted record leaves a hole, `undefined`, so a listing walking a
- * version by position stays valid) and a trie from id to position (./hamt.ts). Positions are absolute: the list
- * starts at position `base`, so deleting the first record (or the last) shortens the list instead of leaving a hole,
- * and a map whose records are deleted in publication order (a client unpublishing what it published) never needs a
+ * The records are a list of slots in insertion order (./slot-list.ts: a deleted record leaves a hole, `undefined`, so
+ * a listing walking a version by position stays valid) and a trie from id to position (./hamt.ts). Positions are
+ * absolute: deleting the first record (or the last) moves the list's start (or end) instead of leaving a hole, so a
+ * map whose records are deleted in publication order (a client unpublishing what it published) never needs a
  * compaction. Setting an existing id replaces its record in place (it keeps its position), as immutable.js's
  * OrderedMap does; the list is compacted when it is at least twice the size of the map. Every version stays valid
  * (listings walk the version of their request).
@@ -16,25 +16,37 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).set(7n, { id: 7n, name: 'c' });
  * [...m.values()].map((r) => r.name); // ['c', 'b']
  */
-import { List, type List as IList } from 'immutable';
-
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from './hamt';
-import { withoutSlot } from './ordered-ids';
+import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
+
+/** The position found by the last `hamtUpdate` of {@link OrderedById} (no closure per update). */
+let found: number | undefined;
+let nextPos = 0;
+const keepOrNext = (p: number | undefined): number => (found = p) ?? nextPos;
+const takeOut = (p: number | undefined): undefined => void (found = p);
+
+/**
+ * The last {@link OrderedById.get} that found its id: `lastId` is at `lastPos` in the trie `lastAt`. A trie never
+ * changes, so this stays true; a `set` of that id in a version with that trie (a get then a replace: orphaning, a
+ * republish) takes the position from here instead of walking the trie again. Holds one trie version at most.
+ */
+let lastAt: unknown;
+let lastId = 0n;
+let lastPos = 0;
 
 export class OrderedById<V extends { readonly id: bigint }> {
   private constructor(
     /** Entries. */
     readonly size: number,
     private readonly at: Hamt<bigint, number>,
-    /** The records from position `base` on (the first and the last are never holes). */
-    private readonly list: IList<V | undefined>,
-    private readonly base: number,
+    /** The records at their positions (the first and the last are never holes). */
+    private readonly list: SlotList<V>,
   ) {}
 
-  private static readonly EMPTY = new OrderedById<never>(0, hamtEmpty(), List(), 0);
+  private static readonly EMPTY = new OrderedById<never>(0, hamtEmpty(), SlotList.empty());
 
   /** The empty map. */
   static empty<V extends { readonly id: bigint }>(): OrderedById<V> {
@@ -55,12 +67,16 @@ export class OrderedById<V extends { readonly id: bigint }> {
     }
     if (list.length === 0) return OrderedById.empty();
     // built in one linear pass (a compaction of a big directory rebuilds it in one event)
-    return new OrderedById(list.length, hamtOf([...at.keys()], [...at.values()]), List(list), 0);
+    return new OrderedById(list.length, hamtOf([...at.keys()], [...at.values()]), SlotList.of(list));
   }
 
   get(id: bigint): V | undefined {
     const pos = hamtGet(this.at, id);
-    return pos === undefined ? undefined : this.list.get(pos - this.base);
+    if (pos === undefined) return undefined;
+    lastAt = this.at;
+    lastId = id;
+    lastPos = pos;
+    return this.list.get(pos);
   }
 
   has(id: bigint): boolean {
@@ -69,27 +85,32 @@ export class OrderedById<V extends { readonly id: bigint }> {
 
   /** The map with `record` under `id` (its place kept if `id` is present, else last). `id` must be `record.id`. */
   set(id: bigint, record: V): OrderedById<V> {
-    const next = this.base + this.list.size;
-    let pos: number | undefined;
+    if (lastAt === this.at && lastId === id) {
+      // just read: the same place, the trie unchanged
+      const at = lastPos;
+      return this.list.get(at) === record ? this : new OrderedById(this.size, this.at, this.list.set(at, record));
+    }
+    const next = this.list.end;
+    // positions stay below the list's limit: past it, renumber from 0 (once in 2^30 insertions)
+    if (next >= SLOT_LIMIT && !this.has(id)) return OrderedById.of([...this.values(), record]);
     // one walk of the trie: an existing id keeps its position (the trie is then unchanged)
-    const at = hamtUpdate(this.at, id, (p) => (pos = p) ?? next);
-    if (pos === undefined) return new OrderedById(this.size + 1, at, this.list.push(record), this.base);
-    const i = pos - this.base;
-    return this.list.get(i) === record
-      ? this
-      : new OrderedById(this.size, this.at, this.list.set(i, record), this.base);
+    nextPos = next;
+    const at = hamtUpdate(this.at, id, keepOrNext);
+    const pos = found;
+    if (pos === undefined) return new OrderedById(this.size + 1, at, this.list.push(record));
+    return this.list.get(pos) === record ? this : new OrderedById(this.size, this.at, this.list.set(pos, record));
   }
 
   /** The map without `id` (this map if it has no `id`). */
   delete(id: bigint): OrderedById<V> {
-    let pos: number | undefined;
-    const at = hamtUpdate(this.at, id, (p) => void (pos = p)); // one walk: find and remove
+    found = undefined;
+    const at = hamtUpdate(this.at, id, takeOut); // one walk: find and remove
+    const pos = found;
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedById.empty();
-    const [list, base] = withoutSlot(this.list, this.base, pos);
-    if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
-      return OrderedById.of(list.filter((x): x is V => x !== undefined));
-    return new OrderedById(this.size - 1, at, list, base);
+    const list = this.list.without(pos);
+    if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2) return OrderedById.of(list.valuesFrom(0));
+    return new OrderedById(this.size - 1, at, list);
   }
 
   /**
@@ -97,17 +118,17 @@ export class OrderedById<V extends { readonly id: bigint }> {
    * (positions below `firstSlot` are holes).
    */
   get slots(): number {
-    return this.base + this.list.size;
+    return this.list.end;
   }
 
   /** The first position of this version that may hold a record (where a walk can start). */
   get firstSlot(): number {
-    return this.base;
+    return this.list.start;
   }
 
   /** The record at a position of this version, or `undefined` for a hole. */
   slot(pos: number): V | undefined {
-    return pos < this.base ? undefined : this.list.get(pos - this.base);
+    return this.list.get(pos);
   }
 
   /** The position of `id` in this version, or `undefined`. */
@@ -117,23 +138,19 @@ export class OrderedById<V extends { readonly id: bigint }> {
 
   /** The records from position `pos` of this version on, in order. */
   from(pos: number): V[] {
-    const out: V[] = [];
-    this.list.skip(Math.max(0, pos - this.base)).forEach((r) => {
-      if (r !== undefined) out.push(r);
-    });
-    return out;
+    return this.list.from(pos);
   }
 
-  *values(): IterableIterator<V> {
-    for (const r of this.list) if (r !== undefined) yield r;
+  values(): IterableIterator<V> {
+    return this.list.valuesFrom(0);
   }
 
   *keys(): IterableIterator<bigint> {
-    for (const r of this.list) if (r !== undefined) yield r.id;
+    for (const r of this.list.valuesFrom(0)) yield r.id;
   }
 
   *entries(): IterableIterator<[bigint, V]> {
-    for (const r of this.list) if (r !== undefined) yield [r.id, r];
+    for (const r of this.list.valuesFrom(0)) yield [r.id, r];
   }
 
   [Symbol.iterator](): IterableIterator<[bigint, V]> {
@@ -141,9 +158,7 @@ export class OrderedById<V extends { readonly id: bigint }> {
   }
 
   forEach(f: (record: V, id: bigint) => void): void {
-    this.list.forEach((r) => {
-      if (r !== undefined) f(r, r.id);
-    });
+    this.list.forEachFrom(0, (r) => f(r, r.id));
   }
 
   reduce<A>(f: (acc: A, record: V, id: bigint) => A, init: A): A {

@@ -3,7 +3,7 @@
  * bytes a member where an immutable.js `OrderedSet` takes about 200 (issue 12, memory per service).
  *
  * The members are a list in insertion order (a deleted member leaves a hole, `undefined`, so positions stay stable
- * for a job walking a version). Positions are absolute (the list starts at position `base`): deleting the first
+ * for a job walking a version; ./slot-list.ts). Positions are absolute: deleting the first
  * member (or the last) shortens the list instead of leaving a hole, so members deleted in attachment order never need
  * a compaction. Like immutable.js's OrderedSet, the list is compacted when it is at least twice the size of the set;
  * every version stays valid.
@@ -22,35 +22,11 @@
  * s = s.delete(9n, at).delete(5n);
  * [...s]; // [3n]
  */
-import { List, type List as IList } from 'immutable';
-
 import { type Hamt, hamtGet, hamtOf } from './hamt';
+import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
-
-/**
- * A slot list without the entry at absolute position `pos` (list, base): deleting the first entry drops it and the
- * holes after it, the last likewise, any other leaves a hole; so entries deleted in insertion order leave no hole.
- * Shared by {@link OrderedIds} and ./ordered-by-id.ts. The list holds more than that one entry.
- */
-export const withoutSlot = <T>(
-  list: IList<T | undefined>,
-  base: number,
-  pos: number,
-): readonly [IList<T | undefined>, number] => {
-  const i = pos - base;
-  if (i === 0) {
-    do {
-      list = list.shift();
-      base++;
-    } while (list.first() === undefined);
-  } else if (i === list.size - 1) {
-    do list = list.pop();
-    while (list.last() === undefined);
-  } else list = list.set(i, undefined);
-  return [list, base];
-};
 
 export class OrderedIds {
   private constructor(
@@ -62,12 +38,11 @@ export class OrderedIds {
      * hint; a deleted one is no longer in the list, which every look-up checks), rebuilt by the next compaction.
      */
     private readonly survivors: Hamt<bigint, number> | undefined,
-    /** The members from position `base` on (the first and the last are never holes). */
-    private readonly list: IList<bigint | undefined>,
-    private readonly base: number,
+    /** The members at their positions (the first and the last are never holes). */
+    private readonly list: SlotList<bigint>,
   ) {}
 
-  private static readonly EMPTY = new OrderedIds(0, undefined, List(), 0);
+  private static readonly EMPTY = new OrderedIds(0, undefined, SlotList.empty());
 
   /** The empty set. */
   static empty(): OrderedIds {
@@ -81,7 +56,7 @@ export class OrderedIds {
     if (at.size === 0) return OrderedIds.EMPTY;
     // built in one linear pass (a compaction of a big record rebuilds it in one event)
     const list = [...at.keys()];
-    return new OrderedIds(list.length, hamtOf(list, [...at.values()]), List(list), 0);
+    return new OrderedIds(list.length, hamtOf(list, [...at.values()]), SlotList.of(list));
   }
 
   /**
@@ -91,14 +66,16 @@ export class OrderedIds {
    */
   private positionOf(id: bigint, hint: number | undefined): number | undefined {
     const list = this.list;
-    const base = this.base;
-    if (hint !== undefined && hint >= base && list.get(hint - base) === id) return hint;
+    if (hint !== undefined && list.get(hint) === id) return hint;
     if (this.survivors !== undefined) {
       const p = hamtGet(this.survivors, id);
-      if (p !== undefined && p >= base && list.get(p - base) === id) return p;
+      if (p !== undefined && list.get(p) === id) return p;
     }
-    const i = list.indexOf(id);
-    return i < 0 ? undefined : base + i;
+    let at: number | undefined;
+    list.forEachFrom(0, (v, p) => {
+      if (at === undefined && v === id) at = p;
+    });
+    return at;
   }
 
   has(id: bigint): boolean {
@@ -110,12 +87,15 @@ export class OrderedIds {
    * caller keeps it with the member, so that deleting it needs no map from members to positions.
    */
   get next(): number {
-    return this.base + this.list.size;
+    return this.list.end;
   }
 
   /** The set with `id` last, which must not be a member: at position {@link next} of this set. */
   append(id: bigint): OrderedIds {
-    return new OrderedIds(this.size + 1, this.survivors, this.list.push(id), this.base);
+    // positions stay below the list's limit: past it, renumber from 0 (the members' hints then go stale, and the
+    // survivors' trie finds them)
+    if (this.list.end >= SLOT_LIMIT) return OrderedIds.of([...this.toArray(), id]);
+    return new OrderedIds(this.size + 1, this.survivors, this.list.push(id));
   }
 
   /** The set with `id` last, or this set if `id` is already a member (it keeps its place; scans the list). */
@@ -131,10 +111,9 @@ export class OrderedIds {
     const pos = this.positionOf(id, hint);
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedIds.EMPTY;
-    const [list, base] = withoutSlot(this.list, this.base, pos);
-    if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2)
-      return OrderedIds.of(list.filter((x): x is bigint => x !== undefined));
-    return new OrderedIds(this.size - 1, this.survivors, list, base);
+    const list = this.list.without(pos);
+    if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2) return OrderedIds.of(list.valuesFrom(0));
+    return new OrderedIds(this.size - 1, this.survivors, list);
   }
 
   /**
@@ -142,26 +121,22 @@ export class OrderedIds {
    * (positions below `firstSlot` are holes).
    */
   get slots(): number {
-    return this.base + this.list.size;
+    return this.list.end;
   }
 
   /** The first position of this version that may hold a member (where a walk can start). */
   get firstSlot(): number {
-    return this.base;
+    return this.list.start;
   }
 
   /** The member at a position of this version, or `undefined` for a hole. */
   slot(pos: number): bigint | undefined {
-    return pos < this.base ? undefined : this.list.get(pos - this.base);
+    return this.list.get(pos);
   }
 
   /** The members from position `pos` of this version on, in order. */
   from(pos: number): bigint[] {
-    const out: bigint[] = [];
-    this.list.skip(Math.max(0, pos - this.base)).forEach((id) => {
-      if (id !== undefined) out.push(id);
-    });
-    return out;
+    return this.list.from(pos);
   }
 
   toArray(): bigint[] {

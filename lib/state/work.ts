@@ -24,7 +24,7 @@ import type { Ctx } from './context';
 import { complete, matchNotify, serviceNotify } from './replies';
 import { expiryOf, putService, applyChange, removeService, serviceWithOrphanSince } from './directory';
 import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
-import { heapPeek } from '../util/heap';
+import { orphanQueuePeek } from './orphan-queue';
 import { hamtSeal } from './hamt';
 import type { OrderedById } from './ordered-by-id';
 
@@ -171,7 +171,7 @@ export const touchService = (ctx: Ctx, id: ServiceId): Service | undefined => {
 /** Whether the state has work left that a `work` event would do (pending jobs or overdue orphan expiries). */
 export const hasWork = (s: Pick<DomainState, 'work' | 'orphanQueue' | 'now'>): boolean => {
   if (s.work.size > 0) return true;
-  const o = heapPeek(s.orphanQueue);
+  const o = orphanQueuePeek(s.orphanQueue);
   return o !== undefined && o.at <= s.now;
 };
 

@@ -35,6 +35,10 @@ export interface SeqpacketAddon {
   pollSet(handle: PollHandle, events: number): void;
   /** Stop for good; call before closing the fd. */
   pollClose(handle: PollHandle): void;
+  /** glibc's malloc_trim(0); true when memory was released (absent from an addon built from an older source). */
+  mallocTrim?(): boolean;
+  /** V8's Isolate::LowMemoryNotification(); false when node does not export it (lib/cli/memory-settle.ts). */
+  lowMemoryNotification?(): boolean;
 }
 
 let addon: SeqpacketAddon | undefined;

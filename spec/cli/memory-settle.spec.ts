@@ -123,6 +123,137 @@ describe('startMemorySettle', () => {
   });
 });
 
+describe('trimming the C heap', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('at the first sample after each switch to lean (not at a lean start) and after each major GC while lean', () => {
+    jest.useFakeTimers();
+    // lean (start), 2 quiet samples, busy (fast), 5 quiet (lean), 6 quiet, busy (fast), 5 quiet (lean)
+    const us = [0, 0, 0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0];
+    const log: string[] = [];
+    let gc: (() => void) | undefined;
+    const stop = startMemorySettle({
+      setFlags: () => undefined,
+      utilization: () => us.shift() ?? 0,
+      onChange: (to) => log.push(to),
+      trim: () => log.push('trim'),
+      watchMajorGc: (f) => {
+        expect(gc).toBeUndefined(); // one watch at a time
+        log.push('watch');
+        gc = f;
+        return () => {
+          log.push('unwatch');
+          gc = undefined;
+        };
+      },
+      startLean: true,
+    });
+    expect(log).toEqual(['watch', 'lean']);
+    // a major GC while lean: trimmed at the next sample, once however many GCs came in between
+    gc!();
+    gc!();
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['watch', 'lean', 'trim']);
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['watch', 'lean', 'trim']);
+    // busy: fast, the watch stopped, a GC reported late does not trim
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['watch', 'lean', 'trim', 'unwatch', 'fast']);
+    expect(gc).toBeUndefined();
+    jest.advanceTimersByTime(SETTLE.sampleMs * 4);
+    expect(log).toHaveLength(5);
+    // quiet for a second: lean, trimmed at once, watching again
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log.slice(5)).toEqual(['watch', 'trim', 'lean']);
+    jest.advanceTimersByTime(SETTLE.sampleMs * 5);
+    expect(log).toHaveLength(8);
+    gc!();
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log.slice(8)).toEqual(['trim']);
+    jest.advanceTimersByTime(SETTLE.sampleMs * 7);
+    expect(log.slice(9)).toEqual(['unwatch', 'fast', 'watch', 'trim', 'lean']);
+    stop();
+    expect(log.slice(14)).toEqual(['unwatch']);
+    expect(gc).toBeUndefined();
+  });
+
+  it('without a trim function, no GC watch at all', () => {
+    jest.useFakeTimers();
+    let watched = 0;
+    const stop = startMemorySettle({
+      setFlags: () => undefined,
+      utilization: () => 0,
+      watchMajorGc: () => {
+        watched++;
+        return () => undefined;
+      },
+      startLean: true,
+    });
+    jest.advanceTimersByTime(SETTLE.sampleMs * 20);
+    stop();
+    expect(watched).toBe(0);
+  });
+});
+
+/**
+ * The native addon's memory functions (native/seqpacket.c) in a process of its own: V8's low-memory collection gives
+ * the young generation's pages back, and malloc_trim the free pages inside a fragmented C heap (80 MB of 4 KB Buffer
+ * backing stores freed, every 64th kept, so glibc cannot shrink the heap from its top by itself).
+ */
+const NATIVE_CHILD = `
+const v8 = require('node:v8');
+const { readFileSync } = require('node:fs');
+const { nativeMemory } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'memory-settle.js'))});
+const m = nativeMemory();
+if (m === undefined) { process.stdout.write('null\\n'); process.exit(0); }
+const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').physical_space_size;
+let keep = [];
+for (let i = 0; i < 300000; i++) {
+  keep.push({ i });
+  if (keep.length > 1000) keep = [];
+}
+keep = [];
+const young = [newSpace()];
+m.lowMemory();
+young.push(newSpace());
+let bufs = Array.from({ length: 20000 }, () => Buffer.alloc(4096, 1));
+const held = bufs.filter((_, i) => i % 64 === 0);
+bufs = [];
+m.lowMemory();
+setTimeout(() => {
+  const rssKiB = [rss()];
+  m.trim();
+  rssKiB.push(rss());
+  process.stdout.write(JSON.stringify({ young, rssKiB, held: held.length }) + '\\n');
+}, 300);
+`;
+
+describe('the native memory functions, in a process of its own', () => {
+  it("V8's low-memory collection shrinks the young generation; malloc_trim gives a fragmented C heap back", async () => {
+    const dir = tempDir();
+    try {
+      const file = dir.file('native-child.js', NATIVE_CHILD);
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [file], { timeout: 30_000 }, (e, stdout, stderr) =>
+          e === null ? resolve(stdout) : reject(new Error(`${e.message}\n${stderr}`)),
+        ),
+      );
+      const r = JSON.parse(out.trim()) as { young: [number, number]; rssKiB: [number, number]; held: number } | null;
+      expect(r).not.toBeNull(); // the addon is built (npm install) and has both functions
+      expect(r!.young[0]).toBeGreaterThanOrEqual(1 << 20);
+      expect(r!.young[1]).toBeLessThan(r!.young[0] / 2);
+      expect(r!.held).toBe(313);
+      // 80 MB freed in 4 KB blocks: at least half of it back
+      expect(r!.rssKiB[1]).toBeLessThan(r!.rssKiB[0] - 40_000);
+    } finally {
+      dir.cleanup();
+    }
+  }, 40_000);
+});
+
 describe('possible garbage (the memory reducer after a burst)', () => {
   afterEach(() => {
     jest.useRealTimers();
@@ -299,13 +430,24 @@ describe('the garbage notification, when V8 flushes its bytecode', () => {
   }, 40_000);
 });
 
-/** A preload that prints the young generation's size (V8's new space) as one line on stdout when sent SIGUSR2. */
-const NEW_SPACE_PROBE = `process.on('SIGUSR2', () => process.stdout.write(String(
-  require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size) + '\\n'));
+/**
+ * A preload that records the young generation's size (V8's new space, bytes) at the end of startup (bin/rxpafd.js's
+ * `--sparkplug` switch, made before the startup collection) and prints it with the size now as one JSON line on stdout
+ * when sent SIGUSR2.
+ */
+const NEW_SPACE_PROBE = `const v8 = require('node:v8');
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+const set = v8.setFlagsFromString;
+let startupEnd = null;
+v8.setFlagsFromString = (f) => {
+  if (f === '--sparkplug' && startupEnd === null) startupEnd = newSpace();
+  return set.call(v8, f);
+};
+process.on('SIGUSR2', () => process.stdout.write(JSON.stringify({ startupEnd, now: newSpace() }) + '\\n'));
 `;
 
 describe('bin/rxpafd.js: the young generation during startup', () => {
-  const newSpaceOf = async (nodeArgs: readonly string[]): Promise<number> => {
+  const newSpaceOf = async (nodeArgs: readonly string[]): Promise<{ startupEnd: number; now: number }> => {
     const dir = tempDir();
     const child = spawn(
       process.execPath,
@@ -321,7 +463,7 @@ describe('bin/rxpafd.js: the young generation during startup', () => {
       await waitFor(() => / INFO core listening /.test(err), 10000, `rxpafd listening (stderr: ${err})`);
       child.kill('SIGUSR2');
       await waitFor(() => out.includes('\n'), 5000, 'the probe output');
-      return Number(out.split('\n')[0]);
+      return JSON.parse(out.split('\n')[0]!) as { startupEnd: number; now: number };
     } finally {
       child.kill('SIGTERM');
       await exited;
@@ -330,8 +472,17 @@ describe('bin/rxpafd.js: the young generation during startup', () => {
   };
 
   it('is not grown while the daemon starts (two 1 MB semi-spaces), unless node is told otherwise', async () => {
-    expect(await newSpaceOf([])).toBeLessThanOrEqual(2.2e6);
+    const own = await newSpaceOf([]);
+    expect(own.startupEnd).toBeGreaterThan(0);
+    expect(own.startupEnd).toBeLessThanOrEqual(2.2e6);
     // control: with the growth factor given on node's command line bin/ leaves it alone and startup doubles it
-    expect(await newSpaceOf(['--semi-space-growth-factor=2'])).toBeGreaterThan(2.2e6);
+    expect((await newSpaceOf(['--semi-space-growth-factor=2'])).startupEnd).toBeGreaterThan(2.2e6);
+  }, 30_000);
+
+  it("is shrunk by the startup collection before serving (the native addon's low-memory notification)", async () => {
+    const { startupEnd, now } = await newSpaceOf([]);
+    // two semi-spaces committed at the end of startup, one after the memory-reducing collection
+    expect(startupEnd).toBeGreaterThanOrEqual(2 << 20);
+    expect(now).toBeLessThanOrEqual(startupEnd / 2);
   }, 30_000);
 });

@@ -4,7 +4,8 @@
  *    a `(name=*)` subscription each, held by child processes that are SIGKILLed at once: every service is orphaned
  *    within 1 s, every orphan expires close to its TTL, a bystander keeps getting prompt pings, RSS stays bounded;
  *  - the upstream-style storm: clients publishing, subscribing and tracked, 75 % SIGTERMed and 25 % SIGKILLed at
- *    once; a client connecting one second later is served (no reset). RXPAF_STORM_ROUNDS rounds (default 20).
+ *    once; a client connecting one second later is served (no reset). RXPAF_STORM_ROUNDS rounds (default 20) of
+ *    RXPAF_STORM_CLIENTS clients (default 40); strict, its ping is also within the bystander's bound below.
  * Memory as the issue states it, RSS read from /proc without forcing a collection (what an operator sees): the peak
  * under 2x the pre-kill RSS, 30 s after the kill within 10 % of the pre-kill RSS, and within 60 s within 25 % of the
  * idle baseline (the directory is empty again). The live heap (after a full GC, the test hook of GC_DAEMON) is read
@@ -16,6 +17,10 @@
  * ping <= 50 ms, each plus RXPAF_KILL_SLACK_MS (default 150) for a shared machine; every orphan (the worst, not a
  * percentile) expires within 100 ms of its TTL plus RXPAF_KILL_EXPIRY_SLACK_MS (default 50). Without it the bounds
  * are the ones every build must meet (orphaned within 3 s, expiry p99 within 1 s, ping under 2 s, RSS peak < 2x).
+ * RXPAF_KILL_PROBE=<file> preloads bench/turn-probe.ts into the daemon (build first) and arms it just before the kill:
+ * the daemon's longest turns (CPU time of its main thread, GC) from the kill until every orphan expired are printed
+ * with their times after the kill, and with RXPAF_KILL_PROFILE=1 a CPU profile of that time is written to
+ * <file>.cpuprofile (figures only: not asserted).
  * The kill waits until the daemon is quiet (the subscriptions' initial matches are sliced work that goes on after
  * every client has its accepts): a kill during that work would measure the setup too.
  */
@@ -38,6 +43,7 @@ const SLACK_MS = Number(process.env.RXPAF_KILL_SLACK_MS ?? 150);
 const EXPIRY_SLACK_MS = Number(process.env.RXPAF_KILL_EXPIRY_SLACK_MS ?? 50);
 /** [orphaned within s, expiry lateness ms (strict: the worst; otherwise p99), bystander max ping ms] */
 const BOUNDS = STRICT ? [1 + SLACK_MS / 1000, 100 + EXPIRY_SLACK_MS, 50 + SLACK_MS] : [3, 1000, 2000];
+const PROBE = process.env.RXPAF_KILL_PROBE;
 const PER_CLIENT = 5;
 const TTL = 2;
 
@@ -101,18 +107,29 @@ describe('mass disconnects (child processes)', () => {
   it(
     `${N} tracked clients with ${PER_CLIENT} services and a (name=*) subscription each, SIGKILLed at once`,
     async () => {
-      // Idle limits of 30 s: setting up 1,000 (name=*) subscribers is 5 million notifications; on a loaded machine that
+      // Idle limits of 60 s: setting up 1,000 (name=*) subscribers is 5 million notifications; on a loaded machine that
       // takes long enough that track queries queued behind them would time clients out before the kill (their
-      // disconnects would then be measured as the kill's). The test checks that no client was closed before the kill.
+      // disconnects would then be measured as the kill's; with 30 s, 436 of 1,000 were at load 6). The test checks
+      // that no client was closed before the kill.
       const dir = tempDir();
       // The HTTP listener (for the metrics) keeps a watch history of 100 changes instead of the default 10,000: the
       // kill makes 10,000 changes (orphaned, then expired), which the default history would rightly keep for
       // resuming watchers (about 6 MB of heap, bounded by the setting), and this test is about the rest of the heap.
       const conf = dir.file(
         'kill.conf',
-        'http: {address: "127.0.0.1:0", history: 100}\ndomains:\n  - idle: {min: 30, max: 30}\n    sockets: [tcp:127.0.0.1:0]\n',
+        'http: {address: "127.0.0.1:0", history: 100}\ndomains:\n  - idle: {min: 60, max: 60}\n    sockets: [tcp:127.0.0.1:0]\n',
       );
-      const daemon = await Daemon.start(['-f', conf], { entry: GC_DAEMON });
+      const daemon = await Daemon.start(['-f', conf], {
+        entry: GC_DAEMON,
+        env:
+          PROBE === undefined
+            ? {}
+            : {
+                NODE_OPTIONS: `-r ${join(__dirname, '..', '..', 'dist', 'bench', 'turn-probe.js')}`,
+                RXPAF_TURN_PROBE_OUT: PROBE,
+                RXPAF_TURN_PROBE_PROFILE: process.env.RXPAF_KILL_PROFILE,
+              },
+      });
       const metricsUrl = `${/INFO core http listening url=(\S+)/.exec(daemon.stderr)![1]}metrics`;
       // the observer sees every orphaning (modified, with orphan-since) and expiry (disappeared), timestamped on arrival
       const obs = await connect(daemon.addr());
@@ -159,7 +176,7 @@ describe('mass disconnects (child processes)', () => {
       // idle: RSS first, then the live heap (the only collection forced before the kill, before any client)
       const idleRss = rssKiB(daemon.pid);
       const idle = { ...(await daemonMemory(daemon.pid, metricsUrl)), rss: idleRss };
-      // the observer and the bystander hold no services (idle limit 30 s): they ping while the setup lasts
+      // the observer and the bystander hold no services (idle limit 60 s): they ping while the setup lasts
       let setup = true;
       const keepalive = (async () => {
         for (let i = 1_000_000; setup; i++) {
@@ -190,6 +207,10 @@ describe('mass disconnects (child processes)', () => {
       // connections the server closed itself before the kill (idle timeout, slow consumer): none
       const closedBefore = daemon.stderr.split('\n').filter((l) => l.includes('closing connection')).length;
       deferred = true;
+      if (PROBE !== undefined) {
+        process.kill(daemon.pid, 'SIGWINCH');
+        await sleep(200); // the profiler's start is a long turn of its own
+      }
       const killAt = (performance.timeOrigin + performance.now()) / 1000;
       for (const c of children) c.kill('SIGKILL');
       await Promise.all(children.map(exited));
@@ -198,6 +219,34 @@ describe('mass disconnects (child processes)', () => {
         return seen.size === N * PER_CLIENT && [...seen.values()].every(f);
       };
       await waitFor(() => all((e) => e.goneAt !== undefined), 30000, 'every orphan expired');
+      if (PROBE !== undefined) {
+        process.kill(daemon.pid, 'SIGWINCH');
+        await sleep(1000);
+        const probe = JSON.parse(readFileSync(PROBE, 'utf8')) as {
+          cpuMax: number;
+          cpuMaxNoGc: number;
+          wallMax: number;
+          gcMax: number;
+          gcTotal: number;
+          gaps: Array<{ start: number; end: number; cpu: number; gc: boolean }>;
+          major: Array<{ start: number; ms: number; kind: number }>;
+          cpu: Array<{ start: number; main: number; process: number }>;
+        };
+        const at = (ms: number): string => (ms - killAt * 1000).toFixed(0);
+        console.log(
+          `turn probe: longest turn ${probe.cpuMax.toFixed(1)} ms CPU (${probe.cpuMaxNoGc.toFixed(1)} without GC), ` +
+            `longest gap ${probe.wallMax.toFixed(1)} ms wall, GC max ${probe.gcMax.toFixed(1)} total ${probe.gcTotal.toFixed(0)} ms; ` +
+            `turns over 2 ms CPU (ms after the kill: wall, CPU):\n` +
+            probe.gaps
+              .map((g) => `${at(g.start)}+${(g.end - g.start).toFixed(1)} ${g.cpu.toFixed(1)}${g.gc ? ' gc' : ''}`)
+              .join('\n') +
+            `\nother than scavenges (ms after the kill: pause, kind): ${probe.major.map((c) => `${at(c.start)}: ${c.ms.toFixed(1)} ${c.kind}`).join(', ')}` +
+            `\nCPU per 50 ms (ms after the kill: main thread / whole process): ${probe.cpu
+              .filter((b) => b.process >= 1)
+              .map((b) => `${at(b.start)}: ${b.main.toFixed(0)}/${b.process.toFixed(0)}`)
+              .join(', ')}`,
+        );
+      }
       await sleep(300);
       pinger.stdin.write('report\n');
       await exited(pinger);
@@ -207,7 +256,7 @@ describe('mass disconnects (child processes)', () => {
       // 60 s within 25 % of the idle baseline (the directory is empty again), sampled every second until it holds
       const untilAfterKill = async (s: number, done: () => boolean = () => false): Promise<void> => {
         for (let i = 100_000; !done() && performance.timeOrigin + performance.now() < (killAt + s) * 1000; i++) {
-          await ping(bystander, i, 20000); // the bystander stays active (idle limit 30 s)
+          await ping(bystander, i, 20000); // the bystander stays active (idle limit 60 s)
           await sleep(Math.min(1000, Math.max(0, (killAt + s) * 1000 - (performance.timeOrigin + performance.now()))));
         }
       };
@@ -275,6 +324,8 @@ describe('mass disconnects (child processes)', () => {
         `ping p50 ${quantile(latencies, 0.5).toFixed(2)} ms max ${Math.max(...latencies).toFixed(2)} ms`,
     );
     expect(latencies).toHaveLength(ROUNDS);
+    // strict: the late client's ping within the bystander's bound of the mass kill (50 ms + RXPAF_KILL_SLACK_MS)
+    if (STRICT) expect(Math.max(...latencies)).toBeLessThan(BOUNDS[2]!);
     expect((await daemon.stop()).code).toBe(0);
   }, 240_000);
 });

@@ -13,6 +13,7 @@ import type { Effect } from '../../lib/state/effects';
 import { encodeMessage } from '../../lib/codec/encode';
 import type { FilterIndex } from '../../lib/filter/filter-index';
 import { heapEntries } from '../../lib/replay/state-codec';
+import { orphanQueueEntries } from '../../lib/state/orphan-queue';
 import type { DomainState, Subscription } from '../../lib/state/model';
 import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
@@ -76,7 +77,7 @@ export const projectState = (s: DomainState): string => {
     restKeys: Object.keys(s),
     subscriptionIndex: indexProjection(subscriptionIndex),
     serviceIndex: serviceIndexProjection(serviceIndex),
-    orphanQueue: plain(heapEntries(orphanQueue)),
+    orphanQueue: plain(orphanQueueEntries(orphanQueue)),
     timerQueue: plain(heapEntries(timerQueue)),
   });
 };

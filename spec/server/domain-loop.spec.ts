@@ -294,6 +294,57 @@ describe('domainLoop on virtual time', () => {
     });
   });
 
+  it('orphans due while a wave of closes is carried over turns expire first, in the first closes folded', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(() => {
+      // client 1 holds 20 services (TTL 1 s), watched by conn 2; 60 clients (conns 10..69) with 5 services (TTL 60 s)
+      // and a subscription to everything each
+      const ev: Event[] = [];
+      for (let c = 10; c < 70; c++) {
+        ev.push(...hello(c, 0));
+        ev.push({ type: 'message', now: 0, conn: c, msg: wire(request('subscribe', 1, { 'subscription-id': c })) });
+        for (let k = 0; k < 5; k++) ev.push(publish(c, c * 10 + k, 60));
+      }
+      const s0 = reduceAll(populated(20, 1), ev, Infinity)[0];
+      const inputs$ = new Subject<Event>();
+      const h = harness(ts, s0, inputs$);
+      const sub = h.loop$.subscribe();
+      // client 1 closes at 10 ms: its 20 services are due at 1.01 s; the wave of 60 closes arrives in the turn
+      // before, so it is still being folded (carried from turn to turn) when they come due
+      ts.schedule(() => inputs$.next({ type: 'closed', now: 0.01, conn: 1, cause: 'eof' }), 10);
+      ts.schedule(() => {
+        for (let c = 10; c < 70; c++) inputs$.next({ type: 'closed', now: 1.009, conn: c, cause: 'eof' });
+      }, 1009);
+      ts.schedule(() => sub.unsubscribe(), 5000);
+      ts.flush();
+      const frames = (kind: string): number[] =>
+        h.fx.filter(([, f]) => f.type === 'change' && f.change.kind === kind).map(([, , frame]) => frame);
+      const removed = frames('removed');
+      expect(removed).toHaveLength(20);
+      // the wave took several turns (0.25 ms a fold, 0.7 ms a turn); the expiry did not wait for it: it started in the
+      // turn of the deadline (its tick first, then each close event's budget went to it before the close) and was
+      // done before the wave's last close was folded
+      const closing = h.turns.filter((t) => t.some((b) => b.startsWith('closed')) && Number(t[0]) >= 1010);
+      expect(closing.length).toBeGreaterThan(5);
+      expect(h.turns.find((t) => t[0] === '1010')![1]).toBe('tick');
+      expect(Math.min(...removed)).toBe(1010);
+      const lastClose = Number(closing[closing.length - 1]![0]);
+      expect(Math.max(...removed)).toBeLessThan(lastClose);
+      // (what it cost: each expiry is told to every subscriber whose close is still to be folded, 60 at first, a
+      // SLICE of 16 units a time; expiry came before the closes, so these subscribers were still there)
+      const toClosing = h.fx.filter(
+        ([, f, frame]) =>
+          frame >= 1010 &&
+          f.type === 'send' &&
+          f.conn >= 10 &&
+          (f.msg as Record<string, unknown>)['match-type'] === 'disappeared',
+      );
+      expect(toClosing.length).toBeGreaterThan(0);
+      // and the wave's orphaning (300 services) came after, once its closes were all folded
+      expect(Math.min(...frames('modified').filter((f) => f > 1000))).toBeGreaterThanOrEqual(lastClose);
+    });
+  });
+
   it('with no budget left after the batch, one slice per turn still runs: the work always progresses', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(() => {

@@ -11,6 +11,7 @@ import { initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { bufferTurn } from '../../lib/server/buffer-turn';
 import { deadlineTicks, timerDeadline, WORK_RETRY_MAX_MS, workRequests } from '../../lib/server/deadline-ticks';
 import { heapPush } from '../../lib/util/heap';
+import { orphanQueuePush } from '../../lib/state/orphan-queue';
 import type { Event } from '../../lib/state/events';
 import type { DomainState, Job } from '../../lib/state/model';
 import { hasWork } from '../../lib/state/work';
@@ -138,7 +139,7 @@ describe('deadlineTicks', () => {
   const queued = (now: number): DomainState => ({
     ...idle,
     now,
-    orphanQueue: heapPush(heapPush(idle.orphanQueue, 5, 0, 1n), 9, 1, 2n),
+    orphanQueue: orphanQueuePush(orphanQueuePush(idle.orphanQueue, 5, 0, 1n), 9, 1, 2n),
     timerQueue: heapPush(idle.timerQueue, 7, 0, 1),
   });
 
@@ -156,7 +157,7 @@ describe('deadlineTicks', () => {
       const only = (now: number, at: number): DomainState => ({
         ...idle,
         now,
-        orphanQueue: heapPush(idle.orphanQueue, at, 0, 1n),
+        orphanQueue: orphanQueuePush(idle.orphanQueue, at, 0, 1n),
       });
       // a (0 ms): an expiry due at 5 ms; b (10 ms): the state's time is 10 ms and an expiry of 6 ms is still queued
       const states = cold('a 9ms b', { a: only(0, 0.005), b: only(0.01, 0.006) });

@@ -57,6 +57,39 @@ describe('OrderedById', () => {
     );
   });
 
+  it('a get then a set of the same id (the position remembered from the get) on any version, old or new', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom('set', 'delete', 'get-set'),
+            id: fc.bigInt({ min: 0n, max: 20n }),
+            from: fc.nat(),
+            at: fc.nat(),
+            v: fc.integer({ min: 0, max: 9 }),
+          }),
+          { maxLength: 200 },
+        ),
+        (ops) => {
+          const versions: Array<[OrderedById<R>, OrderedMap<bigint, R>]> = [[OrderedById.empty<R>(), OrderedMap()]];
+          for (const o of ops) {
+            const [m, ref] = versions[o.from % versions.length]!;
+            const r = { id: o.id, v: o.v };
+            if (o.kind === 'delete') versions.push([m.delete(o.id), ref.delete(o.id)]);
+            else if (o.kind === 'set') versions.push([m.set(o.id, r), ref.set(o.id, r)]);
+            else {
+              // read the id in one version (maybe another one), then set it in this one
+              versions[o.at % versions.length]![0].get(o.id);
+              versions.push([m.set(o.id, r), ref.set(o.id, r)]);
+            }
+          }
+          for (const [vm, vr] of versions) same(vm, vr);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('gives the same version for a no-op, builds from records, and compacts under churn', () => {
     const a = { id: 1n, v: 1 };
     const m = OrderedById.of<R>([a, { id: 2n, v: 2 }]);

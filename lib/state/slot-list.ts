@@ -1,0 +1,239 @@
+/**
+ * A persistent list of slots at absolute positions, for the orders the directory keeps (the services in publication
+ * order, ./ordered-by-id.ts; a record's services in attachment order, ./ordered-ids.ts): what those did with an
+ * immutable.js `List` and a base position, cheaper for the way they are used (issues 12 and 13). Positions
+ * `[start, end)` may hold values; a hole is `undefined`.
+ *
+ * - Deleting the first value (a client unpublishing what it published first, a wave of orphans expiring in order)
+ *   moves `start` past it and the holes after it: no copy at all, where `List.shift` rebuilt the list's bounds; the
+ *   leaves wholly before `start` are dropped from the tree when `start` leaves them (so a list used as a queue keeps
+ *   at most one leaf of stale slots).
+ * - Appending goes to a tail array shared by the versions: an append writes past the end of every older version
+ *   (which never reads there) when the array's length is its own end, else it copies the tail (a second branch from
+ *   the same version); a full tail becomes a leaf of the tree (a path copy every 32 appends).
+ * - Deleting the last value moves `end` back past the holes before it; any other position becomes a hole (a copy of
+ *   the path to it). Every version stays valid.
+ *
+ * The tree is 32-way: leaves of 32 slots, `(pos >>> shift) & 31` picks the child at each level. Positions stay below
+ * {@link SLOT_LIMIT}: an owner whose `end` reaches it rebuilds from position 0 (as it does to compact).
+ *
+ * @example
+ * let l = SlotList.of(['a', 'b', 'c']);
+ * l = l.push('d').without(0).without(2);
+ * [l.start, l.end, l.get(1), l.get(2)]; // [1, 4, 'b', undefined]
+ */
+
+type Node = unknown[];
+
+const BITS = 5;
+const WIDTH = 32;
+const MASK = 31;
+
+/** Positions stay below this (2^30: a `>>>` of any level stays exact): the owner rebuilds from 0 on reaching it. */
+export const SLOT_LIMIT = 2 ** 30;
+
+/**
+ * The tree's node on the path to `pos` at `shift`, copied (or created), with the entry for `pos` at level `stop` set to
+ * `v`: a value at level 0, a leaf at level 5 (`BITS`).
+ */
+const setIn = (node: Node | undefined, shift: number, pos: number, v: unknown, stop: number): Node => {
+  const copy = node === undefined ? [] : node.slice();
+  const i = (pos >>> shift) & MASK;
+  copy[i] = shift === stop ? v : setIn(copy[i] as Node | undefined, shift - BITS, pos, v, stop);
+  return copy;
+};
+
+/** The node at `shift` without the children wholly before position `from` (copied along the path to `from`). */
+const dropBefore = (node: Node | undefined, shift: number, from: number): Node | undefined => {
+  if (node === undefined || shift === 0) return node;
+  const i = (from >>> shift) & MASK;
+  let nonEmpty = false;
+  const copy = new Array<unknown>(node.length);
+  for (let j = i + 1; j < node.length; j++) if ((copy[j] = node[j]) !== undefined) nonEmpty = true;
+  const child = dropBefore(node[i] as Node | undefined, shift - BITS, from);
+  copy[i] = child;
+  return nonEmpty || child !== undefined ? copy : undefined;
+};
+
+export class SlotList<T> {
+  private constructor(
+    /** The first position that may hold a value (those before are holes, or stale). */
+    readonly start: number,
+    /** One past the last value. */
+    readonly end: number,
+    /** Positions `[0, tailStart)`, those before `start` possibly dropped; `undefined` when none. */
+    private readonly root: Node | undefined,
+    /** The root's level: 0 when the root is a leaf. */
+    private readonly shift: number,
+    /** Positions `[tailStart, end)`: `tail[pos - tailStart]` (entries past `end` are another version's). */
+    private readonly tail: Array<T | undefined>,
+    /** A multiple of 32 with `end - 32 <= tailStart < end` (0 when the list is empty). */
+    private readonly tailStart: number,
+  ) {}
+
+  private static readonly EMPTY = new SlotList<never>(0, 0, undefined, 0, [], 0);
+
+  static empty<T>(): SlotList<T> {
+    return SlotList.EMPTY;
+  }
+
+  /** The list of `values` at positions `0 .. values.length - 1` (built in one pass). */
+  static of<T>(values: readonly T[]): SlotList<T> {
+    const n = values.length;
+    if (n === 0) return SlotList.EMPTY;
+    const tailStart = Math.floor((n - 1) / WIDTH) * WIDTH;
+    let level: Node[] = [];
+    for (let p = 0; p < tailStart; p += WIDTH) level.push(values.slice(p, p + WIDTH));
+    let shift = 0;
+    let root: Node | undefined;
+    if (level.length > 0) {
+      while (level.length > 1 || shift === 0) {
+        const up: Node[] = [];
+        for (let j = 0; j < level.length; j += WIDTH) up.push(level.slice(j, j + WIDTH));
+        level = up;
+        shift += BITS;
+        if (level.length === 1) break;
+      }
+      // `level[0]` holds the children of the root at `shift`; the leaves are at level 0
+      root = level[0];
+    }
+    return new SlotList(0, n, root, shift, values.slice(tailStart), tailStart);
+  }
+
+  /** Positions from `start` to `end`, holes included. */
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  /** The leaf holding tree position `pos` (below `tailStart`), or `undefined` if dropped. */
+  private leafOf(pos: number): Node | undefined {
+    let node = this.root;
+    for (let s = this.shift; s > 0 && node !== undefined; s -= BITS) node = node[(pos >>> s) & MASK] as Node;
+    return node;
+  }
+
+  /** The value at `pos`, or `undefined` (a hole, or outside `[start, end)`). */
+  get(pos: number): T | undefined {
+    if (pos < this.start || pos >= this.end) return undefined;
+    if (pos >= this.tailStart) return this.tail[pos - this.tailStart];
+    return this.leafOf(pos)?.[pos & MASK] as T | undefined;
+  }
+
+  /** The list with `v` at position `end`. */
+  push(v: T): SlotList<T> {
+    const n = this.end - this.tailStart;
+    if (n < WIDTH) {
+      let tail = this.tail;
+      if (n === 0) tail = [v];
+      else if (tail.length === n)
+        tail.push(v); // past every other version's end
+      else {
+        tail = tail.slice(0, n);
+        tail.push(v);
+      }
+      return new SlotList(this.start, this.end + 1, this.root, this.shift, tail, this.tailStart);
+    }
+    // the full tail becomes a leaf (a new level above the root when the tree is full)
+    let root = this.root;
+    let shift = this.shift;
+    const at = this.tailStart;
+    if (root === undefined) {
+      // the tree is empty (or was dropped): a tree just deep enough for position `at`
+      shift = 0;
+      while (at >>> shift >= WIDTH) shift += BITS;
+    } else if (at >>> shift >= WIDTH) {
+      root = [root];
+      shift += BITS;
+    }
+    // a full tail is never written again (an append in place needs a shorter one): it becomes the leaf as it is
+    root = shift === 0 ? this.tail : setIn(root, shift, at, this.tail, BITS);
+    return new SlotList(this.start, this.end + 1, root, shift, [v], at + WIDTH);
+  }
+
+  /** The list with the value at `pos` (in `[start, end)`) replaced by `v` (`undefined`: a hole). */
+  set(pos: number, v: T | undefined): SlotList<T> {
+    if (pos >= this.tailStart) {
+      const tail = this.tail.slice(0, this.end - this.tailStart);
+      tail[pos - this.tailStart] = v;
+      return new SlotList(this.start, this.end, this.root, this.shift, tail, this.tailStart);
+    }
+    const root = setIn(this.root, this.shift, pos, v, 0);
+    return new SlotList(this.start, this.end, root, this.shift, this.tail, this.tailStart);
+  }
+
+  /**
+   * The list without the value at `pos` (in `[start, end)`; the list holds another value too): the first moves
+   * `start` past it and the holes after it, the last moves `end` back likewise, any other leaves a hole.
+   */
+  without(pos: number): SlotList<T> {
+    if (pos === this.start) {
+      let s = pos + 1;
+      while (s < this.end && this.get(s) === undefined) s++;
+      let root = this.root;
+      // `start` left its leaf: drop the leaves wholly before it
+      if (root !== undefined && s >>> BITS !== pos >>> BITS)
+        root = s >= this.tailStart ? undefined : this.shift === 0 ? root : dropBefore(root, this.shift, s);
+      return new SlotList(s, this.end, root, this.shift, this.tail, this.tailStart);
+    }
+    if (pos === this.end - 1) {
+      let e = pos;
+      while (e > this.start && this.get(e - 1) === undefined) e--;
+      if (e > this.tailStart) return new SlotList(this.start, e, this.root, this.shift, this.tail, this.tailStart);
+      // the tail is left empty: the leaf holding `e - 1` becomes the tail (and leaves the tree)
+      const tailStart = Math.floor((e - 1) / WIDTH) * WIDTH;
+      const leaf = this.leafOf(tailStart)!;
+      const root =
+        tailStart <= this.start || this.shift === 0
+          ? undefined
+          : setIn(this.root, this.shift, tailStart, undefined, BITS);
+      return new SlotList(this.start, e, root, this.shift, leaf.slice(0, e - tailStart) as T[], tailStart);
+    }
+    return this.set(pos, undefined);
+  }
+
+  /** Call `f` for every value from position `pos` on, in order (holes skipped). */
+  forEachFrom(pos: number, f: (v: T, pos: number) => void): void {
+    let p = Math.max(pos, this.start);
+    while (p < this.end) {
+      if (p >= this.tailStart) {
+        for (; p < this.end; p++) {
+          const v = this.tail[p - this.tailStart];
+          if (v !== undefined) f(v, p);
+        }
+        return;
+      }
+      const leaf = this.leafOf(p);
+      const stop = Math.min((p | MASK) + 1, this.tailStart);
+      if (leaf !== undefined)
+        for (; p < stop; p++) {
+          const v = leaf[p & MASK] as T | undefined;
+          if (v !== undefined) f(v, p);
+        }
+      else p = stop;
+    }
+  }
+
+  /** The values from position `pos` on, in order (holes skipped), one leaf walk per 32 positions. */
+  *valuesFrom(pos: number): IterableIterator<T> {
+    let p = Math.max(pos, this.start);
+    while (p < this.end) {
+      const inTail = p >= this.tailStart;
+      const leaf = inTail ? (this.tail as Node) : this.leafOf(p);
+      const base = inTail ? this.tailStart : p & ~MASK;
+      const stop = inTail ? this.end : Math.min(base + WIDTH, this.tailStart);
+      if (leaf !== undefined)
+        for (; p < stop; p++) {
+          const v = leaf[p - base] as T | undefined;
+          if (v !== undefined) yield v;
+        }
+      else p = stop;
+    }
+  }
+
+  /** The values from position `pos` on, in order. */
+  from(pos: number): T[] {
+    const out: T[] = [];
+    this.forEachFrom(pos, (v) => void out.push(v));
+    return out;
+  }
+}
