@@ -603,6 +603,31 @@ describe('[§7 §8 §10.3] reducer invariants (property-based)', () => {
     );
   });
 
+  it('[§1] a reducer call nested in a batch observer, on the batch draft, changes neither the batch nor is changed by it', () => {
+    fc.assert(
+      fc.property(
+        settingsArb,
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        fc.array(cmdArb, { minLength: 5, maxLength: 40, size: 'max' }),
+        (settings, seed, cmds) => {
+          const events = toEvents(cmds);
+          const s0 = initialDomainState(settings, seed, T0);
+          const [plainFold] = reduceAll(s0, events);
+          const nested: Array<[DomainState, string]> = [];
+          const [watched] = reduceAll(s0, events, undefined, (i, st) => {
+            // the next event, folded from the draft as it is now (what a replay's observer might do)
+            const next = events[i + 1] ?? { type: 'tick', now: st.now + 1 };
+            const [n] = reduceAll(st, [next, { type: 'tick', now: next.now + 0.5 }]);
+            nested.push([n, projectState(n)]);
+          });
+          expect(projectState(watched)).toBe(projectState(plainFold));
+          for (const [n, seen] of nested) expect(projectState(n)).toBe(seen);
+        },
+      ),
+      { numRuns: 100, endOnFailure: true },
+    );
+  });
+
   it('[§1] a quiet fold (no messages built, for replays that read none) gives the same states, the same effects but sends, and the same work budgets', () => {
     let held = 0;
     fc.assert(
