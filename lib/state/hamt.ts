@@ -180,6 +180,18 @@ export const hamtEndEdit = (token: boolean): void => {
 /** Whether an edit is open (a reducer call of one event inside one must open its own, see reducer.ts). */
 export const hamtEditing = (): boolean => owned !== undefined;
 
+/**
+ * Whether the edit in progress created `array` (registered with {@link editOwn}) and so may change it in place: for
+ * the other persistent structures of a batch (./slot-list.ts), under the same rules as the trie's nodes.
+ */
+export const editOwns = (array: unknown[]): boolean => owned !== undefined && owned.has(array);
+
+/** `array`, just created: the edit in progress (if any) may change it in place from now on. */
+export const editOwn = <T extends unknown[]>(array: T): T => {
+  if (owned !== undefined) owned.add(array);
+  return array;
+};
+
 /** The edit in progress gives up the nodes it has: every map built so far stays as it is from now on. */
 export const hamtSeal = (): void => {
   if (owned !== undefined && owned.size > 0) owned = new Set();

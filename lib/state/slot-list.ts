@@ -8,9 +8,10 @@
  *   moves `start` past it and the holes after it: no copy at all, where `List.shift` rebuilt the list's bounds; the
  *   leaves wholly before `start` are dropped from the tree when `start` leaves them (so a list used as a queue keeps
  *   at most one leaf of stale slots).
- * - Appending goes to a tail array shared by the versions: an append writes past the end of every older version
- *   (which never reads there) when the array's length is its own end, else it copies the tail (a second branch from
- *   the same version); a full tail becomes a leaf of the tree (a path copy every 32 appends).
+ * - Appending goes to a tail array of at most 32 slots: copied, except inside a reducer call's edit (./hamt.ts
+ *   `hamtBeginEdit`) for a tail the edit created, which is appended to in place when its length is this version's
+ *   end (past the end of every other version of the edit, which never reads there); a full tail becomes a leaf of the
+ *   tree (a path copy every 32 appends). No array from before the edit is ever changed.
  * - Deleting the last value moves `end` back past the holes before it; any other position becomes a hole (a copy of
  *   the path to it). Every version stays valid.
  *
@@ -22,6 +23,8 @@
  * l = l.push('d').without(0).without(2);
  * [l.start, l.end, l.get(1), l.get(2)]; // [1, 4, 'b', undefined]
  */
+
+import { editOwn, editOwns } from './hamt';
 
 type Node = unknown[];
 
@@ -124,11 +127,11 @@ export class SlotList<T> {
     const n = this.end - this.tailStart;
     if (n < WIDTH) {
       let tail = this.tail;
-      if (n === 0) tail = [v];
-      else if (tail.length === n)
-        tail.push(v); // past every other version's end
+      if (n === 0) tail = editOwn([v]);
+      else if (tail.length === n && editOwns(tail))
+        tail.push(v); // the edit's own array, past every other version's end
       else {
-        tail = tail.slice(0, n);
+        tail = editOwn(tail.slice(0, n));
         tail.push(v);
       }
       return new SlotList(this.start, this.end + 1, this.root, this.shift, tail, this.tailStart);
@@ -153,7 +156,7 @@ export class SlotList<T> {
   /** The list with the value at `pos` (in `[start, end)`) replaced by `v` (`undefined`: a hole). */
   set(pos: number, v: T | undefined): SlotList<T> {
     if (pos >= this.tailStart) {
-      const tail = this.tail.slice(0, this.end - this.tailStart);
+      const tail = editOwn(this.tail.slice(0, this.end - this.tailStart));
       tail[pos - this.tailStart] = v;
       return new SlotList(this.start, this.end, this.root, this.shift, tail, this.tailStart);
     }
@@ -186,7 +189,7 @@ export class SlotList<T> {
         tailStart <= this.start || this.shift === 0
           ? undefined
           : setIn(this.root, this.shift, tailStart, undefined, BITS);
-      return new SlotList(this.start, e, root, this.shift, leaf.slice(0, e - tailStart) as T[], tailStart);
+      return new SlotList(this.start, e, root, this.shift, editOwn(leaf.slice(0, e - tailStart) as T[]), tailStart);
     }
     return this.set(pos, undefined);
   }

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 
+import { hamtBeginEdit, hamtEndEdit } from '../../lib/state/hamt';
 import { SlotList } from '../../lib/state/slot-list';
 
 type Model = ReadonlyMap<number, number>;
@@ -117,6 +118,26 @@ describe('slot list', () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it('changes no array of a version from before the edit (raw), and inside one appends in place only to its own', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 70 }), fc.array(op, { maxLength: 60 }), fc.boolean(), (n, ops, edit) => {
+        const vs = Array.from({ length: n }, (_, i) => i + 1);
+        let l = SlotList.of(vs);
+        for (let v = 0; v < n % 7; v++) l = l.push(1000 + v); // a tail of its own, appended to before the edit
+        const raw = JSON.stringify(l);
+        const token = edit && hamtBeginEdit();
+        try {
+          const m = new Map<number, number>();
+          for (let p = l.start; p < l.end; p++) if (l.get(p) !== undefined) m.set(p, l.get(p)!);
+          runOps(l, m, ops);
+        } finally {
+          if (edit) hamtEndEdit(token);
+        }
+        expect(JSON.stringify(l)).toBe(raw);
+      }),
     );
   });
 
