@@ -11,6 +11,7 @@ import { indexSize } from '../../lib/filter/filter-index';
 import { matchFilter } from '../../lib/filter/match';
 import type { Effect } from '../../lib/state/effects';
 import type { Event } from '../../lib/state/events';
+import { SlotList } from '../../lib/state/slot-list';
 import type { DomainSettings, DomainState, ResourceCounts } from '../../lib/state/model';
 import { defaultSettings, initialDomainState, reduce, reduceAll } from '../../lib/protocol/reducer';
 import { request, T0, toJson, wire, type JsonIn } from '../helpers/builders';
@@ -441,6 +442,12 @@ const plain = (v: unknown): unknown => {
   }
   if (v instanceof Map) return [...v.entries()].map(([k, x]) => [plain(k), plain(x)]);
   if (Array.isArray(v)) return v.map(plain);
+  if (v instanceof SlotList) {
+    // what a version holds (its positions and values), not its arrays: appends write past older versions' ends
+    const at: unknown[] = [];
+    (v as SlotList<unknown>).forEachFrom(0, (x, pos) => void at.push([pos, plain(x)]));
+    return ['<slots>', v.size, at];
+  }
   const o = v as Record<string, unknown>;
   return Object.keys(o)
     .sort()
