@@ -10,9 +10,8 @@
  * `RXPAF_TURN_PROBE_OUT=<file>` in the daemon's environment: SIGWINCH arms (and, with `RXPAF_TURN_PROBE_PROFILE=1`,
  * starts a CPU profile through node:inspector, 100 µs sampling), the next SIGWINCH writes the report, with every gap
  * over 2 ms of CPU (epoch times), as JSON to the file (and the profile to `<file>.cpuprofile`).
- * The 1 ms sampler costs the daemon ~50 ms of CPU a second and 3-4 % of its event loop's time (the timer's wake-ups:
- * reading the CPU times only after long gaps saved a tenth of it), so memory settle (lib/cli/memory-settle.ts) never
- * sees the loop quiet: a probed daemon does not switch to lean after a kill.
+ * The sampler slows down to every 50 ms while the daemon is quiet (see `adapt`), so the first busy turn after a quiet
+ * time is not measured alone (its CPU is counted in the per-50 ms figures).
  */
 import { openSync, readSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -44,6 +43,14 @@ const KEEP_MS = 2;
 
 /** Signal mode: the CPU time of the main thread and of the whole process (V8's helper threads too) per this much wall time. */
 const BUCKET_MS = 50;
+
+/**
+ * Signal mode: after QUIET_SAMPLES 1 ms samples of under QUIET_CPU_MS of main-thread CPU each, the sampler runs every
+ * SLOW_MS until a sample finds the thread busy again (over QUIET_CPU_MS per ms).
+ */
+const QUIET_SAMPLES = 100;
+const QUIET_CPU_MS = 0.2;
+const SLOW_MS = 50;
 
 /** CPU time of the main thread, ms: the scheduler's run time (one pread of an open file), else the process's. */
 const threadCpuMs = ((): (() => number) => {
@@ -90,7 +97,8 @@ if (process.send !== undefined || probeOut !== undefined) {
     const wall = performance.now();
     const now = threadCpuMs();
     const cpu = now - lastCpu;
-    if (cpu > KEEP_MS) gaps.push({ start: lastWall, end: wall, cpu });
+    // (a slow sample spans many turns: not one gap)
+    if (cpu > KEEP_MS && !slow) gaps.push({ start: lastWall, end: wall, cpu });
     if (probeOut !== undefined) {
       const proc = procCpuMs();
       const b = (buckets[Math.floor((lastWall - armedAt) / BUCKET_MS)] ??= [0, 0]);
@@ -102,10 +110,29 @@ if (process.send !== undefined || probeOut !== undefined) {
     samples++;
     lastWall = wall;
     lastCpu = now;
+    if (probeOut !== undefined) adapt(cpu);
   };
   // in signal mode the sampler runs only while armed (its allocations would change when V8 collects the daemon's
-  // garbage before the measurement)
+  // garbage before the measurement), and every SLOW_MS while the daemon is quiet: at 1 ms its wake-ups cost the
+  // daemon ~50 ms of CPU a second and 3-4 % of its loop's time, so memory settle (lib/cli/memory-settle.ts) would
+  // never see the loop quiet and a probed daemon would not switch to lean after a kill as it does unprobed
   let sampler = probeOut === undefined ? setInterval(sample, 1).unref() : undefined;
+  let slow = false;
+  let quiet = 0;
+  const every = (ms: number): void => {
+    clearInterval(sampler);
+    sampler = setInterval(sample, ms).unref();
+  };
+  const adapt = (cpu: number): void => {
+    if (slow) {
+      // busy again: back to 1 ms samples (the turns of this sample are not measured one by one)
+      if (cpu > QUIET_CPU_MS * SLOW_MS) [slow, quiet] = [false, 0];
+      if (!slow) every(1);
+    } else if (cpu < QUIET_CPU_MS && ++quiet >= QUIET_SAMPLES) {
+      slow = true;
+      every(SLOW_MS);
+    } else if (cpu >= QUIET_CPU_MS) quiet = 0;
+  };
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries())
       gcs.push({
@@ -143,7 +170,8 @@ if (process.send !== undefined || probeOut !== undefined) {
       if (!armed) {
         armed = true;
         reset();
-        sampler ??= setInterval(sample, 1).unref();
+        [slow, quiet] = [false, 0];
+        every(1);
         gcObserver.observe({ entryTypes: ['gc'] });
         if (session !== undefined) {
           session.connect();

@@ -567,6 +567,28 @@ static napi_value js_low_memory_notification(napi_env env, napi_callback_info in
     return r;
 }
 
+/*
+ * mallocMmapThreshold(bytes): glibc's mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least that size get pages
+ * of their own, given back when freed (and glibc no longer raises the threshold as large blocks are freed). Returns
+ * true when set.
+ */
+static napi_value js_malloc_mmap_threshold(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    int32_t n = 0;
+    napi_value r;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc >= 1)
+        napi_get_value_int32(env, argv[0], &n);
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    napi_get_boolean(env, n > 0 && mallopt(M_MMAP_THRESHOLD, n) == 1, &r);
+#else
+    napi_get_boolean(env, false, &r);
+#endif
+    return r;
+}
+
 #define EXPORT_FN(name, fn)                                                                                            \
     do {                                                                                                               \
         napi_value f;                                                                                                  \
@@ -589,6 +611,7 @@ NAPI_MODULE_INIT()
     EXPORT_FN("pollSet", js_poll_set);
     EXPORT_FN("pollClose", js_poll_close);
     EXPORT_FN("mallocTrim", js_malloc_trim);
+    EXPORT_FN("mallocMmapThreshold", js_malloc_mmap_threshold);
     EXPORT_FN("lowMemoryNotification", js_low_memory_notification);
     return exports;
 }

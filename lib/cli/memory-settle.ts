@@ -25,7 +25,8 @@
  * node's socket and stream buffers, libuv's requests): glibc keeps freed memory in its arenas. So the daemon also
  * trims the C heap ({@link SettleDeps.trim}, glibc's `malloc_trim(0)` through the native addon, {@link nativeMemory})
  * at each switch to lean and after each major GC while lean (the memory reducer's collection comes ~8 s after the
- * switch and frees the buffers the garbage held).
+ * switch and frees the buffers the garbage held); bin/rxpafd.js also fixes glibc's mmap threshold
+ * ({@link NativeMemory.mmapThreshold}) so that large blocks are not kept in the arenas after a burst.
  *
  * The rule is the pure {@link settleStep}; {@link startMemorySettle} runs it on a timer that does not keep the
  * process alive.
@@ -129,6 +130,12 @@ export interface NativeMemory {
   readonly trim: () => void;
   /** V8's `Isolate::LowMemoryNotification()`: a synchronous, memory-reducing full collection (tens of ms). */
   readonly lowMemory: () => void;
+  /**
+   * glibc's `mallopt(M_MMAP_THRESHOLD, bytes)`: a malloc'd block of at least `bytes` gets pages of its own, unmapped
+   * when freed. Set, the threshold stays where it is; by default glibc raises it (up to 32 MB) each time such a block
+   * is freed, after which large blocks come from the arenas and stay there as free memory once a burst is over.
+   */
+  readonly mmapThreshold: (bytes: number) => void;
 }
 
 /**
@@ -138,8 +145,13 @@ export interface NativeMemory {
 export const nativeMemory = (): NativeMemory | undefined => {
   try {
     const addon = seqpacket();
-    if (typeof addon.mallocTrim !== 'function' || typeof addon.lowMemoryNotification !== 'function') return undefined;
-    return { trim: () => void addon.mallocTrim?.(), lowMemory: () => void addon.lowMemoryNotification?.() };
+    const has = ['mallocTrim', 'lowMemoryNotification', 'mallocMmapThreshold'] as const;
+    if (has.some((name) => typeof addon[name] !== 'function')) return undefined;
+    return {
+      trim: () => void addon.mallocTrim?.(),
+      lowMemory: () => void addon.lowMemoryNotification?.(),
+      mmapThreshold: (bytes) => void addon.mallocMmapThreshold?.(bytes),
+    };
   } catch {
     return undefined;
   }

@@ -191,15 +191,19 @@ export const reduceAll = (
   // timer, see idle.ts `markActive`): the nodes the batch copied are changed in place by its later updates. No state
   // keeps the connections map of a step (listings snapshot the services and records only), and it is immutable
   // again before the call returns; `state.conns` is never changed.
-  // (A nested call on a batch's draft, from an observer, finds the map mutable already: it does not take it over.)
-  const conns = edit ? state.conns.asMutable() : state.conns;
-  const transient = conns !== state.conns;
+  // A call on a batch's draft (an observer's nested call) finds the map mutable already: it works on a copy of it,
+  // whose updates neither change the draft nor are changed by the rest of that batch.
+  // (A draft's map is mutable only inside a batch's edit, and a call inside an edit is an edit.)
+  const probe = edit ? state.conns.asMutable() : state.conns;
+  const nested = edit && probe === state.conns;
+  const start = nested ? IMap(state.conns.entries()) : state.conns;
+  const conns = nested ? start.asMutable() : probe;
   d.conns = conns;
   try {
     foldEvents(d, events, fx, slice, each, quiet, closeRule);
   } finally {
     if (edit) hamtEndEdit(token);
-    if (transient) d.conns = d.conns.wasAltered() ? d.conns.asImmutable() : state.conns;
+    if (conns !== start) d.conns = d.conns.wasAltered() ? d.conns.asImmutable() : start;
   }
   const next = rootChanged(d, state) ? (Object.freeze(d) as DomainState) : state;
   return [next, fx];

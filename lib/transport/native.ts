@@ -37,6 +37,8 @@ export interface SeqpacketAddon {
   pollClose(handle: PollHandle): void;
   /** glibc's malloc_trim(0); true when memory was released (absent from an addon built from an older source). */
   mallocTrim?(): boolean;
+  /** glibc's mallopt(M_MMAP_THRESHOLD, bytes); true when set. */
+  mallocMmapThreshold?(bytes: number): boolean;
   /** V8's Isolate::LowMemoryNotification(); false when node does not export it (lib/cli/memory-settle.ts). */
   lowMemoryNotification?(): boolean;
 }

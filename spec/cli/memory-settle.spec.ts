@@ -254,6 +254,62 @@ describe('the native memory functions, in a process of its own', () => {
   }, 40_000);
 });
 
+/**
+ * glibc's mmap threshold, fixed (native addon) or not (control), in a process of its own: a 1 MB block freed raises
+ * glibc's threshold to 1 MB, after which 512 KB blocks come from the arena and, freed between small blocks still in
+ * use, stay resident; fixed at 128 KB, each gets pages of its own, given back when it is freed.
+ */
+const MMAP_CHILD = `
+const { readFileSync } = require('node:fs');
+const { nativeMemory } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'memory-settle.js'))});
+if (process.argv[2] === 'fixed') nativeMemory().mmapThreshold(128 * 1024);
+const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+let big = Buffer.alloc(1 << 20, 1);
+big = null;
+gc();
+gc();
+const r0 = rss();
+let blocks = [];
+const pins = [];
+for (let i = 0; i < 40; i++) {
+  blocks.push(Buffer.alloc(512 * 1024, 1));
+  pins.push(Buffer.alloc(4096, 1));
+}
+const r1 = rss();
+blocks = null;
+gc();
+gc();
+setTimeout(() => process.stdout.write(JSON.stringify({ grownKiB: r1 - r0, backKiB: r1 - rss(), pins: pins.length }) + '\\n'), 300);
+`;
+
+describe("glibc's mmap threshold (native addon), in a process of its own", () => {
+  const run = async (arg: string): Promise<{ grownKiB: number; backKiB: number; pins: number }> => {
+    const dir = tempDir();
+    try {
+      const file = dir.file('mmap-child.js', MMAP_CHILD);
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['--expose-gc', file, arg], { timeout: 30_000 }, (e, stdout, stderr) =>
+          e === null ? resolve(stdout) : reject(new Error(`${e.message}\n${stderr}`)),
+        ),
+      );
+      return JSON.parse(out.trim()) as { grownKiB: number; backKiB: number; pins: number };
+    } finally {
+      dir.cleanup();
+    }
+  };
+
+  it('fixed at 128 KB, 20 MB of 512 KB blocks come back when freed after a 1 MB block was (control: not fixed)', async () => {
+    const fixed = await run('fixed');
+    expect(fixed.pins).toBe(40);
+    expect(fixed.grownKiB).toBeGreaterThan(18_000);
+    expect(fixed.backKiB).toBeGreaterThan(18_000);
+    // control: glibc raised its threshold when the 1 MB block was freed; the blocks came from the arena and stay
+    const control = await run('default');
+    expect(control.grownKiB).toBeGreaterThan(18_000);
+    expect(control.backKiB).toBeLessThan(5_000);
+  }, 40_000);
+});
+
 describe('possible garbage (the memory reducer after a burst)', () => {
   afterEach(() => {
     jest.useRealTimers();
