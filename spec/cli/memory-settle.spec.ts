@@ -268,18 +268,22 @@ let big = Buffer.alloc(1 << 20, 1);
 big = null;
 gc();
 gc();
-const r0 = rss();
-let blocks = [];
-const pins = [];
-for (let i = 0; i < 40; i++) {
-  blocks.push(Buffer.alloc(512 * 1024, 1));
-  pins.push(Buffer.alloc(4096, 1));
-}
-const r1 = rss();
-blocks = null;
-gc();
-gc();
-setTimeout(() => process.stdout.write(JSON.stringify({ grownKiB: r1 - r0, backKiB: r1 - rss(), pins: pins.length }) + '\\n'), 300);
+// V8 may free a dead buffer's memory on a background thread: the blocks are allocated once it has been
+setTimeout(() => {
+  gc();
+  const r0 = rss();
+  let blocks = [];
+  const pins = [];
+  for (let i = 0; i < 40; i++) {
+    blocks.push(Buffer.alloc(512 * 1024, 1));
+    pins.push(Buffer.alloc(4096, 1));
+  }
+  const r1 = rss();
+  blocks = null;
+  gc();
+  gc();
+  setTimeout(() => process.stdout.write(JSON.stringify({ grownKiB: r1 - r0, backKiB: r1 - rss(), pins: pins.length }) + '\\n'), 300);
+}, 300);
 `;
 
 describe("glibc's mmap threshold (native addon), in a process of its own", () => {
@@ -298,15 +302,14 @@ describe("glibc's mmap threshold (native addon), in a process of its own", () =>
     }
   };
 
-  it('fixed at 128 KB, 20 MB of 512 KB blocks come back when freed after a 1 MB block was (control: not fixed)', async () => {
+  it('fixed at 128 KB, 20 MB of 512 KB blocks come back when freed after a 1 MB block was', async () => {
     const fixed = await run('fixed');
     expect(fixed.pins).toBe(40);
     expect(fixed.grownKiB).toBeGreaterThan(18_000);
     expect(fixed.backKiB).toBeGreaterThan(18_000);
-    // control: glibc raised its threshold when the 1 MB block was freed; the blocks came from the arena and stay
-    const control = await run('default');
-    expect(control.grownKiB).toBeGreaterThan(18_000);
-    expect(control.backKiB).toBeLessThan(5_000);
+    // Not fixed (glibc's threshold raised when the 1 MB block was freed, the blocks from the arena), the same child
+    // kept the 20 MB in 3 runs of 4 here and gave it back in the fourth (18.8 MB in a CI run): no control is asserted,
+    // a run that does not fix the threshold would fail this spec most of the time, not always.
   }, 40_000);
 });
 
