@@ -135,6 +135,27 @@ export class CompactProps implements ReadonlyMap<string, Values> {
     }
   }
 
+  /**
+   * Whether `p` has the same keys in the same order, each with the same values in the same order (what a notification
+   * would show), read without an iterator or entry arrays.
+   */
+  sameAs(p: Props): boolean {
+    if (p === this) return true;
+    if (p.size !== this.k.length) return false;
+    let i = 0;
+    let same = true;
+    p.forEach((vs, key) => {
+      if (!same) return;
+      const s = i === 0 ? this.v0 : i === 1 ? this.v1 : i === 2 ? this.v2 : this.more![i - 3]!;
+      if (key !== this.k[i]) same = false;
+      else if (typeof s !== 'object') same = vs.length === 1 && vs[0] === s;
+      else if (s.length !== vs.length) same = false;
+      else for (let j = 0; same && j < s.length; j++) same = s[j] === vs[j];
+      i++;
+    });
+    return same;
+  }
+
   /** For `toJson` (../json.ts): the `Map` this stands for, which it writes as an object with the keys in order. */
   toJSON(): ReadonlyMap<string, Values> {
     return new Map(this.entries());

@@ -53,6 +53,36 @@ describe('compactProps', () => {
     );
   });
 
+  it('tells whether props show the same keys and values in the same order (sameAs), as their JSON does', () => {
+    /** Props like `m`, or changed in one way a republish may change them. */
+    const variant = (m: Map<string, readonly PropValue[]>) =>
+      fc.oneof(
+        fc.constant(new Map(m)),
+        fc.constant(new Map([...m].reverse())),
+        fc.constant(new Map([...m].map(([k, vs]) => [k, [...vs].reverse()] as const))),
+        fc.constant(new Map([...m].slice(1))),
+        fc.tuple(fc.nat(), value).map(([i, v]) => {
+          const e = [...m];
+          if (e.length > 0) e[i % e.length] = [e[i % e.length]![0], [...e[i % e.length]![1].slice(1), v]];
+          return new Map(e);
+        }),
+        props,
+      );
+    fc.assert(
+      fc.property(
+        props.chain((m) => fc.tuple(fc.constant(m), variant(m))),
+        ([m, other]) => {
+          const c = CompactProps.of(m);
+          const same = toJson(m) === toJson(other);
+          expect(c.sameAs(other)).toBe(same);
+          expect(c.sameAs(CompactProps.of(other))).toBe(same);
+          expect(c.sameAs(c)).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('matches filters as the Map does', () => {
     const m = new Map<string, readonly PropValue[]>([
       ['name', ['printer']],

@@ -4,7 +4,7 @@
 import type { PropValue, Props } from '../../filter/props';
 import type { PublishRequest } from '../../codec/messages';
 import { propsEqual } from '../../codec/primitives';
-import { compactProps } from '../../filter/compact-props';
+import { CompactProps, compactProps } from '../../filter/compact-props';
 import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
 import { applyChange, claim, putService } from '../../state/directory';
@@ -58,6 +58,7 @@ export const publish = (ctx: Ctx, conn: Conn, msg: PublishRequest): void => {
 /** The same keys in the same order, each with the same values in the same order (what a notification would show). */
 const sameProps = (a: Props, b: Props): boolean => {
   if (a === b) return true;
+  if (b instanceof CompactProps) return b.sameAs(a); // the stored props: no iterator, no entry arrays
   if (a.size !== b.size) return false;
   const ib = b.entries();
   for (const [k, va] of a) {
