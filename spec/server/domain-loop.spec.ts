@@ -248,16 +248,22 @@ describe('domainLoop on virtual time', () => {
     });
   });
 
+  /** 60 clients (conns 10..69) with 5 services (TTL 60 s) and a subscription to everything each. */
+  const sixtyClients = (): Event[] => {
+    const ev: Event[] = [];
+    for (let c = 10; c < 70; c++) {
+      ev.push(...hello(c, 0));
+      ev.push({ type: 'message', now: 0, conn: c, msg: wire(request('subscribe', 1, { 'subscription-id': c })) });
+      for (let k = 0; k < 5; k++) ev.push(publish(c, c * 10 + k, 60));
+    }
+    return ev;
+  };
+
   it('a mass disconnect: closes over several turns, a ping served first in each, no notification for the closing', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(() => {
       // 60 clients (conns 10..69) with 5 services and a subscription to everything each; conn 2 watches, 3 pings
-      const ev: Event[] = [];
-      for (let c = 10; c < 70; c++) {
-        ev.push(...hello(c, 0));
-        ev.push({ type: 'message', now: 0, conn: c, msg: wire(request('subscribe', 1, { 'subscription-id': c })) });
-        for (let k = 0; k < 5; k++) ev.push(publish(c, c * 10 + k, 60));
-      }
+      const ev = sixtyClients();
       const s0 = reduceAll(populated(0, 60), ev, Infinity)[0];
       const inputs$ = new Subject<Event>();
       const h = harness(ts, s0, inputs$);
@@ -299,12 +305,7 @@ describe('domainLoop on virtual time', () => {
     ts.run(() => {
       // client 1 holds 20 services (TTL 1 s), watched by conn 2; 60 clients (conns 10..69) with 5 services (TTL 60 s)
       // and a subscription to everything each
-      const ev: Event[] = [];
-      for (let c = 10; c < 70; c++) {
-        ev.push(...hello(c, 0));
-        ev.push({ type: 'message', now: 0, conn: c, msg: wire(request('subscribe', 1, { 'subscription-id': c })) });
-        for (let k = 0; k < 5; k++) ev.push(publish(c, c * 10 + k, 60));
-      }
+      const ev = sixtyClients();
       const s0 = reduceAll(populated(20, 1), ev, Infinity)[0];
       const inputs$ = new Subject<Event>();
       const h = harness(ts, s0, inputs$);
