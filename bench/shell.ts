@@ -56,6 +56,8 @@ class FakeSocket extends EventEmitter {
     if (cb) process.nextTick(cb);
     return true;
   }
+  cork(): void {}
+  uncork(): void {}
   pause(): this {
     return this;
   }

@@ -30,6 +30,20 @@ type Latin1Writer = Buffer & { latin1Write(s: string, offset: number, length: nu
 
 /** The largest first output buffer of a turn (bytes; see `lastFlushBytes`). */
 const OUT_HINT_MAX = 64 * 1024;
+/**
+ * An output buffer this big or bigger is not grown by copying when full: it is kept as it is (`filled`) and a new one
+ * of {@link OUT_HINT_MAX} bytes (or the message's size) started. Below it a buffer doubles, copying less than this
+ * per turn.
+ */
+const OUT_SEAL = 8 * 1024;
+
+/**
+ * `[0, used)` of an output buffer, to write: a write the kernel does not take at once keeps its whole buffer until it
+ * does, so a mostly empty one (a small turn after a big one) is copied to its size first, and no connection holds
+ * much more than it has queued.
+ */
+const trimmed = (out: Buffer, used: number): Buffer =>
+  out.length > 2 * used + 4096 ? Buffer.from(out.subarray(0, used)) : out.subarray(0, used);
 
 /** Keepalive idle time used when keepalive is on (XCM: TCP_KEEPIDLE 1 s). */
 const KEEPALIVE_DELAY_MS = 1000;
@@ -69,6 +83,15 @@ export class StreamConnection implements Connection {
    * many subscribers keeps bytes, not thousands of strings, until its flush), and no size is computed twice.
    */
   private out: Buffer | undefined = undefined;
+  /** Bytes used in `out`. */
+  private outUsed = 0;
+  /**
+   * Output buffers filled earlier in the turn (each the used part of its buffer), written before `out` at flush in
+   * one corked write (a `writev`): a turn's output grows by new buffers of {@link OUT_HINT_MAX} bytes, not by copying
+   * what it queued into a buffer twice as big.
+   */
+  private filled: Buffer[] | undefined = undefined;
+  /** Bytes queued: in `filled` and `out`. */
   private queuedBytes = 0;
   /** The size of the last flush (at most OUT_HINT_MAX): the next turn's output buffer starts that big. */
   private lastFlushBytes = 0;
@@ -188,21 +211,22 @@ export class StreamConnection implements Connection {
     if (this.closed) {
       return;
     }
-    const at = this.queuedBytes;
     if (typeof payload === 'string') {
       // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact size is only needed to refuse a message that may
       // be too long (or empty); the write below tells the size of every other one
       if (payload.length === 0 || payload.length * 3 > MAX_MESSAGE_SIZE) payloadSize(payload, MAX_MESSAGE_SIZE);
       const out = this.room(4 + payload.length * 3);
+      const at = this.outUsed;
       const size = (out as Utf8Writer).utf8Write(payload, at + 4, out.length - at - 4);
       out.writeUInt32BE(size, at);
-      this.queuedBytes = at + 4 + size;
+      this.used(at, 4 + size);
     } else {
       const size = payloadSize(payload, MAX_MESSAGE_SIZE);
       const out = this.room(4 + size);
+      const at = this.outUsed;
       out.writeUInt32BE(size, at);
       out.set(payload, at + 4);
-      this.queuedBytes = at + 4 + size;
+      this.used(at, 4 + size);
     }
     this.queuedMessages++;
   }
@@ -212,32 +236,51 @@ export class StreamConnection implements Connection {
     // ASCII: a byte per character (latin1Write does less per call than utf8Write); head is never empty
     const h = head.length;
     const size = checkPayloadSize(h + rest.length, MAX_MESSAGE_SIZE);
-    const at = this.queuedBytes;
     const out = this.room(4 + size);
+    const at = this.outUsed;
     (out as Latin1Writer).latin1Write(head, at + 4, h);
     out.set(rest, at + 4 + h);
     out.writeUInt32BE(size, at);
-    this.queuedBytes = at + 4 + size;
+    this.used(at, 4 + size);
     this.queuedMessages++;
   }
 
-  /** The output buffer, with room for `n` more bytes (grown by doubling: each byte is copied once on average). */
+  /** `n` bytes were written into `out` at `at`. */
+  private used(at: number, n: number): void {
+    this.outUsed = at + n;
+    this.queuedBytes += n;
+  }
+
+  /**
+   * The output buffer, with room for `n` more bytes at `outUsed`: a small one is grown by doubling (each byte copied
+   * once on average), a full one of {@link OUT_SEAL} bytes or more is kept as it is (`filled`) and a new one started.
+   */
   private room(n: number): Buffer {
-    const need = this.queuedBytes + n;
+    const used = this.outUsed;
+    const need = used + n;
     const out = this.out;
     if (out !== undefined && need <= out.length) return out;
+    if (out !== undefined && out.length >= OUT_SEAL && used > 0) {
+      (this.filled ??= []).push(trimmed(out, used));
+      const next = Buffer.allocUnsafe(Math.max(n, OUT_HINT_MAX));
+      this.out = next;
+      this.outUsed = 0;
+      return next;
+    }
     // the first buffer of a turn is as big as the last turn's output (a connection that gets much every turn grows
     // it once, not by doubling from 1 KiB every turn); small ones come from Node's pool (allocUnsafe below 4 KiB)
     const grown = Buffer.allocUnsafe(
       Math.max(need, out === undefined ? Math.max(1024, this.lastFlushBytes) : 2 * out.length),
     );
-    if (out !== undefined) out.copy(grown, 0, 0, this.queuedBytes);
+    if (out !== undefined) out.copy(grown, 0, 0, used);
     this.out = grown;
     return grown;
   }
 
   private dropQueued(): void {
     this.out = undefined;
+    this.filled = undefined;
+    this.outUsed = 0;
     this.queuedBytes = 0;
     this.queuedMessages = 0;
   }
@@ -246,20 +289,24 @@ export class StreamConnection implements Connection {
     if (this.closed || this.queuedMessages === 0) {
       return;
     }
-    // one write (§2.3 framing: a length header, then the payload, per message), of the bytes queued
+    // one write (§2.3 framing: a length header, then the payload, per message), of the bytes queued; several
+    // buffers (a big turn) as one corked write, which the socket hands to the kernel as one writev
     const count = this.queuedMessages;
-    const out = this.out!;
-    const used = this.queuedBytes;
-    // a write the kernel does not take at once keeps its whole buffer until it does: a mostly empty one (a small
-    // turn after a big one) is copied to its size first, so no connection holds much more than it has queued
-    const data = out.length > 2 * used + 4096 ? Buffer.from(out.subarray(0, used)) : out.subarray(0, used);
-    this.lastFlushBytes = Math.min(used, OUT_HINT_MAX);
+    const filled = this.filled;
+    const data = trimmed(this.out!, this.outUsed);
+    this.lastFlushBytes = Math.min(this.queuedBytes, OUT_HINT_MAX);
     this.dropQueued();
     this.unwrittenMessages += count;
-    this.socket.write(data, () => {
+    const socket = this.socket;
+    if (filled !== undefined) {
+      socket.cork();
+      for (const b of filled) socket.write(b);
+    }
+    socket.write(data, () => {
       this.unwrittenMessages -= count;
       this.updateFlow();
     });
+    if (filled !== undefined) socket.uncork();
     this.updateFlow();
   }
 

@@ -163,6 +163,42 @@ describe('tcp transport', () => {
     socket.destroy();
   });
 
+  it('writes turns of every size exactly: output kept in several buffers, no copy, counted as queued', async () => {
+    const accepted = nextConnection(listener);
+    const socket = await rawClient(listener.address);
+    const server = await accepted;
+    opened.push(server);
+    // turns from one tiny message to ~700 KB (many output buffers), in a fixed pseudo-random order, each a mix of
+    // strings (ASCII and not), bytes and sendJoined pieces
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const turns = [1, 3000, 2, 800, 40, 5000, 1, 120, 2500, 7].map((count) =>
+      Array.from({ length: count }, (_, i) => {
+        const kind = rnd(4);
+        const text = (kind === 0 ? 'ü' : '') + 'x'.repeat(rnd(250)) + String(i);
+        return { kind, text };
+      }),
+    );
+    const frames: Buffer[] = [];
+    for (const t of turns) for (const m of t) frames.push(encodeFrame(Buffer.from(m.text)));
+    const expected = Buffer.concat(frames);
+    const all = receiveBytes(socket, expected.length);
+    for (const t of turns) {
+      const before = server.pendingOutboundBytes;
+      let queued = 0;
+      for (const { kind, text } of t) {
+        if (kind === 1) server.send(Buffer.from(text));
+        else if (kind === 2 && text.length > 3) server.sendJoined!(text.slice(0, 3), Buffer.from(text.slice(3)));
+        else server.send(text);
+        queued += 4 + Buffer.byteLength(text);
+      }
+      expect(server.pendingOutboundBytes - before).toBe(queued);
+      server.flush();
+    }
+    expect((await all).equals(expected)).toBe(true);
+    socket.destroy();
+  });
+
   it('writes a small flush after a big one exactly (a buffer sized by the last flush, copied to its size)', async () => {
     const accepted = nextConnection(listener);
     const socket = await rawClient(listener.address);
