@@ -104,6 +104,20 @@ const lastNotify: { names: string[]; values: unknown[]; tail: string } = { names
 
 const NOTIFY_HEAD = '{"ta-cmd":"subscribe","ta-id":';
 
+/** The heads of the ta-ids below this are kept (a subscriber's ta-id is usually small: one of its first requests). */
+const HEADS_KEPT = 4096;
+/**
+ * `{"ta-cmd":"subscribe","ta-id":<id>,` by ta-id, for the small ones: a fanned-out notify's head is then one array
+ * read, not a bigint's conversion to text (a runtime call) and a concatenation per subscriber; the writer flattens
+ * the string once, not at every notify. At most {@link HEADS_KEPT} short strings.
+ */
+const heads = new Array<string | undefined>(HEADS_KEPT);
+const headOf = (taId: bigint): string => {
+  if (taId >= HEADS_KEPT || taId < 0) return NOTIFY_HEAD + taId.toString() + ',';
+  const i = Number(taId);
+  return (heads[i] ??= NOTIFY_HEAD + String(i) + ',');
+};
+
 /**
  * A message's JSON text in two pieces, `head + tail` (see {@link encodeMessageParts}). `tail` is empty unless the
  * message is a subscribe notify spliced onto the previous one's text: then `head` is its start up to its `ta-id` and
@@ -133,7 +147,7 @@ const notifyParts = (o: Record<string, unknown>, out: EncodedParts): void => {
   const taId = o['ta-id'];
   if (typeof taId !== 'bigint') return whole(out, encodeObject(o));
   if (same && i === names.length) {
-    out.head = NOTIFY_HEAD + taId.toString() + ',';
+    out.head = headOf(taId);
     out.tail = lastNotify.tail;
     return;
   }

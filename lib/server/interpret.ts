@@ -76,6 +76,8 @@ export const queueEffects = (fx: readonly Effect[], deps: InterpreterDeps, dirty
         if (c === undefined) break;
         encodeMessageParts(f.msg, parts);
         const { head, tail } = parts;
+        // a connection with messages queued is in `dirty` already (every fold flushes all it wrote to)
+        const known = c.queuedMessages;
         try {
           if (tail === '') c.send(head);
           else if (c.sendJoined !== undefined) c.sendJoined(head, tailBytes(tail));
@@ -89,7 +91,7 @@ export const queueEffects = (fx: readonly Effect[], deps: InterpreterDeps, dirty
           c.close();
           break;
         }
-        dirty.set(c, f.conn);
+        if (known === undefined || known === 0) dirty.set(c, f.conn);
         if (deps.onOutbound === undefined && !debug) break;
         const json = tail === '' ? head : head + tail;
         deps.onOutbound?.(f.conn, json);

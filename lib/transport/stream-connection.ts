@@ -95,7 +95,7 @@ export class StreamConnection implements Connection {
   private queuedBytes = 0;
   /** The size of the last flush (at most OUT_HINT_MAX): the next turn's output buffer starts that big. */
   private lastFlushBytes = 0;
-  private queuedMessages = 0;
+  private queued = 0;
   private unwrittenMessages = 0;
   private closed = false;
   /**
@@ -152,6 +152,10 @@ export class StreamConnection implements Connection {
   private readLocal(): string {
     const s = this.socket;
     return formatIpAddress(this.transport, s.localAddress ?? '0.0.0.0', s.localPort ?? 0);
+  }
+
+  get queuedMessages(): number {
+    return this.queued;
   }
 
   get pendingOutbound(): number {
@@ -228,7 +232,7 @@ export class StreamConnection implements Connection {
       out.set(payload, at + 4);
       this.used(at, 4 + size);
     }
-    this.queuedMessages++;
+    this.queued++;
   }
 
   sendJoined(head: string, rest: Uint8Array): void {
@@ -242,7 +246,7 @@ export class StreamConnection implements Connection {
     out.set(rest, at + 4 + h);
     out.writeUInt32BE(size, at);
     this.used(at, 4 + size);
-    this.queuedMessages++;
+    this.queued++;
   }
 
   /** `n` bytes were written into `out` at `at`. */
@@ -282,16 +286,16 @@ export class StreamConnection implements Connection {
     this.filled = undefined;
     this.outUsed = 0;
     this.queuedBytes = 0;
-    this.queuedMessages = 0;
+    this.queued = 0;
   }
 
   flush(): void {
-    if (this.closed || this.queuedMessages === 0) {
+    if (this.closed || this.queued === 0) {
       return;
     }
     // one write (§2.3 framing: a length header, then the payload, per message), of the bytes queued; several
     // buffers (a big turn) as one corked write, which the socket hands to the kernel as one writev
-    const count = this.queuedMessages;
+    const count = this.queued;
     const filled = this.filled;
     const data = trimmed(this.out!, this.outUsed);
     this.lastFlushBytes = Math.min(this.queuedBytes, OUT_HINT_MAX);

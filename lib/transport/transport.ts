@@ -41,6 +41,11 @@ export interface Connection {
    * caller joins the pieces.
    */
   sendJoined?(head: string, rest: Uint8Array): void;
+  /**
+   * Messages queued since the last flush (0 after it, and once closed). A server that flushes every connection it
+   * wrote to adds a connection to that set only when it was 0 before a send (no lookup per message).
+   */
+  readonly queuedMessages?: number;
   /** Write everything queued since the last flush: one socket write for tcp/tls, one record per message for ux/uxf. */
   flush(): void;
   /**

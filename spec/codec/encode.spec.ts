@@ -148,6 +148,15 @@ describe('encodeMessage', () => {
       for (let i = 0n; i < 5n; i++) expect(encodeMessage(notify(i * 1000n))).toBe(reference(notify(i * 1000n)));
     });
 
+    it("writes a spliced notify's ta-id exactly on both sides of the heads kept, again when kept", () => {
+      const ids = [0n, 1n, 9n, 10n, 4095n, 4096n, 4097n, 9223372036854775807n, -5n];
+      for (const round of [1, 2])
+        for (const id of [...ids, ...ids.slice().reverse()]) {
+          const m = notify(id);
+          expect([round, encodeMessage(m)]).toEqual([round, reference(m)]);
+        }
+    });
+
     it('encodes afresh whatever differs from the previous one: a value, a field, the order, an absent field', () => {
       const variants: Array<Record<string, unknown>> = [
         notify(1n),
