@@ -40,7 +40,7 @@ const isRejection = (fields: Readonly<Record<string, unknown>> | undefined): boo
 };
 
 /** The message being queued, in pieces (lib/codec/encode.ts); one object for every send. */
-const parts: EncodedParts = { head: '', tail: '' };
+const parts: EncodedParts = { head: '', tail: '', headBytes: undefined };
 /** The last shared piece of a fanned-out notify, and its UTF-8 bytes: converted once per change, not per subscriber. */
 let lastTail = '';
 let lastTailBytes: Uint8Array = new Uint8Array(0);
@@ -80,7 +80,7 @@ export const queueEffects = (fx: readonly Effect[], deps: InterpreterDeps, dirty
         const known = c.queuedMessages;
         try {
           if (tail === '') c.send(head);
-          else if (c.sendJoined !== undefined) c.sendJoined(head, tailBytes(tail));
+          else if (c.sendJoined !== undefined) c.sendJoined(parts.headBytes ?? head, tailBytes(tail));
           else c.send(head + tail);
         } catch (e) {
           deps.conns.delete(f.conn);

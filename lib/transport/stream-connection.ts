@@ -235,14 +235,16 @@ export class StreamConnection implements Connection {
     this.queued++;
   }
 
-  sendJoined(head: string, rest: Uint8Array): void {
+  sendJoined(head: string | Uint8Array, rest: Uint8Array): void {
     if (this.closed) return;
-    // ASCII: a byte per character (latin1Write does less per call than utf8Write); head is never empty
+    // ASCII: a byte per character (latin1Write does less per call than utf8Write; bytes are copied, cheaper still);
+    // head is never empty
     const h = head.length;
     const size = checkPayloadSize(h + rest.length, MAX_MESSAGE_SIZE);
     const out = this.room(4 + size);
     const at = this.outUsed;
-    (out as Latin1Writer).latin1Write(head, at + 4, h);
+    if (typeof head === 'string') (out as Latin1Writer).latin1Write(head, at + 4, h);
+    else out.set(head, at + 4);
     out.set(rest, at + 4 + h);
     out.writeUInt32BE(size, at);
     this.used(at, 4 + size);

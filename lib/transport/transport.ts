@@ -35,12 +35,13 @@ export interface Connection {
   /** Queue one message; nothing is written until flush(). */
   send(payload: string | Uint8Array): void;
   /**
-   * Queue one message given in two pieces, its text's start (ASCII only) and the UTF-8 bytes of the rest: the same
+   * Queue one message given in two pieces, its text's start (ASCII only; as text, or as its bytes) and the UTF-8
+   * bytes of the rest: the same
    * as `send(head + rest)` without joining them (a notification fanned out to many subscribers differs only in its
    * start, `{"ta-cmd":"subscribe","ta-id":<id>,`, and its rest is encoded once for all). Optional: without it the
    * caller joins the pieces.
    */
-  sendJoined?(head: string, rest: Uint8Array): void;
+  sendJoined?(head: string | Uint8Array, rest: Uint8Array): void;
   /**
    * Messages queued since the last flush (0 after it, and once closed). A server that flushes every connection it
    * wrote to adds a connection to that set only when it was 0 before a send (no lookup per message).

@@ -150,10 +150,15 @@ describe('encodeMessage', () => {
 
     it("writes a spliced notify's ta-id exactly on both sides of the heads kept, again when kept", () => {
       const ids = [0n, 1n, 9n, 10n, 4095n, 4096n, 4097n, 9223372036854775807n, -5n];
+      const parts: EncodedParts = { head: '', tail: '' };
       for (const round of [1, 2])
         for (const id of [...ids, ...ids.slice().reverse()]) {
           const m = notify(id);
           expect([round, encodeMessage(m)]).toEqual([round, reference(m)]);
+          encodeMessageParts(m, parts);
+          expect(parts.head + parts.tail).toBe(reference(m));
+          const bytes = parts.headBytes && Buffer.from(parts.headBytes).toString('latin1');
+          expect([id, bytes]).toEqual([id, parts.tail === '' || id < 0n || id >= 4096n ? undefined : parts.head]);
         }
     });
 
@@ -208,6 +213,10 @@ describe('encodeMessage', () => {
       // the first of a run is whole; the others share the first one's tail
       expect(seen.map((p) => p.tail === '')).toEqual([true, false, false, true, false, true, false]);
       expect(seen[1]!.head).toBe('{"ta-cmd":"subscribe","ta-id":22,');
+      // a small ta-id's head comes as bytes too (the same text); a whole message's does not
+      expect(Buffer.from(seen[1]!.headBytes!).toString('latin1')).toBe(seen[1]!.head);
+      expect(Buffer.from(seen[2]!.headBytes!).toString('latin1')).toBe(seen[2]!.head);
+      expect(seen.filter((p) => p.tail === '').map((p) => p.headBytes)).toEqual([undefined, undefined, undefined]);
       expect(seen[2]!.tail).toBe(seen[1]!.tail);
       expect(seen[1]!.tail).toBe(reference(notify(1n)).slice('{"ta-cmd":"subscribe","ta-id":1,'.length));
     });

@@ -126,6 +126,7 @@ describe('tcp transport', () => {
     const heads = ['{"ta-cmd":"subscribe","ta-id":1,', '{"ta-cmd":"subscribe","ta-id":22,', '{"x":"y",'];
     server.send('before');
     for (const h of heads) server.sendJoined!(h, rest);
+    for (const h of heads) server.sendJoined!(Buffer.from(h, 'latin1'), rest);
     let refused: string | undefined;
     try {
       server.sendJoined!('a'.repeat(261_000), new Uint8Array(1_145)); // one byte over the limit
@@ -137,6 +138,7 @@ describe('tcp transport', () => {
     server.send('after');
     const texts = [
       'before',
+      ...heads.map((h) => h + rest.toString()),
       ...heads.map((h) => h + rest.toString()),
       'a'.repeat(1_000) + '\0'.repeat(261_144),
       'after',
