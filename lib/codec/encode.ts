@@ -194,9 +194,39 @@ const notifyParts = (o: Record<string, unknown>, out: EncodedParts): void => {
  */
 export const encodeMessageParts = (m: object, out: EncodedParts): void => {
   const o = m as Record<string, unknown>;
-  if (o['msg-type'] === 'notify' && o['ta-cmd'] === 'subscribe') notifyParts(o, out);
-  else whole(out, encodeObject(o));
+  const msgType = o['msg-type'];
+  if (msgType === 'notify' && o['ta-cmd'] === 'subscribe') notifyParts(o, out);
+  else whole(out, msgType === 'complete' || msgType === 'accept' ? replyText(o) : encodeObject(o));
 };
+
+/**
+ * A reply of exactly `ta-cmd`, `ta-id`, `msg-type` in that order (every accept and complete: ping, publish,
+ * unpublish, subscribe): its text is a kept start and end around the ta-id, `{"ta-cmd":"<cmd>","ta-id":` and
+ * `,"msg-type":"<type>"}` (one piece each per command and type), not the general walk over its fields. Anything else
+ * is encoded by the general walk.
+ */
+const replyText = (o: Record<string, unknown>): string => {
+  let n = 0;
+  for (const k in o) {
+    if (k !== (n === 0 ? 'ta-cmd' : n === 1 ? 'ta-id' : n === 2 ? 'msg-type' : undefined)) return encodeObject(o);
+    n++;
+  }
+  const cmd = o['ta-cmd'];
+  const taId = o['ta-id'];
+  const msgType = o['msg-type'] as string;
+  if (n !== 3 || typeof cmd !== 'string' || typeof taId !== 'bigint') return encodeObject(o);
+  let ends = replyEnds.get(cmd);
+  if (ends === undefined) {
+    if (replyEnds.size >= 64) return encodeObject(o); // (the protocol's commands are a dozen)
+    ends = '{"ta-cmd":' + quote(cmd) + ',"ta-id":';
+    replyEnds.set(cmd, ends);
+  }
+  return ends + taId.toString() + (msgType === 'complete' ? COMPLETE_END : ACCEPT_END);
+};
+/** `{"ta-cmd":"<cmd>","ta-id":` by command. */
+const replyEnds = new Map<string, string>();
+const COMPLETE_END = ',"msg-type":"complete"}';
+const ACCEPT_END = ',"msg-type":"accept"}';
 
 const scratch: EncodedParts = { head: '', tail: '', headBytes: undefined };
 

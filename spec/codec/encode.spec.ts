@@ -222,6 +222,26 @@ describe('encodeMessage', () => {
     });
   });
 
+  it('writes accept and complete replies byte for byte, and whatever else has those types in full', () => {
+    const reference = (m: Record<string, unknown>): string =>
+      JSON.stringify(m, (_k, v: unknown) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(-?\d+)@@"/g, '$1');
+    const messages: Array<Record<string, unknown>> = [];
+    for (const cmd of ['ping', 'publish', 'unpublish', 'subscribe', 'unsubscribe', 'hello', 'track', 'odd "cmd" é'])
+      for (const type of ['complete', 'accept'])
+        for (const id of [0n, 7n, 4096n, 9223372036854775807n, -3n])
+          messages.push({ 'ta-cmd': cmd, 'ta-id': id, 'msg-type': type });
+    messages.push(
+      { 'ta-cmd': 'ping', 'msg-type': 'complete', 'ta-id': 1n },
+      { 'ta-id': 1n, 'ta-cmd': 'ping', 'msg-type': 'complete' },
+      { 'ta-cmd': 'ping', 'ta-id': 1, 'msg-type': 'complete' },
+      { 'ta-cmd': 'ping', 'ta-id': 1n, 'msg-type': 'complete', extra: 'x' },
+      { 'ta-cmd': 'ping', 'ta-id': 1n, 'msg-type': 'complete', 'fail-reason': undefined },
+      { 'ta-cmd': 7, 'ta-id': 1n, 'msg-type': 'accept' },
+      { 'ta-cmd': 'ping', 'ta-id': 1n },
+    );
+    for (const m of messages) expect(encodeMessage(m)).toBe(reference(m));
+  });
+
   it('output always parses back to the same values', () => {
     const m = {
       'ta-cmd': 'services',
