@@ -1,8 +1,9 @@
 /**
  * `npm run build && node dist/bench/fanout.js [rounds] [other-root]`: the shell's part of a notification fan-out
  * alone: `queueEffects` + `flushDirty` (lib/server/interpret.ts) of 64 changes, each told to 100 subscribers (the
- * notifies built by the reducer's `matchNotify`), into 100 `StreamConnection`s over fake sockets. Prints process CPU
- * ns per notify, the median of the rounds (30 by default, each 20 folds of 6,400 notifies).
+ * notifies built by the reducer's `matchNotify`), into 100 `StreamConnection`s over fake sockets; and of 512
+ * `complete` replies to one connection (a read of a pipelining client). Prints process CPU ns per notify and per
+ * reply, the median of the rounds (30 by default, each 20 folds).
  *
  * A change of 20-40 ns is lost in the noise of `bench/shell.ts` (~600 ns a notification, reducer included) on a busy
  * machine. With `other-root` (the root of another build of rxpaf, e.g. a copy of main's `dist/` and `package.json`)
@@ -24,6 +25,7 @@ import type { Connection } from '../lib/transport/transport';
 const CHANGES = 64;
 const SUBSCRIBERS = 100;
 const FOLDS = 20;
+const REPLIES = 512;
 
 /** What StreamConnection uses of a net.Socket; writes are counted and dropped. */
 class FakeSocket extends EventEmitter {
@@ -67,6 +69,28 @@ type Build = {
   replies: typeof replies;
   compact: typeof compact;
   stream: typeof stream;
+};
+
+/** One build's replies, ready to run: a fold of REPLIES completes to one connection (a read of a pipelining client). */
+const replyFold = (b: Build): (() => void) => {
+  const conns = new Map<number, Connection>([
+    [1, new b.stream.StreamConnection(new FakeSocket(20_000) as unknown as Socket, true)],
+  ]);
+  const deps: interpret.InterpreterDeps = {
+    conns,
+    onServerClose: () => undefined,
+    changes$: { next: () => undefined } as unknown as interpret.InterpreterDeps['changes$'],
+    domain: 'bench',
+    onSendFailed: () => undefined,
+  };
+  const fx: Effect[] = [];
+  for (let i = 0; i < REPLIES; i++)
+    fx.push({ type: 'send', conn: 1, msg: b.replies.complete('publish', BigInt(1000 + i)) });
+  return () => {
+    const dirty: interpret.Dirty = new Map();
+    b.interpret.queueEffects(fx, deps, dirty);
+    b.interpret.flushDirty(dirty, deps);
+  };
 };
 
 /** One build's fan-out, ready to run: a fold of CHANGES x SUBSCRIBERS notifies. */
@@ -117,9 +141,11 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const main = async (): Promise<void> => {
   const rounds = Number(process.argv[2] ?? 30);
   const other = process.argv[3];
-  const builds: Array<{ name: string; run: () => void; ns: number[] }> = [
-    { name: 'this build', run: fanout({ interpret, replies, compact, stream }), ns: [] },
+  const runs = (name: string, b: Build): Array<{ name: string; run: () => void; per: number; ns: number[] }> => [
+    { name: `${name}, notify`, run: fanout(b), per: CHANGES * SUBSCRIBERS, ns: [] },
+    { name: `${name}, reply`, run: replyFold(b), per: REPLIES, ns: [] },
   ];
+  const builds = runs('this build', { interpret, replies, compact, stream });
   if (other !== undefined) {
     const lib = (m: string): Promise<unknown> => import(join(resolve(other), 'dist', 'lib', m));
     const b = {
@@ -128,19 +154,20 @@ const main = async (): Promise<void> => {
       compact: (await lib('filter/compact-props.js')) as typeof compact,
       stream: (await lib('transport/stream-connection.js')) as typeof stream,
     };
-    builds.push({ name: other, run: fanout(b), ns: [] });
+    builds.push(...runs(other, b));
   }
   for (let w = 0; w < 50; w++) for (const b of builds) b.run();
   for (let r = 0; r < rounds; r++)
     for (const b of builds) {
       const t0 = cpuNs();
       for (let k = 0; k < FOLDS; k++) b.run();
-      b.ns.push((cpuNs() - t0) / (FOLDS * CHANGES * SUBSCRIBERS));
+      b.ns.push((cpuNs() - t0) / (FOLDS * b.per));
     }
   console.log(
-    `shell fan-out (${CHANGES} changes x ${SUBSCRIBERS} subscribers a fold), CPU ns per notify, median of ${rounds}:`,
+    `the shell's part: a fan-out (${CHANGES} changes x ${SUBSCRIBERS} subscribers a fold), CPU ns per notify, and ` +
+      `${REPLIES} replies to one connection a fold, CPU ns per reply; median of ${rounds}:`,
   );
-  for (const b of builds) console.log(`  ${b.name.padEnd(30)} ${median(b.ns).toFixed(0)}`);
+  for (const b of builds) console.log(`  ${b.name.padEnd(40)} ${median(b.ns).toFixed(0)}`);
 };
 
 void main();
