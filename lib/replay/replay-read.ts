@@ -45,7 +45,8 @@ export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Ob
       for (const f of files) {
         file = f;
         opts.onFile?.(f, lines);
-        for await (const chunk of fileChunks(f, 0, (b) => (done += b))) {
+        // (one chunk buffer read again and again: the lines are strings of their own)
+        for await (const chunk of fileChunks(f, 0, (b) => (done += b), undefined, '', true)) {
           for (const l of chunk.lines) {
             if (sub.closed) return;
             lines++;
