@@ -1,5 +1,5 @@
 /**
- * Reading logs for replay: the lines of one or more files (in order) as an Observable, streamed in 1 MiB chunks,
+ * Reading logs for replay: the lines of one or more files (in order) as an Observable, streamed in 256 KiB chunks,
  * with progress callbacks; and a progress bar for stderr.
  *
  * @example

@@ -152,7 +152,7 @@ export class Verifier {
       this.trim(p);
       return;
     }
-    // a message that waits long keeps a copy of its line, not the chunk it is in (the chunk is 1 MiB)
+    // a message that waits long keeps a copy of its line, not the chunk it is in (the chunk is 256 KiB)
     p.expected.push(
       p.expected.length - p.e < PINNED
         ? { buf: b, start, end, lineStart, line }
