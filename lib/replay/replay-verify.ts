@@ -13,7 +13,7 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { encodeMessage } from '../codec/encode';
+import { encodeMessage, encodeMessageParts, type EncodedParts } from '../codec/encode';
 import { decodeLine, encodeEventLine, sameJson, type EventRecord } from './event-codec';
 import { ReplayError, type ReplayBatch, type ReplayItem, type ReplayStep } from './replay-core';
 
@@ -87,10 +87,43 @@ let scratch = Buffer.allocUnsafe(1 << 16);
 const sameBytes = (s: string, b: Buffer, start: number, end: number): boolean => {
   const n = end - start;
   if (s.length > n) return false; // (a character is at least a byte)
+  if (n <= 64 && s.length === n) {
+    // short and of one byte per character if ASCII (a notification's head): compared here, no call into the runtime
+    let j = 0;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      if (c > 0x7f || c !== b[start + j]) break;
+      j++;
+    }
+    if (j === n) return true;
+    if (s.charCodeAt(j) <= 0x7f) return false;
+  }
   // room for a character more than `n` bytes (up to 4): a longer text cannot be cut to exactly `n` bytes
   if (n + 4 > scratch.length) scratch = Buffer.allocUnsafe(2 * (n + 4));
   return scratch.write(s, 0, 'utf8') === n && scratch.compare(b, start, end, 0, n) === 0;
 };
+
+/** The last shared tail of notifications compared ({@link samePartsBytes}), and its UTF-8 bytes. */
+let lastTail = '';
+let lastTailBytes = Buffer.alloc(0);
+
+/**
+ * Whether the text `head + tail` (a message in its encoder's two pieces), encoded as UTF-8, is the bytes
+ * `b[start, end)`: the tail a notification shares with the others of its change is encoded once, and the two
+ * pieces are never joined into one string (a join, then flattened to be written, per message).
+ */
+const samePartsBytes = (head: string, tail: string, b: Buffer, start: number, end: number): boolean => {
+  if (tail === '') return sameBytes(head, b, start, end);
+  if (tail !== lastTail) {
+    lastTailBytes = Buffer.from(tail, 'utf8');
+    lastTail = tail;
+  }
+  const h = end - start - lastTailBytes.length;
+  return h >= 0 && sameBytes(head, b, start, start + h) && lastTailBytes.compare(b, start + h, end) === 0;
+};
+
+/** The pieces of a replayed message being compared. */
+const parts: EncodedParts = { head: '', tail: '' };
 
 /** Whether a recorded message `x` and a replayed one `y` are the same message. */
 const same = (x: Sent, y: Sent): boolean =>
@@ -126,15 +159,16 @@ export class Verifier {
     for (let k = 0; k < b.delivered.length; k++) {
       const f = b.delivered[k]!;
       const p = this.pair(b.domain, f.conn);
-      const json = encodeMessage(f.msg);
+      encodeMessageParts(f.msg, parts);
       // the recorded message is usually there already (read before the batch was folded): compared at once
       const x = p.a === p.actual.length ? p.expected[p.e] : undefined;
-      if (x !== undefined && x.buf !== undefined && sameBytes(json, x.buf, x.start!, x.end!)) {
+      if (x !== undefined && x.buf !== undefined && samePartsBytes(parts.head, parts.tail, x.buf, x.start!, x.end!)) {
         p.e++;
         this.matched++;
         this.trim(p);
         continue;
       }
+      const json = parts.tail === '' ? parts.head : parts.head + parts.tail;
       p.actual.push({ json, line, batch: b, k });
       this.match(p);
     }

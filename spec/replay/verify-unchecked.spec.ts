@@ -70,6 +70,23 @@ describe('--verify reads recorded messages by their frame', () => {
     expect(bad.out).toContain(`line ${i + 1}`);
   });
 
+  it.each([
+    ['its ta-id (the head of the pieces compared)', /"ta-id":(\d+)/, (d: string) => `"ta-id":${Number(d) + 1}`],
+    [
+      'a props value (the tail shared with the other notifications)',
+      /"port":\[(\d+)\]/,
+      (d: string) => `"port":[${d}9]`,
+    ],
+    ['a non-ASCII character', /"area":\["a(\d+)"\]/, (d: string) => `"area":["\u00e4${d}"]`],
+  ])('a notification whose recorded text differs in %s is a divergence at its line', async (_what, re, to) => {
+    const ls = [...lines];
+    const i = ls.findIndex((l, j) => j > 2000 && l.startsWith('{"out"') && l.includes('"notify"') && re.test(l));
+    ls[i] = ls[i]!.replace(re, (_m, d: string) => to(d));
+    const r = await cli(write('notify-bad.ndjson', ls), '--verify');
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(`line ${i + 1}`);
+  });
+
   it('a recorded message written differently but with the same JSON still matches', async () => {
     const ls = [...lines];
     const i = outAt(100);
