@@ -303,12 +303,13 @@ const REPLAYED_SERVICES = new ServicePropsCache(1 << 15);
 
 /**
  * The recorder's common lines without the generic parser; `undefined`: take the strict path ({@link decodeLine},
- * which decides every line; this one never accepts what it refuses nor decodes anything differently).
+ * which decides every line; this one never accepts what it refuses nor decodes anything differently). `keepText`
+ * false: a v2 message event's record has no `text` (a reader that does not use it keeps no view of the line).
  */
-export const fastDecode = (line: string): LogRecord | undefined => {
+export const fastDecode = (line: string, keepText = true): LogRecord | undefined => {
   const c1 = line.charCodeAt(2);
   if (c1 === 0x73 /* s(eq) */) {
-    const r = fastMessageV2(line);
+    const r = fastMessageV2(line, keepText);
     if (r !== undefined) return r;
   }
   if (c1 === 0x73 /* s(eq) */ || c1 === 0x76 /* v */) {
@@ -450,7 +451,7 @@ const timeAt = (line: string, i: number, end: number): number => {
  * A v2 message event line as the recorder writes it ({@link FAST_MESSAGE_V2}'s frame, the same values), read
  * without a match array and without strings for the numbers. `undefined`: take the next path.
  */
-const fastMessageV2 = (line: string): LogRecord | undefined => {
+const fastMessageV2 = (line: string, keepText: boolean): LogRecord | undefined => {
   FRAME_V2.lastIndex = 0;
   if (line.charCodeAt(line.length - 1) !== 0x7d || !FRAME_V2.test(line)) return undefined;
   const msgStart = FRAME_V2.lastIndex;
@@ -475,15 +476,18 @@ const fastMessageV2 = (line: string): LogRecord | undefined => {
   intAt(line, i + MESSAGE_CONN.length);
   const conn = intValue;
   if (!Number.isSafeInteger(conn)) return undefined;
-  const text = line.slice(msgStart, line.length - 1);
   // (the fast path without its `Either`, on the line itself; the general one decides the rest)
   let msg = decodeFastAt(line, msgStart, line.length - 1, REPLAYED_PROPS, REPLAYED_SERVICES);
   if (msg === undefined) {
-    const r = decodeGeneral(text);
+    const r = decodeGeneral(line.slice(msgStart, line.length - 1));
     if (E.isLeft(r)) return undefined;
     msg = r.right;
   }
-  return { kind: 'event', seq, d, event: { type: 'message', now: at, conn, msg }, text };
+  const event: Event = { type: 'message', now: at, conn, msg };
+  // (the text is a view of the line: a record kept for long keeps the whole line, unless it is left out)
+  return keepText
+    ? { kind: 'event', seq, d, event, text: line.slice(msgStart, line.length - 1) }
+    : { kind: 'event', seq, d, event };
 };
 
 /**

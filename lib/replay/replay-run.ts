@@ -286,7 +286,7 @@ export const runFiles = async (
         // (the unterminated last line of a log is decoded in full: it may be a write cut short by a crash)
         const frame = unchecked && !last ? decodeOutFrame(text) : undefined;
         // (the recorder's common lines without an `Either`; the strict path decides the others)
-        let rec = frame ?? fastDecode(text);
+        let rec = frame ?? fastDecode(text, false); // (no sink reads a message's text: not kept)
         if (rec === undefined) {
           const r = decodeLine(text);
           if (E.isLeft(r)) {

@@ -140,14 +140,17 @@ export class Verifier {
   private divergence: Divergence | undefined;
   /** Per domain, per connection. */
   private readonly pairs = new Map<number, Map<number, Pair>>();
-  private readonly recent: Array<{ rec: EventRecord; line: number }> = [];
+  /** The last {@link RECENT} inputs and their lines, a ring (no object per input: every one would outlive many batches). */
+  private readonly recent = new Array<EventRecord | undefined>(RECENT).fill(undefined);
+  private readonly recentLines = new Float64Array(RECENT);
   private next = 0;
 
   /** `expand` re-runs a batch event by event (to name the event that sent a diverging message). */
   constructor(private readonly expand?: (b: ReplayBatch) => readonly ReplayStep[]) {}
 
   private remember(rec: EventRecord, line: number): void {
-    this.recent[this.next] = { rec, line };
+    this.recent[this.next] = rec;
+    this.recentLines[this.next] = line;
     this.next = (this.next + 1) % RECENT;
   }
 
@@ -312,11 +315,12 @@ export class Verifier {
     const upTo = at?.seq ?? Infinity;
     const inputs: InputLine[] = [];
     for (let i = 1; i <= RECENT && inputs.length < SHOWN; i++) {
-      const r = this.recent[(this.next - i + RECENT) % RECENT];
+      const j = (this.next - i + RECENT) % RECENT;
+      const r = this.recent[j];
       if (r === undefined) break;
-      const e = r.rec.event;
-      if (r.rec.d !== domain || r.rec.seq > upTo || ('conn' in e ? e.conn !== conn : e.type !== 'tick')) continue;
-      inputs.unshift({ seq: r.rec.seq, line: r.line, text: encodeEventLine(r.rec.seq, r.rec.d, e) });
+      const e = r.event;
+      if (r.d !== domain || r.seq > upTo || ('conn' in e ? e.conn !== conn : e.type !== 'tick')) continue;
+      inputs.unshift({ seq: r.seq, line: this.recentLines[j]!, text: encodeEventLine(r.seq, r.d, e) });
     }
     return {
       domain,
