@@ -487,6 +487,7 @@ export class ServicePropsCache {
   readonly props: Array<Props | undefined>;
   /** Per set, the way to replace next. */
   readonly next: Uint8Array;
+  /** `sets`: a power of two, at most 2^20. */
   constructor(readonly sets = 16384) {
     this.ids = new Float64Array(2 * sets).fill(-1);
     this.bigs = new Array<bigint | undefined>(2 * sets).fill(undefined);
