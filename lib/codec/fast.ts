@@ -229,6 +229,8 @@ export class PropsCache {
   readonly texts: Array<string | undefined>;
   readonly props: Array<Props | undefined>;
   readonly next: Uint8Array;
+  /** The flat text of the props last given by {@link get} or stored by {@link set} (for a second cache to share). */
+  text: string | undefined;
   constructor(readonly sets = 16384) {
     this.texts = new Array<string | undefined>(2 * sets).fill(undefined);
     this.props = new Array<Props | undefined>(2 * sets).fill(undefined);
@@ -245,6 +247,7 @@ export class PropsCache {
       while (j < known.length && known.charCodeAt(j) === s.charCodeAt(start + j)) j++;
       if (j === known.length) {
         this.next[set] = (e & 1) ^ 1; // the other way goes first
+        this.text = known;
         return this.props[e];
       }
     }
@@ -255,7 +258,7 @@ export class PropsCache {
     const set = hash & (this.sets - 1);
     const e = 2 * set + this.next[set]!;
     this.next[set] = (e & 1) ^ 1;
-    this.texts[e] = intern(s.slice(start, end)); // flat: no reference to the message's text
+    this.texts[e] = this.text = intern(s.slice(start, end)); // flat: no reference to the message's text
     this.props[e] = p;
   }
 }
@@ -384,6 +387,7 @@ class FastParser {
   /** `service-props`: an object of arrays of strings and integers, as `PropsCodec` decodes it. */
   props(): Props {
     const c = this.cache;
+    if (c !== undefined) c.text = undefined;
     const start = this.i;
     const end = c === undefined || this.s.charCodeAt(start) !== 0x7b ? -1 : propsEnd(this.s, start);
     if (end < 0) return this.parseProps();
@@ -480,8 +484,12 @@ export const decodeFast = (text: string, cache?: PropsCache): ClientMessage | un
  * parse), and the same bigint for its service id. Memory: at most `2 * sets` texts and their props.
  */
 export class ServicePropsCache {
-  /** Per entry (`2 * set + way`): the service id (-1: empty), its bigint, its last props text (flat) and props. */
+  /**
+   * Per entry (`2 * set + way`): the service id (-1: empty; past 15 digits the nearest double, and its digits in
+   * `idTexts`), its bigint, its last props text (flat) and props.
+   */
   readonly ids: Float64Array;
+  readonly idTexts: Array<string | undefined>;
   readonly bigs: Array<bigint | undefined>;
   readonly texts: Array<string | undefined>;
   readonly props: Array<Props | undefined>;
@@ -490,6 +498,7 @@ export class ServicePropsCache {
   /** `sets`: a power of two, at most 2^20. */
   constructor(readonly sets = 16384) {
     this.ids = new Float64Array(2 * sets).fill(-1);
+    this.idTexts = new Array<string | undefined>(2 * sets).fill(undefined);
     this.bigs = new Array<bigint | undefined>(2 * sets).fill(undefined);
     this.texts = new Array<string | undefined>(2 * sets).fill(undefined);
     this.props = new Array<Props | undefined>(2 * sets).fill(undefined);
@@ -510,12 +519,13 @@ export class ServicePropsCache {
     return -1;
   }
 
-  /** Take an entry for service `id` (replacing the set's older one). */
-  claim(id: number, big: bigint): number {
+  /** Take an entry for service `id` (`idText`: its digits, past 15), replacing the set's older one. */
+  claim(id: number, idText: string | undefined, big: bigint): number {
     const set = this.setOf(id) >>> 1;
     const e = 2 * set + this.next[set]!;
     this.next[set] = (e & 1) ^ 1;
     this.ids[e] = id;
+    this.idTexts[e] = idText;
     this.bigs[e] = big;
     this.texts[e] = undefined;
     this.props[e] = undefined;
@@ -525,6 +535,8 @@ export class ServicePropsCache {
 
 /** An integer {@link FastParser.int} reads as a double (at most {@link SAFE_DIGITS} digits, no leading zero). */
 const INT15 = '(?:0|[1-9]\\d{0,14})';
+/** A service id: up to 19 digits (clients draw them at random below 2^63), no leading zero. */
+const INT19 = '(?:0|[1-9]\\d{0,18})';
 /**
  * The common messages in the exact form clients (and the recorder) write them: fields in table order, no white
  * space, integers of at most 15 digits, props without nested braces or escapes. Sticky: matched at `lastIndex`
@@ -532,13 +544,13 @@ const INT15 = '(?:0|[1-9]\\d{0,14})';
  * of `charCodeAt` compares; the values are then read at their known places.
  */
 const PUBLISH_RE = new RegExp(
-  `\\{"ta-cmd":"publish","ta-id":${INT15},"msg-type":"request","service-id":${INT15},"generation":${INT15},` +
+  `\\{"ta-cmd":"publish","ta-id":${INT15},"msg-type":"request","service-id":${INT19},"generation":${INT15},` +
     `"service-props":\\{[^{}\\\\]*\\},"ttl":${INT15}\\}`,
   'y',
 );
 const PING_RE = new RegExp(`\\{"ta-cmd":"ping","ta-id":${INT15},"msg-type":"request"\\}`, 'y');
 const UNPUBLISH_RE = new RegExp(
-  `\\{"ta-cmd":"unpublish","ta-id":${INT15},"msg-type":"request","service-id":${INT15}\\}`,
+  `\\{"ta-cmd":"unpublish","ta-id":${INT15},"msg-type":"request","service-id":${INT19}\\}`,
   'y',
 );
 /** The lengths of the fixed text before each value. */
@@ -569,6 +581,30 @@ const digitsAt = (s: string, i: number): number => {
   return n;
 };
 
+/** The entry of the service id {@link serviceIdAt} read last, or -1; its digits if past 15 (the double is not exact). */
+let idEntry = -1;
+let idText: string | undefined;
+let idNumber = 0;
+
+/**
+ * The service id whose digits start at `i` (the expression checked them; the cursor past them in {@link at}): the
+ * bigint its cache entry holds, or a new one (throws {@link GIVE_UP} past 2^63 − 1, as {@link FastParser.int}).
+ */
+const serviceIdAt = (s: string, i: number, services: ServicePropsCache | undefined): bigint => {
+  const id = (idNumber = digitsAt(s, i));
+  idText = at - i > SAFE_DIGITS ? s.slice(i, at) : undefined;
+  const e = services?.entry(id) ?? -1;
+  if (e >= 0 && services!.idTexts[e] === idText) {
+    idEntry = e;
+    return services!.bigs[e]!;
+  }
+  idEntry = -1;
+  if (idText === undefined) return smallInt(id);
+  const b = BigInt(idText);
+  if (b > INT63_MAX) throw GIVE_UP;
+  return b;
+};
+
 /**
  * The common messages (publish, unpublish and ping requests) in the exact form clients and the recorder write them,
  * read as one frame; the message text is `s[start, end)`. `undefined` for anything else, for {@link parseMessage} to
@@ -594,9 +630,7 @@ const parseCommon = (
   }
   if (c !== 0x75 /* u */ || !matchesAt(UNPUBLISH_RE, s, start, end)) return undefined;
   const ta = smallInt(digitsAt(s, start + UNPUBLISH_TA));
-  const id = digitsAt(s, at + PUBLISH_SERVICE);
-  const e = services?.entry(id) ?? -1;
-  const sid = e >= 0 ? services!.bigs[e]! : smallInt(id);
+  const sid = serviceIdAt(s, at + PUBLISH_SERVICE, services);
   return { 'ta-cmd': 'unpublish', 'ta-id': ta, 'msg-type': 'request', 'service-id': sid };
 };
 
@@ -624,28 +658,27 @@ const parsePublish = (
   services: ServicePropsCache | undefined,
 ): ClientMessage => {
   const ta = smallInt(digitsAt(s, start + PUBLISH_TA));
-  const id = digitsAt(s, at + PUBLISH_SERVICE);
+  const sid = serviceIdAt(s, at + PUBLISH_SERVICE, services);
+  let e = idEntry;
   const generation = smallInt(digitsAt(s, at + PUBLISH_GENERATION));
   const from = at + PUBLISH_PROPS;
   // (the props hold no brace but their own: the expression said so)
   const to = s.indexOf('}', from) + 1;
-  let e = services?.entry(id) ?? -1;
   let props: Props | undefined;
-  let sid: bigint;
   if (e >= 0) {
-    sid = services!.bigs[e]!;
     // the props this service had last time, if the text is the same
     const known = services!.texts[e];
     if (known !== undefined && known.length === to - from && s.slice(from, to) === known) props = services!.props[e];
-  } else sid = smallInt(id);
+  }
   if (props === undefined) {
     const p = new FastParser(s, cache);
     p.i = from;
     props = p.props();
     if (p.i !== to) throw GIVE_UP;
     if (services !== undefined) {
-      if (e < 0) e = services.claim(id, sid);
-      services.texts[e] = intern(s.slice(from, to)); // flat: no reference to the line
+      if (e < 0) e = services.claim(idNumber, idText, sid);
+      // flat, no reference to the line: the props cache's copy if it has one
+      services.texts[e] = cache?.text ?? intern(s.slice(from, to));
       services.props[e] = props;
     }
   }

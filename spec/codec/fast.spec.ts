@@ -188,6 +188,9 @@ const commonInt = fc.oneof(
   fc.nat({ max: 5000 }).map(String),
   fc.bigInt({ min: 0n, max: 10n ** 17n }).map(String),
   fc.constantFrom('0', '00', '07', '999999999999999', '1000000000000000', '4095', '4096', '-1', '1.0', '1e2', ''),
+  // service ids as clients draw them (up to 2^63 - 1), one past, and 20 digits
+  fc.bigInt({ min: 10n ** 15n, max: 2n ** 63n - 1n }).map(String),
+  fc.constantFrom('9223372036854775807', '9223372036854775808', '6049458784722980130', '12345678901234567890'),
 );
 /** Props texts: the usual ones, and braces or escapes in strings, nesting, white space, bad values. */
 const commonProps = fc.oneof(
@@ -268,10 +271,19 @@ describe('the common messages read as one frame (publish, unpublish, ping)', () 
   it('gives a republish with the same props the props object its service had', () => {
     const services = new ServicePropsCache(1024);
     const cache = new PropsCache(1024);
-    const pub = (ta: number, id: number, gen: number, props: string): unknown => {
+    const pub = (ta: number, id: number | bigint, gen: number, props: string): unknown => {
       const text = `{"ta-cmd":"publish","ta-id":${ta},"msg-type":"request","service-id":${id},"generation":${gen},"service-props":${props},"ttl":5}`;
       return decodeFastAt(text, 0, text.length, cache, services);
     };
+    // a 19-digit id (not exact as a double) and one that rounds to the same double: told apart by their digits
+    const big = pub(4, 6049458784722980130n, 1, '{"name":["b"]}') as Record<string, unknown>;
+    const near = pub(5, 6049458784722980131n, 1, '{"name":["b"]}') as Record<string, unknown>;
+    expect(big['service-id']).toBe(6049458784722980130n);
+    expect(near['service-id']).toBe(6049458784722980131n);
+    expect(pub(6, 6049458784722980130n, 2, '{"name":["b"]}')).toMatchObject({
+      'service-id': 6049458784722980130n,
+      'service-props': big['service-props'],
+    });
     const a = pub(1, 7000001, 1, '{"name":["s-1"],"port":[4001]}') as Record<string, unknown>;
     const b = pub(2, 7000001, 2, '{"name":["s-1"],"port":[4001]}') as Record<string, unknown>;
     const c = pub(3, 7000001, 3, '{"name":["s-1"],"port":[4002]}') as Record<string, unknown>;
