@@ -137,6 +137,7 @@ const inDomain = (args: ReplayArgs, sink: ReplaySink): ReplaySink =>
         ...(sink.outBytes !== undefined
           ? { outBytes: (d, ...rest) => d === args.domain && sink.outBytes!(d, ...rest) }
           : {}),
+        ...(sink.release !== undefined ? { release: sink.release } : {}),
         ...(sink.quiet !== undefined ? { quiet: sink.quiet } : {}),
         item: (i) => domainOf(i) === args.domain && sink.item(i),
         batch: (b) => b.domain === args.domain && sink.batch(b),
@@ -219,6 +220,7 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
             outbound: 'bytes',
             outBytes: (d, conn, b, start, end, lineStart, line) =>
               v.addOutBytes(d, conn, b, start, end, lineStart, line),
+            release: (b) => v.release(b),
             item: (i) => v.add(i),
             batch: (b) => v.addBatch(b),
           };

@@ -229,6 +229,8 @@ export class PropsCache {
   readonly texts: Array<string | undefined>;
   readonly props: Array<Props | undefined>;
   readonly next: Uint8Array;
+  /** The flat text of the props last given by {@link get} or stored by {@link set} (for a second cache to share). */
+  text: string | undefined;
   constructor(readonly sets = 16384) {
     this.texts = new Array<string | undefined>(2 * sets).fill(undefined);
     this.props = new Array<Props | undefined>(2 * sets).fill(undefined);
@@ -245,6 +247,7 @@ export class PropsCache {
       while (j < known.length && known.charCodeAt(j) === s.charCodeAt(start + j)) j++;
       if (j === known.length) {
         this.next[set] = (e & 1) ^ 1; // the other way goes first
+        this.text = known;
         return this.props[e];
       }
     }
@@ -255,7 +258,7 @@ export class PropsCache {
     const set = hash & (this.sets - 1);
     const e = 2 * set + this.next[set]!;
     this.next[set] = (e & 1) ^ 1;
-    this.texts[e] = intern(s.slice(start, end)); // flat: no reference to the message's text
+    this.texts[e] = this.text = intern(s.slice(start, end)); // flat: no reference to the message's text
     this.props[e] = p;
   }
 }
@@ -384,6 +387,7 @@ class FastParser {
   /** `service-props`: an object of arrays of strings and integers, as `PropsCodec` decodes it. */
   props(): Props {
     const c = this.cache;
+    if (c !== undefined) c.text = undefined;
     const start = this.i;
     const end = c === undefined || this.s.charCodeAt(start) !== 0x7b ? -1 : propsEnd(this.s, start);
     if (end < 0) return this.parseProps();
@@ -466,7 +470,243 @@ const isArrayIndex = (k: string): boolean => {
 /** Decode a well-formed client message, or `undefined` if the general path must decide. */
 export const decodeFast = (text: string, cache?: PropsCache): ClientMessage | undefined => {
   try {
-    return parseMessage(text, cache);
+    return common(text, 0, text.length, cache, undefined) ?? parseMessage(text, cache);
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+};
+
+/**
+ * The props last decoded per service id, for a decoder that sees each service published again and again (a replay):
+ * a two-way set-associative table of `2 * sets` entries by the id. A publish whose props text is the one its service
+ * had last time is given the same props object after one compare of the characters (no hash of the text, no
+ * parse), and the same bigint for its service id. Memory: at most `2 * sets` texts and their props.
+ */
+export class ServicePropsCache {
+  /**
+   * Per entry (`2 * set + way`): the service id (-1: empty; past 15 digits the nearest double, and its digits in
+   * `idTexts`), its bigint, its last props text (flat) and props.
+   */
+  readonly ids: Float64Array;
+  readonly idTexts: Array<string | undefined>;
+  readonly bigs: Array<bigint | undefined>;
+  readonly texts: Array<string | undefined>;
+  readonly props: Array<Props | undefined>;
+  /** Per set, the way to replace next. */
+  readonly next: Uint8Array;
+  /** `sets`: a power of two, at most 2^20. */
+  constructor(readonly sets = 16384) {
+    this.ids = new Float64Array(2 * sets).fill(-1);
+    this.idTexts = new Array<string | undefined>(2 * sets).fill(undefined);
+    this.bigs = new Array<bigint | undefined>(2 * sets).fill(undefined);
+    this.texts = new Array<string | undefined>(2 * sets).fill(undefined);
+    this.props = new Array<Props | undefined>(2 * sets).fill(undefined);
+    this.next = new Uint8Array(sets);
+  }
+
+  /** The first entry of the set of service `id`. */
+  private setOf(id: number): number {
+    const h = Math.imul((id >>> 0) ^ ((id / 4294967296) >>> 0), 0x9e3779b1);
+    return ((h >>> 12) & (this.sets - 1)) << 1;
+  }
+
+  /** The entry of service `id`, or -1. */
+  entry(id: number): number {
+    const e = this.setOf(id);
+    if (this.ids[e] === id) return e;
+    if (this.ids[e + 1] === id) return e + 1;
+    return -1;
+  }
+
+  /** Take an entry for service `id` (`idText`: its digits, past 15), replacing the set's older one. */
+  claim(id: number, idText: string | undefined, big: bigint): number {
+    const set = this.setOf(id) >>> 1;
+    const e = 2 * set + this.next[set]!;
+    this.next[set] = (e & 1) ^ 1;
+    this.ids[e] = id;
+    this.idTexts[e] = idText;
+    this.bigs[e] = big;
+    this.texts[e] = undefined;
+    this.props[e] = undefined;
+    return e;
+  }
+}
+
+/** An integer {@link FastParser.int} reads as a double (at most {@link SAFE_DIGITS} digits, no leading zero). */
+const INT15 = '(?:0|[1-9]\\d{0,14})';
+/** A service id: up to 19 digits (clients draw them at random below 2^63), no leading zero. */
+const INT19 = '(?:0|[1-9]\\d{0,18})';
+/**
+ * The common messages in the exact form clients (and the recorder) write them: fields in table order, no white
+ * space, integers of at most 15 digits, props without nested braces or escapes. Sticky: matched at `lastIndex`
+ * (a message inside a recorded line). A regular expression checks the fixed text several times faster than a loop
+ * of `charCodeAt` compares; the values are then read at their known places.
+ */
+const PUBLISH_RE = new RegExp(
+  `\\{"ta-cmd":"publish","ta-id":${INT15},"msg-type":"request","service-id":${INT19},"generation":${INT15},` +
+    `"service-props":\\{[^{}\\\\]*\\},"ttl":${INT15}\\}`,
+  'y',
+);
+const PING_RE = new RegExp(`\\{"ta-cmd":"ping","ta-id":${INT15},"msg-type":"request"\\}`, 'y');
+const UNPUBLISH_RE = new RegExp(
+  `\\{"ta-cmd":"unpublish","ta-id":${INT15},"msg-type":"request","service-id":${INT19}\\}`,
+  'y',
+);
+/** The lengths of the fixed text before each value. */
+const PUBLISH_TA = '{"ta-cmd":"publish","ta-id":'.length;
+const PUBLISH_SERVICE = ',"msg-type":"request","service-id":'.length;
+const PUBLISH_GENERATION = ',"generation":'.length;
+const PUBLISH_PROPS = ',"service-props":'.length;
+const PUBLISH_TTL = ',"ttl":'.length;
+const PING_TA = '{"ta-cmd":"ping","ta-id":'.length;
+const UNPUBLISH_TA = '{"ta-cmd":"unpublish","ta-id":'.length;
+
+/** Whether `re` matches `s` at `start` exactly up to `end`. */
+const matchesAt = (re: RegExp, s: string, start: number, end: number): boolean => {
+  re.lastIndex = start;
+  return re.test(s) && re.lastIndex === end;
+};
+
+/** The digits from `i` (checked by the caller's expression): their value; the cursor past them in {@link at}. */
+let at = 0;
+const digitsAt = (s: string, i: number): number => {
+  let n = 0;
+  let c = s.charCodeAt(i);
+  while (c >= 0x30 && c <= 0x39) {
+    n = n * 10 + (c - 0x30);
+    c = s.charCodeAt(++i);
+  }
+  at = i;
+  return n;
+};
+
+/** The entry of the service id {@link serviceIdAt} read last, or -1; its digits if past 15 (the double is not exact). */
+let idEntry = -1;
+let idText: string | undefined;
+let idNumber = 0;
+
+/**
+ * The service id whose digits start at `i` (the expression checked them; the cursor past them in {@link at}): the
+ * bigint its cache entry holds, or a new one (throws {@link GIVE_UP} past 2^63 − 1, as {@link FastParser.int}).
+ */
+const serviceIdAt = (s: string, i: number, services: ServicePropsCache | undefined): bigint => {
+  const id = (idNumber = digitsAt(s, i));
+  idText = at - i > SAFE_DIGITS ? s.slice(i, at) : undefined;
+  const e = services?.entry(id) ?? -1;
+  if (e >= 0 && services!.idTexts[e] === idText) {
+    idEntry = e;
+    return services!.bigs[e]!;
+  }
+  idEntry = -1;
+  if (idText === undefined) return smallInt(id);
+  const b = BigInt(idText);
+  if (b > INT63_MAX) throw GIVE_UP;
+  return b;
+};
+
+/**
+ * The common messages (publish, unpublish and ping requests) in the exact form clients and the recorder write them,
+ * read as one frame; the message text is `s[start, end)`. `undefined` for anything else, for {@link parseMessage} to
+ * decide: it builds the same message for such a text (`spec/codec/fast.spec.ts`). May throw {@link GIVE_UP} (from
+ * the props' parser: then the general path decides).
+ */
+const parseCommon = (
+  s: string,
+  start: number,
+  end: number,
+  cache: PropsCache | undefined,
+  services: ServicePropsCache | undefined,
+): ClientMessage | undefined => {
+  const c = s.charCodeAt(start + 11); // the command's first letter: {"ta-cmd":"…
+  if (c === 0x70 /* p */) {
+    if (matchesAt(PUBLISH_RE, s, start, end)) return parsePublish(s, start, cache, services);
+    if (!matchesAt(PING_RE, s, start, end)) return undefined;
+    return {
+      'ta-cmd': 'ping',
+      'ta-id': smallInt(digitsAt(s, start + PING_TA)),
+      'msg-type': 'request',
+    };
+  }
+  if (c !== 0x75 /* u */ || !matchesAt(UNPUBLISH_RE, s, start, end)) return undefined;
+  const ta = smallInt(digitsAt(s, start + UNPUBLISH_TA));
+  const sid = serviceIdAt(s, at + PUBLISH_SERVICE, services);
+  return { 'ta-cmd': 'unpublish', 'ta-id': ta, 'msg-type': 'request', 'service-id': sid };
+};
+
+/** {@link parseCommon}, `undefined` where it gives up. */
+const common = (
+  s: string,
+  start: number,
+  end: number,
+  cache: PropsCache | undefined,
+  services: ServicePropsCache | undefined,
+): ClientMessage | undefined => {
+  try {
+    return parseCommon(s, start, end, cache, services);
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+};
+
+/** A publish {@link PUBLISH_RE} matched at `start`. */
+const parsePublish = (
+  s: string,
+  start: number,
+  cache: PropsCache | undefined,
+  services: ServicePropsCache | undefined,
+): ClientMessage => {
+  const ta = smallInt(digitsAt(s, start + PUBLISH_TA));
+  const sid = serviceIdAt(s, at + PUBLISH_SERVICE, services);
+  let e = idEntry;
+  const generation = smallInt(digitsAt(s, at + PUBLISH_GENERATION));
+  const from = at + PUBLISH_PROPS;
+  // (the props hold no brace but their own: the expression said so)
+  const to = s.indexOf('}', from) + 1;
+  let props: Props | undefined;
+  if (e >= 0) {
+    // the props this service had last time, if the text is the same
+    const known = services!.texts[e];
+    if (known !== undefined && known.length === to - from && s.slice(from, to) === known) props = services!.props[e];
+  }
+  if (props === undefined) {
+    const p = new FastParser(s, cache);
+    p.i = from;
+    props = p.props();
+    if (p.i !== to) throw GIVE_UP;
+    if (services !== undefined) {
+      if (e < 0) e = services.claim(idNumber, idText, sid);
+      // flat, no reference to the line: the props cache's copy if it has one
+      services.texts[e] = cache?.text ?? intern(s.slice(from, to));
+      services.props[e] = props;
+    }
+  }
+  const ttl = smallInt(digitsAt(s, to + PUBLISH_TTL));
+  return {
+    'ta-cmd': 'publish',
+    'ta-id': ta,
+    'msg-type': 'request',
+    'service-id': sid,
+    generation,
+    'service-props': props,
+    ttl,
+  } as unknown as ClientMessage;
+};
+
+/**
+ * {@link decodeFast} on the message text `s[start, end)` (a recorded line's), with a cache of props by service id
+ * as well: the common messages are read without slicing their text.
+ */
+export const decodeFastAt = (
+  s: string,
+  start: number,
+  end: number,
+  cache: PropsCache,
+  services: ServicePropsCache,
+): ClientMessage | undefined => {
+  try {
+    return common(s, start, end, cache, services) ?? parseMessage(s.slice(start, end), cache);
   } catch (e) {
     if (e === GIVE_UP) return undefined;
     throw e;

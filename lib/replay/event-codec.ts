@@ -43,7 +43,7 @@ import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 
 import { decodeClientMessage, decodeGeneral } from '../codec/decode';
-import { decodeFast, PropsCache } from '../codec/fast';
+import { decodeFastAt, PropsCache, ServicePropsCache } from '../codec/fast';
 import { encodeMessage } from '../codec/encode';
 import { parseJson, stringifyJson, type Json } from '../codec/json';
 import type { ClientMessage } from '../codec/messages';
@@ -262,6 +262,8 @@ const describe = (errors: t.Errors): string => {
 const isObject = (u: Json): u is { readonly [k: string]: Json } =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
 
+/** A pattern's groups made non-capturing (for a test that reads no groups). */
+const bare = (p: string): string => p.replace(/\((?!\?)/g, '(?:');
 const NUM = '(-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
 const INT = '(0|[1-9]\\d{0,15})';
 /** The start of a message event line as the recorder writes it (v2, v1), up to the message text. */
@@ -293,15 +295,21 @@ const time = (s: string): number | undefined => {
  * or more of them falling in one set; a few MB more for a log of more services).
  */
 const REPLAYED_PROPS = new PropsCache(1 << 15);
+/**
+ * The props each service was last published with, by its id (as many entries): a republish with the same props (the
+ * storm of the benchmark) costs one compare of the text, no hash of it and no look-up by it.
+ */
+const REPLAYED_SERVICES = new ServicePropsCache(1 << 15);
 
 /**
  * The recorder's common lines without the generic parser; `undefined`: take the strict path ({@link decodeLine},
- * which decides every line; this one never accepts what it refuses nor decodes anything differently).
+ * which decides every line; this one never accepts what it refuses nor decodes anything differently). `keepText`
+ * false: a v2 message event's record has no `text` (a reader that does not use it keeps no view of the line).
  */
-export const fastDecode = (line: string): LogRecord | undefined => {
+export const fastDecode = (line: string, keepText = true): LogRecord | undefined => {
   const c1 = line.charCodeAt(2);
   if (c1 === 0x73 /* s(eq) */) {
-    const r = fastMessageV2(line);
+    const r = fastMessageV2(line, keepText);
     if (r !== undefined) return r;
   }
   if (c1 === 0x73 /* s(eq) */ || c1 === 0x76 /* v */) {
@@ -342,14 +350,6 @@ const SEQ_OPEN = '{"seq":';
 const D_FIELD = ',"d":';
 const AT_FIELD = ',"at":';
 const MESSAGE_CONN = ',"type":"message","conn":';
-const MSG_FIELD = ',"msg":';
-
-/** Whether `lit` stands in `s` at `i`. */
-const textAt = (s: string, i: number, lit: string): boolean => {
-  if (i + lit.length > s.length) return false;
-  for (let j = 0; j < lit.length; j++) if (s.charCodeAt(i + j) !== lit.charCodeAt(j)) return false;
-  return true;
-};
 
 /** Where an `INT` (`0`, or 1 to 16 digits not starting with 0) at `i` ends, or -1; its value in `intValue`. */
 let intValue = 0;
@@ -407,57 +407,87 @@ const numAt = (s: string, i: number): number => {
   return j;
 };
 
-/** `,"type":"tick"}` and `,"type":"work"}`: the end of the line of an event with no field but its time. */
-const TICK_END = ',"type":"tick"}';
-const WORK_END = ',"type":"work"}';
-const BARE_END_LENGTH = TICK_END.length;
+/**
+ * The frame of a v2 event line as the recorder writes it ({@link FAST_MESSAGE_V2}'s, or a `tick`/`work` line), up to
+ * the message text. Sticky, at 0: one regular expression checks the fixed text several times faster than compares
+ * of `charCodeAt`; the values are then read at their known places.
+ */
+const FRAME_V2 = new RegExp(
+  `\\{"seq":${bare(INT)}(?:,"d":${bare(INT)})?,"at":${bare(NUM)},"type":"(?:message","conn":${bare(INT)},"msg":|` +
+    `tick"\\}$|work"\\}$)`,
+  'y',
+);
 
-/** The type of an event line ending at `i` with {@link TICK_END} or {@link WORK_END}, or `undefined`. */
-const bareType = (line: string, i: number): 'tick' | 'work' | undefined =>
-  textAt(line, i, TICK_END) ? 'tick' : textAt(line, i, WORK_END) ? 'work' : undefined;
+/** Powers of ten exact as doubles (up to 10^22). */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * The time written at `line[i, end)` (a `NUM`), as `Number` reads it: a decimal of at most 15 digits without an
+ * exponent is its digits (an exact integer) divided by a power of ten (exact), which IEEE division rounds as
+ * `Number` does (correctly); anything else is given to `Number`.
+ */
+const timeAt = (line: string, i: number, end: number): number => {
+  let j = i;
+  const neg = line.charCodeAt(j) === 0x2d;
+  if (neg) j++;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; j < end; j++) {
+    const c = line.charCodeAt(j);
+    if (c === 0x2e) frac = 0;
+    else if (c >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
+      digits++;
+      if (frac >= 0) frac++;
+    } else return Number(line.slice(i, end)); // an exponent
+  }
+  if (digits > 15) return Number(line.slice(i, end));
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return neg ? -v : v;
+};
 
 /**
  * A v2 message event line as the recorder writes it ({@link FAST_MESSAGE_V2}'s frame, the same values), read
- * without the regular expression: no match array and no strings for the numbers. `undefined`: take the next path.
+ * without a match array and without strings for the numbers. `undefined`: take the next path.
  */
-const fastMessageV2 = (line: string): LogRecord | undefined => {
-  if (!textAt(line, 0, SEQ_OPEN) || line.charCodeAt(line.length - 1) !== 0x7d) return undefined;
+const fastMessageV2 = (line: string, keepText: boolean): LogRecord | undefined => {
+  FRAME_V2.lastIndex = 0;
+  if (line.charCodeAt(line.length - 1) !== 0x7d || !FRAME_V2.test(line)) return undefined;
+  const msgStart = FRAME_V2.lastIndex;
   let i = intAt(line, SEQ_OPEN.length);
-  if (i < 0) return undefined;
   const seq = intValue;
   let d = 0;
-  if (textAt(line, i, D_FIELD)) {
+  if (line.charCodeAt(i + 2) === 0x64 /* ,"d" */) {
     i = intAt(line, i + D_FIELD.length);
-    if (i < 0) return undefined;
     d = intValue;
   }
-  if (!textAt(line, i, AT_FIELD)) return undefined;
   const atStart = i + AT_FIELD.length;
   i = numAt(line, atStart);
-  if (i < 0) return undefined;
-  // a timer tick or a slice of work: no field but the time (every tenth line of a busy log)
-  const bare = i + BARE_END_LENGTH === line.length ? bareType(line, i) : undefined;
-  if (bare === undefined && !textAt(line, i, MESSAGE_CONN)) return undefined;
-  // (as `time`: an integer literal must be a safe integer; no regular expression, the grammar was just read)
-  const at = Number(line.slice(atStart, i));
+  const at = timeAt(line, atStart, i);
+  // (as `time`: an integer literal must be a safe integer)
   if (!Number.isFinite(at) || (numIsInt && !Number.isSafeInteger(at))) return undefined;
-  if (bare !== undefined) {
-    if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d)) return undefined;
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d)) return undefined;
+  if (msgStart === line.length) {
+    // a timer tick or a slice of work: no field but the time (every tenth line of a busy log)
+    const bare = line.charCodeAt(i + 9) === 0x74 /* t(ick) */ ? 'tick' : 'work';
     return { kind: 'event', seq, d, event: { type: bare, now: at } };
   }
-  i = intAt(line, i + MESSAGE_CONN.length);
-  if (i < 0 || !textAt(line, i, MSG_FIELD)) return undefined;
+  intAt(line, i + MESSAGE_CONN.length);
   const conn = intValue;
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(d) || !Number.isSafeInteger(conn)) return undefined;
-  const text = line.slice(i + MSG_FIELD.length, line.length - 1);
-  // (the fast path without its `Either`; the general one decides the rest)
-  let msg = decodeFast(text, REPLAYED_PROPS);
+  if (!Number.isSafeInteger(conn)) return undefined;
+  // (the fast path without its `Either`, on the line itself; the general one decides the rest)
+  let msg = decodeFastAt(line, msgStart, line.length - 1, REPLAYED_PROPS, REPLAYED_SERVICES);
   if (msg === undefined) {
-    const r = decodeGeneral(text);
+    const r = decodeGeneral(line.slice(msgStart, line.length - 1));
     if (E.isLeft(r)) return undefined;
     msg = r.right;
   }
-  return { kind: 'event', seq, d, event: { type: 'message', now: at, conn, msg }, text };
+  const event: Event = { type: 'message', now: at, conn, msg };
+  // (the text is a view of the line: a record kept for long keeps the whole line, unless it is left out)
+  return keepText
+    ? { kind: 'event', seq, d, event, text: line.slice(msgStart, line.length - 1) }
+    : { kind: 'event', seq, d, event };
 };
 
 /**

@@ -20,7 +20,8 @@ import type { Service, ServiceChange } from '../model';
 import { toPublicService } from '../state/public-model';
 import { passedSnapshot, Replayer, ReplayError, type BatchObserver } from './replay-core';
 import { BATCH } from './replay-run';
-import { decodeLine, fastDecode, isOutLineFrame, type EventRecord } from './event-codec';
+import { decodeLine, fastDecode, isOutFrameBytes, isOutLineFrame, type EventRecord } from './event-codec';
+import { linesOf$, logFilesOf } from './replay-read';
 
 /**
  * One recorded input of the server, as replayed. A connection is named `connection`, as in the server's
@@ -289,7 +290,12 @@ export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
       scheduled = false;
       if (!subscriber.closed) flush();
     };
-    return lines$.subscribe({
+    // the lines of readLines$ as it made them: read here, the outbound lines passed over by their bytes (as the
+    // string path below passes over them by their text: `isOutFrameBytes` is `isOutLineFrame` on the bytes), never
+    // decoded to strings (most of a log recorded with outbound messages)
+    const files = logFilesOf(lines$);
+    const input$ = files !== undefined ? linesOf$(files.files, files.opts, isOutFrameBytes) : lines$;
+    return input$.subscribe({
       next: (raw) => {
         n++;
         if (subscriber.closed) return;

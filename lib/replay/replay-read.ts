@@ -1,5 +1,5 @@
 /**
- * Reading logs for replay: the lines of one or more files (in order) as an Observable, streamed in 1 MiB chunks,
+ * Reading logs for replay: the lines of one or more files (in order) as an Observable, streamed in 256 KiB chunks,
  * with progress callbacks; and a progress bar for stderr.
  *
  * @example
@@ -20,10 +20,38 @@ export interface ReadOptions {
 }
 
 /**
+ * Where {@link readLines$} keeps its files and options on the observable it returns: `replay$` given that observable
+ * as it is reads the files itself, with {@link linesOf$} skipping outbound lines by their bytes.
+ */
+export const LOG_FILES = Symbol('rxpaf.logFiles');
+interface LogFiles {
+  readonly files: readonly string[];
+  readonly opts: ReadOptions;
+}
+
+/**
  * The lines of `files`, concatenated (`.gz` files gunzipped); a last line without a newline is emitted too. A file
  * that cannot be read errors the observable with `PafReplayError` (the file system's error as its `cause`).
  */
 export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Observable<string> =>
+  Object.assign(linesOf$(files, opts), { [LOG_FILES]: { files, opts } });
+
+/**
+ * The files and options of an observable made by {@link readLines$} and not transformed since (`undefined` for
+ * any other observable).
+ */
+export const logFilesOf = (lines$: Observable<string>): LogFiles | undefined =>
+  (lines$ as Observable<string> & { [LOG_FILES]?: LogFiles })[LOG_FILES];
+
+/**
+ * {@link readLines$}'s lines; those `skip` accepts by their bytes (`replay$`: the outbound lines as the recorder
+ * frames them, which it passes over) are emitted as empty strings, not decoded (a line still, for the numbering).
+ */
+export const linesOf$ = (
+  files: readonly string[],
+  opts: ReadOptions,
+  skip?: (b: Uint8Array, start: number, end: number) => boolean,
+): Observable<string> =>
   new Observable<string>((sub) => {
     let total = 0;
     let lines = 0;
@@ -45,7 +73,8 @@ export const readLines$ = (files: readonly string[], opts: ReadOptions = {}): Ob
       for (const f of files) {
         file = f;
         opts.onFile?.(f, lines);
-        for await (const chunk of fileChunks(f, 0, (b) => (done += b))) {
+        // (one chunk buffer read again and again: the lines are strings of their own)
+        for await (const chunk of fileChunks(f, 0, (b) => (done += b), skip, '', true)) {
           for (const l of chunk.lines) {
             if (sub.closed) return;
             lines++;

@@ -13,7 +13,7 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { encodeMessage } from '../codec/encode';
+import { encodeMessage, encodeMessageParts, type EncodedParts } from '../codec/encode';
 import { decodeLine, encodeEventLine, sameJson, type EventRecord } from './event-codec';
 import { ReplayError, type ReplayBatch, type ReplayItem, type ReplayStep } from './replay-core';
 
@@ -87,10 +87,43 @@ let scratch = Buffer.allocUnsafe(1 << 16);
 const sameBytes = (s: string, b: Buffer, start: number, end: number): boolean => {
   const n = end - start;
   if (s.length > n) return false; // (a character is at least a byte)
+  if (n <= 64 && s.length === n) {
+    // short and of one byte per character if ASCII (a notification's head): compared here, no call into the runtime
+    let j = 0;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      if (c > 0x7f || c !== b[start + j]) break;
+      j++;
+    }
+    if (j === n) return true;
+    if (s.charCodeAt(j) <= 0x7f) return false;
+  }
   // room for a character more than `n` bytes (up to 4): a longer text cannot be cut to exactly `n` bytes
   if (n + 4 > scratch.length) scratch = Buffer.allocUnsafe(2 * (n + 4));
   return scratch.write(s, 0, 'utf8') === n && scratch.compare(b, start, end, 0, n) === 0;
 };
+
+/** The last shared tail of notifications compared ({@link samePartsBytes}), and its UTF-8 bytes. */
+let lastTail = '';
+let lastTailBytes = Buffer.alloc(0);
+
+/**
+ * Whether the text `head + tail` (a message in its encoder's two pieces), encoded as UTF-8, is the bytes
+ * `b[start, end)`: the tail a notification shares with the others of its change is encoded once, and the two
+ * pieces are never joined into one string (a join, then flattened to be written, per message).
+ */
+const samePartsBytes = (head: string, tail: string, b: Buffer, start: number, end: number): boolean => {
+  if (tail === '') return sameBytes(head, b, start, end);
+  if (tail !== lastTail) {
+    lastTailBytes = Buffer.from(tail, 'utf8');
+    lastTail = tail;
+  }
+  const h = end - start - lastTailBytes.length;
+  return h >= 0 && sameBytes(head, b, start, start + h) && lastTailBytes.compare(b, start + h, end) === 0;
+};
+
+/** The pieces of a replayed message being compared. */
+const parts: EncodedParts = { head: '', tail: '' };
 
 /** Whether a recorded message `x` and a replayed one `y` are the same message. */
 const same = (x: Sent, y: Sent): boolean =>
@@ -107,14 +140,17 @@ export class Verifier {
   private divergence: Divergence | undefined;
   /** Per domain, per connection. */
   private readonly pairs = new Map<number, Map<number, Pair>>();
-  private readonly recent: Array<{ rec: EventRecord; line: number }> = [];
+  /** The last {@link RECENT} inputs and their lines, a ring (no object per input: every one would outlive many batches). */
+  private readonly recent = new Array<EventRecord | undefined>(RECENT).fill(undefined);
+  private readonly recentLines = new Float64Array(RECENT);
   private next = 0;
 
   /** `expand` re-runs a batch event by event (to name the event that sent a diverging message). */
   constructor(private readonly expand?: (b: ReplayBatch) => readonly ReplayStep[]) {}
 
   private remember(rec: EventRecord, line: number): void {
-    this.recent[this.next] = { rec, line };
+    this.recent[this.next] = rec;
+    this.recentLines[this.next] = line;
     this.next = (this.next + 1) % RECENT;
   }
 
@@ -126,15 +162,16 @@ export class Verifier {
     for (let k = 0; k < b.delivered.length; k++) {
       const f = b.delivered[k]!;
       const p = this.pair(b.domain, f.conn);
-      const json = encodeMessage(f.msg);
+      encodeMessageParts(f.msg, parts);
       // the recorded message is usually there already (read before the batch was folded): compared at once
       const x = p.a === p.actual.length ? p.expected[p.e] : undefined;
-      if (x !== undefined && x.buf !== undefined && sameBytes(json, x.buf, x.start!, x.end!)) {
+      if (x !== undefined && x.buf !== undefined && samePartsBytes(parts.head, parts.tail, x.buf, x.start!, x.end!)) {
         p.e++;
         this.matched++;
         this.trim(p);
         continue;
       }
+      const json = parts.tail === '' ? parts.head : parts.head + parts.tail;
       p.actual.push({ json, line, batch: b, k });
       this.match(p);
     }
@@ -152,7 +189,7 @@ export class Verifier {
       this.trim(p);
       return;
     }
-    // a message that waits long keeps a copy of its line, not the chunk it is in (the chunk is 1 MiB)
+    // a message that waits long keeps a copy of its line, not the chunk it is in (the chunk is 256 KiB)
     p.expected.push(
       p.expected.length - p.e < PINNED
         ? { buf: b, start, end, lineStart, line }
@@ -165,6 +202,27 @@ export class Verifier {
           },
     );
     this.match(p);
+  }
+
+  /**
+   * The chunk `b` is to be read over (`ReplaySink.release`): the recorded messages still waiting in it keep a copy
+   * of their lines instead (those of the events not folded yet: a few hundred at most).
+   */
+  release(b: Buffer): void {
+    for (const conns of this.pairs.values())
+      for (const p of conns.values())
+        for (let i = p.e; i < p.expected.length; i++) {
+          const x = p.expected[i]!;
+          if (x.buf !== b) continue;
+          const from = x.lineStart!;
+          p.expected[i] = {
+            buf: Buffer.from(b.subarray(from, x.end! + 1)),
+            start: x.start! - from,
+            end: x.end! - from,
+            lineStart: 0,
+            line: x.line,
+          };
+        }
   }
 
   /** Feed one replay item; returns the first divergence once there is one. */
@@ -257,11 +315,12 @@ export class Verifier {
     const upTo = at?.seq ?? Infinity;
     const inputs: InputLine[] = [];
     for (let i = 1; i <= RECENT && inputs.length < SHOWN; i++) {
-      const r = this.recent[(this.next - i + RECENT) % RECENT];
+      const j = (this.next - i + RECENT) % RECENT;
+      const r = this.recent[j];
       if (r === undefined) break;
-      const e = r.rec.event;
-      if (r.rec.d !== domain || r.rec.seq > upTo || ('conn' in e ? e.conn !== conn : e.type !== 'tick')) continue;
-      inputs.unshift({ seq: r.rec.seq, line: r.line, text: encodeEventLine(r.rec.seq, r.rec.d, e) });
+      const e = r.event;
+      if (r.d !== domain || r.seq > upTo || ('conn' in e ? e.conn !== conn : e.type !== 'tick')) continue;
+      inputs.unshift({ seq: r.seq, line: this.recentLines[j]!, text: encodeEventLine(r.seq, r.d, e) });
     }
     return {
       domain,

@@ -1,8 +1,9 @@
 /**
- * The hand-written reader of the recorder's message lines (lib/replay/event-codec.ts `fastMessageV2`, no regular
- * expression) against the strict path: for any numbers in the frame (zero, leading zeros, 16 and 17 digits, past
- * 2^53, signs, fractions, exponents) and any corruption of the frame, `decodeLine` of the recorder's form gives what
- * the strict path gives for the same record with a blank inserted (which no fast path takes), but the kept `text`.
+ * The reader of the recorder's message lines (lib/replay/event-codec.ts `fastMessageV2`: one sticky expression for
+ * the frame, the values read at their places, times of up to 15 digits without `Number`) against the strict path:
+ * for any numbers in the frame (zero, leading zeros, 16 and 17 digits, past 2^53, signs, fractions, exponents) and
+ * any corruption of the frame, `decodeLine` of the recorder's form gives what the strict path gives for the same
+ * record with a blank inserted (which no fast path takes), but the kept `text`.
  */
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';

@@ -6,23 +6,27 @@ import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 
 import { readLines$ } from '../../lib/replay';
-import { fileChunks } from '../../lib/replay/replay-run';
+import { CHUNK, fileChunks } from '../../lib/replay/replay-run';
 
 describe('reading log lines from bytes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rxpaf-lines-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // lines of every length around the 1 MiB chunk size, with multi-byte characters that chunk edges cut in two
+  // lines of every length around and past the chunk size, with multi-byte characters that chunk edges cut in two
   const lines: string[] = [];
   for (let i = 0; lines.join('\n').length < 3.5 * (1 << 20); i++)
     lines.push(`{"i":${i},"s":"${'é€😀x'.repeat(i % 7 === 0 ? 40_000 : (i * 37) % 300)}"}`);
   lines.push('', 'after a blank line', 'a line longer than two chunks: ' + 'ü'.repeat(1_200_000));
 
-  const collect = async (file: string, offset = 0): Promise<{ lines: string[]; bytes: number; last: boolean[] }> => {
+  const collect = async (
+    file: string,
+    offset = 0,
+    reuse = false,
+  ): Promise<{ lines: string[]; bytes: number; last: boolean[] }> => {
     const out: string[] = [];
     const last: boolean[] = [];
     let bytes = 0;
-    for await (const c of fileChunks(file, offset, (b) => (bytes += b))) {
+    for await (const c of fileChunks(file, offset, (b) => (bytes += b), undefined, '', reuse)) {
       out.push(...c.lines);
       last.push(c.last);
     }
@@ -46,6 +50,27 @@ describe('reading log lines from bytes', () => {
 
     const from = Buffer.byteLength(lines.slice(0, 3).join('\n') + '\n');
     expect((await collect(ended, from)).lines).toEqual(lines.slice(3));
+  });
+
+  it('gives the same lines reading every chunk into one buffer again (the start of a line is copied)', async () => {
+    const ended = join(dir, 'reused.ndjson');
+    writeFileSync(ended, lines.join('\n') + '\n');
+    expect((await collect(ended, 0, true)).lines).toEqual(lines);
+    const open = join(dir, 'reused-open.ndjson');
+    writeFileSync(open, lines.join('\n'));
+    expect((await collect(open, 0, true)).lines).toEqual(lines);
+    // what `skip` is given is the chunk of its turn: bytes read over once the next chunk is asked for
+    const seen: Uint8Array[] = [];
+    for await (const _ of fileChunks(
+      ended,
+      0,
+      () => {},
+      (b) => (seen.push(b), false),
+      '',
+      true,
+    ));
+    expect(new Set(seen.filter((b) => b.length === CHUNK)).size).toBe(1);
+    expect(seen.filter((b) => b.length === CHUNK).length).toBeGreaterThan(10);
   });
 
   it('reads gzipped files the same, and readLines$ concatenates files', async () => {

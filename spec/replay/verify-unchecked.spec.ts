@@ -50,6 +50,43 @@ describe('--verify reads recorded messages by their frame', () => {
     expect(r.out).toBe(`verify: ok, ${v.matched} outbound messages reproduced\n`);
   });
 
+  it('a log of several chunks (one buffer read again and again): the messages waiting are kept as copies', async () => {
+    // 10,000 inputs: 2.4 MB, three chunks (the second one reads over all of the first); recorded messages of events
+    // not folded yet wait across each chunk's end
+    const big = join(dir, 'chunks.ndjson');
+    synthLog({ file: big, inputs: 10_000, perProducer: 20, snapshotEvery: 0 });
+    const v = new Verifier();
+    for (const item of replayItems(splitLines(readFileSync(big, 'utf8')))) v.add(item);
+    expect(v.finish()).toBeUndefined();
+    const r = await cli(big, '--verify');
+    expect(r.out).toBe(`verify: ok, ${v.matched} outbound messages reproduced\n`);
+    expect(r.status).toBe(0);
+    // and a message changed in the last chunk is still found (the copies are of the right bytes)
+    const ls = splitLines(readFileSync(big, 'utf8'));
+    const i = ls.findIndex((l, j) => j > ls.length - 500 && l.startsWith('{"out"') && l.includes('"ta-id":'));
+    ls[i] = ls[i]!.replace(/"ta-id":(\d+)/, (_m, d: string) => `"ta-id":${Number(d) + 1}`);
+    const bad = await cli(write('chunks-bad.ndjson', ls), '--verify');
+    expect(bad.status).toBe(1);
+    expect(bad.out).toContain(`line ${i + 1}`);
+  });
+
+  it.each([
+    ['its ta-id (the head of the pieces compared)', /"ta-id":(\d+)/, (d: string) => `"ta-id":${Number(d) + 1}`],
+    [
+      'a props value (the tail shared with the other notifications)',
+      /"port":\[(\d+)\]/,
+      (d: string) => `"port":[${d}9]`,
+    ],
+    ['a non-ASCII character', /"area":\["a(\d+)"\]/, (d: string) => `"area":["\u00e4${d}"]`],
+  ])('a notification whose recorded text differs in %s is a divergence at its line', async (_what, re, to) => {
+    const ls = [...lines];
+    const i = ls.findIndex((l, j) => j > 2000 && l.startsWith('{"out"') && l.includes('"notify"') && re.test(l));
+    ls[i] = ls[i]!.replace(re, (_m, d: string) => to(d));
+    const r = await cli(write('notify-bad.ndjson', ls), '--verify');
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(`line ${i + 1}`);
+  });
+
   it('a recorded message written differently but with the same JSON still matches', async () => {
     const ls = [...lines];
     const i = outAt(100);
