@@ -103,12 +103,17 @@ export function* warmUpSteps(t0: number): Generator<void, WarmUpReport> {
     );
   fold(hellos);
   yield;
+  // the owners are tracked (protocol 3), as a mass kill's clients are: their closes stop their track transactions
+  const tracks: Event[] = [];
+  for (let c = 2; c <= conns; c++) tracks.push(message(c, '{"ta-cmd":"track","ta-id":9,"msg-type":"request"}'));
+  fold(tracks);
+  yield;
   fold([message(1, '{"ta-cmd":"subscribe","ta-id":1,"msg-type":"request","subscription-id":1}')]);
   for (yield; hasWork(state); yield) fold(work());
   const publish = (c: number, i: number, name: string): Event =>
     message(
       c,
-      `{"ta-cmd":"publish","ta-id":${2 + i},"msg-type":"request","service-id":${c * 10_000 + i},"generation":0,` +
+      `{"ta-cmd":"publish","ta-id":${10 + i},"msg-type":"request","service-id":${c * 10_000 + i},"generation":0,` +
         `"service-props":{"name":["${name}-${c}-${i}"],"addr":["tls:10.10.10.10:4711"]},"ttl":${WARM_TTL}}`,
     );
   let published = 0;
