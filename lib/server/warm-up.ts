@@ -27,7 +27,7 @@ import { defaultSettings, initialDomainState } from '../protocol/reducer';
 import { safeReduceAll } from './safe-reduce';
 
 /** Services the warm-up's owners publish, orphan and expire. */
-export const WARM_SERVICES = 72;
+export const WARM_SERVICES = 100;
 /** Connections that publish and close in one wave (a mass kill's shape), all but the last with a subscription too. */
 const WARM_OWNERS = 6;
 /** Services each owner with a subscription publishes (each is told to every subscription). */
