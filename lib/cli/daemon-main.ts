@@ -10,6 +10,7 @@ import type { DaemonConfig } from '../config/daemon-config';
 import { createLogger, LogSetupError, type Logger } from '../log/logger';
 import { createServer, type RxpafServer, type ServerOptions } from '../server/create-server';
 import { unixDgramSend } from '../transport/native';
+import { armWarmUp } from '../server/warm-up';
 import { parseDaemonArgs } from './daemon-args';
 import type { PreparedHttp, RunningHttp } from '../http';
 
@@ -102,6 +103,9 @@ const serve = async (
     await logger.close();
     return 1;
   }
+  // once the daemon holds a service: one small disconnect and expiry on a scratch state, so that the first real one
+  // does not run cold code (lib/server/warm-up.ts; RXPAF_WARM_UP=0 leaves it out, for comparisons)
+  if (process.env.RXPAF_WARM_UP !== '0') armWarmUp();
   ext.startupDone?.('daemon');
   // Readiness (/readyz): every socket is bound now; serving starts after the hook and stops at shutdown.
   let phase: 'starting' | 'serving' | 'shutting down' = 'starting';

@@ -27,6 +27,7 @@ import { type Dirty, flushDirty, type InterpreterDeps, queueEffects } from './in
 import type { DomainObserver } from './observer';
 import { DEFAULT_OUTPUT_LIMITS, OutputLimiter, type OutputLimits } from './output-limits';
 import { RejectionLog } from './rejection-log';
+import { warmUpWhenUsed } from './warm-up';
 
 /** Connection lifecycle notifications for observers. */
 export type ConnectionNotice =
@@ -176,6 +177,7 @@ export class DomainRuntime {
       flushDirty(dirty, deps);
       state = next;
       if (next !== this.state$.value) this.state$.next(next);
+      warmUpWhenUsed(next, clock); // (the daemon's, once: ./warm-up.ts)
       return next;
     };
     this.sub = domainLoop(merge(accepted$, this.internal$), this.state$, fold, clock).subscribe({

@@ -34,6 +34,21 @@ const NONE: ReadonlyArray<readonly [Subscription, MatchType]> = Object.freeze([]
  */
 const SCAN_UP_TO = 4;
 
+/**
+ * The subscriptions of the last map {@link fewSubscriptions} was asked about (at most {@link SCAN_UP_TO}), in its
+ * order: an orphaning or expiry of thousands of services asks about the same map each time, and an array is walked
+ * without immutable.js's `forEach` and a closure per change (that generic code was a fifth of a cold wave's compiling).
+ */
+let fewOf: DomainState['subscriptions'] | undefined;
+let few: readonly Subscription[] = [];
+const fewSubscriptions = (m: DomainState['subscriptions']): readonly Subscription[] => {
+  if (m !== fewOf) {
+    fewOf = m;
+    few = [...m.values()];
+  }
+  return few;
+};
+
 /** Every (subscription, match type) pair a change causes, in subscription creation order. */
 export const diffNotifications = (
   state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex'>,
@@ -41,11 +56,13 @@ export const diffNotifications = (
 ): ReadonlyArray<readonly [Subscription, MatchType]> => {
   if (state.subscriptions.size === 0) return NONE; // the common case of a publish or unpublish: nobody to tell
   if (state.subscriptions.size <= SCAN_UP_TO) {
+    const subs = fewSubscriptions(state.subscriptions);
     const found: Array<readonly [Subscription, MatchType]> = [];
-    state.subscriptions.forEach((sub) => {
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i]!;
       const mt = matchTypeFor(sub, change);
       if (mt !== undefined) found.push([sub, mt]);
-    });
+    }
     return found;
   }
   const before = change.kind === 'added' ? undefined : change.before.props;
