@@ -77,7 +77,7 @@ require('../dist/lib/cli/daemon-entry.js').main(
           notifyGarbage: memory.possibleGarbage(setFlags),
           trim: native?.trim,
           // the loop's idle time and the major GCs from the addon: perf_hooks is not loaded (idle RSS -0.19 MB)
-          utilization: native?.utilization,
+          loopIdleMs: native?.loopIdleMs,
           majorGcs: native?.majorGcs,
         });
       }

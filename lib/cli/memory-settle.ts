@@ -87,10 +87,15 @@ export interface SettleDeps {
   /** `v8.setFlagsFromString`. */
   readonly setFlags: (flags: string) => void;
   /**
-   * The event loop's utilization since the previous call (0-1); default: `performance.eventLoopUtilization`
-   * (bin/rxpafd.js passes {@link NativeMemory.utilization}, the same figure without loading perf_hooks).
+   * The event loop's utilization since the previous call (0-1); default: from {@link loopIdleMs} when given,
+   * otherwise `performance.eventLoopUtilization` (both measured from the start of memory settle).
    */
   readonly utilization?: () => number;
+  /**
+   * The event loop's total idle time so far (ms, {@link NativeMemory.loopIdleMs}): the utilization is computed from
+   * it ({@link loopUtilization}), the figure `performance.eventLoopUtilization` gives, without loading perf_hooks.
+   */
+  readonly loopIdleMs?: () => number;
   /** Called after each switch (for logs and tests). */
   readonly onChange?: (to: 'lean' | 'fast') => void;
   readonly rule?: SettleRule;
@@ -154,10 +159,10 @@ export interface NativeMemory {
    */
   readonly mmapThreshold: (bytes: number) => void;
   /**
-   * The event loop's utilization since the previous call (0-1) from libuv's idle time, the figure
-   * `performance.eventLoopUtilization` reads ({@link loopUtilization}); absent from an addon built from an older source.
+   * The event loop's total idle time so far (ms, libuv's `uv_metrics_idle_time`, what
+   * `performance.eventLoopUtilization` reads); absent from an addon built from an older source.
    */
-  readonly utilization?: () => number;
+  readonly loopIdleMs?: () => number;
   /** Major GCs counted by a V8 GC callback since the addon was asked first; absent when node lacks the API. */
   readonly majorGcs?: () => number;
 }
@@ -201,7 +206,7 @@ export const nativeMemory = (): NativeMemory | undefined => {
       trim: () => void addon.mallocTrim?.(),
       lowMemory: () => void addon.lowMemoryNotification?.(),
       mmapThreshold: (bytes) => void addon.mallocMmapThreshold?.(bytes),
-      ...(idleMs() >= 0 ? { utilization: loopUtilization(idleMs) } : {}),
+      ...(idleMs() >= 0 ? { loopIdleMs: idleMs } : {}),
       ...(majorGcs() >= 0 ? { majorGcs } : {}),
     };
   } catch {
@@ -258,8 +263,10 @@ const NOTIFY_SOURCE = '(function possibleGarbage() { %NotifyContextDisposed(); }
 /** Sample the event loop on an unref'd timer and switch the flags by {@link settleStep}; returns a stop function. */
 export const startMemorySettle = (deps: SettleDeps): (() => void) => {
   const rule = deps.rule ?? SETTLE;
+  const { loopIdleMs } = deps;
   const utilization =
     deps.utilization ??
+    (loopIdleMs !== undefined ? loopUtilization(loopIdleMs) : undefined) ??
     ((): (() => number) => {
       const { performance } = perfHooks();
       let last = performance.eventLoopUtilization();

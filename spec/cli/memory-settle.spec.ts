@@ -224,6 +224,33 @@ describe('trimming the C heap', () => {
     stop();
   });
 
+  it("computes the utilization from the loop's idle time, measured from its own start (startup work not counted)", () => {
+    jest.useFakeTimers();
+    let idle = 50;
+    const loopIdleMs = (): number => idle;
+    loopIdleMs(); // asked for before startup's last work (bin/rxpafd.js: the addon, then the startup collection)
+    jest.advanceTimersByTime(300); // 300 ms busy, none of it idle
+    const log: string[] = [];
+    const stop = startMemorySettle({
+      setFlags: () => undefined,
+      loopIdleMs,
+      onChange: (to) => log.push(to),
+      startLean: true,
+    });
+    expect(log).toEqual(['lean']);
+    // quiet samples: still lean
+    for (let i = 0; i < 3; i++) {
+      idle += SETTLE.sampleMs;
+      jest.advanceTimersByTime(SETTLE.sampleMs);
+    }
+    expect(log).toEqual(['lean']);
+    // a sample idle half of the time: busy
+    idle += SETTLE.sampleMs / 2;
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['lean', 'fast']);
+    stop();
+  });
+
   it('without a trim function, no GC watch at all', () => {
     jest.useFakeTimers();
     let watched = 0;
@@ -274,16 +301,16 @@ describe('loopUtilization', () => {
 const NATIVE_CHILD = `
 const v8 = require('node:v8');
 const { readFileSync } = require('node:fs');
-const { nativeMemory } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'memory-settle.js'))});
+const { nativeMemory, loopUtilization } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'memory-settle.js'))});
 const m = nativeMemory();
 if (m === undefined) { process.stdout.write('null\\n'); process.exit(0); }
 const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
 const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').physical_space_size;
 const gcs = [m.majorGcs()];
 const busyStart = Date.now();
-m.utilization();
+const u = loopUtilization(m.loopIdleMs);
 while (Date.now() - busyStart < 100);
-const utilization = [m.utilization()];
+const utilization = [u()];
 let keep = [];
 for (let i = 0; i < 300000; i++) {
   keep.push({ i });
@@ -299,7 +326,7 @@ const held = bufs.filter((_, i) => i % 64 === 0);
 bufs = [];
 m.lowMemory();
 setTimeout(() => {
-  utilization.push(m.utilization());
+  utilization.push(u());
   const rssKiB = [rss()];
   m.trim();
   rssKiB.push(rss());
