@@ -544,6 +544,66 @@ static napi_value js_malloc_trim(napi_env env, napi_callback_info info)
 }
 
 /*
+ * loopIdleTime(): how long the event loop has waited in its poll so far (libuv's uv_metrics_idle_time, ms), or -1 when
+ * libuv does not measure it (node measures it from startup: its performance.eventLoopUtilization() reads the same
+ * figure). The daemon samples it to tell a quiet loop from a busy one without loading perf_hooks (lib/cli/memory-settle.ts).
+ */
+static napi_value js_loop_idle_time(napi_env env, napi_callback_info info)
+{
+    uv_loop_t *loop;
+    napi_value r;
+    double ms = -1;
+    if (napi_get_uv_event_loop(env, &loop) == napi_ok && loop != NULL)
+        ms = (double)uv_metrics_idle_time(loop) / 1e6;
+    napi_create_double(env, ms, &r);
+    return r;
+}
+
+/*
+ * majorGcs(): how many major (mark-compact) collections the calling isolate has run since the first call, counted by
+ * a V8 GC epilogue callback (Isolate::AddGCEpilogueCallback, looked up at run time like LowMemoryNotification below),
+ * or -1 when node does not export it. The daemon trims the C heap after each one while quiet (lib/cli/memory-settle.ts).
+ */
+#define GC_TYPE_MARK_SWEEP_COMPACT 4 /* v8::kGCTypeMarkSweepCompact (1 << 2) */
+static volatile double major_gcs;
+static void on_gc_epilogue(void *isolate, int type, int flags, void *data)
+{
+    if (type & GC_TYPE_MARK_SWEEP_COMPACT)
+        major_gcs += 1;
+}
+
+static void *(*isolate_get_current)(void);
+
+static void *current_isolate(void)
+{
+    static int looked_up;
+    if (!looked_up) {
+        looked_up = 1;
+        *(void **)&isolate_get_current = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv");
+    }
+    return isolate_get_current ? isolate_get_current() : NULL;
+}
+
+static napi_value js_major_gcs(napi_env env, napi_callback_info info)
+{
+    static int state; /* 0: not yet, 1: counting, -1: cannot */
+    napi_value r;
+    if (state == 0) {
+        void (*add)(void *, void (*)(void *, int, int, void *), void *, int);
+        *(void **)&add =
+            dlsym(RTLD_DEFAULT, "_ZN2v87Isolate21AddGCEpilogueCallbackEPFvPS0_NS_6GCTypeENS_15GCCallbackFlagsEPvES4_S2_");
+        void *isolate = add ? current_isolate() : NULL;
+        if (isolate) {
+            add(isolate, on_gc_epilogue, NULL, GC_TYPE_MARK_SWEEP_COMPACT);
+            state = 1;
+        } else
+            state = -1;
+    }
+    napi_create_double(env, state == 1 ? major_gcs : -1, &r);
+    return r;
+}
+
+/*
  * lowMemoryNotification(): V8's Isolate::LowMemoryNotification() on the calling isolate, a synchronous, memory-reducing
  * full collection (what V8's memory reducer runs some 8 s after it is told of garbage; node has no API for it). A C++
  * entry point of the node binary, looked up at run time so that the addon stays ABI-stable: returns false (nothing
@@ -551,16 +611,14 @@ static napi_value js_malloc_trim(napi_env env, napi_callback_info info)
  */
 static napi_value js_low_memory_notification(napi_env env, napi_callback_info info)
 {
-    static void *(*get_current)(void);
     static void (*low_memory)(void *);
     static int looked_up;
     napi_value r;
     if (!looked_up) {
         looked_up = 1;
-        *(void **)&get_current = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv");
         *(void **)&low_memory = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate21LowMemoryNotificationEv");
     }
-    void *isolate = get_current && low_memory ? get_current() : NULL;
+    void *isolate = low_memory ? current_isolate() : NULL;
     if (isolate)
         low_memory(isolate);
     napi_get_boolean(env, isolate != NULL, &r);
@@ -613,5 +671,7 @@ NAPI_MODULE_INIT()
     EXPORT_FN("mallocTrim", js_malloc_trim);
     EXPORT_FN("mallocMmapThreshold", js_malloc_mmap_threshold);
     EXPORT_FN("lowMemoryNotification", js_low_memory_notification);
+    EXPORT_FN("loopIdleTime", js_loop_idle_time);
+    EXPORT_FN("majorGcs", js_major_gcs);
     return exports;
 }

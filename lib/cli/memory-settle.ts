@@ -34,7 +34,7 @@
  * @example
  * startMemorySettle({ setFlags: (f) => v8.setFlagsFromString(f) });
  */
-import { constants, performance, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
+import type { PerformanceEntry } from 'node:perf_hooks';
 import { runInThisContext } from 'node:vm';
 
 import { seqpacket } from '../transport/native';
@@ -86,8 +86,16 @@ export const settleStep = (
 export interface SettleDeps {
   /** `v8.setFlagsFromString`. */
   readonly setFlags: (flags: string) => void;
-  /** The event loop's utilization since the previous call (0-1); default: `performance.eventLoopUtilization`. */
+  /**
+   * The event loop's utilization since the previous call (0-1); default: from {@link loopIdleMs} when given,
+   * otherwise `performance.eventLoopUtilization` (both measured from the start of memory settle).
+   */
   readonly utilization?: () => number;
+  /**
+   * The event loop's total idle time so far (ms, {@link NativeMemory.loopIdleMs}): the utilization is computed from
+   * it ({@link loopUtilization}), the figure `performance.eventLoopUtilization` gives, without loading perf_hooks.
+   */
+  readonly loopIdleMs?: () => number;
   /** Called after each switch (for logs and tests). */
   readonly onChange?: (to: 'lean' | 'fast') => void;
   readonly rule?: SettleRule;
@@ -111,10 +119,24 @@ export interface SettleDeps {
    * with `trim`, and only while lean. Default: perf_hooks' `gc` entries ({@link watchMajorGc}).
    */
   readonly watchMajorGc?: (f: () => void) => () => void;
+  /**
+   * How many major GCs have run ({@link NativeMemory.majorGcs}): when given, read at each sample while lean instead of
+   * {@link watchMajorGc} (a changed count makes the trim due, as a watched GC does).
+   */
+  readonly majorGcs?: () => number;
 }
+
+/**
+ * perf_hooks, loaded when first needed: a daemon with the native addon never loads it (its 12 modules, or the global
+ * `performance`, which loads the same: 0.19 MB of idle RSS; bench/README.md, "lean16").
+ */
+const perfHooks = (): typeof import('node:perf_hooks') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('node:perf_hooks') as typeof import('node:perf_hooks');
 
 /** Calls `f` after each major GC (perf_hooks' `gc` entries), until the returned function is called. */
 export const watchMajorGc = (f: () => void): (() => void) => {
+  const { constants, PerformanceObserver } = perfHooks();
   const observer = new PerformanceObserver((list) => {
     const major = (e: PerformanceEntry): boolean =>
       (e as { readonly detail?: { readonly kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
@@ -136,7 +158,38 @@ export interface NativeMemory {
    * is freed, after which large blocks come from the arenas and stay there as free memory once a burst is over.
    */
   readonly mmapThreshold: (bytes: number) => void;
+  /**
+   * The event loop's total idle time so far (ms, libuv's `uv_metrics_idle_time`, what
+   * `performance.eventLoopUtilization` reads); absent from an addon built from an older source.
+   */
+  readonly loopIdleMs?: () => number;
+  /** Major GCs counted by a V8 GC callback since the addon was asked first; absent when node lacks the API. */
+  readonly majorGcs?: () => number;
 }
+
+/** Monotonic milliseconds (process.hrtime: no perf_hooks). */
+const monotonicMs = (): number => {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+};
+
+/**
+ * The event loop's utilization between two calls from the loop's total idle time (ms, libuv's
+ * `uv_metrics_idle_time`) and a monotonic clock (ms): 1 - idle / elapsed, in [0, 1]; 0 when no time passed.
+ */
+export const loopUtilization = (idleMs: () => number, nowMs: () => number = monotonicMs): (() => number) => {
+  let idle = idleMs();
+  let now = nowMs();
+  return () => {
+    const idle1 = idleMs();
+    const now1 = nowMs();
+    const elapsed = now1 - now;
+    const u = elapsed > 0 ? 1 - (idle1 - idle) / elapsed : 0;
+    idle = idle1;
+    now = now1;
+    return Math.min(1, Math.max(0, u));
+  };
+};
 
 /**
  * The native addon's memory functions, loading the addon (~50 KB); `undefined` when it is not there (no prebuilt
@@ -147,10 +200,14 @@ export const nativeMemory = (): NativeMemory | undefined => {
     const addon = seqpacket();
     const has = ['mallocTrim', 'lowMemoryNotification', 'mallocMmapThreshold'] as const;
     if (has.some((name) => typeof addon[name] !== 'function')) return undefined;
+    const idleMs = (): number => addon.loopIdleTime?.() ?? -1;
+    const majorGcs = (): number => addon.majorGcs?.() ?? -1;
     return {
       trim: () => void addon.mallocTrim?.(),
       lowMemory: () => void addon.lowMemoryNotification?.(),
       mmapThreshold: (bytes) => void addon.mallocMmapThreshold?.(bytes),
+      ...(idleMs() >= 0 ? { loopIdleMs: idleMs } : {}),
+      ...(majorGcs() >= 0 ? { majorGcs } : {}),
     };
   } catch {
     return undefined;
@@ -206,27 +263,42 @@ const NOTIFY_SOURCE = '(function possibleGarbage() { %NotifyContextDisposed(); }
 /** Sample the event loop on an unref'd timer and switch the flags by {@link settleStep}; returns a stop function. */
 export const startMemorySettle = (deps: SettleDeps): (() => void) => {
   const rule = deps.rule ?? SETTLE;
-  let last = performance.eventLoopUtilization();
+  const { loopIdleMs } = deps;
   const utilization =
     deps.utilization ??
-    ((): number => {
-      const now = performance.eventLoopUtilization();
-      const u = performance.eventLoopUtilization(now, last).utilization;
-      last = now;
-      return u;
-    });
-  const { trim } = deps;
+    (loopIdleMs !== undefined ? loopUtilization(loopIdleMs) : undefined) ??
+    ((): (() => number) => {
+      const { performance } = perfHooks();
+      let last = performance.eventLoopUtilization();
+      return (): number => {
+        const now = performance.eventLoopUtilization();
+        const u = performance.eventLoopUtilization(now, last).utilization;
+        last = now;
+        return u;
+      };
+    })();
+  const { trim, majorGcs } = deps;
   const watch = deps.watchMajorGc ?? watchMajorGc;
-  // trimming: due at the next sample; the major GC watch runs while lean
+  // trimming: due at the next sample; the major GC watch runs while lean (a count read at each sample, or a watch)
   let trimDue = false;
   let unwatch: (() => void) | undefined;
+  let gcsSeen: number | undefined;
   const watchGc = (): void => {
-    if (trim !== undefined) unwatch ??= watch(() => (trimDue = true));
+    if (trim === undefined) return;
+    if (majorGcs !== undefined) gcsSeen ??= majorGcs();
+    else unwatch ??= watch(() => (trimDue = true));
   };
   const unwatchGc = (): void => {
     unwatch?.();
     unwatch = undefined;
+    gcsSeen = undefined;
     trimDue = false;
+  };
+  const countGcs = (): void => {
+    if (majorGcs === undefined || gcsSeen === undefined) return;
+    const n = majorGcs();
+    if (n !== gcsSeen) trimDue = true;
+    gcsSeen = n;
   };
   let state = SETTLE_START;
   if (deps.startLean === true) {
@@ -247,6 +319,7 @@ export const startMemorySettle = (deps: SettleDeps): (() => void) => {
       deps.setFlags(FAST_FLAGS);
       unwatchGc();
     }
+    countGcs();
     if (trimDue && state.lean) {
       trimDue = false;
       trim?.();

@@ -5,12 +5,21 @@
  */
 export type Clock = () => number;
 
+/**
+ * Monotonic milliseconds. process.hrtime rather than `performance.now()`: the global `performance` loads perf_hooks'
+ * 12 modules (idle RSS; bench/README.md, "lean16"), and `now()` reads the same clock through `process.hrtime()`.
+ */
+const monotonicMs = (): number => {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+};
+
 export const wallClock = (): Clock => {
   let anchorWall = Date.now();
-  let anchorMono = performance.now();
+  let anchorMono = monotonicMs();
   let last = 0;
   return () => {
-    const mono = performance.now();
+    const mono = monotonicMs();
     if (mono - anchorMono > 1000) {
       anchorWall = Date.now();
       anchorMono = mono;

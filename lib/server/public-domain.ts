@@ -7,7 +7,10 @@
  * The internal state is read only here, in `publicService`/`clientInfos`/`subscriptionInfos`, through iteration
  * (`values()`) and `get`, so a change of the state's representation touches these few lines.
  */
-import { defer, map, Observable } from './rx';
+// the public types name rxjs's own Observable; values come from ./rx (rxjs's modules by file name)
+import type { Observable } from 'rxjs';
+
+import { defer, map, Observable as RxObservable } from './rx';
 
 import type { PafDomainError } from '../errors';
 import type { Filter } from '../filter/ast';
@@ -222,7 +225,7 @@ type Step = { readonly match: Match } | 'synced';
  * are held at most until the end of the current microtask if no new state follows.
  */
 const settledChanges$ = (d: InternalDomain): Observable<DirectoryChange> =>
-  new Observable<DirectoryChange>((out) => {
+  new RxObservable<DirectoryChange>((out) => {
     let pending: DirectoryChange[] = [];
     const flush = (): void => {
       const batch = pending;
@@ -263,7 +266,7 @@ const matchSteps$ = (d: InternalDomain, filter: string | undefined): Observable<
   defer(() => {
     const f: Filter | undefined = filter === undefined ? undefined : parseFilter(filter);
     const test = (s: InternalService): boolean => f === undefined || matchFilter(f, s.props);
-    return new Observable<Step>((out) => {
+    return new RxObservable<Step>((out) => {
       let held: DirectoryChange[] | undefined = [];
       const live = settledChanges$(d).subscribe({
         next: (c) => {
@@ -309,7 +312,7 @@ const matchSteps$ = (d: InternalDomain, filter: string | undefined): Observable<
   });
 
 const servicesOf$ = (d: InternalDomain, filter: string | undefined): Observable<ReadonlyMap<bigint, Service>> =>
-  new Observable<ReadonlyMap<bigint, Service>>((out) => {
+  new RxObservable<ReadonlyMap<bigint, Service>>((out) => {
     const current = new Map<bigint, Service>();
     let synced = false;
     let scheduled = false;
@@ -348,7 +351,7 @@ const publicNotice = (n: ConnectionNotice): ConnectionEvent =>
 
 /** `source`, ending as the domain ended: completing after `close()`, erroring with its `PafDomainError` after a failure. */
 const endingAsDomain = <T>(d: InternalDomain, source: Observable<T>): Observable<T> =>
-  new Observable<T>((out) =>
+  new RxObservable<T>((out) =>
     source.subscribe({
       next: (v) => out.next(v),
       error: (e: unknown) => out.error(e),
@@ -369,7 +372,7 @@ export const publicDomain = (d: InternalDomain): ServerDomain => ({
   matches$: (filter?: string) =>
     endingAsDomain(
       d,
-      new Observable<Match>((out) =>
+      new RxObservable<Match>((out) =>
         matchSteps$(d, filter).subscribe({
           next: (s) => {
             if (s !== 'synced') out.next(s.match);

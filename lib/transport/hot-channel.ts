@@ -1,4 +1,9 @@
-import { Observable } from 'rxjs/internal/Observable';
+import type * as ObservableModule from 'rxjs/internal/Observable';
+
+import { rxjsInternal } from './rxjs-internal';
+
+const { Observable } = rxjsInternal<typeof ObservableModule>('Observable');
+type Observable<T> = ObservableModule.Observable<T>;
 
 /** What a channel delivers to: an rxjs subscriber, or a plain object with these three methods (see `attach`). */
 export interface ChannelObserver<T> {

@@ -1,5 +1,4 @@
 import { parseAddress } from './address';
-import { listenSeqpacket } from './seqpacket-listener';
 import { listenTcp } from './tcp-listener';
 import type { ListenOptions, Listener } from './transport';
 import { TransportError } from './transport-error';
@@ -16,10 +15,11 @@ export const listen = async (address: string, opts: ListenOptions = {}): Promise
   }
   const value = parsed.value;
   switch (value.transport) {
+    // ux:, uxf: (and tls:, utls:) loaded with the first such listener: a tcp:-only daemon does without their modules
     case 'ux':
-      return listenSeqpacket('ux', value.name);
+      return (await import('./seqpacket-listener')).listenSeqpacket('ux', value.name);
     case 'uxf':
-      return listenSeqpacket('uxf', value.path);
+      return (await import('./seqpacket-listener')).listenSeqpacket('uxf', value.path);
     case 'tcp':
       return listenTcp(value.host, value.port);
     case 'tls':

@@ -41,6 +41,10 @@ export interface SeqpacketAddon {
   mallocMmapThreshold?(bytes: number): boolean;
   /** V8's Isolate::LowMemoryNotification(); false when node does not export it (lib/cli/memory-settle.ts). */
   lowMemoryNotification?(): boolean;
+  /** libuv's idle time of the event loop so far (ms); -1 when not measured (lib/cli/memory-settle.ts). */
+  loopIdleTime?(): number;
+  /** Major (mark-compact) GCs since the first call; -1 when node does not export V8's GC callback API. */
+  majorGcs?(): number;
 }
 
 let addon: SeqpacketAddon | undefined;
@@ -68,8 +72,17 @@ export const seqpacket = (): SeqpacketAddon => {
     const root = packageRoot();
     try {
       if (root === undefined) throw new Error('binding.gyp not found above ' + __dirname);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const load = require('node-gyp-build') as (dir: string) => unknown;
+      // A local build is what node-gyp-build would load first: loaded directly, node-gyp-build (which loads node:os,
+      // 0.07 MB of idle RSS: bench/README.md, "lean16") is only needed to choose among the prebuilt binaries, or when
+      // its environment variables point it elsewhere (RXPAF_PREBUILD: another directory; PREBUILDS_ONLY).
+      const env = process.env;
+      const local = join(root, 'build', 'Release', 'seqpacket.node');
+      const direct = (env.RXPAF_PREBUILD ?? '') === '' && (env.PREBUILDS_ONLY ?? '') === '' && existsSync(local);
+      const load = direct
+        ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+          (): unknown => require(local)
+        : // eslint-disable-next-line @typescript-eslint/no-require-imports
+          (require('node-gyp-build') as (dir: string) => unknown);
       addon = load(root) as SeqpacketAddon;
     } catch (e) {
       const why = e instanceof Error ? e.message.split('\n')[0]! : String(e);

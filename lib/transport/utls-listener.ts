@@ -1,8 +1,11 @@
 import type { Host } from './address';
-import { merge } from 'rxjs/internal/observable/merge';
+import type * as MergeModule from 'rxjs/internal/observable/merge';
+import { rxjsInternal } from './rxjs-internal';
 import { listenSeqpacket } from './seqpacket-listener';
 import { listenTls } from './tls-listener';
 import type { Listener, TlsFiles } from './transport';
+
+const { merge } = rxjsInternal<typeof MergeModule>('observable/merge');
 
 /**
  * Listen on utls:<host>:<port> (§2.6): a TLS server socket tls:<host>:<port> plus a ux server socket named after

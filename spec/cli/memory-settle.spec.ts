@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import {
   FAST_FLAGS,
   LEAN_FLAGS,
+  loopUtilization,
   possibleGarbage,
   SETTLE,
   SETTLE_START,
@@ -179,6 +180,77 @@ describe('trimming the C heap', () => {
     expect(gc).toBeUndefined();
   });
 
+  it("with a count of major GCs (the addon's), trims when the count changed while lean, as with a watch", () => {
+    jest.useFakeTimers();
+    // lean (start), 2 quiet samples, busy (fast), 5 quiet (lean), 2 quiet, busy (fast)
+    const us = [0, 0, 0.9, 0, 0, 0, 0, 0, 0, 0, 0.9];
+    const log: string[] = [];
+    let gcs = 7;
+    const stop = startMemorySettle({
+      setFlags: () => undefined,
+      utilization: () => us.shift() ?? 0,
+      onChange: (to) => log.push(to),
+      trim: () => log.push('trim'),
+      watchMajorGc: () => {
+        throw new Error('not used with a count');
+      },
+      majorGcs: () => gcs,
+      startLean: true,
+    });
+    expect(log).toEqual(['lean']);
+    // two major GCs while lean: trimmed at the next sample, once
+    gcs += 2;
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['lean', 'trim']);
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['lean', 'trim']);
+    // busy: fast; GCs while fast do not trim, now or after
+    gcs++;
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['lean', 'trim', 'fast']);
+    gcs++;
+    jest.advanceTimersByTime(SETTLE.sampleMs * 4);
+    expect(log).toHaveLength(3);
+    // quiet for a second: lean, trimmed at once (the switch), then only after the next GC
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log.slice(3)).toEqual(['trim', 'lean']);
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toHaveLength(5);
+    gcs++;
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log.slice(5)).toEqual(['trim']);
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log.slice(6)).toEqual(['fast']);
+    stop();
+  });
+
+  it("computes the utilization from the loop's idle time, measured from its own start (startup work not counted)", () => {
+    jest.useFakeTimers();
+    let idle = 50;
+    const loopIdleMs = (): number => idle;
+    loopIdleMs(); // asked for before startup's last work (bin/rxpafd.js: the addon, then the startup collection)
+    jest.advanceTimersByTime(300); // 300 ms busy, none of it idle
+    const log: string[] = [];
+    const stop = startMemorySettle({
+      setFlags: () => undefined,
+      loopIdleMs,
+      onChange: (to) => log.push(to),
+      startLean: true,
+    });
+    expect(log).toEqual(['lean']);
+    // quiet samples: still lean
+    for (let i = 0; i < 3; i++) {
+      idle += SETTLE.sampleMs;
+      jest.advanceTimersByTime(SETTLE.sampleMs);
+    }
+    expect(log).toEqual(['lean']);
+    // a sample idle half of the time: busy
+    idle += SETTLE.sampleMs / 2;
+    jest.advanceTimersByTime(SETTLE.sampleMs);
+    expect(log).toEqual(['lean', 'fast']);
+    stop();
+  });
+
   it('without a trim function, no GC watch at all', () => {
     jest.useFakeTimers();
     let watched = 0;
@@ -197,6 +269,30 @@ describe('trimming the C heap', () => {
   });
 });
 
+describe('loopUtilization', () => {
+  it('is 1 - idle / elapsed between two calls, within [0, 1], and 0 when no time passed', () => {
+    let idle = 100;
+    let now = 5_000;
+    const u = loopUtilization(
+      () => idle,
+      () => now,
+    );
+    idle += 150;
+    now += 200;
+    expect(u()).toBeCloseTo(0.25);
+    idle += 200;
+    now += 200;
+    expect(u()).toBe(0);
+    now += 100;
+    expect(u()).toBe(1);
+    expect(u()).toBe(0);
+    // a clock that reads less idle time than elapsed time never gives a negative or > 1 figure
+    idle += 300;
+    now += 200;
+    expect(u()).toBe(0);
+  });
+});
+
 /**
  * The native addon's memory functions (native/seqpacket.c) in a process of its own: V8's low-memory collection gives
  * the young generation's pages back, and malloc_trim the free pages inside a fragmented C heap (80 MB of 4 KB Buffer
@@ -205,11 +301,16 @@ describe('trimming the C heap', () => {
 const NATIVE_CHILD = `
 const v8 = require('node:v8');
 const { readFileSync } = require('node:fs');
-const { nativeMemory } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'memory-settle.js'))});
+const { nativeMemory, loopUtilization } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'lib', 'cli', 'memory-settle.js'))});
 const m = nativeMemory();
 if (m === undefined) { process.stdout.write('null\\n'); process.exit(0); }
 const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
 const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').physical_space_size;
+const gcs = [m.majorGcs()];
+const busyStart = Date.now();
+const u = loopUtilization(m.loopIdleMs);
+while (Date.now() - busyStart < 100);
+const utilization = [u()];
 let keep = [];
 for (let i = 0; i < 300000; i++) {
   keep.push({ i });
@@ -219,15 +320,18 @@ keep = [];
 const young = [newSpace()];
 m.lowMemory();
 young.push(newSpace());
+gcs.push(m.majorGcs());
 let bufs = Array.from({ length: 20000 }, () => Buffer.alloc(4096, 1));
 const held = bufs.filter((_, i) => i % 64 === 0);
 bufs = [];
 m.lowMemory();
 setTimeout(() => {
+  utilization.push(u());
   const rssKiB = [rss()];
   m.trim();
   rssKiB.push(rss());
-  process.stdout.write(JSON.stringify({ young, rssKiB, held: held.length }) + '\\n');
+  const perfHooks = process.moduleLoadList.some((name) => name.endsWith(' perf_hooks') || name.endsWith('perf/performance'));
+  process.stdout.write(JSON.stringify({ young, rssKiB, held: held.length, gcs, utilization, perfHooks }) + '\\n');
 }, 300);
 `;
 
@@ -241,8 +345,23 @@ describe('the native memory functions, in a process of its own', () => {
           e === null ? resolve(stdout) : reject(new Error(`${e.message}\n${stderr}`)),
         ),
       );
-      const r = JSON.parse(out.trim()) as { young: [number, number]; rssKiB: [number, number]; held: number } | null;
+      const r = JSON.parse(out.trim()) as {
+        young: [number, number];
+        rssKiB: [number, number];
+        held: number;
+        gcs: [number, number];
+        utilization: [number, number];
+        perfHooks: boolean;
+      } | null;
       expect(r).not.toBeNull(); // the addon is built (npm install) and has both functions
+      // the loop's utilization from libuv's idle time: a 100 ms busy wait, then 300 ms mostly idle
+      expect(r!.utilization[0]).toBeGreaterThan(0.8);
+      expect(r!.utilization[1]).toBeLessThan(0.5);
+      // the major GCs counted: the low-memory collection runs at least one
+      expect(r!.gcs[0]).toBeGreaterThanOrEqual(0);
+      expect(r!.gcs[1]).toBeGreaterThan(r!.gcs[0]);
+      // none of it loads perf_hooks
+      expect(r!.perfHooks).toBe(false);
       expect(r!.young[0]).toBeGreaterThanOrEqual(1 << 20);
       expect(r!.young[1]).toBeLessThan(r!.young[0] / 2);
       expect(r!.held).toBe(313);
