@@ -10,6 +10,7 @@ import {
   BACKPRESSURE_BYTES,
   BACKPRESSURE_MESSAGES,
   MAX_MESSAGE_SIZE,
+  READ_FRAMES_PER_TURN,
   type Connection,
   type TransportKind,
 } from './transport';
@@ -106,6 +107,17 @@ export class StreamConnection implements Connection {
    */
   private ended = false;
   private paused = false;
+  /** Output congestion as last reported to {@link onOutputBlocked}. */
+  private blocked = false;
+  /**
+   * Frames delivered since the last flush: their replies are not queued yet, so the output's congestion does not
+   * count them. A peer that pipelines more than {@link READ_FRAMES_PER_TURN} requests is not read further until the
+   * server has had a turn to answer them (then `readReset`): without it, the tens of thousands of requests the kernel
+   * held (libuv reads up to 32 chunks of 64 KiB in one go) were all answered in one turn, and their replies could
+   * exceed the output limits, cutting as a slow consumer a client that the upstream rule holds by back-pressure.
+   */
+  private readFrames = 0;
+  private readReset: ReturnType<typeof setImmediate> | undefined = undefined;
   onOutputBlocked: ((blocked: boolean) => void) | undefined = undefined;
 
   /**
@@ -303,6 +315,7 @@ export class StreamConnection implements Connection {
     this.lastFlushBytes = Math.min(this.queuedBytes, OUT_HINT_MAX);
     this.dropQueued();
     this.unwrittenMessages += count;
+    this.readFrames = 0; // what was read is answered: this flush holds the replies
     const socket = this.socket;
     if (filled !== undefined) {
       socket.cork();
@@ -349,6 +362,7 @@ export class StreamConnection implements Connection {
       return;
     }
     const { frames, end } = this.splitter.push(chunk);
+    this.readFrames += frames.length;
     for (const frame of frames) {
       if (this.closed) {
         return;
@@ -385,14 +399,26 @@ export class StreamConnection implements Connection {
     }
     const congested =
       this.unwrittenMessages >= BACKPRESSURE_MESSAGES || this.socket.writableLength >= BACKPRESSURE_BYTES;
-    if (congested && !this.paused) {
+    const throttled = this.readFrames >= READ_FRAMES_PER_TURN;
+    if (throttled) this.readReset ??= setImmediate(this.resetReads);
+    const pause = congested || throttled;
+    if (pause && !this.paused) {
       this.paused = true;
       this.socket.pause();
-      this.onOutputBlocked?.(true);
-    } else if (!congested && this.paused) {
+    } else if (!pause && this.paused) {
       this.paused = false;
       this.socket.resume();
-      this.onOutputBlocked?.(false);
+    }
+    if (congested !== this.blocked) {
+      this.blocked = congested;
+      this.onOutputBlocked?.(congested);
     }
   }
+
+  /** One turn after reading was throttled: the server has answered what was read; read again unless congested. */
+  private readonly resetReads = (): void => {
+    this.readReset = undefined;
+    this.readFrames = 0;
+    this.updateFlow();
+  };
 }

@@ -110,3 +110,9 @@ export const BACKPRESSURE_MESSAGES = 128;
 
 /** Back-pressure: stop reading a connection while at least this many bytes are not yet written. */
 export const BACKPRESSURE_BYTES = 1024 * 1024;
+
+/**
+ * Back-pressure on input: after this many frames read from one connection without a flush of its output, stop reading
+ * it until the server has had a turn (the replies of what was read are not counted as output yet).
+ */
+export const READ_FRAMES_PER_TURN = 4096;

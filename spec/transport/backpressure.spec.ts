@@ -1,5 +1,13 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect, encodeFrame, FrameSplitter, listen, type Connection, type Listener } from '../../lib/transport';
+import {
+  connect,
+  encodeFrame,
+  FrameSplitter,
+  listen,
+  READ_FRAMES_PER_TURN,
+  type Connection,
+  type Listener,
+} from '../../lib/transport';
 import { toArray, take, firstValueFrom } from 'rxjs';
 import { delay, randomUxName, takeMessages } from './helpers';
 
@@ -119,5 +127,53 @@ describe('back-pressure', () => {
     expect(receivedFrom.get(slowConn)).toBe(1 + PINGS);
     expect(slow.pendingOutbound).toBe(0);
     slow.close();
+  });
+
+  it('tcp: a pipelining client is read at most READ_FRAMES_PER_TURN frames (and one chunk) ahead of a turn that answers', async () => {
+    // the server answers at the end of a turn (setImmediate), as the domain does: the frames read before it are
+    // requests whose replies are not queued yet
+    listener = await listen('tcp:127.0.0.1:0');
+    let delivered = 0;
+    let answered = 0;
+    let most = 0;
+    const pending: string[] = [];
+    listener.connections$.subscribe((conn) => {
+      served.push(conn);
+      conn.messages$.subscribe((m) => {
+        delivered++;
+        pending.push(Buffer.from(m).toString());
+        if (pending.length === 1)
+          setImmediate(() => {
+            most = Math.max(most, pending.length);
+            for (const p of pending.splice(0)) conn.send(`re:${p}`);
+            answered = delivered;
+            conn.flush();
+          });
+      });
+    });
+    const N = 60_000;
+    const frames: Buffer[] = [];
+    for (let i = 0; i < N; i++) frames.push(encodeFrame(Buffer.from(`p:${i}`)));
+    const port = Number(listener.address.slice(listener.address.lastIndexOf(':') + 1));
+    const client: Socket = await new Promise((resolve) => {
+      const s = netConnect(port, '127.0.0.1', () => resolve(s));
+    });
+    const splitter = new FrameSplitter();
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        splitter.push(chunk).frames.forEach((f) => got.push(Buffer.from(f).toString()));
+        if (got.length === N) resolve();
+      });
+    });
+    client.write(Buffer.concat(frames)); // ~600 KB at once: the kernel holds tens of thousands of requests
+    await all;
+    client.destroy();
+    expect(answered).toBe(N);
+    expect(got[0]).toBe('re:p:0');
+    expect(got[N - 1]).toBe(`re:p:${N - 1}`);
+    // one 64 KiB chunk holds at most 65536 / 7 frames of these (a 4-byte header and at least 3 bytes)
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(READ_FRAMES_PER_TURN + Math.ceil(65536 / 7));
   });
 });
