@@ -49,20 +49,10 @@ export interface SettleRule {
   readonly quietBelow: number;
   /** A sample above this utilization (0-1) is busy: speed is favoured again at once. */
   readonly busyAbove: number;
-  /**
-   * How often the loop is sampled while lean (ms; default {@link sampleMs}): shorter, so that a burst gets TurboFan
-   * back after a few milliseconds of work, not after a whole long sample run with the optimising compiler off.
-   */
-  readonly leanSampleMs?: number;
 }
 
-/**
- * 1 s of samples below 2 % makes the daemon lean; while fast, one 200 ms sample above 10 % (20 ms of work) keeps it
- * fast; while lean, one 25 ms sample above 10 % (2.5 ms of work) makes it fast. With 200 ms samples while lean, a
- * burst on a lean daemon ran up to 200 ms interpreted: 10-40 % more CPU per operation on a fresh daemon's benchmark
- * rows (bench/README.md, "wire16"). 40 wake-ups a second while lean cost a few microseconds each.
- */
-export const SETTLE: SettleRule = { sampleMs: 200, quietMs: 1000, quietBelow: 0.02, busyAbove: 0.1, leanSampleMs: 25 };
+/** 1 s of samples below 2 % makes the daemon lean; one 200 ms sample above 10 % (20 ms of work) makes it fast. */
+export const SETTLE: SettleRule = { sampleMs: 200, quietMs: 1000, quietBelow: 0.02, busyAbove: 0.1 };
 
 /** The flags set while lean, and those that undo them. */
 export const LEAN_FLAGS = '--optimize-for-size --no-turbofan';
@@ -317,12 +307,8 @@ export const startMemorySettle = (deps: SettleDeps): (() => void) => {
     watchGc();
     deps.onChange?.('lean');
   }
-  const period = (): number => (state.lean ? (rule.leanSampleMs ?? rule.sampleMs) : rule.sampleMs);
-  // the first sample spans a whole sampleMs even while lean: the end of startup after this call (binding the
-  // listeners, the first log lines: ~15 ms) is not a burst
-  let ms = rule.sampleMs;
-  const sample = (): void => {
-    const next = settleStep(rule, state, utilization(), ms);
+  const timer = setInterval(() => {
+    const next = settleStep(rule, state, utilization(), rule.sampleMs);
     state = next.state;
     if (next.change === 'lean') {
       deps.setFlags(LEAN_FLAGS);
@@ -338,15 +324,11 @@ export const startMemorySettle = (deps: SettleDeps): (() => void) => {
       trimDue = false;
       trim?.();
     }
-    ms = period();
-    timer = setTimeout(sample, ms);
-    timer.unref();
-    if (next.change !== undefined) deps.onChange?.(next.change); // (after: a stop from here clears the next sample)
-  };
-  let timer = setTimeout(sample, ms);
+    if (next.change !== undefined) deps.onChange?.(next.change);
+  }, rule.sampleMs);
   timer.unref();
   return () => {
-    clearTimeout(timer);
+    clearInterval(timer);
     unwatchGc();
     if (state.lean) deps.setFlags(FAST_FLAGS);
     state = SETTLE_START;

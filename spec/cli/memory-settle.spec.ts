@@ -15,15 +15,11 @@ import {
   possibleGarbage,
   SETTLE,
   SETTLE_START,
-  type SettleRule,
   type SettleState,
   settleStep,
   startMemorySettle,
 } from '../../lib/cli/memory-settle';
 import { RXPAFD, tempDir, waitFor } from '../helpers/daemon';
-
-/** The default rule with one sampling period, lean or fast (the rule's own tests; the lean period is tested below). */
-const EVEN: SettleRule = { ...SETTLE, leanSampleMs: SETTLE.sampleMs };
 
 describe('settleStep', () => {
   const run = (us: readonly number[]): Array<'lean' | 'fast' | undefined> => {
@@ -86,7 +82,7 @@ describe('startMemorySettle', () => {
     jest.useFakeTimers();
     const us = [0, 0, 0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0, 0];
     const flags: string[] = [];
-    const stop = startMemorySettle({ rule: EVEN, setFlags: (f) => flags.push(f), utilization: () => us.shift() ?? 0 });
+    const stop = startMemorySettle({ setFlags: (f) => flags.push(f), utilization: () => us.shift() ?? 0 });
     jest.advanceTimersByTime(SETTLE.sampleMs * 5 - 1);
     expect(flags).toEqual([]);
     jest.advanceTimersByTime(1);
@@ -107,7 +103,6 @@ describe('startMemorySettle', () => {
     const flags: string[] = [];
     const changes: string[] = [];
     const stop = startMemorySettle({
-      rule: EVEN,
       setFlags: (f) => flags.push(f),
       utilization: () => us.shift() ?? 0,
       onChange: (to) => changes.push(to),
@@ -129,77 +124,6 @@ describe('startMemorySettle', () => {
   });
 });
 
-describe('sampling while lean', () => {
-  afterEach(() => {
-    jest.useRealTimers();
-  });
-
-  it('samples every leanSampleMs while lean and every sampleMs while fast, each sample over its own period', () => {
-    jest.useFakeTimers();
-    const us = [0, 0.11, 0, 0, 0, 0, 0, 0];
-    const flags: string[] = [];
-    const periods: number[] = [];
-    let last = 0;
-    const stop = startMemorySettle({
-      setFlags: (f) => flags.push(f),
-      utilization: () => {
-        periods.push(Date.now() - last);
-        last = Date.now();
-        return us.shift() ?? 0;
-      },
-      startLean: true,
-    });
-    last = Date.now();
-    expect(SETTLE.leanSampleMs).toBe(25);
-    jest.advanceTimersByTime(SETTLE.sampleMs - 1);
-    expect(periods).toEqual([]); // the first sample spans sampleMs (the end of startup is not a burst)
-    jest.advanceTimersByTime(1);
-    expect(periods).toEqual([SETTLE.sampleMs]); // quiet: still lean
-    jest.advanceTimersByTime(25);
-    expect(periods).toEqual([SETTLE.sampleMs, 25]); // lean: the next sample after 25 ms
-    expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS]); // 2.5 ms of work in 25 ms: fast at once
-    jest.advanceTimersByTime(SETTLE.sampleMs - 1);
-    expect(periods).toEqual([SETTLE.sampleMs, 25]); // fast: the next sample only after sampleMs
-    jest.advanceTimersByTime(1);
-    expect(periods).toEqual([SETTLE.sampleMs, 25, SETTLE.sampleMs]);
-    // quiet for quietMs (5 samples of 200 ms), then lean, and 25 ms samples again
-    jest.advanceTimersByTime(SETTLE.sampleMs * 4);
-    expect(flags).toEqual([LEAN_FLAGS, FAST_FLAGS, LEAN_FLAGS]);
-    jest.advanceTimersByTime(25);
-    expect(periods.slice(-2)).toEqual([SETTLE.sampleMs, 25]);
-    stop();
-    const n = periods.length;
-    jest.advanceTimersByTime(SETTLE.sampleMs * 10);
-    expect(periods).toHaveLength(n);
-  });
-
-  it('a stop from onChange leaves no sample behind', () => {
-    jest.useFakeTimers();
-    let samples = 0;
-    let stop: (() => void) | undefined;
-    stop = startMemorySettle({
-      setFlags: () => undefined,
-      utilization: () => (samples++, 0.5),
-      startLean: false,
-      rule: EVEN,
-      onChange: () => stop?.(),
-    });
-    jest.advanceTimersByTime(SETTLE.sampleMs * 10);
-    expect(samples).toBe(10); // busy, never lean: no change, sampling goes on
-    stop();
-    stop = startMemorySettle({
-      setFlags: () => undefined,
-      utilization: () => (samples++, 0.5),
-      startLean: true,
-      onChange: (to) => (to === 'fast' ? stop?.() : undefined),
-    });
-    jest.advanceTimersByTime(SETTLE.sampleMs);
-    expect(samples).toBe(11);
-    jest.advanceTimersByTime(SETTLE.sampleMs * 10);
-    expect(samples).toBe(11);
-  });
-});
-
 describe('trimming the C heap', () => {
   afterEach(() => {
     jest.useRealTimers();
@@ -212,7 +136,6 @@ describe('trimming the C heap', () => {
     const log: string[] = [];
     let gc: (() => void) | undefined;
     const stop = startMemorySettle({
-      rule: EVEN,
       setFlags: () => undefined,
       utilization: () => us.shift() ?? 0,
       onChange: (to) => log.push(to),
@@ -264,7 +187,6 @@ describe('trimming the C heap', () => {
     const log: string[] = [];
     let gcs = 7;
     const stop = startMemorySettle({
-      rule: EVEN,
       setFlags: () => undefined,
       utilization: () => us.shift() ?? 0,
       onChange: (to) => log.push(to),
@@ -310,7 +232,6 @@ describe('trimming the C heap', () => {
     jest.advanceTimersByTime(300); // 300 ms busy, none of it idle
     const log: string[] = [];
     const stop = startMemorySettle({
-      rule: EVEN,
       setFlags: () => undefined,
       loopIdleMs,
       onChange: (to) => log.push(to),
@@ -334,7 +255,6 @@ describe('trimming the C heap', () => {
     jest.useFakeTimers();
     let watched = 0;
     const stop = startMemorySettle({
-      rule: EVEN,
       setFlags: () => undefined,
       utilization: () => 0,
       watchMajorGc: () => {
@@ -523,7 +443,6 @@ describe('possible garbage (the memory reducer after a burst)', () => {
     let notified = 0;
     const changes: string[] = [];
     const stop = startMemorySettle({
-      rule: EVEN,
       setFlags: () => undefined,
       utilization: () => us.shift() ?? 0,
       onChange: (to) => changes.push(`${to}:${notified}`),
