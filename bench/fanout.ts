@@ -10,7 +10,6 @@
  * both builds' modules are loaded side by side in this process and run alternately, round by round, so that the
  * machine's drift hits both: an A/B of the same work.
  */
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -21,47 +20,12 @@ import * as stream from '../lib/transport/stream-connection';
 import type { Effect } from '../lib/state/effects';
 import type { Service } from '../lib/state/model';
 import type { Connection } from '../lib/transport/transport';
+import { FakeSocket } from './fake-socket';
 
 const CHANGES = 64;
 const SUBSCRIBERS = 100;
 const FOLDS = 20;
 const REPLIES = 512;
-
-/** What StreamConnection uses of a net.Socket; writes are counted and dropped. */
-class FakeSocket extends EventEmitter {
-  readonly remoteAddress = '127.0.0.1';
-  readonly localAddress = '127.0.0.1';
-  readonly localPort = 4711;
-  readonly writableLength = 0;
-  destroyed = false;
-  written = 0;
-  constructor(readonly remotePort: number) {
-    super();
-  }
-  write(data: Uint8Array, cb?: () => void): boolean {
-    this.written += data.length;
-    cb?.();
-    return true;
-  }
-  cork(): void {}
-  uncork(): void {}
-  pause(): this {
-    return this;
-  }
-  resume(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
-  }
-  end(): this {
-    return this;
-  }
-  destroy(): this {
-    this.destroyed = true;
-    return this;
-  }
-}
 
 /** The modules of one build that the fan-out runs through. */
 type Build = {
@@ -71,18 +35,21 @@ type Build = {
   stream: typeof stream;
 };
 
+/** The interpreter's dependencies over `conns`, with every callback a no-op. */
+const depsOf = (conns: Map<number, Connection>): interpret.InterpreterDeps => ({
+  conns,
+  onServerClose: () => undefined,
+  changes$: { next: () => undefined } as unknown as interpret.InterpreterDeps['changes$'],
+  domain: 'bench',
+  onSendFailed: () => undefined,
+});
+
 /** One build's replies, ready to run: a fold of REPLIES completes to one connection (a read of a pipelining client). */
 const replyFold = (b: Build): (() => void) => {
   const conns = new Map<number, Connection>([
     [1, new b.stream.StreamConnection(new FakeSocket(20_000) as unknown as Socket, true)],
   ]);
-  const deps: interpret.InterpreterDeps = {
-    conns,
-    onServerClose: () => undefined,
-    changes$: { next: () => undefined } as unknown as interpret.InterpreterDeps['changes$'],
-    domain: 'bench',
-    onSendFailed: () => undefined,
-  };
+  const deps = depsOf(conns);
   const fx: Effect[] = [];
   for (let i = 0; i < REPLIES; i++)
     fx.push({ type: 'send', conn: 1, msg: b.replies.complete('publish', BigInt(1000 + i)) });
@@ -98,13 +65,7 @@ const fanout = (b: Build): (() => void) => {
   const conns = new Map<number, Connection>();
   for (let i = 1; i <= SUBSCRIBERS; i++)
     conns.set(i, new b.stream.StreamConnection(new FakeSocket(10_000 + i) as unknown as Socket, true));
-  const deps: interpret.InterpreterDeps = {
-    conns,
-    onServerClose: () => undefined,
-    changes$: { next: () => undefined } as unknown as interpret.InterpreterDeps['changes$'],
-    domain: 'bench',
-    onSendFailed: () => undefined,
-  };
+  const deps = depsOf(conns);
   const fx: Effect[] = [];
   for (let c = 0; c < CHANGES; c++) {
     const props = b.compact.compactProps(

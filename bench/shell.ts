@@ -10,7 +10,6 @@
  * `unpublish`, `ping`, `subscribe`, `publish-subs` or `notification`) feeds only that, for profiling (`unpublish`
  * needs the publishes: it runs and prints both; `publish-subs` runs and prints `subscribe` too).
  */
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 
 import { wallClock } from '../lib/server/clock';
@@ -19,6 +18,7 @@ import { encodeFrame } from '../lib/transport/framing';
 import { StreamConnection } from '../lib/transport/stream-connection';
 import type { Connection, Listener } from '../lib/transport/transport';
 import { Subject } from 'rxjs';
+import { FakeSocket } from './fake-socket';
 
 const READ = 256;
 const N = 20_000;
@@ -37,44 +37,6 @@ const subscribeJson = (taId: number): string =>
   `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${taId}}`;
 const filteredSubscribeJson = (taId: number, name: number): string =>
   `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${taId},"filter":"(name=service-${name})"}`;
-
-/** What StreamConnection uses of a net.Socket; writes are counted and dropped, their callbacks run next tick. */
-class FakeSocket extends EventEmitter {
-  readonly remoteAddress = '127.0.0.1';
-  readonly remotePort: number;
-  readonly localAddress = '127.0.0.1';
-  readonly localPort = 4711;
-  readonly writableLength = 0;
-  destroyed = false;
-  written = 0;
-  constructor(port: number) {
-    super();
-    this.remotePort = port;
-  }
-  write(data: Uint8Array, cb?: () => void): boolean {
-    this.written += data.length;
-    if (cb) process.nextTick(cb);
-    return true;
-  }
-  cork(): void {}
-  uncork(): void {}
-  pause(): this {
-    return this;
-  }
-  resume(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
-  }
-  end(): this {
-    return this;
-  }
-  destroy(): this {
-    this.destroyed = true;
-    return this;
-  }
-}
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 const cpuNs = (): number => {
@@ -99,7 +61,7 @@ const domain = (): { runtime: DomainRuntime; open: (n: number) => Promise<FakeSo
   const open = async (n: number): Promise<FakeSocket[]> => {
     const sockets: FakeSocket[] = [];
     for (let i = 0; i < n; i++) {
-      const s = new FakeSocket(port++);
+      const s = new FakeSocket(port++, true);
       connections$.next(new StreamConnection(s as unknown as Socket, true));
       s.emit('data', encodeFrame(Buffer.from(helloJson(s.remotePort))));
       sockets.push(s);
