@@ -6,15 +6,15 @@
  * const code = await runClientCli(['tcp:127.0.0.1:4711', 'services', '(name=foo)'], { stdout, stderr });
  */
 import { readFileSync } from 'node:fs';
-import { open, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { filter, firstValueFrom } from 'rxjs';
 
-import { randomId63 } from '../client/adapter';
+import { randomId63, readDomainFile } from '../client/adapter';
 import { clientInternals, createClient, type RxpafClient } from '../client/client';
-import { MAX_DOMAIN_FILE_SIZE, parseDomainFile } from '../client/core/domain-file';
+import { parseDomainFile } from '../client/core/domain-file';
 import type { ServerSpec } from '../client/core/types';
 import { domainFilePath, domainsDir } from '../client/domain-watcher';
 import { parseAddress } from '../transport/address';
@@ -81,22 +81,6 @@ const parseArgs = (argv: readonly string[]): Args => {
   }
   a.rest = argv.slice(i);
   return a;
-};
-
-/** Up to 64 KiB of a domain file; undefined if it cannot be read. */
-const readDomainFile = async (path: string): Promise<string | undefined> => {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(MAX_DOMAIN_FILE_SIZE);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      return buf.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return undefined;
-  }
 };
 
 /** The argument as a domain (file exists) or else an XCM address. */

@@ -78,28 +78,28 @@ const connectObservable = (spec: ServerSpec, timeoutMs: number): Observable<Conn
     };
   });
 
+/** Up to 64 KiB of a domain file; undefined if it cannot be read (the CLI reads domain files with it too). */
+export const readDomainFile = async (path: string): Promise<string | undefined> => {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(MAX_DOMAIN_FILE_SIZE);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+};
+
 const readFileObservable = (path: string): Observable<string | undefined> =>
   new Observable<string | undefined>((subscriber) => {
-    const read = async (): Promise<string | undefined> => {
-      const fh = await open(path, 'r');
-      try {
-        const buf = Buffer.alloc(MAX_DOMAIN_FILE_SIZE);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-        return buf.subarray(0, bytesRead).toString('utf8');
-      } finally {
-        await fh.close();
-      }
-    };
-    read().then(
-      (text) => {
-        subscriber.next(text);
-        subscriber.complete();
-      },
-      () => {
-        subscriber.next(undefined);
-        subscriber.complete();
-      },
-    );
+    void readDomainFile(path).then((text) => {
+      subscriber.next(text);
+      subscriber.complete();
+    });
   });
 
 /** The real world: wall clock, `Math.random`, crypto ids, the XCM transports, the file system, `process.env`. */
