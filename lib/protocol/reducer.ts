@@ -1,7 +1,8 @@
 /**
  * The domain reducer: `(state, events) → [state, effects]`, pure. Every event first lets time advance (deadlines due
  * by its `now` fire in time order), is then handled, and deadlines that became due at once (a TTL-0 orphan) fire
- * before the step ends. Several events (one socket read, one event-loop turn) are folded into one new root.
+ * before the step ends; but a `closed` event (close rule 'close-first', lib/state/work.ts `CloseRule`) is handled
+ * first and expires no orphan: the orphans due are expired by the next event that is not a close. Several events (one socket read, one event-loop turn) are folded into one new root.
  *
  * @example
  * const s0 = initialDomainState(defaultSettings, 42);
@@ -165,7 +166,8 @@ export type StepObserver = (i: number, state: DomainState, fx: readonly Effect[]
  * every event's work in that event. `each` sees every event's outcome (a replay's summary folds 256 events a call).
  * `quiet`: no `send` effects (and no message objects for them) for a consumer that reads none (a replay's summary,
  * `--at`): the states, the other effects and the work budgets are those of the same call without it.
- * `closeRule`: when a small close is orphaned at once (the server's; a replay uses the recording's, by its version).
+ * `closeRule`: how a `closed` event is folded (lib/state/work.ts `CloseRule`; the server's; a replay uses the
+ * recording's, by its version).
  */
 export const reduceAll = (
   state: DomainState,
@@ -239,13 +241,17 @@ const foldEvents = (
     ctx.now = now;
     // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
     ctx.budget.left = slice;
-    processDeadlines(ctx);
+    // a close under 'close-first' (work.ts `CloseRule`) is folded before the deadlines due and expires no orphan:
+    // the expiries due are the next other event's, so none is told to a subscriber closing in the same wave
+    const orphans = e.type !== 'closed' || closeRule !== 'close-first';
+    if (orphans) processDeadlines(ctx);
     handle(ctx, e);
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it
     if (slice === Infinity) runJobs(ctx);
-    processDeadlines(ctx);
+    processDeadlines(ctx, orphans);
     // connections waiting under the connection cap take the slots this event freed (A4); what they sent while
-    // waiting is processed now and may close them (orphans with TTL 0 expire at once, as after any event)
+    // waiting is processed now and may close them (orphans with TTL 0 expire at once, as after any event: the
+    // messages of an admission are not closes)
     if (d.waiting.size > 0) {
       admitWaiting(ctx);
       if (slice === Infinity) runJobs(ctx);

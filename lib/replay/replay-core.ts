@@ -243,11 +243,12 @@ export const workBudget = (header: Pick<HeaderRecord, 'version'>): number =>
   header.version < 3 ? Infinity : header.version === 3 ? SLICE_V3 : SLICE;
 
 /**
- * The close rule the server that wrote the log used (lib/state/work.ts `CloseRule`): 'after-queued' from schema
- * version 5 on, 'at-once' before (a log of version 1 or 2 finishes every event's work in that event either way).
+ * The close rule the server that wrote the log used (lib/state/work.ts `CloseRule`): 'close-first' from schema
+ * version 6 on, 'after-queued' in version 5, 'at-once' before (a log of version 1 or 2 finishes every event's work
+ * in that event either way).
  */
 export const closeRule = (header: Pick<HeaderRecord, 'version'>): CloseRule =>
-  header.version < 5 ? 'at-once' : 'after-queued';
+  header.version < 5 ? 'at-once' : header.version === 5 ? 'after-queued' : 'close-first';
 
 const fromSnapshot = (header: HeaderRecord, rec: SnapshotRecord): ReplayDomain => ({
   header,

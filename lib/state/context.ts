@@ -26,8 +26,8 @@ export interface Ctx {
    * message that is not held goes nowhere and need not be built (lib/protocol/reducer.ts `reduceAll`, `quiet`).
    */
   readonly quiet?: boolean;
-  /** When a small close is orphaned at once (lib/state/work.ts `CloseRule`; default 'after-queued'). */
-  readonly closeRule?: 'at-once' | 'after-queued';
+  /** How a `closed` event is folded (lib/state/work.ts `CloseRule`; default 'close-first'). */
+  readonly closeRule?: 'at-once' | 'after-queued' | 'close-first';
 }
 
 /** The connection, if it is (still) open. */

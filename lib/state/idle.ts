@@ -117,12 +117,13 @@ const onOrphanEntry = (ctx: Ctx, id: bigint, entryAt: number): void => {
 
 /**
  * Process every deadline due by `ctx.now`, in time order across both queues; orphan expiries only while the call's
- * budget lasts (the rest is overdue work, done by later `work` events, see work.ts).
+ * budget lasts (the rest is overdue work, done by later `work` events, see work.ts), and only if `orphans` (a
+ * `closed` event under the close rule 'close-first' expires none, work.ts `CloseRule`).
  */
-export const processDeadlines = (ctx: Ctx): void => {
+export const processDeadlines = (ctx: Ctx, orphans = true): void => {
   for (;;) {
     const t = heapPeek(ctx.d.timerQueue);
-    const o = orphanQueuePeek(ctx.d.orphanQueue);
+    const o = orphans ? orphanQueuePeek(ctx.d.orphanQueue) : undefined;
     const tDue = t !== undefined && t.at <= ctx.now;
     const oDue = o !== undefined && o.at <= ctx.now && ctx.budget.left > 0;
     if (!tDue && !oDue) return;

@@ -43,15 +43,21 @@ export const SLICE = 128;
 export const CLOSE_SLICE = 64;
 
 /**
- * When a small close (under {@link CLOSE_SLICE}) is orphaned at once. 'after-queued' (the server's, schema version 5
- * of the event log): only when no work is queued, else its job goes behind the queued ones; in a wave of closes (a
- * mass kill), the last closes have few subscribers left and are small, and orphaned at once they would build
- * notifications for subscribers closing in the same wave (330 for 1,000 clients x 5 services): queued, they are
+ * How a `closed` event is folded. When a small close (under {@link CLOSE_SLICE}) is orphaned at once:
+ * 'after-queued' and 'close-first': only when no work is queued, else its job goes behind the queued ones; in a wave
+ * of closes (a mass kill), the last closes have few subscribers left and are small, and orphaned at once they would
+ * build notifications for subscribers closing in the same wave (330 for 1,000 clients x 5 services): queued, they are
  * built once every close of the wave is folded, and nothing is built for the closed. 'at-once' (logs of schema
  * version 4 and before): always at once.
+ * 'close-first' (the server's, schema version 6 of the event log): a `closed` event folds its close before the
+ * deadlines due, and expires no orphan (connection timers due still fire, after the close): orphan expiries due
+ * during a wave of closes are left to the next event that is not a close (a `work` or `tick` event, a message), so
+ * none is told to a subscriber whose close is folded in the same batch or event. Before it ('after-queued', version
+ * 5), every event processed the deadlines due first, and each close of a wave expired up to a slice of orphans for
+ * the subscribers of the wave still to be folded (lib/protocol/reducer.ts `foldEvents`).
  */
-export type CloseRule = 'at-once' | 'after-queued';
-export const CLOSE_RULE: CloseRule = 'after-queued';
+export type CloseRule = 'at-once' | 'after-queued' | 'close-first';
+export const CLOSE_RULE: CloseRule = 'close-first';
 
 // ---------------------------------------------------------------------------------------------------------------
 // positions in the persistent ordered collections (immutable.js keeps an OrderedMap's entries in a List; a

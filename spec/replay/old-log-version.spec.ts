@@ -51,21 +51,23 @@ const run = (lines: readonly string[]) => {
 };
 
 describe('replaying logs of an earlier schema version', () => {
-  it('writes version 5; the budget per event and the close rule follow the version read', () => {
-    expect(LOG_VERSION).toBe(5);
-    expect([1, 2, 3, 4, 5].map((version) => workBudget({ version }))).toEqual([
+  it('writes version 6; the budget per event and the close rule follow the version read', () => {
+    expect(LOG_VERSION).toBe(6);
+    expect([1, 2, 3, 4, 5, 6].map((version) => workBudget({ version }))).toEqual([
       Infinity,
       Infinity,
       SLICE_V3,
       SLICE,
       SLICE,
+      SLICE,
     ]);
-    expect([1, 2, 3, 4, 5].map((version) => closeRule({ version }))).toEqual([
+    expect([1, 2, 3, 4, 5, 6].map((version) => closeRule({ version }))).toEqual([
       'at-once',
       'at-once',
       'at-once',
       'at-once',
       'after-queued',
+      'close-first',
     ]);
     expect([SLICE_V3, SLICE]).toEqual([512, 128]);
     expect(v2[0]).toMatch(/^\{"v":2,"kind":"domain"/);
@@ -174,5 +176,74 @@ describe('replaying logs of an earlier schema version', () => {
         for (const f of step.effects) if (f.type === 'send') toClosed.push(f.conn);
     expect(new Set(toClosed)).toEqual(new Set([9]));
     expect(toClosed).toHaveLength(102);
+  });
+  /**
+   * Expiries due during a wave of closes (encoded under a version 5 header, then the same lines under version 6): a
+   * watcher subscribed to everything; client 1 with 3 services of TTL 1 closes at +1 s; clients 2 and 3 (a service
+   * and a subscription each) close at +3 s, when the 3 orphans are overdue. Version 5 replays each close as the
+   * server of version 5 did, expiring the overdue orphans first (telling the watcher, 2 and 3: both are closing);
+   * version 6 folds the closes first and expires nothing in them; the `work` event after the wave does, for the
+   * watcher only.
+   */
+  it('expiries during a wave of closes: version 5 expires before each close, version 6 after the wave', () => {
+    const ev: Event[] = [];
+    const at = (now: number, conn: number, json: string): void => {
+      ev.push({ type: 'message', now, conn, msg: wire(json) });
+    };
+    for (const c of [9, 1, 2, 3]) {
+      ev.push({
+        type: 'accepted',
+        now: T0,
+        conn: c,
+        address: `tcp:127.0.0.1:${5000 + c}`,
+        user: 'ip:127.0.0.1',
+        transport: 'tcp',
+      });
+      at(
+        T0,
+        c,
+        request('hello', 0, { 'client-id': 100 + c, 'protocol-minimum-version': 2, 'protocol-maximum-version': 2 }),
+      );
+    }
+    at(T0, 9, request('subscribe', 1, { 'subscription-id': 9 }));
+    for (let i = 0; i < 3; i++)
+      at(T0, 1, request('publish', 10 + i, { 'service-id': 1000 + i, generation: 0, 'service-props': {}, ttl: 1 }));
+    for (const c of [2, 3]) {
+      at(T0, c, request('publish', 1, { 'service-id': 2000 + c, generation: 0, 'service-props': {}, ttl: 60 }));
+      at(T0, c, request('subscribe', 2, { 'subscription-id': c }));
+    }
+    ev.push({ type: 'work', now: T0 });
+    ev.push({ type: 'closed', now: T0 + 1, conn: 1, cause: 'eof' });
+    for (const c of [2, 3]) ev.push({ type: 'closed', now: T0 + 3, conn: c, cause: 'eof' });
+    for (let i = 0; i < 2; i++) ev.push({ type: 'work', now: T0 + 3 });
+    const header = encodeHeaderLine(0, { settings: defaultSettings, seed: 42, now: T0 });
+    const lines = [header, ...ev.map((e, i) => encodeEventLine(i, 0, e))];
+    const sends = (v: number, type: Event['type']): Array<[number, number, string]> => {
+      const out: Array<[number, number, string]> = [];
+      for (const step of replayLines(asVersion(lines, v)))
+        if (step.event.type === type && step.at === T0 + 3)
+          for (const f of step.effects)
+            if (f.type === 'send')
+              out.push([
+                step.event.type === 'closed' ? step.event.conn : 0,
+                f.conn,
+                String(f.msg['match-type' as keyof typeof f.msg]),
+              ]);
+      return out;
+    };
+    const expiries = (v: number, type: Event['type']) => sends(v, type).filter(([, , m]) => m === 'disappeared');
+    // version 5: 2's close expires the 3 overdue orphans first, for the watcher, 2 and 3
+    expect(expiries(5, 'closed')).toEqual([0, 1, 2].flatMap(() => [9, 2, 3].map((to) => [2, to, 'disappeared'])));
+    // version 6: no expiry is built in the closes; the work event expires them, for the watcher only
+    expect(expiries(6, 'closed')).toEqual([]);
+    expect(expiries(6, 'work')).toEqual([0, 1, 2].map(() => [0, 9, 'disappeared']));
+    // (2's own orphaning, small and with no work queued, is still done at its close in both: told to 3, closing too)
+    expect(sends(6, 'closed').filter(([, to]) => to !== 9)).toEqual([[2, 3, 'modified']]);
+    for (const v of [5, 6]) {
+      const { expired, last } = run(asVersion(lines, v));
+      expect(expired.map(([id]) => id)).toEqual([1000n, 1001n, 1002n]);
+      expect(last.services.size).toBe(2);
+      expect(last.work.size).toBe(0);
+    }
   });
 });

@@ -1,4 +1,6 @@
 /** §7.5 client disconnect, §7.6 orphan timers and expiry, §7.7 reclaiming orphans, B2. */
+import type { Effect } from '../../lib/state/effects';
+import { hasWork } from '../../lib/state/work';
 import { Domain, T0 } from '../helpers/builders';
 
 const U1 = 'ip:10.0.0.1';
@@ -107,18 +109,18 @@ describe('[§7.6] orphan expiry', () => {
     expect(notifies(d).map((m) => m['service-id'])).toEqual([2, 3, 1]);
   });
 
-  it('[§7.6] TTL 0 → modified then disappeared within the disconnect step', () => {
+  it('[§7.6] TTL 0 → modified at the disconnect, disappeared at the next event (the work event of the same turn)', () => {
     const d = watched();
     d.connect(1, 7)
       .publish(1, 42, 0, { a: ['b'] }, 0)
       .clear();
     d.at(2);
-    const fx = d.step({ type: 'closed', now: d.now, conn: 1, cause: 'eof' });
-    const sends = fx.filter((f) => f.type === 'send');
-    expect(sends.map((f) => (f.type === 'send' ? f.msg['match-type' as keyof typeof f.msg] : undefined))).toEqual([
-      'modified',
-      'disappeared',
-    ]);
+    const matchTypes = (fx: readonly Effect[]): unknown[] =>
+      fx.flatMap((f) => (f.type === 'send' ? [f.msg['match-type' as keyof typeof f.msg]] : []));
+    // a close expires no orphan (close rule 'close-first', lib/state/work.ts): the expiry due is queued work
+    expect(matchTypes(d.step({ type: 'closed', now: d.now, conn: 1, cause: 'eof' }))).toEqual(['modified']);
+    expect(hasWork(d.state)).toBe(true);
+    expect(matchTypes(d.step({ type: 'work', now: d.now }))).toEqual(['disappeared']);
     expect(d.state.services.size).toBe(0);
   });
 

@@ -147,6 +147,7 @@ describe('[§10.3] per-user accounting', () => {
   it('[§10.3] a user whose counters drop to zero is forgotten', () => {
     const d = new Domain();
     d.connect(1, 1, { user: U1 }).publish(1, 1, 0, {}, 0).subscribe(1, 1).close(1);
+    d.work(); // the TTL-0 orphan expires at the event after the close (close rule 'close-first', lib/state/work.ts)
     expect(d.state.usedByUser.has(U1)).toBe(false);
     expect(d.state.used).toEqual({ clients: 0, services: 0, subscriptions: 0 });
   });

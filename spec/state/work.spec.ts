@@ -11,7 +11,8 @@ import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protoc
 import { decodeDomainState, encodeDomainState } from '../../lib/replay/state-codec';
 import { showEffect } from '../replay/state-projection';
 
-import { hasWork } from '../../lib/state/work';
+import type { DomainState } from '../../lib/state/model';
+import { type CloseRule, hasWork } from '../../lib/state/work';
 import { Domain, T0 } from '../helpers/builders';
 
 const U = 'ip:10.0.0.1';
@@ -116,6 +117,59 @@ it('connections closed in the same turn: no orphan notification is built for the
   const seen = fx.filter((f) => f.type === 'send' && f.conn === 99).length + notifies(d, 99).length;
   expect(d.state.services.size).toBe(300);
   expect(seen).toBe(300); // the subscriber left sees every orphaning
+});
+
+it('expiries due during a wave of closes carried over turns: none is built for a subscriber whose close is folded', () => {
+  const d = new Domain();
+  d.connect(99, 99, { user: 'ip:10.0.0.9' }).subscribe(99, 99, '(name=*)', 999).drain();
+  // an earlier wave: 300 orphans whose expiry (TTL 2) comes due during the next one
+  d.connect(100, 100, { user: U });
+  for (let i = 0; i < 300; i++) d.publish(100, 5000 + i, 0, { name: [`old-${i}`] }, 2);
+  for (let c = 1; c <= 60; c++) {
+    d.connect(c, c, { user: U }).subscribe(c, c, '(name=*)', 200 + c);
+    for (let i = 0; i < 5; i++) d.publish(c, c * 10 + i, 0, { name: [`s${c}-${i}`] }, 60);
+    d.drain(); // big initial listings hold their connection until done
+  }
+  d.clear().close(100).drain().clear();
+  // the wave: 60 closes at T0 + 3 (the 300 orphans are overdue), folded in 3 chunks of 20 as the domain loop carries
+  // them over turns (no work slice runs while closes are pending), each close of a chunk a little later
+  const wave = (rule?: CloseRule): { toClosing: number; toWatcher: number; next: DomainState } => {
+    let state = d.state;
+    let toClosing = 0;
+    let toWatcher = 0;
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const closes = Array.from(
+        { length: 20 },
+        (_, i) =>
+          ({ type: 'closed', now: T0 + 3 + chunk * 0.01 + i * 1e-4, conn: chunk * 20 + i + 1, cause: 'eof' }) as const,
+      );
+      const [next, fx] = reduceAll(state, closes, undefined, undefined, false, rule);
+      for (const f of fx)
+        if (f.type === 'send') {
+          if (f.conn === 99) toWatcher++;
+          else toClosing++;
+        }
+      state = next;
+    }
+    return { toClosing, toWatcher, next: state };
+  };
+  // under the rule of logs of schema version 5 each close first expires a slice of the overdue orphans, for every
+  // subscriber of the wave whose close is not folded yet (the close's own among them)
+  const v5 = wave('after-queued');
+  expect(v5.toClosing).toBeGreaterThan(300);
+  // now a close is folded first and expires nothing: the closes' batches build no notification at all
+  const v6 = wave();
+  expect(v6.toClosing).toBe(0);
+  expect(v6.toWatcher).toBe(0);
+  expect(hasWork(v6.next)).toBe(true);
+  d.state = v6.next;
+  d.drain(); // the work events after the wave: the 300 expiries and the 300 orphanings, for the watcher only
+  expect(d.log.filter((e) => e.conn !== 99)).toEqual([]);
+  const seen = notifies(d, 99);
+  expect(seen.filter((m) => m['match-type'] === 'disappeared')).toHaveLength(300);
+  expect(seen.filter((m) => m['match-type'] === 'modified')).toHaveLength(300);
+  expect(new Set(seen.map((m) => JSON.stringify([m['match-type'], m['service-id']]))).size).toBe(600); // each told once
+  expect(d.state.services.size).toBe(300);
 });
 
 describe('sliced expiry', () => {
