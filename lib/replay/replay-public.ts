@@ -186,7 +186,14 @@ class Converted {
 const publicWithProps = (s: CoreService, props: Service['props']): Service =>
   s.orphanSince === undefined
     ? { id: s.id, generation: s.generation, props, ttl: Number(s.ttl), clientId: s.clientId }
-    : { id: s.id, generation: s.generation, props, ttl: Number(s.ttl), clientId: s.clientId, orphanSince: s.orphanSince };
+    : {
+        id: s.id,
+        generation: s.generation,
+        props,
+        ttl: Number(s.ttl),
+        clientId: s.clientId,
+        orphanSince: s.orphanSince,
+      };
 
 const counts = (s: DomainState): ReplayCounts => ({
   connections: s.conns.size,

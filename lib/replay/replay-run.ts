@@ -171,7 +171,10 @@ async function* rawChunks(
  * the consumer keep no reference to it past that, or copy what they keep).
  */
 /** `Buffer`'s own decoders of a range (what `toString(encoding, start, end)` calls after checking its arguments). */
-type Slicer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+type Slicer = Buffer & {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+};
 
 export async function* fileChunks(
   file: string,
