@@ -161,6 +161,12 @@ async function* rawChunks(
   }
 }
 
+/** `Buffer`'s own decoders of a range (what `toString(encoding, start, end)` calls after checking its arguments). */
+type Slicer = Buffer & {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+};
+
 /**
  * The lines of a file from a byte offset, in chunks (gunzipped if the name ends in `.gz`). Each line is decoded from
  * the bytes on its own (a newline byte is never part of a multi-byte UTF-8 sequence), so that a line, and whatever a
@@ -170,12 +176,6 @@ async function* rawChunks(
  * `reuse`: the chunks `skip` sees are one buffer, read again once the lines of a chunk have been taken (`skip` and
  * the consumer keep no reference to it past that, or copy what they keep).
  */
-/** `Buffer`'s own decoders of a range (what `toString(encoding, start, end)` calls after checking its arguments). */
-type Slicer = Buffer & {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-};
-
 export async function* fileChunks(
   file: string,
   offset: number,
