@@ -9,6 +9,7 @@
  * literals, `true`/`false`/`null`, nesting other than `service-props`, a repeated key, an unknown key, a props key
  * that looks like an array index (the general path orders those first), and any missing or ill-typed field.
  */
+import { compactProps } from '../filter/compact-props';
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
 import { intern, internAt, smallInt } from './intern';
@@ -396,7 +397,9 @@ class FastParser {
       this.i = end;
       return hit;
     }
-    const p = this.parseProps();
+    // kept in the form the directory keeps (the same object): a publish of a new service stores this very object,
+    // and a republish with the same props finds them identical by reference (no walk of the two maps, no new copy)
+    const p = compactProps(this.parseProps());
     c!.set(this.s, start, end, propsHash, p);
     return p;
   }

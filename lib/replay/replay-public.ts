@@ -153,10 +153,11 @@ const NONE: readonly never[] = [];
  */
 class Converted {
   private readonly m = new Map<CoreService, Service>();
-  private get(s: CoreService, keep: boolean): Service {
+  /** `like`: a public record of a service with the same props map (by identity), whose props record is shared. */
+  private get(s: CoreService, keep: boolean, like?: Service): Service {
     let p = this.m.get(s);
     if (p === undefined) {
-      p = toPublicService(s);
+      p = like === undefined ? toPublicService(s) : publicWithProps(s, like.props);
       if (keep) this.m.set(s, p);
     } else if (!keep) this.m.delete(s);
     return p;
@@ -165,8 +166,12 @@ class Converted {
     switch (c.kind) {
       case 'added':
         return { type: 'added', service: this.get(c.after, true) };
-      case 'modified':
-        return { type: 'modified', service: this.get(c.after, true), previous: this.get(c.before, false) };
+      case 'modified': {
+        // a republish with the same props (a storm's refresh) keeps the props map: its record is not built again
+        const previous = this.get(c.before, false);
+        const service = this.get(c.after, true, c.after.props === c.before.props ? previous : undefined);
+        return { type: 'modified', service, previous };
+      }
       case 'removed':
         return { type: 'removed', service: this.get(c.before, false) };
     }
@@ -176,6 +181,19 @@ class Converted {
     if (this.m.size > 2 * services + 1024) this.m.clear();
   }
 }
+
+/** {@link toPublicService} of `s` with `props` (the record of its props map, already converted), in its field order. */
+const publicWithProps = (s: CoreService, props: Service['props']): Service =>
+  s.orphanSince === undefined
+    ? { id: s.id, generation: s.generation, props, ttl: Number(s.ttl), clientId: s.clientId }
+    : {
+        id: s.id,
+        generation: s.generation,
+        props,
+        ttl: Number(s.ttl),
+        clientId: s.clientId,
+        orphanSince: s.orphanSince,
+      };
 
 const counts = (s: DomainState): ReplayCounts => ({
   connections: s.conns.size,

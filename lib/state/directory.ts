@@ -6,7 +6,7 @@ import { matchNotify } from './replies';
 import type { Ctx } from './context';
 import { nextSeq, send } from './context';
 import type { DirectoryChange } from './effects';
-import { diffNotifications } from './notify';
+import { diffNotifications, notified } from './notify';
 import type { ClientId, ConnId, SdRecord, Service, ServiceId, Subscription } from './model';
 import { release } from './resources';
 import { OrderedIds } from './ordered-ids';
@@ -19,7 +19,11 @@ import { Map as IMap } from 'immutable';
  * narrows the subscriptions to those that knew the service as it was (sliced orphaning and expiry, see work.ts).
  */
 export const applyChange = (ctx: Ctx, change: DirectoryChange, told?: (sub: Subscription) => boolean): void => {
-  for (const [sub, mt] of diffNotifications(ctx.d, change)) {
+  const n = diffNotifications(ctx.d, change);
+  const { subs, types } = notified; // (read before the next change: nothing below finds notifications again)
+  for (let i = 0; i < n; i++) {
+    const sub = subs[i]!;
+    const mt = types[i]!;
     if (told !== undefined && !told(sub)) continue;
     ctx.budget.left--;
     // a quiet step builds only the notifications that are kept in the state (held behind a listing)

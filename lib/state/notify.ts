@@ -25,8 +25,6 @@ export const matchTypeFor = (sub: Subscription, change: DirectoryChange): MatchT
   return b ? 'disappeared' : undefined;
 };
 
-const NONE: ReadonlyArray<readonly [Subscription, MatchType]> = Object.freeze([]);
-
 /**
  * Up to this many subscriptions a change is matched against each of them, in the subscriptions' order (their
  * creation order, as the index's candidates are sorted): cheaper than the index's lookups, set and sort, for the
@@ -49,21 +47,41 @@ const fewSubscriptions = (m: DomainState['subscriptions']): readonly Subscriptio
   return few;
 };
 
-/** Every (subscription, match type) pair a change causes, in subscription creation order. */
+/**
+ * The (subscription, match type) pairs the last {@link diffNotifications} call found, `subs[i]` with `types[i]` for
+ * `i` below its result: module scratch, no pair and no array allocated per change (a storm's change is told to a
+ * few subscribers each time). Read them before the next call; nothing the caller does per pair (building and queueing
+ * a message) calls it again.
+ */
+export const notified: { readonly subs: Subscription[]; readonly types: MatchType[] } = { subs: [], types: [] };
+
+/**
+ * Every (subscription, match type) pair a change causes, in subscription creation order, into {@link notified}:
+ * returns their number.
+ */
 export const diffNotifications = (
   state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex'>,
   change: DirectoryChange,
-): ReadonlyArray<readonly [Subscription, MatchType]> => {
-  if (state.subscriptions.size === 0) return NONE; // the common case of a publish or unpublish: nobody to tell
+): number => {
+  if (state.subscriptions.size === 0) return 0; // the common case of a publish or unpublish: nobody to tell
+  const { subs: out, types } = notified;
+  if (out.length > 64) {
+    // (the scratch keeps no large fan-out's subscriptions alive)
+    out.length = 0;
+    types.length = 0;
+  }
+  let n = 0;
   if (state.subscriptions.size <= SCAN_UP_TO) {
     const subs = fewSubscriptions(state.subscriptions);
-    const found: Array<readonly [Subscription, MatchType]> = [];
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i]!;
       const mt = matchTypeFor(sub, change);
-      if (mt !== undefined) found.push([sub, mt]);
+      if (mt !== undefined) {
+        out[n] = sub;
+        types[n++] = mt;
+      }
     }
-    return found;
+    return n;
   }
   const before = change.kind === 'added' ? undefined : change.before.props;
   const after = change.kind === 'removed' ? undefined : change.after.props;
@@ -72,21 +90,13 @@ export const diffNotifications = (
   // the index holds exactly the live subscriptions (subscribe, unsubscribe and a disconnect update both together),
   // the records themselves: no lookup by id (an immutable.js map hashes a bigint key through its text)
   const candidates = indexCandidates(state.subscriptionIndex, first, second);
-  let n = 0;
   for (let i = 0; i < candidates.length; i++) {
     const sub = candidates[i]!;
     const mt = matchTypeFor(sub, change);
-    if (mt !== undefined) pairs[n++] = [sub, mt];
+    if (mt !== undefined) {
+      out[n] = sub;
+      types[n++] = mt;
+    }
   }
-  if (n === 0) return NONE;
-  // an array of its exact size (one grown by `push` is allocated for 17 elements)
-  const out = pairs.slice(0, n);
-  if (n > 64) pairs.length = 0; // (the scratch keeps no large fan-out's subscriptions alive)
-  return out;
+  return n;
 };
-
-/**
- * The pairs found so far by one {@link diffNotifications} call, `pairs[0, n)` (module scratch, counted, not emptied:
- * setting an array's length is a call into the engine).
- */
-const pairs: Array<readonly [Subscription, MatchType]> = [];

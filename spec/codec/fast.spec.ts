@@ -6,6 +6,7 @@
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 
+import { CompactProps } from '../../lib/filter/compact-props';
 import { decodeClientMessage, decodeGeneral } from '../../lib/codec/decode';
 import { decodeFast, decodeFastAt, PropsCache, ServicePropsCache } from '../../lib/codec/fast';
 import { encodeMessage } from '../../lib/codec/encode';
@@ -15,7 +16,9 @@ import { INT63_MAX, makeProps } from '../../lib/codec/primitives';
 const canon = (v: unknown): unknown => {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'number') return `${v}d`;
-  if (v instanceof Map) return ['Map', [...(v as Map<unknown, unknown>)].map(([k, x]) => [k, canon(x)])];
+  // (the caches keep props in the directory's form, a CompactProps: the same keys, values and order as the Map)
+  if (v instanceof Map || v instanceof CompactProps)
+    return ['Map', [...(v as Map<unknown, unknown>)].map(([k, x]) => [k, canon(x)])];
   if (Array.isArray(v)) return v.map(canon);
   if (typeof v === 'object' && v !== null)
     return [

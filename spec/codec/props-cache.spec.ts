@@ -6,6 +6,8 @@
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 
+import { CompactProps, compactProps } from '../../lib/filter/compact-props';
+import type { Props } from '../../lib/filter/props';
 import { decodeClientMessage } from '../../lib/codec/decode';
 import { PropsCache } from '../../lib/codec/fast';
 
@@ -13,7 +15,9 @@ import { PropsCache } from '../../lib/codec/fast';
 const canon = (v: unknown): unknown => {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'number') return `${v}d`;
-  if (v instanceof Map) return ['Map', [...(v as Map<unknown, unknown>)].map(([k, x]) => [k, canon(x)])];
+  // (the caches keep props in the directory's form, a CompactProps: the same keys, values and order as the Map)
+  if (v instanceof Map || v instanceof CompactProps)
+    return ['Map', [...(v as Map<unknown, unknown>)].map(([k, x]) => [k, canon(x)])];
   if (Array.isArray(v)) return v.map(canon);
   if (typeof v === 'object' && v !== null)
     return Object.keys(v).map((k) => [k, canon((v as Record<string, unknown>)[k])]);
@@ -86,6 +90,8 @@ describe('PropsCache', () => {
     expect(b).not.toBe(a);
     expect(canon(b)).not.toEqual(canon(a));
     expect(props(publish(PROPS[0]!, 4, 2))).toBe(a);
+    // in the directory's form: a publish stores this very object, a republish finds it identical by reference
+    expect(compactProps(a as Props)).toBe(a);
     // without a cache every message has its own props
     const plain = decodeClientMessage(publish(PROPS[0]!, 5, 3));
     expect(E.isRight(plain) && plain.right['ta-cmd'] === 'publish' && plain.right['service-props']).not.toBe(a);

@@ -73,6 +73,25 @@ describe('reading log lines from bytes', () => {
     expect(seen.filter((b) => b.length === CHUNK).length).toBeGreaterThan(10);
   });
 
+  it('gives the same lines whether a chunk is ASCII only (decoded as Latin-1) or not', async () => {
+    // ASCII chunks, then chunks with a Latin-1-range character here and there (é, ÿ: two UTF-8 bytes each, which
+    // a Latin-1 decoding would turn into two characters), a chunk edge inside one of them, a CRLF line
+    const mixed: string[] = [];
+    let length = 0; // of mixed.join('\n') + '\n', in UTF-16 units (the bytes are a few more)
+    const push = (...ls: string[]): void => {
+      mixed.push(...ls);
+      for (const l of ls) length += l.length + 1;
+    };
+    for (let i = 0; length < 3 * CHUNK; i++) push(`{"seq":${i},"at":1.5,"type":"tick"}`);
+    push('x'.repeat(CHUNK - (length % CHUNK) - 1) + 'é' + 'ÿ'.repeat(3), 'ascii again\r');
+    for (let i = 0; length < 6 * CHUNK; i++) push(i % 500 === 0 ? `"é${i}"` : `"a${i}"`);
+    for (let i = 0; length < 8 * CHUNK; i++) push(`plain ${i}`);
+    const file = join(dir, 'mixed.ndjson');
+    writeFileSync(file, mixed.join('\n') + '\n');
+    expect((await collect(file)).lines).toEqual(mixed);
+    expect((await collect(file, 0, true)).lines).toEqual(mixed);
+  });
+
   it('reads gzipped files the same, and readLines$ concatenates files', async () => {
     const gz = join(dir, 'old.ndjson.gz');
     writeFileSync(gz, gzipSync(lines.slice(0, 20).join('\n') + '\n'));
