@@ -175,6 +175,37 @@ export const hasWork = (s: Pick<DomainState, 'work' | 'orphanQueue' | 'now'>): b
   return o !== undefined && o.at <= s.now;
 };
 
+/** The units a job has left at least: every position it has still to visit costs one (a hole too). */
+const unitsLeft = (conns: DomainState['conns'], job: Job): number => {
+  switch (job.kind) {
+    case 'orphan':
+      return job.ids.slots - Math.max(job.pos, job.ids.firstSlot);
+    case 'services':
+    case 'subscribe':
+      // (a listing whose connection is gone ends at once)
+      if (!conns.has(job.conn)) return 0;
+      return job.ids !== undefined ? job.ids.length - job.pos : job.snap.slots - Math.max(job.pos, job.snap.firstSlot);
+    case 'subscriptions':
+      return conns.has(job.conn) ? entries(job.snap).size - job.pos : 0;
+  }
+};
+
+/**
+ * How many `work` events the state's work needs at least (0: none; see {@link hasWork}): the positions its jobs
+ * have still to visit, a unit each, in slices of `slice` units, or 1 for overdue expiries alone (their number is not
+ * known without a walk). The shell folds up to this many `work` events in one batch (lib/server/domain-loop.ts): none
+ * of them finds nothing to do.
+ */
+export const workSlicesAtLeast = (
+  s: Pick<DomainState, 'work' | 'orphanQueue' | 'now' | 'conns'>,
+  slice: number = SLICE,
+): number => {
+  if (s.work.size === 0) return hasWork(s) ? 1 : 0;
+  let units = 0;
+  for (const job of s.work) units += unitsLeft(s.conns, job);
+  return Math.max(1, Math.ceil(units / slice));
+};
+
 /** One slice of a job; returns the job to continue with, or `undefined` when it is done. */
 const step = (ctx: Ctx, job: Job): Job | undefined => {
   switch (job.kind) {
