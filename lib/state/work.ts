@@ -133,10 +133,17 @@ export const effectiveService = (recs: DomainState['records'], s: Service, at: n
   return since === s.orphanSince ? s : serviceWithOrphanSince(s, since);
 };
 
-const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
+/** The subscriptions that knew the services of a record closed at `closeSeq`: those created before the close. */
+const toldBefore =
+  (closeSeq: number) =>
+  (sub: Subscription): boolean =>
+    sub.seq < closeSeq;
+
+/** Orphan `s` of closed record `r`; `told`: {@link toldBefore} of `r`'s close (a slice makes it once). */
+const orphanOne = (ctx: Ctx, s: Service, r: SdRecord, told = toldBefore(r.closeSeq!)): Service => {
+  // (an inactive record has a closeSeq; a snapshot from before closeSeq has 0, state-codec.ts)
   const after = putService(ctx, s, serviceWithOrphanSince(s, r.disconnectedAt));
-  const closeSeq = r.closeSeq!; // an inactive record has one (a snapshot from before closeSeq has 0, state-codec.ts)
-  applyChange(ctx, { kind: 'modified', before: s, after }, (sub) => sub.seq < closeSeq);
+  applyChange(ctx, { kind: 'modified', before: s, after }, told);
   return after;
 };
 
@@ -211,6 +218,9 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
   switch (job.kind) {
     case 'orphan': {
       const ids = job.ids;
+      // the record as the slice finds it: orphaning its own services changes neither it nor its list
+      const r = ctx.d.records.get(job.record);
+      const told = r === undefined || r.active ? undefined : toldBefore(r.closeSeq!);
       let pos = Math.max(job.pos, ids.firstSlot); // the positions before firstSlot are holes
       while (pos < ids.slots && ctx.budget.left > 0) {
         const id = ids.slot(pos++);
@@ -218,9 +228,8 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
         if (id === undefined) continue;
         const s = ctx.d.services.get(id);
         if (s === undefined || s.record !== job.record || s.orphanSince !== undefined) continue;
-        const r = ctx.d.records.get(job.record);
-        if (r === undefined || r.active) break;
-        orphanOne(ctx, s, r);
+        if (told === undefined) break;
+        orphanOne(ctx, s, r!, told);
       }
       return pos < ids.slots ? { ...job, pos } : undefined;
     }
