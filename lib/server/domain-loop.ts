@@ -76,9 +76,10 @@ const workBatch = (first: Event | undefined, n: number, now: number): Event[] =>
  *    are pending no work slice runs: the orphaning of a mass disconnect is done once every subscriber that went
  *    with it has gone, so no notification is built for them (issue 13);
  * 3. the pending `work` event, with as many more `work` events in the same batch as fit what is left of the budget
- *    by the measured cost of a slice (a running average, as for closes) and as the state needs at least (`more`:
- *    0 when it has no work; so no event of the batch finds nothing to do); at least the pending one (the slice it
- *    asked for always runs, so work progresses);
+ *    by the measured cost of a slice (the dearer of a running average, as for closes, and the last batch's), as the
+ *    state needs at least (`more`: 0 when it has no work; so no event of the batch finds nothing to do), and at most
+ *    twice the last batch (1 when work starts: slow start); at least the pending one (the slice it asked for always
+ *    runs, so work progresses);
  * 4. while the state still has work and the budget lasts, more batches of `work` events, sized the same way.
  * Each fold is a batch of its own, recorded as such (a log replays exactly: the reducer folds a batch event by
  * event), its effects written before the next runs (the budget covers encoding and queueing too). A batch of slices
@@ -99,6 +100,11 @@ export const drainTurns =
     defer(() => {
       let perClose = CLOSE_COST_MS;
       let perSlice = WORK_COST_MS;
+      // the last slice's cost (ms): a batch is sized by the dearer of it and the average
+      let lastSlice = WORK_COST_MS;
+      // the most slices the next batch may hold: 1 when work starts, then twice the last batch's (a first wave runs
+      // cold code, its slices dearer than any measured before: the batches grow as their cost is measured)
+      let grow = 1;
       // the state after the last fold (only folds change it): what a turn of a lone work event starts from
       let last: S | undefined;
       return batches$.pipe(
@@ -129,14 +135,17 @@ export const drainTurns =
             const cur = s ?? last;
             const need = cur === undefined ? 0 : more(cur);
             const room = left();
+            if (need === 0) grow = 1;
             if (pending === undefined && (need === 0 || room <= 0)) break;
-            const fits = Math.floor(room / perSlice + 1e-9);
-            const n = Math.max(1, Math.min(WORK_BATCH_MAX, need, fits));
+            const fits = Math.floor(room / Math.max(perSlice, lastSlice) + 1e-9);
+            const n = Math.max(1, Math.min(grow, need, fits));
             const c0 = clock();
             const before = s;
             s = fold(workBatch(pending, n, c0));
             pending = undefined;
-            perSlice = Math.max(0.001, (perSlice + ((clock() - c0) * 1000) / n) / 2);
+            lastSlice = Math.max(0.001, ((clock() - c0) * 1000) / n);
+            perSlice = (perSlice + lastSlice) / 2;
+            grow = Math.min(WORK_BATCH_MAX, 2 * n);
             if (s === before) break;
           }
           last = s;

@@ -98,16 +98,20 @@ describe('drainTurns', () => {
       )
       .subscribe((n) => out.push(n));
     batches$.next([{ type: 'tick', now: 0 }]);
-    // 1 ms for the batch; 1.5 ms left fits 6 slices by the assumed cost (0.25 ms), which took 3 ms: the budget is spent
-    expect(folded).toEqual(['tick', 'work x6']);
-    expect(out).toEqual([4]);
-    // the measured cost is averaged in (0.375 ms a slice): 6 would fit, but the state needs 4 at least, so 4 (the
-    // pending work event and 3 more), and no slice once none is needed
+    // 1 ms for the batch; then one slice (work starts: slow start), 0.5 ms; then 1 ms left fits 2 by its cost (the
+    // dearer of the average and the last), which the growth allows (twice the last batch): the budget is spent
+    expect(folded).toEqual(['tick', 'work x1', 'work x2']);
+    expect(out).toEqual([7]);
+    // the pending work event and 3 more (twice the last batch; 5 would fit), then one more in the 0.5 ms left
     batches$.next([{ type: 'work', now: 0 }]);
-    expect(folded.slice(2)).toEqual(['work x4']);
-    expect(out).toEqual([4, 0]);
+    expect(folded.slice(3)).toEqual(['work x4', 'work x1']);
+    expect(out).toEqual([7, 2]);
+    // 3 would fit after the tick, but the state needs 2 at least: no slice once none is needed
     batches$.next([{ type: 'tick', now: 0 }]);
-    expect(folded.slice(3)).toEqual(['tick']);
+    expect(folded.slice(5)).toEqual(['tick', 'work x2']);
+    expect(out).toEqual([7, 2, 0]);
+    batches$.next([{ type: 'tick', now: 0 }]);
+    expect(folded.slice(7)).toEqual(['tick']);
   });
 
   it('a slice that leaves the state as it was (dropped) ends the turn', () => {
@@ -188,10 +192,20 @@ describe('drainTurns: closes', () => {
   it('closes done, the pending work event runs with as many slices as fit, then more batches while the budget lasts', () => {
     const { d, batches$ } = domain(0.01, 100);
     batches$.next([closed(1), closed(2), { type: 'work', now: 0 }, msg(3)]);
-    // 0.1 ms for the ping, 0.02 for the closes, 0.1 a slice: 2.88 ms left fits 11 slices by the assumed cost (0.25
-    // ms); then by the running average (0.175, 0.1375, 0.119 ms) 10, 5 and 2; one more when less than one fits
-    expect(d.folded).toEqual(['message', 'closed x2', 'work x11', 'work x10', 'work x5', 'work x2', 'work x1']);
-    // as many slices as one work event per fold ran (each 0.1 ms, up to the 3 ms budget), in 5 folds instead of 29
+    // 0.1 ms for the ping, 0.02 for the closes, 0.1 a slice: batches of 1, 2, 4, 8 (slow start: twice the last), then
+    // the 12 that fit the 1.38 ms left by the last cost (0.1 ms); one more while any budget is left
+    expect(d.folded).toEqual([
+      'message',
+      'closed x2',
+      'work x1',
+      'work x2',
+      'work x4',
+      'work x8',
+      'work x12',
+      'work x1',
+      'work x1',
+    ]);
+    // as many slices as one work event per fold ran (each 0.1 ms, up to the 3 ms budget), in 7 folds instead of 29
     expect(100 - d.left).toBe(29);
     expect(d.t * 1000).toBeLessThanOrEqual(3.1);
     expect(d.carried).toEqual([]);
