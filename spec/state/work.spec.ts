@@ -436,6 +436,27 @@ describe('workSlicesAtLeast (how many work events the shell may fold as one batc
     expect(workSlicesAtLeast(d.state, 10)).toBe(0);
   });
 
+  it('counts the candidates an indexed subscribe and the subscriptions a listing have left', () => {
+    const d = new Domain({}, 7, 10).connect(1, 7, { user: U });
+    for (let i = 1; i <= 40; i++) d.publish(1, i, 0, { name: ['a'], n: [i] }, 5);
+    d.connect(3, 33, { user: 'ip:10.0.0.3' }).clear();
+    d.subscribe(3, 1, '(name=a)');
+    const job = d.state.work.first();
+    expect(job?.kind === 'subscribe' && job.ids !== undefined).toBe(true);
+    const left = workSlicesAtLeast(d.state, 10);
+    expect(left).toBeGreaterThanOrEqual(3);
+    expect(left).toBeLessThanOrEqual(4);
+    while (hasWork(d.state)) d.work();
+    for (let i = 2; i <= 30; i++) d.subscribe(3, i, undefined, 1000 + i);
+    while (hasWork(d.state)) d.work();
+    expect(d.state.subscriptions.size).toBe(30);
+    d.clear().req(3, 'subscriptions', 7);
+    expect(d.state.work.first()?.kind).toBe('subscriptions');
+    expect(workSlicesAtLeast(d.state, 10)).toBeGreaterThanOrEqual(2);
+    d.close(3);
+    expect(workSlicesAtLeast(d.state, 10)).toBe(1); // its connection gone: one event ends it
+  });
+
   it('a listing whose connection is gone needs one event (it ends at once); overdue expiries alone need one', () => {
     const d = new Domain({}, 7, 10).connect(1, 7, { user: U });
     for (let i = 1; i <= 40; i++) d.publish(1, i, 0, { n: [i] }, 5);
