@@ -12,6 +12,7 @@ export class FakeSocket extends EventEmitter {
   readonly writableLength = 0;
   destroyed = false;
   written = 0;
+  writes = 0;
   constructor(
     readonly remotePort: number,
     private readonly deferCallbacks = false,
@@ -20,6 +21,7 @@ export class FakeSocket extends EventEmitter {
   }
   write(data: Uint8Array, cb?: () => void): boolean {
     this.written += data.length;
+    this.writes++;
     if (cb) {
       if (this.deferCallbacks) process.nextTick(cb);
       else cb();

@@ -2,17 +2,22 @@
  * `npm run build && node dist/bench/shell.js [rounds] [only]`: the whole per-message path of one domain in-process,
  * shell included (tcp framing, connection events, batching per turn, reduce, interpret, encode, output buffer, flush),
  * with fake sockets instead of the kernel's: each turn one socket read of 256 frames arrives, like a read of the load
- * generator's window. Prints process CPU ns per operation (median of the rounds) for the hot rows of `npm run bench`:
+ * generator's window. Prints process CPU ns per operation (median of the rounds, and their minimum) for the hot rows of `npm run bench`:
  * publish, unpublish, ping, subscribe (10,000 distinct filters against 10,000 services, one match each), publish with
  * those 10,000 subscriptions (`publish-subs`), and notification (100 subscribers, one publisher). Against `node
  * dist/bench/hotpath.js` (decode / reduce / encode alone) the difference is the shell's cost; being in one process
  * without sockets, it moves much less with the machine's load than the server benchmark. `only` (`publish`,
  * `unpublish`, `ping`, `subscribe`, `publish-subs` or `notification`) feeds only that, for profiling (`unpublish`
  * needs the publishes: it runs and prints both; `publish-subs` runs and prints `subscribe` too).
+ * `orphan` (also in the full run): the owner of 5,000 services closes while a match-all subscriber watches, as the
+ * `disconnect-5k` scenario: CPU ns per orphaned service from the close until no work is left, with the wall time
+ * (`orphan-ms`, in-process: the kernel's part of the writes not included) and the subscriber's socket writes
+ * (`orphan-writes`).
  */
 import type { Socket } from 'node:net';
 
 import { wallClock } from '../lib/server/clock';
+import { hasWork } from '../lib/state/work';
 import { DomainRuntime } from '../lib/server/domain-runtime';
 import { encodeFrame } from '../lib/transport/framing';
 import { StreamConnection } from '../lib/transport/stream-connection';
@@ -84,6 +89,32 @@ const feed = async (socket: FakeSocket, reads: Buffer[], ops: number): Promise<n
   return (cpuNs() - t) / ops;
 };
 
+const ORPHANS = 5_000;
+
+/** The `disconnect-5k` scenario's orphaning, in-process (see the header). */
+const orphanRow = async (r: Record<string, number>): Promise<void> => {
+  const d = domain();
+  const [owner, watcher] = await d.open(2);
+  await feed(owner!, frames(Array.from({ length: ORPHANS }, (_, i) => publishJson(i + 1, i + 1, i))), ORPHANS);
+  watcher!.emit('data', encodeFrame(Buffer.from(subscribeJson(1))));
+  // the initial matches (sliced) all sent before the close
+  const listed = watcher!.written + ORPHANS * 100;
+  for (let i = 0; i < 10_000 && (watcher!.written < listed || hasWork(d.runtime.state$.value)); i++) await turn();
+  await turn();
+  const [w0, n0] = [watcher!.written, watcher!.writes];
+  const t0 = cpuNs();
+  const wall0 = performance.now();
+  owner!.emit('close');
+  await turn();
+  for (let i = 0; i < 10_000 && hasWork(d.runtime.state$.value); i++) await turn();
+  r.orphan = (cpuNs() - t0) / ORPHANS;
+  r['orphan-ms'] = performance.now() - wall0;
+  r['orphan-writes'] = watcher!.writes - n0;
+  if (watcher!.written - w0 < ORPHANS * 100)
+    throw new Error(`orphan notifications missing: ${watcher!.written - w0} B`);
+  d.runtime.stop();
+};
+
 const round = async (only: string | undefined): Promise<Record<string, number>> => {
   const r: Record<string, number> = {};
   const d1 = domain();
@@ -114,6 +145,7 @@ const round = async (only: string | undefined): Promise<Record<string, number>> 
       );
     d3.runtime.stop();
   }
+  if (only === undefined || only === 'orphan') await orphanRow(r);
   if (only !== undefined && only !== 'notification') return r;
   const d2 = domain();
   const subs = await d2.open(SUBSCRIBERS);
@@ -143,5 +175,9 @@ void (async () => {
   console.log(
     `whole domain in-process (fake sockets, ${READ} frames a read), CPU ns per operation, median of ${rounds} rounds:`,
   );
-  for (const k of keys) console.log(`  ${k.padEnd(13)} ${Math.round(median(all.map((x) => x[k]!)))}`);
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  for (const k of keys) {
+    const xs = all.map((x) => x[k]!);
+    console.log(`  ${k.padEnd(13)} ${r1(median(xs))} (min ${r1(Math.min(...xs))})`);
+  }
 })();

@@ -24,7 +24,7 @@ import {
 
 import type { Event } from '../state/events';
 import type { DomainState } from '../state/model';
-import { hasWork } from '../state/work';
+import { workSlicesAtLeast } from '../state/work';
 import { bufferTurn, type TurnScheduler } from './buffer-turn';
 import type { Clock } from './clock';
 import { deadlineTicks, workRequests } from './deadline-ticks';
@@ -52,6 +52,19 @@ const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: Event[];
   return { inputs, closes, work };
 };
 
+/** The cost of one `work` slice (ms) assumed before any was measured. */
+export const WORK_COST_MS = 0.25;
+
+/** The most `work` events folded as one batch. */
+export const WORK_BATCH_MAX = 64;
+
+/** `n` `work` events at `now`, after `first` if given (the turn's pending work request). */
+const workBatch = (first: Event | undefined, n: number, now: number): Event[] => {
+  const batch: Event[] = first !== undefined ? [first] : [];
+  while (batch.length < n) batch.push({ type: 'work', now });
+  return batch;
+};
+
 /**
  * One event-loop turn of the domain, in this order:
  * 1. the turn's inputs other than closes and work requests (messages, accepts, ticks, in arrival order) as one
@@ -62,17 +75,23 @@ const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: Event[];
  *    them back as inputs of the next turn, so messages that arrive meanwhile are served before them). While closes
  *    are pending no work slice runs: the orphaning of a mass disconnect is done once every subscriber that went
  *    with it has gone, so no notification is built for them (issue 13);
- * 3. the pending `work` event, alone (the slice it asked for always runs, so work progresses);
- * 4. while the state still has work (`more`) and the budget lasts, one more batch of a single `work` event.
- * Each fold is a batch of its own, recorded as such (a log replays exactly), its effects written before the next
- * runs (the budget covers encoding and queueing too). A slice that leaves the state as it was (it threw and was
- * dropped, see safe-reduce.ts) ends the turn, and `workRequests` retries it with back-off.
+ * 3. the pending `work` event, with as many more `work` events in the same batch as fit what is left of the budget
+ *    by the measured cost of a slice (the dearer of a running average, as for closes, and the last batch's), as the
+ *    state needs at least (`more`: 0 when it has no work; so no event of the batch finds nothing to do), and at most
+ *    twice the last batch (1 when work starts: slow start); at least the pending one (the slice it asked for always
+ *    runs, so work progresses);
+ * 4. while the state still has work and the budget lasts, more batches of `work` events, sized the same way.
+ * Each fold is a batch of its own, recorded as such (a log replays exactly: the reducer folds a batch event by
+ * event), its effects written before the next runs (the budget covers encoding and queueing too). A batch of slices
+ * costs one reducer call (one transient edit of the tries, lib/state/hamt.ts), one write per connection and one
+ * published state, where a batch per slice cost one each (orphan17). A batch that leaves the state as it was (it
+ * threw and was dropped, see safe-reduce.ts) ends the turn, and `workRequests` retries it with back-off.
  * Without `carry` every close is folded in the turn (in chunks). Emits the state after each turn.
  */
 export const drainTurns =
   <S>(
     fold: (batch: Event[]) => S,
-    more: (s: S) => boolean,
+    more: (s: S) => number,
     clock: Clock,
     budgetMs: number = TURN_BUDGET_MS,
     carry?: (closes: Event[]) => void,
@@ -80,6 +99,14 @@ export const drainTurns =
   (batches$) =>
     defer(() => {
       let perClose = CLOSE_COST_MS;
+      let perSlice = WORK_COST_MS;
+      // the last slice's cost (ms): a batch is sized by the dearer of it and the average
+      let lastSlice = WORK_COST_MS;
+      // the most slices the next batch may hold: 1 when work starts, then twice the last batch's (a first wave runs
+      // cold code, its slices dearer than any measured before: the batches grow as their cost is measured)
+      let grow = 1;
+      // the state after the last fold (only folds change it): what a turn of a lone work event starts from
+      let last: S | undefined;
       return batches$.pipe(
         map((batch) => {
           const t0 = clock();
@@ -91,6 +118,7 @@ export const drainTurns =
             const room = left();
             if (i > 0 && room < perClose && carry !== undefined) {
               carry(closes.slice(i));
+              last = s;
               return s!; // a chunk was folded
             }
             // the turn's first chunk may take half the budget even if its inputs spent it: closes always progress
@@ -102,14 +130,25 @@ export const drainTurns =
             perClose = Math.max(0.001, (perClose + ((clock() - c0) * 1000) / n) / 2);
             i += n;
           }
-          if (work !== undefined) s = fold([work]);
-          while (s !== undefined && more(s)) {
-            const now = clock();
-            if ((now - t0) * 1000 >= budgetMs) break;
+          let pending = work;
+          for (;;) {
+            const cur = s ?? last;
+            const need = cur === undefined ? 0 : more(cur);
+            const room = left();
+            if (need === 0) grow = 1;
+            if (pending === undefined && (need === 0 || room <= 0)) break;
+            const fits = Math.floor(room / Math.max(perSlice, lastSlice) + 1e-9);
+            const n = Math.max(1, Math.min(grow, need, fits));
+            const c0 = clock();
             const before = s;
-            s = fold([{ type: 'work', now }]);
+            s = fold(workBatch(pending, n, c0));
+            pending = undefined;
+            lastSlice = Math.max(0.001, ((clock() - c0) * 1000) / n);
+            perSlice = (perSlice + lastSlice) / 2;
+            grow = Math.min(WORK_BATCH_MAX, 2 * n);
             if (s === before) break;
           }
+          last = s;
           return s!; // a batch holds at least one event, so something was folded
         }),
       );
@@ -147,7 +186,7 @@ export const domainLoop = (
       workRequests(turns$, clock, scheduler),
     ).pipe(
       bufferTurn(opts.turn),
-      drainTurns(fold, hasWork, clock, opts.budgetMs, (closes) => {
+      drainTurns(fold, workSlicesAtLeast, clock, opts.budgetMs, (closes) => {
         for (const e of closes) carried$.next(e);
       }),
       tap((s) => turns$.next(s)),

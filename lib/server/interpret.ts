@@ -111,7 +111,8 @@ export const queueEffects = (fx: readonly Effect[], deps: InterpreterDeps, dirty
         deps.conns.get(f.conn)?.setKeepAlive(f.on);
         break;
       case 'change':
-        deps.changes$.next(f.change);
+        // (nobody watching: no call into the subject; an orphaning or expiry wave has one change per service)
+        if (deps.changes$.observed) deps.changes$.next(f.change);
         break;
       case 'log':
         if (deps.logger?.isEnabled(f.level) !== true) break;

@@ -139,10 +139,17 @@ export const effectiveService = (recs: DomainState['records'], s: Service, at: n
   return since === s.orphanSince ? s : serviceWithOrphanSince(s, since);
 };
 
-const orphanOne = (ctx: Ctx, s: Service, r: SdRecord): Service => {
+/** The subscriptions that knew the services of a record closed at `closeSeq`: those created before the close. */
+const toldBefore =
+  (closeSeq: number) =>
+  (sub: Subscription): boolean =>
+    sub.seq < closeSeq;
+
+/** Orphan `s` of closed record `r`; `told`: {@link toldBefore} of `r`'s close (a slice makes it once). */
+const orphanOne = (ctx: Ctx, s: Service, r: SdRecord, told = toldBefore(r.closeSeq!)): Service => {
+  // (an inactive record has a closeSeq; a snapshot from before closeSeq has 0, state-codec.ts)
   const after = putService(ctx, s, serviceWithOrphanSince(s, r.disconnectedAt));
-  const closeSeq = r.closeSeq!; // an inactive record has one (a snapshot from before closeSeq has 0, state-codec.ts)
-  applyChange(ctx, { kind: 'modified', before: s, after }, (sub) => sub.seq < closeSeq);
+  applyChange(ctx, { kind: 'modified', before: s, after }, told);
   return after;
 };
 
@@ -181,11 +188,45 @@ export const hasWork = (s: Pick<DomainState, 'work' | 'orphanQueue' | 'now'>): b
   return o !== undefined && o.at <= s.now;
 };
 
+/** The units a job has left at least: every position it has still to visit costs one (a hole too). */
+const unitsLeft = (conns: DomainState['conns'], job: Job): number => {
+  switch (job.kind) {
+    case 'orphan':
+      return job.ids.slots - Math.max(job.pos, job.ids.firstSlot);
+    case 'services':
+    case 'subscribe':
+      // (a listing whose connection is gone ends at once)
+      if (!conns.has(job.conn)) return 0;
+      return job.ids !== undefined ? job.ids.length - job.pos : job.snap.slots - Math.max(job.pos, job.snap.firstSlot);
+    case 'subscriptions':
+      return conns.has(job.conn) ? entries(job.snap).size - job.pos : 0;
+  }
+};
+
+/**
+ * How many `work` events the state's work needs at least (0: none; see {@link hasWork}): the positions its jobs
+ * have still to visit, a unit each, in slices of `slice` units, or 1 for overdue expiries alone (their number is not
+ * known without a walk). The shell folds up to this many `work` events in one batch (lib/server/domain-loop.ts): none
+ * of them finds nothing to do.
+ */
+export const workSlicesAtLeast = (
+  s: Pick<DomainState, 'work' | 'orphanQueue' | 'now' | 'conns'>,
+  slice: number = SLICE,
+): number => {
+  if (s.work.size === 0) return hasWork(s) ? 1 : 0;
+  let units = 0;
+  for (const job of s.work) units += unitsLeft(s.conns, job);
+  return Math.max(1, Math.ceil(units / slice));
+};
+
 /** One slice of a job; returns the job to continue with, or `undefined` when it is done. */
 const step = (ctx: Ctx, job: Job): Job | undefined => {
   switch (job.kind) {
     case 'orphan': {
       const ids = job.ids;
+      // the record as the slice finds it: orphaning its own services changes neither it nor its list
+      const r = ctx.d.records.get(job.record);
+      const told = r === undefined || r.active ? undefined : toldBefore(r.closeSeq!);
       let pos = Math.max(job.pos, ids.firstSlot); // the positions before firstSlot are holes
       while (pos < ids.slots && ctx.budget.left > 0) {
         const id = ids.slot(pos++);
@@ -193,9 +234,8 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
         if (id === undefined) continue;
         const s = ctx.d.services.get(id);
         if (s === undefined || s.record !== job.record || s.orphanSince !== undefined) continue;
-        const r = ctx.d.records.get(job.record);
-        if (r === undefined || r.active) break;
-        orphanOne(ctx, s, r);
+        if (told === undefined) break;
+        orphanOne(ctx, s, r!, told);
       }
       return pos < ids.slots ? { ...job, pos } : undefined;
     }

@@ -79,15 +79,16 @@ const harness = (
 };
 
 describe('drainTurns', () => {
-  it('folds the batch, then one work event per slice while the budget lasts; no work, no slices', () => {
+  it('folds the batch, then batches of work events sized by their measured cost and the work left; no work, no slices', () => {
     let t = 0;
     const folded: string[] = [];
-    // a fake domain: a number of slices left; each fold costs 1 ms of clock
-    let left = 5;
+    // a fake domain: a number of slices left; a batch costs 1 ms of clock, a work event 0.5 ms
+    let left = 10;
     const fold = (batch: Event[]): number => {
-      t += 0.001;
-      folded.push(batch.map((e) => e.type).join('+'));
-      if (batch.some((e) => e.type === 'work')) left--;
+      const work = batch.filter((e) => e.type === 'work').length;
+      t += work > 0 ? work * 0.0005 : 0.001;
+      folded.push(work > 0 ? `work x${work}` : batch.map((e) => e.type).join('+'));
+      left -= work;
       return left;
     };
     const out: number[] = [];
@@ -96,21 +97,27 @@ describe('drainTurns', () => {
       .pipe(
         drainTurns(
           fold,
-          (n) => n > 0,
+          (n) => n,
           () => t,
           2.5,
         ),
       )
       .subscribe((n) => out.push(n));
     batches$.next([{ type: 'tick', now: 0 }]);
-    // 1 ms for the batch, then slices at 1 ms and 2 ms into the turn; at 3 ms the budget (2.5 ms) is spent
-    expect(folded).toEqual(['tick', 'work', 'work']);
-    expect(out).toEqual([3]);
+    // 1 ms for the batch; then one slice (work starts: slow start), 0.5 ms; then 1 ms left fits 2 by its cost (the
+    // dearer of the average and the last), which the growth allows (twice the last batch): the budget is spent
+    expect(folded).toEqual(['tick', 'work x1', 'work x2']);
+    expect(out).toEqual([7]);
+    // the pending work event and 3 more (twice the last batch; 5 would fit), then one more in the 0.5 ms left
     batches$.next([{ type: 'work', now: 0 }]);
-    expect(folded.slice(3)).toEqual(['work', 'work', 'work']);
-    expect(out).toEqual([3, 0]);
+    expect(folded.slice(3)).toEqual(['work x4', 'work x1']);
+    expect(out).toEqual([7, 2]);
+    // 3 would fit after the tick, but the state needs 2 at least: no slice once none is needed
     batches$.next([{ type: 'tick', now: 0 }]);
-    expect(folded.slice(6)).toEqual(['tick']);
+    expect(folded.slice(5)).toEqual(['tick', 'work x2']);
+    expect(out).toEqual([7, 2, 0]);
+    batches$.next([{ type: 'tick', now: 0 }]);
+    expect(folded.slice(7)).toEqual(['tick']);
   });
 
   it('a slice that leaves the state as it was (dropped) ends the turn', () => {
@@ -124,7 +131,7 @@ describe('drainTurns', () => {
             folded.push(batch[0]!.type);
             return 'stuck';
           },
-          () => true,
+          () => 1,
           () => 0,
         ),
       )
@@ -143,9 +150,10 @@ describe('drainTurns: closes', () => {
     const d = { t: 0, left: slices, folded: [] as string[], carried: [] as Event[][], out: [] as number[] };
     const fold = (batch: Event[]): number => {
       const closes = batch.filter((e) => e.type === 'closed').length;
-      d.t += (closes > 0 ? closes * perClose : 0.1) / 1000;
-      d.folded.push(closes > 0 ? `closed x${closes}` : batch.map((e) => e.type).join('+'));
-      if (batch.some((e) => e.type === 'work')) d.left--;
+      const work = batch.filter((e) => e.type === 'work').length;
+      d.t += (closes > 0 ? closes * perClose : work > 0 ? work * 0.1 : 0.1) / 1000;
+      d.folded.push(closes > 0 ? `closed x${closes}` : work > 0 ? `work x${work}` : batch.map((e) => e.type).join('+'));
+      d.left -= work;
       // every fold changes the state (a fresh number would do; the count of folds is one)
       return d.folded.length;
     };
@@ -154,7 +162,7 @@ describe('drainTurns: closes', () => {
       .pipe(
         drainTurns(
           fold,
-          () => d.left > 0,
+          () => d.left,
           () => d.t,
           3,
           (rest) => d.carried.push(rest),
@@ -187,13 +195,25 @@ describe('drainTurns: closes', () => {
     expect(d.t * 1000 - 3).toBeLessThanOrEqual(3.2); // the second turn kept to its budget, give or take a chunk
   });
 
-  it('closes done, the pending work event runs alone, then slices while the budget lasts', () => {
+  it('closes done, the pending work event runs with as many slices as fit, then more batches while the budget lasts', () => {
     const { d, batches$ } = domain(0.01, 100);
     batches$.next([closed(1), closed(2), { type: 'work', now: 0 }, msg(3)]);
-    // 0.1 ms for the ping, 0.02 for the closes, 0.1 a slice: the work event, then slices up to 3 ms
-    expect(d.folded.slice(0, 3)).toEqual(['message', 'closed x2', 'work']);
-    expect(d.folded.slice(3).every((f) => f === 'work')).toBe(true);
-    expect(d.folded).toHaveLength(3 + 28);
+    // 0.1 ms for the ping, 0.02 for the closes, 0.1 a slice: batches of 1, 2, 4, 8 (slow start: twice the last), then
+    // the 12 that fit the 1.38 ms left by the last cost (0.1 ms); one more while any budget is left
+    expect(d.folded).toEqual([
+      'message',
+      'closed x2',
+      'work x1',
+      'work x2',
+      'work x4',
+      'work x8',
+      'work x12',
+      'work x1',
+      'work x1',
+    ]);
+    // as many slices as one work event per fold ran (each 0.1 ms, up to the 3 ms budget), in 7 folds instead of 29
+    expect(100 - d.left).toBe(29);
+    expect(d.t * 1000).toBeLessThanOrEqual(3.1);
     expect(d.carried).toEqual([]);
   });
 
@@ -209,7 +229,7 @@ describe('drainTurns: closes', () => {
             folded.push(batch.length);
             return folded.length;
           },
-          () => false,
+          () => 0,
           () => t,
           1,
         ),
@@ -251,6 +271,65 @@ describe('domainLoop on virtual time', () => {
       // every ping answered in the turn after it arrived, while the orphaning went on
       const pongs = h.fx.filter(([, f]) => f.type === 'send' && f.conn === 3);
       expect(pongs.map(([, , frame]) => frame)).toEqual([12, 13]);
+    });
+  });
+
+  it('folds several slices as one batch when they fit, with the effects of one slice per batch; pings still served', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(() => {
+      // 200 services, one subscriber: 400 units, 25 slices of 16; a fold costs 0.05 ms plus 0.04 ms per event
+      const s0 = populated(200, 60);
+      const inputs$ = new Subject<Event>();
+      let frame = -1;
+      let spent = 0;
+      const clock = (): number => {
+        if (ts.now() !== frame) [frame, spent] = [ts.now(), 0];
+        return (frame + spent) / 1000;
+      };
+      const state$ = new BehaviorSubject(s0);
+      const batches: Event[][] = [];
+      const turns: string[][] = [];
+      const fx: Effect[] = [];
+      const fold = (batch: Event[]): DomainState => {
+        clock();
+        spent += 0.05 + 0.04 * batch.length;
+        const [next, f] = reduceAll(state$.value, batch, SLICE);
+        batches.push(batch);
+        fx.push(...f);
+        if (turns.length === 0 || turns[turns.length - 1]![0] !== String(frame)) turns.push([String(frame)]);
+        turns[turns.length - 1]!.push(batch.map((e) => (e.type === 'message' ? e.msg['ta-cmd'] : e.type)).join('+'));
+        if (next !== state$.value) state$.next(next);
+        return next;
+      };
+      const sub = domainLoop(inputs$, state$, fold, clock, {
+        scheduler: ts,
+        turn: (fn) => void ts.schedule(fn, 1),
+        budgetMs: BUDGET,
+      }).subscribe();
+      ts.schedule(() => inputs$.next({ type: 'closed', now: 0.01, conn: 1, cause: 'eof' }), 10);
+      ts.schedule(() => inputs$.next({ type: 'message', now: 0.0115, conn: 3, msg: wire(request('ping', 1)) }), 11.5);
+      ts.schedule(() => sub.unsubscribe(), 100);
+      ts.flush();
+      const work = batches.filter((b) => b[0]!.type === 'work');
+      // more than one slice per batch, and exactly the slices the work needed: none found nothing to do
+      expect(work.some((b) => b.length > 1)).toBe(true);
+      expect(work.reduce((n, b) => n + b.length, 0)).toBe(25);
+      expect(work.length).toBeLessThan(work.reduce((n, b) => n + b.length, 0));
+      // each turn kept to its budget (0.7 ms), give or take its last batch; the ping came first in its turn
+      expect(turns.find((t) => t.includes('ping'))![1]).toBe('ping');
+      expect(hasWork(state$.value)).toBe(false);
+      expect(fx.filter((f) => f.type === 'change' && f.change.kind === 'modified')).toHaveLength(200);
+      // the recorded batches folded one event per call (a replay of the log, step by step): the same state and effects
+      let s = s0;
+      const again: Effect[] = [];
+      for (const e of batches.flat()) {
+        const [next, f] = reduceAll(s, [e], SLICE);
+        s = next;
+        again.push(...f);
+      }
+      expect(again).toEqual(fx);
+      expect(s.services.size).toBe(state$.value.services.size);
+      expect([...s.services.from(0)]).toEqual([...state$.value.services.from(0)]);
     });
   });
 

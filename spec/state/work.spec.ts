@@ -12,7 +12,7 @@ import { decodeDomainState, encodeDomainState } from '../../lib/replay/state-cod
 import { showEffect } from '../replay/state-projection';
 
 import type { DomainState } from '../../lib/state/model';
-import { type CloseRule, hasWork } from '../../lib/state/work';
+import { type CloseRule, hasWork, workSlicesAtLeast } from '../../lib/state/work';
 import { Domain, T0 } from '../helpers/builders';
 
 const U = 'ip:10.0.0.1';
@@ -463,5 +463,71 @@ describe('sliced work and connections that go away', () => {
       ['disappeared', 30, undefined],
       ['appeared', 30, 8],
     ]);
+  });
+});
+
+describe('workSlicesAtLeast (how many work events the shell may fold as one batch)', () => {
+  it('counts the positions the jobs have left, a unit each, per slice; never more than the work events needed', () => {
+    const d = new Domain({}, 7, 10).connect(9, 99, { user: 'ip:10.0.0.9', max: 2 }).subscribe(9, 1);
+    d.connect(1, 7, { user: U });
+    for (let i = 1; i <= 40; i++) d.publish(1, i, 0, { n: [i] }, 5);
+    d.clear();
+    expect(workSlicesAtLeast(d.state, 10)).toBe(0);
+    d.at(1).close(1);
+    // 40 positions to visit (and 40 notifications): at least 4 slices of 10, in fact 8
+    expect(workSlicesAtLeast(d.state, 10)).toBe(4);
+    let events = 0;
+    while (hasWork(d.state)) {
+      const least = workSlicesAtLeast(d.state, 10);
+      // each of `least` events still finds work: fold them one by one and check
+      for (let i = 0; i < least; i++) {
+        expect(hasWork(d.state)).toBe(true);
+        d.work();
+        events++;
+      }
+    }
+    expect(events).toBe(8);
+    expect(workSlicesAtLeast(d.state, 10)).toBe(0);
+  });
+
+  it('counts the candidates an indexed subscribe and the subscriptions a listing have left', () => {
+    const d = new Domain({}, 7, 10).connect(1, 7, { user: U });
+    for (let i = 1; i <= 40; i++) d.publish(1, i, 0, { name: ['a'], n: [i] }, 5);
+    d.connect(3, 33, { user: 'ip:10.0.0.3' }).clear();
+    d.subscribe(3, 1, '(name=a)');
+    const job = d.state.work.first();
+    expect(job?.kind === 'subscribe' && job.ids !== undefined).toBe(true);
+    const left = workSlicesAtLeast(d.state, 10);
+    expect(left).toBeGreaterThanOrEqual(3);
+    expect(left).toBeLessThanOrEqual(4);
+    while (hasWork(d.state)) d.work();
+    for (let i = 2; i <= 30; i++) d.subscribe(3, i, undefined, 1000 + i);
+    while (hasWork(d.state)) d.work();
+    expect(d.state.subscriptions.size).toBe(30);
+    d.clear().req(3, 'subscriptions', 7);
+    expect(d.state.work.first()?.kind).toBe('subscriptions');
+    expect(workSlicesAtLeast(d.state, 10)).toBeGreaterThanOrEqual(2);
+    d.close(3);
+    expect(workSlicesAtLeast(d.state, 10)).toBe(1); // its connection gone: one event ends it
+  });
+
+  it('a listing whose connection is gone needs one event (it ends at once); overdue expiries alone need one', () => {
+    const d = new Domain({}, 7, 10).connect(1, 7, { user: U });
+    for (let i = 1; i <= 40; i++) d.publish(1, i, 0, { n: [i] }, 5);
+    d.connect(3, 33, { user: 'ip:10.0.0.3' }).clear();
+    d.req(3, 'services', 5);
+    expect(workSlicesAtLeast(d.state, 10)).toBe(4); // 40 services listed, about 10 a slice
+    d.close(3);
+    expect(d.state.work.size).toBe(1);
+    expect(workSlicesAtLeast(d.state, 10)).toBe(1);
+    d.work();
+    expect(d.state.work.size).toBe(0);
+    // the owner goes; its services are orphaned, then expire all at once, 5 s later
+    d.at(1).close(1);
+    while (d.state.work.size > 0) d.work();
+    d.at(7).ping(1); // (any event lets time pass: the expiries are due)
+    expect(hasWork(d.state)).toBe(true);
+    expect(d.state.work.size).toBe(0);
+    expect(workSlicesAtLeast(d.state, 10)).toBe(1);
   });
 });
