@@ -12,7 +12,7 @@
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
 import { intern, internAt, smallInt } from './intern';
-import { INT63_MAX } from './primitives';
+import { INT63_MAX } from './values';
 
 /** Value kinds of the fields a client message may carry. */
 const STR = 1;
