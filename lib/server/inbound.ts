@@ -5,9 +5,9 @@
  * (`spec/codec/inbound.spec.ts`).
  *
  * Loading the general path at once costs ~25-45 ms of CPU (this machine, interpreted: fp-ts's type classes, io-ts,
- * the codecs built), too long for one event. So the daemon (`armBackgroundLoad`) has the first message it decodes
- * start loading it in the background, one module per turn of the event loop (`GENERAL`, leaves first; each 0.5-13 ms
- * of CPU at load 8), and a message the fast path gives up on before that is done loads the rest at once.
+ * the codecs built), too long for one event. So the daemon (`armBackgroundLoad`) loads it in the background, 1 s after
+ * the first message it decodes (`DELAY_MS`), one module per turn of the event loop (`GENERAL`, leaves first; each
+ * 0.5-13 ms of CPU at load 8), and a message the fast path gives up on before that is done loads the rest at once.
  */
 import type * as Decode from '../codec/decode';
 import { inboundDecoder, type InboundDecoder } from '../codec/inbound';
@@ -34,9 +34,17 @@ const GENERAL = [
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = (id: string): unknown => require(id);
 
+/**
+ * How long after the first message the background load starts (ms): after a fresh daemon's first burst, which it
+ * would slow down (V8 compiles the daemon's hot paths then; at startup, where the load was before, it was outside
+ * any burst too). A message the fast path gives up on meanwhile loads it at once.
+ */
+const DELAY_MS = 1000;
+
 let armed = false;
 let next = 0;
 let pending: ReturnType<typeof setImmediate> | undefined;
+let delay: ReturnType<typeof setTimeout> | undefined;
 
 const loadNext = (): void => {
   pending = undefined;
@@ -56,12 +64,13 @@ export const armBackgroundLoad = (): (() => void) => {
   return () => {
     armed = false;
     if (pending !== undefined) clearImmediate(pending);
-    pending = undefined;
+    if (delay !== undefined) clearTimeout(delay);
+    pending = delay = undefined;
   };
 };
 
-/** `decodeClientMessage`; once armed, the first call starts loading the general path in the background. */
+/** `decodeClientMessage`; once armed, the first call starts the background load (`DELAY_MS` later). */
 export const decodeInbound: InboundDecoder = (input, cache) => {
-  if (armed && pending === undefined && next < GENERAL.length) pending = setImmediate(loadNext);
+  if (armed && delay === undefined && next < GENERAL.length) delay = setTimeout(loadNext, DELAY_MS);
   return decode(input, cache);
 };

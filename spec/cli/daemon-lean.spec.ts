@@ -93,7 +93,7 @@ describe('rxpafd loads only what an idle daemon needs', () => {
         expect((await c.next())['msg-type']).toBe('complete');
         c.sendFrame(msg('ping', 2, 'request'));
         expect((await c.next())['msg-type']).toBe('complete');
-        await sleep(1000); // the background load: one module per turn
+        await sleep(2000); // the background load: 1 s after the first message, one module per turn
       } finally {
         c.destroy();
       }
