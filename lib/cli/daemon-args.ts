@@ -5,7 +5,7 @@
  * Every error is one line meant for stderr, after which the caller exits with status 1. pafd prints configuration
  * errors on stdout; we use stderr for every error so that stdout only ever carries `-v`/`-h` output.
  */
-import * as E from 'fp-ts/Either';
+import * as E from '../util/either';
 import { readConfigFile, type PartialConfig } from '../config/config-file';
 import { defaultDomain, type DaemonConfig } from '../config/daemon-config';
 import { getopt, parsePyInt } from '../config/getopt';

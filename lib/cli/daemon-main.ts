@@ -11,6 +11,7 @@ import { createLogger, LogSetupError, type Logger } from '../log/logger';
 import { createServer, type RxpafServer, type ServerOptions } from '../server/create-server';
 import { unixDgramSend } from '../transport/native';
 import { armWarmUp } from '../server/warm-up';
+import { armBackgroundLoad } from '../server/inbound';
 import { parseDaemonArgs } from './daemon-args';
 import type { PreparedHttp, RunningHttp } from '../http';
 
@@ -106,6 +107,9 @@ const serve = async (
   // once the daemon holds a service: one small disconnect and expiry on a scratch state, so that the first real one
   // does not run cold code (lib/server/warm-up.ts; RXPAF_WARM_UP=0 leaves it out, for comparisons)
   if (process.env.RXPAF_WARM_UP !== '0') armWarmUp();
+  // the codec's general path (io-ts), not loaded by an idle daemon: in the background from the first message on
+  // (lib/server/inbound.ts)
+  const stopLoading = armBackgroundLoad();
   ext.startupDone?.('daemon');
   // Readiness (/readyz): every socket is bound now; serving starts after the hook and stops at shutdown.
   let phase: 'starting' | 'serving' | 'shutting down' = 'starting';
@@ -116,6 +120,7 @@ const serve = async (
       logger.info('core', 'http listening', { url: httpRunning.url });
     } catch (e) {
       process.stderr.write(`rxpafd: ${oneLine(e)}\n`);
+      stopLoading();
       await server.close();
       await recorder?.close();
       await logger.close();
@@ -126,6 +131,7 @@ const serve = async (
     logger.info('core', 'listening', { domain: d.name ?? String(d.index), addresses: d.addresses.join(' ') });
   const shutdown = async (status: number): Promise<number> => {
     phase = 'shutting down';
+    stopLoading();
     await httpRunning?.close();
     await server.close();
     await recorder?.close();

@@ -11,8 +11,8 @@
  */
 import * as E from 'fp-ts/Either';
 
-import { decodeFast, type PropsCache } from './fast';
-import { decodeUtf8, parseJson, type Json, type JsonObject } from './json';
+import { inboundDecoder, type InboundDecoder, type ProtocolError } from './inbound';
+import { parseJson, type Json, type JsonObject } from './json';
 import {
   allowedKeys,
   COMMANDS,
@@ -22,14 +22,9 @@ import {
   type Command,
   type MsgType,
 } from './messages';
-import { UInt63 } from './primitives';
+import { isUInt63 } from './values';
 
-/** Why an inbound message was refused; `taId`/`cmd` are set when the header could be read (for logging). */
-export interface ProtocolError {
-  readonly reason: string;
-  readonly taId?: bigint;
-  readonly cmd?: string;
-}
+export type { ProtocolError } from './inbound';
 
 const commands: ReadonlySet<string> = new Set(COMMANDS);
 const msgTypes: ReadonlySet<string> = new Set(MSG_TYPES);
@@ -41,15 +36,7 @@ const isObject = (u: unknown): u is JsonObject => typeof u === 'object' && u !==
  * (`fast.ts`); whatever it gives up on is decided by {@link decodeGeneral}. `cache`: props seen before are given back
  * as the same object (a replay, `PropsCache`).
  */
-export const decodeClientMessage = (
-  input: string | Uint8Array,
-  cache?: PropsCache,
-): E.Either<ProtocolError, ClientMessage> => {
-  const text = typeof input === 'string' ? input : decodeUtf8(input);
-  if (text === undefined) return E.left({ reason: 'invalid JSON: invalid UTF-8' });
-  const fast = decodeFast(text, cache);
-  return fast !== undefined ? E.right(fast) : decodeGeneral(text);
-};
+export const decodeClientMessage: InboundDecoder = inboundDecoder(() => decodeGeneral);
 
 /**
  * The general path (§3.3 steps 1–8): JSON tree, header checks, io-ts codec, unknown fields. Decides every message
@@ -65,7 +52,7 @@ export const decodeGeneral = (input: string | Uint8Array): E.Either<ProtocolErro
   const msgType = o['msg-type'];
   if (cmd === undefined || cmd === null) return E.left({ reason: "missing 'ta-cmd'" });
   if (taId === undefined || taId === null) return E.left({ reason: "missing 'ta-id'" });
-  if (!UInt63.is(taId)) return E.left({ reason: `invalid 'ta-id': ${show(taId)}` });
+  if (!isUInt63(taId)) return E.left({ reason: `invalid 'ta-id': ${show(taId)}` });
   if (msgType === undefined || msgType === null) return E.left({ reason: "missing 'msg-type'", taId });
   if (typeof cmd !== 'string' || !commands.has(cmd))
     return E.left({ reason: `unknown command in 'ta-cmd': ${show(cmd)}`, taId });

@@ -13,7 +13,7 @@ import { compactProps } from '../filter/compact-props';
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
 import { intern, internAt, smallInt } from './intern';
-import { INT63_MAX } from './primitives';
+import { INT63_MAX } from './values';
 
 /** Value kinds of the fields a client message may carry. */
 const STR = 1;

@@ -11,7 +11,7 @@
  * parseJson('{"ta-id": 9223372036854775807}') // right({ 'ta-id': 9223372036854775807n })
  * parseJson('{"a": 1.0}')                     // right({ a: 1 })  (a number, not a bigint)
  */
-import * as E from 'fp-ts/Either';
+import * as E from '../util/either';
 
 export type Json = null | boolean | string | bigint | number | JsonArray | JsonObject;
 export type JsonArray = readonly Json[];

@@ -10,15 +10,15 @@ import { intern, oneValue } from './intern';
 import type { Json, JsonObject } from './json';
 import { isProps } from '../filter/compact-props';
 import type { PropValue, Props } from '../filter/props';
+import { isUInt63 } from './values';
 
-/** 2^63 − 1, the largest id, generation, TTL or ta-id on the wire. */
-export const INT63_MAX = 9223372036854775807n;
+export { INT63_MAX, makeProps, propsEqual } from './values';
 
 /** `Int>=0`: an integer literal in 0 … 2^63−1, as a bigint. */
 export const UInt63 = new t.Type<bigint, bigint, unknown>(
   'Int>=0',
-  (u): u is bigint => typeof u === 'bigint' && u >= 0n && u <= INT63_MAX,
-  (u, c) => (typeof u === 'bigint' && u >= 0n && u <= INT63_MAX ? t.success(u) : t.failure(u, c)),
+  isUInt63,
+  (u, c) => (isUInt63(u) ? t.success(u) : t.failure(u, c)),
   (a) => a,
 );
 export type UInt63 = t.TypeOf<typeof UInt63>;
@@ -43,25 +43,6 @@ const isPropValue = (v: unknown): v is PropValue => typeof v === 'string' || typ
 
 const isJsonObject = (u: unknown): u is JsonObject =>
   typeof u === 'object' && u !== null && !Array.isArray(u) && !(u instanceof Map);
-
-/**
- * Build a {@link Props} map from key/value-list pairs: duplicates collapse, empty lists vanish (§3.2), key order is
- * the order of first appearance.
- */
-export const makeProps = (entries: Iterable<readonly [string, Iterable<PropValue>]>): Props => {
-  const m = new Map<string, PropValue[]>();
-  for (const [k, vs] of entries) {
-    let list = m.get(k);
-    for (const v of vs) {
-      if (list === undefined) {
-        list = [];
-        m.set(k, list);
-      }
-      if (!list.includes(v)) list.push(v);
-    }
-  }
-  return m;
-};
 
 /** `Props` (§3.2): a JSON object whose values are arrays of strings and integers; decodes to a {@link Props} map. */
 export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
@@ -97,19 +78,3 @@ export const PropsCodec = new t.Type<Props, JsonObject, unknown>(
     return o;
   },
 );
-
-/**
- * Props equality of §7.3: same keys, and for each key the same *set* of values (inclusion is checked both ways, so
- * the result is right even for hand-built lists that repeat a value).
- */
-export const propsEqual = (a: Props, b: Props): boolean => {
-  if (a === b) return true;
-  if (a.size !== b.size) return false;
-  for (const [k, va] of a) {
-    const vb = b.get(k);
-    if (vb === undefined) return false;
-    for (const v of va) if (!vb.includes(v)) return false;
-    for (const v of vb) if (!va.includes(v)) return false;
-  }
-  return true;
-};

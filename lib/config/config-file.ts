@@ -3,7 +3,7 @@
  * one-line message; the command line prefixes it with `Error reading configuration: `.
  */
 import { readFileSync } from 'node:fs';
-import * as E from 'fp-ts/Either';
+import * as E from '../util/either';
 import type { DomainConfig, LogConfig, OutputLimitsConfig, RecordConfig } from './daemon-config';
 import { ConfigError, isMapping, pyTypeName } from './config-fields';
 import { parseDomains } from './config-domains';

@@ -4,7 +4,7 @@
  * (`-sn`) and take attached (`-c5`) or separate (`-c 5`) values; long options take `--opt=value` or
  * `--opt value` and may be abbreviated to a unique prefix.
  */
-import * as E from 'fp-ts/Either';
+import * as E from '../util/either';
 
 /** Parsed options, in command-line order, as `[name, value]` (`name` like `-f` or `--record`; value '' if none). */
 export interface GetoptResult {

@@ -2,7 +2,7 @@
  * Merging the configuration file with the command line (spec §11.2): the file is applied first, any command-line
  * domain replaces all file domains, and every other option overrides the corresponding file setting.
  */
-import * as E from 'fp-ts/Either';
+import * as E from '../util/either';
 import {
   DEFAULT_LOG_CONFIG,
   DEFAULT_OUTPUT_LIMITS_CONFIG,

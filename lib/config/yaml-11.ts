@@ -4,7 +4,7 @@
  * booleans, the `yaml` package's 1.1 schema does), duplicate keys are allowed (the last wins), unknown tags are
  * errors, and integers are kept apart from floats (integers load as `bigint`, floats as `number`).
  */
-import * as E from 'fp-ts/Either';
+import * as E from '../util/either';
 import type * as Yaml from 'yaml';
 import type { ScalarTag } from 'yaml';
 

@@ -1,4 +1,4 @@
-import { left, right, type Either } from 'fp-ts/Either';
+import { left, right, type Either } from '../util/either';
 import type { Filter } from './ast';
 import { isFilterSpecial } from './escape';
 

@@ -2,7 +2,7 @@
  * The optional `filter` field of `subscribe` and `services` (§5.4, §5.7): absent means match everything; text that
  * does not parse is the `invalid-filter-syntax` failure.
  */
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from '../util/either';
 
 import type { Filter } from '../filter/ast';
 import { parseFilter } from '../filter/parse';

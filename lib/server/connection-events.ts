@@ -7,7 +7,7 @@
  * a `mergeMap`: an Observable, three Subscribers and about fifteen closures per accepted connection, ~2 KB of heap
  * each and work at every accept (issue 12, the cost of a connection).
  */
-import { decodeClientMessage } from '../codec/decode';
+import { decodeInbound } from './inbound';
 import type { Event } from '../state/events';
 import type { ConnId } from '../state/model';
 import type { Connection } from '../transport/transport';
@@ -64,7 +64,7 @@ export class ConnectionFeed {
     let e: Event;
     try {
       hub.onInbound?.(id, bytes);
-      const r = decodeClientMessage(bytes);
+      const r = decodeInbound(bytes);
       e =
         r._tag === 'Right'
           ? { type: 'message', now: hub.clock(), conn: id, msg: r.right }

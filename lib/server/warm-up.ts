@@ -19,7 +19,7 @@
  * cold again, as before.
  */
 import { type EncodedParts, encodeMessageParts } from '../codec/encode';
-import { decodeClientMessage } from '../codec/decode';
+import { decodeInbound } from './inbound';
 import type { ClosedEvent, Event } from '../state/events';
 import type { DomainState } from '../state/model';
 import { hasWork } from '../state/work';
@@ -72,7 +72,7 @@ export function* warmUpSteps(t0: number): Generator<void, WarmUpReport> {
       }
   };
   const message = (conn: number, json: string): Event => {
-    const r = decodeClientMessage(utf8(json));
+    const r = decodeInbound(utf8(json));
     if (r._tag === 'Left') throw new Error(r.left.reason);
     return { type: 'message', now, conn, msg: r.right };
   };

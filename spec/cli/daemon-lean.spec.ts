@@ -1,14 +1,15 @@
 /**
  * What an idle rxpafd has loaded (issue 12, idle RSS; bench/README.md "Idle RSS"): a daemon serving tcp: alone, with
  * console logging and no configuration file, carries neither the YAML parser, nor all of rxjs, nor node:tls, the
- * file streams, DNS, the hook runner, the replay tool or the HTTP side. Each of those is loaded on first use; the
- * control case shows the probe sees them when they are used.
+ * file streams, DNS, the hook runner, the replay tool or the HTTP side, nor io-ts and fp-ts (the codec's general path,
+ * loaded in the background from the first message, at once by a message the fast path gives up on). Each of those is loaded on first use; the control cases show
+ * the probe sees them when they are used.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { RXPAFD, tempDir, waitFor } from '../helpers/daemon';
+import { helloMsg, msg, parseListening, RawTcp, RXPAFD, sleep, tempDir, waitFor } from '../helpers/daemon';
 
 type Dir = ReturnType<typeof tempDir>;
 
@@ -24,8 +25,11 @@ interface Loaded {
   readonly builtins: readonly string[];
 }
 
-/** Start rxpafd with the probe, wait until it is listening, and return what it has loaded. */
-const loadedBy = async (dir: Dir, args: readonly string[]): Promise<Loaded> => {
+/**
+ * Start rxpafd with the probe, wait until it is listening, run `use` (given the first address's port), and return
+ * what it has loaded.
+ */
+const loadedBy = async (dir: Dir, args: readonly string[], use?: (port: number) => Promise<void>): Promise<Loaded> => {
   const probe = join(dir.path, 'probe.js');
   writeFileSync(probe, PROBE);
   const child = spawn(process.execPath, ['-r', probe, RXPAFD, '-n', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,6 +40,7 @@ const loadedBy = async (dir: Dir, args: readonly string[]): Promise<Loaded> => {
   const exited = new Promise((resolve) => child.on('close', resolve));
   try {
     await waitFor(() => / INFO core listening /.test(err), 10000, `rxpafd listening (stderr: ${err})`);
+    if (use !== undefined) await use(Number(/:(\d+)$/.exec(parseListening(err)[0]!.addresses[0]!)![1]));
     child.kill('SIGUSR2');
     await waitFor(() => out.includes('\n'), 5000, 'the probe output');
     return JSON.parse(out.split('\n')[0]!) as Loaded;
@@ -68,6 +73,37 @@ describe('rxpafd loads only what an idle daemon needs', () => {
     expect(files.filter((f) => /\/dist\/lib\/(replay|http)\/|\/server\/hook\.js$/.test(f))).toEqual([]);
     for (const b of ['tls', 'crypto', 'internal/fs/streams', 'internal/fs/promises', 'dns/promises', 'readline'])
       expect(builtins).not.toContain(b);
+  });
+
+  it('no io-ts nor fp-ts while idle; the first message loads them in the background, a malformed one at once', async () => {
+    const idle = await loadedBy(dir, ['tcp:127.0.0.1:0']);
+    expect(pkg(idle.files, 'io-ts')).toEqual([]);
+    expect(pkg(idle.files, 'fp-ts')).toEqual([]);
+    const client = async (port: number, bad: boolean): Promise<void> => {
+      const c = await RawTcp.open(port);
+      try {
+        c.sendFrame(helloMsg(7, 2, 3, 1));
+        if (bad) {
+          // at once, before the background load: a float ta-id, which the fast path gives up on and the general
+          // path (io-ts) refuses; the server closes the connection (§3.5)
+          c.sendFrame('{"ta-cmd":"ping","ta-id":3.0,"msg-type":"request"}');
+          await c.waitClose();
+          return;
+        }
+        expect((await c.next())['msg-type']).toBe('complete');
+        c.sendFrame(msg('ping', 2, 'request'));
+        expect((await c.next())['msg-type']).toBe('complete');
+        await sleep(2000); // the background load: 1 s after the first message, one module per turn
+      } finally {
+        c.destroy();
+      }
+    };
+    for (const bad of [false, true]) {
+      const { files } = await loadedBy(dir, ['tcp:127.0.0.1:0'], (port) => client(port, bad));
+      expect(pkg(files, 'io-ts').length).toBeGreaterThan(0);
+      expect(pkg(files, 'fp-ts').length).toBeGreaterThan(0);
+      expect(files.filter((f) => f.endsWith('/dist/lib/codec/decode.js')).length).toBe(1);
+    }
   });
 
   it('control: a configuration file loads yaml, a DNS name loads dns (the probe sees what is used)', async () => {

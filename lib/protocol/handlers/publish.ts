@@ -3,7 +3,7 @@
  */
 import type { PropValue, Props } from '../../filter/props';
 import type { PublishRequest } from '../../codec/messages';
-import { propsEqual } from '../../codec/primitives';
+import { propsEqual } from '../../codec/values';
 import { CompactProps, compactProps } from '../../filter/compact-props';
 import type { Ctx } from '../../state/context';
 import { send } from '../../state/context';
