@@ -50,6 +50,34 @@ const run = (lines: readonly string[]) => {
   return { orphaned, expired, last };
 };
 
+/**
+ * The start of a wave-of-closes log: connections 9 (the watcher), 1, 2 and 3 accepted and said hello at T0, and 9
+ * subscribed to everything; `at` appends a message.
+ */
+const waveSetup = (): { ev: Event[]; at: (now: number, conn: number, json: string) => void } => {
+  const ev: Event[] = [];
+  const at = (now: number, conn: number, json: string): void => {
+    ev.push({ type: 'message', now, conn, msg: wire(json) });
+  };
+  for (const c of [9, 1, 2, 3]) {
+    ev.push({
+      type: 'accepted',
+      now: T0,
+      conn: c,
+      address: `tcp:127.0.0.1:${5000 + c}`,
+      user: 'ip:127.0.0.1',
+      transport: 'tcp',
+    });
+    at(
+      T0,
+      c,
+      request('hello', 0, { 'client-id': 100 + c, 'protocol-minimum-version': 2, 'protocol-maximum-version': 2 }),
+    );
+  }
+  at(T0, 9, request('subscribe', 1, { 'subscription-id': 9 }));
+  return { ev, at };
+};
+
 describe('replaying logs of an earlier schema version', () => {
   it('writes version 6; the budget per event and the close rule follow the version read', () => {
     expect(LOG_VERSION).toBe(6);
@@ -118,26 +146,7 @@ describe('replaying logs of an earlier schema version', () => {
    * it behind 1's job, and nothing is built for 3.
    */
   it('a wave of closes: version 4 orphans the small closes at once, version 5 after the queued work', () => {
-    const ev: Event[] = [];
-    const at = (now: number, conn: number, json: string): void => {
-      ev.push({ type: 'message', now, conn, msg: wire(json) });
-    };
-    for (const c of [9, 1, 2, 3]) {
-      ev.push({
-        type: 'accepted',
-        now: T0,
-        conn: c,
-        address: `tcp:127.0.0.1:${5000 + c}`,
-        user: 'ip:127.0.0.1',
-        transport: 'tcp',
-      });
-      at(
-        T0,
-        c,
-        request('hello', 0, { 'client-id': 100 + c, 'protocol-minimum-version': 2, 'protocol-maximum-version': 2 }),
-      );
-    }
-    at(T0, 9, request('subscribe', 1, { 'subscription-id': 9 }));
+    const { ev, at } = waveSetup();
     for (let i = 0; i < 100; i++)
       at(T0, 1, request('publish', 10 + i, { 'service-id': 1000 + i, generation: 0, 'service-props': {}, ttl: 60 }));
     for (const c of [2, 3]) {
@@ -186,26 +195,7 @@ describe('replaying logs of an earlier schema version', () => {
    * watcher only.
    */
   it('expiries during a wave of closes: version 5 expires before each close, version 6 after the wave', () => {
-    const ev: Event[] = [];
-    const at = (now: number, conn: number, json: string): void => {
-      ev.push({ type: 'message', now, conn, msg: wire(json) });
-    };
-    for (const c of [9, 1, 2, 3]) {
-      ev.push({
-        type: 'accepted',
-        now: T0,
-        conn: c,
-        address: `tcp:127.0.0.1:${5000 + c}`,
-        user: 'ip:127.0.0.1',
-        transport: 'tcp',
-      });
-      at(
-        T0,
-        c,
-        request('hello', 0, { 'client-id': 100 + c, 'protocol-minimum-version': 2, 'protocol-maximum-version': 2 }),
-      );
-    }
-    at(T0, 9, request('subscribe', 1, { 'subscription-id': 9 }));
+    const { ev, at } = waveSetup();
     for (let i = 0; i < 3; i++)
       at(T0, 1, request('publish', 10 + i, { 'service-id': 1000 + i, generation: 0, 'service-props': {}, ttl: 1 }));
     for (const c of [2, 3]) {
