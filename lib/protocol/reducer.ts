@@ -8,11 +8,11 @@
  * const s0 = initialDomainState(defaultSettings, 42);
  * const [s1, fx] = reduce(s0, { type: 'accepted', now: 1000, conn: 1, address: 'tcp:127.0.0.1:5000', user: 'ip:127.0.0.1', transport: 'tcp' });
  */
-import { List, Map as IMap, OrderedMap } from 'immutable';
+import { List, Map as IMap, OrderedMap, Set as ISet } from 'immutable';
 
 import { emptyFilterIndex } from '../filter/filter-index';
 import { receive, releaseHeld } from './handlers';
-import { acceptConn, admitWaiting, closeConn, dropConn } from '../state/connections';
+import { acceptConn, admitWaiting, closeConn, dropConn, markClosing } from '../state/connections';
 import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
@@ -59,6 +59,7 @@ export const initialDomainState = (
   work: List(),
   held: IMap(),
   waiting: List(),
+  closing: ISet(),
 });
 
 const handle = (ctx: Ctx, e: Event): void => {
@@ -71,6 +72,8 @@ const handle = (ctx: Ctx, e: Event): void => {
       return closeConn(ctx, e.conn, `protocol error: ${e.reason}`);
     case 'closed':
       return dropConn(ctx, e.conn);
+    case 'closing':
+      return markClosing(ctx, e.conns);
     case 'output-blocked':
     case 'output-drained':
       return outputFlow(ctx, e.conn, e.type === 'output-blocked');
@@ -100,7 +103,8 @@ type RootField =
   | 'usedByUser'
   | 'work'
   | 'held'
-  | 'waiting';
+  | 'waiting'
+  | 'closing';
 /** Fails to compile when `DomainState` gains a field that {@link rootChanged} does not compare. */
 const rootFieldsKnown: [Exclude<keyof DomainState, RootField>] extends [never] ? true : never = true;
 void rootFieldsKnown;
@@ -124,6 +128,7 @@ const rootChanged = (d: RootDraft, s: DomainState): boolean =>
   d.work !== s.work ||
   d.held !== s.held ||
   d.waiting !== s.waiting ||
+  d.closing !== s.closing ||
   d.settings !== s.settings;
 
 /**
@@ -150,6 +155,7 @@ const copyRoot = (s: DomainState): RootDraft => ({
   work: s.work,
   held: s.held,
   waiting: s.waiting,
+  closing: s.closing,
 });
 
 /**
@@ -242,8 +248,9 @@ const foldEvents = (
     // every event has its own budget, so folding a batch in one call is the same as one call per event (replay)
     ctx.budget.left = slice;
     // a close under 'close-first' (work.ts `CloseRule`) is folded before the deadlines due and expires no orphan:
-    // the expiries due are the next other event's, so none is told to a subscriber closing in the same wave
-    const orphans = e.type !== 'closed' || closeRule !== 'close-first';
+    // the expiries due are the next other event's, so none is told to a subscriber closing in the same wave (nor
+    // does a `closing` mark, which comes before the closes it names)
+    const orphans = (e.type !== 'closed' && e.type !== 'closing') || closeRule !== 'close-first';
     if (orphans) processDeadlines(ctx);
     handle(ctx, e);
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it

@@ -1,8 +1,10 @@
 /**
  * The event-log line format, one JSON document per line (NDJSON), readable with `jq`.
  *
- * Version 6 (written) has the lines of versions 2 to 5; it marks a log recorded with the close rule of
- * lib/state/work.ts `CloseRule` 'close-first' (a `closed` event expires no orphan). Version 5 marks the close rule
+ * Version 7 (written) adds the `closing` event (connections whose `closed` events the server folds later, a wave of
+ * closes: lib/server/domain-loop.ts); it is replayed with the rules of version 6. Version 6 has the lines of
+ * versions 2 to 5; it marks a log recorded with the close rule of lib/state/work.ts `CloseRule` 'close-first' (a
+ * `closed` event expires no orphan). Version 5 marks the close rule
  * 'after-queued'. Version 4 marks a log recorded with work slices of 128 units. Version 3
  * marks a log recorded with sliced work (`work` events) of 512 units; logs of versions 1 and 2 replay with an
  * unlimited work budget ({@link LOG_VERSION}).
@@ -55,15 +57,16 @@ import { Nat, Num, Settings } from './log-codecs';
 import { encodeDomainState, decodeDomainState } from './state-codec';
 
 /**
- * The schema version written. Versions 1 to 6 are read. Versions 3 to 6 have the same lines as version 2; they mark
+ * The schema version written. Versions 1 to 7 are read. Version 7 adds the `closing` event to version 6's lines and
+ * is replayed by version 6's rules. Versions 3 to 6 have the same lines as version 2; they mark
  * logs recorded with sliced work (`work` events, lib/state/work.ts): version 3 with slices of 512 units per event,
- * versions 4 to 6 with the current `SLICE` of lib/state/work.ts (128); version 5 with the close rule 'after-queued'
+ * versions 4 to 7 with the current `SLICE` of lib/state/work.ts (128); version 5 with the close rule 'after-queued'
  * (a small close is orphaned at once only when no work is queued; before it, 'at-once': see `CloseRule`), version 6
  * with 'close-first' (a `closed` event is folded before the deadlines due and expires no orphan). A log of version 1 or 2 holds no `work` events, so it is replayed
  * with an unlimited work budget per event (every event finishes its work, as the server then did). The budget
  * decides what each event does, so a log replays exactly only with the budget it was recorded with.
  */
-export const LOG_VERSION = 6;
+export const LOG_VERSION = 7;
 
 /** What a replay needs to rebuild a domain's initial state. */
 export interface DomainInfo {
@@ -136,6 +139,7 @@ const oneOf = (...names: string[]): Field => ({
   codec: t.keyof(Object.fromEntries(names.map((n) => [n, null]))),
   write: (v: string) => JSON.stringify(v),
 });
+const nats: Field = { codec: t.array(Nat), write: (v: readonly number[]) => `[${v.join(',')}]` };
 const msg: Field = { codec: WireMessage, write: (v: ClientMessage) => encodeMessage(v) };
 
 type Kind = Event['type'];
@@ -150,6 +154,7 @@ export const EVENT_FIELDS: { readonly [K in Kind]: { readonly [F in FieldsOf<K>]
   message: { conn: nat, msg },
   malformed: { conn: nat, reason: str },
   closed: { conn: nat, cause: oneOf('eof', 'transport-error', 'shutdown', 'slow-consumer') },
+  closing: { conns: nats },
   'output-blocked': { conn: nat },
   'output-drained': { conn: nat },
   tick: {},
@@ -598,7 +603,7 @@ export const decodeLine = (line: string): E.Either<string, LogRecord> => {
   const o = p.right;
   if (!isObject(o)) return E.left('record is not a JSON object');
   if (o.v === undefined) return decodeV2Body(o);
-  if (o.v !== 1n && o.v !== 2n && o.v !== 3n && o.v !== 4n && o.v !== 5n && o.v !== 6n)
+  if (typeof o.v !== 'bigint' || o.v < 1n || o.v > BigInt(LOG_VERSION))
     return E.left(`unsupported schema version ${stringifyJson(o.v ?? null)}`);
   if (o.kind === 'domain') return decodeHeader(o);
   if (o.kind === 'snapshot') return decodeSnapshot(o);

@@ -38,6 +38,8 @@ export const describeEvent = (e: Event): string => {
       return `conn ${e.conn} malformed message`;
     case 'closed':
       return `conn ${e.conn} closed (${e.cause})`;
+    case 'closing':
+      return `conns ${e.conns.join(', ')} closing`;
     case 'output-blocked':
       return `conn ${e.conn} output blocked`;
     case 'output-drained':

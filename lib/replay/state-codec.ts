@@ -19,7 +19,7 @@
  * const back = E.chain(decodeDomainState)(parseJson(text)); // right(a state that behaves exactly like `state`)
  */
 import * as E from 'fp-ts/Either';
-import { List, Map as IMap, OrderedMap } from 'immutable';
+import { List, Map as IMap, OrderedMap, Set as ISet } from 'immutable';
 import * as t from 'io-ts';
 
 import { decodeClientMessage } from '../codec/decode';
@@ -250,6 +250,10 @@ export const domainStateParts = (s: DomainState): DomainStateParts => ({
     () => s.waiting.values(),
     (id) => id,
   ),
+  closing: lazy(
+    () => s.closing.values(),
+    (id) => id,
+  ),
 });
 
 export const isLazyList = (v: Json | LazyList): v is LazyList =>
@@ -378,6 +382,8 @@ const StateJ = t.type({
   held: t.array(HeldJ),
   /** absent in snapshots from before connections waited under the cap (A4): none waited */
   waiting: t.union([t.array(Nat), t.undefined]),
+  /** absent in snapshots from before `closing` events (event-log version 7): none was closing */
+  closing: t.union([t.array(Nat), t.undefined]),
 });
 
 const describe = (errors: t.Errors): string => {
@@ -608,6 +614,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
         ]),
       ),
       waiting: List(j.waiting ?? []),
+      closing: ISet(j.closing ?? []),
     };
     return E.right(state);
   } catch (e) {

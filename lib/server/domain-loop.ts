@@ -22,7 +22,7 @@ import {
   tap,
 } from './rx';
 
-import type { Event } from '../state/events';
+import type { ClosedEvent, Event } from '../state/events';
 import type { DomainState } from '../state/model';
 import { workSlicesAtLeast } from '../state/work';
 import { bufferTurn, type TurnScheduler } from './buffer-turn';
@@ -39,9 +39,9 @@ export const TURN_BUDGET_MS = 3;
 export const CLOSE_COST_MS = 0.05;
 
 /** A turn's batch sorted for folding: the other inputs in arrival order, the closes, the pending work request. */
-const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: Event[]; work: Event | undefined } => {
+const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: ClosedEvent[]; work: Event | undefined } => {
   const inputs: Event[] = [];
-  const closes: Event[] = [];
+  const closes: ClosedEvent[] = [];
   let work: Event | undefined;
   for (const e of batch) {
     if (e.type === 'closed') closes.push(e);
@@ -67,6 +67,10 @@ const workBatch = (first: Event | undefined, n: number, now: number): Event[] =>
 
 /**
  * One event-loop turn of the domain, in this order:
+ * 0. when the turn has more than one close (a wave of closes, carried ones included), a `closing` event naming the
+ *    connections of those not named by an earlier one: until its close is folded, no connection of a wave is told
+ *    of a directory change (lib/state/notify.ts), neither by the inputs folded before the closes nor by an expiry
+ *    or message folded while closes are carried over turns (issue 13). A lone close needs none;
  * 1. the turn's inputs other than closes and work requests (messages, accepts, ticks, in arrival order) as one
  *    batch: a bystander's ping is answered first, however much else the turn has to do;
  * 2. the closes, in chunks sized by their measured cost (a running average of the fold time per close, reducer,
@@ -107,12 +111,25 @@ export const drainTurns =
       let grow = 1;
       // the state after the last fold (only folds change it): what a turn of a lone work event starts from
       let last: S | undefined;
+      // connections named by a `closing` event whose closes are not folded yet
+      const marked = new Set<number>();
       return batches$.pipe(
         map((batch) => {
           const t0 = clock();
           const left = (): number => budgetMs - (clock() - t0) * 1000;
           const { inputs, closes, work } = sortBatch(batch);
           let s: S | undefined;
+          if (closes.length > 1) {
+            const conns: number[] = [];
+            for (const e of closes) if (!marked.has(e.conn)) conns.push(e.conn);
+            if (conns.length > 0) {
+              for (const c of conns) marked.add(c);
+              // at the turn's earliest time: the inputs folded after it keep their own (time never runs backwards)
+              let now = Infinity;
+              for (const e of batch) if (e.now < now) now = e.now;
+              s = fold([{ type: 'closing', now, conns }]);
+            }
+          }
           if (inputs.length > 0) s = fold(inputs);
           for (let i = 0; i < closes.length;) {
             const room = left();
@@ -125,7 +142,9 @@ export const drainTurns =
             const fits = Math.floor((i === 0 ? Math.max(room, budgetMs / 2) : room) / perClose + 1e-9);
             const n = Math.max(1, Math.min(closes.length - i, fits));
             const c0 = clock();
-            s = fold(closes.slice(i, i + n));
+            const chunk = closes.slice(i, i + n);
+            s = fold(chunk);
+            if (marked.size > 0) for (const e of chunk) marked.delete(e.conn);
             // the cost per close, averaged over the last chunks (never 0: a clock that did not move measures nothing)
             perClose = Math.max(0.001, (perClose + ((clock() - c0) * 1000) / n) / 2);
             i += n;

@@ -116,10 +116,21 @@ export const closeConn = (ctx: Ctx, id: ConnId, reason: string): void => {
   });
 };
 
+/**
+ * Connections whose `closed` events the shell has and folds later (a `closing` event): none is told of a directory
+ * change until its close is folded (lib/state/notify.ts). Ids of connections already gone are ignored.
+ */
+export const markClosing = (ctx: Ctx, ids: readonly ConnId[]): void => {
+  let closing = ctx.d.closing;
+  for (const id of ids) if (ctx.d.conns.has(id)) closing = closing.add(id);
+  ctx.d.closing = closing;
+};
+
 /** Forget a connection; if it was handshaked, run the client disconnect of §7.5. */
 export const dropConn = (ctx: Ctx, id: ConnId): void => {
   const conn = getConn(ctx, id);
   if (conn === undefined) return;
+  if (ctx.d.closing.size > 0) ctx.d.closing = ctx.d.closing.delete(id);
   ctx.d.conns = ctx.d.conns.delete(id);
   if (ctx.d.held.has(id)) ctx.d.held = ctx.d.held.delete(id);
   if (conn.waiting === true) ctx.d.waiting = ctx.d.waiting.filter((w) => w !== id);

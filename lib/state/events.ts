@@ -37,6 +37,16 @@ export interface ClosedEvent {
   readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
 }
 /**
+ * The shell has the `closed` events of these connections and folds them over the next turns (a wave of closes, a mass
+ * disconnect): until each is folded, no notification is built for its subscriptions (lib/state/notify.ts). Nothing
+ * else changes: the close itself (§7.5) is its `closed` event's. Like a close, it expires no orphan.
+ */
+export interface ClosingEvent {
+  readonly type: 'closing';
+  readonly now: number;
+  readonly conns: readonly ConnId[];
+}
+/**
  * The shell stopped reading a connection because its output is congested (back-pressure, §15.3), or its output
  * drained and reading resumed. A blocked connection is never timed out for idleness (it could not be seen active).
  */
@@ -58,4 +68,4 @@ export interface WorkEvent {
 }
 
 export type Event =
-  AcceptedEvent | MessageEvent | MalformedEvent | ClosedEvent | OutputFlowEvent | TickEvent | WorkEvent;
+  AcceptedEvent | MessageEvent | MalformedEvent | ClosedEvent | ClosingEvent | OutputFlowEvent | TickEvent | WorkEvent;

@@ -12,7 +12,7 @@
  *
  * Times are seconds since the epoch as floats (µs precision); they only ever come in on events.
  */
-import type { List as IList, Map as IMap, OrderedMap as IOrderedMap } from 'immutable';
+import type { List as IList, Map as IMap, OrderedMap as IOrderedMap, Set as ISet } from 'immutable';
 
 import type { ClientMessage, ServerMessage } from '../codec/messages';
 
@@ -232,4 +232,10 @@ export interface DomainState {
   readonly held: IMap<ConnId, Held>;
   /** Connections waiting for a slot under the connection cap, oldest first (A4, §10.3); also in `conns` and `held`. */
   readonly waiting: IList<ConnId>;
+  /**
+   * Connections the shell saw close whose `closed` events are not folded yet (a wave of closes folded over several
+   * event-loop turns, a `closing` event): no notification is built for their subscriptions meanwhile (issue 13). Each
+   * leaves the set when its connection is dropped.
+   */
+  readonly closing: ISet<ConnId>;
 }

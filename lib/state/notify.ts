@@ -60,10 +60,12 @@ export const notified: { readonly subs: Subscription[]; readonly types: MatchTyp
  * returns their number.
  */
 export const diffNotifications = (
-  state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex'>,
+  state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex' | 'closing'>,
   change: DirectoryChange,
 ): number => {
   if (state.subscriptions.size === 0) return 0; // the common case of a publish or unpublish: nobody to tell
+  // connections closing (their `closed` events not folded yet, a wave of closes) are told nothing (issue 13)
+  const closing = state.closing.size > 0 ? state.closing : undefined;
   const { subs: out, types } = notified;
   if (out.length > 64) {
     // (the scratch keeps no large fan-out's subscriptions alive)
@@ -75,6 +77,7 @@ export const diffNotifications = (
     const subs = fewSubscriptions(state.subscriptions);
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i]!;
+      if (closing?.has(sub.conn) === true) continue;
       const mt = matchTypeFor(sub, change);
       if (mt !== undefined) {
         out[n] = sub;
@@ -92,6 +95,7 @@ export const diffNotifications = (
   const candidates = indexCandidates(state.subscriptionIndex, first, second);
   for (let i = 0; i < candidates.length; i++) {
     const sub = candidates[i]!;
+    if (closing?.has(sub.conn) === true) continue;
     const mt = matchTypeFor(sub, change);
     if (mt !== undefined) {
       out[n] = sub;

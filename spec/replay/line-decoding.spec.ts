@@ -123,6 +123,9 @@ describe('event-log lines: other records', () => {
         '{"v":1,"seq":1,"d":0,"at":2,"e":{"type":"accepted","conn":1,"address":"tcp:1.2.3.4:5","user":"ip:1.2.3.4","transport":"tcp"}}',
       ),
     ).toEqual({ kind: 'event', seq: 1, d: 0, event: accepted });
+    const closing = { type: 'closing', now: 4, conns: [3, 1, 2] } as const;
+    expect(encodeEventLine(5, 1, closing)).toBe('{"seq":5,"d":1,"at":4,"type":"closing","conns":[3,1,2]}');
+    expect(ok(encodeEventLine(5, 1, closing))).toEqual({ kind: 'event', seq: 5, d: 1, event: closing });
     expect(ok('{"seq":2,"at":3,"type":"tick"}')).toEqual({
       kind: 'event',
       seq: 2,
@@ -141,6 +144,7 @@ describe('event-log lines: other records', () => {
     expect(reason('{"v":1,"kind":"gossip"}')).toBe('unknown record kind "gossip"');
     expect(reason('{"at":1}')).toBe('record has neither "seq" nor "out" (nor a schema version)');
     expect(reason('{"seq":1,"at":1,"type":"closed","conn":1,"cause":"boredom"}')).toMatch(/^invalid 'cause'/);
+    expect(reason('{"seq":1,"at":1,"type":"closing","conns":[1,-2]}')).toMatch(/^invalid 'conns/);
     expect(reason('{"v":1,"seq":1,"d":0,"at":1,"e":{"type":"teleport"}}')).toMatch(/^invalid 'e'/);
     expect(reason('{"v":2,"kind":"domain","d":0,"seed":1,"now":1,"settings":{}}')).toMatch(/^invalid 'settings/);
   });

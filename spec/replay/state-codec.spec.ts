@@ -59,6 +59,7 @@ type Cmd =
   | { k: 'inform'; c: number; query: boolean }
   | { k: 'list'; c: number; ta: number; cmd: number }
   | { k: 'close'; c: number }
+  | { k: 'closing'; cs: number[] }
   | { k: 'malformed'; c: number }
   | { k: 'tick'; dt: number };
 
@@ -107,6 +108,10 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('inform' as const), c, query: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('list' as const), c, ta, cmd: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('close' as const), c }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('closing' as const), cs: fc.array(c, { minLength: 1, maxLength: 3 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('malformed' as const), c }) },
   {
     weight: 4,
@@ -193,6 +198,10 @@ const toEvents = (cmds: readonly Cmd[]): Event[] => {
         break;
       case 'close':
         if (accepted > 0) events.push({ type: 'closed', now, conn: pick(x.c), cause: 'eof' });
+        break;
+      case 'closing':
+        // a wave's mark: the connections' closes may follow later or (a mark of the shell cut short) never
+        if (accepted > 0) events.push({ type: 'closing', now, conns: x.cs.map(pick) });
         break;
       case 'malformed':
         if (accepted > 0) events.push({ type: 'malformed', now, conn: pick(x.c), reason: 'junk' });

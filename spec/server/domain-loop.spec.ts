@@ -43,13 +43,17 @@ const populated = (n: number, ttl: number): DomainState => {
   return reduceAll(initialDomainState(undefined, 7, 0), ev, Infinity)[0];
 };
 
-/** A loop on `ts`: one turn per frame; each fold costs COST ms of the turn's clock. */
+/**
+ * A loop on `ts`: one turn per frame; each fold costs COST ms of the turn's clock. `marks: false` folds no `closing`
+ * event (the loop before it folded them: the reducer learnt of a close only when it folded it).
+ */
 const harness = (
   ts: TestScheduler,
   s0: DomainState,
   inputs$: Subject<Event>,
   budgetMs = BUDGET,
   closeRule: CloseRule = CLOSE_RULE,
+  marks = true,
 ) => {
   let frame = -1;
   let spent = 0;
@@ -60,7 +64,9 @@ const harness = (
   const state$ = new BehaviorSubject(s0);
   const turns: string[][] = [];
   const fx: Array<[number, Effect, number]> = [];
-  const fold = (batch: Event[]): DomainState => {
+  const fold = (all: Event[]): DomainState => {
+    const batch = marks ? all : all.filter((e) => e.type !== 'closing');
+    if (batch.length === 0) return state$.value;
     clock();
     spent += COST;
     const [next, f] = reduceAll(state$.value, batch, SLICE, undefined, false, closeRule);
@@ -152,7 +158,16 @@ describe('drainTurns: closes', () => {
       const closes = batch.filter((e) => e.type === 'closed').length;
       const work = batch.filter((e) => e.type === 'work').length;
       d.t += (closes > 0 ? closes * perClose : work > 0 ? work * 0.1 : 0.1) / 1000;
-      d.folded.push(closes > 0 ? `closed x${closes}` : work > 0 ? `work x${work}` : batch.map((e) => e.type).join('+'));
+      const first = batch[0]!;
+      d.folded.push(
+        closes > 0
+          ? `closed x${closes}`
+          : work > 0
+            ? `work x${work}`
+            : first.type === 'closing'
+              ? `closing x${first.conns.length}`
+              : batch.map((e) => e.type).join('+'),
+      );
       d.left -= work;
       // every fold changes the state (a fresh number would do; the count of folds is one)
       return d.folded.length;
@@ -177,20 +192,29 @@ describe('drainTurns: closes', () => {
     const closes = Array.from({ length: 1000 }, (_, i) => closed(100 + i));
     // the batch as it arrived: closes, a bystander's ping among them, the pending work request
     batches$.next([...closes.slice(0, 500), msg(1), { type: 'work', now: 0 }, ...closes.slice(500)]);
-    // the ping alone first (0.1 ms); then 2.9 ms left: the first chunk by the assumed cost (0.05 ms a close) is 58;
-    // it measured 0.02 ms a close (running average 0.035 ms): the next chunk is what fits the 1.74 ms left, 49; then
-    // 0.0275 ms a close and 0.76 ms left: 27; 0.02375 and 0.22 ms: 9; 0.021875 and 0.04 ms: 1; then less than one
-    // close's cost is left
-    expect(d.folded).toEqual(['message', 'closed x58', 'closed x49', 'closed x27', 'closed x9', 'closed x1']);
+    // the wave's `closing` mark first (0.1 ms), naming all 1,000; the ping alone (0.1 ms); then 2.8 ms left: the
+    // first chunk by the assumed cost (0.05 ms a close) is 56; it measured 0.02 ms a close (running average 0.035
+    // ms): the next chunk is what fits the 1.68 ms left, 48; then 0.0275 ms a close and 0.72 ms left: 26; 0.02375
+    // and 0.2 ms: 8; 0.021875 and 0.04 ms: 1; then less than one close's cost is left
+    expect(d.folded).toEqual([
+      'closing x1000',
+      'message',
+      'closed x56',
+      'closed x48',
+      'closed x26',
+      'closed x8',
+      'closed x1',
+    ]);
     // the rest goes to the next turn, in order; the work request is dropped (the loop asks again after the turn)
     expect(d.carried).toHaveLength(1);
-    expect(d.carried[0]).toEqual(closes.slice(144));
+    expect(d.carried[0]).toEqual(closes.slice(139));
     expect(d.left).toBe(100);
-    expect(d.out).toEqual([6]);
-    // the next turn: the carried closes with a new ping; the ping first again, then chunks by the measured cost
+    expect(d.out).toEqual([7]);
+    // the next turn: the carried closes with a new ping (no second mark: they are named already); the ping first
+    // again, then chunks by the measured cost
     batches$.next([...d.carried[0]!, msg(2)]);
-    expect(d.folded[6]).toBe('message');
-    const chunks = d.folded.slice(7).map((f) => Number(/x(\d+)/.exec(f)![1]));
+    expect(d.folded[7]).toBe('message');
+    const chunks = d.folded.slice(8).map((f) => Number(/x(\d+)/.exec(f)![1]));
     expect(chunks[0]).toBeGreaterThan(100); // the measured cost (about 0.02 ms), not the assumed 0.05 ms
     expect(d.t * 1000 - 3).toBeLessThanOrEqual(3.2); // the second turn kept to its budget, give or take a chunk
   });
@@ -198,21 +222,23 @@ describe('drainTurns: closes', () => {
   it('closes done, the pending work event runs with as many slices as fit, then more batches while the budget lasts', () => {
     const { d, batches$ } = domain(0.01, 100);
     batches$.next([closed(1), closed(2), { type: 'work', now: 0 }, msg(3)]);
-    // 0.1 ms for the ping, 0.02 for the closes, 0.1 a slice: batches of 1, 2, 4, 8 (slow start: twice the last), then
-    // the 12 that fit the 1.38 ms left by the last cost (0.1 ms); one more while any budget is left
+    // 0.1 ms for the wave's `closing` mark, 0.1 for the ping, 0.02 for the closes, 0.1 a slice: batches of 1, 2, 4, 8
+    // (slow start: twice the last), then the 11 that fit the 1.28 ms left by the running average (0.109 ms, dearer
+    // than the last cost); one more while any budget is left
     expect(d.folded).toEqual([
+      'closing x2',
       'message',
       'closed x2',
       'work x1',
       'work x2',
       'work x4',
       'work x8',
-      'work x12',
+      'work x11',
       'work x1',
       'work x1',
     ]);
-    // as many slices as one work event per fold ran (each 0.1 ms, up to the 3 ms budget), in 7 folds instead of 29
-    expect(100 - d.left).toBe(29);
+    // as many slices as one work event per fold ran (each 0.1 ms, up to the 3 ms budget), in 7 folds instead of 28
+    expect(100 - d.left).toBe(28);
     expect(d.t * 1000).toBeLessThanOrEqual(3.1);
     expect(d.carried).toEqual([]);
   });
@@ -226,7 +252,7 @@ describe('drainTurns: closes', () => {
         drainTurns(
           (batch: Event[]) => {
             t += batch.length * 0.00005;
-            folded.push(batch.length);
+            folded.push(batch.filter((e) => e.type === 'closed').length);
             return folded.length;
           },
           () => 0,
@@ -236,6 +262,7 @@ describe('drainTurns: closes', () => {
       )
       .subscribe();
     batches$.next(Array.from({ length: 300 }, (_, i) => closed(i)));
+    expect(folded[0]).toBe(0); // the `closing` mark, first
     expect(folded.reduce((a, b) => a + b, 0)).toBe(300);
     expect(folded.length).toBeGreaterThan(1);
   });
@@ -333,13 +360,13 @@ describe('domainLoop on virtual time', () => {
     });
   });
 
-  /** 60 clients (conns 10..69) with 5 services (TTL 60 s) and a subscription to everything each. */
-  const sixtyClients = (): Event[] => {
+  /** `n` clients (conns 10, 11, …) with `services` services (TTL 60 s) and a subscription to everything each. */
+  const waveClients = (n = 60, services = 5): Event[] => {
     const ev: Event[] = [];
-    for (let c = 10; c < 70; c++) {
+    for (let c = 10; c < 10 + n; c++) {
       ev.push(...hello(c, 0));
       ev.push({ type: 'message', now: 0, conn: c, msg: wire(request('subscribe', 1, { 'subscription-id': c })) });
-      for (let k = 0; k < 5; k++) ev.push(publish(c, c * 10 + k, 60));
+      for (let k = 0; k < services; k++) ev.push(publish(c, c * 10 + k, 60));
     }
     return ev;
   };
@@ -348,8 +375,7 @@ describe('domainLoop on virtual time', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
     ts.run(() => {
       // 60 clients (conns 10..69) with 5 services and a subscription to everything each; conn 2 watches, 3 pings
-      const ev = sixtyClients();
-      const s0 = reduceAll(populated(0, 60), ev, Infinity)[0];
+      const s0 = reduceAll(populated(0, 60), waveClients(), Infinity)[0];
       const inputs$ = new Subject<Event>();
       const h = harness(ts, s0, inputs$);
       const sub = h.loop$.subscribe();
@@ -363,7 +389,9 @@ describe('domainLoop on virtual time', () => {
         );
       ts.schedule(() => sub.unsubscribe(), 100);
       ts.flush();
-      // the closes took more than one turn (0.25 ms a fold, 0.7 ms a turn); each later turn served the ping first
+      // the wave's `closing` mark first; the closes took more than one turn (0.25 ms a fold, 0.7 ms a turn); each
+      // later turn served the ping first
+      expect(h.turns[0]![1]).toBe('closing');
       const closing = h.turns.filter((t) => t.some((b) => b.startsWith('closed')));
       expect(closing.length).toBeGreaterThan(1);
       expect(h.turns[1]![1]).toBe('ping');
@@ -371,30 +399,54 @@ describe('domainLoop on virtual time', () => {
       // no work slice ran before the last close was folded
       const flat = h.turns.flatMap((t) => t.slice(1));
       expect(flat.indexOf('work')).toBeGreaterThan(flat.lastIndexOf('closed'));
-      // every service orphaned (the watcher was told of each)
+      // every service orphaned (the watcher was told of each), the closing told nothing (their orphanings are queued
+      // behind the first closes', built once every close is folded), nobody left marked
       const orphaned = h.fx.filter(([, f]) => f.type === 'change' && f.change.kind === 'modified');
       expect(orphaned).toHaveLength(300);
       expect(h.fx.filter(([, f]) => f.type === 'send' && f.conn === 2)).toHaveLength(300);
-      // the closing were told almost nothing: only a close small enough to orphan at once (5 x (1 + subscriptions)
-      // <= CLOSE_SLICE: at most 11 subscriptions left) told subscribers whose close was still to come (132 sends
-      // here); had work slices run between the chunks, the orphaning of the first closes would have been told to
-      // every subscriber still open
-      const toClosing = h.fx.filter(([, f]) => f.type === 'send' && f.conn >= 10);
-      expect(toClosing.length).toBeLessThanOrEqual(5 * 11 * 11);
+      expect(h.fx.filter(([, f]) => f.type === 'send' && f.conn >= 10)).toHaveLength(0);
       expect(h.state$.value.work.size).toBe(0);
+      expect(h.state$.value.closing.size).toBe(0);
     });
+  });
+
+  it('a small wave of closes in one turn: closes orphaned at once tell nothing to the others', () => {
+    // 5 clients (conns 10..14) with 1 service and a subscription to everything each, conn 2 watching: a close orphans
+    // 1 x (1 + 6 subscriptions) units, under CLOSE_SLICE, so with no work queued it is orphaned in its own event
+    const run = (marks: boolean) => {
+      const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+      return ts.run(() => {
+        const s0 = reduceAll(populated(0, 60), waveClients(5, 1), Infinity)[0];
+        const inputs$ = new Subject<Event>();
+        const h = harness(ts, s0, inputs$, BUDGET, CLOSE_RULE, marks);
+        const sub = h.loop$.subscribe();
+        ts.schedule(() => {
+          for (let c = 10; c < 15; c++) inputs$.next({ type: 'closed', now: 0.01, conn: c, cause: 'eof' });
+        }, 10);
+        ts.schedule(() => sub.unsubscribe(), 100);
+        ts.flush();
+        return {
+          toClosing: h.fx.filter(([, f]) => f.type === 'send' && f.conn >= 10).length,
+          toWatcher: h.fx.filter(([, f]) => f.type === 'send' && f.conn === 2).length,
+        };
+      });
+    };
+    // without the mark each close (orphaned at once: no work queued) was told to the subscribers closing after it in
+    // the batch, 4 + 3 + 2 + 1
+    expect(run(false)).toEqual({ toClosing: 10, toWatcher: 5 });
+    expect(run(true)).toEqual({ toClosing: 0, toWatcher: 5 });
   });
 
   it('orphans due while a wave of closes is carried over turns: expiry starts at its tick, none in the closes', () => {
     // client 1 holds 20 services (TTL 1 s), watched by conn 2; 60 clients (conns 10..69) with 5 services (TTL 60 s)
     // and a subscription to everything each. Client 1 closes at 10 ms: its 20 services are due at 1.01 s; the wave of
     // 60 closes arrives in the turn before, so it is still being folded (carried from turn to turn) when they come due
-    const run = (rule: CloseRule) => {
+    const run = (rule: CloseRule, marks: boolean) => {
       const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
       return ts.run(() => {
-        const s0 = reduceAll(populated(20, 1), sixtyClients(), Infinity)[0];
+        const s0 = reduceAll(populated(20, 1), waveClients(), Infinity)[0];
         const inputs$ = new Subject<Event>();
-        const h = harness(ts, s0, inputs$, BUDGET, rule);
+        const h = harness(ts, s0, inputs$, BUDGET, rule, marks);
         const sub = h.loop$.subscribe();
         ts.schedule(() => inputs$.next({ type: 'closed', now: 0.01, conn: 1, cause: 'eof' }), 10);
         ts.schedule(() => {
@@ -416,13 +468,20 @@ describe('domainLoop on virtual time', () => {
         return { h, removed: frames('removed'), modified: frames('modified'), closing, toClosing };
       });
     };
-    for (const rule of ['after-queued', 'close-first'] as const) {
-      const { h, removed, modified, closing, toClosing } = run(rule);
+    const cases = [
+      ['after-queued', false],
+      ['close-first', false],
+      ['close-first', true],
+    ] as const;
+    for (const [rule, marks] of cases) {
+      const { h, removed, modified, closing, toClosing } = run(rule, marks);
       expect(removed).toHaveLength(20);
       // the wave took several turns (0.25 ms a fold, 0.7 ms a turn); the expiry started in the turn of the deadline,
-      // its tick first, folded before the closes carried into that turn
-      expect(closing.length).toBeGreaterThan(5);
-      expect(h.turns.find((t) => t[0] === '1010')![1]).toBe('tick');
+      // its tick first (after the wave's `closing` mark), folded before the closes carried into that turn
+      expect(closing.length).toBeGreaterThan(3);
+      expect(h.turns.find((t) => t[0] === '1010')!.slice(1, marks ? 3 : 2)).toEqual(
+        marks ? ['closing', 'tick'] : ['tick'],
+      );
       expect(Math.min(...removed)).toBe(1010);
       const lastClose = Number(closing[closing.length - 1]![0]);
       // and the wave's orphaning (300 services) came after, once its closes were all folded
@@ -434,12 +493,13 @@ describe('domainLoop on virtual time', () => {
         expect(Math.max(...removed)).toBeLessThan(lastClose);
         expect(toClosing).toBe(1029);
       } else {
-        // now the closes expire nothing: only the tick's slice (its 16 units: 1 visit + 15 notifications, one expiry
-        // told to the 60 subscribers still open, over the slice by its last) was told to the carried wave (which the
-        // reducer cannot know of); the rest of the expiry runs in the turn after the wave's last close, for the
-        // watcher only, before the wave's orphaning
-        expect(toClosing).toBe(60);
-        expect(Math.max(...removed)).toBe(lastClose + 1);
+        // now the closes expire nothing. Without the `closing` mark, the tick's slice (its 16 units: 1 visit + 15
+        // notifications, one expiry told to the 60 subscribers still open, over the slice by its last) was told to
+        // the carried wave, which the reducer did not know of; with it, nothing is told to the wave. The rest of the
+        // expiry runs after the wave's last close (here in that close's turn with the mark, in the next without:
+        // the closes fall into other chunks), for the watcher only, before the wave's orphaning
+        expect(toClosing).toBe(marks ? 0 : 60);
+        expect(Math.max(...removed)).toBe(marks ? lastClose : lastClose + 1);
         expect(Math.max(...removed)).toBeLessThanOrEqual(Math.min(...modified.filter((f) => f > 1000)));
       }
     }
