@@ -67,6 +67,15 @@ export type ReplayInput =
       readonly cause: 'eof' | 'transport-error' | 'shutdown' | 'slow-consumer';
     }
   | {
+      /**
+       * Connections whose closes the server had and folded later (a wave of closes, each followed by its `closed`
+       * input): none is told of a directory change meanwhile.
+       */
+      readonly type: 'closing';
+      /** Their numbers in their domain (the server's `ConnectionEvent.connection`). */
+      readonly connections: readonly number[];
+    }
+  | {
       /** The server stopped reading the connection while its output drained (back-pressure), or resumed. */
       readonly type: 'output-blocked' | 'output-drained';
       /** The connection's number in its domain (the server's `ConnectionEvent.connection`). */
@@ -134,12 +143,14 @@ const publicInput = (e: Event, text: string | undefined): ReplayInput => {
       return { type: e.type, connection: e.conn, reason: e.reason };
     case 'closed':
       return { type: e.type, connection: e.conn, cause: e.cause };
+    case 'closing':
+      return { type: e.type, connections: e.conns };
     case 'work':
       return { type: 'work' };
     case 'output-blocked':
     case 'output-drained':
       return { type: e.type, connection: e.conn };
-    default:
+    case 'tick':
       return { type: 'tick' };
   }
 };

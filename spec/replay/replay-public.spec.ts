@@ -7,9 +7,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, toArray } from 'rxjs';
 
+import { encodeEventLine, encodeHeaderLine } from '../../lib/replay/event-codec';
 import { createRecorder } from '../../lib/replay/record';
+import { defaultSettings } from '../../lib/protocol/reducer';
 import { readLines$, replay$, type ReplayInput } from '../../lib/replay';
 import { createServer } from '../../lib/server/create-server';
 import { publicDomain, type ConnectionEvent } from '../../lib/server/public-domain';
@@ -54,7 +56,7 @@ describe('replay$ and the server name a connection alike', () => {
     const steps = await lastValueFrom(replay$(readLines$([file])).pipe(toArray()));
     const inputs = steps
       .map((s) => s.input)
-      .filter((i): i is Exclude<ReplayInput, { type: 'tick' | 'work' }> => 'connection' in i);
+      .filter((i): i is Exclude<ReplayInput, { type: 'tick' | 'work' | 'closing' }> => 'connection' in i);
     for (const i of inputs) expect(Object.keys(i)).not.toContain('conn');
     expect(inputs.map((i) => `${i.type} ${i.connection}`)).toEqual([
       `accepted ${first}`,
@@ -75,5 +77,35 @@ describe('replay$ and the server name a connection alike', () => {
     const lines = readFileSync(file, 'utf8').split('\n');
     expect(lines.some((l) => l.includes(`"conn":${first}`))).toBe(true);
     expect(lines.some((l) => l.includes('"connection"'))).toBe(false);
+  });
+
+  it('a wave of closes: its `closing` input names the connections, each closed by its own input after', async () => {
+    const t = 1_700_000_000;
+    const accepted = (conn: number) =>
+      ({
+        type: 'accepted',
+        now: t,
+        conn,
+        address: `tcp:127.0.0.1:${conn}`,
+        user: 'ip:127.0.0.1',
+        transport: 'tcp',
+      }) as const;
+    const lines = [
+      encodeHeaderLine(0, { seed: 1, now: t, settings: defaultSettings }),
+      encodeEventLine(1, 0, accepted(1)),
+      encodeEventLine(2, 0, accepted(2)),
+      encodeEventLine(3, 0, { type: 'closing', now: t + 1, conns: [2, 1] }),
+      encodeEventLine(4, 0, { type: 'closed', now: t + 1, conn: 2, cause: 'eof' }),
+      encodeEventLine(5, 0, { type: 'closed', now: t + 1, conn: 1, cause: 'eof' }),
+    ];
+    const steps = await lastValueFrom(replay$(from(lines)).pipe(toArray()));
+    expect(steps.map((s) => s.input)).toEqual([
+      expect.objectContaining({ type: 'accepted', connection: 1 }),
+      expect.objectContaining({ type: 'accepted', connection: 2 }),
+      { type: 'closing', connections: [2, 1] },
+      { type: 'closed', connection: 2, cause: 'eof' },
+      { type: 'closed', connection: 1, cause: 'eof' },
+    ]);
+    expect(steps.map((s) => s.counts.connections)).toEqual([1, 2, 2, 1, 0]);
   });
 });

@@ -64,7 +64,8 @@ assertType<Equal<WithConnection<ConnectionEvent>, ConnectionEvent>>();
 assertType<Equal<ReplaySent['connection'], number>>();
 assertType<Equal<ConnectionEvent['connection'], number>>();
 assertType<Equal<WithConnection<ReplayInput>['connection'], number>>();
-assertType<Equal<Exclude<ReplayInput, WithConnection<ReplayInput>>['type'], 'tick' | 'work'>>();
+assertType<Equal<Exclude<ReplayInput, WithConnection<ReplayInput>>['type'], 'tick' | 'work' | 'closing'>>();
+assertType<Equal<Extract<ReplayInput, { type: 'closing' }>['connections'], readonly number[]>>();
 assertType<Equal<SubscriptionInfo['id'], bigint>>();
 
 // what each side emits is that model
