@@ -132,8 +132,13 @@ export function* warmUpSteps(t0: number): Generator<void, WarmUpReport> {
     fold(batch);
   }
   for (; hasWork(state); yield) fold(work());
-  // the owners go in one wave of closes, each close folded alone (as the domain loop folds a turn's closes)
+  // the owners go in one wave of closes: its `closing` mark, then each close folded alone (as the domain loop folds
+  // a turn's closes)
   now += 0.5;
+  const wave: number[] = [];
+  for (let c = 2; c <= conns; c++) wave.push(c);
+  fold([{ type: 'closing', now, conns: wave }]);
+  yield;
   for (let c = 2; c <= conns; c++) {
     fold([{ type: 'closed', now, conn: c, cause: 'eof' } satisfies ClosedEvent]);
     yield;
