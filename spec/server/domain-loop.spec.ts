@@ -43,18 +43,23 @@ const populated = (n: number, ttl: number): DomainState => {
   return reduceAll(initialDomainState(undefined, 7, 0), ev, Infinity)[0];
 };
 
+interface HarnessOptions {
+  /** Time budget of a turn's sliced work, ms (BUDGET). */
+  readonly budgetMs?: number;
+  readonly closeRule?: CloseRule;
+  /** `false` folds no `closing` event (the loop before it folded them: the reducer learnt of a close only when it
+   * folded it). */
+  readonly marks?: boolean;
+  /** The simulated cost of folding a batch, ms (COST a fold). */
+  readonly cost?: (batch: readonly Event[]) => number;
+}
+
 /**
- * A loop on `ts`: one turn per frame; each fold costs COST ms of the turn's clock. `marks: false` folds no `closing`
- * event (the loop before it folded them: the reducer learnt of a close only when it folded it).
+ * A loop on `ts`: one turn per frame; each fold costs `cost(batch)` ms of the turn's clock. Records every folded
+ * batch, the folds of each turn (by frame) and every effect with the state's time and the frame.
  */
-const harness = (
-  ts: TestScheduler,
-  s0: DomainState,
-  inputs$: Subject<Event>,
-  budgetMs = BUDGET,
-  closeRule: CloseRule = CLOSE_RULE,
-  marks = true,
-) => {
+const harness = (ts: TestScheduler, s0: DomainState, inputs$: Subject<Event>, opts: HarnessOptions = {}) => {
+  const { budgetMs = BUDGET, closeRule = CLOSE_RULE, marks = true, cost = () => COST } = opts;
   let frame = -1;
   let spent = 0;
   const clock = (): number => {
@@ -62,14 +67,16 @@ const harness = (
     return (frame + spent) / 1000;
   };
   const state$ = new BehaviorSubject(s0);
+  const batches: Event[][] = [];
   const turns: string[][] = [];
   const fx: Array<[number, Effect, number]> = [];
   const fold = (all: Event[]): DomainState => {
     const batch = marks ? all : all.filter((e) => e.type !== 'closing');
     if (batch.length === 0) return state$.value;
     clock();
-    spent += COST;
+    spent += cost(batch);
     const [next, f] = reduceAll(state$.value, batch, SLICE, undefined, false, closeRule);
+    batches.push(batch);
     for (const e of f) fx.push([next.now, e, frame]);
     if (turns.length === 0 || turns[turns.length - 1]![0] !== String(frame)) turns.push([String(frame)]);
     turns[turns.length - 1]!.push(batch.map((e) => (e.type === 'message' ? e.msg['ta-cmd'] : e.type)).join('+'));
@@ -81,7 +88,7 @@ const harness = (
     turn: (fn) => void ts.schedule(fn, 1),
     budgetMs,
   });
-  return { loop$, state$, turns, fx };
+  return { loop$, state$, batches, turns, fx };
 };
 
 describe('drainTurns', () => {
@@ -307,56 +314,34 @@ describe('domainLoop on virtual time', () => {
       // 200 services, one subscriber: 400 units, 25 slices of 16; a fold costs 0.05 ms plus 0.04 ms per event
       const s0 = populated(200, 60);
       const inputs$ = new Subject<Event>();
-      let frame = -1;
-      let spent = 0;
-      const clock = (): number => {
-        if (ts.now() !== frame) [frame, spent] = [ts.now(), 0];
-        return (frame + spent) / 1000;
-      };
-      const state$ = new BehaviorSubject(s0);
-      const batches: Event[][] = [];
-      const turns: string[][] = [];
-      const fx: Effect[] = [];
-      const fold = (batch: Event[]): DomainState => {
-        clock();
-        spent += 0.05 + 0.04 * batch.length;
-        const [next, f] = reduceAll(state$.value, batch, SLICE);
-        batches.push(batch);
-        fx.push(...f);
-        if (turns.length === 0 || turns[turns.length - 1]![0] !== String(frame)) turns.push([String(frame)]);
-        turns[turns.length - 1]!.push(batch.map((e) => (e.type === 'message' ? e.msg['ta-cmd'] : e.type)).join('+'));
-        if (next !== state$.value) state$.next(next);
-        return next;
-      };
-      const sub = domainLoop(inputs$, state$, fold, clock, {
-        scheduler: ts,
-        turn: (fn) => void ts.schedule(fn, 1),
-        budgetMs: BUDGET,
-      }).subscribe();
+      const h = harness(ts, s0, inputs$, { cost: (batch) => 0.05 + 0.04 * batch.length });
+      const sub = h.loop$.subscribe();
       ts.schedule(() => inputs$.next({ type: 'closed', now: 0.01, conn: 1, cause: 'eof' }), 10);
       ts.schedule(() => inputs$.next({ type: 'message', now: 0.0115, conn: 3, msg: wire(request('ping', 1)) }), 11.5);
       ts.schedule(() => sub.unsubscribe(), 100);
       ts.flush();
-      const work = batches.filter((b) => b[0]!.type === 'work');
+      const work = h.batches.filter((b) => b[0]!.type === 'work');
       // more than one slice per batch, and exactly the slices the work needed: none found nothing to do
       expect(work.some((b) => b.length > 1)).toBe(true);
       expect(work.reduce((n, b) => n + b.length, 0)).toBe(25);
       expect(work.length).toBeLessThan(work.reduce((n, b) => n + b.length, 0));
       // each turn kept to its budget (0.7 ms), give or take its last batch; the ping came first in its turn
-      expect(turns.find((t) => t.includes('ping'))![1]).toBe('ping');
-      expect(hasWork(state$.value)).toBe(false);
+      expect(h.turns.find((t) => t.includes('ping'))![1]).toBe('ping');
+      const end = h.state$.value;
+      expect(hasWork(end)).toBe(false);
+      const fx = h.fx.map(([, f]) => f);
       expect(fx.filter((f) => f.type === 'change' && f.change.kind === 'modified')).toHaveLength(200);
       // the recorded batches folded one event per call (a replay of the log, step by step): the same state and effects
       let s = s0;
       const again: Effect[] = [];
-      for (const e of batches.flat()) {
+      for (const e of h.batches.flat()) {
         const [next, f] = reduceAll(s, [e], SLICE);
         s = next;
         again.push(...f);
       }
       expect(again).toEqual(fx);
-      expect(s.services.size).toBe(state$.value.services.size);
-      expect([...s.services.from(0)]).toEqual([...state$.value.services.from(0)]);
+      expect(s.services.size).toBe(end.services.size);
+      expect([...s.services.from(0)]).toEqual([...end.services.from(0)]);
     });
   });
 
@@ -418,7 +403,7 @@ describe('domainLoop on virtual time', () => {
       return ts.run(() => {
         const s0 = reduceAll(populated(0, 60), waveClients(5, 1), Infinity)[0];
         const inputs$ = new Subject<Event>();
-        const h = harness(ts, s0, inputs$, BUDGET, CLOSE_RULE, marks);
+        const h = harness(ts, s0, inputs$, { marks });
         const sub = h.loop$.subscribe();
         ts.schedule(() => {
           for (let c = 10; c < 15; c++) inputs$.next({ type: 'closed', now: 0.01, conn: c, cause: 'eof' });
@@ -446,7 +431,7 @@ describe('domainLoop on virtual time', () => {
       return ts.run(() => {
         const s0 = reduceAll(populated(20, 1), waveClients(), Infinity)[0];
         const inputs$ = new Subject<Event>();
-        const h = harness(ts, s0, inputs$, BUDGET, rule, marks);
+        const h = harness(ts, s0, inputs$, { closeRule: rule, marks });
         const sub = h.loop$.subscribe();
         ts.schedule(() => inputs$.next({ type: 'closed', now: 0.01, conn: 1, cause: 'eof' }), 10);
         ts.schedule(() => {
@@ -552,7 +537,7 @@ describe('domainLoop on virtual time', () => {
         }
         s0 = reduceAll(s0, ev, Infinity)[0];
         const inputs$ = new Subject<Event>();
-        const h = harness(ts, s0, inputs$, budgetMs);
+        const h = harness(ts, s0, inputs$, { budgetMs });
         const sub = h.loop$.subscribe();
         ts.schedule(() => inputs$.next({ type: 'closed', now: 0.01, conn: 1, cause: 'eof' }), 10);
         ts.schedule(() => sub.unsubscribe(), 5000);
