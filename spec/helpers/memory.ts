@@ -32,6 +32,8 @@ export interface DaemonMemory {
   readonly rss: number;
   readonly heap: number;
   readonly external: number;
+  /** The heap in use by V8 space (`old`, `code`, `new`, `large_object`, …). */
+  readonly spaces: Readonly<Record<string, number>>;
 }
 
 /**
@@ -44,10 +46,14 @@ export const daemonMemory = async (pid: number, metricsUrl: string): Promise<Dae
   await new Promise((r) => setTimeout(r, 200));
   const text = await (await fetch(metricsUrl)).text();
   const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+  const spaces: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="(\w+)"\} (\S+)/gm))
+    if (Number(m[2]) > 0) spaces[m[1]!] = Number(m[2]) / 1024;
   return {
     rss: rssKiB(pid),
     heap: read('nodejs_heap_size_used_bytes'),
     external: read('nodejs_external_memory_bytes'),
+    spaces,
   };
 };
 
