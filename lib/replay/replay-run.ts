@@ -122,6 +122,9 @@ export class LineError extends ReplayError {
  */
 export const CHUNK = 1 << 18;
 
+/** How many of a long line's first bytes `fileChunks` gives its `skipLong` at least (a snapshot's head is ~60). */
+export const LONG_PREFIX = 256;
+
 /**
  * The chunks of a file from a byte offset: gunzipped if the name ends in `.gz` (a new buffer each), else read into
  * one buffer, used again for the next chunk once the consumer asks for it (`reuse`: the consumer keeps no reference
@@ -175,6 +178,10 @@ type Slicer = Buffer & {
  * (read from its bytes) is given as `skipped` (default an empty string, which every reader passes over), not decoded.
  * `reuse`: the chunks `skip` sees are one buffer, read again once the lines of a chunk have been taken (`skip` and
  * the consumer keep no reference to it past that, or copy what they keep).
+ * `skipLong`: for a line longer than what is left of its chunk (a snapshot is as long as the directory: megabytes),
+ * asked once, with at least its first {@link LONG_PREFIX} bytes (or all of it if shorter), when the next chunk is
+ * read, so after the consumer has taken every line before it: true gives an empty line for it, its bytes neither
+ * kept, joined nor decoded.
  */
 export async function* fileChunks(
   file: string,
@@ -183,24 +190,48 @@ export async function* fileChunks(
   skip?: (b: Uint8Array, start: number, end: number) => boolean,
   skipped = '',
   reuse = false,
+  skipLong?: (b: Uint8Array, start: number, end: number) => boolean,
 ): AsyncGenerator<{ lines: string[]; last: boolean }> {
   /** The start of a line longer than the chunks read so far (joined once it ends: no quadratic copying). */
   let rest: Buffer[] = [];
+  let restBytes = 0;
+  /** `skipLong`'s answer for the line in `rest` (undefined: not asked yet); true: its bytes are dropped. */
+  let dropping: boolean | undefined;
   // (a reused chunk's rest is copied: the buffer is read again)
   const keep = (b: Buffer): Buffer => (reuse ? Buffer.from(b) : b);
+  const hold = (b: Buffer): void => {
+    if (dropping === true) return;
+    rest.push(keep(b));
+    restBytes += b.length;
+  };
   for await (const chunk of rawChunks(file, offset, progress, reuse)) {
+    if (dropping === undefined && skipLong !== undefined && restBytes > 0) {
+      // the line's first bytes: its first piece, completed from this chunk if shorter than the prefix
+      if (rest[0]!.length >= LONG_PREFIX) dropping = skipLong(rest[0]!, 0, rest[0]!.length);
+      else {
+        const head = Buffer.concat([...rest, chunk.subarray(0, LONG_PREFIX)]);
+        const nl = head.indexOf(0x0a, restBytes);
+        dropping = skipLong(head, 0, nl < 0 ? head.length : nl);
+      }
+      if (dropping) rest = [];
+    }
     let nl = chunk.indexOf(0x0a);
     if (nl < 0) {
-      rest.push(keep(chunk));
+      hold(chunk);
       continue;
     }
     const lines: string[] = [];
     let start = 0;
-    if (rest.length > 0) {
-      rest.push(chunk.subarray(0, nl));
-      const whole = Buffer.concat(rest);
-      lines.push(skip?.(whole, 0, whole.length) === true ? skipped : whole.toString('utf8'));
+    if (dropping === true || rest.length > 0) {
+      if (dropping === true) lines.push('');
+      else {
+        rest.push(chunk.subarray(0, nl));
+        const whole = Buffer.concat(rest);
+        lines.push(skip?.(whole, 0, whole.length) === true ? skipped : whole.toString('utf8'));
+      }
       rest = [];
+      restBytes = 0;
+      dropping = undefined;
       start = nl + 1;
       nl = chunk.indexOf(0x0a, start);
     }
@@ -216,8 +247,13 @@ export async function* fileChunks(
       start = nl + 1;
       nl = chunk.indexOf(0x0a, start);
     }
-    if (start < chunk.length) rest.push(keep(chunk.subarray(start)));
+    if (start < chunk.length) hold(chunk.subarray(start));
     yield { lines, last: false };
+  }
+  // (a dropped line that never ended, cut by a crash: skipped as its whole text would have been, by its head)
+  if (dropping === true) {
+    yield { lines: [''], last: true };
+    return;
   }
   const last = Buffer.concat(rest).toString('utf8');
   if (last !== '') yield { lines: [last], last: true };
@@ -274,6 +310,13 @@ export const runFiles = async (
       skip,
       bytes !== undefined ? OUT_BYTES : '',
       reuse,
+      // a snapshot the replay has passed (as the loop below would find it) is not even joined
+      (b, start, end) =>
+        passedSnapshot(
+          replayer,
+          (b as Slicer).latin1Slice(start, Math.min(end, start + LONG_PREFIX)),
+          pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq,
+        ),
     );
     for await (const { lines, last } of chunks) {
       let k = 0;

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 
 import { readLines$ } from '../../lib/replay';
-import { CHUNK, fileChunks } from '../../lib/replay/replay-run';
+import { CHUNK, fileChunks, LONG_PREFIX } from '../../lib/replay/replay-run';
 
 describe('reading log lines from bytes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rxpaf-lines-'));
@@ -99,5 +99,51 @@ describe('reading log lines from bytes', () => {
     writeFileSync(plain, lines.slice(20).join('\n') + '\n');
     expect((await collect(gz)).lines).toEqual(lines.slice(0, 20));
     expect(await lastValueFrom(readLines$([gz, plain]).pipe(toArray()))).toEqual(lines);
+  });
+
+  it('skipLong: a line longer than its chunk is asked about once, by its head, after the lines before it were taken; true drops it', async () => {
+    // long lines (a snapshot is as long as the directory) starting at every kind of place: mid-chunk, a few bytes
+    // before a chunk's end (the head then comes from the next chunk), and a long line cut by the end of the file
+    const long = (tag: string, n: number): string => `{"tag":"${tag}","pad":"${'x'.repeat(n)}"}`;
+    const ls = [
+      'a',
+      long('drop1', 3 * CHUNK),
+      'b',
+      'y'.repeat(CHUNK - 34), // the next line starts 4 bytes before the chunk's end
+      long('keep', CHUNK),
+      long('drop2', 2 * CHUNK),
+      'c',
+    ];
+    for (const reuse of [false, true])
+      for (const cut of [false, true]) {
+        const file = join(dir, `long-${reuse}-${cut}.ndjson`);
+        const all = cut ? [...ls, long('drop3', 2 * CHUNK)] : ls;
+        writeFileSync(file, all.join('\n') + (cut ? '' : '\n'));
+        const heads: string[] = [];
+        const out: string[] = [];
+        for await (const c of fileChunks(
+          file,
+          0,
+          () => {},
+          undefined,
+          '',
+          reuse,
+          (b, start, end) => {
+            const head = Buffer.from(b.subarray(start, end)).toString('latin1');
+            // asked with at least LONG_PREFIX bytes, all of them the line's own
+            expect(end - start).toBeGreaterThanOrEqual(LONG_PREFIX);
+            expect(all.some((l) => l.startsWith(head))).toBe(true);
+            // every line before this one was taken already
+            const tag = /"tag":"(\w+)"/.exec(head)![1]!;
+            expect(out.length).toBe(all.findIndex((l) => l.includes(`"tag":"${tag}"`)));
+            heads.push(tag);
+            return tag.startsWith('drop');
+          },
+        ))
+          out.push(...c.lines);
+        expect(heads).toEqual(cut ? ['drop1', 'keep', 'drop2', 'drop3'] : ['drop1', 'keep', 'drop2']);
+        // dropped lines are empty lines (they keep their numbers); every other line as it is
+        expect(out).toEqual(all.map((l) => (/"tag":"drop/.test(l) ? '' : l)));
+      }
   });
 });
