@@ -19,7 +19,7 @@ import type { DomainState, Service as CoreService } from '../state/model';
 import type { Service, ServiceChange } from '../model';
 import { toPublicService } from '../state/public-model';
 import { passedSnapshot, Replayer, ReplayError, type BatchObserver } from './replay-core';
-import { BATCH } from './replay-run';
+import { BATCH, passedSnapshotHead } from './replay-run';
 import { decodeLine, fastDecode, isOutFrameBytes, isOutLineFrame, type EventRecord } from './event-codec';
 import { linesOf$, logFilesOf } from './replay-read';
 
@@ -315,6 +315,8 @@ export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
       }
       return true;
     };
+    /** The last event read: folded, or waiting in the batch (where a snapshot after it counts as passed). */
+    const lastRead = (): number => (pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq);
     const later = (): void => {
       scheduled = false;
       if (!subscriber.closed) flush();
@@ -323,15 +325,18 @@ export const replay$ = (lines$: Observable<string>): Observable<ReplayStep> =>
     // string path below passes over them by their text: `isOutFrameBytes` is `isOutLineFrame` on the bytes), never
     // decoded to strings (most of a log recorded with outbound messages)
     const files = logFilesOf(lines$);
-    const input$ = files !== undefined ? linesOf$(files.files, files.opts, isOutFrameBytes) : lines$;
+    // and the snapshots it has passed are not even joined from their chunks (as rxpaf-replay's)
+    const input$ =
+      files !== undefined
+        ? linesOf$(files.files, files.opts, isOutFrameBytes, passedSnapshotHead(replayer, lastRead))
+        : lines$;
     return input$.subscribe({
       next: (raw) => {
         n++;
         if (subscriber.closed) return;
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) return;
-        const last = pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq;
-        if (passedSnapshot(replayer, text, last) || isOutLineFrame(text)) return;
+        if (passedSnapshot(replayer, text, lastRead()) || isOutLineFrame(text)) return;
         // (the recorder's common lines without an `Either`; the strict path decides the others)
         let r = fastDecode(text);
         if (r === undefined) {

@@ -45,12 +45,15 @@ export const logFilesOf = (lines$: Observable<string>): LogFiles | undefined =>
 
 /**
  * {@link readLines$}'s lines; those `skip` accepts by their bytes (`replay$`: the outbound lines as the recorder
- * frames them, which it passes over) are emitted as empty strings, not decoded (a line still, for the numbering).
+ * frames them, which it passes over) are emitted as empty strings, not decoded (a line still, for the numbering), and
+ * so are the long lines `skipLong` accepts by their head (`replay$`: the snapshots it has passed; see `fileChunks`:
+ * asked once every line before it was emitted).
  */
 export const linesOf$ = (
   files: readonly string[],
   opts: ReadOptions,
   skip?: (b: Uint8Array, start: number, end: number) => boolean,
+  skipLong?: (b: Uint8Array, start: number, end: number) => boolean,
 ): Observable<string> =>
   new Observable<string>((sub) => {
     let total = 0;
@@ -74,7 +77,7 @@ export const linesOf$ = (
         file = f;
         opts.onFile?.(f, lines);
         // (one chunk buffer read again and again: the lines are strings of their own)
-        for await (const chunk of fileChunks(f, 0, (b) => (done += b), skip, '', true)) {
+        for await (const chunk of fileChunks(f, 0, (b) => (done += b), skip, '', true, skipLong)) {
           for (const l of chunk.lines) {
             if (sub.closed) return;
             lines++;

@@ -90,6 +90,15 @@ export interface ReplaySink {
   readonly quiet?: boolean;
 }
 
+/**
+ * `fileChunks`'s `skipLong` for a replay: whether a long line is, by its first bytes, a snapshot of a state `replayer`
+ * has or has passed ({@link passedSnapshot}; `lastSeq`: the last event read, folded or still waiting in a batch).
+ */
+export const passedSnapshotHead =
+  (replayer: Replayer, lastSeq: () => number) =>
+  (b: Uint8Array, start: number, end: number): boolean =>
+    passedSnapshot(replayer, (b as Slicer).latin1Slice(start, Math.min(end, start + LONG_PREFIX)), lastSeq());
+
 /** Where to read a file from: all of it, or from a byte offset that starts line `line`. */
 export interface FileStart {
   readonly file: string;
@@ -275,6 +284,8 @@ export const runFiles = async (
   let n = 0;
   let pending: EventRecord[] = [];
   let pendingLines: number[] = [];
+  /** The last event read: folded, or waiting in the batch (where a snapshot after it counts as passed). */
+  const lastRead = (): number => (pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq);
   const flush = (): void => {
     if (pending.length === 0) return;
     const [recs, lines] = [pending, pendingLines];
@@ -311,12 +322,7 @@ export const runFiles = async (
       bytes !== undefined ? OUT_BYTES : '',
       reuse,
       // a snapshot the replay has passed (as the loop below would find it) is not even joined
-      (b, start, end) =>
-        passedSnapshot(
-          replayer,
-          (b as Slicer).latin1Slice(start, Math.min(end, start + LONG_PREFIX)),
-          pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq,
-        ),
+      passedSnapshotHead(replayer, lastRead),
     );
     for await (const { lines, last } of chunks) {
       let k = 0;
@@ -336,8 +342,7 @@ export const runFiles = async (
         const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
         if (text === '' || (text.charCodeAt(0) !== 0x7b && text.trim() === '')) continue;
         // events waiting in the batch count as replayed (the snapshot is ignored after the batch is folded)
-        if (passedSnapshot(replayer, text, pending.length > 0 ? pending[pending.length - 1]!.seq : replayer.lastSeq))
-          continue;
+        if (passedSnapshot(replayer, text, lastRead())) continue;
         if (sink.outbound === false && isOutLineFrame(text)) continue;
         // (the unterminated last line of a log is decoded in full: it may be a write cut short by a crash)
         const frame = unchecked && !last ? decodeOutFrame(text) : undefined;

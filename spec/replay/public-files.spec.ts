@@ -1,7 +1,8 @@
 /**
  * `replay$` given `readLines$(files)` as it is reads the files itself and passes over the recorder's outbound lines
  * by their bytes, never decoding them to strings: the same steps, line numbers and errors as `replay$` of the same
- * lines given as strings (the path of any other observable).
+ * lines given as strings (the path of any other observable); the periodic snapshots it has passed, longer than a
+ * chunk of the file, are not joined from their chunks, with the same steps.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { from, lastValueFrom, map, materialize, toArray, type Observable } from 
 
 import { synthLog } from '../../bench/replay-synth';
 import { splitLines } from '../../lib/replay/replay';
+import { CHUNK } from '../../lib/replay/replay-run';
 import { replay$, type ReplayStep } from '../../lib/replay/replay-public';
 import { linesOf$, logFilesOf, readLines$ } from '../../lib/replay/replay-read';
 import { isOutFrameBytes } from '../../lib/replay/event-codec';
@@ -91,4 +93,24 @@ describe('replay$ of readLines$(files)', () => {
     expect(await run(replay$(readLines$([f])))).toEqual(want);
     expect(want[want.length - 1]).toMatch(end);
   });
+
+  it('the same steps when the snapshots it passes are longer than a chunk (not joined from their chunks)', async () => {
+    const big = join(dir, 'big-snapshots.ndjson');
+    // 12,000 services: each snapshot is megabytes, several chunks of the file
+    synthLog({ file: big, inputs: 30_000, perProducer: 600, snapshotEvery: 10_000 });
+    const all = splitLines(readFileSync(big, 'utf8'));
+    const long = all.filter((l) => l.includes('"kind":"snapshot"') && Buffer.byteLength(l) > 2 * CHUNK);
+    expect(long.length).toBeGreaterThanOrEqual(2);
+    const want = await run(replay$(from(all)));
+    expect(want.length).toBe(30_001);
+    expect(await run(replay$(readLines$([big])))).toEqual(want);
+    // a log that starts at a checkpoint (the header, then a snapshot the replay must load, not pass over)
+    const at = all.indexOf(long[0]!);
+    const cut = join(dir, 'from-checkpoint.ndjson');
+    writeFileSync(cut, [all[0]!, ...all.slice(at)].join('\n') + '\n');
+    const fromCut = await run(replay$(from([all[0]!, ...all.slice(at)])));
+    expect(fromCut.at(-1)).toBe('complete');
+    expect(fromCut.length).toBeGreaterThan(10_000);
+    expect(await run(replay$(readLines$([cut])))).toEqual(fromCut);
+  }, 60_000);
 });
