@@ -1,6 +1,8 @@
 /*
  * seqpacket: AF_UNIX SOCK_SEQPACKET sockets for Node (N-API), the way XCM's
- * ux/uxf transports use them, plus a one-shot AF_UNIX SOCK_DGRAM sender.
+ * ux/uxf transports use them, plus a one-shot AF_UNIX SOCK_DGRAM sender, and
+ * the server side of tcp: (listening and accepted TCP sockets read into and
+ * written from the caller's buffers: lib/transport/native-tcp-connection.ts).
  *
  * Readiness is driven by libuv (uv_poll_t on the Node event loop); JS gets a
  * callback (events) with bit 1 = readable, 2 = writable, 4 = error/hangup.
@@ -21,6 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -380,6 +386,221 @@ static napi_value js_unix_dgram_send(napi_env env, napi_callback_info info)
 }
 
 
+/* ---- tcp: server sockets and accepted connections ---- */
+
+static int get_buffer(napi_env env, napi_value v, void **data, size_t *n)
+{
+    bool is_buf = false;
+    napi_is_buffer(env, v, &is_buf);
+    if (!is_buf || napi_get_buffer_info(env, v, data, n) != napi_ok) {
+        throw_type(env, "expected a Buffer");
+        return -1;
+    }
+    return 0;
+}
+
+/* tcpListen(ip: string, port: number): fd. SO_REUSEADDR; an IPv6 socket is dual-stack (IPV6_V6ONLY off). */
+static napi_value js_tcp_listen(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2, n = 0;
+    napi_value argv[2];
+    char ip[INET6_ADDRSTRLEN + 1];
+    int32_t port = 0;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2 || napi_get_value_string_utf8(env, argv[0], ip, sizeof(ip), &n) != napi_ok ||
+        napi_get_value_int32(env, argv[1], &port) != napi_ok || port < 0 || port > 65535)
+        return throw_type(env, "tcpListen(ip, port)");
+    memset(&ss, 0, sizeof(ss));
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    int family;
+    if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
+        family = sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        len = sizeof(*sin);
+    } else if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1) {
+        family = sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        len = sizeof(*sin6);
+    } else {
+        return throw_errno(env, "address", EINVAL);
+    }
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(env, "socket", errno);
+    int on = 1, off = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "bind", err);
+    }
+    if (listen(fd, LISTEN_BACKLOG) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "listen", err);
+    }
+    return make_int(env, fd);
+}
+
+/* XCM's options on an accepted tcp connection: TCP_NODELAY, keepalive 1 s idle / 1 s interval / 3 probes, DSCP 40. */
+static void set_tcp_keepalive(int fd, int on)
+{
+    int idle = 1, intvl = 1, cnt = 3;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    if (on) {
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    }
+}
+
+/* tcpAccept(fd): fd, or -1 when no connection is pending */
+static napi_value js_tcp_accept(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    int fd;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c >= 0) {
+            int on = 1, tos = 160;
+            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+            set_tcp_keepalive(c, 1);
+            setsockopt(c, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+            setsockopt(c, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+            return make_int(env, c);
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
+            return make_int(env, -1);
+        return throw_errno(env, "accept", errno);
+    }
+}
+
+/* tcpKeepAlive(fd, on: boolean) */
+static napi_value js_tcp_keepalive(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2;
+    napi_value argv[2];
+    int fd;
+    bool on = false;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    napi_get_value_bool(env, argv[1], &on);
+    set_tcp_keepalive(fd, on ? 1 : 0);
+    return make_undefined(env);
+}
+
+/* readInto(fd, buf: Buffer): bytes read (> 0), 0 at EOF, -1 when nothing is readable */
+static napi_value js_read_into(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2, n;
+    napi_value argv[2];
+    int fd;
+    void *data;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2 || get_fd(env, argv[0], &fd) < 0 || get_buffer(env, argv[1], &data, &n) < 0)
+        return NULL;
+    for (;;) {
+        ssize_t r = recv(fd, data, n, MSG_DONTWAIT);
+        if (r >= 0)
+            return make_int(env, (int32_t)r);
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return make_int(env, -1);
+        return throw_errno(env, "recv", errno);
+    }
+}
+
+/* writeFrom(fd, buf: Buffer, offset): bytes of buf[offset..] the kernel took (0 when it took none) */
+static napi_value js_write_from(napi_env env, napi_callback_info info)
+{
+    size_t argc = 3, n;
+    napi_value argv[3];
+    int fd;
+    int32_t offset = 0;
+    void *data;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 3 || get_fd(env, argv[0], &fd) < 0 || get_buffer(env, argv[1], &data, &n) < 0)
+        return NULL;
+    napi_get_value_int32(env, argv[2], &offset);
+    if (offset < 0 || (size_t)offset > n)
+        return throw_type(env, "offset out of range");
+    for (;;) {
+        ssize_t r = send(fd, (char *)data + offset, n - (size_t)offset, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r >= 0)
+            return make_int(env, (int32_t)r);
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return make_int(env, 0);
+        return throw_errno(env, "send", errno);
+    }
+}
+
+/* shutdownWrite(fd): FIN after what the kernel holds (errors ignored: the peer may be gone) */
+static napi_value js_shutdown_write(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    int fd;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    shutdown(fd, SHUT_WR);
+    return make_undefined(env);
+}
+
+/* inetName(fd, peer: boolean): { address: string (inet_ntop form), port: number } */
+static napi_value js_inet_name(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2;
+    napi_value argv[2], obj, addr_v, port_v;
+    int fd;
+    bool peer = false;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char ip[INET6_ADDRSTRLEN];
+    int port;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 2 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    napi_get_value_bool(env, argv[1], &peer);
+    memset(&ss, 0, sizeof(ss));
+    int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (r < 0)
+        return throw_errno(env, peer ? "getpeername" : "getsockname", errno);
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+        port = ntohs(sin->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+        port = ntohs(sin6->sin6_port);
+    } else {
+        return throw_errno(env, "inetName", EINVAL);
+    }
+    napi_create_object(env, &obj);
+    napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &addr_v);
+    napi_create_int32(env, port, &port_v);
+    napi_set_named_property(env, obj, "address", addr_v);
+    napi_set_named_property(env, obj, "port", port_v);
+    return obj;
+}
+
+
 /* ---- readiness polling (uv_poll_t on the Node event loop) ---- */
 
 #define EV_READABLE 1
@@ -673,5 +894,12 @@ NAPI_MODULE_INIT()
     EXPORT_FN("lowMemoryNotification", js_low_memory_notification);
     EXPORT_FN("loopIdleTime", js_loop_idle_time);
     EXPORT_FN("majorGcs", js_major_gcs);
+    EXPORT_FN("tcpListen", js_tcp_listen);
+    EXPORT_FN("tcpAccept", js_tcp_accept);
+    EXPORT_FN("tcpKeepAlive", js_tcp_keepalive);
+    EXPORT_FN("readInto", js_read_into);
+    EXPORT_FN("writeFrom", js_write_from);
+    EXPORT_FN("shutdownWrite", js_shutdown_write);
+    EXPORT_FN("inetName", js_inet_name);
     return exports;
 }

@@ -45,7 +45,33 @@ export interface SeqpacketAddon {
   loopIdleTime?(): number;
   /** Major (mark-compact) GCs since the first call; -1 when node does not export V8's GC callback API. */
   majorGcs?(): number;
+  /**
+   * The server side of tcp: (absent from an addon built from an older source: tcp: then uses node:net). A listening
+   * TCP socket on an IP literal (IPv6 dual-stack), SO_REUSEADDR, backlog 1024.
+   */
+  tcpListen?(ip: string, port: number): number;
+  /** An accepted connection with XCM's options (TCP_NODELAY, keepalive 1 s / 1 s / 3, DSCP 40); -1 when none. */
+  tcpAccept?(fd: number): number;
+  /** TCP keepalive on (XCM's timings) or off. */
+  tcpKeepAlive?(fd: number, on: boolean): void;
+  /** Read into `buf`: bytes read (> 0), 0 at EOF, -1 when nothing is readable. */
+  readInto?(fd: number, buf: Buffer): number;
+  /** Write `buf[offset..]`: the bytes the kernel took (0 when none). */
+  writeFrom?(fd: number, buf: Buffer, offset: number): number;
+  /** FIN after what the kernel holds. */
+  shutdownWrite?(fd: number): void;
+  /** The peer's (`peer`) or own IP address (inet_ntop form) and port. */
+  inetName?(fd: number, peer: boolean): { address: string; port: number };
 }
+
+/** The addon's functions the native tcp: transport needs (all present in an addon built from this source). */
+export type NativeTcpAddon = SeqpacketAddon &
+  Required<
+    Pick<
+      SeqpacketAddon,
+      'tcpListen' | 'tcpAccept' | 'tcpKeepAlive' | 'readInto' | 'writeFrom' | 'shutdownWrite' | 'inetName'
+    >
+  >;
 
 let addon: SeqpacketAddon | undefined;
 
@@ -100,3 +126,18 @@ export const seqpacket = (): SeqpacketAddon => {
 /** Send one datagram to a file-system AF_UNIX SOCK_DGRAM socket such as /dev/log (for syslog). Throws on error. */
 export const unixDgramSend = (path: string, payload: string | Uint8Array): void =>
   seqpacket().unixDgramSend(path, typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload));
+
+/**
+ * The addon when it loads and has the tcp: functions, else undefined (tcp: then uses node:net). Set
+ * `RXPAF_TCP=node` to use node:net anyway (benchmarks compare the two).
+ */
+export const nativeTcp = (): NativeTcpAddon | undefined => {
+  if (process.env.RXPAF_TCP === 'node') return undefined;
+  let a: SeqpacketAddon;
+  try {
+    a = seqpacket();
+  } catch {
+    return undefined;
+  }
+  return typeof a.tcpListen === 'function' && typeof a.readInto === 'function' ? (a as NativeTcpAddon) : undefined;
+};

@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { firstValueFrom, toArray } from 'rxjs';
+import { readdirSync } from 'node:fs';
+import { firstValueFrom, map, take, toArray } from 'rxjs';
 import { connect, encodeFrame, listen, type Connection, type Listener } from '../../lib/transport';
 import { nextConnection, takeMessages } from './helpers';
 
@@ -22,9 +23,25 @@ const receiveBytes = (socket: Socket, n: number): Promise<Buffer> =>
     });
   });
 
-describe('tcp transport', () => {
+// the server side of tcp: is rxpaf's native addon (NativeTcpConnection) when it loads, node:net otherwise (and with
+// RXPAF_TCP=node): both are held to the same rules
+describe.each([
+  ['native addon', 'NativeTcpConnection', undefined],
+  ['node:net', 'StreamConnection', 'node'],
+])('tcp transport, server side through %s', (_kind, serverClass, env) => {
   let listener: Listener;
   const opened: Connection[] = [];
+  const saved = process.env.RXPAF_TCP;
+
+  beforeAll(() => {
+    if (env === undefined) delete process.env.RXPAF_TCP;
+    else process.env.RXPAF_TCP = env;
+  });
+
+  afterAll(() => {
+    if (saved === undefined) delete process.env.RXPAF_TCP;
+    else process.env.RXPAF_TCP = saved;
+  });
 
   beforeEach(async () => {
     listener = await listen('tcp:127.0.0.1:0');
@@ -53,7 +70,9 @@ describe('tcp transport', () => {
     client.flush();
     expect(await replies).toEqual(['one', 'two', 'three']);
     expect(server.transport).toBe('tcp');
+    expect(server.constructor.name).toBe(serverClass);
     expect(server.remoteAddress).toBe(client.localAddress);
+    expect(server.localAddress).toBe(listener.address);
     expect(client.remoteAddress).toBe(listener.address);
     expect(server.userId).toBe('ip:127.0.0.1');
     expect(Math.abs(server.acceptedAt - Date.now())).toBeLessThan(5000);
@@ -284,6 +303,57 @@ describe('tcp transport', () => {
     expect(error).toBeUndefined();
     expect(received).toEqual([]);
     server.close(); // idempotent
+  });
+
+  it('reassembles frames longer than a read from several connections read in turn, each byte for byte', async () => {
+    const n = 3;
+    const accepted = firstValueFrom(listener.connections$.pipe(take(n), toArray()));
+    const sockets: Socket[] = [];
+    for (let i = 0; i < n; i++) sockets.push(await rawClient(listener.address));
+    const servers = await accepted;
+    opened.push(...servers);
+    // per connection: a 200 KB frame (several reads), then small ones; kept as copies (a frame is a view of a read)
+    const sent = servers.map((_, i) => [
+      Buffer.alloc(200_000, 65 + i),
+      Buffer.from(`small ${i}`),
+      Buffer.alloc(70_000, 97 + i),
+    ]);
+    const got = servers.map((server, i) =>
+      firstValueFrom(
+        server.messages$.pipe(
+          map((m) => Buffer.from(m)),
+          toArray(),
+        ),
+      ).then((frames) => ({ i, frames })),
+    );
+    // the streams interleaved in pieces of 1,500 bytes, a turn apart
+    const streams = sent.map((frames) => Buffer.concat(frames.map((f) => encodeFrame(f))));
+    for (let at = 0; streams.some((b) => at < b.length); at += 1500) {
+      streams.forEach((b, i) => at < b.length && sockets[i]!.write(b.subarray(at, at + 1500)));
+      await new Promise((r) => setImmediate(r));
+    }
+    sockets.forEach((socket) => socket.end());
+    for (const { i, frames } of await Promise.all(got)) {
+      expect(frames.length).toBe(3);
+      frames.forEach((f, k) => expect(f.equals(sent[i]![k]!)).toBe(true));
+    }
+    sockets.forEach((socket) => socket.destroy());
+  });
+
+  it('a wave of peer closes completes every connection; closing them gives every descriptor back', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const n = 40;
+    const accepted = firstValueFrom(listener.connections$.pipe(take(n), toArray()));
+    const sockets: Socket[] = [];
+    for (let i = 0; i < n; i++) sockets.push(await rawClient(listener.address));
+    const servers = await accepted;
+    const completed = servers.map((server) => firstValueFrom(server.messages$.pipe(toArray())));
+    sockets.forEach((socket) => socket.destroy()); // all at once, as a mass kill
+    await Promise.all(completed);
+    servers.forEach((server) => server.close());
+    for (let i = 0; i < 100 && fds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fds()).toBeLessThanOrEqual(before);
   });
 
   it('rejects listening on a port in use and bad addresses', async () => {
