@@ -141,6 +141,22 @@ static void set_common_opts(int fd)
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 }
 
+/* Bind and listen a new server socket: its fd, or (closed) an exception. */
+static napi_value bind_listen(napi_env env, int fd, const struct sockaddr *sa, socklen_t len)
+{
+    if (bind(fd, sa, len) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "bind", err);
+    }
+    if (listen(fd, LISTEN_BACKLOG) < 0) {
+        int err = errno;
+        close(fd);
+        return throw_errno(env, "listen", err);
+    }
+    return make_int(env, fd);
+}
+
 /* listen(name: Buffer, abstract: boolean): fd */
 static napi_value js_listen(napi_env env, napi_callback_info info)
 {
@@ -159,17 +175,7 @@ static napi_value js_listen(napi_env env, napi_callback_info info)
     if (fd < 0)
         return throw_errno(env, "socket", errno);
     set_common_opts(fd);
-    if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
-        int err = errno;
-        close(fd);
-        return throw_errno(env, "bind", err);
-    }
-    if (listen(fd, LISTEN_BACKLOG) < 0) {
-        int err = errno;
-        close(fd);
-        return throw_errno(env, "listen", err);
-    }
-    return make_int(env, fd);
+    return bind_listen(env, fd, (struct sockaddr *)&sa, len);
 }
 
 /* connect(name: Buffer, abstract: boolean, local: Buffer | null): fd */
@@ -210,6 +216,21 @@ static napi_value js_connect(napi_env env, napi_callback_info info)
     return make_int(env, fd);
 }
 
+/* A pending connection's fd (non-blocking), -1 when none is pending, -2 on an error (errno). */
+static int accept_one(int fd)
+{
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c >= 0)
+            return c;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
+            return -1;
+        return -2;
+    }
+}
+
 /* accept(fd): fd, or -1 when no connection is pending */
 static napi_value js_accept(napi_env env, napi_callback_info info)
 {
@@ -219,18 +240,10 @@ static napi_value js_accept(napi_env env, napi_callback_info info)
     napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
     if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
         return NULL;
-    for (;;) {
-        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c >= 0) {
-            set_common_opts(c);
-            return make_int(env, c);
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
-            return make_int(env, -1);
-        return throw_errno(env, "accept", errno);
-    }
+    int c = accept_one(fd);
+    if (c >= 0)
+        set_common_opts(c);
+    return c == -2 ? throw_errno(env, "accept", errno) : make_int(env, c);
 }
 
 /* recv(fd): Buffer (one record; length 0 = EOF), or null when nothing is readable.
@@ -434,17 +447,7 @@ static napi_value js_tcp_listen(napi_env env, napi_callback_info info)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     if (family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-        int err = errno;
-        close(fd);
-        return throw_errno(env, "bind", err);
-    }
-    if (listen(fd, LISTEN_BACKLOG) < 0) {
-        int err = errno;
-        close(fd);
-        return throw_errno(env, "listen", err);
-    }
-    return make_int(env, fd);
+    return bind_listen(env, fd, (struct sockaddr *)&ss, len);
 }
 
 /* XCM's options on an accepted tcp connection: TCP_NODELAY, keepalive 1 s idle / 1 s interval / 3 probes, DSCP 40. */
@@ -468,22 +471,15 @@ static napi_value js_tcp_accept(napi_env env, napi_callback_info info)
     napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
     if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
         return NULL;
-    for (;;) {
-        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c >= 0) {
-            int on = 1, tos = 160;
-            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-            set_tcp_keepalive(c, 1);
-            setsockopt(c, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
-            setsockopt(c, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
-            return make_int(env, c);
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
-            return make_int(env, -1);
-        return throw_errno(env, "accept", errno);
+    int c = accept_one(fd);
+    if (c >= 0) {
+        int on = 1, tos = 160;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+        set_tcp_keepalive(c, 1);
+        setsockopt(c, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+        setsockopt(c, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
     }
+    return c == -2 ? throw_errno(env, "accept", errno) : make_int(env, c);
 }
 
 /* tcpKeepAlive(fd, on: boolean) */

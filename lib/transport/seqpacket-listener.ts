@@ -1,13 +1,10 @@
 import { formatUnixName } from './address';
 import { unlinkSync } from 'node:fs';
-import { HotChannel } from './hot-channel';
-import { POLL_READABLE, seqpacket } from './native';
+import { seqpacket } from './native';
+import { nativeListener } from './native-listener';
 import { SeqpacketConnection } from './seqpacket-connection';
-import type { Connection, Listener } from './transport';
+import type { Listener } from './transport';
 import { errnoOf, TransportError } from './transport-error';
-
-/** Accept at most this many connections per readiness event. */
-const ACCEPT_BATCH = 32;
 
 const listenError = (address: string, err: unknown): TransportError => {
   const code = errnoOf(err);
@@ -33,41 +30,15 @@ export const listenSeqpacket = (transport: 'ux' | 'uxf', name: string): Listener
   } catch (err) {
     throw listenError(address, err);
   }
-  const channel = new HotChannel<Connection>();
-  let closed = false;
-  const acceptSome = (): void => {
-    for (let i = 0; i < ACCEPT_BATCH && !closed; i++) {
-      let client: number;
-      try {
-        client = addon.accept(fd);
-      } catch {
-        return; // e.g. EMFILE: try again at the next readiness event
-      }
-      if (client < 0) {
-        return;
-      }
-      let remote: string;
-      try {
-        remote = formatUnixName(transport, addon.peerName(client));
-      } catch {
-        addon.close(client);
-        continue;
-      }
-      channel.next(new SeqpacketConnection(client, transport, remote, address, true));
-    }
-  };
-  const poll = addon.pollStart(fd, acceptSome);
-  addon.pollSet(poll, POLL_READABLE);
-  return {
+  return nativeListener(
+    addon,
+    fd,
     address,
-    connections$: channel.observable$,
-    close: (): Promise<void> => {
-      if (closed) {
-        return Promise.resolve();
-      }
-      closed = true;
-      addon.pollClose(poll);
-      addon.close(fd);
+    (listening) => addon.accept(listening),
+    // peerName throws when the peer went away before it was accepted
+    (client) =>
+      new SeqpacketConnection(client, transport, formatUnixName(transport, addon.peerName(client)), address, true),
+    () => {
       if (transport === 'uxf') {
         try {
           unlinkSync(name);
@@ -75,8 +46,6 @@ export const listenSeqpacket = (transport: 'ux' | 'uxf', name: string): Listener
           // Already gone.
         }
       }
-      channel.complete();
-      return Promise.resolve();
     },
-  };
+  );
 };

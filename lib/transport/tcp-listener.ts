@@ -3,14 +3,12 @@ import { formatIpAddress, type Host } from './address';
 import { HotChannel } from './hot-channel';
 import { resolveHost } from './host-resolve';
 import { ACCEPTED_SOCKET_OPTIONS, bindServer, closeServer } from './ip-server';
-import { nativeTcp, POLL_READABLE, type NativeTcpAddon } from './native';
+import { nativeTcp, type NativeTcpAddon } from './native';
+import { nativeListener } from './native-listener';
 import { NativeTcpConnection } from './native-tcp-connection';
 import { StreamConnection } from './stream-connection';
 import type { Connection, Listener } from './transport';
 import { errnoOf, TransportError } from './transport-error';
-
-/** Accept at most this many connections per readiness event (a burst of connects is served between other events). */
-const ACCEPT_BATCH = 64;
 
 /**
  * Listen on tcp:<host>:<port> (4-byte length framing, TCP_NODELAY, keepalive 1 s, backlog LISTEN_BACKLOG): through
@@ -34,43 +32,14 @@ const listenNative = (addon: NativeTcpAddon, ip: string, port: number): Listener
     });
   }
   const bound = addon.inetName(fd, false);
-  const address = formatIpAddress('tcp', bound.address, bound.port);
-  const channel = new HotChannel<Connection>();
-  let closed = false;
-  const acceptSome = (): void => {
-    for (let i = 0; i < ACCEPT_BATCH && !closed; i++) {
-      let client: number;
-      try {
-        client = addon.tcpAccept(fd);
-      } catch {
-        return; // e.g. EMFILE: try again at the next readiness event
-      }
-      if (client < 0) return;
-      let remote: { address: string; port: number };
-      try {
-        remote = addon.inetName(client, true);
-      } catch {
-        addon.close(client); // reset before it was accepted
-        continue;
-      }
-      channel.next(new NativeTcpConnection(addon, client, remote));
-    }
-  };
-  const poll = addon.pollStart(fd, acceptSome);
-  addon.pollSet(poll, POLL_READABLE);
-  return {
-    address,
-    connections$: channel.observable$,
-    close: (): Promise<void> => {
-      if (!closed) {
-        closed = true;
-        addon.pollClose(poll);
-        addon.close(fd);
-        channel.complete();
-      }
-      return Promise.resolve();
-    },
-  };
+  return nativeListener(
+    addon,
+    fd,
+    formatIpAddress('tcp', bound.address, bound.port),
+    (listening) => addon.tcpAccept(listening),
+    // inetName throws when the peer reset before it was accepted
+    (client) => new NativeTcpConnection(addon, client, addon.inetName(client, true)),
+  );
 };
 
 const listenNet = async (ip: string, port: number): Promise<Listener> => {
