@@ -1,11 +1,13 @@
 /**
  * Without the native addon (no prebuilt binary fits, none was compiled) only ux:, uxf: and utls: fail, with an
- * error that says what to install; tcp: and tls: work. node-gyp-build looks in `$RXPAF_PREBUILD` instead of the
+ * error that says what to install; tcp: (its server side through node:net) and tls: work. node-gyp-build looks in `$RXPAF_PREBUILD` instead of the
  * package root when it is set: an empty directory stands in for a machine where the addon is missing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { firstValueFrom } from 'rxjs';
 
 import { PafError, PafTransportError } from '../../lib/errors';
 
@@ -36,12 +38,20 @@ describe('transports without the native addon', () => {
     }
   });
 
-  it('tcp: still works', async () => {
+  it('tcp: still works, its server side through node:net', async () => {
     const { listen } = jest.requireActual<typeof import('../../lib/transport/listen')>('../../lib/transport/listen');
     const { connect } = jest.requireActual<typeof import('../../lib/transport/connect')>('../../lib/transport/connect');
     const l = await listen('tcp:127.0.0.1:0');
+    const accepted = firstValueFrom(l.connections$);
     const c = await connect(l.address);
+    const server = await accepted;
+    expect(server.constructor.name).toBe('StreamConnection');
+    const got = firstValueFrom(server.messages$);
+    c.send('hello');
+    c.flush();
+    expect(Buffer.from(await got).toString()).toBe('hello');
     c.close();
+    server.close();
     await l.close();
   });
 });
