@@ -23,7 +23,8 @@ export interface Connection {
    * error or a frame over 262144 bytes. Hot observable per connection; subscribe once (reading starts at the
    * subscription). Messages that arrived in one socket read are emitted synchronously in order. On a server-side
    * tcp/tls connection a message may be a view of the bytes read (not a copy): read it when it is emitted, copy it
-   * to keep it (a kept view keeps its whole read in memory).
+   * to keep it (through node:net a kept view keeps its whole read in memory; through the native addon the buffer it
+   * views is the next read's, shared by every connection).
    */
   readonly messages$: Observable<Uint8Array>;
   /**
