@@ -11,14 +11,22 @@ type Utf8Writer = Buffer & { utf8Write(s: string, offset: number, length: number
 /** `Buffer#latin1Write`, as {@link Utf8Writer}: one byte per character, exact for ASCII text. */
 type Latin1Writer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
 
-/** The largest first output buffer of a turn (bytes; see `lastFlushBytes`). */
-const OUT_HINT_MAX = 64 * 1024;
+/** The size of the output buffers a big turn adds once its first one is full (bytes). */
+const OUT_CHUNK = 64 * 1024;
+/**
+ * The largest first output buffer of a turn (bytes; see `lastFlushBytes`): below half of `Buffer.poolSize`, so that it
+ * is a slice of Node's shared 8 KiB pool, not an ArrayBuffer of its own. A turn that tells one notification to each
+ * of 1,000 connections whose last flush was big (the initial listings of a mass of subscribers) would otherwise take
+ * a 64 KiB buffer each: 64 MB of external memory in one turn, which V8 answers with collections in that very turn
+ * (scavenges for "external memory pressure", a mass kill's first turn: docs/audits/issue-13.md).
+ */
+const FIRST_MAX = (Buffer.poolSize >>> 1) - 1;
 /**
  * An output buffer this big or bigger is not grown by copying when full: it is kept as it is (`filled`) and a new one
- * of {@link OUT_HINT_MAX} bytes (or the message's size) started. Below it a buffer doubles, copying less than this
- * per turn.
+ * of {@link OUT_CHUNK} bytes (or the message's size) started. Below it a buffer doubles, copying less than this
+ * per turn (a first buffer of {@link FIRST_MAX} bytes is sealed at its first doubling).
  */
-const OUT_SEAL = 8 * 1024;
+const OUT_SEAL = 2 * FIRST_MAX;
 
 /**
  * `[0, used)` of an output buffer, to write: a write the kernel does not take at once keeps its whole buffer until it
@@ -41,14 +49,14 @@ export class FrameOutput {
   private outUsed = 0;
   /**
    * Output buffers filled earlier in the turn (each the used part of its buffer), written before `out`: a turn's
-   * output grows by new buffers of {@link OUT_HINT_MAX} bytes, not by copying what it queued into a buffer twice as big.
+   * output grows by new buffers of {@link OUT_CHUNK} bytes, not by copying what it queued into a buffer twice as big.
    */
   private filled: Buffer[] | undefined = undefined;
   /** Bytes queued: in `filled` and `out`. */
   queuedBytes = 0;
   /** Messages queued. */
   queued = 0;
-  /** The size of the last flush (at most OUT_HINT_MAX): the next turn's output buffer starts that big. */
+  /** The size of the last flush (at most {@link FIRST_MAX}): the next turn's output buffer starts that big. */
   private lastFlushBytes = 0;
 
   /** Queue one message (1..262144 bytes as UTF-8; throws otherwise). */
@@ -97,7 +105,7 @@ export class FrameOutput {
     const data = trimmed(this.out!, this.outUsed);
     const buffers = this.filled ?? [];
     buffers.push(data);
-    this.lastFlushBytes = Math.min(this.queuedBytes, OUT_HINT_MAX);
+    this.lastFlushBytes = Math.min(this.queuedBytes, FIRST_MAX);
     this.drop();
     return buffers;
   }
@@ -128,7 +136,7 @@ export class FrameOutput {
     if (out !== undefined && need <= out.length) return out;
     if (out !== undefined && out.length >= OUT_SEAL && used > 0) {
       (this.filled ??= []).push(trimmed(out, used));
-      const next = Buffer.allocUnsafe(Math.max(n, OUT_HINT_MAX));
+      const next = Buffer.allocUnsafe(Math.max(n, OUT_CHUNK));
       this.out = next;
       this.outUsed = 0;
       return next;
