@@ -47,3 +47,23 @@ describe('npm run bench -- --smoke', () => {
     }
   }, 60_000);
 });
+
+describe('npm run bench:kill-floor', () => {
+  it('kills its children and prints the bystander figures', () => {
+    const res = spawnSync(
+      process.execPath,
+      [join(ROOT, 'dist', 'bench', 'kill-floor.js'), '--runs', '1', '--mb', '4', '--procs', '2', '--conns', '20'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(res.stderr + (res.error?.message ?? '')).toBe('');
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(
+      /^run 1: children exited in \d+ ms; worst ping before \d+\.\d ms, around the kill \d+\.\d ms$/m,
+    );
+    // round trips were measured on both sides of the kill (a figure of 0.0 means none was)
+    const [, before, around] = /worst ping before (\S+) ms, around the kill (\S+) ms/.exec(res.stdout)!;
+    expect(Number(before)).toBeGreaterThan(0);
+    expect(Number(around)).toBeGreaterThan(0);
+    expect(res.stdout).toMatch(/^around the kill: min \d+\.\d median \d+\.\d max \d+\.\d ms$/m);
+  }, 40_000);
+});
