@@ -21,6 +21,8 @@
  * the daemon's longest turns (CPU time of its main thread, GC) from the kill until every orphan expired are printed
  * with their times after the kill, and with RXPAF_KILL_PROFILE=1 a CPU profile of that time is written to
  * <file>.cpuprofile (figures only: not asserted).
+ * Also printed, from the daemon's metrics (always on, no probe): its collections by kind (time, count, how many of
+ * 10 ms or more) and its event loop's worst delay from ~0.2 s before the kill until every orphan expired.
  * The kill waits until the daemon is quiet (the subscriptions' initial matches are sliced work that goes on after
  * every client has its accepts): a kill during that work would measure the setup too.
  */
@@ -53,10 +55,45 @@ const cpuTicks = (pid: number): number => {
   return Number(f[11]) + Number(f[12]);
 };
 /** The heap in use (KiB) as the metrics endpoint reports it, garbage included (no collection forced). */
-const heapInUse = async (metricsUrl: string): Promise<number> => {
+/**
+ * The daemon's collections so far by kind (prom-client's `nodejs_gc_duration_seconds`: ms in all, how many, how many
+ * of 10 ms or more) and the event loop's worst delay since the previous scrape (`nodejs_eventloop_lag_max_seconds`,
+ * reset at each scrape), from one scrape of the metrics.
+ */
+interface GcScrape {
+  readonly gc: Record<string, { ms: number; n: number; over10: number }>;
+  readonly lagMaxMs: number;
+  readonly heapKiB: number;
+}
+const scrapeGc = async (metricsUrl: string): Promise<GcScrape> => {
   const text = await (await fetch(metricsUrl)).text();
-  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 1024;
+  const gc: Record<string, { ms: number; n: number; over10: number }> = {};
+  const kind = (k: string): { ms: number; n: number; over10: number } => (gc[k] ??= { ms: 0, n: 0, over10: 0 });
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)/gm))
+    kind(m[1]!).ms = Number(m[2]) * 1000;
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_count\{kind="(\w+)"\} (\S+)/gm))
+    kind(m[1]!).n = Number(m[2]);
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_bucket\{le="0.01",kind="(\w+)"\} (\S+)/gm))
+    kind(m[1]!).over10 = -Number(m[2]);
+  for (const k of Object.values(gc)) k.over10 += k.n;
+  return {
+    gc,
+    lagMaxMs: Number(/^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? NaN) * 1000,
+    heapKiB: Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 1024,
+  };
 };
+/** `kind ms/n (k ≥ 10 ms)` for each kind that ran between two scrapes. */
+const gcBetween = (a: GcScrape, b: GcScrape): string =>
+  Object.entries(b.gc)
+    .map(([k, v]) => ({
+      k,
+      ms: v.ms - (a.gc[k]?.ms ?? 0),
+      n: v.n - (a.gc[k]?.n ?? 0),
+      over10: v.over10 - (a.gc[k]?.over10 ?? 0),
+    }))
+    .filter((x) => x.n > 0)
+    .map((x) => `${x.k} ${x.ms.toFixed(1)} ms/${x.n} (${x.over10} ≥ 10 ms)`)
+    .join(', ');
 const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
@@ -203,7 +240,8 @@ describe('mass disconnects (child processes)', () => {
       await keepalive;
       await sleep(500);
       const rssBefore = rssKiB(daemon.pid);
-      const heapBefore = await heapInUse(metricsUrl);
+      const gcBefore = await scrapeGc(metricsUrl);
+      const heapBefore = gcBefore.heapKiB;
       let rssPeak = rssBefore;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssKiB(daemon.pid))), 20);
       pinger.stdin.write('fast\n');
@@ -232,6 +270,8 @@ describe('mass disconnects (child processes)', () => {
         30000,
         'every orphan expired',
       );
+      // the daemon's collections and its event loop's worst delay from ~0.2 s before the kill until every orphan expired
+      const gcKill = await scrapeGc(metricsUrl);
       if (PROBE !== undefined) {
         process.kill(daemon.pid, 'SIGWINCH');
         await sleep(1000);
@@ -296,6 +336,8 @@ describe('mass disconnects (child processes)', () => {
         `p50 ${quantile(pings, 0.5).toFixed(2)} ms p99 ${quantile(pings, 0.99).toFixed(2)} ms max ${Math.max(...pings).toFixed(2)} ms (sent ${worstPingAt.toFixed(0)} ms after the kill); ` +
         `RSS (no forced GC) idle ${mb(idle.rss)}, before the kill ${mb(rssBefore)}, peak ${mb(rssPeak)}, 30 s after the kill ${mb(rssAt30)}, ` +
         `${settledIn.toFixed(0)} s after ${mb(rssAfter)} MB; heap in use before the kill ${mb(heapBefore)} MB; ` +
+        `from 0.2 s before the kill to the last expiry: event loop delay max ${gcKill.lagMaxMs.toFixed(1)} ms, ` +
+        `collections ${gcBetween(gcBefore, gcKill) || 'none'}; ` +
         `after a full GC: heap idle ${mb(idle.heap)}, after ${mb(after.heap)} MB, external idle ${mb(idle.external)}, after ${mb(after.external)} MB ` +
         `(heap by space, KiB idle -> after: ${Object.keys(after.spaces)
           .map((k) => `${k} ${(idle.spaces[k] ?? 0).toFixed(0)} -> ${after.spaces[k]!.toFixed(0)}`)
