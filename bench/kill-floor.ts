@@ -13,6 +13,7 @@
  * Figures only (a benchmark, not a test); loopback only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Options {
   mb: number;
@@ -58,7 +59,6 @@ const firstLine = (p: ChildProcess): Promise<string> =>
   });
 
 const exited = (p: ChildProcess): Promise<void> => new Promise((resolve) => p.once('exit', () => resolve()));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const now = (): number => performance.timeOrigin + performance.now();
 
 const run = async (o: Options): Promise<{ exitMs: number; before: number; around: number }> => {

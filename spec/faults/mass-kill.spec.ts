@@ -54,21 +54,26 @@ const cpuTicks = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(f[11]) + Number(f[12]);
 };
-/** The heap in use (KiB) as the metrics endpoint reports it, garbage included (no collection forced). */
 /**
  * The daemon's collections so far by kind (prom-client's `nodejs_gc_duration_seconds`: ms in all, how many, how many
  * of 10 ms or more) and the event loop's worst delay since the previous scrape (`nodejs_eventloop_lag_max_seconds`,
  * reset at each scrape), from one scrape of the metrics.
  */
+interface GcKind {
+  ms: number;
+  n: number;
+  over10: number;
+}
 interface GcScrape {
-  readonly gc: Record<string, { ms: number; n: number; over10: number }>;
+  readonly gc: Record<string, GcKind>;
   readonly lagMaxMs: number;
+  /** The heap in use as the metrics endpoint reports it, garbage included (no collection forced). */
   readonly heapKiB: number;
 }
 const scrapeGc = async (metricsUrl: string): Promise<GcScrape> => {
   const text = await (await fetch(metricsUrl)).text();
-  const gc: Record<string, { ms: number; n: number; over10: number }> = {};
-  const kind = (k: string): { ms: number; n: number; over10: number } => (gc[k] ??= { ms: 0, n: 0, over10: 0 });
+  const gc: Record<string, GcKind> = {};
+  const kind = (k: string): GcKind => (gc[k] ??= { ms: 0, n: 0, over10: 0 });
   for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)/gm))
     kind(m[1]!).ms = Number(m[2]) * 1000;
   for (const m of text.matchAll(/^nodejs_gc_duration_seconds_count\{kind="(\w+)"\} (\S+)/gm))
