@@ -157,18 +157,34 @@ async function* rawChunks(
     return;
   }
   const fh = await open(file, 'r');
+  // the next chunk is read (by libuv's threads) while the consumer takes this one: two buffers in turn when reused
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let turn = 0;
+  let pos = offset;
+  const readNext = (): Promise<{ buf: Buffer; bytesRead: number }> => {
+    const buf = reuse ? bufs[turn++ & 1]! : Buffer.allocUnsafe(CHUNK);
+    const at = pos;
+    pos += CHUNK;
+    return fh.read(buf, 0, CHUNK, at).then(({ bytesRead }) => ({ buf, bytesRead }));
+  };
+  let next: Promise<{ buf: Buffer; bytesRead: number }> | undefined = readNext();
   try {
-    let pos = offset;
-    let buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      if (!reuse) buf = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      const { buf, bytesRead } = await next;
+      next = undefined;
       if (bytesRead === 0) return;
-      pos += bytesRead;
       progress(bytesRead);
+      if (bytesRead < CHUNK) {
+        // (a file still being written may have grown: read on from where this read ended)
+        pos -= CHUNK - bytesRead;
+      }
+      // (the other buffer's chunk was taken when this one was asked for: it may be read over)
+      next = readNext();
       yield bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead);
     }
   } finally {
+    // (a read still running would write into a buffer of a closed file)
+    await next?.catch(() => undefined);
     await fh.close();
   }
 }
