@@ -33,12 +33,22 @@ const op: fc.Arbitrary<Op> = fc.record({
   pick: fc.nat(),
 });
 
-/** Run `ops` from `l0`/`m0`, each on a random earlier version; check every version at the end. */
-const runOps = (l0: SlotList<number>, m0: Model, ops: readonly Op[]): void => {
+/**
+ * Run `ops` from `l0`/`m0`, each on a random earlier version; check every version at the end. `inEdit`: the ops run
+ * inside an edit, where a replacement changes the edit's own nodes in place: it is applied to the latest version,
+ * and only its result is valid afterwards (the versions of the edit before it are not checked).
+ */
+const runOps = (l0: SlotList<number>, m0: Model, ops: readonly Op[], inEdit = false): void => {
   const ls = [l0];
   const ms: Model[] = [m0];
   let next = 1_000_000;
   for (const o of ops) {
+    const replacing = inEdit && o.k === 'set' && ls.length > 0;
+    if (replacing) {
+      // (on the latest version)
+      ls.splice(0, ls.length - 1);
+      ms.splice(0, ms.length - 1);
+    }
     const i = o.from % ls.length;
     const l = ls[i]!;
     const m = ms[i]!;
@@ -61,6 +71,10 @@ const runOps = (l0: SlotList<number>, m0: Model, ops: readonly Op[]): void => {
       const p = o.k === 'first' ? ps[0]! : o.k === 'last' ? ps[ps.length - 1]! : ps[o.pick % ps.length]!;
       mm.delete(p);
       r = l.without(p);
+    }
+    if (replacing) {
+      ls.length = 0;
+      ms.length = 0;
     }
     ls.push(r);
     ms.push(mm);
@@ -132,13 +146,43 @@ describe('slot list', () => {
         try {
           const m = new Map<number, number>();
           for (let p = l.start; p < l.end; p++) if (l.get(p) !== undefined) m.set(p, l.get(p)!);
-          runOps(l, m, ops);
+          runOps(l, m, ops, edit);
         } finally {
           if (edit) hamtEndEdit(token);
         }
         expect(JSON.stringify(l)).toBe(raw);
       }),
     );
+  });
+
+  it('inside an edit, replacements copy each path once; outside one, every replacement copies it', () => {
+    const vs = Array.from({ length: 5_000 }, (_, i) => i + 1);
+    const l0 = SlotList.of(vs);
+    const rootOf = (l: SlotList<number>): unknown => (l as unknown as { root: unknown }).root;
+    const replaceAll = (l: SlotList<number>, base: number): Array<SlotList<number>> => {
+      const out = [l];
+      for (let p = 0; p < 200; p++) out.push(out[out.length - 1]!.set((p * 97) % 5_000, base + p));
+      return out;
+    };
+    const token = hamtBeginEdit();
+    let inEdit: Array<SlotList<number>>;
+    try {
+      inEdit = replaceAll(l0, 10_000);
+    } finally {
+      hamtEndEdit(token);
+    }
+    // one root for every version after the first replacement, and the last reads every replacement
+    expect(new Set(inEdit.slice(1).map(rootOf)).size).toBe(1);
+    const last = inEdit[inEdit.length - 1]!;
+    for (let p = 0; p < 200; p++) expect(last.get((p * 97) % 5_000)).toBe(10_000 + p);
+    expect(l0.from(0)).toEqual(vs);
+    // outside an edit: a root per version, each reading only the replacements before it
+    const outside = replaceAll(l0, 20_000);
+    expect(new Set(outside.map(rootOf)).size).toBe(outside.length);
+    expect(outside[100]!.get((150 * 97) % 5_000)).toBe(((150 * 97) % 5_000) + 1);
+    // after the edit, a replacement of its result copies (its nodes are no longer the edit's)
+    expect(rootOf(last.set(0, 1))).not.toBe(rootOf(last));
+    expect(last.get(0)).toBe(10_000);
   });
 
   it('used as a queue (appends at the end, deletions at the front) it reads right and keeps no old leaves', () => {
