@@ -101,6 +101,12 @@ export class CompactProps implements ReadonlyMap<string, Values> {
     return i < 0 ? undefined : this.at(i);
   }
 
+  /** The values of `key` as kept: a single value as it is (no list made), several as their list. */
+  slot(key: string): PropValue | Values | undefined {
+    const i = this.k.indexOf(key);
+    return i < 0 ? undefined : i === 0 ? this.v0 : i === 1 ? this.v1 : i === 2 ? this.v2 : this.more![i - 3]!;
+  }
+
   has(key: string): boolean {
     return this.k.includes(key);
   }
@@ -164,6 +170,13 @@ export class CompactProps implements ReadonlyMap<string, Values> {
 
 /** The compact form of `p`, for a record that keeps it (`p` itself when it is one already). */
 export const compactProps = (p: Props): Props => CompactProps.of(p);
+
+/**
+ * The values of `key` in `p` without a list made for them: a {@link CompactProps}'s single value as it is, else the
+ * list (of any length; an empty one: the key has no values), `undefined` without the key. For a filter's match.
+ */
+export const propSlot = (p: Props, key: string): PropValue | Values | undefined =>
+  p instanceof CompactProps ? p.slot(key) : p.get(key);
 
 /** Whether `u` is a {@link Props}: a `Map` (as the codec decodes) or a {@link CompactProps} (as the directory keeps). */
 export const isProps = (u: unknown): u is Props => u instanceof Map || u instanceof CompactProps;

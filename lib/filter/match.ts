@@ -1,4 +1,5 @@
 import type { Filter } from './ast';
+import { propSlot } from './compact-props';
 import type { PropValue, Props } from './props';
 
 type SubstringFilter = Extract<Filter, { op: 'substring' }>;
@@ -67,35 +68,46 @@ const matchSubstring = (f: SubstringFilter, s: string): boolean => {
  * matchFilter({ op: 'eq', key: 'area', value: '51' }, props); // true
  */
 export function matchFilter(f: Filter, props: Props): boolean {
+  // (a key's values through `propSlot`: a directory record's single value is not given a list of its own per test)
   switch (f.op) {
     case 'eq': {
-      const values = props.get(f.key);
-      if (values === undefined) return false;
-      for (const v of values) if (asString(v) === f.value) return true;
+      const s = propSlot(props, f.key);
+      if (s === undefined) return false;
+      if (typeof s !== 'object') return asString(s) === f.value;
+      for (let i = 0; i < s.length; i++) if (asString(s[i]!) === f.value) return true;
       return false;
     }
     case 'present': {
       // §6.3 / §3.2: a key with no values does not exist
-      const values = props.get(f.key);
-      return values !== undefined && values.length > 0;
+      const s = propSlot(props, f.key);
+      return s !== undefined && (typeof s !== 'object' || s.length > 0);
     }
     case 'substring': {
-      const values = props.get(f.key);
-      if (values === undefined) return false;
-      for (const v of values) if (matchSubstring(f, asString(v))) return true;
+      const s = propSlot(props, f.key);
+      if (s === undefined) return false;
+      if (typeof s !== 'object') return matchSubstring(f, asString(s));
+      for (let i = 0; i < s.length; i++) if (matchSubstring(f, asString(s[i]!))) return true;
       return false;
     }
     case 'gt': {
-      const values = props.get(f.key);
-      if (values === undefined) return false;
+      const s = propSlot(props, f.key);
+      if (s === undefined) return false;
       // §6.3: only integer values take part in ordering comparisons
-      for (const v of values) if (typeof v === 'bigint' && v > f.value) return true;
+      if (typeof s !== 'object') return typeof s === 'bigint' && s > f.value;
+      for (let i = 0; i < s.length; i++) {
+        const v = s[i]!;
+        if (typeof v === 'bigint' && v > f.value) return true;
+      }
       return false;
     }
     case 'lt': {
-      const values = props.get(f.key);
-      if (values === undefined) return false;
-      for (const v of values) if (typeof v === 'bigint' && v < f.value) return true;
+      const s = propSlot(props, f.key);
+      if (s === undefined) return false;
+      if (typeof s !== 'object') return typeof s === 'bigint' && s < f.value;
+      for (let i = 0; i < s.length; i++) {
+        const v = s[i]!;
+        if (typeof v === 'bigint' && v < f.value) return true;
+      }
       return false;
     }
     case 'not':

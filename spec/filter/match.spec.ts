@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { isRight } from 'fp-ts/Either';
 import type { Filter } from '../../lib/filter/ast';
+import { compactProps } from '../../lib/filter/compact-props';
 import { matchFilter } from '../../lib/filter/match';
 import { parseFilter } from '../../lib/filter/parse';
 import type { PropValue, Props } from '../../lib/filter/props';
@@ -204,6 +205,25 @@ describe('matchFilter: not, and, or (§6.3)', () => {
         expect(matchFilter({ op: 'or', operands }, pr)).toBe(each.some((x) => x));
       }),
     );
+  });
+
+  it('props as the directory keeps them (compact: single values without a list) match as the Map they stand for', () => {
+    // keys with 0-3 values: an empty list is a key without values (§3.2), which no filter finds
+    const withEmpty = fc
+      .tuple(propsArb, fc.subarray(['a', 'b', 'c', 'd']))
+      .map(([m, empty]) => new Map([...m, ...empty.map((k) => [k, []] as [string, PropValue[]])]));
+    fc.assert(
+      fc.property(filterArb(smallUniverse), fc.oneof(propsArb, withEmpty), (f, m) => {
+        expect(matchFilter(f, compactProps(m))).toBe(matchFilter(f, m));
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(matches('(a=*)', { a: [] })).toBe(false);
+    expect(matchFilter(parsed('(a=*)'), compactProps(props({ a: [] })))).toBe(false);
+    expect(matchFilter(parsed('(a=42)'), compactProps(props({ a: [42n] })))).toBe(true);
+    expect(matchFilter(parsed('(a>41)'), compactProps(props({ a: ['x', 42n] })))).toBe(true);
+    expect(matchFilter(parsed('(a<0)'), compactProps(props({ a: ['-3'] })))).toBe(false);
+    expect(matchFilter(parsed('(a=*4*)'), compactProps(props({ a: [142n] })))).toBe(true);
   });
 
   it('random filters match random props sometimes and fail sometimes (the generators are useful)', () => {
