@@ -130,7 +130,7 @@ export const hamtHas = <K extends HamtKey, V>(m: Hamt<K, V>, k: NoInfer<K>): boo
  * outside an edit. A node of this set is reachable only from versions built during the edit, and its parent in such
  * a version is in the set too (every update copies the whole path from the root, or changes it in place).
  */
-let owned: Set<Node> | undefined;
+let owned: Set<object> | undefined;
 
 /**
  * Only the nodes of the first two levels (shifts 0 and 5) are the edit's: a batch's updates share those (the root, the
@@ -181,15 +181,16 @@ export const hamtEndEdit = (token: boolean): void => {
 export const hamtEditing = (): boolean => owned !== undefined;
 
 /**
- * Whether the edit in progress created `array` (registered with {@link editOwn}) and so may change it in place: for
- * the other persistent structures of a batch (./slot-list.ts), under the same rules as the trie's nodes.
+ * Whether the edit in progress created `o` (registered with {@link editOwn}) and so may change it in place: for the
+ * other persistent structures of a batch (./slot-list.ts) and the connection records (./context.ts `draftConn`),
+ * under the same rules as the trie's nodes.
  */
-export const editOwns = (array: unknown[]): boolean => owned !== undefined && owned.has(array);
+export const editOwns = (o: object): boolean => owned !== undefined && owned.has(o);
 
-/** `array`, just created: the edit in progress (if any) may change it in place from now on. */
-export const editOwn = <T extends unknown[]>(array: T): T => {
-  if (owned !== undefined) owned.add(array);
-  return array;
+/** `o`, just created: the edit in progress (if any) may change it in place from now on. */
+export const editOwn = <T extends object>(o: T): T => {
+  if (owned !== undefined) owned.add(o);
+  return o;
 };
 
 /** The edit in progress gives up the nodes it has: every map built so far stays as it is from now on. */

@@ -4,16 +4,17 @@
  * it is earlier than the connection's earliest queued entry; later ones are found when that entry pops.
  */
 import type { Ctx } from './context';
-import { copyConn, nextSeq, type ConnDraft } from './context';
+import { draftConn, nextSeq, type ConnDraft } from './context';
 import { heapPush } from '../util/heap';
-import type { Conn } from './model';
+import type { Conn, ConnId } from './model';
 
 /** Set the connection's timer to fire at `at`. */
 export const armTimer = (ctx: Ctx, conn: Conn, at: number, patch?: Partial<Conn>): Conn => {
-  // one copy of the connection, patched by stores
-  const next = copyConn(conn);
+  // one copy of the connection (or the edit's own draft), patched by stores
+  const queuedAt = conn.queuedAt;
+  const next = draftConn(conn);
   if (patch !== undefined) Object.assign(next, patch);
-  return armCopy(ctx, conn, next, at);
+  return armCopy(ctx, conn.id, queuedAt, next, at);
 };
 
 /**
@@ -21,19 +22,23 @@ export const armTimer = (ctx: Ctx, conn: Conn, at: number, patch?: Partial<Conn>
  * idle.ts `markActive`).
  */
 export const armActive = (ctx: Ctx, conn: Conn, at: number, idle: Conn['idle'], lastSeen: number): Conn => {
-  const next = copyConn(conn);
+  const queuedAt = conn.queuedAt;
+  const next = draftConn(conn);
   next.idle = idle;
   next.lastSeen = lastSeen;
-  return armCopy(ctx, conn, next, at);
+  return armCopy(ctx, conn.id, queuedAt, next, at);
 };
 
-/** Arm `next`, a copy of `conn` being patched, at `at`, and store it. */
-const armCopy = (ctx: Ctx, conn: Conn, next: ConnDraft, at: number): Conn => {
+/**
+ * Arm `next`, the draft of connection `id` being patched (`queuedAt`: the connection's earliest queued entry before
+ * the patch), at `at`, and store it.
+ */
+const armCopy = (ctx: Ctx, id: ConnId, queuedAt: number | undefined, next: ConnDraft, at: number): Conn => {
   next.timerAt = at;
-  if (conn.queuedAt === undefined || at < conn.queuedAt) {
-    ctx.d.timerQueue = heapPush(ctx.d.timerQueue, at, nextSeq(ctx), conn.id);
+  if (queuedAt === undefined || at < queuedAt) {
+    ctx.d.timerQueue = heapPush(ctx.d.timerQueue, at, nextSeq(ctx), id);
     next.queuedAt = at;
   }
-  ctx.d.conns = ctx.d.conns.set(conn.id, next);
+  ctx.d.conns = ctx.d.conns.set(id, next);
   return next;
 };

@@ -1,6 +1,7 @@
 /**
  * A reducer call folding a batch is one transient edit of the per-service tries (lib/state/hamt.ts,
- * lib/protocol/reducer.ts): nodes copied by one event are changed in place by the next. These specs hold it to what
+ * lib/protocol/reducer.ts) and of the connection records (lib/state/context.ts `draftConn`): nodes and records copied
+ * by one event are changed in place by the next. These specs hold it to what
  * that must not change: the input state and every state returned stay as they were, forever; a listing's snapshot
  * taken in the middle of a batch stays the directory as it was at its request; and a batch gives the states and
  * effects of one call per event.
@@ -32,6 +33,8 @@ const freezeTries = (s: DomainState): void => {
   };
   freezeNode((s.services as unknown as { at: Hamt<bigint, number> }).at.root);
   freezeNode(s.serviceIndex.root);
+  // and the connection records (a batch patches the records it made in place)
+  s.conns.forEach((c) => Object.freeze(c));
 };
 
 /** The events of a reference run, one reducer call each (`Domain` steps one event at a time). */
@@ -151,6 +154,31 @@ describe('a batch is one transient edit of the tries', () => {
       { numRuns: 200 },
     );
     expect(listed).toBeGreaterThan(20); // many runs listed the directory while it changed
+  });
+
+  it("a batch of one connection's messages copies its record once; the record before the batch is unchanged", () => {
+    const d = new Domain({}, 7, 2).connect(1, 7, { user: U });
+    const before = d.state;
+    const conn0 = before.conns.get(1)!;
+    const shown = JSON.stringify(conn0, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    Object.freeze(conn0);
+    const start = d.events.length;
+    for (let i = 1; i <= 20; i++) d.publish(1, i, 0, { name: [`s${i}`] }, 5, 100 + i);
+    const seen = new Set<unknown>();
+    const [after] = reduceAll(before, d.events.slice(start), 2, (_i, st) => void seen.add(st.conns.get(1)));
+    expect(seen.size).toBe(1);
+    expect(seen.has(conn0)).toBe(false);
+    expect(after.conns.get(1)).toBe([...seen][0]);
+    expect(projectState(after)).toBe(projectState(d.state));
+    expect(JSON.stringify(conn0, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(shown);
+    // one event per call: a copy each
+    const copies = new Set<unknown>();
+    let s = before;
+    for (const e of d.events.slice(start)) {
+      s = reduceAll(s, [e], 2)[0];
+      copies.add(s.conns.get(1));
+    }
+    expect(copies.size).toBe(20);
   });
 
   it('listings started in the middle of a batch list the directory as it was, whatever the batch did before and does next', () => {
