@@ -95,12 +95,20 @@ const encodeObject = (o: Record<string, unknown>): string => {
 };
 
 /**
- * The last subscribe `notify` encoded: its fields after `ta-id` (names and values) and their JSON. A change of one
- * service is told to every concerned subscription in a row, in messages that differ only in `ta-id`: each of them
- * after the first is its own `ta-id` spliced before that shared text (one serialisation per notification, not
- * one per subscriber). Any difference in a name, a value (by identity) or the order encodes the message afresh.
+ * The last subscribe `notify` encoded: its fields after `ta-id` (names and values, the first `n` entries) and its
+ * JSON. A change of one service is told to every concerned subscription in a row, in messages that differ only in
+ * `ta-id`: each of them after the first is its own `ta-id` spliced before the text after the first one's `ta-id`
+ * (`tail`, cut from `json` when first needed: a notify told to one subscription only costs no cut). One serialisation
+ * per notification, not one per subscriber. Any difference in a name, a value (by identity) or the order encodes the
+ * message afresh.
  */
-const lastNotify: { names: string[]; values: unknown[]; tail: string } = { names: [], values: [], tail: '' };
+const lastNotify: { names: string[]; values: unknown[]; n: number; json: string; tail: string | undefined } = {
+  names: [],
+  values: [],
+  n: 0,
+  json: '',
+  tail: '',
+};
 
 const NOTIFY_HEAD = '{"ta-cmd":"subscribe","ta-id":';
 
@@ -158,32 +166,37 @@ const whole = (out: EncodedParts, json: string): void => {
 };
 
 const notifyParts = (o: Record<string, unknown>, out: EncodedParts): void => {
-  const { names, values } = lastNotify;
-  let i = -2; // the first two fields must be ta-cmd and ta-id
-  let same = true;
-  for (const k in o) {
-    if (i < 0) {
-      if (k !== (i === -2 ? 'ta-cmd' : 'ta-id')) return whole(out, encodeObject(o));
-    } else if (same && (names[i] !== k || values[i] !== o[k])) same = false;
-    i++;
-  }
   const taId = o['ta-id'];
   if (typeof taId !== 'bigint') return whole(out, encodeObject(o));
-  if (same && i === names.length) {
+  const last = lastNotify;
+  const { names, values } = last;
+  let i = -2; // the first two fields must be ta-cmd and ta-id
+  let same = true;
+  // one pass: compared with the last notify's fields and recorded over them (it is encoded afresh if any differs)
+  for (const k in o) {
+    if (i < 0) {
+      if (k !== (i === -2 ? 'ta-cmd' : 'ta-id')) return whole(out, encodeObject(o)); // (nothing recorded yet)
+    } else {
+      const v = o[k];
+      if (same && (names[i] !== k || values[i] !== v)) same = false;
+      names[i] = k;
+      values[i] = v;
+    }
+    i++;
+  }
+  // (entries from `n` on are an older notify's: the same count decides they were not compared)
+  if (same && i === last.n) {
     headOf(taId, out);
-    out.tail = lastNotify.tail;
+    // a notify has a msg-type after its ta-id, so the shared text is never empty
+    last.tail ??= last.json.slice(last.json.indexOf(',', NOTIFY_HEAD.length) + 1);
+    out.tail = last.tail;
     return;
   }
+  last.n = -1; // (until the text is made: fields recorded for a message that failed to encode are never shared)
   const json = encodeObject(o);
-  names.length = 0;
-  values.length = 0;
-  for (const k in o) {
-    if (k === 'ta-cmd' || k === 'ta-id') continue;
-    names.push(k);
-    values.push(o[k]);
-  }
-  // a notify has a msg-type after its ta-id, so the shared text is never empty
-  lastNotify.tail = json.slice(NOTIFY_HEAD.length + taId.toString().length + 1);
+  last.n = i;
+  last.json = json;
+  last.tail = undefined;
   whole(out, json);
 };
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 
 import { type EncodedParts, encodeMessage, encodeMessageParts, encodeProps } from '../../lib/codec/encode';
@@ -193,8 +194,41 @@ describe('encodeMessage', () => {
       expect(encodeMessage(notify(3n, { extra: ['after'] }))).toContain('"extra":["after"]');
     });
 
+    it('any run of notifies, alike or not, each in pieces, is its own text (fast-check)', () => {
+      const other = makeProps([['name', ['other']]]);
+      const fieldArb = fc.record({
+        taId: fc.oneof(fc.bigInt({ min: -3n, max: 5000n }), fc.constant(9223372036854775807n)),
+        generation: fc.constantFrom(0n, 1n),
+        props: fc.constantFrom(props, other),
+        ttl: fc.constantFrom(30n, undefined),
+        orphan: fc.constantFrom(undefined, 1700000000.5),
+        swap: fc.boolean(),
+      });
+      const parts: EncodedParts = { head: '', tail: '' };
+      fc.assert(
+        fc.property(fc.array(fieldArb, { minLength: 1, maxLength: 30 }), (fs) => {
+          for (const f of fs) {
+            const m = notify(f.taId, {
+              generation: f.generation,
+              'service-props': f.props,
+              ttl: f.ttl,
+              ...(f.orphan !== undefined ? { 'orphan-since': f.orphan } : {}),
+            });
+            // (swap: the same fields with service-id before match-type, another order)
+            const { 'match-type': mt, ...rest } = m;
+            const mm = f.swap ? { ...rest, 'service-id': 9n, 'match-type': mt } : m;
+            encodeMessageParts(mm, parts);
+            expect(parts.head + parts.tail).toBe(reference(mm));
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+
     it('in pieces: head + tail is the text; a spliced notify is its ta-id head and the shared tail', () => {
       const parts: EncodedParts = { head: '', tail: '' };
+      // (a notify unlike the ones below first: the encoder remembers the last notify of any earlier test)
+      encodeMessageParts(notify(0n, { 'service-id': 10n }), parts);
       const seen: EncodedParts[] = [];
       const messages: Array<Record<string, unknown>> = [
         notify(1n),
