@@ -103,23 +103,31 @@ const sameBytes = (s: string, b: Buffer, start: number, end: number): boolean =>
   return scratch.write(s, 0, 'utf8') === n && scratch.compare(b, start, end, 0, n) === 0;
 };
 
-/** The last shared tail of notifications compared ({@link samePartsBytes}), and its UTF-8 bytes. */
+/**
+ * The last shared tail of notifications compared ({@link samePartsBytes}), and its UTF-8 bytes: the first
+ * `lastTailLength` of a buffer written over for each new tail (no buffer per notification).
+ */
 let lastTail = '';
-let lastTailBytes = Buffer.alloc(0);
+let lastTailBytes = Buffer.allocUnsafe(1 << 12);
+let lastTailLength = 0;
 
 /**
  * Whether the text `head + tail` (a message in its encoder's two pieces), encoded as UTF-8, is the bytes
  * `b[start, end)`: the tail a notification shares with the others of its change is encoded once, and the two
- * pieces are never joined into one string (a join, then flattened to be written, per message).
+ * pieces are never joined into one string (a join, then flattened to be written, per message). Exported for its spec.
  */
-const samePartsBytes = (head: string, tail: string, b: Buffer, start: number, end: number): boolean => {
+export const samePartsBytes = (head: string, tail: string, b: Buffer, start: number, end: number): boolean => {
   if (tail === '') return sameBytes(head, b, start, end);
   if (tail !== lastTail) {
-    lastTailBytes = Buffer.from(tail, 'utf8');
+    // (at most 3 bytes a UTF-16 unit: room for any text of this length)
+    if (3 * tail.length > lastTailBytes.length) lastTailBytes = Buffer.allocUnsafe(6 * tail.length);
+    lastTailLength = lastTailBytes.write(tail, 0, 'utf8');
     lastTail = tail;
   }
-  const h = end - start - lastTailBytes.length;
-  return h >= 0 && sameBytes(head, b, start, start + h) && lastTailBytes.compare(b, start + h, end) === 0;
+  const h = end - start - lastTailLength;
+  return (
+    h >= 0 && sameBytes(head, b, start, start + h) && lastTailBytes.compare(b, start + h, end, 0, lastTailLength) === 0
+  );
 };
 
 /** The pieces of a replayed message being compared. */

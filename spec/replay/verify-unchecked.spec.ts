@@ -7,7 +7,7 @@ import { synthLog } from '../../bench/replay-synth';
 import { replayCli as cli } from '../helpers/replay-cli';
 import { decodeLine, decodeOutFrame } from '../../lib/replay/event-codec';
 import { replayItems, splitLines } from '../../lib/replay/replay';
-import { Verifier } from '../../lib/replay/replay-verify';
+import { Verifier, samePartsBytes } from '../../lib/replay/replay-verify';
 
 /**
  * `--verify` slices a recorded message out of its line by the frame and parses it only when it differs from the
@@ -85,6 +85,31 @@ describe('--verify reads recorded messages by their frame', () => {
     const r = await cli(write('notify-bad.ndjson', ls), '--verify');
     expect(r.status).toBe(1);
     expect(r.out).toContain(`line ${i + 1}`);
+  });
+
+  it('a message in pieces is compared with recorded bytes exactly, whatever tails came before it', () => {
+    // the shared tail's bytes are kept from one notification to the next: a longer tail, then a shorter one, a
+    // non-ASCII one, one past the kept buffer's size; each against its own bytes, a byte more, a byte less, a byte off
+    const tails = [
+      '"b":2}',
+      '"msg-type":"notify","x":"' + 'y'.repeat(300) + '"}',
+      '"c":"é€😀"}',
+      'z'.repeat(5000) + '}',
+      '"b":2}',
+    ];
+    for (const tail of tails) {
+      const head = '{"ta-id":7,';
+      const bytes = Buffer.from('xx' + head + tail + 'yy', 'utf8');
+      const end = bytes.length - 2;
+      expect(samePartsBytes(head, tail, bytes, 2, end)).toBe(true);
+      expect(samePartsBytes(head, tail, bytes, 2, end + 1)).toBe(false);
+      expect(samePartsBytes(head, tail, bytes, 2, end - 1)).toBe(false);
+      expect(samePartsBytes(head, tail, bytes, 1, end)).toBe(false);
+      const off = Buffer.from(bytes);
+      off[end - 1] = 0x20;
+      expect(samePartsBytes(head, tail, off, 2, end)).toBe(false);
+      expect(samePartsBytes(head + tail, '', bytes, 2, end)).toBe(true);
+    }
   });
 
   it('a recorded message written differently but with the same JSON still matches', async () => {
