@@ -107,7 +107,7 @@ const lastNotify: { names: string[]; values: unknown[]; n: number; json: string;
   values: [],
   n: 0,
   json: '',
-  tail: '',
+  tail: undefined,
 };
 
 const NOTIFY_HEAD = '{"ta-cmd":"subscribe","ta-id":';
