@@ -1,16 +1,28 @@
 /**
  * The upstream C programs the interop suite runs (tpafd, lpafc), found at `../shared/peers` from the repository
- * root (or from an ancestor of it, for worktrees), or at `$RXPAF_PEERS`. When they are missing the suite fails
+ * root (or from an ancestor of it, for worktrees; or from the local repository a clone was made of), or at
+ * `$RXPAF_PEERS`. When they are missing the suite fails
  * with a message saying where it looked: interop is not optional.
  *
  * Helpers: start tpafd (learning the real port of a `tcp:…:0` address from /proc, since tpafd logs only the
  * configured one), and drive lpafc's interactive session line by line.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 const REPO = resolve(__dirname, '..', '..');
+
+/** The folder of this clone's `origin` when it is a local repository (a clone made anywhere on the machine). */
+const clonedFrom = (): string | undefined => {
+  try {
+    const url = execFileSync('git', ['-C', REPO, 'remote', 'get-url', 'origin'], { encoding: 'utf8' }).trim();
+    const path = url.startsWith('file://') ? url.slice('file://'.length) : url;
+    return isAbsolute(path) && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined; // not a git checkout, or no origin
+  }
+};
 
 /** Where the peers are, or an error that says where they were looked for. */
 export const findPeers = (): { dir: string } | { error: string } => {
@@ -20,11 +32,15 @@ export const findPeers = (): { dir: string } | { error: string } => {
     if (existsSync(join(env, 'sbin', 'tpafd'))) return { dir: env };
     return { error: `$RXPAF_PEERS=${env} has no sbin/tpafd` };
   }
-  for (let dir = REPO; ; dir = dirname(dir)) {
-    const candidate = join(dirname(dir), 'shared', 'peers');
-    tried.push(candidate);
-    if (existsSync(join(candidate, 'sbin', 'tpafd'))) return { dir: candidate };
-    if (dirname(dir) === dir) break;
+  // beside this repository or an ancestor of it, then beside the local repository it was cloned from, if any
+  for (const root of [REPO, clonedFrom()]) {
+    if (root === undefined) continue;
+    for (let dir = root; ; dir = dirname(dir)) {
+      const candidate = join(dirname(dir), 'shared', 'peers');
+      tried.push(candidate);
+      if (existsSync(join(candidate, 'sbin', 'tpafd'))) return { dir: candidate };
+      if (dirname(dir) === dir) break;
+    }
   }
   return {
     error: `the upstream peers (tpafd, lpafc) were not found; looked in ${tried.join(', ')}; set RXPAF_PEERS to the folder holding sbin/tpafd and bin/lpafc`,
