@@ -1,6 +1,6 @@
 /**
  * Load generator of `npm run bench`, run as its own process: `node dist/bench/loadgen.js <scenario> <address> <pid>
- * [scale]`. It speaks XCM tcp framing over raw sockets (bench/wire.ts), so it is the same for rxpafd and tpafd, and
+ * [scale] [--warm]` (`--warm`: {@link warmUp} first). It speaks XCM tcp framing over raw sockets (bench/wire.ts), so it is the same for rxpafd and tpafd, and
  * prints one JSON line of figures. `pid` is the server's process id (its VmRSS is read from /proc); `scale` (default 1)
  * multiplies the sizes, for the CI smoke.
  */
@@ -132,6 +132,54 @@ const disconnect = async (ctx: Ctx, count: number, settleS = 0): Promise<Figures
     bytesPerService: (rss1 - rss0) / count,
     bytesPerService05: (rss05 - rss0) / count,
   };
+};
+
+/** Ids the warm-up uses: none of a scenario's (clients 1-3, 100-199, 10,000-11,999; services below 2,000,000). */
+const WARM_CLIENT = 900_000;
+const WARM_SERVICE = 900_000_000;
+
+/**
+ * `--warm`: every path the scenarios measure, run once against the server before the measured scenario, so that the
+ * figure is the server's steady state rather than a fresh process's first burst (for rxpafd: V8 compiling its hot
+ * paths, bench/README.md "Warm and fresh"). The same for both servers. Pings; 20 match-all subscribers and 2,000
+ * distinct filters told of publishes, modifies and unpublishes; an owner of 2,000 services (TTL 1 s) disconnects
+ * and its orphans expire; 1,000 clients connect, say hello and close. It ends with nothing left on the server (no
+ * service, no connection) and without a quiet second (which would turn rxpafd's memory settle lean).
+ */
+const warmUp = async (ctx: Ctx): Promise<void> => {
+  const n = 2 * scaled(1_000, ctx.scale, 5);
+  const half = n / 2;
+  let ta = 1;
+  const pinger = await RawPeer.hello(ctx.addr, WARM_CLIENT);
+  await pinger.pipeline(scaled(20_000, ctx.scale, 10), WINDOW, (i) => pingJson(i + 1));
+  const subs: RawPeer[] = [];
+  for (let i = 0; i < 20; i++) {
+    const s = await RawPeer.hello(ctx.addr, WARM_CLIENT + 100 + i);
+    await s.pipeline(1, 1, () => subscribeJson(1, WARM_SERVICE + i));
+    subs.push(s);
+  }
+  const filters = await RawPeer.hello(ctx.addr, WARM_CLIENT + 1);
+  await filters.pipeline(n, WINDOW, (i) => subscribeJson(i + 1, WARM_SERVICE + 100 + i, `(name=service-${i})`));
+  const owner = await RawPeer.hello(ctx.addr, WARM_CLIENT + 2);
+  const warmPublish = (i: number, gen: number, ttl: number): string =>
+    `{"ta-cmd":"publish","ta-id":${ta++},"msg-type":"request","service-id":${WARM_SERVICE + i},"generation":${gen},"service-props":{"name":["service-${i}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":${ttl}}`;
+  // appeared, then modified (a new generation), then half of them disappeared
+  let told = notificationsReach(subs[0]!, 2 * n + half);
+  await owner.pipeline(n, WINDOW, (i) => warmPublish(i, 0, TTL));
+  await owner.pipeline(n, WINDOW, (i) => warmPublish(i, 1, 1));
+  await owner.pipeline(half, WINDOW, (i) => unpublishJson(ta++, WARM_SERVICE + i));
+  await told;
+  // the rest orphaned (a modify each), then expired (a disappeared each) a second later: meanwhile, connects
+  told = notificationsReach(subs[0]!, 2 * n + half + n);
+  owner.close();
+  const peers: RawPeer[] = [];
+  for (let i = 0; i < scaled(1_000, ctx.scale, 10); i++)
+    peers.push(await RawPeer.hello(ctx.addr, WARM_CLIENT + 1_000 + i));
+  peers.forEach((p) => p.close());
+  await pinger.pipeline(scaled(20_000, ctx.scale, 10), WINDOW, (i) => pingJson(i + 1));
+  while (subs[0]!.notifications < 2 * n + half + n) await pinger.pipeline(1_000, WINDOW, (i) => pingJson(i + 1));
+  await told;
+  [pinger, filters, ...subs].forEach((p) => p.close());
 };
 
 const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
@@ -266,14 +314,18 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
   },
 };
 
-const [scenario, addrText, pidText, scaleText] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const warm = args.includes('--warm');
+const [scenario, addrText, pidText, scaleText] = args.filter((a) => a !== '--warm');
 const fn = scenario === undefined ? undefined : scenarios[scenario];
 if (fn === undefined || addrText === undefined || pidText === undefined) {
-  process.stderr.write(`usage: loadgen <${Object.keys(scenarios).join('|')}> <tcp:host:port> <server pid> [scale]\n`);
+  process.stderr.write(
+    `usage: loadgen <${Object.keys(scenarios).join('|')}> <tcp:host:port> <server pid> [scale] [--warm]\n`,
+  );
   process.exit(2);
 }
 const ctx: Ctx = { addr: parseAddr(addrText), addrText, pid: Number(pidText), scale: Number(scaleText ?? 1) };
-fn(ctx).then(
+(warm ? warmUp(ctx).then(() => fn(ctx)) : fn(ctx)).then(
   (r) => {
     process.stdout.write(JSON.stringify(r) + '\n');
     process.exit(0);

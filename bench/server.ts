@@ -11,6 +11,10 @@
  *                   disconnect-5k, disconnect-100k, connect-hello)
  *   --scale <f>     multiply every size by f (default 1)
  *   --smoke         --scale 0.02 --runs 1: a quick check that every scenario still runs (CI)
+ *   --warm          before each measured scenario, the load generator's warm-up against the same server (every path
+ *                   once: bench/loadgen.ts `warmUp`): the servers' steady state, where the default measures a fresh
+ *                   server's first burst (for rxpafd, V8 compiling its hot paths meanwhile). The memory rows are
+ *                   left out (the server is not idle then, and gives back the warm-up's memory during the scenario).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -44,10 +48,12 @@ type Options = {
   scale: number;
   /** Node options for rxpafd (`--node-flags '--flag --flag2'`), to A/B V8 flags. */
   nodeFlags: string[];
+  /** Warm-up before each measured scenario (`--warm`). */
+  warm: boolean;
 };
 
 const parseArgs = (argv: string[]): Options => {
-  const o: Options = { runs: 3, only: [...SCENARIOS], scale: 1, nodeFlags: [] };
+  const o: Options = { runs: 3, only: [...SCENARIOS], scale: 1, nodeFlags: [], warm: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -63,6 +69,7 @@ const parseArgs = (argv: string[]): Options => {
       o.nodeFlags = val()
         .split(/\s+/)
         .filter((f) => f !== '');
+    else if (a === '--warm') o.warm = true;
     else if (a === '--smoke') {
       o.scale = 0.02;
       o.runs = 1;
@@ -137,9 +144,11 @@ const startServer = async (kind: ServerKind, opts: Options): Promise<Running> =>
 const runOnce = async (kind: ServerKind, scenario: Scenario, opts: Options): Promise<Figures> => {
   const server = await startServer(kind, opts);
   try {
-    const lg = spawn(process.execPath, [LOADGEN, scenario, server.addr, String(server.pid), String(opts.scale)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const lg = spawn(
+      process.execPath,
+      [LOADGEN, scenario, server.addr, String(server.pid), String(opts.scale), ...(opts.warm ? ['--warm'] : [])],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     live.add(lg);
     let out = '';
     let err = '';
@@ -160,6 +169,12 @@ const runOnce = async (kind: ServerKind, scenario: Scenario, opts: Options): Pro
     await server.stop();
   }
 };
+
+/**
+ * Figures of memory: not shown for warm servers (the server is not idle at the start, and what the warm-up allocated
+ * is given back while the scenario runs: RSS growth can be negative).
+ */
+const MEMORY_KEYS = new Set(['idleRssB', 'bytesPerConnection', 'bytesPerService']);
 
 const median = (xs: number[]): number => {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
@@ -353,7 +368,7 @@ const main = async (): Promise<void> => {
   ];
   const lines: string[][] = [];
   for (const r of ROWS) {
-    if (!opts.only.includes(r.scenario)) continue;
+    if (!opts.only.includes(r.scenario) || (opts.warm && r.keys.some((k) => MEMORY_KEYS.has(k)))) continue;
     const cell = (kind: ServerKind): string => r.keys.map((k) => r.format(med(kind, r.scenario, k))).join(' / ');
     const key = r.keys[r.keys.length - 1]!;
     const rx = med('rxpafd', r.scenario, key);
@@ -377,7 +392,8 @@ const main = async (): Promise<void> => {
     });
   }
   console.log(
-    `rxpafd server benchmark: median of ${opts.runs} run(s) per figure, scale ${opts.scale}, node ${process.version}; ` +
+    `rxpafd server benchmark: median of ${opts.runs} run(s) per figure, scale ${opts.scale}, node ${process.version}, ` +
+      (opts.warm ? 'warm servers (the warm-up first, against the same server); ' : 'fresh servers; ') +
       `load generator in its own process (raw XCM tcp framing), bystander in a worker thread. ` +
       (opts.peer !== undefined ? 'Ratio > 1×: rxpafd ahead (throughput rxpafd/tpafd; times, sizes tpafd/rxpafd).' : ''),
   );

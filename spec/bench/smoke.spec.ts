@@ -48,6 +48,56 @@ describe('npm run bench -- --smoke', () => {
   }, 60_000);
 });
 
+describe('npm run bench -- --smoke --warm', () => {
+  it('warms the server up first, then measures; no memory rows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxpaf-bench-'));
+    try {
+      const json = join(dir, 'bench.json');
+      const res = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'dist', 'bench', 'server.js'),
+          '--smoke',
+          '--warm',
+          '--only',
+          'publish-unpublish,disconnect-5k,connect-hello',
+          '--json',
+          json,
+        ],
+        { encoding: 'utf8', timeout: 55_000 },
+      );
+      expect(res.stderr + (res.error?.message ?? '')).not.toMatch(/failed|Error/);
+      expect(res.status).toBe(0);
+      const out = JSON.parse(readFileSync(json, 'utf8')) as {
+        options: { warm: boolean };
+        table: Array<Record<string, string | number>>;
+      };
+      expect(out.options.warm).toBe(true);
+      // publish, unpublish, orphaned in, bystander, connect + hello; then 4 rows of CPU per operation; the idle RSS
+      // and the bytes per connection are not shown
+      expect(out.table.map((r) => String(r.scenario).split(' ')[0])).toEqual([
+        'publish',
+        'unpublish',
+        'owner',
+        '…',
+        'connect',
+        'server',
+        'server',
+        'server',
+        'server',
+      ]);
+      for (const row of out.table.slice(0, 5)) {
+        const figures = Object.entries(row).filter(([k]) => k.startsWith('rxpafd.'));
+        expect(figures.length).toBeGreaterThanOrEqual(1);
+        for (const [, v] of figures) expect(v as number).toBeGreaterThan(0);
+      }
+      expect(res.stdout).toMatch(/warm servers \(the warm-up first, against the same server\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('npm run bench:kill-floor', () => {
   it('kills its children and prints the bystander figures', () => {
     const res = spawnSync(
