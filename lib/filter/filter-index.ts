@@ -199,6 +199,96 @@ export function indexRemove<K>(ix: FilterIndex<K>, id: K, seq: number, filter: F
 }
 
 /**
+ * {@link indexRemove} of each of `subs` in turn, in one transient edit: the index it returns is the one the removals
+ * one by one would return, but the maps are changed in place (immutable.js `asMutable`) rather than copied along their
+ * path at every removal. A connection closing with 10,000 subscriptions removes them in one event (issue 12).
+ *
+ * @example
+ * const f: Filter = { op: 'eq', key: 'name', value: 'foo' };
+ * let ix = indexAdd(indexAdd(emptyFilterIndex<bigint>(), 1n, 0, f), 2n, 1, undefined);
+ * indexSize(indexRemoveAll(ix, [{ id: 1n, seq: 0, filter: f }, { id: 2n, seq: 1, filter: undefined }])); // 0
+ */
+export function indexRemoveAll<K>(
+  ix: FilterIndex<K>,
+  subs: ReadonlyArray<{ readonly id: K; readonly seq: number; readonly filter: Filter | undefined }>,
+): FilterIndex<K> {
+  if (subs.length <= 1) return subs.length === 0 ? ix : indexRemove(ix, subs[0]!.id, subs[0]!.seq, subs[0]!.filter);
+  const members = ix.members.asMutable();
+  let always: Ordered<K> | undefined;
+  const byKey = ix.byKey.asMutable();
+  const byValue = ix.byValue.asMutable();
+  // the inner maps of byValue edited, by key (transient until the end)
+  const inners = new Map<string, IMap<string, Bucket<K>>>();
+  // buckets of several subscriptions edited: their transient copies, and where each is (a map and its key)
+  const edited = new Set<Ordered<K>>();
+  const places: Array<readonly [IMap<string, Bucket<K>>, string]> = [];
+  const bucketDel = (b: Bucket<K>, seq: number, map: IMap<string, Bucket<K>>, key: string): Bucket<K> | undefined => {
+    if (b instanceof Single) return b.seq === seq ? undefined : b;
+    let m = b;
+    if (!edited.has(m)) {
+      m = b.asMutable();
+      edited.add(m);
+      places.push([map, key]);
+    }
+    m.delete(seq);
+    return m.size === 0 ? undefined : m;
+  };
+  for (const { id, seq, filter } of subs) {
+    const member = members.get(seq);
+    if (member === undefined || !is(member, id)) continue;
+    members.delete(seq);
+    const anchors = anchorsOrAlways(filter);
+    if (anchors === undefined) {
+      always ??= ix.always.asMutable();
+      always.delete(seq);
+      continue;
+    }
+    for (const { key, value } of anchors) {
+      if (value === undefined) {
+        const bucket = byKey.get(key);
+        if (bucket === undefined) continue;
+        const rest = bucketDel(bucket, seq, byKey, key);
+        if (rest === undefined) byKey.delete(key);
+        else if (rest !== bucket) byKey.set(key, rest);
+      } else {
+        let inner = inners.get(key);
+        if (inner === undefined) {
+          const before = byValue.get(key);
+          if (before === undefined) continue;
+          inner = before.asMutable();
+          inners.set(key, inner);
+        }
+        const bucket = inner.get(value);
+        if (bucket === undefined) continue;
+        const rest = bucketDel(bucket, seq, inner, value);
+        if (rest === undefined) inner.delete(value);
+        else if (rest !== bucket) inner.set(value, rest);
+      }
+    }
+  }
+  // a bucket left with one subscription is a Single, as after removals one by one; the maps persistent again
+  for (const [map, key] of places) {
+    const b = map.get(key);
+    if (b === undefined || b instanceof Single || !edited.has(b)) continue;
+    if (b.size > 1) map.set(key, b.asImmutable());
+    else {
+      const [only] = b.entries();
+      map.set(key, new Single(only![0], only![1]));
+    }
+  }
+  for (const [key, inner] of inners) {
+    if (inner.size === 0) byValue.delete(key);
+    else byValue.set(key, inner.asImmutable());
+  }
+  return {
+    members: members.asImmutable(),
+    byValue: byValue.asImmutable(),
+    byKey: byKey.asImmutable(),
+    always: always === undefined ? ix.always : always.asImmutable(),
+  };
+}
+
+/**
  * The buckets found for one {@link indexCandidates} call, `found[0, nFound)`, each at most once (compared by
  * reference: a change finds a few buckets). Module scratch, no `Set` per change; counted, not emptied (setting an
  * array's length is a call into the engine).

@@ -28,11 +28,11 @@ export const allocate = (ctx: Ctx, type: ResourceType, user: string): boolean =>
   return true;
 };
 
-/** Release one resource of `type` held by `user`. */
-export const release = (ctx: Ctx, type: ResourceType, user: string): void => {
-  ctx.d.used = bump(ctx.d.used, type, -1);
+/** Release `n` (default one) resources of `type` held by `user`. */
+export const release = (ctx: Ctx, type: ResourceType, user: string, n = 1): void => {
+  ctx.d.used = bump(ctx.d.used, type, -n);
   // a release always follows an allocation for the same user (a client, service or subscription keeps its user)
-  const mine = bump(ctx.d.usedByUser.get(user)!, type, -1);
+  const mine = bump(ctx.d.usedByUser.get(user)!, type, -n);
   ctx.d.usedByUser =
     mine.clients === 0 && mine.services === 0 && mine.subscriptions === 0
       ? ctx.d.usedByUser.delete(user)

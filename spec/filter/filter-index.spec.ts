@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { OrderedMap } from 'immutable';
 import { isRight } from 'fp-ts/Either';
 import type { Filter } from '../../lib/filter/ast';
 import {
@@ -6,6 +7,7 @@ import {
   indexAdd,
   indexCandidates,
   indexRemove,
+  indexRemoveAll,
   indexSize,
   type FilterIndex,
 } from '../../lib/filter/filter-index';
@@ -250,6 +252,42 @@ describe('filter index: properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  /** Every map of the index as plain data, in iteration order; a bucket as a `Single` or as its entries. */
+  const shape = (ix: FilterIndex<bigint>) => {
+    const bucket = (b: unknown) =>
+      b instanceof OrderedMap ? ['map', [...(b as OrderedMap<number, bigint>).entries()]] : ['single', b];
+    return {
+      members: [...ix.members.entries()].sort((x, y) => x[0] - y[0]),
+      byKey: [...ix.byKey.entries()].map(([k, b]) => [k, bucket(b)]),
+      byValue: [...ix.byValue.entries()].map(([k, inner]) => [k, [...inner.entries()].map(([v, b]) => [v, bucket(b)])]),
+      always: [...ix.always.entries()],
+    };
+  };
+
+  it('removes many at once (indexRemoveAll) exactly as one by one: the same maps, buckets and candidates', () => {
+    const removalsArb = fc.array(fc.nat({ max: 40 }), { maxLength: 40 });
+    let several = 0;
+    fc.assert(
+      fc.property(opsArb, removalsArb, propsArb, (ops, picks, a) => {
+        const { ix } = buildFrom(ops);
+        // picks beyond the ops, repeated or already removed (ops' own `remove`) are removals of what is not there
+        const subs = picks
+          .map((p) => p % (ops.length + 3))
+          .map((p) => ({ id: BigInt(p) * 7n + 3n, seq: p, filter: ops[p]?.filter }));
+        let one = ix;
+        for (const { id, seq, filter } of subs) one = indexRemove(one, id, seq, filter);
+        const all = indexRemoveAll(ix, subs);
+        expect(shape(all)).toEqual(shape(one));
+        expect(indexCandidates(all, a)).toEqual(indexCandidates(one, a));
+        // the index removed from is left as it was
+        expect(shape(ix)).toEqual(shape(buildFrom(ops).ix));
+        if (indexSize(ix) - indexSize(one) > 1) several++;
+      }),
+      { numRuns: 1000 },
+    );
+    expect(several).toBeGreaterThan(100);
   });
 
   it('is selective: random eq-anchored subscriptions are not all returned', () => {
