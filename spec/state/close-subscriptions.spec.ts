@@ -5,30 +5,52 @@
  * must be what they see when the same subscriptions are unsubscribed one by one.
  */
 import fc from 'fast-check';
+import { OrderedMap } from 'immutable';
 
 import { printFilter } from '../../lib/filter/print';
 import type { Props } from '../../lib/filter/props';
 import { filterArb, propsArb, smallUniverse } from '../filter/arbitraries';
 import { Domain } from '../helpers/builders';
+import type { DomainState } from '../../lib/state/model';
 
 const asRecord = (p: Props): Record<string, Array<string | bigint>> =>
   Object.fromEntries([...p].map(([k, vs]) => [k, [...vs]]));
 
 /** Subscriptions in creation order: whose (A = conn 1, B = conn 2) and with which filter (undefined: everything). */
-const subsArb = fc.array(
+const subArb = (aWeight: number) =>
   fc.record({
-    a: fc.boolean(),
+    a: fc.integer({ min: 0, max: 9 }).map((x) => x < aWeight),
     filter: fc.option(fc.oneof(filterArb(smallUniverse), fc.constantFrom('(name=*)', '(name=x)')), {
       nil: undefined,
       freq: 6,
     }),
-  }),
-  { minLength: 1, maxLength: 60 },
+  });
+const subsArb = fc.oneof(
+  fc.array(subArb(5), { minLength: 1, maxLength: 40 }),
+  // many of A's: the others' rebuilt (lib/state/connections.ts REBUILD_FROM), or not when B holds more
+  fc.array(subArb(7), { minLength: 64, maxLength: 120 }),
 );
+
+/** The filter index as plain data, maps in key order, buckets as their entries in order (or a `Single`). */
+const indexShape = (ix: DomainState['subscriptionIndex']): unknown => {
+  const bucket = (b: unknown): unknown =>
+    b instanceof OrderedMap ? ['map', [...(b as OrderedMap<number, unknown>).entries()]] : ['single', b];
+  const sorted = <V>(m: Iterable<[string, V]>): Array<[string, V]> => [...m].sort(([x], [y]) => (x < y ? -1 : 1));
+  return {
+    members: [...ix.members.entries()].sort(([x], [y]) => x - y),
+    byKey: sorted(ix.byKey.entries()).map(([k, b]) => [k, bucket(b)]),
+    byValue: sorted(ix.byValue.entries()).map(([k, inner]) => [
+      k,
+      sorted(inner.entries()).map(([v, b]) => [v, bucket(b)]),
+    ]),
+    always: [...ix.always.entries()],
+  };
+};
 
 describe('a connection closing with its subscriptions', () => {
   it('leaves the others exactly as unsubscribing them one by one does (notifications, listings, resources)', () => {
     let many = 0;
+    let rebuilt = 0;
     fc.assert(
       fc.property(subsArb, fc.array(propsArb, { minLength: 1, maxLength: 6 }), (subs, changes) => {
         const play = (unsubscribeFirst: boolean): Domain => {
@@ -51,13 +73,18 @@ describe('a connection closing with its subscriptions', () => {
         const atOnce = play(false);
         expect(atOnce.take(2)).toEqual(oneByOne.take(2));
         expect(atOnce.state.subscriptions.toArray()).toEqual(oneByOne.state.subscriptions.toArray());
+        expect(indexShape(atOnce.state.subscriptionIndex)).toEqual(indexShape(oneByOne.state.subscriptionIndex));
         expect(atOnce.state.used).toEqual(oneByOne.state.used);
         expect(atOnce.state.usedByUser.toJS()).toEqual(oneByOne.state.usedByUser.toJS());
-        if (subs.filter((s) => s.a).length > 1) many++;
+        const mine = subs.filter((s) => s.a).length;
+        if (mine > 1) many++;
+        // (lib/state/connections.ts REBUILD_FROM: the others' rebuilt rather than its own removed)
+        if (mine >= 32 && 2 * mine >= subs.length) rebuilt++;
       }),
       { numRuns: 300 },
     );
     expect(many).toBeGreaterThan(100);
+    expect(rebuilt).toBeGreaterThan(30);
   });
 
   it('releases every subscription resource and leaves nothing of them in the index', () => {
