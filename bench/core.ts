@@ -106,8 +106,8 @@ const rows: Array<[string, string]> = [];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 // A subscriber of 10,000 distinct filters (name=service-<i>) disconnects (issue 12): its subscriptions vanish in the
-// close's own reducer call (one transient edit of the subscriptions map and the filter index). Measured before the large
-// directories below exist (their heap makes collections dearer, which the process CPU time counts), printed last.
+// close's own reducer call (it holds them all: the others' are kept, lib/state/connections.ts). Measured before the
+// large directories below exist (their heap makes collections dearer, which the process CPU time counts), printed last.
 /** Rows measured early, printed at the end. */
 const lateRows: Array<[string, string]> = [];
 {

@@ -13,8 +13,8 @@ const WINDOW = 1024;
 /** A TTL long enough that no orphan expires during a scenario. */
 const TTL = 3600;
 
-const publishJson = (taId: number, id: number, name: number, gen = 0): string =>
-  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":${gen},"service-props":{"name":["service-${name}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":${TTL}}`;
+const publishJson = (taId: number, id: number, name: number, gen = 0, ttl = TTL): string =>
+  `{"ta-cmd":"publish","ta-id":${taId},"msg-type":"request","service-id":${id},"generation":${gen},"service-props":{"name":["service-${name}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":${ttl}}`;
 const unpublishJson = (taId: number, id: number): string =>
   `{"ta-cmd":"unpublish","ta-id":${taId},"msg-type":"request","service-id":${id}}`;
 const subscribeJson = (taId: number, subId: number, filter?: string): string =>
@@ -161,12 +161,10 @@ const warmUp = async (ctx: Ctx): Promise<void> => {
   const filters = await RawPeer.hello(ctx.addr, WARM_CLIENT + 1);
   await filters.pipeline(n, WINDOW, (i) => subscribeJson(i + 1, WARM_SERVICE + 100 + i, `(name=service-${i})`));
   const owner = await RawPeer.hello(ctx.addr, WARM_CLIENT + 2);
-  const warmPublish = (i: number, gen: number, ttl: number): string =>
-    `{"ta-cmd":"publish","ta-id":${ta++},"msg-type":"request","service-id":${WARM_SERVICE + i},"generation":${gen},"service-props":{"name":["service-${i}"],"addr":["tls:10.10.10.10:4711"],"color":["green"]},"ttl":${ttl}}`;
   // appeared, then modified (a new generation), then half of them disappeared
   let told = notificationsReach(subs[0]!, 2 * n + half);
-  await owner.pipeline(n, WINDOW, (i) => warmPublish(i, 0, TTL));
-  await owner.pipeline(n, WINDOW, (i) => warmPublish(i, 1, 1));
+  await owner.pipeline(n, WINDOW, (i) => publishJson(ta++, WARM_SERVICE + i, i));
+  await owner.pipeline(n, WINDOW, (i) => publishJson(ta++, WARM_SERVICE + i, i, 1, 1));
   await owner.pipeline(half, WINDOW, (i) => unpublishJson(ta++, WARM_SERVICE + i));
   await told;
   // the rest orphaned (a modify each), then expired (a disappeared each) a second later: meanwhile, connects

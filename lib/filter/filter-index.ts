@@ -199,6 +199,21 @@ export function indexRemove<K>(ix: FilterIndex<K>, id: K, seq: number, filter: F
 }
 
 /**
+ * The index of `subs`, each its own id, added in the order given (their `seq` order, so that every bucket lists them
+ * as adding them one by one over time does): a snapshot's index, or what is left when most of it goes at once.
+ *
+ * @example
+ * indexSize(indexFrom([{ seq: 0, filter: undefined }, { seq: 1, filter: undefined }])); // 2
+ */
+export function indexFrom<K extends { readonly seq: number; readonly filter: Filter | undefined }>(
+  subs: Iterable<K>,
+): FilterIndex<K> {
+  let ix = emptyFilterIndex<K>();
+  for (const s of subs) ix = indexAdd(ix, s, s.seq, s.filter);
+  return ix;
+}
+
+/**
  * {@link indexRemove} of each of `subs` in turn, in one transient edit: the index it returns is the one the removals
  * one by one would return, but the maps are changed in place (immutable.js `asMutable`) rather than copied along their
  * path at every removal. A connection closing with 10,000 subscriptions removes them in one event (issue 12).

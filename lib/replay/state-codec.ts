@@ -34,7 +34,7 @@ import { type OrphanQueue, orphanQueueOf, orphanQueuePop } from '../state/orphan
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
 import { compactProps } from '../filter/compact-props';
-import { emptyFilterIndex, indexAdd } from '../filter/filter-index';
+import { indexFrom } from '../filter/filter-index';
 import { parseFilter } from '../filter/parse';
 import type { PropValue } from '../filter/props';
 import { heapEmpty, heapPop, heapPush, type Heap } from '../util/heap';
@@ -572,9 +572,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
       for (const s of subs) m.set(s.id, s);
     });
     if (subscriptions.size !== subs.length) throw new Invalid('duplicate subscription id');
-    const subscriptionIndex = [...subs]
-      .sort((a, b) => a.seq - b.seq)
-      .reduce((ix, s) => indexAdd(ix, s, s.seq, s.filter), emptyFilterIndex<Subscription>());
+    const subscriptionIndex = indexFrom([...subs].sort((a, b) => a.seq - b.seq));
     const usedByUser = IMap<string, ResourceCounts>().withMutations((m) => {
       for (const [u, c] of j.usedByUser) m.set(u, counts(c));
     });

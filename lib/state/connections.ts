@@ -4,7 +4,7 @@
  */
 import { List, Map as IMap, OrderedMap } from 'immutable';
 
-import { emptyFilterIndex, indexAdd, indexRemoveAll } from '../filter/filter-index';
+import { indexFrom, indexRemoveAll } from '../filter/filter-index';
 import type { Ctx } from './context';
 import { getConn, nextSeq } from './context';
 import { dropRecord } from './directory';
@@ -176,9 +176,7 @@ const keepOthers = (ctx: Ctx, conn: Conn): void => {
   ctx.d.subscriptions = OrderedMap<SubscriptionId, Subscription>().withMutations((m) => {
     for (const sub of kept) m.set(sub.id, sub);
   });
-  let ix = emptyFilterIndex<Subscription>();
-  for (const sub of kept) ix = indexAdd(ix, sub, sub.seq, sub.filter);
-  ctx.d.subscriptionIndex = ix;
+  ctx.d.subscriptionIndex = indexFrom(kept);
 };
 
 /** §7.5 steps 1–6. */
