@@ -23,7 +23,7 @@ import { OrderedById } from '../state/ordered-by-id';
 import { orphanQueueEmpty } from '../state/orphan-queue';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
-import { CLOSE_RULE, type CloseRule, runJobs, SLICE } from '../state/work';
+import { CLOSE_RULE, type CloseRule, closesFirst, runJobs, SLICE } from '../state/work';
 
 /** pafd's defaults (§8.1, §4.5, §8.5): versions 2..3, idle 4/30 s, handshake deadline 2.5 s, no limits. */
 export const defaultSettings: DomainSettings = {
@@ -60,6 +60,7 @@ export const initialDomainState = (
   held: IMap(),
   waiting: List(),
   closing: ISet(),
+  unsubscribing: IMap(),
 });
 
 const handle = (ctx: Ctx, e: Event): void => {
@@ -104,7 +105,8 @@ type RootField =
   | 'work'
   | 'held'
   | 'waiting'
-  | 'closing';
+  | 'closing'
+  | 'unsubscribing';
 /** Fails to compile when `DomainState` gains a field that {@link rootChanged} does not compare. */
 const rootFieldsKnown: [Exclude<keyof DomainState, RootField>] extends [never] ? true : never = true;
 void rootFieldsKnown;
@@ -129,6 +131,7 @@ const rootChanged = (d: RootDraft, s: DomainState): boolean =>
   d.held !== s.held ||
   d.waiting !== s.waiting ||
   d.closing !== s.closing ||
+  d.unsubscribing !== s.unsubscribing ||
   d.settings !== s.settings;
 
 /**
@@ -156,6 +159,7 @@ const copyRoot = (s: DomainState): RootDraft => ({
   held: s.held,
   waiting: s.waiting,
   closing: s.closing,
+  unsubscribing: s.unsubscribing,
 });
 
 /**
@@ -250,7 +254,7 @@ const foldEvents = (
     // a close under 'close-first' (work.ts `CloseRule`) is folded before the deadlines due and expires no orphan:
     // the expiries due are the next other event's, so none is told to a subscriber closing in the same wave (nor
     // does a `closing` mark, which comes before the closes it names)
-    const orphans = (e.type !== 'closed' && e.type !== 'closing') || closeRule !== 'close-first';
+    const orphans = (e.type !== 'closed' && e.type !== 'closing') || !closesFirst(closeRule);
     if (orphans) processDeadlines(ctx);
     handle(ctx, e);
     // an unlimited budget (replaying a log from before sliced work) finishes every job in the event that made it

@@ -57,16 +57,18 @@ import { Nat, Num, Settings } from './log-codecs';
 import { encodeDomainState, decodeDomainState } from './state-codec';
 
 /**
- * The schema version written. Versions 1 to 7 are read. Version 7 adds the `closing` event to version 6's lines and
- * is replayed by version 6's rules. Versions 3 to 6 have the same lines as version 2; they mark
+ * The schema version written. Versions 1 to 8 are read. Version 8 has version 7's lines and marks the close rule
+ * 'sliced-unsubscribe' (a closed connection's subscriptions, when it held at least 512, removed in slices by `work`
+ * events; the snapshot's `work` may hold an `unsubscribe` job). Version 7 adds the `closing` event to version 6's
+ * lines and is replayed by version 6's rules. Versions 3 to 6 have the same lines as version 2; they mark
  * logs recorded with sliced work (`work` events, lib/state/work.ts): version 3 with slices of 512 units per event,
- * versions 4 to 7 with the current `SLICE` of lib/state/work.ts (128); version 5 with the close rule 'after-queued'
+ * versions 4 to 8 with the current `SLICE` of lib/state/work.ts (128); version 5 with the close rule 'after-queued'
  * (a small close is orphaned at once only when no work is queued; before it, 'at-once': see `CloseRule`), version 6
  * with 'close-first' (a `closed` event is folded before the deadlines due and expires no orphan). A log of version 1 or 2 holds no `work` events, so it is replayed
  * with an unlimited work budget per event (every event finishes its work, as the server then did). The budget
  * decides what each event does, so a log replays exactly only with the budget it was recorded with.
  */
-export const LOG_VERSION = 7;
+export const LOG_VERSION = 8;
 
 /** What a replay needs to rebuild a domain's initial state. */
 export interface DomainInfo {

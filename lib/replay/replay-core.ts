@@ -243,12 +243,18 @@ export const workBudget = (header: Pick<HeaderRecord, 'version'>): number =>
   header.version < 3 ? Infinity : header.version === 3 ? SLICE_V3 : SLICE;
 
 /**
- * The close rule the server that wrote the log used (lib/state/work.ts `CloseRule`): 'close-first' from schema
- * version 6 on, 'after-queued' in version 5, 'at-once' before (a log of version 1 or 2 finishes every event's work
- * in that event either way).
+ * The close rule the server that wrote the log used (lib/state/work.ts `CloseRule`): 'sliced-unsubscribe' from
+ * schema version 8 on, 'close-first' in versions 6 and 7, 'after-queued' in version 5, 'at-once' before (a log of
+ * version 1 or 2 finishes every event's work in that event either way).
  */
 export const closeRule = (header: Pick<HeaderRecord, 'version'>): CloseRule =>
-  header.version < 5 ? 'at-once' : header.version === 5 ? 'after-queued' : 'close-first';
+  header.version < 5
+    ? 'at-once'
+    : header.version === 5
+      ? 'after-queued'
+      : header.version < 8
+        ? 'close-first'
+        : 'sliced-unsubscribe';
 
 const fromSnapshot = (header: HeaderRecord, rec: SnapshotRecord): ReplayDomain => ({
   header,

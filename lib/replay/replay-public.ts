@@ -22,6 +22,7 @@ import { passedSnapshot, Replayer, ReplayError, type BatchObserver } from './rep
 import { BATCH, passedSnapshotHead } from './replay-run';
 import { decodeLine, fastDecode, isOutFrameBytes, isOutLineFrame, type EventRecord } from './event-codec';
 import { linesOf$, logFilesOf } from './replay-read';
+import { liveSubscriptionCount } from '../state/work';
 
 /**
  * One recorded input of the server, as replayed. A connection is named `connection`, as in the server's
@@ -210,7 +211,7 @@ const counts = (s: DomainState): ReplayCounts => ({
   connections: s.conns.size,
   clients: s.clients.size,
   services: s.services.size,
-  subscriptions: s.subscriptions.size,
+  subscriptions: liveSubscriptionCount(s),
 });
 
 /**

@@ -19,6 +19,7 @@
  * const back = E.chain(decodeDomainState)(parseJson(text)); // right(a state that behaves exactly like `state`)
  */
 import * as E from 'fp-ts/Either';
+import type { OrderedMap as IOrderedMap } from 'immutable';
 import { List, Map as IMap, OrderedMap, Set as ISet } from 'immutable';
 import * as t from 'io-ts';
 
@@ -27,7 +28,7 @@ import { encodeMessage } from '../codec/encode';
 import { parseJson, stringifyJson, type Json, type JsonObject } from '../codec/json';
 import { outboundCodecs, type ClientMessage, type ServerMessage } from '../codec/messages';
 import { printFilter } from '../filter/print';
-import { effectiveService, listingRest, valuesFrom } from '../state/work';
+import { effectiveService, listingRest, unsubscribeRest, valuesFrom } from '../state/work';
 import { OrderedById } from '../state/ordered-by-id';
 import { OrderedIds } from '../state/ordered-ids';
 import { type OrphanQueue, orphanQueueOf, orphanQueuePop } from '../state/orphan-queue';
@@ -166,7 +167,21 @@ const jobJson = (j: Job): Json => {
         }),
       };
     case 'subscriptions':
-      return { kind: j.kind, conn: j.conn, taId: j.taId, rest: valuesFrom(j.snap, j.pos).map(subscriptionJson) };
+      return {
+        kind: j.kind,
+        conn: j.conn,
+        taId: j.taId,
+        rest: valuesFrom(j.snap, j.pos).flatMap((sub) => (j.gone.has(sub.conn) ? [] : [subscriptionJson(sub)])),
+      };
+    case 'unsubscribe': {
+      const rest = unsubscribeRest(j);
+      return {
+        kind: j.kind,
+        conn: j.conn,
+        rest: rest.map(([sub]) => subscriptionJson(sub)),
+        passed: rest.map(([, passed]) => passed),
+      };
+    }
   }
 };
 const messageJson = (m: object): Json => E.getOrElse<string, Json>(() => null)(parseJson(encodeMessage(m)));
@@ -221,9 +236,12 @@ const orphanQueueList = (q: OrphanQueue): LazyList => ({
   },
 });
 
-/** The fields of {@link encodeDomainState}, with every collection that grows with the directory as a {@link LazyList}. */
+/**
+ * The fields of {@link encodeDomainState}, with every collection that grows with the directory as a {@link LazyList}.
+ * The indexes are rebuilt when decoded, `unsubscribing` from the `unsubscribe` jobs.
+ */
 export type DomainStateParts = {
-  readonly [K in Exclude<keyof DomainState, 'subscriptionIndex' | 'serviceIndex'>]: Json | LazyList;
+  readonly [K in Exclude<keyof DomainState, 'subscriptionIndex' | 'serviceIndex' | 'unsubscribing'>]: Json | LazyList;
 };
 
 /** The parts of a domain's JSON form; small fields are encoded now, the collections when they are walked. */
@@ -362,6 +380,8 @@ const JobJ = t.union([
     rest: t.array(ServiceJ),
   }),
   t.type({ kind: t.literal('subscriptions'), conn: Nat, taId: t.bigint, rest: t.array(SubscriptionJ) }),
+  /** `passed[i]`: the positions the walk passes before `rest[i]` (others' subscriptions, holes) */
+  t.type({ kind: t.literal('unsubscribe'), conn: Nat, rest: t.array(SubscriptionJ), passed: t.array(Nat) }),
 ]);
 const HeldJ = t.tuple([Nat, t.array(t.unknown), t.array(t.unknown)]);
 const StateJ = t.type({
@@ -435,7 +455,11 @@ const subscription = (s: t.TypeOf<typeof SubscriptionJ>): Subscription => ({
   seq: s.seq,
   createdAt: s.createdAt,
 });
-const job = (x: t.TypeOf<typeof JobJ>): Job => {
+/**
+ * A job decoded (`subscriptions`: the map decoded; an `unsubscribe` job removes the very subscriptions the map holds,
+ * and those of its connection a new subscription with the same id replaced meanwhile as they were).
+ */
+const job = (x: t.TypeOf<typeof JobJ>, subscriptions: IOrderedMap<SubscriptionId, Subscription>): Job => {
   switch (x.kind) {
     case 'orphan':
       return { kind: 'orphan', record: x.record, ids: OrderedIds.of(x.ids), pos: 0 };
@@ -445,8 +469,21 @@ const job = (x: t.TypeOf<typeof JobJ>): Job => {
         conn: x.conn,
         taId: x.taId,
         snap: OrderedMap<SubscriptionId, Subscription>(x.rest.map((s) => [s.id, subscription(s)])),
+        gone: IMap<ConnId, number>(),
         pos: 0,
       };
+    case 'unsubscribe': {
+      if (x.passed.length !== x.rest.length) throw new Invalid('unsubscribe job: one passed count per subscription');
+      // the positions bottom up: the oldest subscription first, each followed by the positions passed before it
+      const list: Array<readonly [SubscriptionId, Subscription] | undefined> = [];
+      for (let i = x.rest.length - 1; i >= 0; i--) {
+        const s = x.rest[i]!;
+        const held = subscriptions.get(s.id);
+        list.push([s.id, held !== undefined && held.conn === s.conn && held.seq === s.seq ? held : subscription(s)]);
+        for (let k = 0; k < x.passed[i]!; k++) list.push(undefined);
+      }
+      return { kind: 'unsubscribe', conn: x.conn, entries: List(list), pos: list.length, left: x.rest.length };
+    }
     default:
       return {
         kind: x.kind,
@@ -573,6 +610,16 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
     });
     if (subscriptions.size !== subs.length) throw new Invalid('duplicate subscription id');
     const subscriptionIndex = indexFrom([...subs].sort((a, b) => a.seq - b.seq));
+    const work = List(j.work.map((x) => job(x, subscriptions)));
+    // a closed connection's subscriptions being removed: as many as the map still holds (work.ts)
+    const unsubscribing = IMap<ConnId, number>().withMutations((m) => {
+      for (const w of work)
+        if (w.kind === 'unsubscribe') {
+          let held = 0;
+          for (const [sub] of unsubscribeRest(w)) if (subscriptions.get(sub.id) === sub) held++;
+          m.set(w.conn, held);
+        }
+    });
     const usedByUser = IMap<string, ResourceCounts>().withMutations((m) => {
       for (const [u, c] of j.usedByUser) m.set(u, counts(c));
     });
@@ -604,7 +651,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
       timerQueue: heap(j.timerQueue),
       used: counts(j.used),
       usedByUser,
-      work: List(j.work.map(job)),
+      work,
       held: IMap<ConnId, Held>(
         j.held.map(([conn, inbox, outbox]) => [
           conn,
@@ -613,6 +660,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
       ),
       waiting: List(j.waiting ?? []),
       closing: ISet(j.closing ?? []),
+      unsubscribing,
     };
     return E.right(state);
   } catch (e) {

@@ -26,6 +26,7 @@ import {
   type ServerDomain as InternalDomain,
 } from './create-server';
 import type { ConnectionNotice } from './domain-runtime';
+import { liveSubscriptions } from '../state/work';
 
 /** Per-domain resource limits (absent: unlimited). */
 export interface ResourceLimits {
@@ -208,7 +209,7 @@ const clientInfos = (s: DomainState): ClientInfo[] => {
 };
 
 const subscriptionInfos = (s: DomainState): SubscriptionInfo[] =>
-  Array.from(s.subscriptions.values(), (sub) => ({
+  Array.from(liveSubscriptions(s), (sub) => ({
     id: sub.id,
     clientId: sub.clientId,
     ...(sub.filterText === undefined ? {} : { filter: sub.filterText }),

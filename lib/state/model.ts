@@ -193,7 +193,24 @@ export type Job =
       readonly conn: ConnId;
       readonly taId: bigint;
       readonly snap: IOrderedMap<SubscriptionId, Subscription>;
+      /** The connections whose subscriptions were being removed at request time: theirs are not listed. */
+      readonly gone: IMap<ConnId, number>;
       readonly pos: number;
+    }
+  | {
+      /**
+       * Remove the subscriptions of a closed connection that held many (§7.5 step 2) from the subscriptions map and
+       * the filter index, newest first; meanwhile they are in `unsubscribing` and count as gone. The job walks the
+       * map's entries as they were at the close (its ordered entry list, holes `undefined`) from the end, so the
+       * close itself collects nothing.
+       */
+      readonly kind: 'unsubscribe';
+      readonly conn: ConnId;
+      readonly entries: IList<readonly [SubscriptionId, Subscription] | undefined>;
+      /** The entry positions below `pos` are left to visit (from `pos - 1` down). */
+      readonly pos: number;
+      /** How many of the connection's subscriptions the walk has still to meet (it stops at 0). */
+      readonly left: number;
     };
 
 /** A connection with a listing in progress: its later requests and every message to it wait (reply order, §4.3). */
@@ -238,4 +255,10 @@ export interface DomainState {
    * leaves the set when its connection is dropped.
    */
   readonly closing: ISet<ConnId>;
+  /**
+   * Closed connections whose subscriptions are still being removed (an `unsubscribe` job), with how many of them are
+   * left: those are gone for every purpose (not told, not listed, not counted, their ids free), only not yet out of
+   * `subscriptions` and `subscriptionIndex` (issue 12: a subscriber of 10,000 filters closing holds no event long).
+   */
+  readonly unsubscribing: IMap<ConnId, number>;
 }

@@ -60,12 +60,14 @@ export const notified: { readonly subs: Subscription[]; readonly types: MatchTyp
  * returns their number.
  */
 export const diffNotifications = (
-  state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex' | 'closing'>,
+  state: Pick<DomainState, 'subscriptions' | 'subscriptionIndex' | 'closing' | 'unsubscribing'>,
   change: DirectoryChange,
 ): number => {
   if (state.subscriptions.size === 0) return 0; // the common case of a publish or unpublish: nobody to tell
   // connections closing (their `closed` events not folded yet, a wave of closes) are told nothing (issue 13)
   const closing = state.closing.size > 0 ? state.closing : undefined;
+  // closed connections whose subscriptions are still being removed (work.ts `unsubscribe`): theirs are gone
+  const gone = state.unsubscribing.size > 0 ? state.unsubscribing : undefined;
   const { subs: out, types } = notified;
   if (out.length > 64) {
     // (the scratch keeps no large fan-out's subscriptions alive)
@@ -77,7 +79,7 @@ export const diffNotifications = (
     const subs = fewSubscriptions(state.subscriptions);
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i]!;
-      if (closing?.has(sub.conn) === true) continue;
+      if (closing?.has(sub.conn) === true || gone?.has(sub.conn) === true) continue;
       const mt = matchTypeFor(sub, change);
       if (mt !== undefined) {
         out[n] = sub;
@@ -90,12 +92,12 @@ export const diffNotifications = (
   const after = change.kind === 'removed' ? undefined : change.after.props;
   const first = (before ?? after)!;
   const second = before !== undefined && after !== undefined && after !== before ? after : undefined;
-  // the index holds exactly the live subscriptions (subscribe, unsubscribe and a disconnect update both together),
-  // the records themselves: no lookup by id (an immutable.js map hashes a bigint key through its text)
+  // the index holds the subscriptions of the map (subscribe, unsubscribe and a disconnect update both together; a
+  // closed connection's, gone, until its `unsubscribe` job has removed them), the records themselves: no lookup by id (an immutable.js map hashes a bigint key through its text)
   const candidates = indexCandidates(state.subscriptionIndex, first, second);
   for (let i = 0; i < candidates.length; i++) {
     const sub = candidates[i]!;
-    if (closing?.has(sub.conn) === true) continue;
+    if (closing?.has(sub.conn) === true || gone?.has(sub.conn) === true) continue;
     const mt = matchTypeFor(sub, change);
     if (mt !== undefined) {
       out[n] = sub;

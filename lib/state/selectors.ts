@@ -8,6 +8,7 @@
  * const { services, clients } = domainCounts(state);
  */
 import type { Conn, DomainState, Service, ServiceId, Subscription } from './model';
+import { liveSubscriptionCount, liveSubscriptions } from './work';
 
 /** Every service, in insertion order (the order a `services` listing uses). Lazy: safe to consume across turns. */
 export const servicesInOrder = (s: DomainState): Iterable<Service> => s.services.values();
@@ -16,7 +17,7 @@ export const servicesInOrder = (s: DomainState): Iterable<Service> => s.services
 export const serviceById = (s: DomainState, id: ServiceId): Service | undefined => s.services.get(id);
 
 /** Every subscription, in creation order. Lazy. */
-export const subscriptionsInOrder = (s: DomainState): Iterable<Subscription> => s.subscriptions.values();
+export const subscriptionsInOrder = (s: DomainState): Iterable<Subscription> => liveSubscriptions(s);
 
 /** Connections that completed a hello, in handshake order (the order a `clients` listing uses). O(n log n). */
 export const handshakedConnections = (s: DomainState): readonly Conn[] =>
@@ -34,5 +35,5 @@ export const domainCounts = (s: DomainState): DomainCounts => ({
   connections: s.conns.size,
   clients: s.used.clients,
   services: s.services.size,
-  subscriptions: s.subscriptions.size,
+  subscriptions: liveSubscriptionCount(s),
 });

@@ -7,7 +7,7 @@ import type { Event } from '../../lib/state/events';
 import { nextDeadline } from '../../lib/state/idle';
 import type { DomainSettings, DomainState, TransportKind } from '../../lib/state/model';
 import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
-import { hasWork, SLICE } from '../../lib/state/work';
+import { type CloseRule, hasWork, SLICE } from '../../lib/state/work';
 
 export const T0 = 1_700_000_000;
 
@@ -56,6 +56,8 @@ export class Domain {
   readonly events: Event[] = [];
   /** Close effects with the time (seconds since T0) they were produced. */
   readonly closeLog: Array<{ conn: number; at: number; reason: string }> = [];
+  /** How closes are folded (lib/state/work.ts `CloseRule`): the server's unless set (a replay of an older log's). */
+  closeRule: CloseRule | undefined;
   /** `slice`: the work budget of each reducer call (small values make every directory-sized job sliced). */
   constructor(
     settings: Partial<DomainSettings> = {},
@@ -65,7 +67,7 @@ export class Domain {
     this.state = initialDomainState({ ...defaultSettings, ...settings }, seed, T0);
   }
   step(e: Event): readonly Effect[] {
-    const [s, fx] = reduceAll(this.state, [e], this.slice);
+    const [s, fx] = reduceAll(this.state, [e], this.slice, undefined, false, this.closeRule);
     this.state = s;
     this.events.push(e);
     this.effects.push(...fx);

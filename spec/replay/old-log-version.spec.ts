@@ -79,23 +79,27 @@ const waveSetup = (): { ev: Event[]; at: (now: number, conn: number, json: strin
 };
 
 describe('replaying logs of an earlier schema version', () => {
-  it('writes version 6; the budget per event and the close rule follow the version read', () => {
-    expect(LOG_VERSION).toBe(7);
-    expect([1, 2, 3, 4, 5, 6].map((version) => workBudget({ version }))).toEqual([
+  it('writes version 8; the budget per event and the close rule follow the version read', () => {
+    expect(LOG_VERSION).toBe(8);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((version) => workBudget({ version }))).toEqual([
       Infinity,
       Infinity,
       SLICE_V3,
       SLICE,
       SLICE,
       SLICE,
+      SLICE,
+      SLICE,
     ]);
-    expect([1, 2, 3, 4, 5, 6].map((version) => closeRule({ version }))).toEqual([
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((version) => closeRule({ version }))).toEqual([
       'at-once',
       'at-once',
       'at-once',
       'at-once',
       'after-queued',
       'close-first',
+      'close-first',
+      'sliced-unsubscribe',
     ]);
     expect([SLICE_V3, SLICE]).toEqual([512, 128]);
     expect(v2[0]).toMatch(/^\{"v":2,"kind":"domain"/);

@@ -20,7 +20,9 @@ import { request, wire } from '../helpers/builders';
 const idle = initialDomainState();
 const busy: DomainState = {
   ...idle,
-  work: List<Job>([{ kind: 'subscriptions', conn: 1, taId: 1n, snap: idle.subscriptions, pos: 0 }]),
+  work: List<Job>([
+    { kind: 'subscriptions', conn: 1, taId: 1n, snap: idle.subscriptions, gone: idle.unsubscribing, pos: 0 },
+  ]),
 };
 
 describe('workRequests', () => {

@@ -12,6 +12,11 @@ import type { Props } from '../../lib/filter/props';
 import { filterArb, propsArb, smallUniverse } from '../filter/arbitraries';
 import { Domain } from '../helpers/builders';
 import type { DomainState } from '../../lib/state/model';
+import * as E from 'fp-ts/Either';
+import { parseJson, stringifyJson } from '../../lib/codec/json';
+import { decodeDomainState, encodeDomainState } from '../../lib/replay/state-codec';
+import { domainCounts } from '../../lib/state/selectors';
+import { type CloseRule, SLICE, UNSUBSCRIBE_SLICED_FROM, workSlicesAtLeast } from '../../lib/state/work';
 
 const asRecord = (p: Props): Record<string, Array<string | bigint>> =>
   Object.fromEntries([...p].map(([k, vs]) => [k, [...vs]]));
@@ -98,5 +103,122 @@ describe('a connection closing with its subscriptions', () => {
     expect(d.state.subscriptionIndex.members.size).toBe(1);
     expect(d.state.subscriptionIndex.always.size).toBe(0);
     expect(d.state.subscriptionIndex.byValue.get('name')?.keySeq().toArray()).toEqual(['s1']);
+  });
+});
+
+/**
+ * A connection holding at least UNSUBSCRIBE_SLICED_FROM subscriptions (lib/state/work.ts) has them gone at once for
+ * every purpose and removed from the map and the filter index by an `unsubscribe` job, SLICE a `work` event: no
+ * event spends more than a slice on them (issue 12, a subscriber of 10,000 filters among others held its close's
+ * event 25-50 ms).
+ */
+describe('a connection closing with many subscriptions', () => {
+  const many = UNSUBSCRIBE_SLICED_FROM + 300;
+  /** Conn 1 (client 1) holds `many` subscriptions (ids 1..many), conn 2 (client 2) three, conn 3 publishes. */
+  const setup = (): Domain => {
+    const d = new Domain({ idleMin: 1000, idleMax: 2000 }).connect(1, 1).connect(2, 2).connect(3, 3);
+    for (let i = 1; i <= many; i++) d.subscribe(1, i, i % 4 === 0 ? undefined : `(name=s${i % 9})`, 1000 + i);
+    d.subscribe(2, 90_001, '(name=s1)', 1).subscribe(2, 90_002, undefined, 2).subscribe(2, 90_003, '(name=zz)', 3);
+    return d.clear();
+  };
+
+  it('are removed in slices, and are gone meanwhile: not told, not listed, not counted, their ids free', () => {
+    const d = setup();
+    d.close(1);
+    // the close's event removed at most a slice; the rest waits for work events
+    expect(d.state.subscriptions.size).toBeGreaterThanOrEqual(3 + many - SLICE);
+    expect(d.state.unsubscribing.toJS()).toEqual({ 1: d.state.subscriptions.size - 3 });
+    expect(domainCounts(d.state).subscriptions).toBe(3);
+    expect(d.state.used.subscriptions).toBe(3);
+    // a change is told to conn 2 only (nothing is addressed to the closed connection)
+    const from = d.effects.length;
+    d.publish(3, 7, 0, { name: ['s1'] }, 30);
+    expect(d.effects.slice(from).filter((f) => f.type === 'send' && f.conn === 1)).toEqual([]);
+    expect(d.takeParsed(2).map((m) => m['ta-id'])).toEqual([1, 2]);
+    // client 1 back on conn 4: one of its old ids is free (a new subscription, told of changes); another is gone
+    d.connect(4, 1).clear();
+    d.subscribe(4, 5, '(name=s1)', 77);
+    expect(d.takeParsed(4).map((m) => m['msg-type'])).toEqual(['accept', 'notify']);
+    d.unsubscribe(4, 6, 78);
+    expect(d.takeParsed(4)).toEqual([
+      expect.objectContaining({ 'msg-type': 'fail', 'fail-reason': 'non-existent-subscription-id' }),
+    ]);
+    expect(domainCounts(d.state).subscriptions).toBe(4);
+    d.publish(3, 7, 1, { name: ['s1'] }, 30);
+    expect(d.takeParsed(4).map((m) => [m['ta-id'], m['match-type']])).toEqual([[77, 'modified']]);
+    expect(d.takeParsed(2).map((m) => m['ta-id'])).toEqual([1, 2]);
+    // a listing shows the live ones only, however many work events it spans (the removal goes on meanwhile);
+    // each work event removes at most a slice, the last leaves the map and the index holding the live ones
+    d.req(2, 'subscriptions', 500);
+    let events = 0;
+    while (d.state.unsubscribing.size > 0 || d.state.work.size > 0) {
+      const before = d.state.subscriptionIndex.members.size;
+      d.work();
+      events++;
+      expect(before - d.state.subscriptionIndex.members.size).toBeLessThanOrEqual(SLICE);
+    }
+    expect(events).toBeGreaterThanOrEqual(Math.floor((many - SLICE) / SLICE));
+    expect(d.takeParsed(2).flatMap((m) => (m['msg-type'] === 'notify' ? [m['subscription-id']] : []))).toEqual([
+      90_001, 90_002, 90_003, 5,
+    ]);
+    expect(d.state.subscriptions.keySeq().toArray()).toEqual([90_001n, 90_002n, 90_003n, 5n]);
+    expect(d.state.subscriptionIndex.members.size).toBe(4);
+    expect(domainCounts(d.state).subscriptions).toBe(4);
+  });
+
+  it('leave the others seeing exactly what they see under the earlier rule (all removed in the close)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ p: propsArb, work: fc.boolean(), resubscribe: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (steps) => {
+          const play = (rule: CloseRule | undefined): Domain => {
+            const d = setup();
+            d.closeRule = rule;
+            d.close(1);
+            steps.forEach(({ p, work, resubscribe }, i) => {
+              d.publish(3, 77, i, asRecord(p), 30);
+              if (resubscribe) d.connect(10 + i, 1).subscribe(10 + i, 1 + i * 7, '(name=s1)', 3000 + i);
+              if (work) d.work();
+            });
+            d.unpublish(3, 77);
+            return d.req(2, 'subscriptions', 9000).drain();
+          };
+          const sliced = play(undefined);
+          const whole = play('close-first');
+          expect(whole.state.work.size).toBe(0);
+          for (const c of [2, ...steps.map((_, i) => 10 + i)]) expect(sliced.take(c)).toEqual(whole.take(c));
+          expect(sliced.state.subscriptions.toArray()).toEqual(whole.state.subscriptions.toArray());
+          expect(indexShape(sliced.state.subscriptionIndex)).toEqual(indexShape(whole.state.subscriptionIndex));
+          expect(sliced.state.used).toEqual(whole.state.used);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a snapshot taken while they are removed restores to the same state (the job, the counts)', () => {
+    const d = setup();
+    d.close(1).work();
+    d.connect(4, 1).subscribe(4, 5, '(name=s1)', 77);
+    const restored = E.chain(decodeDomainState)(parseJson(stringifyJson(encodeDomainState(d.state))));
+    if (E.isLeft(restored)) throw new Error(restored.left);
+    const r = restored.right;
+    expect(r.unsubscribing.toJS()).toEqual(d.state.unsubscribing.toJS());
+    expect(workSlicesAtLeast(r)).toBe(workSlicesAtLeast(d.state));
+    const e = new Domain({ idleMin: 1000, idleMax: 2000 });
+    e.state = r;
+    e.now = d.now;
+    for (const x of [d, e])
+      x.clear()
+        .publish(3, 7, 0, { name: ['s1'] }, 30)
+        .drain()
+        .req(2, 'subscriptions', 600);
+    expect(e.take(2)).toEqual(d.take(2));
+    expect(e.take(4)).toEqual(d.take(4));
+    expect(e.state.subscriptions.keySeq().toArray()).toEqual(d.state.subscriptions.keySeq().toArray());
+    expect(e.state.subscriptionIndex.members.size).toBe(4);
   });
 });

@@ -32,7 +32,14 @@ export const services = (ctx: Ctx, conn: Conn, msg: ServicesRequest): void => {
 export const subscriptions = (ctx: Ctx, conn: Conn, msg: SubscriptionsRequest): void => {
   const taId = msg['ta-id'];
   send(ctx, conn.id, accept('subscriptions', taId));
-  startJob(ctx, { kind: 'subscriptions', conn: conn.id, taId, snap: ctx.d.subscriptions, pos: 0 });
+  startJob(ctx, {
+    kind: 'subscriptions',
+    conn: conn.id,
+    taId,
+    snap: ctx.d.subscriptions,
+    gone: ctx.d.unsubscribing,
+    pos: 0,
+  });
 };
 
 export const clients = (ctx: Ctx, conn: Conn, msg: ClientsRequest): void => {

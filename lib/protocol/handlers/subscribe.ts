@@ -10,7 +10,7 @@ import type { Conn, Subscription } from '../../state/model';
 import { allocate, release } from '../../state/resources';
 import { optionalFilter } from '../filter-field';
 import { accept, complete, fail } from '../../state/replies';
-import { indexedCandidates, startJob } from '../../state/work';
+import { indexedCandidates, liveSubscription, startJob } from '../../state/work';
 
 export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => {
   const taId = msg['ta-id'];
@@ -18,7 +18,15 @@ export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => 
   const parsed = optionalFilter(msg.filter);
   if (parsed === 'invalid') return send(ctx, conn.id, fail('subscribe', taId, 'invalid-filter-syntax'));
   const filter = parsed.filter;
-  if (ctx.d.subscriptions.has(id)) return send(ctx, conn.id, fail('subscribe', taId, 'subscription-id-exists'));
+  const existing = ctx.d.subscriptions.get(id);
+  if (existing !== undefined) {
+    const gone = ctx.d.unsubscribing.get(existing.conn);
+    if (gone === undefined) return send(ctx, conn.id, fail('subscribe', taId, 'subscription-id-exists'));
+    // a closed connection's, whose removal is pending (work.ts `unsubscribe`): out of the map now, so that the new
+    // one takes its place at the end of the creation order; the job takes it out of the filter index later
+    ctx.d.subscriptions = ctx.d.subscriptions.delete(id);
+    ctx.d.unsubscribing = ctx.d.unsubscribing.set(existing.conn, gone - 1);
+  }
   if (!allocate(ctx, 'subscriptions', conn.user))
     return send(ctx, conn.id, fail('subscribe', taId, 'insufficient-resources'));
   const sub: Subscription = {
@@ -54,7 +62,7 @@ export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => 
 
 export const unsubscribe = (ctx: Ctx, conn: Conn, msg: UnsubscribeRequest): void => {
   const taId = msg['ta-id'];
-  const sub = ctx.d.subscriptions.get(msg['subscription-id']);
+  const sub = liveSubscription(ctx.d, msg['subscription-id']);
   if (sub === undefined) return send(ctx, conn.id, fail('unsubscribe', taId, 'non-existent-subscription-id'));
   if (sub.clientId !== conn.clientId) return send(ctx, conn.id, fail('unsubscribe', taId, 'permission-denied'));
   send(ctx, sub.conn, complete('subscribe', sub.taId));
