@@ -64,9 +64,10 @@ import { encodeDomainState, decodeDomainState } from './state-codec';
  * logs recorded with sliced work (`work` events, lib/state/work.ts): version 3 with slices of 512 units per event,
  * versions 4 to 8 with the current `SLICE` of lib/state/work.ts (128); version 5 with the close rule 'after-queued'
  * (a small close is orphaned at once only when no work is queued; before it, 'at-once': see `CloseRule`), version 6
- * with 'close-first' (a `closed` event is folded before the deadlines due and expires no orphan). A log of version 1 or 2 holds no `work` events, so it is replayed
- * with an unlimited work budget per event (every event finishes its work, as the server then did). The budget
- * decides what each event does, so a log replays exactly only with the budget it was recorded with.
+ * with 'close-first' (a `closed` event is folded before the deadlines due and expires no orphan). A log of version 1
+ * or 2 holds no `work` events, so it is replayed with an unlimited work budget per event (every event finishes its
+ * work, as the server then did). The budget decides what each event does, so a log replays exactly only with the
+ * budget it was recorded with.
  */
 export const LOG_VERSION = 8;
 

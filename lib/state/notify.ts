@@ -93,7 +93,8 @@ export const diffNotifications = (
   const first = (before ?? after)!;
   const second = before !== undefined && after !== undefined && after !== before ? after : undefined;
   // the index holds the subscriptions of the map (subscribe, unsubscribe and a disconnect update both together; a
-  // closed connection's, gone, until its `unsubscribe` job has removed them), the records themselves: no lookup by id (an immutable.js map hashes a bigint key through its text)
+  // closed connection's, gone, until its `unsubscribe` job has removed them), the records themselves: no lookup by
+  // id (an immutable.js map hashes a bigint key through its text)
   const candidates = indexCandidates(state.subscriptionIndex, first, second);
   for (let i = 0; i < candidates.length; i++) {
     const sub = candidates[i]!;
