@@ -221,4 +221,37 @@ describe('a connection closing with many subscriptions', () => {
     expect(e.state.subscriptions.keySeq().toArray()).toEqual(d.state.subscriptions.keySeq().toArray());
     expect(e.state.subscriptionIndex.members.size).toBe(4);
   });
+
+  it("walks the others' subscriptions between its own at a fraction of a removal, and a restored job walks alike", () => {
+    // conn 1's subscriptions interleaved with 20 of conn 2's after each: every slice passes over many of them
+    const d = new Domain({ idleMin: 1000, idleMax: 2000 }).connect(1, 1).connect(2, 2);
+    for (let i = 1; i <= many; i++) {
+      d.subscribe(1, i, `(name=s${i % 9})`, 1000 + i);
+      for (let k = 0; k < 20; k++) d.subscribe(2, 100_000 + i * 20 + k, '(name=zz)', 10_000 + i * 20 + k);
+    }
+    d.clear().close(1);
+    const removed = (x: Domain): number => 21 * many - x.state.subscriptions.size;
+    // the close's slice: 20 passes cost 1.25 units, so fewer than a slice of removals
+    const first = removed(d);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(SLICE);
+    const restored = E.chain(decodeDomainState)(parseJson(stringifyJson(encodeDomainState(d.state))));
+    if (E.isLeft(restored)) throw new Error(restored.left);
+    const e = new Domain({ idleMin: 1000, idleMax: 2000 });
+    e.state = restored.right;
+    e.now = d.now;
+    // event by event, the restored job removes what the original removes
+    let events = 0;
+    while (d.state.work.size > 0) {
+      d.work();
+      e.work();
+      events++;
+      expect(e.state.subscriptions.size).toBe(d.state.subscriptions.size);
+      expect(e.state.unsubscribing.toJS()).toEqual(d.state.unsubscribing.toJS());
+    }
+    expect(e.state.work.size).toBe(0);
+    expect(events).toBeGreaterThanOrEqual(Math.ceil((many - first) / SLICE));
+    expect(d.state.subscriptions.size).toBe(20 * many);
+    expect(e.state.subscriptionIndex.members.size).toBe(20 * many);
+  });
 });
