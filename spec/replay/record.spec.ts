@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import * as E from 'fp-ts/Either';
+
 import { runReplayCli } from '../../lib/cli/replay-main';
+import { stringifyJson } from '../../lib/codec/json';
+import { decodeLine } from '../../lib/replay/event-codec';
+import { encodeDomainState } from '../../lib/replay/state-codec';
 import { createRecorder } from '../../lib/replay/record';
 import { Replayer, replayItems, splitLines } from '../../lib/replay/replay';
 import { directoryView } from '../../lib/replay/replay-directory';
@@ -151,4 +156,80 @@ describe('recording a live multi-client session and replaying it', () => {
     expect(await runReplayCli([file], summary.io)).toBe(0);
     expect(summary.out()).toMatch(/orphans expired: 1\n[^]*orphans expired: 1\n$/);
   }, 20000);
+
+  it('reproduces a big subscriber closing (its subscriptions removed in slices) while others publish', async () => {
+    const file = join(dir, 'big-subscriber.ndjson');
+    // checkpoints every few events: some land while the closed connection's subscriptions are being removed
+    const rec = createRecorder({ file, outbound: true, snapshotEvery: 3 });
+    const server = await createServer({
+      domains: [{ sockets: [{ addr: 'tcp:127.0.0.1:0' }] }],
+      seed: 99,
+      onStart: rec.header,
+      onEvents: rec.events,
+      onOutbound: rec.outbound,
+    });
+    const addr = server.domains[0]!.addresses[0]!;
+    const [big, watcher, publisher] = await Promise.all([0, 1, 2].map(() => RawClient.open(addr)));
+    const many = 2000;
+    try {
+      await big!.hello(1);
+      await watcher!.hello(2);
+      await publisher!.hello(3);
+      watcher!.send('{"ta-cmd":"subscribe","ta-id":1,"msg-type":"request","subscription-id":1,"filter":"(name=s*)"}');
+      await until(watcher!, is('subscribe', 'accept'));
+      for (let i = 0; i < many; i++)
+        big!.send(
+          `{"ta-cmd":"subscribe","ta-id":${10 + i},"msg-type":"request","subscription-id":${100 + i},"filter":"(name=s${i % 50})"}`,
+        );
+      await until(big!, (m) => m['ta-cmd'] === 'subscribe' && m['ta-id'] === BigInt(9 + many), 10000);
+      big!.close();
+      for (let t = 0; server.domains[0]!.snapshot().conns.size > 2; t++) {
+        if (t > 500) throw new Error('the close was not seen');
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      // publishes while the closed connection's subscriptions are being removed; one takes an id of theirs
+      for (let i = 0; i < 20; i++)
+        publisher!.send(
+          `{"ta-cmd":"publish","ta-id":${i},"msg-type":"request","service-id":${i},"generation":0,"service-props":{"name":["s${i}"]},"ttl":30}`,
+        );
+      watcher!.send('{"ta-cmd":"subscribe","ta-id":2,"msg-type":"request","subscription-id":100,"filter":"(name=s3)"}');
+      // (the appearances under subscription 1 and the new subscription's accept, in whatever order they came)
+      const appeared = new Set<unknown>();
+      for (let accepted = false; !accepted || appeared.size < 20;) {
+        const m = await watcher!.next();
+        if (is('subscribe', 'accept')(m)) accepted = true;
+        else if (m['ta-id'] === 1n && m['match-type'] === 'appeared') appeared.add(m['service-id']);
+      }
+      watcher!.send('{"ta-cmd":"subscriptions","ta-id":3,"msg-type":"request"}');
+      await until(watcher!, is('subscriptions', 'complete'));
+    } finally {
+      [big, watcher, publisher].forEach((c) => c!.close());
+      await server.close();
+      await rec.close();
+    }
+    const live = project(server.domains[0]!.snapshot());
+    const lines = splitLines(readFileSync(file, 'utf8'));
+    // the recording holds the `work` events that removed the big subscriber's subscriptions after its close
+    expect(lines.filter((l) => l.includes('"work"')).length).toBeGreaterThanOrEqual(Math.floor(many / 128) - 1);
+    const replayer = new Replayer();
+    const verifier = new Verifier();
+    const states = new Map<number, DomainState>();
+    for (const item of replayItems(lines, replayer)) {
+      verifier.add(item);
+      if (item.kind === 'step') states.set(item.step.seq, item.step.state);
+    }
+    expect(project(replayer.domains.get(0)!.state)).toEqual(live);
+    expect(replayer.domains.get(0)!.state.subscriptions.size).toBe(0);
+    // every checkpoint is the state the replay reached at its seq, the pending removal included (the job, its walk)
+    const snapshots = lines.flatMap((l) => {
+      const r = decodeLine(l);
+      return E.isRight(r) && r.right.kind === 'snapshot' ? [r.right] : [];
+    });
+    const midRemoval = snapshots.filter((x) => x.state.work.some((j) => j.kind === 'unsubscribe'));
+    expect(midRemoval.length).toBeGreaterThan(0);
+    for (const x of snapshots)
+      expect(stringifyJson(encodeDomainState(states.get(x.seq)!))).toBe(stringifyJson(encodeDomainState(x.state)));
+    expect(verifier.finish()).toBeUndefined();
+    expect(verifier.matched).toBe(lines.filter((l) => l.startsWith('{"out":')).length);
+  }, 30000);
 });
