@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { pingsDuring } from './pings';
 import { RawPeer, cpuOf, encodeBatch, nowMs, parseAddr, rssOf, type Addr } from './wire';
 
 /** Requests in flight on one connection. */
@@ -115,9 +116,7 @@ const disconnect = async (ctx: Ctx, count: number, settleS = 0): Promise<Figures
   const orphanCpuUs = ((cpuOf(ctx.pid) - cpu0) * 1e6) / count;
   await sleep(50);
   const { starts, ends } = await bystander.stop();
-  const during: number[] = [];
-  for (let i = 0; i < starts.length; i++) if (ends[i]! >= t0 && starts[i]! <= t1) during.push(ends[i]! - starts[i]!);
-  during.sort((a, b) => a - b);
+  const { rtts: during, inFlight } = pingsDuring(starts, ends, t0, t1);
   const idle = starts.flatMap((s, i) => (ends[i]! < t0 ? [ends[i]! - s] : [])).sort((a, b) => a - b);
   watcher.close();
   return {
@@ -126,7 +125,7 @@ const disconnect = async (ctx: Ctx, count: number, settleS = 0): Promise<Figures
     pingP50Ms: quantile(during, 0.5),
     pingP99Ms: quantile(during, 0.99),
     pingMaxMs: during[during.length - 1] ?? NaN,
-    pingsDuring: during.length,
+    pingsDuring: inFlight,
     idlePingP50Ms: quantile(idle, 0.5),
     idleRssB: idleRss,
     bytesPerService: (rss1 - rss0) / count,
