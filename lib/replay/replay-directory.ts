@@ -9,7 +9,7 @@
  */
 import { stringifyJson, type Json } from '../codec/json';
 import type { DomainState } from '../state/model';
-import { liveSubscriptions } from '../state/work';
+import { subscriptionsInOrder } from '../state/selectors';
 
 /** A client row; `clientId` as in the public model's `ClientInfo` and `Service` (not `id`). */
 export interface ClientView {
@@ -74,7 +74,7 @@ export const directoryView = (s: DomainState): DirectoryView => ({
       props: Object.fromEntries(v.props),
     }))
     .sort(byId),
-  subscriptions: [...liveSubscriptions(s)]
+  subscriptions: [...subscriptionsInOrder(s)]
     .map((v): SubscriptionView => ({
       id: v.id,
       clientId: v.clientId,

@@ -22,7 +22,7 @@ import { passedSnapshot, Replayer, ReplayError, type BatchObserver } from './rep
 import { BATCH, passedSnapshotHead } from './replay-run';
 import { decodeLine, fastDecode, isOutFrameBytes, isOutLineFrame, type EventRecord } from './event-codec';
 import { linesOf$, logFilesOf } from './replay-read';
-import { liveSubscriptionCount } from '../state/work';
+import { subscriptionCount } from '../state/selectors';
 
 /**
  * One recorded input of the server, as replayed. A connection is named `connection`, as in the server's
@@ -211,7 +211,7 @@ const counts = (s: DomainState): ReplayCounts => ({
   connections: s.conns.size,
   clients: s.clients.size,
   services: s.services.size,
-  subscriptions: liveSubscriptionCount(s),
+  subscriptions: subscriptionCount(s),
 });
 
 /**

@@ -12,7 +12,7 @@ import type { DirectoryChange, Effect } from '../state/effects';
 import type { DomainState } from '../state/model';
 import type { BatchObserver, ReplayStep } from './replay-core';
 import { isoTime, table } from './replay-directory';
-import { liveSubscriptionCount } from '../state/work';
+import { subscriptionCount } from '../state/selectors';
 
 /** How a directory change reads in a service's history. */
 export type ChangeKind = 'published' | 'modified' | 'orphaned' | 'reclaimed' | 'expired' | 'unpublished';
@@ -36,7 +36,7 @@ const sizes = (s: DomainState): Record<Size, number> => ({
   conns: s.conns.size,
   clients: s.clients.size,
   services: s.services.size,
-  subscriptions: liveSubscriptionCount(s),
+  subscriptions: subscriptionCount(s),
 });
 
 class DomainSummary {
@@ -80,7 +80,7 @@ class DomainSummary {
     n[0] = state.conns.size;
     n[1] = state.clients.size;
     n[2] = state.services.size;
-    n[3] = liveSubscriptionCount(state);
+    n[3] = subscriptionCount(state);
     this.lastSeq = seq;
     this.lastAt = at;
     this.lastState = undefined;

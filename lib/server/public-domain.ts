@@ -20,13 +20,13 @@ import { parseFilter } from '../filter/public';
 import type { DirectoryChange } from '../state/effects';
 import { publicChange, publicService } from '../state/public-model';
 import type { DomainState, Service as InternalService } from '../state/model';
+import { subscriptionsInOrder } from '../state/selectors';
 import {
   createServer as createInternalServer,
   type RxpafServer as InternalServer,
   type ServerDomain as InternalDomain,
 } from './create-server';
 import type { ConnectionNotice } from './domain-runtime';
-import { liveSubscriptions } from '../state/work';
 
 /** Per-domain resource limits (absent: unlimited). */
 export interface ResourceLimits {
@@ -209,7 +209,7 @@ const clientInfos = (s: DomainState): ClientInfo[] => {
 };
 
 const subscriptionInfos = (s: DomainState): SubscriptionInfo[] =>
-  Array.from(liveSubscriptions(s), (sub) => ({
+  Array.from(subscriptionsInOrder(s), (sub) => ({
     id: sub.id,
     clientId: sub.clientId,
     ...(sub.filterText === undefined ? {} : { filter: sub.filterText }),

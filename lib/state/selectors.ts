@@ -23,6 +23,9 @@ export const subscriptionsInOrder = (s: DomainState): Iterable<Subscription> => 
 export const handshakedConnections = (s: DomainState): readonly Conn[] =>
   [...s.conns.values()].filter((c) => c.handshaked).sort((a, b) => a.handshakeSeq - b.handshakeSeq);
 
+/** Subscriptions, a closed connection's whose removal is pending not counted (O(connections pending)). */
+export const subscriptionCount = (s: DomainState): number => liveSubscriptionCount(s);
+
 /** Sizes of the domain, O(1): open connections, connected clients, services, subscriptions. */
 export interface DomainCounts {
   readonly connections: number;
@@ -35,5 +38,5 @@ export const domainCounts = (s: DomainState): DomainCounts => ({
   connections: s.conns.size,
   clients: s.used.clients,
   services: s.services.size,
-  subscriptions: liveSubscriptionCount(s),
+  subscriptions: subscriptionCount(s),
 });

@@ -66,8 +66,7 @@ export type CloseRule = 'at-once' | 'after-queued' | 'close-first' | 'sliced-uns
 export const CLOSE_RULE: CloseRule = 'sliced-unsubscribe';
 
 /** Whether a rule folds a close before the deadlines due ('close-first' and after). */
-export const closesFirst = (rule: CloseRule | undefined): boolean =>
-  rule === undefined || rule === 'close-first' || rule === 'sliced-unsubscribe';
+export const closesFirst = (rule: CloseRule): boolean => rule === 'close-first' || rule === 'sliced-unsubscribe';
 
 /**
  * A closed connection holding at least this many subscriptions has them removed in slices (an `unsubscribe` job,
