@@ -1,4 +1,5 @@
-import { Map as IMap, OrderedMap, is } from 'immutable';
+import { OrderedMap } from 'immutable';
+import { type Hamt, hamtDelete, hamtEmpty, hamtGet, hamtHas, hamtSet } from '../util/hamt';
 import type { Filter } from './ast';
 import { forEachPropValue } from './compact-props';
 import type { PropValue, Props } from './props';
@@ -56,11 +57,11 @@ const bucketForEach = <K>(b: Bucket<K>, fn: (id: K, seq: number) => void): void 
  */
 export interface FilterIndex<K> {
   /** All indexed subscriptions: seq -> id. */
-  readonly members: IMap<number, K>;
+  readonly members: Hamt<number, K>;
   /** Anchors (key, value): key -> value -> bucket. `eq` filters. */
-  readonly byValue: IMap<string, IMap<string, Bucket<K>>>;
+  readonly byValue: Hamt<string, Hamt<string, Bucket<K>>>;
   /** Anchors (key, any value): key -> bucket. `present`, `substring`, `gt`, `lt` filters. */
-  readonly byKey: IMap<string, Bucket<K>>;
+  readonly byKey: Hamt<string, Bucket<K>>;
   /** Subscriptions that must be evaluated for every change (no filter, `not`, unindexable). */
   readonly always: Ordered<K>;
 }
@@ -68,9 +69,9 @@ export interface FilterIndex<K> {
 type Anchor = { readonly key: string; readonly value: string | undefined };
 
 const EMPTY: FilterIndex<unknown> = {
-  members: IMap(),
-  byValue: IMap(),
-  byKey: IMap(),
+  members: hamtEmpty(),
+  byValue: hamtEmpty(),
+  byKey: hamtEmpty(),
   always: OrderedMap(),
 };
 
@@ -148,17 +149,17 @@ const anchorsOrAlways = (filter: Filter | undefined): readonly Anchor[] | undefi
  * indexSize(ix); // 1
  */
 export function indexAdd<K>(ix: FilterIndex<K>, id: K, seq: number, filter: Filter | undefined): FilterIndex<K> {
-  if (ix.members.has(seq)) return ix;
-  const members = ix.members.set(seq, id);
+  if (hamtHas(ix.members, seq)) return ix;
+  const members = hamtSet(ix.members, seq, id);
   const anchors = anchorsOrAlways(filter);
   if (anchors === undefined) return { ...ix, members, always: ix.always.set(seq, id) };
   let { byValue, byKey } = ix;
   for (const { key, value } of anchors) {
     if (value === undefined) {
-      byKey = byKey.set(key, bucketAdd(byKey.get(key), seq, id));
+      byKey = hamtSet(byKey, key, bucketAdd(hamtGet(byKey, key), seq, id));
     } else {
-      const inner = byValue.get(key) ?? IMap<string, Bucket<K>>();
-      byValue = byValue.set(key, inner.set(value, bucketAdd(inner.get(value), seq, id)));
+      const inner = hamtGet(byValue, key) ?? hamtEmpty<string, Bucket<K>>();
+      byValue = hamtSet(byValue, key, hamtSet(inner, value, bucketAdd(hamtGet(inner, value), seq, id)));
     }
   }
   return { members, byValue, byKey, always: ix.always };
@@ -174,25 +175,25 @@ export function indexAdd<K>(ix: FilterIndex<K>, id: K, seq: number, filter: Filt
  * indexSize(indexRemove(ix, 1n, 0, f)); // 0
  */
 export function indexRemove<K>(ix: FilterIndex<K>, id: K, seq: number, filter: Filter | undefined): FilterIndex<K> {
-  if (!ix.members.has(seq) || !is(ix.members.get(seq), id)) return ix;
-  const members = ix.members.delete(seq);
+  if (hamtGet(ix.members, seq) !== id) return ix;
+  const members = hamtDelete(ix.members, seq);
   const anchors = anchorsOrAlways(filter);
   if (anchors === undefined) return { ...ix, members, always: ix.always.delete(seq) };
   let { byValue, byKey } = ix;
   for (const { key, value } of anchors) {
     if (value === undefined) {
-      const bucket = byKey.get(key);
+      const bucket = hamtGet(byKey, key);
       if (bucket === undefined) continue;
       const rest = bucketDelete(bucket, seq);
       // drop empty buckets so the index does not grow with churn
-      byKey = rest === undefined ? byKey.delete(key) : byKey.set(key, rest);
+      byKey = rest === undefined ? hamtDelete(byKey, key) : hamtSet(byKey, key, rest);
     } else {
-      const inner = byValue.get(key);
-      const bucket = inner?.get(value);
+      const inner = hamtGet(byValue, key);
+      const bucket = inner === undefined ? undefined : hamtGet(inner, value);
       if (inner === undefined || bucket === undefined) continue;
       const rest = bucketDelete(bucket, seq);
-      const innerRest = rest === undefined ? inner.delete(value) : inner.set(value, rest);
-      byValue = innerRest.size === 0 ? byValue.delete(key) : byValue.set(key, innerRest);
+      const innerRest = rest === undefined ? hamtDelete(inner, value) : hamtSet(inner, value, rest);
+      byValue = innerRest.size === 0 ? hamtDelete(byValue, key) : hamtSet(byValue, key, innerRest);
     }
   }
   return { members, byValue, byKey, always: ix.always };
@@ -214,9 +215,10 @@ export function indexFrom<K extends { readonly seq: number; readonly filter: Fil
 }
 
 /**
- * {@link indexRemove} of each of `subs` in turn, in one transient edit: the index it returns is the one the removals
- * one by one would return, but the maps are changed in place (immutable.js `asMutable`) rather than copied along their
- * path at every removal. A connection closing with 10,000 subscriptions removes them in one event (issue 12).
+ * {@link indexRemove} of each of `subs` in turn: the index it returns is the one the removals one by one would return.
+ * Inside a reducer call's transient edit (../util/hamt.ts) the tries' nodes it created are changed in place, and a
+ * bucket of several subscriptions is edited as one transient immutable.js map (`asMutable`) rather than copied at every
+ * removal: a connection closing with many subscriptions removes them a slice per event (lib/state/work.ts, issue 12).
  *
  * @example
  * const f: Filter = { op: 'eq', key: 'name', value: 'foo' };
@@ -228,30 +230,25 @@ export function indexRemoveAll<K>(
   subs: ReadonlyArray<{ readonly id: K; readonly seq: number; readonly filter: Filter | undefined }>,
 ): FilterIndex<K> {
   if (subs.length <= 1) return subs.length === 0 ? ix : indexRemove(ix, subs[0]!.id, subs[0]!.seq, subs[0]!.filter);
-  const members = ix.members.asMutable();
+  let { members, byKey, byValue } = ix;
   let always: Ordered<K> | undefined;
-  const byKey = ix.byKey.asMutable();
-  const byValue = ix.byValue.asMutable();
-  // the inner maps of byValue edited, by key (transient until the end)
-  const inners = new Map<string, IMap<string, Bucket<K>>>();
-  // buckets of several subscriptions edited: their transient copies, and where each is (a map and its key)
+  // buckets of several subscriptions edited: their transient copies, and where each is (a key, and a value for byValue)
   const edited = new Set<Ordered<K>>();
-  const places: Array<readonly [IMap<string, Bucket<K>>, string]> = [];
-  const bucketDel = (b: Bucket<K>, seq: number, map: IMap<string, Bucket<K>>, key: string): Bucket<K> | undefined => {
+  const places: Array<readonly [string, string | undefined]> = [];
+  const bucketDel = (b: Bucket<K>, seq: number, key: string, value: string | undefined): Bucket<K> | undefined => {
     if (b instanceof Single) return b.seq === seq ? undefined : b;
     let m = b;
     if (!edited.has(m)) {
       m = b.asMutable();
       edited.add(m);
-      places.push([map, key]);
+      places.push([key, value]);
     }
     m.delete(seq);
     return m.size === 0 ? undefined : m;
   };
   for (const { id, seq, filter } of subs) {
-    const member = members.get(seq);
-    if (member === undefined || !is(member, id)) continue;
-    members.delete(seq);
+    if (hamtGet(members, seq) !== id) continue;
+    members = hamtDelete(members, seq);
     const anchors = anchorsOrAlways(filter);
     if (anchors === undefined) {
       always ??= ix.always.asMutable();
@@ -260,47 +257,40 @@ export function indexRemoveAll<K>(
     }
     for (const { key, value } of anchors) {
       if (value === undefined) {
-        const bucket = byKey.get(key);
+        const bucket = hamtGet(byKey, key);
         if (bucket === undefined) continue;
-        const rest = bucketDel(bucket, seq, byKey, key);
-        if (rest === undefined) byKey.delete(key);
-        else if (rest !== bucket) byKey.set(key, rest);
+        const rest = bucketDel(bucket, seq, key, undefined);
+        if (rest === undefined) byKey = hamtDelete(byKey, key);
+        else if (rest !== bucket) byKey = hamtSet(byKey, key, rest);
       } else {
-        let inner = inners.get(key);
-        if (inner === undefined) {
-          const before = byValue.get(key);
-          if (before === undefined) continue;
-          inner = before.asMutable();
-          inners.set(key, inner);
-        }
-        const bucket = inner.get(value);
-        if (bucket === undefined) continue;
-        const rest = bucketDel(bucket, seq, inner, value);
-        if (rest === undefined) inner.delete(value);
-        else if (rest !== bucket) inner.set(value, rest);
+        const inner = hamtGet(byValue, key);
+        const bucket = inner === undefined ? undefined : hamtGet(inner, value);
+        if (inner === undefined || bucket === undefined) continue;
+        const rest = bucketDel(bucket, seq, key, value);
+        if (rest === bucket) continue;
+        const innerRest = rest === undefined ? hamtDelete(inner, value) : hamtSet(inner, value, rest);
+        byValue = innerRest.size === 0 ? hamtDelete(byValue, key) : hamtSet(byValue, key, innerRest);
       }
     }
   }
-  // a bucket left with one subscription is a Single, as after removals one by one; the maps persistent again
-  for (const [map, key] of places) {
-    const b = map.get(key);
-    if (b === undefined || b instanceof Single || !edited.has(b)) continue;
-    if (b.size > 1) map.set(key, b.asImmutable());
-    else {
-      const [only] = b.entries();
-      map.set(key, new Single(only![0], only![1]));
+  // a bucket left with one subscription is a Single, as after removals one by one; the others persistent again
+  const settled = (b: Ordered<K>): Bucket<K> => {
+    if (b.size > 1) return b.asImmutable();
+    const [only] = b.entries();
+    return new Single(only![0], only![1]);
+  };
+  for (const [key, value] of places) {
+    if (value === undefined) {
+      const b = hamtGet(byKey, key);
+      if (b !== undefined && !(b instanceof Single) && edited.has(b)) byKey = hamtSet(byKey, key, settled(b));
+    } else {
+      const inner = hamtGet(byValue, key);
+      const b = inner === undefined ? undefined : hamtGet(inner, value);
+      if (b !== undefined && !(b instanceof Single) && edited.has(b))
+        byValue = hamtSet(byValue, key, hamtSet(inner!, value, settled(b)));
     }
   }
-  for (const [key, inner] of inners) {
-    if (inner.size === 0) byValue.delete(key);
-    else byValue.set(key, inner.asImmutable());
-  }
-  return {
-    members: members.asImmutable(),
-    byValue: byValue.asImmutable(),
-    byKey: byKey.asImmutable(),
-    always: always === undefined ? ix.always : always.asImmutable(),
-  };
+  return { members, byValue, byKey, always: always === undefined ? ix.always : always.asImmutable() };
 }
 
 /**
@@ -318,17 +308,17 @@ const addBucket = (b: Bucket<unknown>): void => {
 /** The index being looked up by {@link collectValue} (set for one {@link collectBuckets} call). */
 let lookup: FilterIndex<unknown> = EMPTY;
 /** The `byValue` anchors of the key whose values {@link collectValue} is being given. */
-let valuesOfKey: IMap<string, Bucket<unknown>> | undefined;
+let valuesOfKey: Hamt<string, Bucket<unknown>> | undefined;
 
 const collectValue = (key: string, v: PropValue, first: boolean): void => {
   if (first) {
-    const keyBucket = lookup.byKey.size === 0 ? undefined : lookup.byKey.get(key);
+    const keyBucket = hamtGet(lookup.byKey, key);
     if (keyBucket !== undefined) addBucket(keyBucket);
-    valuesOfKey = lookup.byValue.size === 0 ? undefined : lookup.byValue.get(key);
+    valuesOfKey = hamtGet(lookup.byValue, key);
   }
   if (valuesOfKey === undefined) return;
   // §6.3: integers are compared through their decimal string
-  const bucket = valuesOfKey.get(typeof v === 'string' ? v : v.toString());
+  const bucket = hamtGet(valuesOfKey, typeof v === 'string' ? v : v.toString());
   if (bucket !== undefined) addBucket(bucket);
 };
 
@@ -354,7 +344,7 @@ const CACHE_FROM = 8;
 /** The live ids of one bucket, sorted by seq (see {@link indexCandidates}); the array may be shared: never mutated. */
 const bucketCandidates = <K>(ix: FilterIndex<K>, bucket: Bucket<K>): readonly K[] => {
   // membership check: a caller that removed with a different filter must not resurrect the id
-  if (bucket instanceof Single) return ix.members.has(bucket.seq) ? [bucket.id] : [];
+  if (bucket instanceof Single) return hamtHas(ix.members, bucket.seq) ? [bucket.id] : [];
   const cache = bucket.size >= CACHE_FROM;
   if (cache) {
     const hit = bucketCache.get(bucket);
@@ -364,7 +354,7 @@ const bucketCandidates = <K>(ix: FilterIndex<K>, bucket: Bucket<K>): readonly K[
   const ids: K[] = [];
   let sorted = true;
   bucket.forEach((id, seq) => {
-    if (!ix.members.has(seq)) return;
+    if (!hamtHas(ix.members, seq)) return;
     if (seqs.length > 0 && seq < seqs[seqs.length - 1]!) sorted = false;
     seqs.push(seq);
     ids.push(id);
@@ -414,7 +404,7 @@ const smallUnion = (ix: FilterIndex<unknown>): readonly unknown[] => {
   for (let i = 0; i < nFound; i++) {
     const { seq, id } = found[i] as Single<unknown>;
     // membership check: a caller that removed with a different filter must not resurrect the id
-    if (!ix.members.has(seq)) continue;
+    if (!hamtHas(ix.members, seq)) continue;
     let j = m;
     while (j > 0 && unionSeqs[j - 1]! > seq) j--;
     if (j > 0 && unionSeqs[j - 1] === seq) continue; // (two anchors of one subscription)
@@ -437,7 +427,7 @@ const largeUnion = (ix: FilterIndex<unknown>): readonly unknown[] => {
   for (let i = 0; i < nFound; i++) {
     bucketForEach(found[i]!, (id, seq) => {
       // membership check: a caller that removed with a different filter must not resurrect the id
-      if (!ids.has(seq) && ix.members.has(seq)) {
+      if (!ids.has(seq) && hamtHas(ix.members, seq)) {
         ids.set(seq, id);
         seqs.push(seq);
       }

@@ -17,7 +17,7 @@ import type { Ctx, RootDraft } from '../state/context';
 import type { Effect } from '../state/effects';
 import type { Event } from '../state/events';
 import { heapEmpty } from '../util/heap';
-import { hamtBeginEdit, hamtEditing, hamtEndEdit } from '../state/hamt';
+import { hamtBeginEdit, hamtEditing, hamtEndEdit } from '../util/hamt';
 import { emptyServiceIndex } from '../state/service-index';
 import { OrderedById } from '../state/ordered-by-id';
 import { orphanQueueEmpty } from '../state/orphan-queue';
@@ -191,7 +191,7 @@ export const reduceAll = (
   // The root is copied once per call and its fields replaced by reference: every collection in it is persistent, so
   // no deeper copy (and no proxy) is needed; the old state stays valid.
   const d: RootDraft = copyRoot(state);
-  // A batch is one transient edit of the per-service tries (lib/state/hamt.ts): a node copied by one event's update
+  // A batch is one transient edit of the per-service tries (lib/util/hamt.ts): a node copied by one event's update
   // is changed in place by the next ones instead of copied again. `state` was built before the edit, so it is never
   // changed, nor is the state returned once the edit ends; a listing's snapshot seals the edit (work.ts `startJob`).
   // One message copies each node once anyway: no edit, unless inside another one (an observer's nested call). A

@@ -38,6 +38,7 @@ import { compactProps } from '../filter/compact-props';
 import { indexFrom } from '../filter/filter-index';
 import { parseFilter } from '../filter/parse';
 import type { PropValue } from '../filter/props';
+import { hamtEmpty, hamtEntries, hamtSet } from '../util/hamt';
 import { heapEmpty, heapPop, heapPush, type Heap } from '../util/heap';
 import type {
   Client,
@@ -97,7 +98,7 @@ const connJson = (c: Conn): { readonly [K in keyof Conn]: Json } => ({
   clientId: opt(c.clientId),
   handshaked: c.handshaked,
   handshakeSeq: c.handshakeSeq,
-  txs: [...c.txs].map(([ta, tx]) => [ta, txJson(tx)]),
+  txs: hamtEntries(c.txs).map(([ta, tx]) => [ta, txJson(tx)]),
   trackTaId: opt(c.trackTaId),
   queryOutstandingSince: optFloat(c.queryOutstandingSince),
   latency: optFloat(c.latency),
@@ -571,9 +572,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           clientId: und(c.clientId),
           handshaked: c.handshaked,
           handshakeSeq: c.handshakeSeq,
-          txs: IMap<bigint, OpenTransaction>().withMutations((m2) => {
-            for (const [ta, x] of c.txs) m2.set(ta, tx(x));
-          }),
+          txs: c.txs.reduce((m, [ta, x]) => hamtSet(m, ta, tx(x)), hamtEmpty<bigint, OpenTransaction>()),
           trackTaId: und(c.trackTaId),
           queryOutstandingSince: und(c.queryOutstandingSince),
           latency: und(c.latency),

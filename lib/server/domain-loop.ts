@@ -87,7 +87,7 @@ const workBatch = (first: Event | undefined, n: number, now: number): Event[] =>
  * 4. while the state still has work and the budget lasts, more batches of `work` events, sized the same way.
  * Each fold is a batch of its own, recorded as such (a log replays exactly: the reducer folds a batch event by
  * event), its effects written before the next runs (the budget covers encoding and queueing too). A batch of slices
- * costs one reducer call (one transient edit of the tries, lib/state/hamt.ts), one write per connection and one
+ * costs one reducer call (one transient edit of the tries, lib/util/hamt.ts), one write per connection and one
  * published state, where a batch per slice cost one each (orphan17). A batch that leaves the state as it was (it
  * threw and was dropped, see safe-reduce.ts) ends the turn, and `workRequests` retries it with back-off.
  * Without `carry` every close is folded in the turn (in chunks). Emits the state after each turn.

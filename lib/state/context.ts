@@ -4,7 +4,7 @@
  */
 import type { ServerMessage } from '../codec/messages';
 import type { Effect } from './effects';
-import { editOwn, editOwns } from './hamt';
+import { editOwn, editOwns } from '../util/hamt';
 import type { Conn, ConnId, DomainState } from './model';
 
 /**
@@ -42,7 +42,7 @@ export const patchConn = (ctx: Ctx, conn: Conn, patch: Partial<Conn>): Conn => {
 };
 
 /**
- * A connection record to patch and store: `c` itself if the reducer call's edit made it (./hamt.ts `hamtBeginEdit`:
+ * A connection record to patch and store: `c` itself if the reducer call's edit made it (../util/hamt.ts `hamtBeginEdit`:
  * a batch of many messages of one connection copies its record once, not once per message; issue 15: these copies
  * were ~15 % of what a replay allocated), else a copy the edit owns from now on. The rules are the trie's: a record
  * from before the edit is never changed, one built during it is valid until the next update of its connection (a

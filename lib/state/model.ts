@@ -7,7 +7,7 @@
  * per-user counters)
  * is a persistent structure stored as an opaque value and replaced by reference, so one update costs
  * O(log n) instead of a copy of the collection (see ../shared/notes/immer-at-scale.md and `npm run bench:core`).
- * Those with one entry per service are lean ones of ours (./hamt.ts, ./ordered-ids.ts, ./ordered-by-id.ts: about
+ * Those with one entry per service are lean ones of ours (../util/hamt.ts, ./ordered-ids.ts, ./ordered-by-id.ts: about
  * 40 bytes an entry where immutable.js takes about 200, issue 12 memory per service); the others are immutable.js.
  *
  * Times are seconds since the epoch as floats (µs precision); they only ever come in on events.
@@ -19,6 +19,7 @@ import type { ClientMessage, ServerMessage } from '../codec/messages';
 import type { Filter } from '../filter/ast';
 import type { FilterIndex } from '../filter/filter-index';
 import type { Props } from '../filter/props';
+import type { Hamt } from '../util/hamt';
 import type { Heap } from '../util/heap';
 import type { OrderedById } from './ordered-by-id';
 import type { OrderedIds } from './ordered-ids';
@@ -78,7 +79,8 @@ export interface Conn {
   readonly handshaked: boolean;
   /** Handshake-completion order, for `clients` listings (§9.1). */
   readonly handshakeSeq: number;
-  readonly txs: IMap<bigint, OpenTransaction>;
+  /** Open transactions by ta-id (a lean trie: looked up by every request, thousands on a big subscriber). */
+  readonly txs: Hamt<bigint, OpenTransaction>;
   readonly trackTaId: bigint | undefined;
   readonly queryOutstandingSince: number | undefined;
   readonly latency: number | undefined;

@@ -4,7 +4,7 @@
  * `[key, position]` array and a `[key, value]` array per entry; issue 12, memory per service).
  *
  * The records are a list of slots in insertion order (./slot-list.ts: a deleted record leaves a hole, `undefined`, so
- * a listing walking a version by position stays valid) and a trie from id to position (./hamt.ts). Positions are
+ * a listing walking a version by position stays valid) and a trie from id to position (../util/hamt.ts). Positions are
  * absolute: deleting the first record (or the last) moves the list's start (or end) instead of leaving a hole, so a
  * map whose records are deleted in publication order (a client unpublishing what it published) never needs a
  * compaction. Setting an existing id replaces its record in place (it keeps its position), as immutable.js's
@@ -16,7 +16,7 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).set(7n, { id: 7n, name: 'c' });
  * [...m.values()].map((r) => r.name); // ['c', 'b']
  */
-import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from './hamt';
+import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
 import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */

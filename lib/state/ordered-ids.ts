@@ -22,7 +22,7 @@
  * s = s.delete(9n, at).delete(5n);
  * [...s]; // [3n]
  */
-import { type Hamt, hamtGet, hamtOf } from './hamt';
+import { type Hamt, hamtGet, hamtOf } from '../util/hamt';
 import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */

@@ -15,7 +15,16 @@
  */
 import type { Filter } from '../filter/ast';
 import type { PropValue, Props } from '../filter/props';
-import { type Hamt, hamtDelete, hamtEmpty, hamtFirstKey, hamtForEach, hamtGet, hamtSet, hamtUpdate } from './hamt';
+import {
+  type Hamt,
+  hamtDelete,
+  hamtEmpty,
+  hamtFirstKey,
+  hamtForEach,
+  hamtGet,
+  hamtSet,
+  hamtUpdate,
+} from '../util/hamt';
 
 /** A service id (`ServiceId` of ./model.ts, which imports this module). */
 type ServiceId = bigint;
@@ -32,7 +41,7 @@ export const SATURATED = 2048;
 
 /**
  * key -> value -> bucket. Treat as opaque. The values of a key (one per service for a name) are a lean trie
- * (./hamt.ts: about 30 bytes an entry where an immutable.js Map takes about 140), as are the ids of a shared value
+ * (../util/hamt.ts: about 30 bytes an entry where an immutable.js Map takes about 140), as are the ids of a shared value
  * and the keys.
  */
 export type ServiceIndex = Hamt<string, Hamt<string, Bucket>>;

@@ -8,7 +8,7 @@
  *   moves `start` past it and the holes after it: no copy at all, where `List.shift` rebuilt the list's bounds; the
  *   leaves wholly before `start` are dropped from the tree when `start` leaves them (so a list used as a queue keeps
  *   at most one leaf of stale slots).
- * - Appending goes to a tail array of at most 32 slots: copied, except inside a reducer call's edit (./hamt.ts
+ * - Appending goes to a tail array of at most 32 slots: copied, except inside a reducer call's edit (../util/hamt.ts
  *   `hamtBeginEdit`) for a tail the edit created, which is appended to in place when its length is this version's
  *   end (past the end of every other version of the edit, which never reads there); a full tail becomes a leaf of the
  *   tree (a path copy every 32 appends). No array from before the edit is ever changed.
@@ -29,7 +29,7 @@
  * [l.start, l.end, l.get(1), l.get(2)]; // [1, 4, 'b', undefined]
  */
 
-import { editOwn, editOwns } from './hamt';
+import { editOwn, editOwns } from '../util/hamt';
 
 type Node = unknown[];
 

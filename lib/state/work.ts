@@ -25,7 +25,7 @@ import { complete, matchNotify, serviceNotify } from './replies';
 import { expiryOf, putService, applyChange, removeService, serviceWithOrphanSince } from './directory';
 import type { DomainState, Job, SdRecord, Service, ServiceId, Subscription } from './model';
 import { orphanQueuePeek } from './orphan-queue';
-import { hamtSeal } from './hamt';
+import { hamtSeal } from '../util/hamt';
 import { indexRemoveAll } from '../filter/filter-index';
 import type { OrderedById } from './ordered-by-id';
 

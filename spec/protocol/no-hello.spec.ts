@@ -1,5 +1,6 @@
 /** §4.4 connection state machine: no-hello, and the transaction-level protocol errors of §3.3 step 9 / §3.5. */
 import { Domain, request } from '../helpers/builders';
+import { hamtHas } from '../../lib/util/hamt';
 
 const commandsBeforeHello: Array<[string, string]> = [
   ['subscribe', request('subscribe', 3, { 'subscription-id': 1, filter: '(a=b)' })],
@@ -152,7 +153,7 @@ describe('[§3.3 step 9] transaction-level protocol errors close the connection'
     expect(d.take(1)).toEqual(['{"ta-cmd":"track","ta-id":6,"msg-type":"fail","fail-reason":"track-exists"}']);
     d.inform(1, 'query', 5);
     expect(d.take(1)).toHaveLength(1);
-    expect(d.state.conns.get(1)!.txs.has(6n)).toBe(false);
+    expect(hamtHas(d.state.conns.get(1)!.txs, 6n)).toBe(false);
   });
 
   it('[§3.5] a malformed message closes a handshaked connection with disconnect processing', () => {

@@ -18,6 +18,7 @@ import type { DomainState, Subscription } from '../../lib/state/model';
 import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
 import { type ServiceIndex, serviceIndexEntries } from '../../lib/state/service-index';
+import { type Hamt, type HamtKey, hamtEntries } from '../../lib/util/hamt';
 
 const special = (n: number): unknown => (Object.is(n, -0) ? '-0' : Number.isFinite(n) ? n : String(n));
 
@@ -26,6 +27,10 @@ const byText = (a: unknown, b: unknown): number => {
   const y = JSON.stringify(b);
   return x < y ? -1 : x > y ? 1 : 0;
 };
+
+/** A trie of lib/util/hamt.ts (a plain `{ size, root }` object): compared by its entries, not its nodes. */
+const isHamt = (v: object): v is Hamt<HamtKey, unknown> =>
+  Object.keys(v).length === 2 && 'size' in v && 'root' in v && Array.isArray(v.root);
 
 export const plain = (v: unknown): unknown => {
   if (typeof v === 'bigint') return `${v}n`;
@@ -38,6 +43,10 @@ export const plain = (v: unknown): unknown => {
     const entries = [...it.entries()].map(([k, x]) => [plain(k), plain(x)] as const);
     if (!isOrdered(v)) entries.sort(([a], [b]) => byText(a, b));
     return entries;
+  }
+  if (isHamt(v)) {
+    const entries = hamtEntries(v).map(([k, x]) => [plain(k), plain(x)] as const);
+    return entries.sort(([a], [b]) => byText(a, b));
   }
   if (v instanceof Map) return ['<Map>', ...[...v.entries()].map(([k, x]) => [plain(k), plain(x)])];
   if (Array.isArray(v)) return v.map(plain);
@@ -56,11 +65,11 @@ export const plain = (v: unknown): unknown => {
  */
 const isService = (o: Record<string, unknown>): boolean => 'record' in o && 'props' in o && 'generation' in o;
 
-const sortedKeys = <V>(m: { entries(): Iterable<[string, V]> }): Array<[string, V]> =>
-  [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedKeys = <V>(m: Hamt<string, V>): Array<[string, V]> =>
+  hamtEntries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 const indexProjection = (ix: FilterIndex<Subscription>): unknown => ({
-  members: plain([...ix.members.entries()].sort(([a], [b]) => a - b)),
+  members: plain(hamtEntries(ix.members).sort(([a], [b]) => a - b)),
   byValue: sortedKeys(ix.byValue).map(([k, inner]) => [k, sortedKeys(inner).map(([v, b]) => [v, plain(b)])]),
   byKey: sortedKeys(ix.byKey).map(([k, b]) => [k, plain(b)]),
   always: plain(ix.always),

@@ -18,6 +18,7 @@ import type { DomainSettings, DomainState, ResourceCounts } from '../../lib/stat
 import { defaultSettings, initialDomainState, reduce, reduceAll } from '../../lib/protocol/reducer';
 import { request, T0, toJson, wire, type JsonIn } from '../helpers/builders';
 import { projectState } from '../replay/state-projection';
+import { hamtEntries, hamtGet } from '../../lib/util/hamt';
 
 // ---------------------------------------------------------------------------------------------------------------
 // commands and their translation into events
@@ -303,14 +304,14 @@ const checkState = (s: DomainState, closeStep = false): void => {
     check(conn.queuedAt! <= conn.timerAt!, `conn ${conn.id}: queued entry after its timer`);
     check(conn.timerAt! > s.now, `conn ${conn.id}: overdue timer ${conn.timerAt} ≤ ${s.now}`);
     check(conn.idle !== 'timed-out', `conn ${conn.id} timed out but still open`);
-    for (const [taId, tx] of conn.txs) {
+    for (const [taId, tx] of hamtEntries(conn.txs)) {
       check(conn.handshaked, `clientless conn ${conn.id} has open transactions`);
       if (tx.cmd === 'subscribe') {
         const sub = s.subscriptions.get(tx.subscriptionId);
         check(sub !== undefined && sub.conn === conn.id && sub.taId === taId, `conn ${conn.id}: dangling subscribe tx`);
       } else check(conn.trackTaId === taId, `conn ${conn.id}: track tx ${taId} is not trackTaId`);
     }
-    if (conn.trackTaId !== undefined) check(conn.txs.get(conn.trackTaId)?.cmd === 'track', 'trackTaId without tx');
+    if (conn.trackTaId !== undefined) check(hamtGet(conn.txs, conn.trackTaId)?.cmd === 'track', 'trackTaId without tx');
     if (conn.queryOutstandingSince !== undefined) check(conn.trackTaId !== undefined, 'query without track');
     if (conn.handshaked) {
       check(conn.clientId !== undefined && conn.version !== undefined, `conn ${conn.id}: handshaked without id`);
@@ -373,7 +374,7 @@ const checkState = (s: DomainState, closeStep = false): void => {
   for (const sub of s.subscriptions.values()) {
     const conn = s.conns.get(sub.conn);
     check(conn !== undefined && conn.handshaked, `subscription ${sub.id}: connection gone or clientless`);
-    const tx = conn!.txs.get(sub.taId);
+    const tx = hamtGet(conn!.txs, sub.taId);
     check(tx?.cmd === 'subscribe' && tx.subscriptionId === sub.id, `subscription ${sub.id}: tx missing`);
     check(conn!.clientId === sub.clientId && conn!.user === sub.user, `subscription ${sub.id}: owner mismatch`);
   }

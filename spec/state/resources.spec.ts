@@ -2,6 +2,7 @@
 import { expect } from '@jest/globals';
 import type { DomainSettings, ResourceLimits } from '../../lib/state/model';
 import { Domain } from '../helpers/builders';
+import { hamtHas } from '../../lib/util/hamt';
 
 const U1 = 'ip:10.0.0.1';
 const U2 = 'ip:10.0.0.2';
@@ -112,7 +113,7 @@ describe.each(['total', 'user'] as const)('[§10.3] %s limits', (cls) => {
     d.connect(1, 1, { user: U1 }).connect(2, 2, { user: U1 });
     d.subscribe(1, 1, undefined, 1).subscribe(2, 2, undefined, 1).clear().subscribe(2, 3, undefined, 2);
     expect(last(d, 2)).toEqual(insufficient);
-    expect(d.state.conns.get(2)!.txs.has(2n)).toBe(false);
+    expect(hamtHas(d.state.conns.get(2)!.txs, 2n)).toBe(false);
     d.unsubscribe(2, 2, 3).subscribe(2, 3, undefined, 2);
     expect(d.takeParsed(2).pop()).toEqual({ 'ta-cmd': 'subscribe', 'ta-id': 2, 'msg-type': 'accept' });
     d.close(1).subscribe(2, 4, undefined, 4);

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 
-import { hamtBeginEdit, hamtEndEdit } from '../../lib/state/hamt';
+import { hamtBeginEdit, hamtEndEdit } from '../../lib/util/hamt';
 import { SlotList } from '../../lib/state/slot-list';
 
 type Model = ReadonlyMap<number, number>;

@@ -1,5 +1,5 @@
 /**
- * A reducer call folding a batch is one transient edit of the per-service tries (lib/state/hamt.ts,
+ * A reducer call folding a batch is one transient edit of the per-service tries (lib/util/hamt.ts,
  * lib/protocol/reducer.ts) and of the connection records (lib/state/context.ts `draftConn`): nodes and records copied
  * by one event are changed in place by the next. These specs hold it to what
  * that must not change: the input state and every state returned stay as they were, forever; a listing's snapshot
@@ -10,7 +10,7 @@ import fc from 'fast-check';
 
 import { reduceAll } from '../../lib/protocol/reducer';
 import type { Event } from '../../lib/state/events';
-import type { Hamt } from '../../lib/state/hamt';
+import type { Hamt } from '../../lib/util/hamt';
 import type { DomainState } from '../../lib/state/model';
 import { Domain } from '../helpers/builders';
 import { projectState, showEffect } from '../replay/state-projection';

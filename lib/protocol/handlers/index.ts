@@ -9,6 +9,7 @@ import { closeConn } from '../../state/connections';
 import { markActive } from '../../state/idle';
 import type { Conn, ConnId } from '../../state/model';
 import { fail } from '../../state/replies';
+import { hamtGet, hamtHas } from '../../util/hamt';
 import { hello } from './hello';
 import { clients, ping, services, subscriptions } from './listings';
 import { publish } from './publish';
@@ -22,8 +23,8 @@ export const dispatch = (ctx: Ctx, connId: ConnId, msg: ClientMessage): void => 
   if (conn === undefined) return;
   const taId = msg['ta-id'];
   if (msg['msg-type'] === 'request') {
-    if (conn.txs.has(taId)) return closeConn(ctx, connId, 'protocol error: duplicate request');
-  } else if (conn.txs.get(taId)?.cmd !== 'track') {
+    if (hamtHas(conn.txs, taId)) return closeConn(ctx, connId, 'protocol error: duplicate request');
+  } else if (hamtGet(conn.txs, taId)?.cmd !== 'track') {
     return closeConn(ctx, connId, 'protocol error: inform without a matching track transaction');
   }
   // §5.1: before a hello negotiated v3 the v2 table applies, where track is an unknown command

@@ -9,6 +9,7 @@ import { getConn, nextSeq, patchConn, send } from '../../state/context';
 import type { Conn, Subscription } from '../../state/model';
 import { allocate, release } from '../../state/resources';
 import { optionalFilter } from '../filter-field';
+import { hamtDelete, hamtSet } from '../../util/hamt';
 import { accept, complete, fail } from '../../state/replies';
 import { indexedCandidates, liveSubscription, startJob } from '../../state/work';
 
@@ -42,7 +43,7 @@ export const subscribe = (ctx: Ctx, conn: Conn, msg: SubscribeRequest): void => 
   };
   ctx.d.subscriptions = ctx.d.subscriptions.set(id, sub);
   ctx.d.subscriptionIndex = indexAdd(ctx.d.subscriptionIndex, sub, sub.seq, filter);
-  patchConn(ctx, conn, { txs: conn.txs.set(taId, { cmd: 'subscribe', subscriptionId: id }) });
+  patchConn(ctx, conn, { txs: hamtSet(conn.txs, taId, { cmd: 'subscribe', subscriptionId: id }) });
   send(ctx, conn.id, accept('subscribe', taId));
   // the initial matches, sliced over the services as they are now (lib/state/work.ts): only the candidates the
   // service index finds for the filter when it can, in the directory's order
@@ -67,7 +68,7 @@ export const unsubscribe = (ctx: Ctx, conn: Conn, msg: UnsubscribeRequest): void
   if (sub.clientId !== conn.clientId) return send(ctx, conn.id, fail('unsubscribe', taId, 'permission-denied'));
   send(ctx, sub.conn, complete('subscribe', sub.taId));
   const owner = getConn(ctx, sub.conn);
-  if (owner !== undefined) patchConn(ctx, owner, { txs: owner.txs.delete(sub.taId) });
+  if (owner !== undefined) patchConn(ctx, owner, { txs: hamtDelete(owner.txs, sub.taId) });
   ctx.d.subscriptions = ctx.d.subscriptions.delete(sub.id);
   ctx.d.subscriptionIndex = indexRemove(ctx.d.subscriptionIndex, sub, sub.seq, sub.filter);
   release(ctx, 'subscriptions', sub.user);

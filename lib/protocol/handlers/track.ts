@@ -7,11 +7,12 @@ import { patchConn, send } from '../../state/context';
 import { closeConn } from '../../state/connections';
 import type { Conn } from '../../state/model';
 import { accept, fail, track } from '../../state/replies';
+import { hamtSet } from '../../util/hamt';
 
 export const trackRequest = (ctx: Ctx, conn: Conn, msg: TrackRequest): void => {
   const taId = msg['ta-id'];
   if (conn.trackTaId !== undefined) return send(ctx, conn.id, fail('track', taId, 'track-exists'));
-  patchConn(ctx, conn, { trackTaId: taId, txs: conn.txs.set(taId, { cmd: 'track' }) });
+  patchConn(ctx, conn, { trackTaId: taId, txs: hamtSet(conn.txs, taId, { cmd: 'track' }) });
   send(ctx, conn.id, accept('track', taId));
 };
 

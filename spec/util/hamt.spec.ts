@@ -17,7 +17,7 @@ import {
   hamtSeal,
   hamtSet,
   hamtUpdate,
-} from '../../lib/state/hamt';
+} from '../../lib/util/hamt';
 
 type K = bigint | string | number;
 const entries = (m: Hamt<K, number>): Array<[K, number]> => {

@@ -492,6 +492,13 @@ const forEachIn = (node: Node, f: (v: unknown, k: HamtKey) => void): void => {
 export const hamtForEach = <K extends HamtKey, V>(m: Hamt<K, V>, f: (v: V, k: K) => void): void =>
   forEachIn(m.root, f as (v: unknown, k: HamtKey) => void);
 
+/** The entries as `[key, value]` pairs, in hash order (for tests and snapshots; a walk allocates nothing else). */
+export const hamtEntries = <K extends HamtKey, V>(m: Hamt<K, V>): Array<[K, V]> => {
+  const out: Array<[K, V]> = [];
+  hamtForEach(m, (v, k) => out.push([k, v]));
+  return out;
+};
+
 /** Some entry's key (the first in hash order), or `undefined` when empty. */
 export const hamtFirstKey = <K extends HamtKey, V>(m: Hamt<K, V>): K | undefined => {
   let node = m.root;
