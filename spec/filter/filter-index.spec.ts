@@ -16,7 +16,7 @@ import { matchFilter } from '../../lib/filter/match';
 import { parseFilter } from '../../lib/filter/parse';
 import type { PropValue, Props } from '../../lib/filter/props';
 import { filterArb, propsArb, smallUniverse } from './arbitraries';
-import { type Hamt, hamtEntries, hamtGet } from '../../lib/util/hamt';
+import { type Hamt, hamtBeginEdit, hamtEndEdit, hamtEntries, hamtGet } from '../../lib/util/hamt';
 
 const parsed = (text: string): Filter => {
   const r = parseFilter(text);
@@ -290,6 +290,38 @@ describe('filter index: properties', () => {
       { numRuns: 1000 },
     );
     expect(several).toBeGreaterThan(100);
+  });
+
+  it('inside a transient edit (a reducer call) builds the same index, and leaves the one it started from as it was', () => {
+    fc.assert(
+      fc.property(opsArb, opsArb, propsArb, (before, during, a) => {
+        const start = buildFrom(before).ix;
+        const startShape = shape(start);
+        // the same changes in and out of an edit: adds of `during`'s subscriptions, then its removals, then many at once
+        const apply = (ix0: FilterIndex<bigint>): FilterIndex<bigint> => {
+          let ix = ix0;
+          during.forEach(({ filter }, i) => (ix = indexAdd(ix, BigInt(1000 + i), 1000 + i, filter)));
+          during.forEach(({ filter, remove }, i) => {
+            if (remove) ix = indexRemove(ix, BigInt(1000 + i), 1000 + i, filter);
+          });
+          const some = before
+            .map(({ filter }, seq) => ({ id: BigInt(seq) * 7n + 3n, seq, filter }))
+            .filter((_, i) => i % 2 === 0);
+          return indexRemoveAll(ix, some);
+        };
+        const token = hamtBeginEdit();
+        let edited: FilterIndex<bigint>;
+        try {
+          edited = apply(start);
+        } finally {
+          hamtEndEdit(token);
+        }
+        expect(shape(edited)).toEqual(shape(apply(start)));
+        expect(indexCandidates(edited, a)).toEqual(indexCandidates(apply(start), a));
+        expect(shape(start)).toEqual(startShape);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('is selective: random eq-anchored subscriptions are not all returned', () => {
