@@ -425,9 +425,16 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
  * disconnects behave exactly as if unsliced); the rest is queued. A listing not done holds its connection.
  */
 export const startJob = (ctx: Ctx, job: Job): void => {
-  hamtSeal(); // the job keeps a snapshot: later events of this reducer call must not change it in place (hamt.ts)
+  // A job kept over events keeps a snapshot, which later events of this reducer call must not change in place
+  // (../util/hamt.ts `hamtSeal`). A job that changes what it walks (orphaning, removing subscriptions) seals before its
+  // first slice; a listing only reads, so it seals only when it is kept: one that ends in its first slice (a subscribe
+  // matching a few services, a small listing) leaves the edit its nodes, and the batch's later updates their in-place
+  // changes (issue 12: a batch of subscribes sealed at every one of them and copied the tries' top nodes each time).
+  const reads = job.kind === 'services' || job.kind === 'subscribe' || job.kind === 'subscriptions';
+  if (!reads) hamtSeal();
   const rest = step(ctx, job);
   if (rest === undefined) return;
+  if (reads) hamtSeal();
   ctx.d.work = ctx.d.work.push(rest);
   if (rest.kind !== 'orphan' && rest.kind !== 'unsubscribe' && !ctx.d.held.has(rest.conn))
     ctx.d.held = ctx.d.held.set(rest.conn, { inbox: List(), outbox: List() });
