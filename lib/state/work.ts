@@ -420,6 +420,10 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
   }
 };
 
+/** A listing (`services`, `subscriptions`, a subscribe's initial matches): it only reads what it walks. */
+const isListing = (job: Job): job is Extract<Job, { kind: 'services' | 'subscribe' | 'subscriptions' }> =>
+  job.kind === 'services' || job.kind === 'subscribe' || job.kind === 'subscriptions';
+
 /**
  * Start a job: its first slice runs at once with what is left of this call's budget (so small listings and small
  * disconnects behave exactly as if unsliced); the rest is queued. A listing not done holds its connection.
@@ -430,13 +434,13 @@ export const startJob = (ctx: Ctx, job: Job): void => {
   // first slice; a listing only reads, so it seals only when it is kept: one that ends in its first slice (a subscribe
   // matching a few services, a small listing) leaves the edit its nodes, and the batch's later updates their in-place
   // changes (issue 12: a batch of subscribes sealed at every one of them and copied the tries' top nodes each time).
-  const reads = job.kind === 'services' || job.kind === 'subscribe' || job.kind === 'subscriptions';
+  const reads = isListing(job);
   if (!reads) hamtSeal();
   const rest = step(ctx, job);
   if (rest === undefined) return;
   if (reads) hamtSeal();
   ctx.d.work = ctx.d.work.push(rest);
-  if (rest.kind !== 'orphan' && rest.kind !== 'unsubscribe' && !ctx.d.held.has(rest.conn))
+  if (isListing(rest) && !ctx.d.held.has(rest.conn))
     ctx.d.held = ctx.d.held.set(rest.conn, { inbox: List(), outbox: List() });
 };
 
