@@ -8,7 +8,7 @@
  * const s0 = initialDomainState(defaultSettings, 42);
  * const [s1, fx] = reduce(s0, { type: 'accepted', now: 1000, conn: 1, address: 'tcp:127.0.0.1:5000', user: 'ip:127.0.0.1', transport: 'tcp' });
  */
-import { List, Map as IMap, OrderedMap, Set as ISet } from 'immutable';
+import { List, Map as IMap, Set as ISet } from 'immutable';
 
 import { emptyFilterIndex } from '../filter/filter-index';
 import { receive, releaseHeld } from './handlers';
@@ -20,6 +20,7 @@ import { heapEmpty } from '../util/heap';
 import { hamtBeginEdit, hamtEditing, hamtEndEdit } from '../util/hamt';
 import { emptyServiceIndex } from '../state/service-index';
 import { OrderedById } from '../state/ordered-by-id';
+import { OrderedSlots } from '../state/ordered-slots';
 import { orphanQueueEmpty } from '../state/orphan-queue';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
@@ -50,7 +51,7 @@ export const initialDomainState = (
   records: IMap(),
   services: OrderedById.empty(),
   serviceIndex: emptyServiceIndex(),
-  subscriptions: OrderedMap(),
+  subscriptions: OrderedSlots.empty(),
   subscriptionIndex: emptyFilterIndex(),
   orphanQueue: orphanQueueEmpty(),
   timerQueue: heapEmpty(),

@@ -19,8 +19,7 @@
  * const back = E.chain(decodeDomainState)(parseJson(text)); // right(a state that behaves exactly like `state`)
  */
 import * as E from 'fp-ts/Either';
-import type { OrderedMap as IOrderedMap } from 'immutable';
-import { List, Map as IMap, OrderedMap, Set as ISet } from 'immutable';
+import { List, Map as IMap, Set as ISet } from 'immutable';
 import * as t from 'io-ts';
 
 import { decodeClientMessage } from '../codec/decode';
@@ -28,9 +27,11 @@ import { encodeMessage } from '../codec/encode';
 import { parseJson, stringifyJson, type Json, type JsonObject } from '../codec/json';
 import { outboundCodecs, type ClientMessage, type ServerMessage } from '../codec/messages';
 import { printFilter } from '../filter/print';
-import { effectiveService, listingRest, unsubscribeRest, valuesFrom } from '../state/work';
+import { effectiveService, listingRest, unsubscribeRest } from '../state/work';
 import { OrderedById } from '../state/ordered-by-id';
 import { OrderedIds } from '../state/ordered-ids';
+import { OrderedSlots } from '../state/ordered-slots';
+import { SlotList } from '../state/slot-list';
 import { type OrphanQueue, orphanQueueOf, orphanQueuePop } from '../state/orphan-queue';
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
@@ -55,7 +56,6 @@ import type {
   SdRecord,
   Service,
   Subscription,
-  SubscriptionId,
 } from '../state/model';
 import { Nat, Settings } from './log-codecs';
 
@@ -172,7 +172,7 @@ const jobJson = (j: Job): Json => {
         kind: j.kind,
         conn: j.conn,
         taId: j.taId,
-        rest: valuesFrom(j.snap, j.pos).flatMap((sub) => (j.gone.has(sub.conn) ? [] : [subscriptionJson(sub)])),
+        rest: j.snap.from(j.pos).flatMap((sub) => (j.gone.has(sub.conn) ? [] : [subscriptionJson(sub)])),
       };
     case 'unsubscribe': {
       const rest = unsubscribeRest(j);
@@ -460,7 +460,7 @@ const subscription = (s: t.TypeOf<typeof SubscriptionJ>): Subscription => ({
  * A job decoded (`subscriptions`: the map decoded; an `unsubscribe` job removes the very subscriptions the map holds,
  * and those of its connection a new subscription with the same id replaced meanwhile as they were).
  */
-const job = (x: t.TypeOf<typeof JobJ>, subscriptions: IOrderedMap<SubscriptionId, Subscription>): Job => {
+const job = (x: t.TypeOf<typeof JobJ>, subscriptions: OrderedSlots<Subscription>): Job => {
   switch (x.kind) {
     case 'orphan':
       return { kind: 'orphan', record: x.record, ids: OrderedIds.of(x.ids), pos: 0 };
@@ -469,21 +469,22 @@ const job = (x: t.TypeOf<typeof JobJ>, subscriptions: IOrderedMap<SubscriptionId
         kind: 'subscriptions',
         conn: x.conn,
         taId: x.taId,
-        snap: OrderedMap<SubscriptionId, Subscription>(x.rest.map((s) => [s.id, subscription(s)])),
+        snap: OrderedSlots.of(x.rest.map(subscription)),
         gone: IMap<ConnId, number>(),
         pos: 0,
       };
     case 'unsubscribe': {
       if (x.passed.length !== x.rest.length) throw new Invalid('unsubscribe job: one passed count per subscription');
       // the positions bottom up: the oldest subscription first, each followed by the positions passed before it
-      const list: Array<readonly [SubscriptionId, Subscription] | undefined> = [];
+      const list: Array<Subscription | undefined> = [];
       for (let i = x.rest.length - 1; i >= 0; i--) {
         const s = x.rest[i]!;
         const held = subscriptions.get(s.id);
-        list.push([s.id, held !== undefined && held.conn === s.conn && held.seq === s.seq ? held : subscription(s)]);
+        list.push(held !== undefined && held.conn === s.conn && held.seq === s.seq ? held : subscription(s));
         for (let k = 0; k < x.passed[i]!; k++) list.push(undefined);
       }
-      return { kind: 'unsubscribe', conn: x.conn, entries: List(list), pos: list.length, left: x.rest.length };
+      const entries = SlotList.of(list) as SlotList<Subscription>;
+      return { kind: 'unsubscribe', conn: x.conn, entries, pos: list.length, left: x.rest.length };
     }
     default:
       return {
@@ -604,9 +605,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
     });
     const services = OrderedById.of(j.services.map(service));
     const subs: Subscription[] = j.subscriptions.map(subscription);
-    const subscriptions = OrderedMap<SubscriptionId, Subscription>().withMutations((m) => {
-      for (const s of subs) m.set(s.id, s);
-    });
+    const subscriptions = OrderedSlots.of(subs);
     if (subscriptions.size !== subs.length) throw new Invalid('duplicate subscription id');
     const subscriptionIndex = indexFrom([...subs].sort((a, b) => a.seq - b.seq));
     const work = List(j.work.map((x) => job(x, subscriptions)));

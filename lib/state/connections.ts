@@ -2,7 +2,7 @@
  * Connection lifecycle in the core: accept (with the total-clients connection cap, A4), close for any reason, and
  * the client-disconnect processing of §7.5.
  */
-import { List, OrderedMap } from 'immutable';
+import { List } from 'immutable';
 import { hamtEmpty, hamtForEach } from '../util/hamt';
 
 import { indexFrom } from '../filter/filter-index';
@@ -10,17 +10,11 @@ import type { Ctx } from './context';
 import { getConn, nextSeq } from './context';
 import { dropRecord } from './directory';
 import type { AcceptedEvent } from './events';
-import type { Conn, ConnId, Subscription, SubscriptionId } from './model';
+import type { Conn, ConnId, Subscription } from './model';
+import { OrderedSlots } from './ordered-slots';
 import { release } from './resources';
 import { armTimer } from './timer-queue';
-import {
-  CLOSE_SLICE,
-  liveSubscriptionCount,
-  orderedEntries,
-  removeSubscriptions,
-  startJob,
-  UNSUBSCRIBE_SLICED_FROM,
-} from './work';
+import { CLOSE_SLICE, liveSubscriptionCount, removeSubscriptions, startJob, UNSUBSCRIBE_SLICED_FROM } from './work';
 
 /** Open connections that count against the connection cap: every one but those waiting for a slot. */
 const admitted = (ctx: Ctx): number => ctx.d.conns.size - ctx.d.waiting.size;
@@ -177,8 +171,8 @@ const ownSubscriptions = (ctx: Ctx, conn: Conn, count: number): Subscription[] =
  */
 const removeLater = (ctx: Ctx, conn: Conn, count: number): void => {
   ctx.d.unsubscribing = ctx.d.unsubscribing.set(conn.id, count);
-  const entries = orderedEntries(ctx.d.subscriptions);
-  startJob(ctx, { kind: 'unsubscribe', conn: conn.id, entries, pos: entries.size, left: count });
+  const entries = ctx.d.subscriptions.positions;
+  startJob(ctx, { kind: 'unsubscribe', conn: conn.id, entries, pos: entries.end, left: count });
 };
 
 /**
@@ -188,9 +182,7 @@ const removeLater = (ctx: Ctx, conn: Conn, count: number): void => {
 const keepOthers = (ctx: Ctx, conn: Conn): void => {
   const kept: Subscription[] = [];
   for (const sub of ctx.d.subscriptions.values()) if (sub.conn !== conn.id) kept.push(sub);
-  ctx.d.subscriptions = OrderedMap<SubscriptionId, Subscription>().withMutations((m) => {
-    for (const sub of kept) m.set(sub.id, sub);
-  });
+  ctx.d.subscriptions = OrderedSlots.of(kept);
   ctx.d.subscriptionIndex = indexFrom(kept);
 };
 

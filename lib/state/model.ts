@@ -12,7 +12,7 @@
  *
  * Times are seconds since the epoch as floats (µs precision); they only ever come in on events.
  */
-import type { List as IList, Map as IMap, OrderedMap as IOrderedMap, Set as ISet } from 'immutable';
+import type { List as IList, Map as IMap, Set as ISet } from 'immutable';
 
 import type { ClientMessage, ServerMessage } from '../codec/messages';
 
@@ -23,8 +23,10 @@ import type { Hamt } from '../util/hamt';
 import type { Heap } from '../util/heap';
 import type { OrderedById } from './ordered-by-id';
 import type { OrderedIds } from './ordered-ids';
+import type { OrderedSlots } from './ordered-slots';
 import type { OrphanQueue } from './orphan-queue';
 import type { ServiceIndex } from './service-index';
+import type { SlotList } from './slot-list';
 
 /** Connection ids are assigned by the shell when a transport accepts a connection. */
 export type ConnId = number;
@@ -194,7 +196,7 @@ export type Job =
       readonly kind: 'subscriptions';
       readonly conn: ConnId;
       readonly taId: bigint;
-      readonly snap: IOrderedMap<SubscriptionId, Subscription>;
+      readonly snap: OrderedSlots<Subscription>;
       /** The connections whose subscriptions were being removed at request time: theirs are not listed. */
       readonly gone: IMap<ConnId, number>;
       readonly pos: number;
@@ -203,12 +205,12 @@ export type Job =
       /**
        * Remove the subscriptions of a closed connection that held many (§7.5 step 2) from the subscriptions map and
        * the filter index, newest first; meanwhile they are in `unsubscribing` and count as gone. The job walks the
-       * map's entries as they were at the close (its ordered entry list, holes `undefined`) from the end, so the
+       * map's positions as they were at the close (holes `undefined`; ./ordered-slots.ts) from the end, so the
        * close itself collects nothing.
        */
       readonly kind: 'unsubscribe';
       readonly conn: ConnId;
-      readonly entries: IList<readonly [SubscriptionId, Subscription] | undefined>;
+      readonly entries: SlotList<Subscription>;
       /** The entry positions below `pos` are left to visit (from `pos - 1` down). */
       readonly pos: number;
       /** How many of the connection's subscriptions the walk has still to meet (it stops at 0). */
@@ -237,7 +239,8 @@ export interface DomainState {
   readonly services: OrderedById<Service>;
   /** The services' properties indexed (key -> value -> ids), for the initial scan of a `subscribe`. */
   readonly serviceIndex: ServiceIndex;
-  readonly subscriptions: IOrderedMap<SubscriptionId, Subscription>;
+  /** In creation order, at immutable.js `OrderedMap`'s positions (./ordered-slots.ts: jobs walk them). */
+  readonly subscriptions: OrderedSlots<Subscription>;
   readonly subscriptionIndex: FilterIndex<Subscription>;
   /** Orphan expiry queue: (orphanSince + ttl, service id); stale entries are skipped when popped. */
   readonly orphanQueue: OrphanQueue;

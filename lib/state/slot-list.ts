@@ -195,17 +195,30 @@ export class SlotList<T> {
     if (pos === this.end - 1) {
       let e = pos;
       while (e > this.start && this.get(e - 1) === undefined) e--;
-      if (e > this.tailStart) return new SlotList(this.start, e, this.root, this.shift, this.tail, this.tailStart);
-      // the tail is left empty: the leaf holding `e - 1` becomes the tail (and leaves the tree)
-      const tailStart = Math.floor((e - 1) / WIDTH) * WIDTH;
-      const leaf = this.leafOf(tailStart)!;
-      const root =
-        tailStart <= this.start || this.shift === 0
-          ? undefined
-          : setIn(this.root, this.shift, tailStart, undefined, BITS);
-      return new SlotList(this.start, e, root, this.shift, editOwn(leaf.slice(0, e - tailStart) as T[]), tailStart);
+      return this.endAt(e);
     }
     return this.set(pos, undefined);
+  }
+
+  /**
+   * The list without its last position, exactly one (a hole before it becomes the last position; the list may end
+   * in holes, as immutable.js's `List.pop` leaves an `OrderedMap`'s entry list: ./ordered-slots.ts).
+   */
+  pop(): SlotList<T> {
+    return this.end - 1 <= this.start ? SlotList.empty() : this.endAt(this.end - 1);
+  }
+
+  /** The list cut at `e` (`start < e < end`). */
+  private endAt(e: number): SlotList<T> {
+    if (e > this.tailStart) return new SlotList(this.start, e, this.root, this.shift, this.tail, this.tailStart);
+    // the tail is left empty: the leaf holding `e - 1` becomes the tail (and leaves the tree)
+    const tailStart = Math.floor((e - 1) / WIDTH) * WIDTH;
+    const leaf = this.leafOf(tailStart)!;
+    const root =
+      tailStart <= this.start || this.shift === 0
+        ? undefined
+        : setIn(this.root, this.shift, tailStart, undefined, BITS);
+    return new SlotList(this.start, e, root, this.shift, editOwn(leaf.slice(0, e - tailStart) as T[]), tailStart);
   }
 
   /** Call `f` for every value from position `pos` on, in order (holes skipped). */

@@ -13,8 +13,6 @@
  * - a listing walks the collection as it was at request time (persistent, kept by reference) with a position;
  *   until it is done its connection's later requests and every other message to it wait (`held`).
  */
-import type { List as IList, OrderedMap as IOrderedMap } from 'immutable';
-
 import { List } from 'immutable';
 
 import type { Filter } from '../filter/ast';
@@ -107,45 +105,15 @@ export const liveSubscription = (
 /** Remove `subs` (one connection's, newest first) from the subscriptions map and the filter index at once. */
 export const removeSubscriptions = (ctx: Ctx, subs: readonly Subscription[]): void => {
   if (subs.length === 0) return;
-  const map = ctx.d.subscriptions;
+  let map = ctx.d.subscriptions;
   // (a subscription whose removal is pending may have been replaced by a new one with its id: that one stays)
-  ctx.d.subscriptions =
-    subs.length === 1
-      ? map.get(subs[0]!.id) === subs[0]
-        ? map.delete(subs[0]!.id)
-        : map
-      : map.withMutations((m) => {
-          for (const sub of subs) if (m.get(sub.id) === sub) m.delete(sub.id);
-        });
+  for (const sub of subs) if (map.get(sub.id) === sub) map = map.delete(sub.id);
+  ctx.d.subscriptions = map;
   ctx.d.subscriptionIndex = indexRemoveAll(
     ctx.d.subscriptionIndex,
     subs.map((sub) => ({ id: sub, seq: sub.seq, filter: sub.filter })),
   );
 };
-
-// ---------------------------------------------------------------------------------------------------------------
-// positions in the persistent ordered collections (immutable.js keeps an OrderedMap's entries in a List; a
-// position in it is stable for the snapshot we hold, deleted entries read as undefined)
-
-interface OrderedInternals<K, V> {
-  readonly _list: IList<readonly [K, V] | undefined>;
-}
-const entries = <K, V>(m: IOrderedMap<K, V>): IList<readonly [K, V] | undefined> =>
-  (m as unknown as OrderedInternals<K, V>)._list;
-
-/** The values of a job's ordered map from position `pos` on. */
-export const valuesFrom = <K, V>(m: IOrderedMap<K, V>, pos: number): V[] => {
-  const out: V[] = [];
-  entries(m)
-    .skip(pos)
-    .forEach((e) => {
-      if (e !== undefined) out.push(e[1]);
-    });
-  return out;
-};
-
-/** An ordered map's entries in order, with the holes its deletions left (`undefined`): a snapshot of positions. */
-export const orderedEntries = <K, V>(m: IOrderedMap<K, V>): IList<readonly [K, V] | undefined> => entries(m);
 
 /**
  * What passing over another connection's subscription costs an `unsubscribe` job's walk, in budget units (a removal
@@ -162,8 +130,8 @@ export const unsubscribeRest = (job: Extract<Job, { kind: 'unsubscribe' }>): Arr
   let passed = 0;
   for (let pos = job.pos; pos > 0 && out.length < job.left;) {
     const e = job.entries.get(--pos);
-    if (e !== undefined && e[1].conn === job.conn) {
-      out.push([e[1], passed]);
+    if (e !== undefined && e.conn === job.conn) {
+      out.push([e, passed]);
       passed = 0;
     } else passed++;
   }
@@ -289,7 +257,7 @@ const unitsLeft = (conns: DomainState['conns'], job: Job): number => {
       if (!conns.has(job.conn)) return 0;
       return job.ids !== undefined ? job.ids.length - job.pos : job.snap.slots - Math.max(job.pos, job.snap.firstSlot);
     case 'subscriptions':
-      return conns.has(job.conn) ? entries(job.snap).size - job.pos : 0;
+      return conns.has(job.conn) ? job.snap.slots - job.pos : 0;
     case 'unsubscribe':
       return job.left;
   }
@@ -362,13 +330,13 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
     }
     case 'subscriptions': {
       if (!ctx.d.conns.has(job.conn)) return undefined;
-      const list = entries(job.snap);
+      const snap = job.snap;
+      const size = snap.slots;
       let pos = job.pos;
-      while (pos < list.size && ctx.budget.left > 0) {
-        const e = list.get(pos++);
+      while (pos < size && ctx.budget.left > 0) {
+        const sub = snap.slot(pos++);
         ctx.budget.left--;
-        if (e === undefined) continue;
-        const sub = e[1];
+        if (sub === undefined) continue;
         if (job.gone.size > 0 && job.gone.has(sub.conn)) continue;
         if (ctx.quiet !== true)
           ctx.fx.push({
@@ -384,27 +352,27 @@ const step = (ctx: Ctx, job: Job): Job | undefined => {
             },
           });
       }
-      if (pos < list.size) return { ...job, pos };
+      if (pos < size) return { ...job, pos };
       if (ctx.quiet !== true) ctx.fx.push({ type: 'send', conn: job.conn, msg: complete('subscriptions', job.taId) });
       ctx.release(ctx, job.conn);
       return undefined;
     }
     case 'unsubscribe': {
       // walk the close's snapshot from its end: the connection's subscriptions are met newest first, so the removals
-      // leave the map's entry list without holes when they are the newest (immutable.js pops the last entry)
+      // leave the map's positions without holes when they are the newest (a deletion of the last position pops it)
       const list = job.entries;
       const own: Subscription[] = [];
       let pos = job.pos;
       let left = job.left;
       while (pos > 0 && left > 0 && ctx.budget.left > 0) {
         const e = list.get(--pos);
-        if (e === undefined || e[1].conn !== job.conn) {
+        if (e === undefined || e.conn !== job.conn) {
           ctx.budget.left -= PASS_COST;
           continue;
         }
         ctx.budget.left--;
         left--;
-        own.push(e[1]);
+        own.push(e);
       }
       const before = ctx.d.subscriptions.size;
       removeSubscriptions(ctx, own);

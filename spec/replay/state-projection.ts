@@ -17,6 +17,8 @@ import { orphanQueueEntries } from '../../lib/state/orphan-queue';
 import type { DomainState, Subscription } from '../../lib/state/model';
 import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
+import { OrderedSlots } from '../../lib/state/ordered-slots';
+import { SlotList } from '../../lib/state/slot-list';
 import { type ServiceIndex, serviceIndexEntries } from '../../lib/state/service-index';
 import { type Hamt, type HamtKey, hamtEntries } from '../../lib/util/hamt';
 
@@ -52,6 +54,15 @@ export const plain = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(plain);
   if (v instanceof OrderedIds) return ['<OrderedIds>', ...[...v].map(plain)];
   if (v instanceof OrderedById) return ['<OrderedById>', ...[...v].map(([k, x]) => [plain(k), plain(x)])];
+  if (v instanceof OrderedSlots) {
+    const records = [...(v as OrderedSlots<{ readonly id: bigint }>).values()];
+    return ['<OrderedSlots>', ...records.map((x) => [plain(x.id), plain(x)])];
+  }
+  if (v instanceof SlotList) {
+    const slots: unknown[] = [];
+    for (let p = v.start; p < v.end; p++) slots.push(plain(v.get(p)));
+    return ['<SlotList>', v.start, ...slots];
+  }
   const o = v as Record<string, unknown>;
   return Object.keys(o)
     .filter((k) => !(k === 'slot' && isService(o)))

@@ -75,7 +75,7 @@ describe('a connection closing with its subscriptions', () => {
         const oneByOne = play(true);
         const atOnce = play(false);
         expect(atOnce.take(2)).toEqual(oneByOne.take(2));
-        expect(atOnce.state.subscriptions.toArray()).toEqual(oneByOne.state.subscriptions.toArray());
+        expect([...atOnce.state.subscriptions.values()]).toEqual([...oneByOne.state.subscriptions.values()]);
         expect(indexShape(atOnce.state.subscriptionIndex)).toEqual(indexShape(oneByOne.state.subscriptionIndex));
         expect(atOnce.state.used).toEqual(oneByOne.state.used);
         expect(atOnce.state.usedByUser.toJS()).toEqual(oneByOne.state.usedByUser.toJS());
@@ -97,7 +97,7 @@ describe('a connection closing with its subscriptions', () => {
     expect(d.state.used.subscriptions).toBe(501);
     d.close(1).clear();
     expect(d.state.used.subscriptions).toBe(1);
-    expect(d.state.subscriptions.keySeq().toArray()).toEqual([1000n]);
+    expect([...d.state.subscriptions.keys()]).toEqual([1000n]);
     expect(d.state.subscriptionIndex.members.size).toBe(1);
     expect(d.state.subscriptionIndex.always.size).toBe(0);
     expect(hamtEntries(hamtGet(d.state.subscriptionIndex.byValue, 'name')!).map(([v]) => v)).toEqual(['s1']);
@@ -159,7 +159,7 @@ describe('a connection closing with many subscriptions', () => {
     expect(d.takeParsed(2).flatMap((m) => (m['msg-type'] === 'notify' ? [m['subscription-id']] : []))).toEqual([
       90_001, 90_002, 90_003, 5,
     ]);
-    expect(d.state.subscriptions.keySeq().toArray()).toEqual([90_001n, 90_002n, 90_003n, 5n]);
+    expect([...d.state.subscriptions.keys()]).toEqual([90_001n, 90_002n, 90_003n, 5n]);
     expect(d.state.subscriptionIndex.members.size).toBe(4);
     expect(domainCounts(d.state).subscriptions).toBe(4);
   });
@@ -188,7 +188,7 @@ describe('a connection closing with many subscriptions', () => {
           const whole = play('close-first');
           expect(whole.state.work.size).toBe(0);
           for (const c of [2, ...steps.map((_, i) => 10 + i)]) expect(sliced.take(c)).toEqual(whole.take(c));
-          expect(sliced.state.subscriptions.toArray()).toEqual(whole.state.subscriptions.toArray());
+          expect([...sliced.state.subscriptions.values()]).toEqual([...whole.state.subscriptions.values()]);
           expect(indexShape(sliced.state.subscriptionIndex)).toEqual(indexShape(whole.state.subscriptionIndex));
           expect(sliced.state.used).toEqual(whole.state.used);
         },
@@ -216,7 +216,7 @@ describe('a connection closing with many subscriptions', () => {
         .req(2, 'subscriptions', 600);
     expect(e.take(2)).toEqual(d.take(2));
     expect(e.take(4)).toEqual(d.take(4));
-    expect(e.state.subscriptions.keySeq().toArray()).toEqual(d.state.subscriptions.keySeq().toArray());
+    expect([...e.state.subscriptions.keys()]).toEqual([...d.state.subscriptions.keys()]);
     expect(e.state.subscriptionIndex.members.size).toBe(4);
   });
 
