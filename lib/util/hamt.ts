@@ -278,14 +278,11 @@ const without = (node: Node, i: number, bit: number, shift: number): Node => {
   return own(copy, shift);
 };
 
-/** Collision node `node` with the entry (`k`, `v`) added (a copy, or in place). */
-const appended = (node: Node, k: unknown, v: unknown, shift: number): Node => {
-  if (mine(node, shift)) {
-    node.push(k, v);
-    return node;
-  }
-  return own([...node, k, v], shift);
-};
+/**
+ * Collision node `node` with the entry (`k`, `v`) added: a copy. (A collision node lies below {@link MAX_SHIFT}, deeper
+ * than an edit tracks its nodes, `OWNED_BELOW`: it is never the edit's own, and never changed in place.)
+ */
+const appended = (node: Node, k: unknown, v: unknown, shift: number): Node => own([...node, k, v], shift);
 
 /**
  * Collision node `node` without its entry at key slot `i`: when one entry is left, a bitmap node of that entry alone,
@@ -293,10 +290,7 @@ const appended = (node: Node, k: unknown, v: unknown, shift: number): Node => {
  */
 const collisionWithout = (node: Node, i: number, shift: number): Node => {
   if (node.length === 5) return own([0, node[4 - i], node[5 - i]], shift);
-  if (mine(node, shift)) {
-    node.splice(i, 2);
-    return node;
-  }
+  // (a copy: a collision node is never the edit's own, see `appended`)
   const copy = node.slice();
   copy.splice(i, 2);
   return own(copy, shift);
