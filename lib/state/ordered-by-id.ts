@@ -37,6 +37,27 @@ let lastAt: unknown;
 let lastId = 0n;
 let lastPos = 0;
 
+/**
+ * `records` at positions from 0, in order (a repeated id keeps its first place and its last record): their number, the
+ * trie from id to position and the list, built in one linear pass (a compaction of a big map rebuilds it in one event).
+ * What {@link OrderedById.of} and ./ordered-slots.ts build from.
+ */
+export const placed = <V extends { readonly id: bigint }>(
+  records: Iterable<V>,
+): [number, Hamt<bigint, number>, SlotList<V>] => {
+  const list: V[] = [];
+  const at = new Map<bigint, number>();
+  for (const r of records) {
+    const pos = at.get(r.id);
+    if (pos !== undefined) list[pos] = r;
+    else {
+      at.set(r.id, list.length);
+      list.push(r);
+    }
+  }
+  return [list.length, hamtOf([...at.keys()], [...at.values()]), SlotList.of(list)];
+};
+
 export class OrderedById<V extends { readonly id: bigint }> {
   private constructor(
     /** Entries. */
@@ -55,19 +76,8 @@ export class OrderedById<V extends { readonly id: bigint }> {
 
   /** The map of `records` in their order (a repeated id keeps its first place and its last record). */
   static of<V extends { readonly id: bigint }>(records: Iterable<V>): OrderedById<V> {
-    const list: V[] = [];
-    const at = new Map<bigint, number>();
-    for (const r of records) {
-      const pos = at.get(r.id);
-      if (pos !== undefined) list[pos] = r;
-      else {
-        at.set(r.id, list.length);
-        list.push(r);
-      }
-    }
-    if (list.length === 0) return OrderedById.empty();
-    // built in one linear pass (a compaction of a big directory rebuilds it in one event)
-    return new OrderedById(list.length, hamtOf([...at.keys()], [...at.values()]), SlotList.of(list));
+    const [size, at, list] = placed(records);
+    return size === 0 ? OrderedById.empty() : new OrderedById(size, at, list);
   }
 
   get(id: bigint): V | undefined {

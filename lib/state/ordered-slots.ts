@@ -21,7 +21,8 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).delete(7n);
  * [m.slots, m.slot(0), m.slot(1)?.name]; // [2, undefined, 'b']
  */
-import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
+import { type Hamt, hamtEmpty, hamtGet, hamtUpdate } from '../util/hamt';
+import { placed } from './ordered-by-id';
 import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** immutable.js's `SIZE`: a deletion compacts a list of at least this many positions (and twice the map's size). */
@@ -51,18 +52,8 @@ export class OrderedSlots<V extends { readonly id: bigint }> {
 
   /** The map of `records` at positions from 0, in order (a repeated id keeps its first place and its last record). */
   static of<V extends { readonly id: bigint }>(records: Iterable<V>): OrderedSlots<V> {
-    const list: V[] = [];
-    const at = new Map<bigint, number>();
-    for (const r of records) {
-      const pos = at.get(r.id);
-      if (pos !== undefined) list[pos] = r;
-      else {
-        at.set(r.id, list.length);
-        list.push(r);
-      }
-    }
-    if (list.length === 0) return OrderedSlots.empty();
-    return new OrderedSlots(list.length, hamtOf([...at.keys()], [...at.values()]), SlotList.of(list));
+    const [size, at, list] = placed(records);
+    return size === 0 ? OrderedSlots.empty() : new OrderedSlots(size, at, list);
   }
 
   get(id: bigint): V | undefined {
