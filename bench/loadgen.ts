@@ -268,6 +268,38 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
     return { subscribe, subscribeCpuUs };
   },
 
+  /**
+   * One client publishes 100,000 services, then unpublishes them out of publication order (every 63rd first, 1,024
+   * in flight, as a client with many requests in flight may): unpublish/s, the server's CPU per unpublish, and a
+   * bystander's ping meanwhile (the directory's list of positions is half holes 50,000 unpublishes in: its compaction
+   * must not hold the server, lib/state/compaction.ts).
+   */
+  async 'unpublish-out-of-order'(ctx) {
+    const n = scaled(100_000, ctx.scale);
+    const p = await RawPeer.hello(ctx.addr, 1);
+    await p.pipeline(n, WINDOW, (i) => publishJson(1000 + i, i + 1, i));
+    const order: number[] = [];
+    for (let k = 0; k < 63; k++) for (let i = k; i < n; i += 63) order.push(i);
+    const unpublishes = encodeBatch(n, (j) => unpublishJson(1000 + n + j, order[j]! + 1));
+    const bystander = await startBystander(ctx.addrText, 3);
+    await sleep(300);
+    const cpu0 = cpuOf(ctx.pid);
+    const t0 = nowMs();
+    await p.send(unpublishes, WINDOW);
+    const t1 = nowMs();
+    const outOfOrderUnpublishCpuUs = ((cpuOf(ctx.pid) - cpu0) * 1e6) / n;
+    const { starts, ends } = await bystander.stop();
+    const { rtts: during } = pingsDuring(starts, ends, t0, t1);
+    p.close();
+    return {
+      outOfOrderUnpublish: n / ((t1 - t0) / 1000),
+      outOfOrderUnpublishCpuUs,
+      outOfOrderPingP50Ms: quantile(during, 0.5),
+      outOfOrderPingP99Ms: quantile(during, 0.99),
+      outOfOrderPingMaxMs: during[during.length - 1] ?? NaN,
+    };
+  },
+
   async 'disconnect-5k'(ctx) {
     return disconnect(ctx, scaled(5_000, ctx.scale));
   },

@@ -8,7 +8,7 @@
  *   --runs <n>      runs per scenario and server (default 3)
  *   --json <file>   write the table and every run's figures as JSON
  *   --only <a,b>    only these scenarios (publish-unpublish, ping, notifications, subscriptions, subscribe-empty,
- *                   disconnect-5k, disconnect-100k, connect-hello)
+ *                   disconnect-5k, disconnect-100k, unpublish-out-of-order, connect-hello)
  *   --scale <f>     multiply every size by f (default 1)
  *   --smoke         --scale 0.02 --runs 1: a quick check that every scenario still runs (CI)
  *   --warm          before each measured scenario, the load generator's warm-up against the same server (every path
@@ -36,6 +36,7 @@ const SCENARIOS = [
   'subscribe-empty',
   'disconnect-5k',
   'disconnect-100k',
+  'unpublish-out-of-order',
   'connect-hello',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -275,6 +276,24 @@ const ROWS: Row[] = [
     20,
     '≤ 20 ms',
   ),
+  row(
+    'unpublish /s, 100,000 services out of publication order',
+    'unpublish-out-of-order',
+    ['outOfOrderUnpublish'],
+    int,
+    true,
+    Infinity,
+    '',
+  ),
+  row(
+    "… a bystander's ping p50 / p99 / max (ms)",
+    'unpublish-out-of-order',
+    ['outOfOrderPingP50Ms', 'outOfOrderPingP99Ms', 'outOfOrderPingMaxMs'],
+    ms,
+    false,
+    20,
+    '≤ 20 ms',
+  ),
   row('connect + hello /s (2,000 clients)', 'connect-hello', ['connectHello'], int, true, 5_000, '≥ 5,000'),
   row(
     'bytes per connection, 2,000 idle clients after hello (RSS growth / N: 0.5 s after / 20 s quiet after the last hello)',
@@ -309,6 +328,7 @@ const CPU_ROWS: ReadonlyArray<readonly [string, Scenario, string]> = [
   ['connect + hello', 'connect-hello', 'connectHelloCpuUs'],
   ['orphaning, per service (owner of 5,000 disconnects)', 'disconnect-5k', 'orphanCpuUs'],
   ['orphaning, per service (owner of 100,000 disconnects)', 'disconnect-100k', 'orphanCpuUs'],
+  ['unpublish, 100,000 out of publication order', 'unpublish-out-of-order', 'outOfOrderUnpublishCpuUs'],
 ];
 const cpu = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '—');
 

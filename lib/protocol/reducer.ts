@@ -24,7 +24,8 @@ import { OrderedSlots } from '../state/ordered-slots';
 import { orphanQueueEmpty } from '../state/orphan-queue';
 import { outputFlow, processDeadlines } from '../state/idle';
 import type { DomainSettings, DomainState } from '../state/model';
-import { CLOSE_RULE, type CloseRule, closesFirst, runJobs, SLICE } from '../state/work';
+import { setCompaction } from '../state/compaction';
+import { CLOSE_RULE, type CloseRule, closesFirst, compactsGradually, runJobs, SLICE } from '../state/work';
 
 /** pafd's defaults (§8.1, §4.5, §8.5): versions 2..3, idle 4/30 s, handshake deadline 2.5 s, no limits. */
 export const defaultSettings: DomainSettings = {
@@ -177,8 +178,8 @@ export type StepObserver = (i: number, state: DomainState, fx: readonly Effect[]
  * every event's work in that event. `each` sees every event's outcome (a replay's summary folds 256 events a call).
  * `quiet`: no `send` effects (and no message objects for them) for a consumer that reads none (a replay's summary,
  * `--at`): the states, the other effects and the work budgets are those of the same call without it.
- * `closeRule`: how a `closed` event is folded (lib/state/work.ts `CloseRule`; the server's; a replay uses the
- * recording's, by its version).
+ * `closeRule`: how a `closed` event is folded, and how the directory's ordered collections compact (lib/state/work.ts
+ * `CloseRule`, lib/state/compaction.ts; the server's; a replay uses the recording's, by its version).
  */
 export const reduceAll = (
   state: DomainState,
@@ -212,9 +213,12 @@ export const reduceAll = (
   const start = nested ? IMap(state.conns.entries()) : state.conns;
   const conns = nested ? start.asMutable() : probe;
   d.conns = conns;
+  // how the directory's ordered collections compact, by the rule (lib/state/compaction.ts): the server's, or a log's
+  const rule = setCompaction(compactsGradually(closeRule) ? 'gradual' : 'at-once');
   try {
     foldEvents(d, events, fx, slice, each, quiet, closeRule);
   } finally {
+    setCompaction(rule);
     if (edit) hamtEndEdit(token);
     if (conns !== start) d.conns = d.conns.wasAltered() ? d.conns.asImmutable() : start;
   }

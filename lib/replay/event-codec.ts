@@ -57,7 +57,9 @@ import { Nat, Num, Settings } from './log-codecs';
 import { encodeDomainState, decodeDomainState } from './state-codec';
 
 /**
- * The schema version written. Versions 1 to 8 are read. Version 8 has version 7's lines and marks the close rule
+ * The schema version written. Versions 1 to 9 are read. Version 9 has version 8's lines and marks the close rule
+ * 'gradual-compaction' (the directory's services and a record's services compacted gradually once half their
+ * positions are holes, lib/state/compaction.ts; before it, at once). Version 8 has version 7's lines and marks the close rule
  * 'sliced-unsubscribe' (a closed connection's subscriptions, when it held at least 512, removed in slices by `work`
  * events; the snapshot's `work` may hold an `unsubscribe` job). Version 7 adds the `closing` event to version 6's
  * lines and is replayed by version 6's rules. Versions 3 to 6 have the same lines as version 2; they mark
@@ -69,7 +71,7 @@ import { encodeDomainState, decodeDomainState } from './state-codec';
  * work, as the server then did). The budget decides what each event does, so a log replays exactly only with the
  * budget it was recorded with.
  */
-export const LOG_VERSION = 8;
+export const LOG_VERSION = 9;
 
 /** What a replay needs to rebuild a domain's initial state. */
 export interface DomainInfo {

@@ -243,9 +243,9 @@ export const workBudget = (header: Pick<HeaderRecord, 'version'>): number =>
   header.version < 3 ? Infinity : header.version === 3 ? SLICE_V3 : SLICE;
 
 /**
- * The close rule the server that wrote the log used (lib/state/work.ts `CloseRule`): 'sliced-unsubscribe' from
- * schema version 8 on, 'close-first' in versions 6 and 7, 'after-queued' in version 5, 'at-once' before (a log of
- * version 1 or 2 finishes every event's work in that event either way).
+ * The close rule the server that wrote the log used (lib/state/work.ts `CloseRule`): 'gradual-compaction' from schema
+ * version 9 on, 'sliced-unsubscribe' in version 8, 'close-first' in versions 6 and 7, 'after-queued' in version 5,
+ * 'at-once' before (a log of version 1 or 2 finishes every event's work in that event either way).
  */
 export const closeRule = (header: Pick<HeaderRecord, 'version'>): CloseRule =>
   header.version < 5
@@ -254,7 +254,9 @@ export const closeRule = (header: Pick<HeaderRecord, 'version'>): CloseRule =>
       ? 'after-queued'
       : header.version < 8
         ? 'close-first'
-        : 'sliced-unsubscribe';
+        : header.version === 8
+          ? 'sliced-unsubscribe'
+          : 'gradual-compaction';
 
 const fromSnapshot = (header: HeaderRecord, rec: SnapshotRecord): ReplayDomain => ({
   header,

@@ -14,7 +14,14 @@ import type { Conn, ConnId, Subscription } from './model';
 import { OrderedSlots } from './ordered-slots';
 import { release } from './resources';
 import { armTimer } from './timer-queue';
-import { CLOSE_SLICE, liveSubscriptionCount, removeSubscriptions, startJob, UNSUBSCRIBE_SLICED_FROM } from './work';
+import {
+  CLOSE_SLICE,
+  liveSubscriptionCount,
+  removeSubscriptions,
+  slicesUnsubscribe,
+  startJob,
+  UNSUBSCRIBE_SLICED_FROM,
+} from './work';
 
 /** Open connections that count against the connection cap: every one but those waiting for a slot. */
 const admitted = (ctx: Ctx): number => ctx.d.conns.size - ctx.d.waiting.size;
@@ -195,7 +202,7 @@ const disconnectClient = (ctx: Ctx, conn: Conn): void => {
     if (tx.cmd === 'subscribe') count++;
   });
   if (count > 0) {
-    if (count >= UNSUBSCRIBE_SLICED_FROM && ctx.closeRule === 'sliced-unsubscribe') removeLater(ctx, conn, count);
+    if (count >= UNSUBSCRIBE_SLICED_FROM && slicesUnsubscribe(ctx.closeRule)) removeLater(ctx, conn, count);
     else if (count >= REBUILD_FROM && 2 * count >= ctx.d.subscriptions.size) keepOthers(ctx, conn);
     else removeOwn(ctx, conn, count);
     // (a subscription's user is its connection's)

@@ -27,8 +27,8 @@ export interface Ctx {
    * message that is not held goes nowhere and need not be built (lib/protocol/reducer.ts `reduceAll`, `quiet`).
    */
   readonly quiet?: boolean;
-  /** How a `closed` event is folded (lib/state/work.ts `CloseRule`; default the server's, `CLOSE_RULE`). */
-  readonly closeRule?: 'at-once' | 'after-queued' | 'close-first' | 'sliced-unsubscribe';
+  /** How a `closed` event is folded (lib/state/work.ts `CloseRule`; the reducer always sets it). */
+  readonly closeRule?: 'at-once' | 'after-queued' | 'close-first' | 'sliced-unsubscribe' | 'gradual-compaction';
 }
 
 /** The connection, if it is (still) open. */

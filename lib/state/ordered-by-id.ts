@@ -16,7 +16,17 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).set(7n, { id: 7n, name: 'c' });
  * [...m.values()].map((r) => r.name); // ['c', 'b']
  */
-import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
+import {
+  type Hamt,
+  hamtBeginEdit,
+  hamtEditing,
+  hamtEmpty,
+  hamtEndEdit,
+  hamtGet,
+  hamtOf,
+  hamtUpdate,
+} from '../util/hamt';
+import { AT_ONCE_UP_TO, compaction, MIGRATE_STEP } from './compaction';
 import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
@@ -58,6 +68,15 @@ export const placed = <V extends { readonly id: bigint }>(
   return [list.length, hamtOf([...at.keys()], [...at.values()]), SlotList.of(list)];
 };
 
+/**
+ * A gradual compaction in progress (./compaction.ts): `next` is the compacted copy of the records at the positions
+ * below `cursor`, kept up to date with their changes since.
+ */
+interface Moving<V extends { readonly id: bigint }> {
+  readonly cursor: number;
+  readonly next: OrderedById<V>;
+}
+
 export class OrderedById<V extends { readonly id: bigint }> {
   private constructor(
     /** Entries. */
@@ -65,6 +84,8 @@ export class OrderedById<V extends { readonly id: bigint }> {
     private readonly at: Hamt<bigint, number>,
     /** The records at their positions (the first and the last are never holes). */
     private readonly list: SlotList<V>,
+    /** A gradual compaction in progress, if any (every read is of this version's own positions). */
+    private readonly moving?: Moving<V>,
   ) {}
 
   private static readonly EMPTY = new OrderedById<never>(0, hamtEmpty(), SlotList.empty());
@@ -98,7 +119,7 @@ export class OrderedById<V extends { readonly id: bigint }> {
     if (lastAt === this.at && lastId === id) {
       // just read: the same place, the trie unchanged
       const at = lastPos;
-      return this.list.get(at) === record ? this : new OrderedById(this.size, this.at, this.list.set(at, record));
+      return this.list.get(at) === record ? this : this.replaced(at, id, record);
     }
     const next = this.list.end;
     // positions stay below the list's limit: past it, renumber from 0 (once in 2^30 insertions)
@@ -107,8 +128,15 @@ export class OrderedById<V extends { readonly id: bigint }> {
     nextPos = next;
     const at = hamtUpdate(this.at, id, keepOrNext);
     const pos = found;
-    if (pos === undefined) return new OrderedById(this.size + 1, at, this.list.push(record));
-    return this.list.get(pos) === record ? this : new OrderedById(this.size, this.at, this.list.set(pos, record));
+    if (pos === undefined) return new OrderedById(this.size + 1, at, this.list.push(record), this.moving).step();
+    return this.list.get(pos) === record ? this : this.replaced(pos, id, record);
+  }
+
+  /** The map with `record` in place of the record at `pos` (its id `id`), in the compacted copy too if it is there. */
+  private replaced(pos: number, id: bigint, record: V): OrderedById<V> {
+    const m = this.moving;
+    const moving = m !== undefined && pos < m.cursor ? { cursor: m.cursor, next: m.next.set(id, record) } : m;
+    return new OrderedById(this.size, this.at, this.list.set(pos, record), moving).step();
   }
 
   /** The map without `id` (this map if it has no `id`). */
@@ -119,8 +147,46 @@ export class OrderedById<V extends { readonly id: bigint }> {
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedById.empty();
     const list = this.list.without(pos);
-    if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2) return OrderedById.of(list.valuesFrom(0));
-    return new OrderedById(this.size - 1, at, list);
+    let moving = this.moving;
+    if (moving !== undefined && pos < moving.cursor) moving = { cursor: moving.cursor, next: moving.next.removed(id) };
+    else if (moving === undefined && list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2) {
+      if (compaction() === 'at-once' || list.size <= AT_ONCE_UP_TO) return OrderedById.of(list.valuesFrom(0));
+      moving = { cursor: list.start, next: OrderedById.EMPTY };
+    }
+    return new OrderedById(this.size - 1, at, list, moving).step();
+  }
+
+  /** This map without `id`, which it holds: a hole, no compaction (the compacted copy of a gradual compaction). */
+  private removed(id: bigint): OrderedById<V> {
+    found = undefined;
+    const at = hamtUpdate(this.at, id, takeOut);
+    return new OrderedById(this.size - 1, at, this.list.without(found!));
+  }
+
+  /**
+   * A gradual compaction's next step: at most {@link MIGRATE_STEP} more positions copied; once the last one is, the
+   * copy is the map (its positions from 0, no holes but those of deletions since they were copied).
+   */
+  private step(): OrderedById<V> {
+    const m = this.moving;
+    if (m === undefined) return this;
+    const list = this.list;
+    let next = m.next;
+    let pos = Math.max(m.cursor, list.start);
+    // (one edit for the step, unless the reducer call has one: the copy's upper nodes copied once per step)
+    const token = hamtEditing() ? undefined : hamtBeginEdit();
+    try {
+      for (const stop = Math.min(list.end, pos + MIGRATE_STEP); pos < stop; pos++) {
+        const r = list.get(pos);
+        if (r === undefined) continue;
+        // (not in the copy: copied once, in order; appended at its end)
+        nextPos = next.list.end;
+        next = new OrderedById(next.size + 1, hamtUpdate(next.at, r.id, keepOrNext), next.list.push(r));
+      }
+    } finally {
+      if (token !== undefined) hamtEndEdit(token);
+    }
+    return pos >= list.end ? next : new OrderedById(this.size, this.at, list, { cursor: pos, next });
   }
 
   /**

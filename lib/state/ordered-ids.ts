@@ -22,8 +22,18 @@
  * s = s.delete(9n, at).delete(5n);
  * [...s]; // [3n]
  */
-import { type Hamt, hamtGet, hamtOf } from '../util/hamt';
+import { type Hamt, hamtBeginEdit, hamtEditing, hamtEmpty, hamtEndEdit, hamtGet, hamtOf, hamtSet } from '../util/hamt';
+import { AT_ONCE_UP_TO, compaction, MIGRATE_STEP } from './compaction';
 import { SLOT_LIMIT, SlotList } from './slot-list';
+
+/**
+ * A gradual compaction in progress (./compaction.ts): `next` is the compacted copy of the members at the positions
+ * below `cursor` (their new positions in its survivors' trie), kept up to date with their deletions since.
+ */
+interface Moving {
+  readonly cursor: number;
+  readonly next: OrderedIds;
+}
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -40,6 +50,8 @@ export class OrderedIds {
     private readonly survivors: Hamt<bigint, number> | undefined,
     /** The members at their positions (the first and the last are never holes). */
     private readonly list: SlotList<bigint>,
+    /** A gradual compaction in progress, if any (every read is of this version's own positions). */
+    private readonly moving?: Moving,
   ) {}
 
   private static readonly EMPTY = new OrderedIds(0, undefined, SlotList.empty());
@@ -95,7 +107,7 @@ export class OrderedIds {
     // positions stay below the list's limit: past it, renumber from 0 (the members' hints then go stale, and the
     // survivors' trie finds them)
     if (this.list.end >= SLOT_LIMIT) return OrderedIds.of([...this.toArray(), id]);
-    return new OrderedIds(this.size + 1, this.survivors, this.list.push(id));
+    return new OrderedIds(this.size + 1, this.survivors, this.list.push(id), this.moving).step();
   }
 
   /** The set with `id` last, or this set if `id` is already a member (it keeps its place; scans the list). */
@@ -112,8 +124,44 @@ export class OrderedIds {
     if (pos === undefined) return this;
     if (this.size === 1) return OrderedIds.EMPTY;
     const list = this.list.without(pos);
-    if (list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2) return OrderedIds.of(list.valuesFrom(0));
-    return new OrderedIds(this.size - 1, this.survivors, list);
+    let moving = this.moving;
+    if (moving !== undefined && pos < moving.cursor) moving = { cursor: moving.cursor, next: moving.next.removed(id) };
+    else if (moving === undefined && list.size >= COMPACT_FROM && list.size >= (this.size - 1) * 2) {
+      if (compaction() === 'at-once' || list.size <= AT_ONCE_UP_TO) return OrderedIds.of(list.valuesFrom(0));
+      moving = { cursor: list.start, next: OrderedIds.EMPTY };
+    }
+    return new OrderedIds(this.size - 1, this.survivors, list, moving).step();
+  }
+
+  /** This set without `id`, a member: a hole, no compaction (the compacted copy of a gradual compaction). */
+  private removed(id: bigint): OrderedIds {
+    return new OrderedIds(this.size - 1, this.survivors, this.list.without(this.positionOf(id, undefined)!));
+  }
+
+  /**
+   * A gradual compaction's next step: at most {@link MIGRATE_STEP} more positions copied, each member's new position
+   * recorded in the copy's survivors' trie (where a caller's stale hint finds it); once the last one is, the copy is
+   * the set.
+   */
+  private step(): OrderedIds {
+    const m = this.moving;
+    if (m === undefined) return this;
+    const list = this.list;
+    let next = m.next;
+    let pos = Math.max(m.cursor, list.start);
+    // (one edit for the step, unless the reducer call has one: the copy's upper nodes copied once per step)
+    const token = hamtEditing() ? undefined : hamtBeginEdit();
+    try {
+      for (const stop = Math.min(list.end, pos + MIGRATE_STEP); pos < stop; pos++) {
+        const id = list.get(pos);
+        if (id === undefined) continue;
+        const survivors = hamtSet(next.survivors ?? hamtEmpty<bigint, number>(), id, next.list.end);
+        next = new OrderedIds(next.size + 1, survivors, next.list.push(id));
+      }
+    } finally {
+      if (token !== undefined) hamtEndEdit(token);
+    }
+    return pos >= list.end ? next : new OrderedIds(this.size, this.survivors, list, { cursor: pos, next });
   }
 
   /**

@@ -55,16 +55,26 @@ export const CLOSE_SLICE = 64;
  * 5), every event processed the deadlines due first, and each close of a wave expired up to a slice of orphans for
  * the subscribers of the wave still to be folded (lib/protocol/reducer.ts `foldEvents`).
  */
-export type CloseRule = 'at-once' | 'after-queued' | 'close-first' | 'sliced-unsubscribe';
+export type CloseRule = 'at-once' | 'after-queued' | 'close-first' | 'sliced-unsubscribe' | 'gradual-compaction';
 /**
- * The server's rule (schema version 8 of the event log): 'close-first', and a closed connection holding at least
+ * The server's rule (schema version 9 of the event log): 'close-first'; a closed connection holding at least
  * {@link UNSUBSCRIBE_SLICED_FROM} subscriptions has them removed by an `unsubscribe` job in slices (before it, in its
- * close's own event: a subscriber of 10,000 filters among others held that event 25-50 ms).
+ * close's own event: a subscriber of 10,000 filters among others held that event 25-50 ms; 'sliced-unsubscribe',
+ * version 8); and the directory's ordered collections compact gradually (./compaction.ts; before it, at once: a
+ * producer of 100,000 services unpublishing out of order held one event 124 ms).
  */
-export const CLOSE_RULE: CloseRule = 'sliced-unsubscribe';
+export const CLOSE_RULE: CloseRule = 'gradual-compaction';
 
 /** Whether a rule folds a close before the deadlines due ('close-first' and after). */
-export const closesFirst = (rule: CloseRule): boolean => rule === 'close-first' || rule === 'sliced-unsubscribe';
+export const closesFirst = (rule: CloseRule): boolean =>
+  rule === 'close-first' || rule === 'sliced-unsubscribe' || rule === 'gradual-compaction';
+
+/** Whether a rule removes a big subscriber's subscriptions in slices ('sliced-unsubscribe' and after). */
+export const slicesUnsubscribe = (rule: CloseRule | undefined): boolean =>
+  rule === 'sliced-unsubscribe' || rule === 'gradual-compaction';
+
+/** Whether a rule compacts the directory's ordered collections gradually ('gradual-compaction', ./compaction.ts). */
+export const compactsGradually = (rule: CloseRule): boolean => rule === 'gradual-compaction';
 
 /**
  * A closed connection holding at least this many subscriptions has them removed in slices (an `unsubscribe` job,
