@@ -4,11 +4,11 @@
  * then `count` pings; the server is then stopped (SIGTERM) so that the log is complete.
  *
  * @example
- * await recordIssueLog('/tmp/issue.ndjson', 100_000); // { inputs: 300006, bytes: …, secs: 9.1 }
+ * await recordIssueLog('/tmp/issue.ndjson', 100_000); // { files: ['/tmp/issue.ndjson.1', '/tmp/issue.ndjson'], inputs: 306062, … }
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -16,11 +16,14 @@ import { createClient } from '../lib/client';
 
 const RXPAFD = join(__dirname, '..', '..', 'bin', 'rxpafd.js');
 
-/** Record the log; `inputs` is the number of event lines in it, `secs` how long the live server took. */
+/**
+ * Record the log; `files` are its files in replay order (the recorder rotates the 100,000-service log: two files),
+ * `inputs` the number of event lines in them, `secs` how long the live server took.
+ */
 export const recordIssueLog = async (
   file: string,
   count: number,
-): Promise<{ inputs: number; bytes: number; secs: number }> => {
+): Promise<{ files: string[]; inputs: number; bytes: number; secs: number }> => {
   const addr = `ux:rxpaf-bench-replay-${randomBytes(6).toString('hex')}`;
   const server = spawn(process.execPath, [RXPAFD, '-n', '-l', 'warning', '--record', file, '--record-outbound', addr], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -42,10 +45,17 @@ export const recordIssueLog = async (
     await client.close();
     server.kill('SIGTERM');
     await exited;
+    // the recorder rotates at its default size (100 MB, `record.max_bytes`): file.N ... file.1, file, oldest first
+    const files = [file];
+    while (existsSync(`${file}.${files.length}`)) files.unshift(`${file}.${files.length}`);
     let inputs = 0;
-    for await (const l of createInterface({ input: createReadStream(file), crlfDelay: Infinity }))
-      if (l.startsWith('{"seq"')) inputs++;
-    return { inputs, bytes: statSync(file).size, secs };
+    let bytes = 0;
+    for (const f of files) {
+      bytes += statSync(f).size;
+      for await (const l of createInterface({ input: createReadStream(f), crlfDelay: Infinity }))
+        if (l.startsWith('{"seq"')) inputs++;
+    }
+    return { files, inputs, bytes, secs };
   } finally {
     if (server.exitCode === null) server.kill('SIGKILL');
   }

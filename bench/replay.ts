@@ -57,14 +57,14 @@ const measure = (args: string[]): { secs: number; cpu: number; rss: number; out:
 const cli = join(__dirname, '..', '..', 'bin', 'rxpaf-replay.js');
 const example = join(__dirname, '..', 'examples', 'replay-million.js');
 
-/** Replay `log` with every case and print a table row per case. */
-const table = (log: string, bytes: number, cases: Array<[string, string[], number]>): void => {
+/** Replay `logs` (a log's files, oldest first) with every case and print a table row per case. */
+const table = (logs: readonly string[], bytes: number, cases: Array<[string, string[], number]>): void => {
   console.log(
     'case                              wall s    CPU s  inputs/s  inputs/CPU-s  MB/s  peak RSS MB  (medians of ' +
       `${runs}; load ${load()})`,
   );
   for (const [name, args, count] of cases) {
-    const ms = Array.from({ length: runs }, () => measure([...args.slice(0, 1), log, ...args.slice(1)]));
+    const ms = Array.from({ length: runs }, () => measure([...args.slice(0, 1), ...logs, ...args.slice(1)]));
     const s = median(ms.map((m) => m.secs));
     const c = median(ms.map((m) => m.cpu));
     const rate = (x: number): string => (count > 0 ? Math.round(count / x).toLocaleString('en') : '-');
@@ -78,8 +78,11 @@ const table = (log: string, bytes: number, cases: Array<[string, string[], numbe
   }
 };
 
-/** The reducer alone on the log's events, `batch` events per call: inputs per CPU second (median of runs). */
-const reducerAlone = async (log: string, batch: number): Promise<number> => {
+/**
+ * The reducer alone on the events of `logs` (a log's files, oldest first: the header and snapshot of a later file are
+ * passed over), `batch` events per call: inputs per CPU second (median of runs).
+ */
+const reducerAlone = async (logs: readonly string[], batch: number): Promise<number> => {
   const rates: number[] = [];
   for (let r = 0; r < runs; r++) {
     let header: HeaderRecord | undefined;
@@ -100,16 +103,17 @@ const reducerAlone = async (log: string, batch: number): Promise<number> => {
       recs = [];
     };
     // decoded 65,536 events at a time (not all of them: that would be the memory of the log)
-    await eachLine(log, (l) => {
-      if (l === '' || l.startsWith('{"out"') || l.includes('"kind":"snapshot"')) return;
-      const d = decodeLine(l);
-      if (d._tag === 'Left') throw new Error(d.left);
-      if (d.right.kind === 'domain' && header === undefined) {
-        header = d.right;
-        state = initialDomainState(header.settings, header.seed, header.now);
-      } else if (d.right.kind === 'event') recs.push(d.right);
-      if (recs.length >= 65_536) fold();
-    });
+    for (const log of logs)
+      await eachLine(log, (l) => {
+        if (l === '' || l.startsWith('{"out"') || l.includes('"kind":"snapshot"')) return;
+        const d = decodeLine(l);
+        if (d._tag === 'Left') throw new Error(d.left);
+        if (d.right.kind === 'domain' && header === undefined) {
+          header = d.right;
+          state = initialDomainState(header.settings, header.seed, header.now);
+        } else if (d.right.kind === 'event') recs.push(d.right);
+        if (recs.length >= 65_536) fold();
+      });
     fold();
     rates.push(count / cpu);
   }
@@ -136,7 +140,7 @@ const main = async (): Promise<void> => {
   );
   // the worst seek: just before a checkpoint (it replays from the one before, a whole interval of events)
   const next = readIndex(file, bytes)?.find((e) => e.seq > inputs / 2);
-  table(file, bytes, [
+  table([file], bytes, [
     ['summary (batched)', [cli], inputs],
     ['--verify', [cli, '--verify'], inputs],
     ['--at middle (from a checkpoint)', [cli, '--at', String(Math.floor(inputs / 2))], 0],
@@ -150,7 +154,7 @@ const main = async (): Promise<void> => {
   for (const batch of [1, 256])
     console.log(
       `reducer alone, ${String(batch).padStart(3)} events per call: ` +
-        `${Math.round(await reducerAlone(file, batch)).toLocaleString('en')} inputs/CPU-s`,
+        `${Math.round(await reducerAlone([file], batch)).toLocaleString('en')} inputs/CPU-s`,
     );
   rmSync(file, { force: true });
 
@@ -158,16 +162,17 @@ const main = async (): Promise<void> => {
     const live = await recordIssueLog(issueFile, issueServices);
     console.log(
       `\nissue 15's log (live rxpafd, ${issueServices} services published, unpublished, then ${issueServices} pings): ` +
-        `${live.inputs} inputs, ${(live.bytes / 1e6).toFixed(1)} MB, ${(live.bytes / live.inputs).toFixed(1)} bytes per ` +
+        `${live.inputs} inputs in ${live.files.length} file(s), ${(live.bytes / 1e6).toFixed(1)} MB, ` +
+        `${(live.bytes / live.inputs).toFixed(1)} bytes per ` +
         `input; the live server took ${live.secs.toFixed(1)} s (${Math.round(live.inputs / live.secs).toLocaleString('en')} inputs/s)`,
     );
-    table(issueFile, live.bytes, [
+    table(live.files, live.bytes, [
       ['summary (batched)', [cli], live.inputs],
       ['--verify', [cli, '--verify'], live.inputs],
       ['replay$ in process (example)', [example], live.inputs],
     ]);
     console.log(
-      `reducer alone, 1 event per call: ${Math.round(await reducerAlone(issueFile, 1)).toLocaleString('en')} inputs/CPU-s`,
+      `reducer alone, 1 event per call: ${Math.round(await reducerAlone(live.files, 1)).toLocaleString('en')} inputs/CPU-s`,
     );
   }
   console.log(`load average at the end: ${load()}`);
