@@ -9,9 +9,14 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { OrderedMap } from 'immutable';
 
+import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
 import { AT_ONCE_UP_TO, type Compaction, MIGRATE_STEP, setCompaction } from '../../lib/state/compaction';
+import type { Effect } from '../../lib/state/effects';
+import type { Event } from '../../lib/state/events';
+import type { DomainState } from '../../lib/state/model';
 import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
+import { request, T0, wire } from '../helpers/builders';
 
 type R = { readonly id: bigint; readonly v: number };
 
@@ -248,5 +253,62 @@ describe('gradual compaction (the server rule) and compaction at once (logs up t
     expect(s.slot(n - 2)).not.toBe(BigInt(n - 2));
     for (let k = 0; k < n; k++) s = s.delete(BigInt(k), k);
     expect(s.toArray()).toEqual(Array.from({ length: appended }, (_, k) => BigInt(n + k)));
+  });
+
+  it('the reducer folds a batch in one call as one call per event, through gradual compactions (transient edits)', () => {
+    // client 1 publishes 3,000 services and unpublishes them out of order (every 7th first), publishing a few more
+    // meanwhile; client 2, subscribed to everything, asks for `services` listings that walk the positions meanwhile
+    const msg = (conn: number, json: string): Event => ({ type: 'message', now: T0, conn, msg: wire(json) });
+    const ev: Event[] = [];
+    for (const c of [1, 2]) {
+      ev.push({ type: 'accepted', now: T0, conn: c, address: `tcp:127.0.0.1:${c}`, user: 'u', transport: 'tcp' });
+      ev.push(
+        msg(c, request('hello', 0, { 'client-id': c, 'protocol-minimum-version': 2, 'protocol-maximum-version': 3 })),
+      );
+    }
+    ev.push(msg(2, request('subscribe', 1, { 'subscription-id': 1 })));
+    const publish = (id: number): Event =>
+      msg(
+        1,
+        request('publish', 2, { 'service-id': id, generation: 0, 'service-props': { name: [`s${id}`] }, ttl: 30 }),
+      );
+    const n = 3_000;
+    for (let i = 0; i < n; i++) ev.push(publish(i));
+    let j = 0;
+    for (let k = 0; k < 7; k++)
+      for (let i = k; i < n; i += 7, j++) {
+        ev.push(msg(1, request('unpublish', 3, { 'service-id': i })));
+        if (j % 97 === 0) ev.push(publish(n + j));
+        if (j % 211 === 0) ev.push(msg(2, request('services', 5, {})), { type: 'work', now: T0 });
+      }
+    for (let i = 0; i < 40; i++) ev.push({ type: 'work', now: T0 });
+    const fold = (batch: number): [DomainState, Effect[]] => {
+      let s = initialDomainState(defaultSettings, 1, T0);
+      const fx: Effect[] = [];
+      for (let i = 0; i < ev.length; i += batch) {
+        const [next, f] = reduceAll(s, ev.slice(i, i + batch));
+        s = next;
+        fx.push(...f);
+      }
+      return [s, fx];
+    };
+    const positions = (s: DomainState): string[] => {
+      const out: string[] = [];
+      for (let p = 0; p < s.services.slots; p++) out.push(String(s.services.slot(p)?.id ?? '-'));
+      const r = s.records.get(1)!.services;
+      for (let p = 0; p < r.slots; p++) out.push(String(r.slot(p) ?? '-'));
+      return out;
+    };
+    const sends = (fx: Effect[]): unknown[] => fx.flatMap((f) => (f.type === 'send' ? [[f.conn, f.msg]] : []));
+    const [one, fxOne] = fold(1);
+    // (the directory's compactions ran gradually: more positions than a compaction at once leaves)
+    expect(one.services.slots).toBeGreaterThan(one.services.size);
+    for (const batch of [64, 1_000]) {
+      const [s, fx] = fold(batch);
+      expect(positions(s)).toEqual(positions(one));
+      expect(sends(fx)).toEqual(sends(fxOne));
+      expect([...s.services.values()]).toEqual([...one.services.values()]);
+    }
+    expect(sends(fxOne).length).toBeGreaterThan(5_000);
   });
 });
