@@ -16,6 +16,7 @@ import type { Event } from '../../lib/state/events';
 import type { DomainState } from '../../lib/state/model';
 import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
+import { OrderedSlots } from '../../lib/state/ordered-slots';
 import { request, T0, wire } from '../helpers/builders';
 
 type R = { readonly id: bigint; readonly v: number };
@@ -253,6 +254,95 @@ describe('gradual compaction (the server rule) and compaction at once (logs up t
     expect(s.slot(n - 2)).not.toBe(BigInt(n - 2));
     for (let k = 0; k < n; k++) s = s.delete(BigInt(k), k);
     expect(s.toArray()).toEqual(Array.from({ length: appended }, (_, k) => BigInt(n + k)));
+  });
+
+  it('OrderedSlots (the subscriptions): the same map under either rule; gradually, positions kept until the copy', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Compaction>('gradual', 'at-once'),
+        fc.integer({ min: AT_ONCE_UP_TO + 1, max: 2_500 }),
+        fc.array(fc.record({ del: fc.boolean(), pick: fc.nat(), v: fc.integer({ min: 0, max: 9 }) }), {
+          minLength: 500,
+          maxLength: 3_000,
+        }),
+        (rule, n, ops) => {
+          setCompaction(rule);
+          let m = OrderedSlots.empty<R>();
+          let ref = OrderedMap<bigint, R>();
+          for (let i = 0; i < n; i++) {
+            const r = { id: BigInt(i), v: 0 };
+            m = m.set(r.id, r);
+            ref = ref.set(r.id, r);
+          }
+          const ids = [...ref.keys()];
+          let fresh = BigInt(n);
+          const kept: Array<[OrderedSlots<R>, OrderedMap<bigint, R>]> = [];
+          ops.forEach((o, k) => {
+            const at = o.pick % Math.max(1, ids.length);
+            if (o.del && ids.length > 0) {
+              const id = ids[at]!;
+              ids[at] = ids[ids.length - 1]!;
+              ids.pop();
+              m = m.delete(id);
+              ref = ref.delete(id);
+            } else {
+              const isNew = o.v < 3 || ids.length === 0;
+              const id = isNew ? fresh++ : ids[at]!;
+              if (isNew) ids.push(id);
+              const r = { id, v: o.v };
+              m = m.set(id, r);
+              ref = ref.set(id, r);
+            }
+            if (k % 250 === 0) kept.push([m, ref]);
+          });
+          kept.push([m, ref]);
+          for (const [vm, vr] of kept) {
+            expect(vm.size).toBe(vr.size);
+            const values = [...vr.values()];
+            expect([...vm.values()]).toEqual(values);
+            const walked: R[] = [];
+            for (let p = 0; p < vm.slots; p++) if (vm.slot(p) !== undefined) walked.push(vm.slot(p)!);
+            expect(walked).toEqual(values);
+            expect(values.every((r) => vm.get(r.id) === r)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 16 },
+    );
+    // the threshold: at once, renumbered in the deletion; gradually, positions kept until enough changes copied them
+    for (const rule of ['at-once', 'gradual'] as const) {
+      setCompaction(rule);
+      let m = OrderedSlots.empty<R>();
+      for (let i = 0n; i < 4_000n; i++) m = m.set(i, { id: i, v: 0 });
+      for (let i = 1n; i < 3_998n; i += 2n) m = m.delete(i);
+      m = m.delete(2n); // 2,000 records on 4,000 positions
+      m = m.delete(4n); // the deletion that compacts (at once) or starts the copy
+      if (rule === 'at-once') {
+        expect(m.slots).toBe(m.size);
+        continue;
+      }
+      expect(m.slots).toBe(4_000);
+      expect(m.slot(3_998)?.id).toBe(3_998n);
+      let changes = 0;
+      const size = m.size;
+      const deleted: bigint[] = [];
+      // replacements of records the copy has by then (6, 8, ...), and every fourth change a deletion of one (from 3,000
+      // down: copied once ~190 changes have copied 3,000 positions)
+      for (let k = 0n; m.slot(3_998)?.id === 3_998n && changes < 1_000; k++, changes++)
+        if (changes % 4 === 3 && changes > 200) {
+          const id = 3_000n - 2n * BigInt(deleted.length);
+          m = m.delete(id);
+          deleted.push(id);
+        } else m = m.set(6n + 2n * k, { id: 6n + 2n * k, v: 1 });
+      expect(changes).toBeGreaterThanOrEqual(Math.ceil(4_000 / MIGRATE_STEP) - 2);
+      expect(changes).toBeLessThanOrEqual(Math.ceil(4_000 / MIGRATE_STEP));
+      expect(deleted.length).toBeGreaterThan(5);
+      expect(m.size).toBe(size - deleted.length);
+      expect(deleted.some((id) => m.has(id))).toBe(false);
+      // the copy's positions: every record copied, those deleted since holes
+      expect(m.slots).toBe(m.size + deleted.length);
+      expect(m.get(6n)?.v).toBe(1);
+    }
   });
 
   it('the reducer folds a batch in one call as one call per event, through gradual compactions (transient edits)', () => {
