@@ -52,50 +52,6 @@ const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: ClosedEv
   return { inputs, closes, work };
 };
 
-/** The cost of folding one input (ms) assumed before any was measured. */
-export const INPUT_COST_MS = 0.01;
-
-/** The inputs a turn folds at least when they do not all fit its budget. */
-export const INPUTS_AT_LEAST = 256;
-
-/** The inputs of one connection a turn folds at least when they do not all fit its budget. */
-export const INPUTS_PER_CONN_AT_LEAST = 16;
-
-/**
- * `inputs` (in arrival order) split into those folded now and those carried to the next turn, when they do not all
- * fit: each connection's first inputs up to its share of `room` (an equal share of it, at least
- * {@link INPUTS_PER_CONN_AT_LEAST}), and every input of no connection (ticks); the rest carried, in order, and their
- * connections in `carriedConns`. A connection sending a burst (1,024 requests in flight) is served a share a turn,
- * and a connection sending one request is served in the turn it arrives, whatever the other sends.
- */
-const shareOut = (
-  inputs: readonly Event[],
-  room: number,
-  carriedConns: Set<number>,
-): { now: Event[]; later: Event[] } => {
-  const per = new Map<number, number>();
-  for (const e of inputs) if ('conn' in e) per.set(e.conn, (per.get(e.conn) ?? 0) + 1);
-  const share = Math.max(INPUTS_PER_CONN_AT_LEAST, Math.floor(room / Math.max(1, per.size)));
-  const now: Event[] = [];
-  const later: Event[] = [];
-  const taken = new Map<number, number>();
-  for (const e of inputs) {
-    if (!('conn' in e)) {
-      now.push(e);
-      continue;
-    }
-    const n = taken.get(e.conn) ?? 0;
-    if (n < share) {
-      taken.set(e.conn, n + 1);
-      now.push(e);
-    } else {
-      carriedConns.add(e.conn);
-      later.push(e);
-    }
-  }
-  return { now, later };
-};
-
 /** The cost of one `work` slice (ms) assumed before any was measured. */
 export const WORK_COST_MS = 0.25;
 
@@ -116,11 +72,7 @@ const workBatch = (first: Event | undefined, n: number, now: number): Event[] =>
  *    of a directory change (lib/state/notify.ts), neither by the inputs folded before the closes nor by an expiry
  *    or message folded while closes are carried over turns (issue 13). A lone close needs none;
  * 1. the turn's inputs other than closes and work requests (messages, accepts, ticks, in arrival order) as one
- *    batch: a bystander's ping is answered first, however much else the turn has to do. When they do not all fit the
- *    turn's budget by their measured cost (a running average per input) and there is a `carry`, each connection
- *    gets a share of what fits (at least {@link INPUTS_PER_CONN_AT_LEAST}; {@link INPUTS_AT_LEAST} in all) and the rest
- *    of its inputs are carried to the next turn, in order, its close too if it has one: a client with 1,024 requests
- *    in flight no longer has them all folded in one turn while a bystander's ping waits (issue 12);
+ *    batch: a bystander's ping is answered first, however much else the turn has to do;
  * 2. the closes, in chunks sized by their measured cost (a running average of the fold time per close, reducer,
  *    effects and the transport's close included) to fit what is left of the turn's time budget (`budgetMs`, by
  *    `clock`, in seconds); at least one chunk a turn. Closes that do not fit are handed to `carry` (the loop feeds
@@ -151,7 +103,6 @@ export const drainTurns =
   (batches$) =>
     defer(() => {
       let perClose = CLOSE_COST_MS;
-      let perInput = INPUT_COST_MS;
       let perSlice = WORK_COST_MS;
       // the last slice's cost (ms): a batch is sized by the dearer of it and the average
       let lastSlice = WORK_COST_MS;
@@ -179,42 +130,25 @@ export const drainTurns =
               s = fold([{ type: 'closing', now, conns }]);
             }
           }
-          // inputs carried to the next turn (their connections' closes go with them)
-          let later: Event[] = [];
-          const carriedConns = new Set<number>();
-          let ready = closes;
-          if (inputs.length > 0) {
-            let now = inputs;
-            const room = Math.floor(Math.max(0, left()) / perInput + 1e-9);
-            if (carry !== undefined && inputs.length > Math.max(room, INPUTS_AT_LEAST)) {
-              ({ now, later } = shareOut(inputs, Math.max(room, INPUTS_AT_LEAST), carriedConns));
-              ready = closes.filter((e) => !carriedConns.has(e.conn));
-              for (const e of closes) if (carriedConns.has(e.conn)) later.push(e);
-            }
-            const c0 = clock();
-            s = fold(now);
-            // the cost per input, averaged over the turns (never 0: a clock that did not move measures nothing)
-            perInput = Math.max(0.0001, (perInput + ((clock() - c0) * 1000) / now.length) / 2);
-          }
-          for (let i = 0; i < ready.length;) {
+          if (inputs.length > 0) s = fold(inputs);
+          for (let i = 0; i < closes.length;) {
             const room = left();
             if (i > 0 && room < perClose && carry !== undefined) {
-              carry([...later, ...ready.slice(i)]);
+              carry(closes.slice(i));
               last = s;
               return s!; // a chunk was folded
             }
             // the turn's first chunk may take half the budget even if its inputs spent it: closes always progress
             const fits = Math.floor((i === 0 ? Math.max(room, budgetMs / 2) : room) / perClose + 1e-9);
-            const n = Math.max(1, Math.min(ready.length - i, fits));
+            const n = Math.max(1, Math.min(closes.length - i, fits));
             const c0 = clock();
-            const chunk = ready.slice(i, i + n);
+            const chunk = closes.slice(i, i + n);
             s = fold(chunk);
             if (marked.size > 0) for (const e of chunk) marked.delete(e.conn);
             // the cost per close, averaged over the last chunks (never 0: a clock that did not move measures nothing)
             perClose = Math.max(0.001, (perClose + ((clock() - c0) * 1000) / n) / 2);
             i += n;
           }
-          if (later.length > 0) carry!(later);
           let pending = work;
           for (;;) {
             const cur = s ?? last;
