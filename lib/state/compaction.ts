@@ -18,6 +18,8 @@
  * version. The rule is set for the duration of a reducer call (lib/protocol/reducer.ts `reduceAll`); between calls it
  * is the server's.
  */
+import { hamtBeginEdit, hamtEditing, hamtEndEdit } from '../util/hamt';
+import type { SlotList } from './slot-list';
 
 export type Compaction = 'at-once' | 'gradual';
 
@@ -40,4 +42,29 @@ export const setCompaction = (r: Compaction): Compaction => {
   const before = rule;
   rule = r;
   return before;
+};
+
+/**
+ * One step of a gradual compaction, shared by the three collections: the values at positions `cursor` on of `list`
+ * (at most {@link MIGRATE_STEP} positions, holes skipped) appended to the copy `next` by `append`; returns the position
+ * the next step starts at (`list.end` when the copy is complete) and the copy. One transient edit for the step, unless
+ * the reducer call has one: the copy's upper nodes are copied once per step.
+ */
+export const copyStep = <T, C>(
+  list: SlotList<T>,
+  cursor: number,
+  next: C,
+  append: (next: C, v: T) => C,
+): readonly [number, C] => {
+  let pos = Math.max(cursor, list.start);
+  const token = hamtEditing() ? undefined : hamtBeginEdit();
+  try {
+    for (const stop = Math.min(list.end, pos + MIGRATE_STEP); pos < stop; pos++) {
+      const v = list.get(pos);
+      if (v !== undefined) next = append(next, v);
+    }
+  } finally {
+    if (token !== undefined) hamtEndEdit(token);
+  }
+  return [pos, next];
 };

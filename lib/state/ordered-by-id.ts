@@ -16,17 +16,8 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).set(7n, { id: 7n, name: 'c' });
  * [...m.values()].map((r) => r.name); // ['c', 'b']
  */
-import {
-  type Hamt,
-  hamtBeginEdit,
-  hamtEditing,
-  hamtEmpty,
-  hamtEndEdit,
-  hamtGet,
-  hamtOf,
-  hamtUpdate,
-} from '../util/hamt';
-import { AT_ONCE_UP_TO, compaction, MIGRATE_STEP } from './compaction';
+import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
+import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
 import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
@@ -163,29 +154,24 @@ export class OrderedById<V extends { readonly id: bigint }> {
     return new OrderedById(this.size - 1, at, this.list.without(found!));
   }
 
+  /** `next` with `r` appended (a gradual compaction's copy: `r.id` is not in it yet). */
+  private static readonly appended = <V extends { readonly id: bigint }>(
+    next: OrderedById<V>,
+    r: V,
+  ): OrderedById<V> => {
+    nextPos = next.list.end;
+    return new OrderedById(next.size + 1, hamtUpdate(next.at, r.id, keepOrNext), next.list.push(r));
+  };
+
   /**
-   * A gradual compaction's next step: at most {@link MIGRATE_STEP} more positions copied; once the last one is, the
+   * A gradual compaction's next step: at most `MIGRATE_STEP` (./compaction.ts) more positions copied; once the last one is, the
    * copy is the map (its positions from 0, no holes but those of deletions since they were copied).
    */
   private step(): OrderedById<V> {
     const m = this.moving;
     if (m === undefined) return this;
     const list = this.list;
-    let next = m.next;
-    let pos = Math.max(m.cursor, list.start);
-    // (one edit for the step, unless the reducer call has one: the copy's upper nodes copied once per step)
-    const token = hamtEditing() ? undefined : hamtBeginEdit();
-    try {
-      for (const stop = Math.min(list.end, pos + MIGRATE_STEP); pos < stop; pos++) {
-        const r = list.get(pos);
-        if (r === undefined) continue;
-        // (not in the copy: copied once, in order; appended at its end)
-        nextPos = next.list.end;
-        next = new OrderedById(next.size + 1, hamtUpdate(next.at, r.id, keepOrNext), next.list.push(r));
-      }
-    } finally {
-      if (token !== undefined) hamtEndEdit(token);
-    }
+    const [pos, next] = copyStep(list, m.cursor, m.next, OrderedById.appended);
     return pos >= list.end ? next : new OrderedById(this.size, this.at, list, { cursor: pos, next });
   }
 

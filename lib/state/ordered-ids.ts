@@ -22,8 +22,8 @@
  * s = s.delete(9n, at).delete(5n);
  * [...s]; // [3n]
  */
-import { type Hamt, hamtBeginEdit, hamtEditing, hamtEmpty, hamtEndEdit, hamtGet, hamtOf, hamtSet } from '../util/hamt';
-import { AT_ONCE_UP_TO, compaction, MIGRATE_STEP } from './compaction';
+import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtSet } from '../util/hamt';
+import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
 import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /**
@@ -138,8 +138,14 @@ export class OrderedIds {
     return new OrderedIds(this.size - 1, this.survivors, this.list.without(this.positionOf(id, undefined)!));
   }
 
+  /** `next` with `id` appended and its position recorded as a survivor's (a gradual compaction's copy). */
+  private static readonly appended = (next: OrderedIds, id: bigint): OrderedIds => {
+    const survivors = hamtSet(next.survivors ?? hamtEmpty<bigint, number>(), id, next.list.end);
+    return new OrderedIds(next.size + 1, survivors, next.list.push(id));
+  };
+
   /**
-   * A gradual compaction's next step: at most {@link MIGRATE_STEP} more positions copied, each member's new position
+   * A gradual compaction's next step: at most `MIGRATE_STEP` (./compaction.ts) more positions copied, each member's new position
    * recorded in the copy's survivors' trie (where a caller's stale hint finds it); once the last one is, the copy is
    * the set.
    */
@@ -147,20 +153,7 @@ export class OrderedIds {
     const m = this.moving;
     if (m === undefined) return this;
     const list = this.list;
-    let next = m.next;
-    let pos = Math.max(m.cursor, list.start);
-    // (one edit for the step, unless the reducer call has one: the copy's upper nodes copied once per step)
-    const token = hamtEditing() ? undefined : hamtBeginEdit();
-    try {
-      for (const stop = Math.min(list.end, pos + MIGRATE_STEP); pos < stop; pos++) {
-        const id = list.get(pos);
-        if (id === undefined) continue;
-        const survivors = hamtSet(next.survivors ?? hamtEmpty<bigint, number>(), id, next.list.end);
-        next = new OrderedIds(next.size + 1, survivors, next.list.push(id));
-      }
-    } finally {
-      if (token !== undefined) hamtEndEdit(token);
-    }
+    const [pos, next] = copyStep(list, m.cursor, m.next, OrderedIds.appended);
     return pos >= list.end ? next : new OrderedIds(this.size, this.survivors, list, { cursor: pos, next });
   }
 

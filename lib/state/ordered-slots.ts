@@ -23,8 +23,8 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).delete(7n);
  * [m.slots, m.slot(0), m.slot(1)?.name]; // [2, undefined, 'b']
  */
-import { type Hamt, hamtBeginEdit, hamtEditing, hamtEmpty, hamtEndEdit, hamtGet, hamtUpdate } from '../util/hamt';
-import { AT_ONCE_UP_TO, compaction, MIGRATE_STEP } from './compaction';
+import { type Hamt, hamtEmpty, hamtGet, hamtUpdate } from '../util/hamt';
+import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
 import { placed } from './ordered-by-id';
 import { SLOT_LIMIT, SlotList } from './slot-list';
 
@@ -124,28 +124,24 @@ export class OrderedSlots<V extends { readonly id: bigint }> {
     return new OrderedSlots(this.size - 1, at, list);
   }
 
+  /** `next` with `r` appended (a gradual compaction's copy: `r.id` is not in it yet). */
+  private static readonly appended = <V extends { readonly id: bigint }>(
+    next: OrderedSlots<V>,
+    r: V,
+  ): OrderedSlots<V> => {
+    nextPos = next.list.end;
+    return new OrderedSlots(next.size + 1, hamtUpdate(next.at, r.id, keepOrNext), next.list.push(r));
+  };
+
   /**
-   * A gradual compaction's next step: at most {@link MIGRATE_STEP} more positions copied; once the last one is, the
+   * A gradual compaction's next step: at most `MIGRATE_STEP` (./compaction.ts) more positions copied; once the last one is, the
    * copy is the map (its positions from 0, no holes but those of deletions since they were copied).
    */
   private step(): OrderedSlots<V> {
     const m = this.moving;
     if (m === undefined) return this;
     const list = this.list;
-    let next = m.next;
-    let pos = m.cursor;
-    // (one edit for the step, unless the reducer call has one: the copy's upper nodes copied once per step)
-    const token = hamtEditing() ? undefined : hamtBeginEdit();
-    try {
-      for (const stop = Math.min(list.end, pos + MIGRATE_STEP); pos < stop; pos++) {
-        const r = list.get(pos);
-        if (r === undefined) continue;
-        nextPos = next.list.end;
-        next = new OrderedSlots(next.size + 1, hamtUpdate(next.at, r.id, keepOrNext), next.list.push(r));
-      }
-    } finally {
-      if (token !== undefined) hamtEndEdit(token);
-    }
+    const [pos, next] = copyStep(list, m.cursor, m.next, OrderedSlots.appended);
     return pos >= list.end ? next : new OrderedSlots(this.size, this.at, list, { cursor: pos, next });
   }
 
