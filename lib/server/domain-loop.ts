@@ -38,8 +38,23 @@ export const TURN_BUDGET_MS = 3;
 /** The cost of folding one `closed` event (ms) assumed before any was measured. */
 export const CLOSE_COST_MS = 0.05;
 
+/**
+ * Asks the loop for one more turn: the turn left inputs of some connection for later (see {@link drainTurns}) and
+ * nothing else will start the next one. Never folded.
+ */
+export interface Resume {
+  readonly type: 'resume';
+}
+
+const RESUME: Resume = { type: 'resume' };
+
+/** What a turn's batch holds: inputs, and the loop's own request for a turn. */
+export type TurnInput = Event | Resume;
+
 /** A turn's batch sorted for folding: the other inputs in arrival order, the closes, the pending work request. */
-const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: ClosedEvent[]; work: Event | undefined } => {
+const sortBatch = (
+  batch: readonly TurnInput[],
+): { inputs: Event[]; closes: ClosedEvent[]; work: Event | undefined } => {
   const inputs: Event[] = [];
   const closes: ClosedEvent[] = [];
   let work: Event | undefined;
@@ -47,9 +62,96 @@ const sortBatch = (batch: readonly Event[]): { inputs: Event[]; closes: ClosedEv
     if (e.type === 'closed') closes.push(e);
     // one work request is pending at a time (workRequests); a second would only ask for the same slices again
     else if (e.type === 'work') work ??= e;
-    else inputs.push(e);
+    else if (e.type !== 'resume') inputs.push(e);
   }
   return { inputs, closes, work };
+};
+
+/** The cost of folding one input (ms) assumed before any was measured. */
+export const INPUT_COST_MS = 0.01;
+
+/** The inputs a turn folds at least when they do not all fit its budget. */
+export const INPUTS_AT_LEAST = 256;
+
+/** The inputs of one connection a turn folds at least when they do not all fit its budget. */
+export const INPUTS_PER_CONN_AT_LEAST = 16;
+
+/** A connection's inputs held for later turns, in arrival order (its close last): `items` from `head` on. */
+interface Held {
+  items: Event[];
+  head: number;
+}
+
+/**
+ * The inputs a turn folds, and what it holds for later turns. Connections whose inputs were held keep them in
+ * `held` (in arrival order; what arrives from them meanwhile joins the end, their close too): a turn takes from each
+ * only its share, so the cost of a turn is its share and what arrived, never the whole backlog.
+ */
+class Backlog {
+  readonly held = new Map<number, Held>();
+  private count = 0;
+
+  /** Held inputs, closes included. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Append `e` to its connection's held inputs if it has any; false if it has none. */
+  join(e: Event): boolean {
+    const q = 'conn' in e ? this.held.get(e.conn) : undefined;
+    if (q === undefined) return false;
+    q.items.push(e);
+    this.count++;
+    return true;
+  }
+
+  /** Hold `e`, its connection's first held input. */
+  hold(conn: number, e: Event): void {
+    this.held.set(conn, { items: [e], head: 0 });
+    this.count++;
+  }
+
+  /** Take at most `n` of each connection's held inputs, in order: the closes among them into `closes`. */
+  take(n: number, now: Event[], closes: ClosedEvent[]): void {
+    for (const [conn, q] of this.held) {
+      const end = Math.min(q.items.length, q.head + n);
+      this.count -= end - q.head;
+      for (; q.head < end; q.head++) {
+        const e = q.items[q.head]!;
+        if (e.type === 'closed') closes.push(e);
+        else now.push(e);
+      }
+      if (q.head === q.items.length) this.held.delete(conn);
+      // drop what was taken once it is most of the array (so a long backlog is not kept whole until its end)
+      else if (q.head >= 1024 && 2 * q.head >= q.items.length) [q.items, q.head] = [q.items.slice(q.head), 0];
+    }
+  }
+}
+
+/**
+ * `inputs` (in arrival order, their connections holding nothing) folded in this turn when all of them and what
+ * `backlog` holds do not fit `room`: each connection's share (an equal part of `room`, at least
+ * {@link INPUTS_PER_CONN_AT_LEAST}) of what it holds and then of what it sent, and every input of no connection
+ * (ticks). The rest is held in `backlog`. Closes taken from the backlog go to `closes`.
+ */
+const shareOut = (inputs: readonly Event[], room: number, backlog: Backlog, closes: ClosedEvent[]): Event[] => {
+  const per = new Map<number, number>();
+  for (const e of inputs) if ('conn' in e) per.set(e.conn, (per.get(e.conn) ?? 0) + 1);
+  const share = Math.max(INPUTS_PER_CONN_AT_LEAST, Math.floor(room / Math.max(1, per.size + backlog.held.size)));
+  const now: Event[] = [];
+  backlog.take(share, now, closes);
+  const taken = new Map<number, number>();
+  for (const e of inputs) {
+    if (!('conn' in e)) now.push(e);
+    else if (!backlog.join(e)) {
+      const n = taken.get(e.conn) ?? 0;
+      if (n < share) {
+        taken.set(e.conn, n + 1);
+        now.push(e);
+      } else backlog.hold(e.conn, e);
+    }
+  }
+  return now;
 };
 
 /** The cost of one `work` slice (ms) assumed before any was measured. */
@@ -72,7 +174,14 @@ const workBatch = (first: Event | undefined, n: number, now: number): Event[] =>
  *    of a directory change (lib/state/notify.ts), neither by the inputs folded before the closes nor by an expiry
  *    or message folded while closes are carried over turns (issue 13). A lone close needs none;
  * 1. the turn's inputs other than closes and work requests (messages, accepts, ticks, in arrival order) as one
- *    batch: a bystander's ping is answered first, however much else the turn has to do;
+ *    batch: a bystander's ping is answered first, however much else the turn has to do. When they and the inputs
+ *    held from earlier turns do not all fit the turn's budget by their measured cost (a running average per input;
+ *    {@link INPUTS_AT_LEAST} fit in any case) and there is a `carry`, each connection gets an equal share of what fits
+ *    (at least {@link INPUTS_PER_CONN_AT_LEAST}): first of what it has held, then of what it sent. The rest of its
+ *    inputs are held inside the loop, in order, its close after them, and what it sends meanwhile joins them: a
+ *    client with 1,024 requests in flight is served a share a turn, a bystander's ping in the turn it arrives, and a
+ *    turn costs its share and what arrived, not the whole backlog (issue 12). A turn that holds inputs hands
+ *    `carry` a {@link Resume} so that a next turn comes;
  * 2. the closes, in chunks sized by their measured cost (a running average of the fold time per close, reducer,
  *    effects and the transport's close included) to fit what is left of the turn's time budget (`budgetMs`, by
  *    `clock`, in seconds); at least one chunk a turn. Closes that do not fit are handed to `carry` (the loop feeds
@@ -98,11 +207,14 @@ export const drainTurns =
     more: (s: S) => number,
     clock: Clock,
     budgetMs: number = TURN_BUDGET_MS,
-    carry?: (closes: Event[]) => void,
-  ): OperatorFunction<Event[], S> =>
+    carry?: (later: TurnInput[]) => void,
+  ): OperatorFunction<TurnInput[], S> =>
   (batches$) =>
     defer(() => {
       let perClose = CLOSE_COST_MS;
+      let perInput = INPUT_COST_MS;
+      // inputs of connections that a turn had no time for (only with a `carry`)
+      const backlog = new Backlog();
       let perSlice = WORK_COST_MS;
       // the last slice's cost (ms): a batch is sized by the dearer of it and the average
       let lastSlice = WORK_COST_MS;
@@ -126,29 +238,49 @@ export const drainTurns =
               for (const c of conns) marked.add(c);
               // at the turn's earliest time: the inputs folded after it keep their own (time never runs backwards)
               let now = Infinity;
-              for (const e of batch) if (e.now < now) now = e.now;
+              for (const e of batch) if (e.type !== 'resume' && e.now < now) now = e.now;
               s = fold([{ type: 'closing', now, conns }]);
             }
           }
-          if (inputs.length > 0) s = fold(inputs);
-          for (let i = 0; i < closes.length;) {
+          // inputs of connections with held inputs join them, in order; then what fits the budget is folded
+          const fresh = backlog.size === 0 ? inputs : inputs.filter((e) => !backlog.join(e));
+          const ready: ClosedEvent[] = [];
+          let now: Event[] = fresh;
+          const room = Math.max(INPUTS_AT_LEAST, Math.floor(Math.max(0, left()) / perInput + 1e-9));
+          if (carry !== undefined && fresh.length + backlog.size > room) now = shareOut(fresh, room, backlog, ready);
+          else if (backlog.size > 0) {
+            now = [];
+            backlog.take(Infinity, now, ready);
+            now.push(...fresh);
+          }
+          // a close waits for its connection's held inputs
+          for (const e of closes) if (!backlog.join(e)) ready.push(e);
+          if (now.length > 0) {
+            const c0 = clock();
+            s = fold(now);
+            // the cost per input, averaged over the turns (never 0: a clock that did not move measures nothing)
+            perInput = Math.max(0.0001, (perInput + ((clock() - c0) * 1000) / now.length) / 2);
+          }
+          for (let i = 0; i < ready.length;) {
             const room = left();
             if (i > 0 && room < perClose && carry !== undefined) {
-              carry(closes.slice(i));
+              carry(ready.slice(i));
               last = s;
               return s!; // a chunk was folded
             }
             // the turn's first chunk may take half the budget even if its inputs spent it: closes always progress
             const fits = Math.floor((i === 0 ? Math.max(room, budgetMs / 2) : room) / perClose + 1e-9);
-            const n = Math.max(1, Math.min(closes.length - i, fits));
+            const n = Math.max(1, Math.min(ready.length - i, fits));
             const c0 = clock();
-            const chunk = closes.slice(i, i + n);
+            const chunk = ready.slice(i, i + n);
             s = fold(chunk);
             if (marked.size > 0) for (const e of chunk) marked.delete(e.conn);
             // the cost per close, averaged over the last chunks (never 0: a clock that did not move measures nothing)
             perClose = Math.max(0.001, (perClose + ((clock() - c0) * 1000) / n) / 2);
             i += n;
           }
+          // held inputs need a next turn even if nothing else arrives
+          if (backlog.size > 0) carry!([RESUME]);
           let pending = work;
           for (;;) {
             const cur = s ?? last;
@@ -167,8 +299,8 @@ export const drainTurns =
             grow = Math.min(WORK_BATCH_MAX, 2 * n);
             if (s === before) break;
           }
-          last = s;
-          return s!; // a batch holds at least one event, so something was folded
+          last = s ?? last;
+          return last!; // a batch holds at least one event or follows one that held some, so something was folded
         }),
       );
     });
@@ -196,8 +328,8 @@ export const domainLoop = (
   defer(() => {
     const scheduler = opts.scheduler ?? asyncScheduler;
     const turns$ = new Subject<DomainState>();
-    // closes a turn had no time for, folded in the next turn
-    const carried$ = new Subject<Event>();
+    // closes a turn had no time for, folded in the next turn, or its request for a next turn
+    const carried$ = new Subject<TurnInput>();
     return merge(
       inputs$,
       carried$,
@@ -205,8 +337,8 @@ export const domainLoop = (
       workRequests(turns$, clock, scheduler),
     ).pipe(
       bufferTurn(opts.turn),
-      drainTurns(fold, workSlicesAtLeast, clock, opts.budgetMs, (closes) => {
-        for (const e of closes) carried$.next(e);
+      drainTurns(fold, workSlicesAtLeast, clock, opts.budgetMs, (later) => {
+        for (const e of later) carried$.next(e);
       }),
       tap((s) => turns$.next(s)),
     );

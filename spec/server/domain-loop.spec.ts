@@ -8,7 +8,7 @@ import { BehaviorSubject, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
 import { initialDomainState, reduceAll } from '../../lib/protocol/reducer';
-import { domainLoop, drainTurns } from '../../lib/server/domain-loop';
+import { domainLoop, drainTurns, type TurnInput } from '../../lib/server/domain-loop';
 import type { Effect } from '../../lib/state/effects';
 import type { Event } from '../../lib/state/events';
 import type { DomainState } from '../../lib/state/model';
@@ -187,7 +187,7 @@ describe('drainTurns: closes', () => {
           () => d.left,
           () => d.t,
           3,
-          (rest) => d.carried.push(rest),
+          (rest) => d.carried.push(rest as Event[]),
         ),
       )
       .subscribe((n) => d.out.push(n));
@@ -275,6 +275,113 @@ describe('drainTurns: closes', () => {
   });
 });
 
+describe('drainTurns: a burst of one connection', () => {
+  const ping = (conn: number, id: number): Event => ({ type: 'message', now: 0, conn, msg: wire(request('ping', id)) });
+  const idOf = (e: TurnInput): string => (e.type === 'message' ? `${e.conn}:${String(e.msg['ta-id'])}` : `${e.type}`);
+
+  /** drainTurns with a carry; each fold costs `cost` ms an input. */
+  const loop = (cost: number) => {
+    let t = 0;
+    const folded: Event[][] = [];
+    const carried: TurnInput[][] = [];
+    const batches$ = new Subject<TurnInput[]>();
+    batches$
+      .pipe(
+        drainTurns(
+          (batch: Event[]) => {
+            t += (batch.length * cost) / 1000;
+            folded.push(batch);
+            return folded.length;
+          },
+          () => 0,
+          () => t,
+          3,
+          (later) => carried.push(later),
+        ),
+      )
+      .subscribe();
+    return { folded, carried, batches$ };
+  };
+
+  it('folds a share of each connection that fits the budget, the rest held in order, its close after it', () => {
+    const { folded, carried, batches$ } = loop(0.01);
+    // a client with 1,000 requests in flight read in one go, then its close; a bystander's ping last
+    const burst = Array.from({ length: 1_000 }, (_, i) => ping(1, i + 1));
+    const close: Event = { type: 'closed', now: 0, conn: 1, cause: 'eof' };
+    batches$.next([...burst, close, ping(2, 1)]);
+    // 300 inputs fit the 3 ms (0.01 ms each, the cost assumed before any was measured): 150 each for the two
+    // connections with inputs (the bystander needs one); the rest of the client's and its close held in the loop,
+    // which asks for a next turn
+    expect(folded.map((b) => b.length)).toEqual([151]);
+    expect(folded[0]!.map(idOf)).toEqual([...burst.slice(0, 150).map(idOf), '2:1']);
+    expect(carried.map((c) => c.map(idOf))).toEqual([['resume']]);
+    // each next turn: the request for it and what arrived (another ping of the bystander's, and from turn 3 on a
+    // request of the client's, which joins its held ones): the ping is folded in that turn, the client's requests
+    // continue in order, and its close comes after the last of them
+    const late: Event[] = [];
+    for (let turn = 2; carried.length > 0 && turn < 20; turn++) {
+      const next = carried.pop()!;
+      const n = folded.length;
+      if (turn === 3) late.push(ping(1, 5_000));
+      batches$.next([...next, ...(turn === 3 ? late : []), ping(2, turn)]);
+      expect(folded.slice(n).flat().map(idOf)).toContain(`2:${turn}`);
+      // the loop hands back only its request for a turn, never what it holds
+      expect(carried.every((c) => c.length === 1 && c[0]!.type === 'resume')).toBe(true);
+    }
+    expect(carried).toEqual([]);
+    const client = folded.flat().filter((e) => 'conn' in e && e.conn === 1);
+    expect(client).toEqual([...burst, ...late, close]);
+    expect(folded.length).toBeGreaterThan(4);
+    expect(folded.every((b) => b.filter((e) => e.type === 'message').length <= 300)).toBe(true);
+  });
+
+  it("a turn's folds are its share, however long the backlog: 100,000 requests of one client", () => {
+    const { folded, carried, batches$ } = loop(0.01);
+    const burst = Array.from({ length: 100_000 }, (_, i) => ping(1, i + 1));
+    batches$.next(burst);
+    let turns = 1;
+    while (carried.length > 0) {
+      batches$.next(carried.pop()!);
+      turns++;
+    }
+    // 300 a turn (all of it one connection's share), in order
+    expect(turns).toBe(Math.ceil(100_000 / 300));
+    expect(folded.every((b) => b.length <= 300)).toBe(true);
+    expect(folded.flat()).toEqual(burst);
+  });
+
+  it('without a carry, or when they fit, every input is folded in the turn', () => {
+    for (const [carry, cost] of [
+      [false, 0.01],
+      [true, 0.001],
+    ] as const) {
+      let t = 0;
+      const folded: number[] = [];
+      const batches$ = new Subject<Event[]>();
+      batches$
+        .pipe(
+          drainTurns(
+            (batch: Event[]) => {
+              t += (batch.length * cost) / 1000;
+              folded.push(batch.length);
+              return folded.length;
+            },
+            () => 0,
+            () => t,
+            3,
+            carry ? () => undefined : undefined,
+          ),
+        )
+        .subscribe();
+      // (with a carry at 0.001 ms an input: 0.0055 ms by the running average after the first batch, 545 fit)
+      const second = carry ? 500 : 1_000;
+      batches$.next(Array.from({ length: 200 }, (_, i) => ping(1, i)));
+      batches$.next(Array.from({ length: second }, (_, i) => ping(1, i)));
+      expect(folded).toEqual([200, second]);
+    }
+  });
+});
+
 describe('domainLoop on virtual time', () => {
   it('drains many slices per turn up to the budget; other connections are served between turns', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -305,6 +412,34 @@ describe('domainLoop on virtual time', () => {
       // every ping answered in the turn after it arrived, while the orphaning went on
       const pongs = h.fx.filter(([, f]) => f.type === 'send' && f.conn === 3);
       expect(pongs.map(([, , frame]) => frame)).toEqual([12, 13]);
+    });
+  });
+
+  it("a client's burst is folded over turns, in order, its replies in order; a bystander's ping in the first", () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    ts.run(() => {
+      const inputs$ = new Subject<Event>();
+      // 0.01 ms an input: 70 fit the 0.7 ms budget, so a turn folds at least INPUTS_AT_LEAST (256) of them
+      const h = harness(ts, populated(0, 60), inputs$, { cost: (batch) => batch.length * 0.01 });
+      const sub = h.loop$.subscribe();
+      ts.schedule(() => {
+        for (let i = 1; i <= 600; i++)
+          inputs$.next({ type: 'message', now: 0.01, conn: 1, msg: wire(request('ping', i)) });
+        inputs$.next({ type: 'message', now: 0.01, conn: 3, msg: wire(request('ping', 1)) });
+        inputs$.next({ type: 'closed', now: 0.01, conn: 1, cause: 'eof' });
+      }, 10);
+      ts.schedule(() => sub.unsubscribe(), 100);
+      ts.flush();
+      // turn 11: a share of the client's (the bystander's ping in it); the rest carried to turns 12 and 13, in order
+      expect(h.turns.map((t) => t[0])).toEqual(['11', '12', '13']);
+      const pongs = h.fx.filter(([, f]) => f.type === 'send' && f.conn === 3);
+      expect(pongs.map(([, , frame]) => frame)).toEqual([11]);
+      const replies = h.fx.flatMap(([, f]) => (f.type === 'send' && f.conn === 1 ? [Number(f.msg['ta-id'])] : []));
+      expect(replies).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      // the close after the last request, in the last turn
+      const folded = h.batches.flat().filter((e) => 'conn' in e && e.conn === 1);
+      expect(folded[folded.length - 1]!.type).toBe('closed');
+      expect(h.state$.value.conns.has(1)).toBe(false);
     });
   });
 
