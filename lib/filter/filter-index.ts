@@ -298,7 +298,7 @@ export function indexRemoveAll<K>(
  * reference: a change finds a few buckets). Module scratch, no `Set` per change; counted, not emptied (setting an
  * array's length is a call into the engine).
  */
-const found: Array<Bucket<unknown>> = [];
+const found: Array<Bucket<unknown> | undefined> = [];
 let nFound = 0;
 const addBucket = (b: Bucket<unknown>): void => {
   for (let i = 0; i < nFound; i++) if (found[i] === b) return;
@@ -328,6 +328,7 @@ const collectBuckets = <K>(ix: FilterIndex<K>, props: Props): void => {
   lookup = ix;
   forEachPropValue(props, collectValue);
   lookup = EMPTY;
+  valuesOfKey = undefined;
   valuesOfKey = undefined;
 };
 
@@ -385,8 +386,14 @@ export function indexCandidates<K>(ix: FilterIndex<K>, a: Props, b?: Props): rea
   collectBuckets(ix, a);
   if (b !== undefined) collectBuckets(ix, b);
   if (nFound === 0) return NO_IDS as readonly K[];
-  if (nFound === 1) return bucketCandidates(ix, found[0] as Bucket<K>);
-  return (nFound <= SMALL ? smallUnion(ix) : largeUnion(ix)) as readonly K[];
+  const out =
+    nFound === 1
+      ? bucketCandidates(ix, found[0] as Bucket<K>)
+      : ((nFound <= SMALL ? smallUnion(ix) : largeUnion(ix)) as readonly K[]);
+  // the scratch keeps no bucket alive (nor, through the candidates cache, an index's members): an idle server after
+  // a storm of subscribers would keep their buckets until the next look-up
+  for (let i = 0; i < nFound; i++) found[i] = undefined;
+  return out;
 }
 
 const NO_IDS: readonly unknown[] = Object.freeze([]);
