@@ -132,26 +132,33 @@ class Backlog {
  * `inputs` (in arrival order, their connections holding nothing) folded in this turn when all of them and what
  * `backlog` holds do not fit `room`: each connection's share (an equal part of `room`, at least
  * {@link INPUTS_PER_CONN_AT_LEAST}) of what it holds and then of what it sent, and every input of no connection
- * (ticks). The rest is held in `backlog`. Closes taken from the backlog go to `closes`.
+ * (ticks). `light`: the inputs of connections whose inputs all fit their share, and the ticks; `heavy`: the shares
+ * of the others (closes taken from the backlog go to `closes`). The rest is held in `backlog`.
  */
-const shareOut = (inputs: readonly Event[], room: number, backlog: Backlog, closes: ClosedEvent[]): Event[] => {
+const shareOut = (
+  inputs: readonly Event[],
+  room: number,
+  backlog: Backlog,
+  closes: ClosedEvent[],
+): { light: Event[]; heavy: Event[] } => {
   const per = new Map<number, number>();
   for (const e of inputs) if ('conn' in e) per.set(e.conn, (per.get(e.conn) ?? 0) + 1);
   const share = Math.max(INPUTS_PER_CONN_AT_LEAST, Math.floor(room / Math.max(1, per.size + backlog.held.size)));
-  const now: Event[] = [];
-  backlog.take(share, now, closes);
+  const light: Event[] = [];
+  const heavy: Event[] = [];
+  backlog.take(share, heavy, closes);
   const taken = new Map<number, number>();
   for (const e of inputs) {
-    if (!('conn' in e)) now.push(e);
+    if (!('conn' in e) || per.get(e.conn)! <= share) light.push(e);
     else if (!backlog.join(e)) {
       const n = taken.get(e.conn) ?? 0;
       if (n < share) {
         taken.set(e.conn, n + 1);
-        now.push(e);
+        heavy.push(e);
       } else backlog.hold(e.conn, e);
     }
   }
-  return now;
+  return { light, heavy };
 };
 
 /** The cost of one `work` slice (ms) assumed before any was measured. */
@@ -177,8 +184,9 @@ const workBatch = (first: Event | undefined, n: number, now: number): Event[] =>
  *    batch: a bystander's ping is answered first, however much else the turn has to do. When they and the inputs
  *    held from earlier turns do not all fit the turn's budget by their measured cost (a running average per input;
  *    {@link INPUTS_AT_LEAST} fit in any case) and there is a `carry`, each connection gets an equal share of what fits
- *    (at least {@link INPUTS_PER_CONN_AT_LEAST}): first of what it has held, then of what it sent. The rest of its
- *    inputs are held inside the loop, in order, its close after them, and what it sends meanwhile joins them: a
+ *    (at least {@link INPUTS_PER_CONN_AT_LEAST}): first of what it has held, then of what it sent; the connections
+ *    whose inputs all fit their share (and the ticks) are folded first, in a batch of their own, so their replies
+ *    do not wait for the others' shares. The rest of a connection's inputs are held inside the loop, in order, its close after them, and what it sends meanwhile joins them: a
  *    client with 1,024 requests in flight is served a share a turn, a bystander's ping in the turn it arrives, and a
  *    turn costs its share and what arrived, not the whole backlog (issue 12). A turn that holds inputs hands
  *    `carry` a {@link Resume} so that a next turn comes;
@@ -246,8 +254,12 @@ export const drainTurns =
           const fresh = backlog.size === 0 ? inputs : inputs.filter((e) => !backlog.join(e));
           const ready: ClosedEvent[] = [];
           let now: Event[] = fresh;
+          // with a share: the connections whose inputs all fit theirs first, in a fold of their own (their replies
+          // are written before the shares of the others are folded)
+          let light: Event[] = [];
           const room = Math.max(INPUTS_AT_LEAST, Math.floor(Math.max(0, left()) / perInput + 1e-9));
-          if (carry !== undefined && fresh.length + backlog.size > room) now = shareOut(fresh, room, backlog, ready);
+          if (carry !== undefined && fresh.length + backlog.size > room)
+            ({ light, heavy: now } = shareOut(fresh, room, backlog, ready));
           else if (backlog.size > 0) {
             now = [];
             backlog.take(Infinity, now, ready);
@@ -255,11 +267,12 @@ export const drainTurns =
           }
           // a close waits for its connection's held inputs
           for (const e of closes) if (!backlog.join(e)) ready.push(e);
-          if (now.length > 0) {
+          if (light.length + now.length > 0) {
             const c0 = clock();
-            s = fold(now);
+            if (light.length > 0) s = fold(light);
+            if (now.length > 0) s = fold(now);
             // the cost per input, averaged over the turns (never 0: a clock that did not move measures nothing)
-            perInput = Math.max(0.0001, (perInput + ((clock() - c0) * 1000) / now.length) / 2);
+            perInput = Math.max(0.0001, (perInput + ((clock() - c0) * 1000) / (light.length + now.length)) / 2);
           }
           for (let i = 0; i < ready.length;) {
             const room = left();
