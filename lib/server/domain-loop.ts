@@ -1,11 +1,12 @@
 /**
  * The serial loop of one domain, without its sockets: inputs, deadline ticks and work requests merged into one
- * stream, batched per event-loop turn, each turn folded by `fold` (reduce, interpret, publish): its inputs first,
- * then its closes as far as the turn's time budget allows (the rest carried into the next turn), then sliced work
- * while the budget lasts. DomainRuntime runs it on the real event loop; specs run it on virtual time.
+ * stream, batched per event-loop turn, each turn folded by `fold` (reduce, interpret, publish): its inputs first
+ * (each connection's share of the budget when they do not all fit; the rest held for the next turns), then its
+ * closes as far as the turn's time budget allows (the rest carried into the next turn), then sliced work while the
+ * budget lasts. DomainRuntime runs it on the real event loop; specs run it on virtual time.
  *
  *   inputs$ ───────────────────────────┐
- *   carried closes ────────────────────┤
+ *   carried closes, resume ────────────┤
  *   state$ ─ deadlineTicks ────────────┼─ merge ─ bufferTurn ─ drainTurns(fold) ─► turns
  *   turns ─ workRequests ──────────────┘                                            │
  *     ▲─────────────────────────────────────────────────────────────────────────────┘
@@ -186,10 +187,10 @@ const workBatch = (first: Event | undefined, n: number, now: number): Event[] =>
  *    {@link INPUTS_AT_LEAST} fit in any case) and there is a `carry`, each connection gets an equal share of what fits
  *    (at least {@link INPUTS_PER_CONN_AT_LEAST}): first of what it has held, then of what it sent; the connections
  *    whose inputs all fit their share (and the ticks) are folded first, in a batch of their own, so their replies
- *    do not wait for the others' shares. The rest of a connection's inputs are held inside the loop, in order, its close after them, and what it sends meanwhile joins them: a
- *    client with 1,024 requests in flight is served a share a turn, a bystander's ping in the turn it arrives, and a
- *    turn costs its share and what arrived, not the whole backlog (issue 12). A turn that holds inputs hands
- *    `carry` a {@link Resume} so that a next turn comes;
+ *    do not wait for the others' shares. The rest of a connection's inputs are held inside the loop, in order, its
+ *    close after them, and what it sends meanwhile joins them: a client with 1,024 requests in flight is served a
+ *    share a turn, a bystander's ping in the turn it arrives, and a turn costs its share and what arrived, not the
+ *    whole backlog (issue 12). A turn that holds inputs hands `carry` a {@link Resume} so that a next turn comes;
  * 2. the closes, in chunks sized by their measured cost (a running average of the fold time per close, reducer,
  *    effects and the transport's close included) to fit what is left of the turn's time budget (`budgetMs`, by
  *    `clock`, in seconds); at least one chunk a turn. Closes that do not fit are handed to `carry` (the loop feeds
