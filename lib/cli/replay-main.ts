@@ -11,8 +11,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { statSync } from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 
 import { messageOf } from '../errors';
 import type { DomainState } from '../state/model';
@@ -35,36 +34,17 @@ export interface ReplayCliIo {
 /**
  * For the replay process only (the binaries call it; the library does not touch V8's flags): grow the heap by at
  * most 2x its live size after a full collection, instead of V8's adaptive factor of up to 4x that a replay's high
- * allocation rate picks; and stop the young generation's growth once it has reached {@link YOUNG} (a new space of 16 MB
- * instead of V8's 32 MB at a replay's allocation rate: `--max-semi-space-size` is not settable once the heap exists, the
- * growth factor is; smaller still costs CPU, as the batches of a replay then survive into the old generation). A
- * replay's peak RSS is then about the directory plus a constant (bench/README.md, "Replay").
+ * allocation rate picks. A replay's peak RSS is then about the directory plus a constant (bench/README.md, "Replay").
+ *
+ * The young generation is left to grow to V8's maximum (a 32 MB new space). It was stopped at 16 MB until 7 December:
+ * on the benchmark's 1,000,000-input log, whose directory is 10,000 services, the larger one gains nothing (summary
+ * A/B wall 1.02, spread 0.94-1.07, 6 pairs; peak RSS 107 -> 123 MB); on issue 15's own log, whose directory grows to
+ * 100,000 services, every publish's data survives a scavenge or two, and a young generation twice the size halves the
+ * scavenges (265 -> 131) and the CPU by 14 % (A/B cpu 0.86, wall 0.88, 6 pairs; peak RSS level at ~226 MB).
  */
 export const tuneReplayHeap = (): void => {
   setFlagsFromString('--heap-growing-percent=100');
-  const young = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-  const stop = (): boolean => {
-    if (young() < YOUNG) return false;
-    setFlagsFromString('--semi-space-growth-factor=1');
-    return true;
-  };
-  if (stop()) return;
-  const gcs = new PerformanceObserver(() => {
-    if (stop()) gcs.disconnect();
-  });
-  gcs.observe({ entryTypes: ['gc'] });
 };
-
-/**
- * The young generation's size after which it does not grow further (it may have doubled once more by then). On the
- * 1,000,000-input benchmark log (replay16, reading into one reused buffer): 8 MB: summary 4.8 CPU s and 128 MB peak
- * RSS, `--verify` 9.8 s and 127 MB; 16 MB: 4.7 s and 131 MB, 9.3 s and 138 MB; 24 MB: 5.0 s and 153 MB, 9.1 s and
- * 166 MB (noise ~5 % at load 4): no gain worth the memory then. Again on 5 December (after the replay's
- * allocations fell by a quarter; `farm-bench`, 8 alternating pairs each, load ~1.5), 16 MB against 8: summary wall
- * time -2 % (medians), `--verify` -5 % and -10 % in two rounds, peak RSS +9-11 MB (103 -> 114 MB for `--verify`,
- * under the issue's 150): kept, as throughput is the bound replay does not meet yet.
- */
-const YOUNG = 16 << 20;
 
 /** Run the CLI; resolves to the exit status. */
 export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = process): Promise<number> => {
