@@ -40,12 +40,13 @@ const codes = new Uint16Array(COPY_MAX);
 const views: Array<Uint16Array | undefined> = [];
 
 /**
- * `text.slice(start, end)` as a flat string of its own, which keeps nothing of `text` alive. V8 copies a slice
- * shorter than 13 characters anyway; a longer one would be a view into `text`, so its characters are copied. This
- * is 2-4x cheaper than {@link intern} for a string the engine has not seen (a name unique to its service): no
- * insertion into the engine's string table, which every full GC then sweeps.
+ * `text.slice(start, end)` as a flat string of its own, which keeps nothing of `text` alive, shared with nothing. V8
+ * copies a slice shorter than 13 characters anyway; a longer one would be a view into `text`, so its characters are
+ * copied (past 256, through {@link intern}). This is 2-4x cheaper than {@link intern} for a string the engine has not
+ * seen (a name unique to its service, a service's props text): no insertion into the engine's string table, which
+ * every full GC then sweeps.
  */
-const copyAt = (text: string, start: number, end: number): string => {
+export const flatSlice = (text: string, start: number, end: number): string => {
   const n = end - start;
   if (n < 13) return text.slice(start, end);
   if (n > COPY_MAX) return intern(text.slice(start, end));
@@ -58,7 +59,7 @@ const copyAt = (text: string, start: number, end: number): string => {
  * `text.slice(start, end)`, flat (it keeps nothing of `text` alive) and shared with the equal strings decoded
  * recently: a cache of {@link RECENT} strings by a hash of their characters (two-way sets) gives back the one seen
  * before, so property names and common values (`"name"`, `"color"`, `"green"`) are decoded without allocating; a
- * string not in the cache is copied ({@link copyAt}) and takes its slot. Equal strings that are not decoded close
+ * string not in the cache is copied ({@link flatSlice}) and takes its slot. Equal strings that are not decoded close
  * together (further apart than the cache holds) are separate copies. Holds at most RECENT strings.
  */
 export const internAt = (text: string, start: number, end: number): string => {
@@ -77,7 +78,7 @@ export const internAt = (text: string, start: number, end: number): string => {
     recent[slot] = d;
     return d;
   }
-  const s = copyAt(text, start, end);
+  const s = flatSlice(text, start, end);
   recent[slot + 1] = c;
   recent[slot] = s;
   return s;

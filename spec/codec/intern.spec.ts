@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import { decodeClientMessage } from '../../lib/codec/decode';
-import { intern, internAt, smallInt } from '../../lib/codec/intern';
+import { flatSlice, intern, internAt, smallInt } from '../../lib/codec/intern';
 
 const publish = (name: string, extra = ''): string =>
   `{"ta-cmd":"publish","ta-id":1,"msg-type":"request","service-id":7,"generation":0,` +
@@ -46,6 +48,43 @@ describe('internAt', () => {
     expect(internAt('ab', 1, 1)).toBe('');
     expect(internAt('"abc"', 1, 4)).toBe('abc');
     expect(internAt('"abd"', 1, 4)).toBe('abd');
+  });
+});
+
+describe('flatSlice', () => {
+  it('is the slice, for every length (copied by the engine, by its characters, through intern) and any characters', () => {
+    const alphabet = ['a', 'Z', '0', '"', 'é', 'ü', '€', '\u0000', '\uffff', '😀'];
+    for (const n of [0, 1, 12, 13, 14, 100, 255, 256, 257, 1000])
+      for (let shift = 0; shift < 3; shift++) {
+        const body = Array.from({ length: n }, (_, i) => alphabet[(i * 7 + shift) % alphabet.length]!).join('');
+        const text = `${'x'.repeat(shift)}${body}${'y'.repeat(2 - shift)}`;
+        // (an emoji is two UTF-16 units: cut anywhere, as slice cuts)
+        for (const [start, end] of [
+          [shift, shift + body.length],
+          [shift + 1, shift + body.length - 1],
+        ] as const) {
+          if (end < start) continue;
+          expect(flatSlice(text, start, end)).toBe(text.slice(start, end));
+        }
+      }
+  });
+
+  it('keeps nothing of the text alive (a slice of it would keep it all)', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = (): number => {
+      gc();
+      return getHeapStatistics().used_heap_size;
+    };
+    // 200 slices of 100 characters, each out of its own 1 MB text: kept as slices they hold 200 MB
+    const cut = (i: number): string => {
+      const text = `${String(i).padStart(8, '0')}${'q'.repeat(1 << 20)}`;
+      return flatSlice(text, 1 << 19, (1 << 19) + 100);
+    };
+    const before = used();
+    const kept = Array.from({ length: 200 }, (_, i) => cut(i));
+    expect(used() - before).toBeLessThan(8 << 20);
+    expect(kept[7]).toBe('q'.repeat(100));
   });
 });
 
