@@ -32,6 +32,7 @@ import { OrderedById } from '../state/ordered-by-id';
 import { OrderedIds } from '../state/ordered-ids';
 import { OrderedSlots } from '../state/ordered-slots';
 import { SlotList } from '../state/slot-list';
+import { ttlCountsEntries, ttlCountsOf } from '../state/ttl-counts';
 import { type OrphanQueue, orphanQueueOf, orphanQueuePop } from '../state/orphan-queue';
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
 import type { Filter } from '../filter/ast';
@@ -120,7 +121,7 @@ const recordJson = (r: SdRecord): { readonly [K in keyof SdRecord]: Json } => ({
   clientId: r.clientId,
   active: r.active,
   services: [...r.services],
-  ttls: [...r.ttls].map(([ttl, n]) => [ttl, n]),
+  ttls: ttlCountsEntries(r.ttls),
   disconnectedAt: optFloat(r.disconnectedAt),
   closeSeq: opt(r.closeSeq),
 });
@@ -596,9 +597,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           clientId: r.clientId,
           active: r.active,
           services: OrderedIds.of(r.services),
-          ttls: IMap<bigint, number>().withMutations((m2) => {
-            for (const [ttl, n] of r.ttls) m2.set(ttl, n);
-          }),
+          ttls: ttlCountsOf(r.ttls),
           disconnectedAt: und(r.disconnectedAt),
           closeSeq: und(r.closeSeq),
         });

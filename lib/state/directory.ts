@@ -12,7 +12,7 @@ import { release } from './resources';
 import { OrderedIds } from './ordered-ids';
 import { orphanQueuePush } from './orphan-queue';
 import { serviceIndexUpdate } from './service-index';
-import { Map as IMap } from 'immutable';
+import { type TtlCounts, ttlCountsAdd, ttlCountsEmpty } from './ttl-counts';
 
 /**
  * Record a change: notify every concerned subscription (creation order), then publish it to observers. `told`
@@ -39,7 +39,7 @@ export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
   clientId,
   active: true,
   services: OrderedIds.empty(),
-  ttls: IMap<bigint, number>(),
+  ttls: ttlCountsEmpty,
   disconnectedAt: undefined,
   closeSeq: undefined,
 });
@@ -49,7 +49,7 @@ export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
  * reducer's hot path copies a record per publish and unpublish); every field of `SdRecord` is required, so a field
  * added to it and not here does not compile.
  */
-const recordWith = (r: SdRecord, services: OrderedIds, ttls: IMap<bigint, number>): SdRecord => ({
+const recordWith = (r: SdRecord, services: OrderedIds, ttls: TtlCounts): SdRecord => ({
   id: r.id,
   clientId: r.clientId,
   active: r.active,
@@ -92,10 +92,7 @@ const serviceAt = (s: Service, slot: number): Service => ({
 export const attach = (ctx: Ctx, recordId: ConnId, id: ServiceId, ttl: bigint): number => {
   const r = ctx.d.records.get(recordId)!;
   const slot = r.services.next;
-  ctx.d.records = ctx.d.records.set(
-    recordId,
-    recordWith(r, r.services.append(id), r.ttls.set(ttl, (r.ttls.get(ttl) ?? 0) + 1)),
-  );
+  ctx.d.records = ctx.d.records.set(recordId, recordWith(r, r.services.append(id), ttlCountsAdd(r.ttls, ttl, 1)));
   return slot;
 };
 
@@ -106,8 +103,7 @@ export const attach = (ctx: Ctx, recordId: ConnId, id: ServiceId, ttl: bigint): 
 export const detach = (ctx: Ctx, s: Service): void => {
   // a service's record and its TTL count are there: a record holding services is never dropped
   const r = ctx.d.records.get(s.record)!;
-  const n = r.ttls.get(s.ttl)! - 1;
-  const next = recordWith(r, r.services.delete(s.id, s.slot), n === 0 ? r.ttls.delete(s.ttl) : r.ttls.set(s.ttl, n));
+  const next = recordWith(r, r.services.delete(s.id, s.slot), ttlCountsAdd(r.ttls, s.ttl, -1));
   if (next.services.size === 0 && !next.active) dropRecord(ctx, next);
   else ctx.d.records = ctx.d.records.set(r.id, next);
 };
@@ -124,9 +120,8 @@ export const dropRecord = (ctx: Ctx, r: SdRecord): void => {
 /** Replace one TTL of a record's multiset with another, keeping the service's attachment position (§7.5 step 4). */
 const retime = (ctx: Ctx, recordId: ConnId, from: bigint, to: bigint): void => {
   const r = ctx.d.records.get(recordId)!;
-  const n = r.ttls.get(from)! - 1;
-  const ttls = n === 0 ? r.ttls.delete(from) : r.ttls.set(from, n);
-  ctx.d.records = ctx.d.records.set(recordId, recordWith(r, r.services, ttls.set(to, (ttls.get(to) ?? 0) + 1)));
+  const ttls = ttlCountsAdd(ttlCountsAdd(r.ttls, from, -1), to, 1);
+  ctx.d.records = ctx.d.records.set(recordId, recordWith(r, r.services, ttls));
 };
 
 /**

@@ -13,6 +13,7 @@ import type { Conn } from './model';
 import { orphanQueuePeek, orphanQueuePop } from './orphan-queue';
 import { armActive, armTimer } from './timer-queue';
 import { expireOne } from './work';
+import { ttlCountsLowest } from './ttl-counts';
 
 /** §8.1 constants. */
 export const WARNING_THRESHOLD = 0.5;
@@ -23,16 +24,7 @@ export const maxIdleTime = (ctx: Ctx, conn: Conn): number => {
   const { idleMin, idleMax } = ctx.d.settings;
   const r = ctx.d.records.get(conn.id);
   if (r === undefined || r.services.size === 0) return idleMax;
-  lowest = Infinity;
-  r.ttls.forEach(lowerTtl); // (no iterator and no step objects: every inbound message comes here)
-  return Math.min(Math.max(lowest, idleMin), idleMax);
-};
-
-/** The lowest TTL {@link lowerTtl} has seen (one `maxIdleTime` call's scratch). */
-let lowest = Infinity;
-const lowerTtl = (_n: number, ttl: bigint): void => {
-  const n = Number(ttl);
-  if (n < lowest) lowest = n;
+  return Math.min(Math.max(ttlCountsLowest(r.ttls), idleMin), idleMax);
 };
 
 /**

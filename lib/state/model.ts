@@ -27,6 +27,7 @@ import type { OrderedSlots } from './ordered-slots';
 import type { OrphanQueue } from './orphan-queue';
 import type { ServiceIndex } from './service-index';
 import type { SlotList } from './slot-list';
+import type { TtlCounts } from './ttl-counts';
 
 /** Connection ids are assigned by the shell when a transport accepts a connection. */
 export type ConnId = number;
@@ -106,7 +107,7 @@ export interface SdRecord {
   /** The attached services in attachment order (a lean persistent ordered set, ./ordered-ids.ts). */
   readonly services: OrderedIds;
   /** Multiset of the attached services' TTLs, for the TTL-based idle limit (§8.2) without a scan. */
-  readonly ttls: IMap<bigint, number>;
+  readonly ttls: TtlCounts;
   readonly disconnectedAt: number | undefined;
   /**
    * Sequence number taken when the record became inactive: subscriptions created before it (lower `seq`) are told

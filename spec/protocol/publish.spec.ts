@@ -1,4 +1,5 @@
 /** §7.3 publish: every branch, plus B1 (reclaim by the same client moves the service to the active record). */
+import { ttlCountsEntries } from '../../lib/state/ttl-counts';
 import { Domain, T0 } from '../helpers/builders';
 
 const U1 = 'ip:10.0.0.1';
@@ -199,7 +200,7 @@ describe('[§7.3] publish', () => {
     d.connect(1, 7).publish(1, 42, 0, {}, 30).at(1).close(1);
     d.at(2).connect(2, 7).publish(2, 42, 1, {}, 2);
     expect(d.state.services.get(42n)!.record).toBe(2);
-    expect(d.state.records.get(2)!.ttls.toJS()).toEqual({ '2': 1 });
+    expect(ttlCountsEntries(d.state.records.get(2)!.ttls)).toEqual([[2n, 1]]);
     d.track(2, 5).clear();
     d.at(2 + 1.1); // warning at ½·2·(1±0.1) ≤ 1.1 s
     expect(d.take(2)).toEqual(['{"ta-cmd":"track","ta-id":5,"msg-type":"notify","track-type":"query"}']);

@@ -13,6 +13,7 @@ import { matchFilter } from '../../lib/filter/match';
 import type { Effect } from '../../lib/state/effects';
 import type { Event } from '../../lib/state/events';
 import { SlotList } from '../../lib/state/slot-list';
+import { ttlCountOf, ttlCountsEntries } from '../../lib/state/ttl-counts';
 import { hasWork } from '../../lib/state/work';
 import type { DomainSettings, DomainState, ResourceCounts } from '../../lib/state/model';
 import { defaultSettings, initialDomainState, reduce, reduceAll } from '../../lib/protocol/reducer';
@@ -350,7 +351,7 @@ const checkState = (s: DomainState, closeStep = false): void => {
       ttls.set(svc!.ttl, (ttls.get(svc!.ttl) ?? 0) + 1);
     }
     check(
-      r.ttls.size === ttls.size && [...ttls].every(([t, n]) => r.ttls.get(t) === n),
+      ttlCountsEntries(r.ttls).length === ttls.size && [...ttls].every(([t, n]) => ttlCountOf(r.ttls, t) === n),
       `record ${r.id}: ttl multiset out of sync`,
     );
   }
