@@ -42,9 +42,9 @@ const sizes = (s: DomainState): Record<Size, number> => ({
 class DomainSummary {
   readonly events = new Map<string, number>();
   readonly lifecycle = new Map<ChangeKind, number>();
-  readonly peaks = new Map<Size, Sample>();
-  /** The peaks' values (compared after every event without building a sample). */
+  /** The peaks' values and the seq of the event that reached each first (numbers: no object per new peak). */
   private readonly peak = [-1, -1, -1, -1];
+  private readonly peakSeq = [0, 0, 0, 0];
   samples: Sample[] = [];
   stride = 1;
   count = 0;
@@ -75,7 +75,8 @@ class DomainSummary {
       const k = classifyChange(f.change);
       this.lifecycle.set(k, (this.lifecycle.get(k) ?? 0) + 1);
     }
-    // the sizes are read into numbers; a sample object is built only for a new peak or a kept sample
+    // the sizes are read into numbers; a sample object is built only for a kept sample (a log that grows a directory
+    // of 100,000 services reaches a new peak at every publish)
     const n = this.lastN;
     n[0] = state.conns.size;
     n[1] = state.clients.size;
@@ -84,18 +85,16 @@ class DomainSummary {
     this.lastSeq = seq;
     this.lastAt = at;
     this.lastState = undefined;
-    const keep = this.count++ % this.stride === 0;
     const p = this.peak;
-    if (keep || n[0] > p[0]! || n[1] > p[1]! || n[2] > p[2]! || n[3] > p[3]!) {
+    for (let i = 0; i < 4; i++)
+      if (n[i]! > p[i]!) {
+        p[i] = n[i]!;
+        this.peakSeq[i] = seq;
+      }
+    if (this.count++ % this.stride === 0) {
       const sample: Sample = { seq, at, n: sizes(state) };
       this.lastState = sample.n;
-      SIZES.forEach((k, i) => {
-        if (n[i]! > p[i]!) {
-          p[i] = n[i]!;
-          this.peaks.set(k, sample);
-        }
-      });
-      if (keep) this.samples.push(sample);
+      this.samples.push(sample);
     }
     if (this.samples.length > 4096) {
       this.samples = this.samples.filter((_, i) => i % 2 === 0);
@@ -121,10 +120,7 @@ class DomainSummary {
       rows.push([isoTime(pick.at), String(pick.seq), ...SIZES.map((k) => String(pick.n[k]))]);
     }
     out.push(table([['time', 'seq', ...SIZES], ...rows]));
-    const peak = SIZES.map((k) => {
-      const p = this.peaks.get(k)!;
-      return `${k} ${p.n[k]} (seq ${p.seq})`;
-    });
+    const peak = SIZES.map((k, i) => `${k} ${this.peak[i]} (seq ${this.peakSeq[i]})`);
     out.push(`  peaks: ${peak.join(', ')}`);
     const kinds: ChangeKind[] = ['published', 'modified', 'orphaned', 'reclaimed', 'expired', 'unpublished'];
     out.push(`  services: ${kinds.map((k) => `${k} ${this.lifecycle.get(k) ?? 0}`).join(', ')}`);
