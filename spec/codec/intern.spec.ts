@@ -69,6 +69,20 @@ describe('flatSlice', () => {
       }
   });
 
+  it('copies ASCII and non-ASCII text alike, a non-ASCII character anywhere', () => {
+    const ascii = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)).join('');
+    for (const n of [13, 14, 64, 127, 128, 255, 256]) {
+      const body = ascii.repeat(3).slice(5, 5 + n);
+      expect(flatSlice(`ab${body}cd`, 2, 2 + n)).toBe(body);
+      for (const at of [0, 1, n >> 1, n - 1]) {
+        const mixed = `${body.slice(0, at)}\u00e9${body.slice(at + 1)}`;
+        expect(flatSlice(`ab${mixed}cd`, 2, 2 + n)).toBe(mixed);
+        const wide = `${body.slice(0, at)}\u20ac${body.slice(at + 1)}`;
+        expect(flatSlice(`ab${wide}cd`, 2, 2 + n)).toBe(wide);
+      }
+    }
+  });
+
   it('keeps nothing of the text alive (a slice of it would keep it all)', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
