@@ -51,7 +51,7 @@ const lookUpShape = (keys: string[]): readonly string[] => {
 };
 
 /** A key's values as kept: a single value as it is (no array of its own), several as their list. */
-type Slot = PropValue | Values;
+export type Slot = PropValue | Values;
 
 const slotOf = (vs: Values): Slot => (vs.length === 1 ? vs[0]! : vs);
 /** The list of a slot: a single value's list is made when asked for (a few ns; no service keeps it). */
@@ -67,12 +67,12 @@ export class CompactProps implements ReadonlyMap<string, Values> {
   /** Value lists of the fourth key on, or `undefined` (the common case). */
   private readonly more: readonly Slot[] | undefined;
 
-  private constructor(keys: readonly string[], values: readonly Values[]) {
+  private constructor(keys: readonly string[], slots: readonly Slot[]) {
     this.k = keys;
-    this.v0 = values.length > 0 ? slotOf(values[0]!) : '';
-    this.v1 = values.length > 1 ? slotOf(values[1]!) : '';
-    this.v2 = values.length > 2 ? slotOf(values[2]!) : '';
-    this.more = values.length > 3 ? Object.freeze(values.slice(3).map(slotOf)) : undefined;
+    this.v0 = slots.length > 0 ? slots[0]! : '';
+    this.v1 = slots.length > 1 ? slots[1]! : '';
+    this.v2 = slots.length > 2 ? slots[2]! : '';
+    this.more = slots.length > 3 ? Object.freeze(slots.slice(3)) : undefined;
   }
 
   /** The compact form of `p` (`p` itself when it is one already). */
@@ -80,12 +80,20 @@ export class CompactProps implements ReadonlyMap<string, Values> {
     if (p instanceof CompactProps) return p;
     // no entry arrays of an iterator (the keys stay a packed array: a new sequence is kept as the shared one)
     const keys: string[] = [];
-    const values: Values[] = [];
+    const slots: Slot[] = [];
     p.forEach((vs, k) => {
       keys.push(k);
-      values.push(vs);
+      slots.push(slotOf(vs));
     });
-    return new CompactProps(shapeOf(keys), values);
+    return new CompactProps(shapeOf(keys), slots);
+  }
+
+  /**
+   * The props with `keys[i]` holding `slots[i]`: a single value as it is, two or more as their frozen list (distinct
+   * keys, no key without values; the decoder's, which builds no map first). Takes both arrays.
+   */
+  static ofSlots(keys: string[], slots: readonly Slot[]): CompactProps {
+    return new CompactProps(shapeOf(keys), slots);
   }
 
   get size(): number {
