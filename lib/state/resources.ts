@@ -3,14 +3,23 @@
  * means the allocation fails. Counters are released symmetrically; a user whose counters all drop to zero is
  * forgotten, so per-user state does not grow with the users ever seen.
  */
+import { editOwn, editOwns } from '../util/hamt';
 import type { Ctx } from './context';
 import type { ResourceCounts, ResourceType } from './model';
 
 const zero: ResourceCounts = { clients: 0, services: 0, subscriptions: 0 };
 
-/** A copy with one counter moved (one fixed shape: a computed key in a spread takes V8's slow path). */
+/**
+ * `c` with one counter moved: `c` itself, changed in place, when the transient edit in progress made it (a batch of
+ * publishes moves the same counters once per publish: one copy per batch, not one per publish, and the user's map
+ * entry is then set to the object it holds, which immutable.js leaves as it is), else a copy that the edit owns
+ * from now on (../util/hamt.ts `editOwn`: no state from before the edit, and none after it, is ever changed). One
+ * fixed shape: a computed key in a spread takes V8's slow path.
+ */
 const bump = (c: ResourceCounts, type: ResourceType, by: number): ResourceCounts => {
-  const next = { clients: c.clients, services: c.services, subscriptions: c.subscriptions };
+  const next = editOwns(c)
+    ? (c as { -readonly [K in keyof ResourceCounts]: number })
+    : editOwn({ clients: c.clients, services: c.services, subscriptions: c.subscriptions });
   next[type] += by;
   return next;
 };
