@@ -13,6 +13,7 @@ import { OrderedIds } from './ordered-ids';
 import { orphanQueuePush } from './orphan-queue';
 import { serviceIndexUpdate } from './service-index';
 import { type TtlCounts, ttlCountsAdd, ttlCountsEmpty } from './ttl-counts';
+import { editOwn, editOwns } from '../util/hamt';
 
 /**
  * Record a change: notify every concerned subscription (creation order), then publish it to observers. `told`
@@ -45,19 +46,30 @@ export const newRecord = (id: ConnId, clientId: ClientId): SdRecord => ({
 });
 
 /**
- * `r` with other services and TTLs. An object literal, not a spread: V8 copies a spread property by property (the
- * reducer's hot path copies a record per publish and unpublish); every field of `SdRecord` is required, so a field
- * added to it and not here does not compile.
+ * `r` with other services and TTLs: `r` itself, changed in place, when the transient edit in progress made it (a
+ * batch of publishes or unpublishes of one client changes its record once per message: one copy per batch, and the
+ * records map is then set to the object it holds, which immutable.js leaves as it is), else a copy that the edit owns
+ * from now on (../util/hamt.ts `editOwn`; a listing that keeps the records map seals the edit first, work.ts
+ * `startJob`, so no kept version sees a change). The copy is an object literal, not a spread: V8 copies a spread
+ * property by property; every field of `SdRecord` is required, so a field added to it and not here does not compile.
  */
-const recordWith = (r: SdRecord, services: OrderedIds, ttls: TtlCounts): SdRecord => ({
-  id: r.id,
-  clientId: r.clientId,
-  active: r.active,
-  services,
-  ttls,
-  disconnectedAt: r.disconnectedAt,
-  closeSeq: r.closeSeq,
-});
+const recordWith = (r: SdRecord, services: OrderedIds, ttls: TtlCounts): SdRecord => {
+  if (editOwns(r)) {
+    const own = r as { -readonly [K in keyof SdRecord]: SdRecord[K] };
+    own.services = services;
+    own.ttls = ttls;
+    return r;
+  }
+  return editOwn({
+    id: r.id,
+    clientId: r.clientId,
+    active: r.active,
+    services,
+    ttls,
+    disconnectedAt: r.disconnectedAt,
+    closeSeq: r.closeSeq,
+  });
+};
 
 /** `s` orphaned since `orphanSince` (or no longer orphaned): an object literal, as {@link recordWith}. */
 export const serviceWithOrphanSince = (s: Service, orphanSince: number | undefined): Service => ({

@@ -86,17 +86,20 @@ const lowerTtl = (_n: number, ttl: bigint): void => {
   if (n < lowest) lowest = n;
 };
 
+/** Pairs by TTL (each TTL is in one pair only). */
+const byTtl = (x: readonly [bigint, number], y: readonly [bigint, number]): number => (x[0] < y[0] ? -1 : 1);
+
 /** The (TTL, count) pairs, by TTL. */
 export const ttlCountsEntries = (t: TtlCounts): Array<[bigint, number]> => {
   const out: Array<[bigint, number]> = [];
   if (Array.isArray(t)) for (let i = 0; i < t.length; i += 2) out.push([t[i] as bigint, t[i + 1] as number]);
   else (t as IMap<bigint, number>).forEach((n, ttl) => void out.push([ttl, n]));
-  return out.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  return out.sort(byTtl);
 };
 
 /** The multiset of `entries` (TTL, count ≥ 1; each TTL once), in the representation its size calls for. */
 export const ttlCountsOf = (entries: Iterable<readonly [bigint, number]>): TtlCounts => {
-  const pairs = [...entries].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const pairs = [...entries].sort(byTtl);
   if (pairs.length > SMALL_UP_TO) return IMap<bigint, number>(pairs);
   const out: Array<bigint | number> = [];
   for (const [ttl, n] of pairs) out.push(ttl, n);

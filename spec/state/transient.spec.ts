@@ -33,11 +33,13 @@ const freezeTries = (s: DomainState): void => {
   };
   freezeNode((s.services as unknown as { at: Hamt<bigint, number> }).at.root);
   freezeNode(s.serviceIndex.root);
-  // and the connection records (a batch patches the records it made in place), and the resource counters (a batch
-  // moves the counters it copied in place, lib/state/resources.ts)
+  // and the connection records (a batch patches the records it made in place), the resource counters (a batch moves
+  // the counters it copied in place, lib/state/resources.ts)
   s.conns.forEach((c) => Object.freeze(c));
   Object.freeze(s.used);
   s.usedByUser.forEach((c) => Object.freeze(c));
+  // and the sd records (a batch patches the records it copied in place, lib/state/directory.ts `recordWith`)
+  s.records.forEach((r) => Object.freeze(r));
 };
 
 /** The events of a reference run, one reducer call each (`Domain` steps one event at a time). */

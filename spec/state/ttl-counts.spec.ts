@@ -65,6 +65,12 @@ describe('TTL counts', () => {
     expect(isImmutable(back)).toBe(false);
     expect(ttlCountsEntries(back)).toEqual([2n, 3n, 4n, 5n, 6n, 7n, 8n, 100n].map((x) => [x, 1]));
     expect(ttlCountsLowest(back)).toBe(2);
+    expect(ttlCountOf(big, 100n)).toBe(1);
+    expect(ttlCountOf(big, 99n)).toBe(0);
+    expect(ttlCountOf(back, 99n)).toBe(0);
+    // removing a TTL it does not hold changes nothing (a record never does)
+    expect(ttlCountsAdd(back, 99n, -1)).toBe(back);
+    expect(ttlCountsEntries(ttlCountsAdd(big, 99n, -1))).toEqual(ttlCountsEntries(big));
     // a count lowered in the map keeps it a map while its TTLs are more than the limit
     expect(isImmutable(ttlCountsAdd(ttlCountsAdd(big, 3n, 1), 3n, -1))).toBe(true);
   });
