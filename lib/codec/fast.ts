@@ -9,7 +9,7 @@
  * literals, `true`/`false`/`null`, nesting other than `service-props`, a repeated key, an unknown key, a props key
  * that looks like an array index (the general path orders those first), and any missing or ill-typed field.
  */
-import { CompactProps, compactProps, type Slot } from '../filter/compact-props';
+import { CompactProps, type Slot } from '../filter/compact-props';
 import type { PropValue, Props } from '../filter/props';
 import type { ClientMessage } from './messages';
 import { flatSlice, internAt, smallInt } from './intern';
@@ -401,23 +401,25 @@ class FastParser {
     }
     // kept in the form the directory keeps (the same object): a publish of a new service stores this very object,
     // and a republish with the same props finds them identical by reference (no walk of the two maps, no new copy)
-    const p = this.parseCompactProps();
+    const p = this.parseProps();
     c!.set(this.s, start, end, propsHash, p);
     return p;
   }
 
-  /** Past this many keys, {@link parseCompactProps} hands over to {@link parseProps} (its duplicate check is a map). */
+  /** Past this many keys, {@link parseProps} checks for a repeated key in a set rather than the list of keys. */
   private static readonly FEW_KEYS = 16;
 
   /**
-   * {@link parseProps}, in the form the directory keeps ({@link CompactProps}), built from the text without a `Map`,
-   * its lists and the arrays of a conversion first (issue 15: a publish's props were allocated three times over): the
-   * same keys, values, order and refusals. A single value is kept without a list.
+   * `service-props` in the form the directory keeps ({@link CompactProps}; issue 15: a publish's props were allocated
+   * three times over, as a `Map`, its lists and the arrays of a conversion), as `PropsCodec` decodes them: the same
+   * keys, values, order and refusals. A single value is kept without a list; keys and string values are flat and
+   * shared (./intern.ts).
    */
-  private parseCompactProps(): Props {
-    const from = this.i;
+  private parseProps(): Props {
     const keys: string[] = [];
     const slots: Slot[] = [];
+    /** The keys as a set, once there are too many for `keys.includes`; rarely made. */
+    let many: Set<string> | undefined;
     /** Keys with an empty list (not kept), to refuse them repeated; rarely any. */
     let empty: string[] | undefined;
     this.expect(0x7b);
@@ -429,12 +431,10 @@ class FastParser {
     for (;;) {
       this.ws();
       if (this.s.charCodeAt(this.i) !== 0x22) throw GIVE_UP;
-      if (keys.length >= FastParser.FEW_KEYS) {
-        this.i = from;
-        return compactProps(this.parseProps());
-      }
       const k = this.interned();
-      if (keys.includes(k) || empty?.includes(k) === true || isArrayIndex(k)) throw GIVE_UP;
+      if (many === undefined && keys.length >= FastParser.FEW_KEYS) many = new Set(keys);
+      if ((many === undefined ? keys.includes(k) : many.has(k)) || empty?.includes(k) === true || isArrayIndex(k))
+        throw GIVE_UP;
       this.ws();
       this.expect(0x3a);
       this.ws();
@@ -460,58 +460,12 @@ class FastParser {
       if (first === undefined) (empty ??= []).push(k);
       else {
         keys.push(k);
+        many?.add(k);
         slots.push(list ?? first);
       }
       this.ws();
       const d = this.s.charCodeAt(this.i++);
       if (d === 0x7d) return CompactProps.ofSlots(keys, slots);
-      if (d !== 0x2c) throw GIVE_UP;
-    }
-  }
-
-  private parseProps(): Props {
-    const m = new Map<string, PropValue[]>();
-    /** Keys with an empty list (not in `m`), to refuse them repeated; rarely any. */
-    let empty: string[] | undefined;
-    this.expect(0x7b);
-    this.ws();
-    if (this.s.charCodeAt(this.i) === 0x7d) {
-      this.i++;
-      return m;
-    }
-    for (;;) {
-      this.ws();
-      if (this.s.charCodeAt(this.i) !== 0x22) throw GIVE_UP;
-      // keys and string values are kept by the service record: flat and shared (./intern.ts)
-      const k = this.interned();
-      if (m.has(k) || empty?.includes(k) === true || isArrayIndex(k)) throw GIVE_UP;
-      this.ws();
-      this.expect(0x3a);
-      this.ws();
-      this.expect(0x5b);
-      this.ws();
-      let list: PropValue[] | undefined;
-      if (this.s.charCodeAt(this.i) === 0x5d) this.i++;
-      else
-        for (;;) {
-          this.ws();
-          const c = this.s.charCodeAt(this.i);
-          const v: PropValue = c === 0x22 ? this.interned() : this.int();
-          if (list === undefined) {
-            list = [v];
-            m.set(k, list);
-          } else if (!list.includes(v)) list.push(v);
-          this.ws();
-          const d = this.s.charCodeAt(this.i++);
-          if (d === 0x5d) break;
-          if (d !== 0x2c) throw GIVE_UP;
-        }
-      // a single value's list is not shared (../codec/intern.ts oneValue): the directory keeps the value alone
-      // (../filter/compact-props.ts), so the list lives as long as the message
-      if (list === undefined) (empty ??= []).push(k);
-      this.ws();
-      const d = this.s.charCodeAt(this.i++);
-      if (d === 0x7d) return m;
       if (d !== 0x2c) throw GIVE_UP;
     }
   }

@@ -38,6 +38,10 @@ const same = (text: string): void => {
   expect(canon(decodeClientMessage(bytes))).toEqual(canon(a));
 };
 
+/** `"k0":["v0"],"k1":[1],…`: `n` props, strings and integers by turns. */
+const manyKeys = (n: number): string =>
+  Array.from({ length: n }, (_, i) => `"k${i}":[${i % 2 === 0 ? `"v${i}"` : i}]`).join(',');
+
 const hot = [
   '{"ta-cmd":"ping","ta-id":6,"msg-type":"request"}',
   '{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":4711,"protocol-minimum-version":2,"protocol-maximum-version":3}',
@@ -51,6 +55,8 @@ const hot = [
   '{"ta-cmd":"ping","ta-id":123456789012345,"msg-type":"request"}',
   '{"ta-cmd":"ping","ta-id":1234567890123456,"msg-type":"request"}',
   '{"ta-cmd":"services","ta-id":8,"msg-type":"request","filter":"(&(a=1)(b=*))"}',
+  // more keys than the decoder checks for repeats in their list (a set then)
+  `{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{${manyKeys(20)}},"ttl":30}`,
 ];
 
 /** Inputs the fast path must leave to the general path (each is decided there: some valid, most not). */
@@ -71,6 +77,9 @@ const cold = [
   '{"ta-cmd":"track","ta-id":1,"msg-type":"inform","track-type":"other"}',
   '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"b":["x"],"1":["y"]},"ttl":30}',
   '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":["x"],"a":["y"]},"ttl":30}',
+  // a repeated key past the keys checked in their list, and one among them
+  `{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{${manyKeys(20)},"k3":["y"]},"ttl":30}`,
+  `{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{${manyKeys(10)},"k3":["y"]},"ttl":30}`,
   '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":[-1]},"ttl":30}',
   '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":[1.5]},"ttl":30}',
   '{"ta-cmd":"publish","ta-id":3,"msg-type":"request","service-id":9,"generation":0,"service-props":{"a":"x"},"ttl":30}',
