@@ -365,6 +365,11 @@ const verifyReport = (v: Verifier, io: ReplayCliIo, complete: boolean): number =
   if (d === undefined) {
     const upTo = complete ? '' : ' (up to the bad line)';
     io.stdout.write(`verify: ok, ${v.matched} outbound messages reproduced${upTo}\n`);
+    if (v.unchecked > 0)
+      io.stdout.write(
+        `verify: ${v.unchecked} replayed message${v.unchecked === 1 ? '' : 's'} of the inputs from log line ` +
+          `${v.uncheckedFrom} on not checked: the log ends before its recorded messages\n`,
+      );
     return 0;
   }
   io.stdout.write(

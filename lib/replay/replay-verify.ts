@@ -52,6 +52,8 @@ interface Sent {
   /** For a message of a folded batch: the batch and the message's index among its deliveries. */
   readonly batch?: ReplayBatch;
   readonly k?: number;
+  /** A replayed message: its place in the order the replay sent all messages (the live server's, recorded). */
+  readonly n?: number;
 }
 
 /** Inputs kept to explain a divergence. */
@@ -145,6 +147,18 @@ export class Verifier {
   matched = 0;
   /** Whether every domain header said outbound messages were recorded. */
   recorded = true;
+  /**
+   * Replayed messages left unmatched at the end of the log, sent after every message the log has (set by
+   * {@link finish}): not checked, not a divergence. A log ends wherever the recording was read or cut (a live log,
+   * `head -n`), and the recorder writes a turn's messages after its inputs, in the order they were sent.
+   */
+  unchecked = 0;
+  /** The log line of the first input that sent an {@link unchecked} message. */
+  uncheckedFrom = 0;
+  /** Messages replayed so far (each one's `n`). */
+  private sent = 0;
+  /** The last replayed message (by `n`) a recorded one matched. */
+  private lastMatched = -1;
   private divergence: Divergence | undefined;
   /** Per domain, per connection. */
   private readonly pairs = new Map<number, Map<number, Pair>>();
@@ -173,14 +187,16 @@ export class Verifier {
       encodeMessageParts(f.msg, parts);
       // the recorded message is usually there already (read before the batch was folded): compared at once
       const x = p.a === p.actual.length ? p.expected[p.e] : undefined;
+      const n = this.sent++;
       if (x !== undefined && x.buf !== undefined && samePartsBytes(parts.head, parts.tail, x.buf, x.start!, x.end!)) {
         p.e++;
         this.matched++;
+        this.lastMatched = n;
         this.trim(p);
         continue;
       }
       const json = parts.tail === '' ? parts.head : parts.head + parts.tail;
-      p.actual.push({ json, line, batch: b, k });
+      p.actual.push({ json, line, batch: b, k, n });
       this.match(p);
     }
     return this.divergence;
@@ -194,6 +210,7 @@ export class Verifier {
     if (y !== undefined && sameBytes(y.json!, b, start, end)) {
       p.a++;
       this.matched++;
+      this.lastMatched = Math.max(this.lastMatched, y.n!);
       this.trim(p);
       return;
     }
@@ -248,7 +265,7 @@ export class Verifier {
       this.remember({ kind: 'event', seq: step.seq, d: step.domain, event: step.event }, step.line);
       for (const f of step.delivered) {
         const p = this.pair(step.domain, f.conn);
-        p.actual.push({ json: encodeMessage(f.msg), line: step.line, seq: step.seq });
+        p.actual.push({ json: encodeMessage(f.msg), line: step.line, seq: step.seq, n: this.sent++ });
         this.match(p);
       }
     }
@@ -272,14 +289,26 @@ export class Verifier {
     return this.divergence;
   }
 
-  /** The first divergence, including messages left unmatched at the end of the log. */
+  /**
+   * The first divergence, including messages left unmatched at the end of the log: a recorded message not replayed,
+   * or a replayed one not recorded although one sent after it was (those sent after every recorded one are counted
+   * as {@link unchecked}).
+   */
   finish(): Divergence | undefined {
     if (this.divergence !== undefined) return this.divergence;
     const left: Divergence[] = [];
     for (const conns of this.pairs.values())
       for (const p of conns.values()) {
         if (p.e < p.expected.length) left.push(this.diverge(p, p.expected[p.e], undefined));
-        if (p.a < p.actual.length) left.push(this.diverge(p, undefined, p.actual[p.a]));
+        if (p.a < p.actual.length) {
+          // (the connection's later messages were sent after this one)
+          const y = p.actual[p.a]!;
+          if (y.n! > this.lastMatched) {
+            this.unchecked += p.actual.length - p.a;
+            const from = this.locate(y)?.line ?? y.line;
+            this.uncheckedFrom = this.uncheckedFrom === 0 ? from : Math.min(this.uncheckedFrom, from);
+          } else left.push(this.diverge(p, undefined, y));
+        }
       }
     left.sort((a, b) => a.line - b.line);
     return (this.divergence = left[0]);
@@ -305,6 +334,7 @@ export class Verifier {
         return;
       }
       this.matched++;
+      this.lastMatched = Math.max(this.lastMatched, y.n!);
     }
     this.trim(p);
   }

@@ -93,6 +93,32 @@ describe('rxpaf-replay: modes', () => {
     expect(r.out + r.err).toMatch(/102|101/);
   });
 
+  it('--verify on a log cut after an input, before its messages (a live log, head -n): not checked, not a divergence', async () => {
+    const lines = logLines(scenario());
+    // the publish of service 11 (ta-id 101) and its reply
+    const i = lines.findIndex((l) => l.includes('"ta-id":101') && l.includes('"request"'));
+    expect(lines[i + 1]).toMatch(/^\{"out":.*"ta-id":101/);
+    const cut = await run(['--verify', write('cut.ndjson', lines.slice(0, i + 1))]);
+    expect(cut.status).toBe(0);
+    expect(cut.out).toContain(
+      `verify: 1 replayed message of the inputs from log line ${i + 1} on not checked: the log ends before its recorded messages`,
+    );
+    // a turn of two publishes, its inputs first, cut after the first one's reply (the second's input is before it)
+    const j = lines.findIndex((l) => l.includes('"ta-id":100') && l.includes('"request"'));
+    expect(j).toBe(i - 2);
+    const turn = [...lines.slice(0, j + 1), lines[i]!, lines[j + 1]!];
+    const inTurn = await run(['--verify', write('turn.ndjson', turn)]);
+    expect(inTurn.status).toBe(0);
+    expect(inTurn.out).toContain(`verify: 1 replayed message of the inputs from log line ${j + 2} on not checked`);
+    // a message missing before the log's last recorded one is still a divergence
+    const missing = [...lines.slice(0, i + 1), ...lines.slice(i + 2)];
+    expect(missing.slice(i + 1).some((l) => l.startsWith('{"out":'))).toBe(true);
+    const r = await run(['--verify', write('missing.ndjson', missing)]);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('expected: (nothing)');
+    expect(r.out).toContain('"ta-id":101');
+  });
+
   it('--domain: only that domain is reported', async () => {
     const file = write('e.ndjson', logLines(scenario()));
     const none = await run(['--at', '6', '--domain', '3', file]);
