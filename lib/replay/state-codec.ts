@@ -9,7 +9,12 @@
  * the reducer never depends on it.) Integers are exact (bigints
  * are written as integer literals, so the text must be written with `stringifyJson` and read with `parseJson`);
  * times are doubles written in their shortest round-trip form (non-finite values and -0 as strings). `undefined`
- * fields are `null`. Two derived structures are not stored but rebuilt: the filter index (each subscription's
+ * fields are `null`. The ordered collections (the services, each record's services, the subscriptions) also store
+where their entries are: positions, holes and a compaction in progress (`servicesPlace`, `subscriptionsPlace`, a
+record's `place`; absent when there are no holes), and each pending job the positions its walk still passes
+(`passed`, `trailing`): the sliced jobs pay a budget unit for every position they pass, so a state rebuilt without
+its holes ran them ahead of the live one (snapshots from before 7 December 2026 have none of this and are rebuilt
+from position 0). Two derived structures are not stored but rebuilt: the filter index (each subscription's
  * canonical filter text is re-parsed, then `indexAdd`ed in creation order) and the two deadline heaps (their
  * entries `[at, seq, value]` in pop order, re-pushed with `heapPush`; the `seq`s are unique, so the pop order is the
  * same).
@@ -27,11 +32,11 @@ import { encodeMessage } from '../codec/encode';
 import { parseJson, stringifyJson, type Json, type JsonObject } from '../codec/json';
 import { outboundCodecs, type ClientMessage, type ServerMessage } from '../codec/messages';
 import { printFilter } from '../filter/print';
-import { effectiveService, listingRest, unsubscribeRest } from '../state/work';
+import { effectiveService, unsubscribeRest } from '../state/work';
 import { OrderedById } from '../state/ordered-by-id';
 import { OrderedIds } from '../state/ordered-ids';
 import { OrderedSlots } from '../state/ordered-slots';
-import { SlotList } from '../state/slot-list';
+import { type Placement, type SlotLayout, SlotList } from '../state/slot-list';
 import { ttlCountsEntries, ttlCountsOf } from '../state/ttl-counts';
 import { type OrphanQueue, orphanQueueOf, orphanQueuePop } from '../state/orphan-queue';
 import { emptyServiceIndex, serviceIndexUpdate } from '../state/service-index';
@@ -116,15 +121,67 @@ const clientJson = (c: Client): { readonly [K in keyof Client]: Json } => ({
   active: opt(c.active),
   records: [...c.records],
 });
-const recordJson = (r: SdRecord): { readonly [K in keyof SdRecord]: Json } => ({
-  id: r.id,
-  clientId: r.clientId,
-  active: r.active,
-  services: [...r.services],
-  ttls: ttlCountsEntries(r.ttls),
-  disconnectedAt: optFloat(r.disconnectedAt),
-  closeSeq: opt(r.closeSeq),
+/**
+ * A list's layout as `{start, end, jumps}`: `jumps` holds `[i, position]` for each entry not one past the previous
+ * one (the first: not at `start`), so a list without holes is a few numbers.
+ */
+const layoutJson = (l: SlotLayout): JsonObject => {
+  const jumps: Json[] = [];
+  let prev = l.start - 1;
+  l.positions.forEach((p, i) => {
+    if (p !== prev + 1) jumps.push([i, p]);
+    prev = p;
+  });
+  return { start: l.start, end: l.end, jumps };
+};
+/** Where an ordered collection's entries are (./state-codec.ts `placementOf` reads it back). */
+const placementJson = (p: Placement): JsonObject => ({
+  ...layoutJson(p.list),
+  ...(p.moving !== undefined ? { moving: { cursor: p.moving.cursor, ...layoutJson(p.moving.next) } } : {}),
 });
+/** Whether `p` is what a collection of `n` entries rebuilt from position 0 has (nothing to store). */
+const plain = (p: Placement, n: number): boolean =>
+  p.moving === undefined && p.list.start === 0 && p.list.end === n && (n === 0 || p.list.positions[n - 1] === n - 1);
+
+const recordJson = (r: SdRecord): { readonly [K in keyof SdRecord]: Json } & { place?: Json } => {
+  const place = r.services.placement();
+  return {
+    id: r.id,
+    clientId: r.clientId,
+    active: r.active,
+    services: [...r.services],
+    ttls: ttlCountsEntries(r.ttls),
+    disconnectedAt: optFloat(r.disconnectedAt),
+    closeSeq: opt(r.closeSeq),
+    ...(plain(place, r.services.size) ? {} : { place: placementJson(place) }),
+  };
+};
+
+/**
+ * What a walk from `from` to `end` over `at` (a position's entry, `undefined` for a hole) meets: the entries `keep`
+ * takes, and for each the positions passed before it (holes, entries not kept), then those passed after the last.
+ */
+const walkRest = <T, R>(
+  from: number,
+  end: number,
+  at: (pos: number) => T | undefined,
+  keep: (t: T) => R | undefined,
+): { rest: R[]; passed: number[]; trailing: number } => {
+  const rest: R[] = [];
+  const passed: number[] = [];
+  let n = 0;
+  for (let p = from; p < end; p++) {
+    const v = at(p);
+    const r = v === undefined ? undefined : keep(v);
+    if (r === undefined) n++;
+    else {
+      rest.push(r);
+      passed.push(n);
+      n = 0;
+    }
+  }
+  return { rest, passed, trailing: n };
+};
 const serviceJson = (s: Service): { readonly [K in keyof Service]: Json } => ({
   id: s.id,
   generation: s.generation,
@@ -153,28 +210,47 @@ const subscriptionJson = (s: Subscription): { readonly [K in Exclude<keyof Subsc
  */
 const jobJson = (j: Job): Json => {
   switch (j.kind) {
-    case 'orphan':
-      return { kind: j.kind, record: j.record, ids: j.ids.from(j.pos) };
+    case 'orphan': {
+      // the positions the walk has left, holes included (each costs a unit of the slice budget)
+      const w = walkRest(
+        Math.max(j.pos, j.ids.firstSlot),
+        j.ids.slots,
+        (p) => j.ids.slot(p),
+        (id) => id,
+      );
+      return { kind: j.kind, record: j.record, ids: w.rest, passed: w.passed, trailing: w.trailing };
+    }
     case 'services':
-    case 'subscribe':
+    case 'subscribe': {
+      const effective = (s: Service): Json | undefined => {
+        const e = effectiveService(j.recs, s, j.at);
+        return e === undefined ? undefined : serviceJson(e);
+      };
+      const ids = j.ids;
+      const w =
+        ids !== undefined
+          ? walkRest(j.pos, ids.length, (i) => j.snap.get(ids[i]!), effective)
+          : walkRest(Math.max(j.pos, j.snap.firstSlot), j.snap.slots, (p) => j.snap.slot(p), effective);
       return {
         kind: j.kind,
         conn: j.conn,
         taId: j.taId,
         filter: j.filter === undefined ? null : printFilter(j.filter),
         at: float(j.at),
-        rest: listingRest(j).flatMap((s) => {
-          const e = effectiveService(j.recs, s, j.at);
-          return e === undefined ? [] : [serviceJson(e)];
-        }),
+        rest: w.rest,
+        passed: w.passed,
+        trailing: w.trailing,
       };
-    case 'subscriptions':
-      return {
-        kind: j.kind,
-        conn: j.conn,
-        taId: j.taId,
-        rest: j.snap.from(j.pos).flatMap((sub) => (j.gone.has(sub.conn) ? [] : [subscriptionJson(sub)])),
-      };
+    }
+    case 'subscriptions': {
+      const w = walkRest(
+        j.pos,
+        j.snap.slots,
+        (p) => j.snap.slot(p),
+        (sub) => (j.gone.has(sub.conn) ? undefined : subscriptionJson(sub)),
+      );
+      return { kind: j.kind, conn: j.conn, taId: j.taId, rest: w.rest, passed: w.passed, trailing: w.trailing };
+    }
     case 'unsubscribe': {
       const rest = unsubscribeRest(j);
       return {
@@ -244,7 +320,23 @@ const orphanQueueList = (q: OrphanQueue): LazyList => ({
  */
 export type DomainStateParts = {
   readonly [K in Exclude<keyof DomainState, 'subscriptionIndex' | 'serviceIndex' | 'unsubscribing'>]: Json | LazyList;
+} & {
+  /**
+   * Where the services and the subscriptions are (their positions, holes, a compaction in progress): a list of one
+   * {@link placementJson}, computed when the snapshot's writing reaches it; absent in snapshots from before
+   * 7 December 2026 (rebuilt from position 0 then).
+   */
+  readonly servicesPlace: LazyList;
+  readonly subscriptionsPlace: LazyList;
 };
+
+/** A list of one element, `f()`, computed when it is walked. */
+const later = (f: () => Json): LazyList => ({
+  lazy: true,
+  items: function* () {
+    yield f();
+  },
+});
 
 /** The parts of a domain's JSON form; small fields are encoded now, the collections when they are walked. */
 export const domainStateParts = (s: DomainState): DomainStateParts => ({
@@ -256,7 +348,9 @@ export const domainStateParts = (s: DomainState): DomainStateParts => ({
   clients: lazy(() => s.clients.values(), clientJson),
   records: lazy(() => s.records.values(), recordJson),
   services: lazy(() => s.services.values(), serviceJson),
+  servicesPlace: later(() => placementJson(s.services.placement())),
   subscriptions: lazy(() => s.subscriptions.values(), subscriptionJson),
+  subscriptionsPlace: later(() => placementJson(s.subscriptions.placement())),
   orphanQueue: orphanQueueList(s.orphanQueue),
   timerQueue: heapList(s.timerQueue),
   used: countsJson(s.used),
@@ -342,6 +436,10 @@ const ConnJ = t.type({
   waiting: t.union([t.literal(true), t.undefined]),
 });
 const ClientJ = t.type({ id: t.bigint, user: t.string, active: nullable(Nat), records: t.array(Nat) });
+const LayoutJ = t.type({ start: Nat, end: Nat, jumps: t.array(t.tuple([Nat, Nat])) });
+const PlaceJ = t.intersection([LayoutJ, t.partial({ moving: t.intersection([t.type({ cursor: Nat }), LayoutJ]) })]);
+/** Absent: the entries at positions from 0 (snapshots from before 7 December 2026, or a list without holes). */
+const OptPlaceJ = t.union([PlaceJ, t.undefined]);
 const RecordJ = t.type({
   id: Nat,
   clientId: t.bigint,
@@ -350,6 +448,7 @@ const RecordJ = t.type({
   ttls: t.array(t.tuple([t.bigint, Nat])),
   disconnectedAt: nullable(Float),
   closeSeq: nullable(Nat),
+  place: OptPlaceJ,
 });
 const ServiceJ = t.type({
   id: t.bigint,
@@ -371,17 +470,28 @@ const SubscriptionJ = t.type({
   seq: Nat,
   createdAt: Float,
 });
+/**
+ * A walk's positions left (absent in snapshots from before 7 December 2026: none but the entries): `passed[i]`, the
+ * positions it passes before `rest[i]` (holes, entries it skips), `trailing` those after the last.
+ */
+const Walk = t.partial({ passed: t.array(Nat), trailing: Nat });
 const JobJ = t.union([
-  t.type({ kind: t.literal('orphan'), record: Nat, ids: t.array(t.bigint) }),
-  t.type({
-    kind: t.keyof({ services: null, subscribe: null }),
-    conn: Nat,
-    taId: t.bigint,
-    filter: nullable(t.string),
-    at: Float,
-    rest: t.array(ServiceJ),
-  }),
-  t.type({ kind: t.literal('subscriptions'), conn: Nat, taId: t.bigint, rest: t.array(SubscriptionJ) }),
+  t.intersection([t.type({ kind: t.literal('orphan'), record: Nat, ids: t.array(t.bigint) }), Walk]),
+  t.intersection([
+    t.type({
+      kind: t.keyof({ services: null, subscribe: null }),
+      conn: Nat,
+      taId: t.bigint,
+      filter: nullable(t.string),
+      at: Float,
+      rest: t.array(ServiceJ),
+    }),
+    Walk,
+  ]),
+  t.intersection([
+    t.type({ kind: t.literal('subscriptions'), conn: Nat, taId: t.bigint, rest: t.array(SubscriptionJ) }),
+    Walk,
+  ]),
   /** `passed[i]`: the positions the walk passes before `rest[i]` (others' subscriptions, holes) */
   t.type({ kind: t.literal('unsubscribe'), conn: Nat, rest: t.array(SubscriptionJ), passed: t.array(Nat) }),
 ]);
@@ -406,6 +516,9 @@ const StateJ = t.type({
   waiting: t.union([t.array(Nat), t.undefined]),
   /** absent in snapshots from before `closing` events (event-log version 7): none was closing */
   closing: t.union([t.array(Nat), t.undefined]),
+  /** absent in snapshots from before 7 December 2026: the services and subscriptions at positions from 0 */
+  servicesPlace: t.union([t.array(PlaceJ), t.undefined]),
+  subscriptionsPlace: t.union([t.array(PlaceJ), t.undefined]),
 });
 
 const describe = (errors: t.Errors): string => {
@@ -463,17 +576,26 @@ const subscription = (s: t.TypeOf<typeof SubscriptionJ>): Subscription => ({
  */
 const job = (x: t.TypeOf<typeof JobJ>, subscriptions: OrderedSlots<Subscription>): Job => {
   switch (x.kind) {
-    case 'orphan':
-      return { kind: 'orphan', record: x.record, ids: OrderedIds.of(x.ids), pos: 0 };
-    case 'subscriptions':
+    case 'orphan': {
+      const place = walkLayout(x.ids.length, x.passed, x.trailing, 'orphan job');
+      return {
+        kind: 'orphan',
+        record: x.record,
+        ids: fitted('orphan job', () => OrderedIds.placed(x.ids, place)),
+        pos: 0,
+      };
+    }
+    case 'subscriptions': {
+      const place = walkLayout(x.rest.length, x.passed, x.trailing, 'subscriptions job');
       return {
         kind: 'subscriptions',
         conn: x.conn,
         taId: x.taId,
-        snap: OrderedSlots.of(x.rest.map(subscription)),
+        snap: fitted('subscriptions job', () => OrderedSlots.placed(x.rest.map(subscription), place)),
         gone: IMap<ConnId, number>(),
         pos: 0,
       };
+    }
     case 'unsubscribe': {
       if (x.passed.length !== x.rest.length) throw new Invalid('unsubscribe job: one passed count per subscription');
       // the positions bottom up: the oldest subscription first, each followed by the positions passed before it
@@ -493,7 +615,9 @@ const job = (x: t.TypeOf<typeof JobJ>, subscriptions: OrderedSlots<Subscription>
         conn: x.conn,
         taId: x.taId,
         filter: filterOf(x.filter, 'listing'),
-        snap: OrderedById.of(x.rest.map(service)),
+        snap: fitted('listing job', () =>
+          OrderedById.placed(x.rest.map(service), walkLayout(x.rest.length, x.passed, x.trailing, 'listing job')),
+        ),
         recs: IMap<ConnId, SdRecord>(),
         at: x.at,
         pos: 0,
@@ -520,6 +644,47 @@ const heap = <T>(entries: ReadonlyArray<readonly [number, number, T]>): Heap<T> 
   entries.reduce((h, [at, seq, v]) => heapPush(h, at, seq, v), heapEmpty<T>());
 
 class Invalid extends Error {}
+
+/** The positions of `n` entries from {@link layoutJson}'s form. */
+const layoutOf = (n: number, j: t.TypeOf<typeof LayoutJ>, what: string): SlotLayout => {
+  const positions: number[] = [];
+  let prev = j.start - 1;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const jump = j.jumps[k];
+    const p = jump !== undefined && jump[0] === i ? (k++, jump[1]) : prev + 1;
+    positions.push(p);
+    prev = p;
+  }
+  if (k !== j.jumps.length) throw new Invalid(`${what}: jumps past its ${n} entries`);
+  return { start: j.start, end: j.end, positions };
+};
+/** A placement of `n` entries (`undefined`: from position 0, no holes). */
+const placementOf = (n: number, j: t.TypeOf<typeof PlaceJ> | undefined, what: string): Placement => {
+  if (j === undefined) return { list: { start: 0, end: n, positions: Array.from({ length: n }, (_, i) => i) } };
+  const list = layoutOf(n, j, what);
+  const m = j.moving;
+  if (m === undefined) return { list };
+  const below = list.positions.filter((p) => p < m.cursor).length;
+  return { list, moving: { cursor: m.cursor, next: layoutOf(below, m, `${what} (compaction)`) } };
+};
+/** `n` entries and the positions a walk passes before each (and after the last) as a layout from position 0. */
+const walkLayout = (n: number, passed: readonly number[] | undefined, trailing: number | undefined, what: string) => {
+  if (passed !== undefined && passed.length !== n) throw new Invalid(`${what}: one passed count per entry`);
+  const positions: number[] = [];
+  let p = -1;
+  for (let i = 0; i < n; i++) positions.push((p += 1 + (passed?.[i] ?? 0)));
+  return { list: { start: 0, end: p + 1 + (trailing ?? 0), positions } };
+};
+/** `f()`, a `RangeError` of the ordered collections (a placement that does not fit) as {@link Invalid}. */
+const fitted = <T>(what: string, f: () => T): T => {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError) throw new Invalid(`${what}: ${e.message}`);
+    throw e;
+  }
+};
 
 /**
  * A snapshot written before the state had sliced work (no `work` and `held` fields, no subscription `createdAt`,
@@ -596,16 +761,24 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           id: r.id,
           clientId: r.clientId,
           active: r.active,
-          services: OrderedIds.of(r.services),
+          services: fitted(`record ${r.id}`, () =>
+            OrderedIds.placed(r.services, placementOf(r.services.length, r.place, `record ${r.id}`)),
+          ),
           ttls: ttlCountsOf(r.ttls),
           disconnectedAt: und(r.disconnectedAt),
           closeSeq: und(r.closeSeq),
         });
     });
-    const services = OrderedById.of(j.services.map(service));
+    const distinct = (ids: readonly bigint[]): boolean => new Set(ids).size === ids.length;
+    if (!distinct(j.services.map((x) => x.id))) throw new Invalid('duplicate service id');
+    if (!distinct(j.subscriptions.map((x) => x.id))) throw new Invalid('duplicate subscription id');
+    const services = fitted('services', () =>
+      OrderedById.placed(j.services.map(service), placementOf(j.services.length, j.servicesPlace?.[0], 'services')),
+    );
     const subs: Subscription[] = j.subscriptions.map(subscription);
-    const subscriptions = OrderedSlots.of(subs);
-    if (subscriptions.size !== subs.length) throw new Invalid('duplicate subscription id');
+    const subscriptions = fitted('subscriptions', () =>
+      OrderedSlots.placed(subs, placementOf(subs.length, j.subscriptionsPlace?.[0], 'subscriptions')),
+    );
     const subscriptionIndex = indexFrom([...subs].sort((a, b) => a.seq - b.seq));
     const work = List(j.work.map((x) => job(x, subscriptions)));
     // a closed connection's subscriptions being removed: as many as the map still holds (work.ts)

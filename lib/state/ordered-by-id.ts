@@ -18,7 +18,7 @@
  */
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
-import { SLOT_LIMIT, SlotList } from './slot-list';
+import { type Placement, SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -90,6 +90,41 @@ export class OrderedById<V extends { readonly id: bigint }> {
   static of<V extends { readonly id: bigint }>(records: Iterable<V>): OrderedById<V> {
     const [size, at, list] = placed(records);
     return size === 0 ? OrderedById.empty() : new OrderedById(size, at, list);
+  }
+
+  /**
+   * The map of `records` (in order, distinct ids) at the positions of `p`, with the compaction in progress it
+   * describes: the map a snapshot recorded as {@link placement} gave it (../replay/state-codec.ts). Throws a
+   * `RangeError` if `p` does not fit the records.
+   */
+  static placed<V extends { readonly id: bigint }>(records: readonly V[], p: Placement): OrderedById<V> {
+    if (records.length === 0 && p.list.end === 0) return OrderedById.empty();
+    const ids = records.map((r) => r.id);
+    const at = hamtOf(ids, p.list.positions);
+    if (at.size !== records.length) throw new RangeError('OrderedById.placed: repeated ids');
+    const list = SlotList.placed(records, p.list);
+    const m = p.moving;
+    if (m === undefined) return new OrderedById(records.length, at, list);
+    // the copy holds the records below the cursor, in order
+    const below = records.filter((_, i) => p.list.positions[i]! < m.cursor);
+    const next = new OrderedById(
+      below.length,
+      hamtOf(
+        below.map((r) => r.id),
+        m.next.positions,
+      ),
+      SlotList.placed(below, m.next),
+    );
+    return new OrderedById(records.length, at, list, { cursor: m.cursor, next });
+  }
+
+  /** Where the records are, and the compaction in progress (what {@link placed} takes). */
+  placement(): Placement {
+    const m = this.moving;
+    return {
+      list: this.list.layout(),
+      ...(m !== undefined ? { moving: { cursor: m.cursor, next: m.next.list.layout() } } : {}),
+    };
   }
 
   get(id: bigint): V | undefined {

@@ -24,7 +24,7 @@
  */
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtSet } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
-import { SLOT_LIMIT, SlotList } from './slot-list';
+import { type Placement, SLOT_LIMIT, SlotList } from './slot-list';
 
 /**
  * A gradual compaction in progress (./compaction.ts): `next` is the compacted copy of the members at the positions
@@ -69,6 +69,33 @@ export class OrderedIds {
     // built in one linear pass (a compaction of a big record rebuilds it in one event)
     const list = [...at.keys()];
     return new OrderedIds(list.length, hamtOf(list, [...at.values()]), SlotList.of(list));
+  }
+
+  /**
+   * The set of `ids` (in order, distinct) at the positions of `p`, with the compaction in progress it describes: the
+   * set a snapshot recorded as {@link placement} gave it (../replay/state-codec.ts). Its survivors' trie holds every
+   * member's position (a restored service has no hint). Throws a `RangeError` if `p` does not fit the ids.
+   */
+  static placed(ids: readonly bigint[], p: Placement): OrderedIds {
+    if (ids.length === 0 && p.list.end === 0) return OrderedIds.EMPTY;
+    const survivors = hamtOf(ids, p.list.positions);
+    if (survivors.size !== ids.length) throw new RangeError('OrderedIds.placed: repeated ids');
+    const list = SlotList.placed(ids, p.list);
+    const m = p.moving;
+    if (m === undefined) return new OrderedIds(ids.length, survivors, list);
+    // the copy holds the members below the cursor, in order
+    const below = ids.filter((_, i) => p.list.positions[i]! < m.cursor);
+    const next = new OrderedIds(below.length, hamtOf(below, m.next.positions), SlotList.placed(below, m.next));
+    return new OrderedIds(ids.length, survivors, list, { cursor: m.cursor, next });
+  }
+
+  /** Where the members are, and the compaction in progress (what {@link placed} takes). */
+  placement(): Placement {
+    const m = this.moving;
+    return {
+      list: this.list.layout(),
+      ...(m !== undefined ? { moving: { cursor: m.cursor, next: m.next.list.layout() } } : {}),
+    };
   }
 
   /**

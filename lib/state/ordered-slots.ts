@@ -23,10 +23,10 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).delete(7n);
  * [m.slots, m.slot(0), m.slot(1)?.name]; // [2, undefined, 'b']
  */
-import { type Hamt, hamtEmpty, hamtGet, hamtUpdate } from '../util/hamt';
+import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
 import { placed } from './ordered-by-id';
-import { SLOT_LIMIT, SlotList } from './slot-list';
+import { type Placement, SLOT_LIMIT, SlotList } from './slot-list';
 
 /**
  * A gradual compaction in progress (./compaction.ts; event-log schema version 9 on): `next` is the compacted copy of
@@ -68,6 +68,43 @@ export class OrderedSlots<V extends { readonly id: bigint }> {
   static of<V extends { readonly id: bigint }>(records: Iterable<V>): OrderedSlots<V> {
     const [size, at, list] = placed(records);
     return size === 0 ? OrderedSlots.empty() : new OrderedSlots(size, at, list);
+  }
+
+  /**
+   * The map of `records` (in order, distinct ids) at the positions of `p`, with the compaction in progress it
+   * describes: the map a snapshot recorded as {@link placement} gave it (../replay/state-codec.ts). Throws a
+   * `RangeError` if `p` does not fit the records.
+   */
+  static placed<V extends { readonly id: bigint }>(records: readonly V[], p: Placement): OrderedSlots<V> {
+    const at = hamtOf(
+      records.map((r) => r.id),
+      p.list.positions,
+    );
+    if (at.size !== records.length) throw new RangeError('OrderedSlots.placed: repeated ids');
+    const list = SlotList.placed(records, p.list);
+    if (records.length === 0 && list.end === 0) return OrderedSlots.empty();
+    const m = p.moving;
+    if (m === undefined) return new OrderedSlots(records.length, at, list);
+    // the copy holds the records below the cursor, in order
+    const below = records.filter((_, i) => p.list.positions[i]! < m.cursor);
+    const next = new OrderedSlots(
+      below.length,
+      hamtOf(
+        below.map((r) => r.id),
+        m.next.positions,
+      ),
+      SlotList.placed(below, m.next),
+    );
+    return new OrderedSlots(records.length, at, list, { cursor: m.cursor, next });
+  }
+
+  /** Where the records are (holes included, at the end too), and the compaction in progress ({@link placed}). */
+  placement(): Placement {
+    const m = this.moving;
+    return {
+      list: this.list.layout(),
+      ...(m !== undefined ? { moving: { cursor: m.cursor, next: m.next.list.layout() } } : {}),
+    };
   }
 
   get(id: bigint): V | undefined {

@@ -65,6 +65,41 @@ const dropBefore = (node: Node | undefined, shift: number, from: number): Node |
   return nonEmpty || child !== undefined ? copy : undefined;
 };
 
+/** Where a list's values are: its bounds and the position of each value, in order (what a snapshot keeps). */
+export interface SlotLayout {
+  readonly start: number;
+  readonly end: number;
+  readonly positions: readonly number[];
+}
+
+/**
+ * Where an ordered collection's entries are (./ordered-by-id.ts, ./ordered-ids.ts, ./ordered-slots.ts): its list's
+ * layout and, while a gradual compaction is in progress, its cursor and the layout of the compacted copy (which holds
+ * the entries below the cursor, in order). A snapshot keeps it so that the collection comes back with the same
+ * positions and holes: the sliced jobs pay a unit for every position they pass (./work.ts).
+ */
+export interface Placement {
+  readonly list: SlotLayout;
+  readonly moving?: { readonly cursor: number; readonly next: SlotLayout };
+}
+
+/**
+ * Why `layout` cannot place `n` values (positions not increasing, outside `[start, end)`, or not one per value), or
+ * `undefined` if it can.
+ */
+export const layoutError = (n: number, layout: SlotLayout): string | undefined => {
+  const { start, end, positions } = layout;
+  if (positions.length !== n) return `${positions.length} positions for ${n} entries`;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > SLOT_LIMIT)
+    return `bounds [${start}, ${end})`;
+  let prev = start - 1;
+  for (const p of positions) {
+    if (!Number.isSafeInteger(p) || p <= prev || p >= end) return `position ${p} in [${start}, ${end})`;
+    prev = p;
+  }
+  return undefined;
+};
+
 export class SlotList<T> {
   private constructor(
     /** The first position that may hold a value (those before are holes, or stale). */
@@ -108,6 +143,53 @@ export class SlotList<T> {
       root = level[0];
     }
     return new SlotList(0, n, root, shift, values.slice(tailStart), tailStart);
+  }
+
+  /**
+   * The list of `values` at the positions of `layout` (see {@link layoutError}; holes elsewhere): a list as a
+   * snapshot recorded it (../replay/state-codec.ts), its positions and holes those of the list that was written.
+   * Built leaf by leaf: the work is that of the values, whatever the positions.
+   */
+  static placed<T>(values: readonly T[], layout: SlotLayout): SlotList<T> {
+    const { start, end, positions } = layout;
+    const e = layoutError(values.length, layout);
+    if (e !== undefined) throw new RangeError(`SlotList.placed: ${e}`);
+    // (a list emptied from its start keeps its end: a compaction's copy whose entries were all deleted)
+    if (end === 0) return SlotList.EMPTY;
+    const tailStart = Math.floor((end - 1) / WIDTH) * WIDTH;
+    const tail = new Array<T | undefined>(end - tailStart).fill(undefined);
+    let root: Node | undefined;
+    let shift = 0;
+    // the root covers positions [0, tailStart): deep enough for its last leaf (as `push` makes it)
+    if (tailStart > 0) while ((tailStart - WIDTH) >>> shift >= WIDTH) shift += BITS;
+    let leaf: Node | undefined;
+    let leafAt = -1;
+    const flush = (): void => {
+      if (leaf !== undefined) root = shift === 0 ? leaf : setIn(root, shift, leafAt, leaf, BITS);
+      leaf = undefined;
+    };
+    for (let i = 0; i < values.length; i++) {
+      const p = positions[i]!;
+      if (p >= tailStart) tail[p - tailStart] = values[i];
+      else {
+        const at = p - (p & MASK);
+        if (at !== leafAt) {
+          flush();
+          leaf = new Array<unknown>(WIDTH).fill(undefined);
+          leafAt = at;
+        }
+        leaf![p & MASK] = values[i];
+      }
+    }
+    flush();
+    return new SlotList(start, end, root, shift, tail, tailStart);
+  }
+
+  /** Where the values are (for {@link placed}). */
+  layout(): SlotLayout {
+    const positions: number[] = [];
+    this.forEachFrom(0, (_, p) => void positions.push(p));
+    return { start: this.start, end: this.end, positions };
   }
 
   /** Positions from `start` to `end`, holes included. */

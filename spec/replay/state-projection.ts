@@ -11,6 +11,7 @@ import { isImmutable, isKeyed, isOrdered } from 'immutable';
 
 import type { Effect } from '../../lib/state/effects';
 import { encodeMessage } from '../../lib/codec/encode';
+import { CompactProps } from '../../lib/filter/compact-props';
 import type { FilterIndex } from '../../lib/filter/filter-index';
 import { heapEntries } from '../../lib/replay/state-codec';
 import { orphanQueueEntries } from '../../lib/state/orphan-queue';
@@ -50,13 +51,17 @@ export const plain = (v: unknown): unknown => {
     const entries = hamtEntries(v).map(([k, x]) => [plain(k), plain(x)] as const);
     return entries.sort(([a], [b]) => byText(a, b));
   }
-  if (v instanceof Map) return ['<Map>', ...[...v.entries()].map(([k, x]) => [plain(k), plain(x)])];
+  // props as their entries, in whichever form they are kept (a decoded message's Map, the directory's CompactProps)
+  if (v instanceof Map || v instanceof CompactProps)
+    return ['<Map>', ...[...v.entries()].map(([k, x]) => [plain(k), plain(x)])];
   if (Array.isArray(v)) return v.map(plain);
-  if (v instanceof OrderedIds) return ['<OrderedIds>', ...[...v].map(plain)];
-  if (v instanceof OrderedById) return ['<OrderedById>', ...[...v].map(([k, x]) => [plain(k), plain(x)])];
+  // (with their positions, holes and a compaction in progress: the sliced jobs pay for every position they pass)
+  if (v instanceof OrderedIds) return ['<OrderedIds>', v.placement(), ...[...v].map(plain)];
+  if (v instanceof OrderedById)
+    return ['<OrderedById>', v.placement(), ...[...v].map(([k, x]) => [plain(k), plain(x)])];
   if (v instanceof OrderedSlots) {
     const records = [...(v as OrderedSlots<{ readonly id: bigint }>).values()];
-    return ['<OrderedSlots>', ...records.map((x) => [plain(x.id), plain(x)])];
+    return ['<OrderedSlots>', v.placement(), ...records.map((x) => [plain(x.id), plain(x)])];
   }
   if (v instanceof SlotList) {
     const slots: unknown[] = [];
