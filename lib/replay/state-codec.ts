@@ -134,7 +134,7 @@ const layoutJson = (l: SlotLayout): JsonObject => {
   });
   return { start: l.start, end: l.end, jumps };
 };
-/** Where an ordered collection's entries are (./state-codec.ts `placementOf` reads it back). */
+/** Where an ordered collection's entries are ({@link placementFrom} reads it back). */
 const placementJson = (p: Placement): JsonObject => ({
   ...layoutJson(p.list),
   ...(p.moving !== undefined ? { moving: { cursor: p.moving.cursor, ...layoutJson(p.moving.next) } } : {}),
@@ -660,7 +660,7 @@ const layoutOf = (n: number, j: t.TypeOf<typeof LayoutJ>, what: string): SlotLay
   return { start: j.start, end: j.end, positions };
 };
 /** A placement of `n` entries (`undefined`: from position 0, no holes). */
-const placementOf = (n: number, j: t.TypeOf<typeof PlaceJ> | undefined, what: string): Placement => {
+const placementFrom = (n: number, j: t.TypeOf<typeof PlaceJ> | undefined, what: string): Placement => {
   if (j === undefined) return { list: { start: 0, end: n, positions: Array.from({ length: n }, (_, i) => i) } };
   const list = layoutOf(n, j, what);
   const m = j.moving;
@@ -762,7 +762,7 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
           clientId: r.clientId,
           active: r.active,
           services: fitted(`record ${r.id}`, () =>
-            OrderedIds.placed(r.services, placementOf(r.services.length, r.place, `record ${r.id}`)),
+            OrderedIds.placed(r.services, placementFrom(r.services.length, r.place, `record ${r.id}`)),
           ),
           ttls: ttlCountsOf(r.ttls),
           disconnectedAt: und(r.disconnectedAt),
@@ -773,11 +773,11 @@ export const decodeDomainState = (json: unknown): E.Either<string, DomainState> 
     if (!distinct(j.services.map((x) => x.id))) throw new Invalid('duplicate service id');
     if (!distinct(j.subscriptions.map((x) => x.id))) throw new Invalid('duplicate subscription id');
     const services = fitted('services', () =>
-      OrderedById.placed(j.services.map(service), placementOf(j.services.length, j.servicesPlace?.[0], 'services')),
+      OrderedById.placed(j.services.map(service), placementFrom(j.services.length, j.servicesPlace?.[0], 'services')),
     );
     const subs: Subscription[] = j.subscriptions.map(subscription);
     const subscriptions = fitted('subscriptions', () =>
-      OrderedSlots.placed(subs, placementOf(subs.length, j.subscriptionsPlace?.[0], 'subscriptions')),
+      OrderedSlots.placed(subs, placementFrom(subs.length, j.subscriptionsPlace?.[0], 'subscriptions')),
     );
     const subscriptionIndex = indexFrom([...subs].sort((a, b) => a.seq - b.seq));
     const work = List(j.work.map((x) => job(x, subscriptions)));

@@ -18,7 +18,7 @@
  */
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
-import { type Placement, SLOT_LIMIT, SlotList } from './slot-list';
+import { type Placement, SLOT_LIMIT, SlotList, belowCursor, placementOf } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -106,7 +106,7 @@ export class OrderedById<V extends { readonly id: bigint }> {
     const m = p.moving;
     if (m === undefined) return new OrderedById(records.length, at, list);
     // the copy holds the records below the cursor, in order
-    const below = records.filter((_, i) => p.list.positions[i]! < m.cursor);
+    const below = belowCursor(records, p);
     const next = new OrderedById(
       below.length,
       hamtOf(
@@ -121,10 +121,7 @@ export class OrderedById<V extends { readonly id: bigint }> {
   /** Where the records are, and the compaction in progress (what {@link placed} takes). */
   placement(): Placement {
     const m = this.moving;
-    return {
-      list: this.list.layout(),
-      ...(m !== undefined ? { moving: { cursor: m.cursor, next: m.next.list.layout() } } : {}),
-    };
+    return placementOf(this.list, m && { cursor: m.cursor, copy: m.next.list });
   }
 
   get(id: bigint): V | undefined {

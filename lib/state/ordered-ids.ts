@@ -24,7 +24,7 @@
  */
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtSet } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
-import { type Placement, SLOT_LIMIT, SlotList } from './slot-list';
+import { type Placement, SLOT_LIMIT, SlotList, belowCursor, placementOf } from './slot-list';
 
 /**
  * A gradual compaction in progress (./compaction.ts): `next` is the compacted copy of the members at the positions
@@ -84,7 +84,7 @@ export class OrderedIds {
     const m = p.moving;
     if (m === undefined) return new OrderedIds(ids.length, survivors, list);
     // the copy holds the members below the cursor, in order
-    const below = ids.filter((_, i) => p.list.positions[i]! < m.cursor);
+    const below = belowCursor(ids, p);
     const next = new OrderedIds(below.length, hamtOf(below, m.next.positions), SlotList.placed(below, m.next));
     return new OrderedIds(ids.length, survivors, list, { cursor: m.cursor, next });
   }
@@ -92,10 +92,7 @@ export class OrderedIds {
   /** Where the members are, and the compaction in progress (what {@link placed} takes). */
   placement(): Placement {
     const m = this.moving;
-    return {
-      list: this.list.layout(),
-      ...(m !== undefined ? { moving: { cursor: m.cursor, next: m.next.list.layout() } } : {}),
-    };
+    return placementOf(this.list, m && { cursor: m.cursor, copy: m.next.list });
   }
 
   /**

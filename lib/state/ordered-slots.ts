@@ -26,7 +26,7 @@
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
 import { placed } from './ordered-by-id';
-import { type Placement, SLOT_LIMIT, SlotList } from './slot-list';
+import { type Placement, SLOT_LIMIT, SlotList, belowCursor, placementOf } from './slot-list';
 
 /**
  * A gradual compaction in progress (./compaction.ts; event-log schema version 9 on): `next` is the compacted copy of
@@ -86,7 +86,7 @@ export class OrderedSlots<V extends { readonly id: bigint }> {
     const m = p.moving;
     if (m === undefined) return new OrderedSlots(records.length, at, list);
     // the copy holds the records below the cursor, in order
-    const below = records.filter((_, i) => p.list.positions[i]! < m.cursor);
+    const below = belowCursor(records, p);
     const next = new OrderedSlots(
       below.length,
       hamtOf(
@@ -101,10 +101,7 @@ export class OrderedSlots<V extends { readonly id: bigint }> {
   /** Where the records are (holes included, at the end too), and the compaction in progress ({@link placed}). */
   placement(): Placement {
     const m = this.moving;
-    return {
-      list: this.list.layout(),
-      ...(m !== undefined ? { moving: { cursor: m.cursor, next: m.next.list.layout() } } : {}),
-    };
+    return placementOf(this.list, m && { cursor: m.cursor, copy: m.next.list });
   }
 
   get(id: bigint): V | undefined {
