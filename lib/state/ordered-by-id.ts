@@ -101,7 +101,7 @@ export class OrderedById<V extends { readonly id: bigint }> {
     if (records.length === 0 && p.list.end === 0) return OrderedById.empty();
     const ids = records.map((r) => r.id);
     const at = hamtOf(ids, p.list.positions);
-    if (at.size !== records.length) throw new RangeError('OrderedById.placed: repeated ids');
+    if (new Set(ids).size !== ids.length) throw new RangeError('OrderedById.placed: repeated ids');
     const list = SlotList.placed(records, p.list);
     const m = p.moving;
     if (m === undefined) return new OrderedById(records.length, at, list);

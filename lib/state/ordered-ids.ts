@@ -79,7 +79,7 @@ export class OrderedIds {
   static placed(ids: readonly bigint[], p: Placement): OrderedIds {
     if (ids.length === 0 && p.list.end === 0) return OrderedIds.EMPTY;
     const survivors = hamtOf(ids, p.list.positions);
-    if (survivors.size !== ids.length) throw new RangeError('OrderedIds.placed: repeated ids');
+    if (new Set(ids).size !== ids.length) throw new RangeError('OrderedIds.placed: repeated ids');
     const list = SlotList.placed(ids, p.list);
     const m = p.moving;
     if (m === undefined) return new OrderedIds(ids.length, survivors, list);

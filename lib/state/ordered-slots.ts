@@ -76,11 +76,9 @@ export class OrderedSlots<V extends { readonly id: bigint }> {
    * `RangeError` if `p` does not fit the records.
    */
   static placed<V extends { readonly id: bigint }>(records: readonly V[], p: Placement): OrderedSlots<V> {
-    const at = hamtOf(
-      records.map((r) => r.id),
-      p.list.positions,
-    );
-    if (at.size !== records.length) throw new RangeError('OrderedSlots.placed: repeated ids');
+    const ids = records.map((r) => r.id);
+    if (new Set(ids).size !== ids.length) throw new RangeError('OrderedSlots.placed: repeated ids');
+    const at = hamtOf(ids, p.list.positions);
     const list = SlotList.placed(records, p.list);
     if (records.length === 0 && list.end === 0) return OrderedSlots.empty();
     const m = p.moving;

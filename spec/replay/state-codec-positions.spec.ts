@@ -18,6 +18,7 @@ import type { DomainState } from '../../lib/state/model';
 import { OrderedById } from '../../lib/state/ordered-by-id';
 import { OrderedIds } from '../../lib/state/ordered-ids';
 import { OrderedSlots } from '../../lib/state/ordered-slots';
+import { SlotList } from '../../lib/state/slot-list';
 import { Domain } from '../helpers/builders';
 import { projectState, showEffect } from './state-projection';
 
@@ -281,4 +282,62 @@ describe('the ordered collections rebuilt from their placement', () => {
       }
     },
   );
+});
+
+describe('placements that do not fit', () => {
+  it('SlotList.placed refuses positions that are not one per value, increasing, within the bounds', () => {
+    const bad = [
+      { start: 0, end: 3, positions: [0, 1] },
+      { start: 2, end: 1, positions: [] },
+      { start: -1, end: 3, positions: [0, 1, 2] },
+      { start: 0, end: 3, positions: [0, 0, 1] },
+      { start: 0, end: 3, positions: [0, 1, 3] },
+      { start: 1, end: 4, positions: [0, 1, 2] },
+      { start: 0, end: 2 ** 31, positions: [0, 1, 2] },
+    ];
+    for (const layout of bad) expect(() => SlotList.placed(['a', 'b', 'c'].slice(0, 3), layout)).toThrow(RangeError);
+    const l = SlotList.placed(['a', 'b', 'c'], { start: 40, end: 100, positions: [40, 63, 64] });
+    expect([l.start, l.end, l.get(40), l.get(41), l.get(63), l.get(64), l.get(99)]).toEqual([
+      40,
+      100,
+      'a',
+      undefined,
+      'b',
+      'c',
+      undefined,
+    ]);
+    expect(l.layout()).toEqual({ start: 40, end: 100, positions: [40, 63, 64] });
+  });
+
+  it('the collections refuse a repeated id', () => {
+    const list = { start: 0, end: 2, positions: [0, 1] };
+    expect(() => OrderedById.placed([{ id: 1n }, { id: 1n }], { list })).toThrow(RangeError);
+    expect(() => OrderedIds.placed([1n, 1n], { list })).toThrow(RangeError);
+    expect(() => OrderedSlots.placed([{ id: 1n }, { id: 1n }], { list })).toThrow(RangeError);
+  });
+
+  it('a compaction in progress of each collection comes back with its copy', () => {
+    const before = setCompaction('gradual');
+    try {
+      const ids = Array.from({ length: 1200 }, (_, i) => BigInt(i));
+      let a = OrderedById.of(ids.map((id) => ({ id })));
+      let b = OrderedIds.of(ids);
+      let c = OrderedSlots.of(ids.map((id) => ({ id })));
+      // every other one, then more until each compacts gradually (over half of its positions holes)
+      for (let i = 1; i < 1200; i += 2) [a, b, c] = [a.delete(BigInt(i)), b.delete(BigInt(i)), c.delete(BigInt(i))];
+      for (let i = 2; i < 40; i += 2) [a, b, c] = [a.delete(BigInt(i)), b.delete(BigInt(i)), c.delete(BigInt(i))];
+      expect([a, b, c].map((x) => x.placement().moving !== undefined)).toEqual([true, true, true]);
+      let a2 = OrderedById.placed([...a.values()], a.placement());
+      let b2 = OrderedIds.placed(b.toArray(), b.placement());
+      let c2 = OrderedSlots.placed([...c.values()], c.placement());
+      for (let i = 40; i < 400; i += 4) {
+        const id = BigInt(i);
+        [a, b, c] = [a.delete(id), b.delete(id), c.delete(id)];
+        [a2, b2, c2] = [a2.delete(id), b2.delete(id), c2.delete(id)];
+        expect([a2.placement(), b2.placement(), c2.placement()]).toEqual([a.placement(), b.placement(), c.placement()]);
+      }
+    } finally {
+      setCompaction(before);
+    }
+  });
 });
