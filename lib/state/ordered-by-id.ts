@@ -18,7 +18,8 @@
  */
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
-import { type Placement, SLOT_LIMIT, SlotList, belowCursor, placementOf } from './slot-list';
+import { type Placement, placedParts, placementOf } from './placement';
+import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /** The list is compacted from this many positions on when at least half of them are holes. */
 const COMPACT_FROM = 32;
@@ -99,23 +100,13 @@ export class OrderedById<V extends { readonly id: bigint }> {
    */
   static placed<V extends { readonly id: bigint }>(records: readonly V[], p: Placement): OrderedById<V> {
     if (records.length === 0 && p.list.end === 0) return OrderedById.empty();
-    const ids = records.map((r) => r.id);
-    const at = hamtOf(ids, p.list.positions);
-    if (new Set(ids).size !== ids.length) throw new RangeError('OrderedById.placed: repeated ids');
-    const list = SlotList.placed(records, p.list);
-    const m = p.moving;
-    if (m === undefined) return new OrderedById(records.length, at, list);
-    // the copy holds the records below the cursor, in order
-    const below = belowCursor(records, p);
-    const next = new OrderedById(
-      below.length,
-      hamtOf(
-        below.map((r) => r.id),
-        m.next.positions,
-      ),
-      SlotList.placed(below, m.next),
+    const { main, copy } = placedParts(
+      records,
+      records.map((r) => r.id),
+      p,
     );
-    return new OrderedById(records.length, at, list, { cursor: m.cursor, next });
+    const moving = copy && { cursor: copy.cursor, next: new OrderedById(copy.size, copy.at, copy.list) };
+    return new OrderedById(main.size, main.at, main.list, moving);
   }
 
   /** Where the records are, and the compaction in progress (what {@link placed} takes). */

@@ -24,7 +24,8 @@
  */
 import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtSet } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
-import { type Placement, SLOT_LIMIT, SlotList, belowCursor, placementOf } from './slot-list';
+import { type Placement, placedParts, placementOf } from './placement';
+import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /**
  * A gradual compaction in progress (./compaction.ts): `next` is the compacted copy of the members at the positions
@@ -78,15 +79,9 @@ export class OrderedIds {
    */
   static placed(ids: readonly bigint[], p: Placement): OrderedIds {
     if (ids.length === 0 && p.list.end === 0) return OrderedIds.EMPTY;
-    const survivors = hamtOf(ids, p.list.positions);
-    if (new Set(ids).size !== ids.length) throw new RangeError('OrderedIds.placed: repeated ids');
-    const list = SlotList.placed(ids, p.list);
-    const m = p.moving;
-    if (m === undefined) return new OrderedIds(ids.length, survivors, list);
-    // the copy holds the members below the cursor, in order
-    const below = belowCursor(ids, p);
-    const next = new OrderedIds(below.length, hamtOf(below, m.next.positions), SlotList.placed(below, m.next));
-    return new OrderedIds(ids.length, survivors, list, { cursor: m.cursor, next });
+    const { main, copy } = placedParts(ids, ids, p);
+    const moving = copy && { cursor: copy.cursor, next: new OrderedIds(copy.size, copy.at, copy.list) };
+    return new OrderedIds(main.size, main.at, main.list, moving);
   }
 
   /** Where the members are, and the compaction in progress (what {@link placed} takes). */

@@ -23,10 +23,11 @@
  * m = m.set(7n, { id: 7n, name: 'a' }).set(3n, { id: 3n, name: 'b' }).delete(7n);
  * [m.slots, m.slot(0), m.slot(1)?.name]; // [2, undefined, 'b']
  */
-import { type Hamt, hamtEmpty, hamtGet, hamtOf, hamtUpdate } from '../util/hamt';
+import { type Hamt, hamtEmpty, hamtGet, hamtUpdate } from '../util/hamt';
 import { AT_ONCE_UP_TO, compaction, copyStep } from './compaction';
 import { placed } from './ordered-by-id';
-import { type Placement, SLOT_LIMIT, SlotList, belowCursor, placementOf } from './slot-list';
+import { type Placement, placedParts, placementOf } from './placement';
+import { SLOT_LIMIT, SlotList } from './slot-list';
 
 /**
  * A gradual compaction in progress (./compaction.ts; event-log schema version 9 on): `next` is the compacted copy of
@@ -76,24 +77,14 @@ export class OrderedSlots<V extends { readonly id: bigint }> {
    * `RangeError` if `p` does not fit the records.
    */
   static placed<V extends { readonly id: bigint }>(records: readonly V[], p: Placement): OrderedSlots<V> {
-    const ids = records.map((r) => r.id);
-    if (new Set(ids).size !== ids.length) throw new RangeError('OrderedSlots.placed: repeated ids');
-    const at = hamtOf(ids, p.list.positions);
-    const list = SlotList.placed(records, p.list);
-    if (records.length === 0 && list.end === 0) return OrderedSlots.empty();
-    const m = p.moving;
-    if (m === undefined) return new OrderedSlots(records.length, at, list);
-    // the copy holds the records below the cursor, in order
-    const below = belowCursor(records, p);
-    const next = new OrderedSlots(
-      below.length,
-      hamtOf(
-        below.map((r) => r.id),
-        m.next.positions,
-      ),
-      SlotList.placed(below, m.next),
+    if (records.length === 0 && p.list.end === 0) return OrderedSlots.empty();
+    const { main, copy } = placedParts(
+      records,
+      records.map((r) => r.id),
+      p,
     );
-    return new OrderedSlots(records.length, at, list, { cursor: m.cursor, next });
+    const moving = copy && { cursor: copy.cursor, next: new OrderedSlots(copy.size, copy.at, copy.list) };
+    return new OrderedSlots(main.size, main.at, main.list, moving);
   }
 
   /** Where the records are (holes included, at the end too), and the compaction in progress ({@link placed}). */

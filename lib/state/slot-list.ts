@@ -73,30 +73,6 @@ export interface SlotLayout {
 }
 
 /**
- * Where an ordered collection's entries are (./ordered-by-id.ts, ./ordered-ids.ts, ./ordered-slots.ts): its list's
- * layout and, while a gradual compaction is in progress, its cursor and the layout of the compacted copy (which holds
- * the entries below the cursor, in order). A snapshot keeps it so that the collection comes back with the same
- * positions and holes: the sliced jobs pay a unit for every position they pass (./work.ts).
- */
-export interface Placement {
-  readonly list: SlotLayout;
-  readonly moving?: { readonly cursor: number; readonly next: SlotLayout };
-}
-
-/** A collection's {@link Placement}: its list's layout, and the cursor and copy of a compaction in progress. */
-export const placementOf = (
-  list: SlotList<unknown>,
-  moving: { readonly cursor: number; readonly copy: SlotList<unknown> } | undefined,
-): Placement => ({
-  list: list.layout(),
-  ...(moving !== undefined ? { moving: { cursor: moving.cursor, next: moving.copy.layout() } } : {}),
-});
-
-/** The entries of a collection placed at `p` that its compaction's copy holds: those below the cursor, in order. */
-export const belowCursor = <T>(entries: readonly T[], p: Placement): T[] =>
-  entries.filter((_, i) => p.list.positions[i]! < p.moving!.cursor);
-
-/**
  * Why `layout` cannot place `n` values (positions not increasing, outside `[start, end)`, or not one per value), or
  * `undefined` if it can.
  */
