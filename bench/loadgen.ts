@@ -1,12 +1,14 @@
 /**
  * Load generator of `npm run bench`, run as its own process: `node dist/bench/loadgen.js <scenario> <address> <pid>
- * [scale] [--warm]` (`--warm`: {@link warmUp} first). It speaks XCM tcp framing over raw sockets (bench/wire.ts), so it is the same for rxpafd and tpafd, and
+ * [scale] [--warm] [--cold-loadgen]` (`--warm`: {@link warmUp} first; the load generator warms itself first unless
+ * `--cold-loadgen`, bench/self-warm.ts). It speaks XCM tcp framing over raw sockets (bench/wire.ts), so it is the same for rxpafd and tpafd, and
  * prints one JSON line of figures. `pid` is the server's process id (its VmRSS is read from /proc); `scale` (default 1)
  * multiplies the sizes, for the CI smoke.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pingsDuring } from './pings';
+import { selfWarm } from './self-warm';
 import { RawPeer, cpuOf, encodeBatch, nowMs, parseAddr, rssOf, type Addr } from './wire';
 
 /** Requests in flight on one connection. */
@@ -345,22 +347,30 @@ const scenarios: Record<string, (ctx: Ctx) => Promise<Figures>> = {
 
 const args = process.argv.slice(2);
 const warm = args.includes('--warm');
-const [scenario, addrText, pidText, scaleText] = args.filter((a) => a !== '--warm');
+/** `--cold-loadgen`: skip the load generator's own warm-up (bench/self-warm.ts), to measure what it changes. */
+const coldLoadgen = args.includes('--cold-loadgen');
+const [scenario, addrText, pidText, scaleText] = args.filter((a) => a !== '--warm' && a !== '--cold-loadgen');
 const fn = scenario === undefined ? undefined : scenarios[scenario];
 if (fn === undefined || addrText === undefined || pidText === undefined) {
   process.stderr.write(
-    `usage: loadgen <${Object.keys(scenarios).join('|')}> <tcp:host:port> <server pid> [scale] [--warm]\n`,
+    `usage: loadgen <${Object.keys(scenarios).join('|')}> <tcp:host:port> <server pid> [scale] [--warm] [--cold-loadgen]\n`,
   );
   process.exit(2);
 }
 const ctx: Ctx = { addr: parseAddr(addrText), addrText, pid: Number(pidText), scale: Number(scaleText ?? 1) };
-(warm ? warmUp(ctx).then(() => fn(ctx)) : fn(ctx)).then(
-  (r) => {
-    process.stdout.write(JSON.stringify(r) + '\n');
-    process.exit(0);
-  },
-  (e: unknown) => {
-    process.stderr.write(`loadgen ${scenario}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+const selfWarmed = coldLoadgen
+  ? Promise.resolve()
+  : selfWarm(scaled(2_000, ctx.scale, 10), scaled(20_000, ctx.scale, 10));
+selfWarmed
+  .then(() => (warm ? warmUp(ctx) : undefined))
+  .then(() => fn(ctx))
+  .then(
+    (r) => {
+      process.stdout.write(JSON.stringify(r) + '\n');
+      process.exit(0);
+    },
+    (e: unknown) => {
+      process.stderr.write(`loadgen ${scenario}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );

@@ -51,10 +51,12 @@ type Options = {
   nodeFlags: string[];
   /** Warm-up before each measured scenario (`--warm`). */
   warm: boolean;
+  /** The load generator skips its own warm-up (`--cold-loadgen`, bench/self-warm.ts). */
+  coldLoadgen: boolean;
 };
 
 const parseArgs = (argv: string[]): Options => {
-  const o: Options = { runs: 3, only: [...SCENARIOS], scale: 1, nodeFlags: [], warm: false };
+  const o: Options = { runs: 3, only: [...SCENARIOS], scale: 1, nodeFlags: [], warm: false, coldLoadgen: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -71,6 +73,7 @@ const parseArgs = (argv: string[]): Options => {
         .split(/\s+/)
         .filter((f) => f !== '');
     else if (a === '--warm') o.warm = true;
+    else if (a === '--cold-loadgen') o.coldLoadgen = true;
     else if (a === '--smoke') {
       o.scale = 0.02;
       o.runs = 1;
@@ -147,7 +150,15 @@ const runOnce = async (kind: ServerKind, scenario: Scenario, opts: Options): Pro
   try {
     const lg = spawn(
       process.execPath,
-      [LOADGEN, scenario, server.addr, String(server.pid), String(opts.scale), ...(opts.warm ? ['--warm'] : [])],
+      [
+        LOADGEN,
+        scenario,
+        server.addr,
+        String(server.pid),
+        String(opts.scale),
+        ...(opts.warm ? ['--warm'] : []),
+        ...(opts.coldLoadgen ? ['--cold-loadgen'] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     live.add(lg);
