@@ -413,6 +413,62 @@ static int get_buffer(napi_env env, napi_value v, void **data, size_t *n)
 }
 
 /* tcpListen(ip: string, port: number): fd. SO_REUSEADDR; an IPv6 socket is dual-stack (IPV6_V6ONLY off). */
+/* XCM's options on an accepted tcp connection: TCP_NODELAY, keepalive 1 s idle / 1 s interval / 3 probes, DSCP 40. */
+static void set_tcp_keepalive(int fd, int on)
+{
+    int idle = 1, intvl = 1, cnt = 3;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    if (on) {
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    }
+}
+
+/* XCM's options on a tcp socket: TCP_NODELAY, keepalive on, DSCP 40 (IP_TOS, and IPV6_TCLASS on an IPv6 socket). */
+static void set_tcp_opts(int fd)
+{
+    int on = 1, tos = 160;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    set_tcp_keepalive(fd, 1);
+    setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+    setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+}
+
+static int sockopt_is(int fd, int level, int name, int want, int mask)
+{
+    int v = 0;
+    socklen_t len = sizeof(v);
+    if (getsockopt(fd, level, name, &v, &len) < 0)
+        return level == IPPROTO_IPV6 && (errno == EOPNOTSUPP || errno == ENOPROTOOPT); /* IPV6_TCLASS, IPv4 socket */
+    return (v & mask) == want;
+}
+
+/* Whether fd has every option set_tcp_opts sets (the ECN bits of the traffic class aside). */
+static int has_tcp_opts(int fd)
+{
+    return sockopt_is(fd, IPPROTO_TCP, TCP_NODELAY, 1, ~0) && sockopt_is(fd, SOL_SOCKET, SO_KEEPALIVE, 1, ~0) &&
+           sockopt_is(fd, IPPROTO_TCP, TCP_KEEPIDLE, 1, ~0) && sockopt_is(fd, IPPROTO_TCP, TCP_KEEPINTVL, 1, ~0) &&
+           sockopt_is(fd, IPPROTO_TCP, TCP_KEEPCNT, 3, ~0) && sockopt_is(fd, IPPROTO_IP, IP_TOS, 160, 0xfc) &&
+           sockopt_is(fd, IPPROTO_IPV6, IPV6_TCLASS, 160, 0xfc);
+}
+
+/*
+ * Whether an accepted tcp socket inherits its listener's options (Linux does: the connection is a clone of the
+ * listening socket), so that an accept costs no setsockopt: -1 until the first accepted connection was checked
+ * (with getsockopt, once per process), then 1, or 0 when the options are set on every accepted connection.
+ * tcpListen sets them on every listening socket.
+ */
+static int tcp_opts_inherited = -1;
+
+static void accepted_tcp_opts(int c)
+{
+    if (tcp_opts_inherited < 0)
+        tcp_opts_inherited = has_tcp_opts(c);
+    if (!tcp_opts_inherited)
+        set_tcp_opts(c);
+}
+
 static napi_value js_tcp_listen(napi_env env, napi_callback_info info)
 {
     size_t argc = 2, n = 0;
@@ -447,19 +503,8 @@ static napi_value js_tcp_listen(napi_env env, napi_callback_info info)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     if (family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+    set_tcp_opts(fd); /* inherited by the connections it accepts (accepted_tcp_opts) */
     return bind_listen(env, fd, (struct sockaddr *)&ss, len);
-}
-
-/* XCM's options on an accepted tcp connection: TCP_NODELAY, keepalive 1 s idle / 1 s interval / 3 probes, DSCP 40. */
-static void set_tcp_keepalive(int fd, int on)
-{
-    int idle = 1, intvl = 1, cnt = 3;
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-    if (on) {
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-    }
 }
 
 /* tcpAccept(fd): fd, or -1 when no connection is pending */
@@ -472,14 +517,81 @@ static napi_value js_tcp_accept(napi_env env, napi_callback_info info)
     if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
         return NULL;
     int c = accept_one(fd);
-    if (c >= 0) {
-        int on = 1, tos = 160;
-        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-        set_tcp_keepalive(c, 1);
-        setsockopt(c, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
-        setsockopt(c, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
-    }
+    if (c >= 0)
+        accepted_tcp_opts(c);
     return c == -2 ? throw_errno(env, "accept", errno) : make_int(env, c);
+}
+
+/* An IP address (inet_ntop form) and port as { address, port } (EINVAL for another family). */
+static napi_value inet_object(napi_env env, const struct sockaddr_storage *ss, napi_value fd_v)
+{
+    char ip[INET6_ADDRSTRLEN];
+    int port;
+    napi_value obj, addr_v, port_v;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+        port = ntohs(sin->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+        port = ntohs(sin6->sin6_port);
+    } else {
+        return throw_errno(env, "inetName", EINVAL);
+    }
+    napi_create_object(env, &obj);
+    if (fd_v != NULL)
+        napi_set_named_property(env, obj, "fd", fd_v);
+    napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &addr_v);
+    napi_create_int32(env, port, &port_v);
+    napi_set_named_property(env, obj, "address", addr_v);
+    napi_set_named_property(env, obj, "port", port_v);
+    return obj;
+}
+
+/* tcpAcceptFrom(fd): { fd, address, port } of an accepted connection (the peer's, from accept4: no getpeername),
+   or null when no connection is pending */
+static napi_value js_tcp_accept_from(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1], result;
+    int fd, c;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    for (;;) {
+        len = sizeof(ss);
+        c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c >= 0 || errno != EINTR)
+            break;
+    }
+    if (c < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) {
+            napi_get_null(env, &result);
+            return result;
+        }
+        return throw_errno(env, "accept", errno);
+    }
+    accepted_tcp_opts(c);
+    result = inet_object(env, &ss, make_int(env, c));
+    if (result == NULL)
+        close(c);
+    return result;
+}
+
+/* tcpOptionsSet(fd): whether fd has XCM's tcp options (TCP_NODELAY, keepalive 1 s / 1 s / 3, DSCP 40); for tests */
+static napi_value js_tcp_options_set(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1], result;
+    int fd;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
+        return NULL;
+    napi_get_boolean(env, has_tcp_opts(fd), &result);
+    return result;
 }
 
 /* tcpKeepAlive(fd, on: boolean) */
@@ -562,13 +674,11 @@ static napi_value js_shutdown_write(napi_env env, napi_callback_info info)
 static napi_value js_inet_name(napi_env env, napi_callback_info info)
 {
     size_t argc = 2;
-    napi_value argv[2], obj, addr_v, port_v;
+    napi_value argv[2];
     int fd;
     bool peer = false;
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    char ip[INET6_ADDRSTRLEN];
-    int port;
     napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
     if (argc < 2 || get_fd(env, argv[0], &fd) < 0)
         return NULL;
@@ -577,23 +687,7 @@ static napi_value js_inet_name(napi_env env, napi_callback_info info)
     int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) : getsockname(fd, (struct sockaddr *)&ss, &len);
     if (r < 0)
         return throw_errno(env, peer ? "getpeername" : "getsockname", errno);
-    if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-        port = ntohs(sin->sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-        port = ntohs(sin6->sin6_port);
-    } else {
-        return throw_errno(env, "inetName", EINVAL);
-    }
-    napi_create_object(env, &obj);
-    napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &addr_v);
-    napi_create_int32(env, port, &port_v);
-    napi_set_named_property(env, obj, "address", addr_v);
-    napi_set_named_property(env, obj, "port", port_v);
-    return obj;
+    return inet_object(env, &ss, NULL);
 }
 
 
@@ -892,6 +986,8 @@ NAPI_MODULE_INIT()
     EXPORT_FN("majorGcs", js_major_gcs);
     EXPORT_FN("tcpListen", js_tcp_listen);
     EXPORT_FN("tcpAccept", js_tcp_accept);
+    EXPORT_FN("tcpAcceptFrom", js_tcp_accept_from);
+    EXPORT_FN("tcpOptionsSet", js_tcp_options_set);
     EXPORT_FN("tcpKeepAlive", js_tcp_keepalive);
     EXPORT_FN("readInto", js_read_into);
     EXPORT_FN("writeFrom", js_write_from);

@@ -7,36 +7,37 @@ const ACCEPT_BATCH = 64;
 
 /**
  * A Listener over a listening fd of the native addon: each readiness event accepts up to {@link ACCEPT_BATCH}
- * connections with `accept` (an fd, -1 when none is pending; an error, e.g. EMFILE, waits for the next event) and
- * hands each to `wrap` (undefined: the peer was gone already, its fd is closed). `onClose` runs once at close(), after
- * the fd is closed (a uxf socket file is unlinked there).
+ * connections with `accept` (an accepted fd with what the transport learnt with it, null when none is pending; an
+ * error, e.g. EMFILE, waits for the next event) and hands each to `wrap` (undefined or a throw: the peer was gone
+ * already, its fd is closed). `onClose` runs once at close(), after the fd is closed (a uxf socket file is unlinked
+ * there).
  */
-export const nativeListener = (
+export const nativeListener = <A extends { readonly fd: number }>(
   addon: SeqpacketAddon,
   fd: number,
   address: string,
-  accept: (fd: number) => number,
-  wrap: (client: number) => Connection | undefined,
+  accept: (fd: number) => A | null,
+  wrap: (client: A) => Connection | undefined,
   onClose?: () => void,
 ): Listener => {
   const channel = new HotChannel<Connection>();
   let closed = false;
   const acceptSome = (): void => {
     for (let i = 0; i < ACCEPT_BATCH && !closed; i++) {
-      let client: number;
+      let client: A | null;
       try {
         client = accept(fd);
       } catch {
         return; // e.g. EMFILE: try again at the next readiness event
       }
-      if (client < 0) return;
+      if (client === null) return;
       let conn: Connection | undefined;
       try {
         conn = wrap(client);
       } catch {
         conn = undefined;
       }
-      if (conn === undefined) addon.close(client);
+      if (conn === undefined) addon.close(client.fd);
       else channel.next(conn);
     }
   };

@@ -50,8 +50,16 @@ export interface SeqpacketAddon {
    * TCP socket on an IP literal (IPv6 dual-stack), SO_REUSEADDR, backlog 1024.
    */
   tcpListen?(ip: string, port: number): number;
-  /** An accepted connection with XCM's options (TCP_NODELAY, keepalive 1 s / 1 s / 3, DSCP 40); -1 when none. */
+  /**
+   * An accepted connection with XCM's options (TCP_NODELAY, keepalive 1 s / 1 s / 3, DSCP 40); -1 when none. The
+   * options are set on the listening socket by tcpListen; an accepted socket inherits them (checked once per process
+   * with getsockopt, else they are set on each).
+   */
   tcpAccept?(fd: number): number;
+  /** As tcpAccept, with the peer's IP address (inet_ntop form) and port from accept itself; null when none. */
+  tcpAcceptFrom?(fd: number): { fd: number; address: string; port: number } | null;
+  /** Whether `fd` has XCM's tcp options (for tests; absent from an addon built from an older source). */
+  tcpOptionsSet?(fd: number): boolean;
   /** TCP keepalive on (XCM's timings) or off. */
   tcpKeepAlive?(fd: number, on: boolean): void;
   /** Read into `buf`: bytes read (> 0), 0 at EOF, -1 when nothing is readable. */

@@ -34,9 +34,12 @@ export const listenSeqpacket = (transport: 'ux' | 'uxf', name: string): Listener
     addon,
     fd,
     address,
-    (listening) => addon.accept(listening),
+    (listening) => {
+      const client = addon.accept(listening);
+      return client < 0 ? null : { fd: client };
+    },
     // peerName throws when the peer went away before it was accepted
-    (client) =>
+    ({ fd: client }) =>
       new SeqpacketConnection(client, transport, formatUnixName(transport, addon.peerName(client)), address, true),
     () => {
       if (transport === 'uxf') {

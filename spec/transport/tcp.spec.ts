@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { firstValueFrom, map, take, toArray } from 'rxjs';
 import { connect, encodeFrame, listen, type Connection, type Listener } from '../../lib/transport';
+import { nativeTcp } from '../../lib/transport/native';
 import { nextConnection, takeMessages } from './helpers';
 
 const rawClient = (address: string): Promise<Socket> =>
@@ -369,5 +370,39 @@ describe.each([
     opened.push(client, server);
     expect(server.remoteAddress).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
     expect(server.remoteAddress).toBe(client.localAddress);
+  });
+});
+
+// XCM's socket options on every accepted connection (TCP_NODELAY, keepalive 1 s / 1 s / 3, DSCP 40): set on the
+// listening socket and inherited by the connections it accepts (native/seqpacket.c `accepted_tcp_opts`)
+describe('tcp transport through the native addon: socket options', () => {
+  const addon = nativeTcp();
+  const fdOf = (c: Connection): number => (c as unknown as { fd: number }).fd;
+
+  it('every accepted connection has XCM options, and the check sees one turned off', async () => {
+    expect(typeof addon?.tcpOptionsSet).toBe('function');
+    const listener = await listen('tcp:127.0.0.1:0');
+    const opened: Connection[] = [];
+    try {
+      const accepted = firstValueFrom(listener.connections$.pipe(take(3), toArray()));
+      const clients: Connection[] = [];
+      for (let i = 0; i < 3; i++) clients.push(await connect(listener.address));
+      const servers = await accepted;
+      opened.push(...clients, ...servers);
+      const byRemote = new Map(servers.map((s) => [s.remoteAddress, s]));
+      for (const c of clients) {
+        // the peer's address, from accept itself
+        const s = byRemote.get(c.localAddress)!;
+        expect(s.constructor.name).toBe('NativeTcpConnection');
+        expect(addon!.tcpOptionsSet!(fdOf(s))).toBe(true);
+      }
+      // a v3 hello turns keepalive off (§2.5): the check is not always true
+      servers[0]!.setKeepAlive(false);
+      expect(addon!.tcpOptionsSet!(fdOf(servers[0]!))).toBe(false);
+      expect(addon!.tcpOptionsSet!(fdOf(servers[1]!))).toBe(true);
+    } finally {
+      opened.forEach((c) => c.close());
+      await listener.close();
+    }
   });
 });
