@@ -4,7 +4,7 @@
  * 'stop' posts every ping's start and end (ms, comparable across threads via `nowMs`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { RawPeer, encodeBatch, nowMs, parseAddr } from './wire';
+import { RawPeer, encodeBatch, nowMs, parseAddr, pingJson } from './wire';
 
 const port = parentPort!;
 const { addr, clientId } = workerData as { addr: string; clientId: number };
@@ -23,7 +23,7 @@ const main = async (): Promise<void> => {
   });
   port.postMessage({ ready: true });
   while (running) {
-    const ping = encodeBatch(1, () => `{"ta-cmd":"ping","ta-id":${ta++},"msg-type":"request"}`);
+    const ping = encodeBatch(1, () => pingJson(ta++));
     const t = nowMs();
     await peer.send(ping, 1);
     starts.push(t);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pingsDuring } from './pings';
 import { selfWarm } from './self-warm';
-import { RawPeer, cpuOf, encodeBatch, nowMs, parseAddr, rssOf, type Addr } from './wire';
+import { RawPeer, cpuOf, encodeBatch, nowMs, parseAddr, pingJson, rssOf, type Addr } from './wire';
 
 /** Requests in flight on one connection. */
 const WINDOW = 1024;
@@ -22,7 +22,6 @@ const unpublishJson = (taId: number, id: number): string =>
   `{"ta-cmd":"unpublish","ta-id":${taId},"msg-type":"request","service-id":${id}}`;
 const subscribeJson = (taId: number, subId: number, filter?: string): string =>
   `{"ta-cmd":"subscribe","ta-id":${taId},"msg-type":"request","subscription-id":${subId}${filter === undefined ? '' : `,"filter":"${filter}"`}}`;
-const pingJson = (taId: number): string => `{"ta-cmd":"ping","ta-id":${taId},"msg-type":"request"}`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const scaled = (n: number, scale: number, min = 1): number => Math.max(min, Math.round(n * scale));

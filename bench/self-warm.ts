@@ -9,7 +9,7 @@
  * warms itself").
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { RawPeer, type Addr } from './wire';
+import { RawPeer, pingJson, type Addr } from './wire';
 
 /** A reply the load generator counts as one (`complete`); the echo server sends one per request frame. */
 const REPLY = Buffer.from('{"ta-cmd":"hello","ta-id":0,"msg-type":"complete","protocol-version":2}');
@@ -65,7 +65,7 @@ export const selfWarm = async (connects: number, pings: number): Promise<void> =
     while (next < connects) peers.push(await RawPeer.hello(addr, next++));
   };
   await Promise.all(Array.from({ length: Math.min(128, connects) }, worker));
-  if (pings > 0) await peers[0]!.pipeline(pings, 1024, (i) => `{"ta-cmd":"ping","ta-id":${i},"msg-type":"request"}`);
+  if (pings > 0) await peers[0]!.pipeline(pings, 1024, pingJson);
   peers.forEach((p) => p.close());
   for (const s of sockets) s.destroy();
   await new Promise<void>((resolve) => server.close(() => resolve()));

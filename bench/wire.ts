@@ -52,6 +52,9 @@ const msgTypeOf = (buf: Buffer, start: number, end: number): number => {
   return j + 1 < end ? buf[j + 1]! : 0;
 };
 
+/** A ping request (the benchmark's clients, the bystander and the load generator's own warm-up). */
+export const pingJson = (taId: number): string => `{"ta-cmd":"ping","ta-id":${taId},"msg-type":"request"}`;
+
 export const hello = (clientId: number): string =>
   `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${clientId},"protocol-minimum-version":2,"protocol-maximum-version":2}`;
 

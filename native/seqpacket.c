@@ -216,11 +216,13 @@ static napi_value js_connect(napi_env env, napi_callback_info info)
     return make_int(env, fd);
 }
 
-/* A pending connection's fd (non-blocking), -1 when none is pending, -2 on an error (errno). */
-static int accept_one(int fd)
+/* A pending connection's fd (non-blocking; accept4 retried on EINTR), -1 when none is pending, -2 on an error (errno).
+   `peer` (may be NULL) gets the peer's address. */
+static int accept_one(int fd, struct sockaddr_storage *peer)
 {
     for (;;) {
-        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        socklen_t len = sizeof(*peer);
+        int c = accept4(fd, (struct sockaddr *)peer, peer != NULL ? &len : NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c >= 0)
             return c;
         if (errno == EINTR)
@@ -240,7 +242,7 @@ static napi_value js_accept(napi_env env, napi_callback_info info)
     napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
     if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
         return NULL;
-    int c = accept_one(fd);
+    int c = accept_one(fd, NULL);
     if (c >= 0)
         set_common_opts(c);
     return c == -2 ? throw_errno(env, "accept", errno) : make_int(env, c);
@@ -412,8 +414,7 @@ static int get_buffer(napi_env env, napi_value v, void **data, size_t *n)
     return 0;
 }
 
-/* tcpListen(ip: string, port: number): fd. SO_REUSEADDR; an IPv6 socket is dual-stack (IPV6_V6ONLY off). */
-/* XCM's options on an accepted tcp connection: TCP_NODELAY, keepalive 1 s idle / 1 s interval / 3 probes, DSCP 40. */
+/* XCM's keepalive on a tcp socket (1 s idle / 1 s interval / 3 probes), or off. */
 static void set_tcp_keepalive(int fd, int on)
 {
     int idle = 1, intvl = 1, cnt = 3;
@@ -435,6 +436,7 @@ static void set_tcp_opts(int fd)
     setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
 }
 
+/* Whether fd's option `name` is `want` (under `mask`); an IPv6 option an IPv4 socket does not have counts as set. */
 static int sockopt_is(int fd, int level, int name, int want, int mask)
 {
     int v = 0;
@@ -469,6 +471,8 @@ static void accepted_tcp_opts(int c)
         set_tcp_opts(c);
 }
 
+/* tcpListen(ip: string, port: number): fd. SO_REUSEADDR; an IPv6 socket is dual-stack (IPV6_V6ONLY off); XCM's tcp
+   options, which the connections it accepts inherit. */
 static napi_value js_tcp_listen(napi_env env, napi_callback_info info)
 {
     size_t argc = 2, n = 0;
@@ -507,21 +511,6 @@ static napi_value js_tcp_listen(napi_env env, napi_callback_info info)
     return bind_listen(env, fd, (struct sockaddr *)&ss, len);
 }
 
-/* tcpAccept(fd): fd, or -1 when no connection is pending */
-static napi_value js_tcp_accept(napi_env env, napi_callback_info info)
-{
-    size_t argc = 1;
-    napi_value argv[1];
-    int fd;
-    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-    if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
-        return NULL;
-    int c = accept_one(fd);
-    if (c >= 0)
-        accepted_tcp_opts(c);
-    return c == -2 ? throw_errno(env, "accept", errno) : make_int(env, c);
-}
-
 /* An IP address (inet_ntop form) and port as { address, port } (EINVAL for another family). */
 static napi_value inet_object(napi_env env, const struct sockaddr_storage *ss, napi_value fd_v)
 {
@@ -549,30 +538,23 @@ static napi_value inet_object(napi_env env, const struct sockaddr_storage *ss, n
     return obj;
 }
 
-/* tcpAcceptFrom(fd): { fd, address, port } of an accepted connection (the peer's, from accept4: no getpeername),
-   or null when no connection is pending */
+/* tcpAcceptFrom(fd): { fd, address, port } of an accepted connection with XCM's options (see accepted_tcp_opts); the
+   peer's address from accept4 (no getpeername); null when no connection is pending */
 static napi_value js_tcp_accept_from(napi_env env, napi_callback_info info)
 {
     size_t argc = 1;
     napi_value argv[1], result;
-    int fd, c;
+    int fd;
     struct sockaddr_storage ss;
-    socklen_t len;
     napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
     if (argc < 1 || get_fd(env, argv[0], &fd) < 0)
         return NULL;
-    for (;;) {
-        len = sizeof(ss);
-        c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c >= 0 || errno != EINTR)
-            break;
-    }
-    if (c < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) {
-            napi_get_null(env, &result);
-            return result;
-        }
+    int c = accept_one(fd, &ss);
+    if (c == -2)
         return throw_errno(env, "accept", errno);
+    if (c < 0) {
+        napi_get_null(env, &result);
+        return result;
     }
     accepted_tcp_opts(c);
     result = inet_object(env, &ss, make_int(env, c));
@@ -985,7 +967,6 @@ NAPI_MODULE_INIT()
     EXPORT_FN("loopIdleTime", js_loop_idle_time);
     EXPORT_FN("majorGcs", js_major_gcs);
     EXPORT_FN("tcpListen", js_tcp_listen);
-    EXPORT_FN("tcpAccept", js_tcp_accept);
     EXPORT_FN("tcpAcceptFrom", js_tcp_accept_from);
     EXPORT_FN("tcpOptionsSet", js_tcp_options_set);
     EXPORT_FN("tcpKeepAlive", js_tcp_keepalive);

@@ -51,12 +51,11 @@ export interface SeqpacketAddon {
    */
   tcpListen?(ip: string, port: number): number;
   /**
-   * An accepted connection with XCM's options (TCP_NODELAY, keepalive 1 s / 1 s / 3, DSCP 40); -1 when none. The
-   * options are set on the listening socket by tcpListen; an accepted socket inherits them (checked once per process
-   * with getsockopt, else they are set on each).
+   * An accepted connection with XCM's options (TCP_NODELAY, keepalive 1 s / 1 s / 3, DSCP 40) and the peer's IP
+   * address (inet_ntop form) and port, from accept itself; null when none is pending. The options are set on the
+   * listening socket by tcpListen; an accepted socket inherits them (checked once per process with getsockopt, else
+   * they are set on each).
    */
-  tcpAccept?(fd: number): number;
-  /** As tcpAccept, with the peer's IP address (inet_ntop form) and port from accept itself; null when none. */
   tcpAcceptFrom?(fd: number): { fd: number; address: string; port: number } | null;
   /** Whether `fd` has XCM's tcp options (for tests; absent from an addon built from an older source). */
   tcpOptionsSet?(fd: number): boolean;
@@ -77,7 +76,7 @@ export type NativeTcpAddon = SeqpacketAddon &
   Required<
     Pick<
       SeqpacketAddon,
-      'tcpListen' | 'tcpAccept' | 'tcpKeepAlive' | 'readInto' | 'writeFrom' | 'shutdownWrite' | 'inetName'
+      'tcpListen' | 'tcpAcceptFrom' | 'tcpKeepAlive' | 'readInto' | 'writeFrom' | 'shutdownWrite' | 'inetName'
     >
   >;
 
@@ -147,5 +146,7 @@ export const nativeTcp = (): NativeTcpAddon | undefined => {
   } catch {
     return undefined;
   }
-  return typeof a.tcpListen === 'function' && typeof a.readInto === 'function' ? (a as NativeTcpAddon) : undefined;
+  return typeof a.tcpListen === 'function' && typeof a.tcpAcceptFrom === 'function' && typeof a.readInto === 'function'
+    ? (a as NativeTcpAddon)
+    : undefined;
 };

@@ -36,14 +36,7 @@ const listenNative = (addon: NativeTcpAddon, ip: string, port: number): Listener
     addon,
     fd,
     formatIpAddress('tcp', bound.address, bound.port),
-    // the peer's address from accept itself when the addon can (one getpeername and one call less per connection)
-    addon.tcpAcceptFrom !== undefined
-      ? (listening) => addon.tcpAcceptFrom!(listening)
-      : (listening) => {
-          const client = addon.tcpAccept(listening);
-          // inetName throws when the peer reset before it was accepted
-          return client < 0 ? null : { fd: client, ...addon.inetName(client, true) };
-        },
+    (listening) => addon.tcpAcceptFrom(listening),
     (client) => new NativeTcpConnection(addon, client.fd, client),
   );
 };
