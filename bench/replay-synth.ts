@@ -26,6 +26,8 @@ export interface SynthOptions {
   readonly perProducer?: number;
   /** Checkpoint interval in events (default: the recorder's). */
   readonly snapshotEvery?: number;
+  /** Rotate the log past this many bytes (default: never), keeping every rotated file. */
+  readonly maxBytes?: number;
 }
 
 const msg = (json: string): ClientMessage => {
@@ -43,6 +45,7 @@ export const synthLog = (o: SynthOptions): { inputs: number; bytes: number } => 
     file: o.file,
     outbound: true,
     ...(o.snapshotEvery !== undefined ? { snapshotEvery: o.snapshotEvery } : {}),
+    ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes, keep: 1000 } : {}),
   });
   let state: DomainState = initialDomainState(defaultSettings, 12345, 1_700_000_000);
   rec.header(0, { settings: defaultSettings, seed: 12345, now: state.now, state: () => state });

@@ -1,8 +1,8 @@
 /**
  * `npm run bench:replay [inputs] [runs] [issue-services]`: records a synthetic log of 1,000,000 inputs
  * (./replay-synth.ts: publishes, subscriptions with fan-out, a storm of modifications, orphans expiring, pings) with
- * the recorder's encoders, then replays it with `rxpaf-replay` (summary, --verify, --at the middle, --service) and in
- * process with `replay$` (examples/replay-million.ts), each in its own process. Then it records the log of issue 15
+ * the recorder's encoders, then replays it with `rxpaf-replay` (summary on one and on two threads, --verify, --at the
+ * middle, --service) and in process with `replay$` (examples/replay-million.ts), each in its own process. Then it records the log of issue 15
  * as an operator would (./replay-issue.ts: a live rxpafd with `--record --record-outbound`, one client publishing
  * `issue-services` (default 100,000) services, unpublishing them, then as many pings; 0 skips it) and replays that.
  *
@@ -142,6 +142,7 @@ const main = async (): Promise<void> => {
   const next = readIndex(file, bytes)?.find((e) => e.seq > inputs / 2);
   table([file], bytes, [
     ['summary (batched)', [cli], inputs],
+    ['summary --jobs 2 (two threads)', [cli, '--jobs', '2'], inputs],
     ['--verify', [cli, '--verify'], inputs],
     ['--at middle (from a checkpoint)', [cli, '--at', String(Math.floor(inputs / 2))], 0],
     ...(next !== undefined
@@ -168,6 +169,7 @@ const main = async (): Promise<void> => {
     );
     table(live.files, live.bytes, [
       ['summary (batched)', [cli], live.inputs],
+      ['summary --jobs 2 (two threads)', [cli, '--jobs', '2'], live.inputs],
       ['--verify', [cli, '--verify'], live.inputs],
       ['replay$ in process (example)', [example], live.inputs],
     ]);

@@ -24,6 +24,8 @@ export interface ReplayArgs {
   readonly json: boolean;
   readonly progress: boolean;
   readonly domain: number | undefined;
+  /** Threads for the summary (`--jobs`): stretches of an indexed log replayed in parallel (lib/replay/replay-parallel.ts). */
+  readonly jobs: number;
   readonly help: boolean;
 }
 
@@ -38,6 +40,8 @@ Every rotated file starts with a snapshot of the directory, so the newest file a
   --service <id>     history of one service      --client <id>   history of one client
   --verify           check that replay sends exactly the recorded outbound messages (exit 1 if not)
   --domain <n>       only domain <n> (index in the configuration)
+  --jobs <n>         summary: replay stretches of the log between its checkpoints on <n> threads at once,
+                     each from its checkpoint's snapshot (needs the index beside the log; default 1)
   --progress         progress bar on stderr (default: when stderr is a terminal)
 Exit status: 0 ok, 1 corrupt log or divergence, 2 usage error.
 `;
@@ -67,6 +71,7 @@ export const parseReplayArgs = (argv: readonly string[]): E.Either<string, Repla
         verify: { type: 'boolean' },
         progress: { type: 'boolean' },
         domain: { type: 'string' },
+        jobs: { type: 'string', short: 'j' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -75,7 +80,7 @@ export const parseReplayArgs = (argv: readonly string[]): E.Either<string, Repla
   }
   const v = parsed.values;
   const base = { json: v.json === true, progress: v.progress === true, help: v.help === true };
-  if (base.help) return E.right({ ...base, files: [], mode: { kind: 'summary' }, domain: undefined });
+  if (base.help) return E.right({ ...base, files: [], mode: { kind: 'summary' }, domain: undefined, jobs: 1 });
   const modes = (['at', 'service', 'client', 'verify'] as const).filter((k) => v[k] !== undefined);
   if (modes.length > 1) return E.left(`--${modes[0]} and --${modes[1]} cannot be combined`);
   if (parsed.positionals.length === 0) return E.left('no log file given');
@@ -83,6 +88,11 @@ export const parseReplayArgs = (argv: readonly string[]): E.Either<string, Repla
   if (v.domain !== undefined) {
     if (!/^\d+$/.test(v.domain)) return E.left(`invalid --domain '${v.domain}'`);
     domain = Number(v.domain);
+  }
+  let jobs = 1;
+  if (v.jobs !== undefined) {
+    if (!/^[1-9]\d{0,2}$/.test(v.jobs)) return E.left(`invalid --jobs '${v.jobs}' (1 to 999)`);
+    jobs = Number(v.jobs);
   }
   let mode: ReplayMode = { kind: 'summary' };
   if (v.at !== undefined) {
@@ -96,5 +106,6 @@ export const parseReplayArgs = (argv: readonly string[]): E.Either<string, Repla
     mode = { kind, id };
   } else if (v.verify === true) mode = { kind: 'verify' };
   if (base.json && mode.kind !== 'at') return E.left('--json needs --at');
-  return E.right({ ...base, files: parsed.positionals, mode, domain });
+  if (jobs > 1 && mode.kind !== 'summary') return E.left(`--jobs is for the summary, not --${mode.kind}`);
+  return E.right({ ...base, files: parsed.positionals, mode, domain, jobs });
 };

@@ -10,8 +10,10 @@
  * process.exitCode = status;
  */
 import * as E from 'fp-ts/Either';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 
 import { messageOf } from '../errors';
 import type { DomainState } from '../state/model';
@@ -21,8 +23,17 @@ import { directoryJson, directoryView, isoTime, renderDirectory } from '../repla
 import { History } from '../replay/replay-history';
 import { Replayer, ReplayError, type BatchObserver, type ReplayBatch, type ReplayItem } from '../replay/replay-core';
 import { progressBar } from '../replay/replay-read';
-import { LineError, readHeaderAt, readRecordAt, runFiles, type FileStart, type ReplaySink } from '../replay/replay-run';
-import { Summary } from '../replay/replay-summary';
+import { planStretches, type Stretch } from '../replay/replay-parallel';
+import {
+  LineError,
+  readHeaderAt,
+  readRecordAt,
+  runFiles,
+  type FileStart,
+  type ReplaySink,
+  type RunOptions,
+} from '../replay/replay-run';
+import { Summary, type SummaryPart } from '../replay/replay-summary';
 import { Verifier } from '../replay/replay-verify';
 import { parseReplayArgs, REPLAY_USAGE, type LogPoint, type ReplayArgs } from './replay-args';
 
@@ -58,42 +69,189 @@ export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = pr
     io.stdout.write(REPLAY_USAGE);
     return 0;
   }
-  const starts: Array<{ file: string; before: number }> = [];
   const bar = args.progress || io.stderr.isTTY === true ? progressBar(io.stderr) : undefined;
+  const warn = (s: string): unknown => io.stderr.write(`rxpaf-replay: warning: ${s}\n`);
+  if (args.mode.kind === 'summary' && args.jobs > 1) {
+    const plan = planStretches(
+      args.files,
+      args.files.map((f) => statSync(f).size),
+      indexes(args.files),
+      args.jobs,
+    );
+    if (plan !== undefined) return parallelSummary(args, plan, io, bar, warn);
+    warn('no checkpoint to start a second thread from (an index beside the log is needed): one thread');
+  }
+  const starts: FileMark[] = [];
   const replayer = new Replayer();
   const report = analysis(args, replayer);
-  const warn = (s: string): unknown => io.stderr.write(`rxpaf-replay: warning: ${s}\n`);
   let failure: unknown;
   try {
     const onFile = (file: string, before: number): number => starts.push({ file, before });
-    await report.run(async (from, sink) => {
-      if (from[0]?.entry !== undefined) replayer.reset(); // a seek: the checkpoint's snapshots set every state
-      const into = inDomain(args, sink);
-      for (const f of from) if (f.offset !== undefined && f.offset > 0) await seekHeaders(replayer, f, into);
-      return runFiles(from, replayer, into, { onProgress: bar?.update, onFile });
-    }, warn);
+    await report.run(runner(args, replayer, { onProgress: bar?.update, onFile }), warn);
   } catch (e) {
     failure = e;
   }
   bar?.end();
-  for (const [d, dom] of replayer.domains)
-    if (dom.partial && (args.domain === undefined || args.domain === d) && report.later?.has(d) !== true)
+  for (const d of partialDomains(replayer))
+    if ((args.domain === undefined || args.domain === d) && report.later?.has(d) !== true)
       warn(`domain ${d} starts in a rotated file; earlier state is missing`);
-  let status = report.end(io, failure === undefined);
-  if (failure instanceof ReplayError) {
-    const at = starts.filter((s) => s.before < failure.line).pop() ?? { file: args.files[0]!, before: 0 };
-    const where = `${at.file}:${failure.line - at.before}`;
-    if (failure instanceof LineError && failure.partial) {
-      warn(`${where}: incomplete last line ignored (${failure.reason})`);
-    } else {
-      io.stderr.write(`rxpaf-replay: ${where}: ${failure.reason} (everything before it was replayed)\n`);
-      status = 1;
-    }
-  } else if (failure !== undefined) {
-    io.stderr.write(`rxpaf-replay: ${messageOf(failure)}\n`);
-    status = 1;
+  const status = report.end(io, failure === undefined);
+  return failure === undefined ? status : reportFailure(failureOf(failure, starts, args.files), io, warn, status);
+};
+
+/** Where a file's lines start in a run's line numbers. */
+interface FileMark {
+  readonly file: string;
+  readonly before: number;
+}
+
+/** Why a replay stopped before the end: a line of a file (`partial`: an unterminated last line), or else. */
+type Failure =
+  | { readonly kind: 'line'; readonly where: string; readonly reason: string; readonly partial: boolean }
+  | { readonly kind: 'other'; readonly message: string };
+
+const failureOf = (e: unknown, starts: readonly FileMark[], files: readonly string[]): Failure => {
+  if (!(e instanceof ReplayError)) return { kind: 'other', message: messageOf(e) };
+  const at = starts.filter((s) => s.before < e.line).pop() ?? { file: files[0]!, before: 0 };
+  return {
+    kind: 'line',
+    where: `${at.file}:${e.line - at.before}`,
+    reason: e.reason,
+    partial: e instanceof LineError && e.partial,
+  };
+};
+
+/** Say why the replay stopped; the exit status (`status` unless the log is corrupt). */
+const reportFailure = (f: Failure, io: ReplayCliIo, warn: (s: string) => unknown, status: number): number => {
+  if (f.kind === 'other') {
+    io.stderr.write(`rxpaf-replay: ${f.message}\n`);
+    return 1;
   }
-  return status;
+  if (f.partial) {
+    warn(`${f.where}: incomplete last line ignored (${f.reason})`);
+    return status;
+  }
+  io.stderr.write(`rxpaf-replay: ${f.where}: ${f.reason} (everything before it was replayed)\n`);
+  return 1;
+};
+
+/** The domains a replay began without their earlier state (a rotated file's header without a snapshot). */
+const partialDomains = (replayer: Replayer): number[] =>
+  [...replayer.domains].filter(([, dom]) => dom.partial).map(([d]) => d);
+
+/** Read from the given starting points into `sink` (seeking to a checkpoint first if the first one is one). */
+const runner =
+  (args: ReplayArgs, replayer: Replayer, opts: RunOptions): Run =>
+  async (from, sink) => {
+    if (from[0]?.entry !== undefined) replayer.reset(); // a seek: the checkpoint's snapshots set every state
+    const into = inDomain(args, sink);
+    for (const f of from) if (f.offset !== undefined && f.offset > 0) await seekHeaders(replayer, f, into);
+    return runFiles(from, replayer, into, opts);
+  };
+
+/** What the summary of one stretch of a log found (plain data: what a worker thread sends back). */
+export interface StretchResult {
+  readonly part: SummaryPart;
+  /** Domains that began without their earlier state, at the stretch's end. */
+  readonly partial: readonly number[];
+  readonly failure?: Failure;
+}
+
+/**
+ * The summary of one stretch of a log (`--jobs`): replayed from where it starts up to its last event. Run by the
+ * worker threads (./replay-worker.ts), and by the main thread for the first stretch.
+ */
+export const summaryStretch = async (
+  args: ReplayArgs,
+  stretch: Stretch,
+  onProgress?: (done: number) => void,
+): Promise<StretchResult> => {
+  const replayer = new Replayer();
+  const s = new Summary();
+  const starts: FileMark[] = [];
+  const until = stretch.until;
+  const sink = summarySink(s);
+  let failure: Failure | undefined;
+  try {
+    await runner(args, replayer, {
+      onProgress: (done) => onProgress?.(done),
+      onFile: (file, before) => starts.push({ file, before }),
+    })(stretch.from, until === undefined ? sink : { ...sink, stop: (r) => r.kind === 'event' && r.seq > until });
+  } catch (e) {
+    failure = failureOf(e, starts, args.files);
+  }
+  return { part: s.part(), partial: partialDomains(replayer), ...(failure !== undefined ? { failure } : {}) };
+};
+
+/** The worker threads' entry (built next to this file; absent when running from the sources, as the specs do). */
+const WORKER = join(__dirname, 'replay-worker.js');
+
+/** A stretch's summary on a worker thread; `progress` gets the bytes it has read so far. */
+const onThread = (
+  args: ReplayArgs,
+  stretch: Stretch,
+  progress: (done: number) => void,
+): { readonly result: Promise<StretchResult>; readonly stop: () => unknown } => {
+  const w = new Worker(WORKER, { workerData: { args, stretch } });
+  const result = new Promise<StretchResult>((resolve, reject) => {
+    w.on('message', (m: { kind: 'progress'; done: number } | { kind: 'done'; result: StretchResult }) => {
+      if (m.kind === 'progress') progress(m.done);
+      else resolve(m.result);
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => reject(new Error(`a replay thread exited (${code}) before its result`)));
+  });
+  result.catch(() => {}); // (a thread stopped before its result, after a failure before its stretch, is not awaited)
+  return { result, stop: () => w.terminate() };
+};
+
+/**
+ * `--jobs`: the summary from stretches replayed at once, the first on this thread and the others each on a worker
+ * thread, merged in log order. A stretch that stops at a bad line ends the report there, as a replay from the start
+ * would (the stretches after it are not counted).
+ */
+const parallelSummary = async (
+  args: ReplayArgs,
+  plan: readonly Stretch[],
+  io: ReplayCliIo,
+  bar: ReturnType<typeof progressBar> | undefined,
+  warn: (s: string) => unknown,
+): Promise<number> => {
+  const total = args.files.reduce((n, f) => n + statSync(f).size, 0);
+  const done = plan.map(() => 0);
+  const progress = (k: number) => (d: number) => {
+    done[k] = d;
+    bar?.update(
+      done.reduce((a, b) => a + b, 0),
+      total,
+    );
+  };
+  const threads = existsSync(WORKER);
+  const running = plan.map((stretch, k) => (k > 0 && threads ? onThread(args, stretch, progress(k)) : undefined));
+  // the first stretch on this thread meanwhile (and, from the sources, the others after it, one by one)
+  const results: StretchResult[] = [];
+  try {
+    for (const [k, stretch] of plan.entries()) {
+      const r = await (running[k]?.result ?? summaryStretch(args, stretch, progress(k)));
+      results.push(r);
+      if (r.failure !== undefined) break; // (what comes after a bad line is not counted, as in one thread)
+    }
+  } finally {
+    for (const t of running) await t?.stop();
+  }
+  bar?.end();
+  // a domain began without its earlier state if it still did at the end of the last stretch that has it
+  const partial = new Set<number>();
+  for (const r of results) {
+    for (const dp of r.part.domains) partial.delete(dp.d);
+    for (const d of r.partial) partial.add(d);
+  }
+  for (const d of partial)
+    if (args.domain === undefined || args.domain === d)
+      warn(`domain ${d} starts in a rotated file; earlier state is missing`);
+  io.stdout.write(Summary.merge(results.map((r) => r.part)).render());
+  const failure = results[results.length - 1]!.failure;
+  return failure === undefined ? 0 : reportFailure(failure, io, warn, 0);
 };
 
 /**
@@ -172,26 +330,27 @@ interface Analysis {
 
 const every = (): boolean => true;
 
+/** The summary's sink: events folded 256 a call, each one's outcome seen as it is folded (no per-event steps). */
+const summarySink = (s: Summary): ReplaySink => ({
+  batchable: every,
+  outbound: false,
+  quiet: true,
+  item: (i) => {
+    if (i.kind === 'domain') s.domain(i.header.d, i.header.name, i.header.now);
+    else if (i.kind === 'snapshot' && i.adopted) s.resume(i.snapshot.d, i.snapshot.state.now);
+    else if (i.kind === 'step') s.add(i.step);
+  },
+  each: s.each,
+  batch: () => {},
+});
+
 const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
   const mode = args.mode;
   switch (mode.kind) {
     case 'summary': {
       const s = new Summary();
       return {
-        run: (run) =>
-          // events folded 256 a call, each one's outcome seen as it is folded (no per-event states or steps)
-          run(whole(args.files), {
-            batchable: every,
-            outbound: false,
-            quiet: true,
-            item: (i) => {
-              if (i.kind === 'domain') s.domain(i.header.d, i.header.name, i.header.now);
-              else if (i.kind === 'snapshot' && i.adopted) s.resume(i.snapshot.d, i.snapshot.state.now);
-              else if (i.kind === 'step') s.add(i.step);
-            },
-            each: s.each,
-            batch: () => {},
-          }),
+        run: (run) => run(whole(args.files), summarySink(s)),
         end: (io) => (io.stdout.write(s.render()), 0),
       };
     }

@@ -2,7 +2,10 @@
  * The default report of `rxpaf-replay`: per domain, the number of events by type, the directory size (connections,
  * clients, services, subscriptions) at 10 evenly spaced times with the exact peaks, and the service lifecycle
  * counts (published, orphaned, reclaimed, expired, unpublished). Memory stays bounded on huge logs: the size series
- * is decimated (every 2nd sample dropped whenever it exceeds 4096), so the 10 rows are the nearest kept samples.
+ * keeps the first event of each stretch of `stride` seqs, the stride doubling whenever more than 4096 are kept, so
+ * the 10 rows are the nearest kept samples. The kept samples depend only on the seqs of the domain's events, not on
+ * how the log was read: summaries of consecutive stretches of a log, built apart (in parallel, ./replay-parallel.ts),
+ * merge into the summary of the whole ({@link Summary.merge}).
  *
  * @example
  * const summary = new Summary();
@@ -32,6 +35,43 @@ interface Sample {
   readonly at: number;
   readonly n: Readonly<Record<Size, number>>;
 }
+/** Samples kept at most (the stride doubles past it). */
+const MAX_SAMPLES = 4096;
+
+/** The first sample of each stretch of `stride` seqs (`samples` in seq order). */
+const firstPerStretch = (samples: readonly Sample[], stride: number): Sample[] => {
+  const out: Sample[] = [];
+  let last = -1;
+  for (const x of samples) {
+    const b = Math.floor(x.seq / stride);
+    if (b !== last) out.push(x);
+    last = b;
+  }
+  return out;
+};
+
+/** A domain's summary as plain data (structured-cloneable: what a worker sends), see {@link Summary.part}. */
+export interface DomainPart {
+  readonly d: number;
+  readonly name: string | undefined;
+  readonly start: number;
+  readonly count: number;
+  readonly events: ReadonlyArray<readonly [string, number]>;
+  readonly lifecycle: ReadonlyArray<readonly [ChangeKind, number]>;
+  readonly peak: readonly number[];
+  readonly peakSeq: readonly number[];
+  readonly samples: readonly Sample[];
+  readonly stride: number;
+  readonly last: Sample | undefined;
+}
+
+/** A summary of a stretch of a log as plain data, see {@link Summary.part} and {@link Summary.merge}. */
+export interface SummaryPart {
+  readonly total: number;
+  readonly first: number | undefined;
+  readonly lastAt: number | undefined;
+  readonly domains: readonly DomainPart[];
+}
 const sizes = (s: DomainState): Record<Size, number> => ({
   conns: s.conns.size,
   clients: s.clients.size,
@@ -43,11 +83,13 @@ class DomainSummary {
   readonly events = new Map<string, number>();
   readonly lifecycle = new Map<ChangeKind, number>();
   /** The peaks' values and the seq of the event that reached each first (numbers: no object per new peak). */
-  private readonly peak = [-1, -1, -1, -1];
-  private readonly peakSeq = [0, 0, 0, 0];
+  private peak = [-1, -1, -1, -1];
+  private peakSeq = [0, 0, 0, 0];
   samples: Sample[] = [];
   stride = 1;
   count = 0;
+  /** The stretch (`seq / stride`) of the last kept sample. */
+  private stretch = -1;
   /** The last event's sample, built from these when it is needed (not once per event). */
   private lastSeq = 0;
   private lastAt = 0;
@@ -91,15 +133,68 @@ class DomainSummary {
         p[i] = n[i]!;
         this.peakSeq[i] = seq;
       }
-    if (this.count++ % this.stride === 0) {
+    this.count++;
+    const stretch = Math.floor(seq / this.stride);
+    if (stretch !== this.stretch) {
       const sample: Sample = { seq, at, n: sizes(state) };
       this.lastState = sample.n;
       this.samples.push(sample);
+      this.stretch = stretch;
+      if (this.samples.length > MAX_SAMPLES) this.decimate(this.stride * 2);
     }
-    if (this.samples.length > 4096) {
-      this.samples = this.samples.filter((_, i) => i % 2 === 0);
-      this.stride *= 2;
-    }
+  }
+
+  /** Keep the first sample of each stretch of `stride` seqs or more (doubled until at most MAX_SAMPLES are left). */
+  private decimate(stride: number): void {
+    let samples = firstPerStretch(this.samples, stride);
+    while (samples.length > MAX_SAMPLES) samples = firstPerStretch(samples, (stride *= 2));
+    this.samples = samples;
+    this.stride = stride;
+    const last = samples[samples.length - 1];
+    this.stretch = last === undefined ? -1 : Math.floor(last.seq / stride);
+  }
+
+  part(d: number): DomainPart {
+    return {
+      d,
+      name: this.name,
+      start: this.start,
+      count: this.count,
+      events: [...this.events],
+      lifecycle: [...this.lifecycle],
+      peak: [...this.peak],
+      peakSeq: [...this.peakSeq],
+      samples: this.samples,
+      stride: this.stride,
+      last: this.last,
+    };
+  }
+
+  /** Append the summary of the same domain over the stretch of the log that follows this one's. */
+  append(p: DomainPart): void {
+    if (p.count === 0) return;
+    for (const [k, n] of p.events) this.events.set(k, (this.events.get(k) ?? 0) + n);
+    for (const [k, n] of p.lifecycle) this.lifecycle.set(k, (this.lifecycle.get(k) ?? 0) + n);
+    // a peak is the first event to reach the highest value: a later stretch's only if strictly higher
+    for (let i = 0; i < 4; i++)
+      if (p.peak[i]! > this.peak[i]!) {
+        this.peak[i] = p.peak[i]!;
+        this.peakSeq[i] = p.peakSeq[i]!;
+      }
+    this.count += p.count;
+    // (a stretch of seqs split between the two keeps its first sample: this one's, first in the list)
+    this.samples = [...this.samples, ...p.samples];
+    this.decimate(Math.max(this.stride, p.stride));
+    const last = p.last!;
+    this.lastSeq = last.seq;
+    this.lastAt = last.at;
+    this.lastState = last.n;
+  }
+
+  static of(p: DomainPart): DomainSummary {
+    const s = new DomainSummary(p.name, p.start);
+    s.append(p);
+    return s;
   }
 
   render(d: number): string {
@@ -171,6 +266,36 @@ export class Summary {
     let ds = this.domains.get(d);
     if (ds === undefined) this.domains.set(d, (ds = new DomainSummary(undefined, at)));
     ds.add(type, seq, at, state, fx, from);
+  }
+
+  /** This summary as plain data (to be merged with the summaries of the stretches of the log around it). */
+  part(): SummaryPart {
+    return {
+      total: this.total,
+      first: this.first,
+      lastAt: this.lastAt,
+      domains: [...this.domains].map(([d, s]) => s.part(d)),
+    };
+  }
+
+  /**
+   * The summary of a log from the summaries of its consecutive stretches, oldest first, each replayed from the
+   * checkpoint where it starts (./replay-parallel.ts): the summary a replay of the whole would have built. A domain's
+   * name and start are those of the first stretch that has it.
+   */
+  static merge(parts: readonly SummaryPart[]): Summary {
+    const s = new Summary();
+    for (const p of parts) {
+      s.total += p.total;
+      if (p.first !== undefined) s.first ??= p.first;
+      if (p.lastAt !== undefined) s.lastAt = p.lastAt;
+      for (const dp of p.domains) {
+        const ds = s.domains.get(dp.d);
+        if (ds === undefined) s.domains.set(dp.d, DomainSummary.of(dp));
+        else ds.append(dp);
+      }
+    }
+    return s;
   }
 
   render(): string {

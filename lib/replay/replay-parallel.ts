@@ -1,0 +1,72 @@
+/**
+ * A replay in parallel (`rxpaf-replay --jobs N`): a log with an index is cut at some of its checkpoints into
+ * consecutive stretches of about equal bytes, and each stretch is replayed on its own thread from the snapshot of the
+ * checkpoint where it starts, up to the last event before the next cut. A checkpoint's snapshot is the state a replay
+ * from the start has there (what `--at` relies on), so the stretches see the events, states and effects a replay of
+ * the whole would see, and their summaries merge into its summary (./replay-summary.ts `Summary.merge`).
+ *
+ * @example
+ * const plan = planStretches(files, sizes, indexes, 2);
+ * // [{ from: [{ file }], until: 499_999 }, { from: [{ file, offset, line, entry }] }]
+ */
+import type { IndexEntry } from './log-index';
+
+/** Where a stretch starts reading: a file, from its start or from a checkpoint of its index. */
+export interface StretchStart {
+  readonly file: string;
+  readonly offset?: number;
+  readonly line?: number;
+  readonly entry?: IndexEntry;
+}
+
+/** A stretch of a log: its files from where it starts, and the seq of its last event (none: to the end). */
+export interface Stretch {
+  readonly from: readonly StretchStart[];
+  readonly until?: number;
+}
+
+/**
+ * Cut `files` (oldest first; `sizes` their byte sizes, `indexes` their checkpoints, `undefined` for a file without an
+ * index) into at most `jobs` stretches at the checkpoints nearest to equal shares of the bytes. `undefined` if there
+ * is nothing to cut at (one job, no checkpoint past a file's start): replay it whole.
+ */
+export const planStretches = (
+  files: readonly string[],
+  sizes: readonly number[],
+  indexes: ReadonlyArray<readonly IndexEntry[] | undefined>,
+  jobs: number,
+): Stretch[] | undefined => {
+  const before: number[] = [];
+  let total = 0;
+  for (const size of sizes) {
+    before.push(total);
+    total += size;
+  }
+  // every checkpoint, with its place in the whole log's bytes (none at the very start: nothing before it)
+  const points: Array<{ readonly fi: number; readonly entry: IndexEntry; readonly at: number }> = [];
+  indexes.forEach((entries, fi) => {
+    for (const entry of entries ?? []) {
+      const at = before[fi]! + entry.offset;
+      if (at > 0 && (points.length === 0 || at > points[points.length - 1]!.at)) points.push({ fi, entry, at });
+    }
+  });
+  const cuts: typeof points = [];
+  for (let j = 1; j < jobs; j++) {
+    const target = (total * j) / jobs;
+    const after = cuts.length === 0 ? -1 : cuts[cuts.length - 1]!.at;
+    let best: (typeof points)[number] | undefined;
+    for (const p of points)
+      if (p.at > after && (best === undefined || Math.abs(p.at - target) < Math.abs(best.at - target))) best = p;
+    if (best !== undefined) cuts.push(best);
+  }
+  if (cuts.length === 0) return undefined;
+  const whole = (from: number): StretchStart[] => files.slice(from).map((file) => ({ file }));
+  return [undefined, ...cuts].map((c, k) => {
+    const next = cuts[k];
+    const from: StretchStart[] =
+      c === undefined
+        ? whole(0)
+        : [{ file: files[c.fi]!, offset: c.entry.offset, line: c.entry.line, entry: c.entry }, ...whole(c.fi + 1)];
+    return next === undefined ? { from } : { from, until: next.entry.seq };
+  });
+};
