@@ -22,6 +22,7 @@ import {
   hamtFirstKey,
   hamtForEach,
   hamtGet,
+  hamtOf,
   hamtSet,
   hamtUpdate,
 } from '../util/hamt';
@@ -164,6 +165,45 @@ export const serviceIndexUpdate = (
       if (had !== values) out = apply(out, id, key, values, had, true);
     });
   return out;
+};
+
+/**
+ * The index of `services` at once (a snapshot's directory, lib/replay/state-codec.ts): what their updates one by one
+ * from the empty index give (the distinct string forms of each key's values; a value shared by more than
+ * {@link SATURATED} services as its count), each trie built in one pass instead of 2 path copies per service and key.
+ */
+export const serviceIndexOf = (services: Iterable<{ readonly id: ServiceId; readonly props: Props }>): ServiceIndex => {
+  const keys = new Map<string, Map<string, ServiceId[]>>();
+  for (const { id, props } of services)
+    props.forEach((values, key) => {
+      const n = values.length;
+      const seen = n > 8 ? new Set<string>() : undefined;
+      for (let i = 0; i < n; i++) {
+        const s = str(values[i]!);
+        if (seen !== undefined) {
+          if (seen.has(s)) continue;
+          seen.add(s);
+        } else if (i > 0 && seenBefore(values, i, s)) continue;
+        let forms = keys.get(key);
+        if (forms === undefined) keys.set(key, (forms = new Map<string, ServiceId[]>()));
+        const ids = forms.get(s);
+        if (ids === undefined) forms.set(s, [id]);
+        else ids.push(id);
+      }
+    });
+  const bucket = (ids: ServiceId[]): Bucket =>
+    ids.length === 1
+      ? ids[0]!
+      : ids.length > SATURATED
+        ? ids.length
+        : hamtOf(
+            ids,
+            ids.map(() => true as const),
+          );
+  return hamtOf(
+    [...keys.keys()],
+    [...keys.values()].map((forms) => hamtOf([...forms.keys()], [...forms.values()].map(bucket))),
+  );
 };
 
 const bucketOf = (ix: ServiceIndex, key: string, value: string): Bucket | undefined => {

@@ -9,7 +9,14 @@ import fc from 'fast-check';
 
 import type { PropValue, Props } from '../../lib/filter/props';
 import type { ServiceIndex } from '../../lib/state/service-index';
-import { emptyServiceIndex, serviceCandidates, serviceIndexUpdate } from '../../lib/state/service-index';
+import {
+  emptyServiceIndex,
+  SATURATED,
+  serviceCandidates,
+  serviceIndexEntries,
+  serviceIndexOf,
+  serviceIndexUpdate,
+} from '../../lib/state/service-index';
 
 const KEYS = ['a', 'b', 'c'];
 const valueArb: fc.Arbitrary<PropValue> = fc.constantFrom<PropValue>('1', 1n, '2', 2n, 'x', 'y');
@@ -74,5 +81,47 @@ describe('service index (unit)', () => {
     expect(ix.size).toBe(1);
     ix = serviceIndexUpdate(ix, 1n, p({ a: ['1', 1n], b: [] }), undefined);
     expect(ix.size).toBe(0);
+  });
+
+  describe("built at once (a snapshot's directory)", () => {
+    const oneByOne = (services: ReadonlyArray<{ id: bigint; props: Props }>): ServiceIndex =>
+      services.reduce((ix, s) => serviceIndexUpdate(ix, s.id, undefined, s.props), emptyServiceIndex());
+    // long value lists too (deduplicated through a set past 8 values)
+    const longPropsArb: fc.Arbitrary<Props> = fc
+      .array(fc.tuple(fc.constantFrom(...KEYS), fc.array(valueArb, { maxLength: 12 })), { maxLength: 3 })
+      .map((entries) => new Map(entries));
+
+    it('is the index of the same services added one by one (property)', () => {
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(fc.nat(50), { maxLength: 30 }),
+          fc.array(longPropsArb, { maxLength: 30 }),
+          (ids, ps) => {
+            const services = ids.slice(0, ps.length).map((n, i) => ({ id: BigInt(n), props: ps[i]! }));
+            const ix = serviceIndexOf(services);
+            expect(serviceIndexEntries(ix)).toEqual(serviceIndexEntries(oneByOne(services)));
+            expect(ix.size).toBe(oneByOne(services).size);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('keeps a value shared by more than SATURATED services as their count, and one by one sets up to it', () => {
+      for (const n of [SATURATED, SATURATED + 1, SATURATED + 5]) {
+        const services = Array.from({ length: n }, (_, i) => ({
+          id: BigInt(i + 1),
+          props: new Map<string, PropValue[]>([
+            ['color', ['green']],
+            ['name', [`s${i}`]],
+          ]),
+        }));
+        const ix = serviceIndexOf(services);
+        expect(serviceIndexEntries(ix)).toEqual(serviceIndexEntries(oneByOne(services)));
+        const green = serviceIndexEntries(ix).find(([k]) => k === 'color')![1][0]![1];
+        expect(typeof green === 'number' ? green : green.length).toBe(n);
+        expect(typeof green).toBe(n > SATURATED ? 'number' : 'object');
+      }
+    });
   });
 });
