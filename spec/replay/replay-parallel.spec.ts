@@ -18,7 +18,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import * as E from 'fp-ts/Either';
+
 import { synthLog } from '../../bench/replay-synth';
+import { decodeClientMessage } from '../../lib/codec/decode';
+import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protocol/reducer';
+import { createRecorder } from '../../lib/replay/record';
+import type { Event } from '../../lib/state/events';
+import type { DomainState } from '../../lib/state/model';
 import { summaryStretch } from '../../lib/cli/replay-main';
 import { parseReplayArgs } from '../../lib/cli/replay-args';
 import { readIndex, type IndexEntry } from '../../lib/replay/log-index';
@@ -40,6 +47,61 @@ const rotatedFiles = readdirSync(join(dir, 'rot'))
   .filter((f) => /^events\.ndjson(\.\d+)?$/.test(f))
   .sort((a, b) => Number(b.split('.')[2] ?? 0) - Number(a.split('.')[2] ?? 0))
   .map((f) => join(dir, 'rot', f));
+
+/**
+ * A log of two domains (the second one's header after the first checkpoints), each with clients publishing,
+ * republishing and leaving (their services orphaned, then expiring), and a checkpoint every 40 events.
+ */
+const twoDomains = (file: string): void => {
+  const rec = createRecorder({ file, snapshotEvery: 40 });
+  const states: DomainState[] = [];
+  let now = 1_700_000_000;
+  const header = (d: number): void => {
+    states[d] = initialDomainState(defaultSettings, 7 + d, now);
+    rec.header(d, { name: `dom${d}`, settings: defaultSettings, seed: 7 + d, now, state: () => states[d]! });
+  };
+  const run = (d: number, batch: Event[]): void => {
+    rec.events(d, batch);
+    states[d] = reduceAll(states[d]!, batch)[0];
+    rec.flush();
+  };
+  const m = (conn: number, json: string): Event => {
+    const r = decodeClientMessage(json);
+    if (E.isLeft(r)) throw new Error(json);
+    return { type: 'message', now: (now += 0.01), conn, msg: r.right };
+  };
+  header(0);
+  for (let round = 0; round < 30; round++) {
+    if (round === 5) header(1);
+    for (const d of round < 5 ? [0] : [0, 1]) {
+      const conn = 100 * round + 1;
+      run(d, [
+        { type: 'accepted', now: (now += 0.01), conn, address: `tcp:127.0.0.1:${conn}`, user: 'u', transport: 'tcp' },
+        m(
+          conn,
+          `{"ta-cmd":"hello","ta-id":0,"msg-type":"request","client-id":${round + 1},"protocol-minimum-version":2,"protocol-maximum-version":3}`,
+        ),
+      ]);
+      for (let k = 0; k < 6; k++)
+        run(d, [
+          m(
+            conn,
+            `{"ta-cmd":"publish","ta-id":${k + 1},"msg-type":"request","service-id":${round * 10 + k},"generation":0,"service-props":{"name":["s${k}"]},"ttl":2}`,
+          ),
+          m(
+            conn,
+            `{"ta-cmd":"publish","ta-id":${k + 7},"msg-type":"request","service-id":${round * 10 + k},"generation":1,"service-props":{"name":["s${k}"],"v":[${round}]},"ttl":2}`,
+          ),
+        ]);
+      run(d, [
+        { type: 'closed', now: (now += 0.5), conn, cause: 'eof' },
+        { type: 'tick', now: (now += 1) },
+      ]);
+    }
+  }
+  rec.flush();
+  void rec.close();
+};
 
 const sizes = (files: readonly string[]): number[] => files.map((f) => statSync(f).size);
 const indexes = (files: readonly string[]) => files.map((f) => readIndex(f, statSync(f).size));
@@ -115,6 +177,17 @@ describe('a summary merged from stretches', () => {
     // the CLI from the sources (no worker entry built next to it: the stretches run one after the other)
     const cli = await replayCli(...rotatedFiles, '--jobs', '3');
     expect(cli).toEqual(whole);
+  });
+
+  it('is the same on a log of two domains, one starting later (with --domain too)', async () => {
+    const two = join(dir, 'two.ndjson');
+    twoDomains(two);
+    const whole = await replayCli(two);
+    expect(whole.out).toMatch(/^\d+ events in 2 domains/);
+    expect(whole.out).toMatch(/domain 1 \(dom1\)/);
+    for (const jobs of [2, 3, 6]) expect((await merged([two], jobs)).text).toBe(whole.out);
+    for (const d of ['0', '1'])
+      expect(await replayCli(two, '--domain', d, '--jobs', '4')).toEqual(await replayCli(two, '--domain', d));
   });
 
   it('--domain: the same as one thread', async () => {
