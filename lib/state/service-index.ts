@@ -109,6 +109,17 @@ const seenBefore = (values: readonly PropValue[], i: number, s: string): boolean
   return false;
 };
 
+/** For a list of `n` values, the set {@link firstOfForm} deduplicates through (a long list; pairwise below 9). */
+const formsSeen = (n: number): Set<string> | undefined => (n > 8 ? new Set<string>() : undefined);
+
+/** Whether `s`, the string form of `values[i]`, is the first value of that form in `values` (`seen`: see {@link formsSeen}). */
+const firstOfForm = (values: readonly PropValue[], i: number, s: string, seen: Set<string> | undefined): boolean => {
+  if (seen === undefined) return i === 0 || !seenBefore(values, i, s);
+  if (seen.has(s)) return false;
+  seen.add(s);
+  return true;
+};
+
 /** Whether `values` has a value of string form `s`. */
 const hasForm = (values: readonly PropValue[] | undefined, s: string): boolean => {
   if (values === undefined) return false;
@@ -127,15 +138,11 @@ const apply = (
 ): ServiceIndex => {
   let out = ix;
   const n = values.length;
-  // a long list is deduplicated through a set (pairwise comparison is for the usual one to a few values)
-  const seen = n > 8 ? new Set<string>() : undefined;
+  const seen = formsSeen(n);
   const others = other !== undefined && other.length > 8 ? new Set(other.map(str)) : undefined;
   for (let i = 0; i < n; i++) {
     const s = str(values[i]!);
-    if (seen !== undefined) {
-      if (seen.has(s)) continue;
-      seen.add(s);
-    } else if (i > 0 && seenBefore(values, i, s)) continue;
+    if (!firstOfForm(values, i, s, seen)) continue;
     if (others !== undefined ? others.has(s) : hasForm(other, s)) continue;
     out = into ? add(out, id, key, s) : remove(out, id, key, s);
   }
@@ -177,13 +184,10 @@ export const serviceIndexOf = (services: Iterable<{ readonly id: ServiceId; read
   for (const { id, props } of services)
     props.forEach((values, key) => {
       const n = values.length;
-      const seen = n > 8 ? new Set<string>() : undefined;
+      const seen = formsSeen(n);
       for (let i = 0; i < n; i++) {
         const s = str(values[i]!);
-        if (seen !== undefined) {
-          if (seen.has(s)) continue;
-          seen.add(s);
-        } else if (i > 0 && seenBefore(values, i, s)) continue;
+        if (!firstOfForm(values, i, s, seen)) continue;
         let forms = keys.get(key);
         if (forms === undefined) keys.set(key, (forms = new Map<string, ServiceId[]>()));
         const ids = forms.get(s);
