@@ -2,7 +2,7 @@
  * The default report of `rxpaf-replay`: per domain, the number of events by type, the directory size (connections,
  * clients, services, subscriptions) at 10 evenly spaced times with the exact peaks, and the service lifecycle
  * counts (published, orphaned, reclaimed, expired, unpublished). Memory stays bounded on huge logs: the size series
- * keeps the first event of each stretch of `stride` seqs, the stride doubling whenever more than 4096 are kept, so
+ * keeps the first event of each span of `stride` seqs, the stride doubling whenever more than 4096 are kept, so
  * the 10 rows are the nearest kept samples. The kept samples depend only on the seqs of the domain's events, not on
  * how the log was read: summaries of consecutive stretches of a log, built apart (in parallel, ./replay-parallel.ts),
  * merge into the summary of the whole ({@link Summary.merge}).
@@ -38,8 +38,8 @@ interface Sample {
 /** Samples kept at most (the stride doubles past it). */
 const MAX_SAMPLES = 4096;
 
-/** The first sample of each stretch of `stride` seqs (`samples` in seq order). */
-const firstPerStretch = (samples: readonly Sample[], stride: number): Sample[] => {
+/** The first sample of each span of `stride` seqs (`samples` in seq order). */
+const firstPerSpan = (samples: readonly Sample[], stride: number): Sample[] => {
   const out: Sample[] = [];
   let last = -1;
   for (const x of samples) {
@@ -83,13 +83,13 @@ class DomainSummary {
   readonly events = new Map<string, number>();
   readonly lifecycle = new Map<ChangeKind, number>();
   /** The peaks' values and the seq of the event that reached each first (numbers: no object per new peak). */
-  private peak = [-1, -1, -1, -1];
-  private peakSeq = [0, 0, 0, 0];
+  private readonly peak = [-1, -1, -1, -1];
+  private readonly peakSeq = [0, 0, 0, 0];
   samples: Sample[] = [];
   stride = 1;
   count = 0;
-  /** The stretch (`seq / stride`) of the last kept sample. */
-  private stretch = -1;
+  /** The span (`seq / stride`) of the last kept sample. */
+  private span = -1;
   /** The last event's sample, built from these when it is needed (not once per event). */
   private lastSeq = 0;
   private lastAt = 0;
@@ -134,24 +134,24 @@ class DomainSummary {
         this.peakSeq[i] = seq;
       }
     this.count++;
-    const stretch = Math.floor(seq / this.stride);
-    if (stretch !== this.stretch) {
+    const span = Math.floor(seq / this.stride);
+    if (span !== this.span) {
       const sample: Sample = { seq, at, n: sizes(state) };
       this.lastState = sample.n;
       this.samples.push(sample);
-      this.stretch = stretch;
+      this.span = span;
       if (this.samples.length > MAX_SAMPLES) this.decimate(this.stride * 2);
     }
   }
 
-  /** Keep the first sample of each stretch of `stride` seqs or more (doubled until at most MAX_SAMPLES are left). */
+  /** Keep the first sample of each span of `stride` seqs or more (doubled until at most MAX_SAMPLES are left). */
   private decimate(stride: number): void {
-    let samples = firstPerStretch(this.samples, stride);
-    while (samples.length > MAX_SAMPLES) samples = firstPerStretch(samples, (stride *= 2));
+    let samples = firstPerSpan(this.samples, stride);
+    while (samples.length > MAX_SAMPLES) samples = firstPerSpan(samples, (stride *= 2));
     this.samples = samples;
     this.stride = stride;
     const last = samples[samples.length - 1];
-    this.stretch = last === undefined ? -1 : Math.floor(last.seq / stride);
+    this.span = last === undefined ? -1 : Math.floor(last.seq / stride);
   }
 
   part(d: number): DomainPart {
@@ -182,7 +182,7 @@ class DomainSummary {
         this.peakSeq[i] = p.peakSeq[i]!;
       }
     this.count += p.count;
-    // (a stretch of seqs split between the two keeps its first sample: this one's, first in the list)
+    // (a span of seqs split between the two keeps its first sample: this one's, first in the list)
     this.samples = [...this.samples, ...p.samples];
     this.decimate(Math.max(this.stride, p.stride));
     const last = p.last!;
