@@ -23,13 +23,12 @@ import { directoryJson, directoryView, isoTime, renderDirectory } from '../repla
 import { History } from '../replay/replay-history';
 import { Replayer, ReplayError, type BatchObserver, type ReplayBatch, type ReplayItem } from '../replay/replay-core';
 import { progressBar } from '../replay/replay-read';
-import { planStretches, type Stretch } from '../replay/replay-parallel';
+import { fromCheckpoint, planStretches, wholeFiles, type Stretch, type StretchStart } from '../replay/replay-parallel';
 import {
   LineError,
   readHeaderAt,
   readRecordAt,
   runFiles,
-  type FileStart,
   type ReplaySink,
   type RunOptions,
 } from '../replay/replay-run';
@@ -258,7 +257,7 @@ const parallelSummary = async (
  * Before reading from a checkpoint in the middle of a file: the headers of its domains, as a rotated file's, and
  * its snapshots when they were written after the events that follow it (then reading starts at those events).
  */
-const seekHeaders = async (replayer: Replayer, f: Seek, sink: ReplaySink): Promise<void> => {
+const seekHeaders = async (replayer: Replayer, f: StretchStart, sink: ReplaySink): Promise<void> => {
   for (const [, offset] of f.entry?.headers ?? []) {
     const h = await readHeaderAt(f.file, offset);
     if (h !== undefined) replayer.feed({ ...h, rotated: true }, 0);
@@ -295,14 +294,8 @@ const onlyDomain =
   (rec, ...rest) =>
     rec.d === d && each(rec, ...rest);
 
-/** A place to start reading: a file, and the checkpoint of its index to start from. */
-interface Seek extends FileStart {
-  readonly entry?: IndexEntry;
-}
-type Run = (from: readonly Seek[], sink: ReplaySink) => Promise<'end' | 'stopped'>;
+type Run = (from: readonly StretchStart[], sink: ReplaySink) => Promise<'end' | 'stopped'>;
 
-const whole = (files: readonly string[]): Seek[] => files.map((file) => ({ file }));
-const fromEntry = (file: string, entry: IndexEntry): Seek => ({ file, offset: entry.offset, line: entry.line, entry });
 const indexes = (files: readonly string[]): Array<IndexEntry[] | undefined> =>
   files.map((f) => (f.endsWith('.gz') ? undefined : readIndex(f, statSync(f).size)));
 
@@ -350,7 +343,7 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
     case 'summary': {
       const s = new Summary();
       return {
-        run: (run) => run(whole(args.files), summarySink(s)),
+        run: (run) => run(wholeFiles(args.files), summarySink(s)),
         end: (io) => (io.stdout.write(s.render()), 0),
       };
     }
@@ -371,7 +364,7 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
             item: (i) => v.add(i),
             batch: (b) => v.addBatch(b),
           };
-          const r = await run(whole(args.files), sink);
+          const r = await run(wholeFiles(args.files), sink);
           if (r === 'end') v.checkUnmatched();
           return r;
         },
@@ -420,10 +413,10 @@ const atPoint = (args: ReplayArgs, p: LogPoint, replayer: Replayer): Analysis =>
       for (let i = args.files.length - 1; i >= 0; i--) {
         const entry = idx[i]?.filter((e) => before(e.seq, e.at)).pop();
         if (entry !== undefined)
-          return run([fromEntry(args.files[i]!, entry), ...whole(args.files.slice(i + 1))], sink);
+          return run([fromCheckpoint(args.files[i]!, entry), ...wholeFiles(args.files.slice(i + 1))], sink);
       }
       if (idx.some((x) => x === undefined)) warn('no index beside the log: replaying from its start (slow)');
-      return run(whole(args.files), sink);
+      return run(wholeFiles(args.files), sink);
     },
     end: (io) => {
       for (const [d, seq] of later) {
@@ -494,7 +487,7 @@ const history = (
         let k = 0;
         while (k <= entries.length) {
           while (!candidate(k)) k++;
-          const startAt: Seek = k === 0 ? { file } : fromEntry(file, entries[k - 1]!);
+          const startAt: StretchStart = k === 0 ? { file } : fromCheckpoint(file, entries[k - 1]!);
           let next = k; // the segment being replayed
           const stopAt = (r: LogRecord): boolean => {
             if (r.kind !== 'event') return false;

@@ -20,16 +20,24 @@ export const Num = new t.Type<number, number, unknown>(
         : t.failure(u, c),
   (a) => a,
 );
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** `u` as {@link Nat} decodes it, or `undefined` (for decoders that check many values without an `Either` each). */
+export const natOf = (u: unknown): number | undefined =>
+  typeof u === 'bigint'
+    ? u >= 0n && u <= MAX_SAFE
+      ? Number(u)
+      : undefined
+    : Number.isSafeInteger(u) && (u as number) >= 0
+      ? (u as number)
+      : undefined;
 /** A non-negative safe integer (a bigint from `parseJson`, or already a number). */
 export const Nat = new t.Type<number, number, unknown>(
   'natural',
   (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0,
-  (u, c) =>
-    typeof u === 'bigint' && u >= 0n && u <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? t.success(Number(u))
-      : Number.isSafeInteger(u) && (u as number) >= 0
-        ? t.success(u as number)
-        : t.failure(u, c),
+  (u, c) => {
+    const n = natOf(u);
+    return n === undefined ? t.failure(u, c) : t.success(n);
+  },
   (a) => a,
 );
 export const Limits = t.partial({ clients: Nat, services: Nat, subscriptions: Nat });

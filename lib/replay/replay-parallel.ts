@@ -10,14 +10,22 @@
  * // [{ from: [{ file }], until: 499_999 }, { from: [{ file, offset, line, entry }] }]
  */
 import type { IndexEntry } from './log-index';
+import type { FileStart } from './replay-run';
 
-/** Where a stretch starts reading: a file, from its start or from a checkpoint of its index. */
-export interface StretchStart {
-  readonly file: string;
-  readonly offset?: number;
-  readonly line?: number;
+/** Where a replay starts reading: a file, from its start or from a checkpoint of its index (`entry`). */
+export interface StretchStart extends FileStart {
   readonly entry?: IndexEntry;
 }
+
+/** `files` read whole. */
+export const wholeFiles = (files: readonly string[]): StretchStart[] => files.map((file) => ({ file }));
+/** `file` read from its checkpoint `entry`. */
+export const fromCheckpoint = (file: string, entry: IndexEntry): StretchStart => ({
+  file,
+  offset: entry.offset,
+  line: entry.line,
+  entry,
+});
 
 /** A stretch of a log: its files from where it starts, and the seq of its last event (none: to the end). */
 export interface Stretch {
@@ -60,13 +68,12 @@ export const planStretches = (
     if (best !== undefined) cuts.push(best);
   }
   if (cuts.length === 0) return undefined;
-  const whole = (from: number): StretchStart[] => files.slice(from).map((file) => ({ file }));
   return [undefined, ...cuts].map((c, k) => {
     const next = cuts[k];
-    const from: StretchStart[] =
+    const from =
       c === undefined
-        ? whole(0)
-        : [{ file: files[c.fi]!, offset: c.entry.offset, line: c.entry.line, entry: c.entry }, ...whole(c.fi + 1)];
+        ? wholeFiles(files)
+        : [fromCheckpoint(files[c.fi]!, c.entry), ...wholeFiles(files.slice(c.fi + 1))];
     return next === undefined ? { from } : { from, until: next.entry.seq };
   });
 };

@@ -64,7 +64,7 @@ import type {
   Service,
   Subscription,
 } from '../state/model';
-import { Nat, Settings } from './log-codecs';
+import { Nat, natOf, Settings } from './log-codecs';
 
 // ---------------------------------------------------------------------------------------------------------------
 // encoding
@@ -393,18 +393,23 @@ export const encodeDomainState = (s: DomainState): JsonObject => {
 // decoding
 
 const SPECIAL: Readonly<Record<string, number>> = { Infinity: Infinity, '-Infinity': -Infinity, NaN: NaN, '-0': -0 };
+/** `u` as {@link Float} decodes it, or `undefined`. */
+const floatOf = (u: unknown): number | undefined =>
+  typeof u === 'number'
+    ? u
+    : typeof u === 'bigint'
+      ? Number(u)
+      : typeof u === 'string' && Object.prototype.hasOwnProperty.call(SPECIAL, u)
+        ? SPECIAL[u]!
+        : undefined;
 /** A double as {@link float} writes it (integral values arrive from `parseJson` as bigints). */
 const Float = new t.Type<number, Json, unknown>(
   'float',
   (u): u is number => typeof u === 'number',
-  (u, c) =>
-    typeof u === 'number'
-      ? t.success(u)
-      : typeof u === 'bigint'
-        ? t.success(Number(u))
-        : typeof u === 'string' && Object.prototype.hasOwnProperty.call(SPECIAL, u)
-          ? t.success(SPECIAL[u]!)
-          : t.failure(u, c),
+  (u, c) => {
+    const f = floatOf(u);
+    return f === undefined ? t.failure(u, c) : t.success(f);
+  },
   float,
 );
 const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null]);
@@ -436,19 +441,6 @@ const fastArray = <C extends t.Mixed>(codec: C, each: (u: unknown) => t.TypeOf<C
     slow.encode,
   );
 };
-/** A {@link Float} as it usually comes (a number, or an integral one as a bigint); `undefined` otherwise. */
-const plainFloat = (u: unknown): number | undefined =>
-  typeof u === 'number' ? u : typeof u === 'bigint' ? Number(u) : undefined;
-/** A {@link Nat}, or `undefined`. */
-const plainNat = (u: unknown): number | undefined =>
-  typeof u === 'bigint'
-    ? u >= 0n && u <= MAX_SAFE
-      ? Number(u)
-      : undefined
-    : Number.isSafeInteger(u) && (u as number) >= 0
-      ? (u as number)
-      : undefined;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 /** Props as {@link ServiceJ} takes them: `[key, [string or bigint, ...]]` pairs. */
 const plainProps = (u: unknown): boolean => {
@@ -513,8 +505,8 @@ const ServiceJ = t.type({
 });
 const ServicesJ = fastArray(ServiceJ, (u) => {
   if (!isObject(u)) return undefined;
-  const record = plainNat(u.record);
-  const orphanSince = u.orphanSince === null ? null : plainFloat(u.orphanSince);
+  const record = natOf(u.record);
+  const orphanSince = u.orphanSince === null ? null : floatOf(u.orphanSince);
   return typeof u.id === 'bigint' &&
     typeof u.generation === 'bigint' &&
     typeof u.ttl === 'bigint' &&
@@ -576,8 +568,8 @@ const StateJ = t.type({
   subscriptions: t.array(SubscriptionJ),
   orphanQueue: fastArray(t.tuple([Float, Nat, t.bigint]), (u) => {
     if (!Array.isArray(u) || u.length !== 3 || typeof u[2] !== 'bigint') return undefined;
-    const at = plainFloat(u[0]);
-    const seq = plainNat(u[1]);
+    const at = floatOf(u[0]);
+    const seq = natOf(u[1]);
     return at !== undefined && seq !== undefined ? ([at, seq, u[2]] as [number, number, bigint]) : undefined;
   }),
   timerQueue: t.array(t.tuple([Float, Nat, Nat])),
