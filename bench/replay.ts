@@ -144,6 +144,7 @@ const main = async (): Promise<void> => {
     ['summary (batched)', [cli], inputs],
     ['summary --jobs 2 (two threads)', [cli, '--jobs', '2'], inputs],
     ['--verify', [cli, '--verify'], inputs],
+    ['--verify --jobs 2 (two threads)', [cli, '--verify', '--jobs', '2'], inputs],
     ['--at middle (from a checkpoint)', [cli, '--at', String(Math.floor(inputs / 2))], 0],
     ...(next !== undefined
       ? [['--at just before a checkpoint', [cli, '--at', String(next.seq - 1)], 0] as [string, string[], number]]
@@ -171,6 +172,7 @@ const main = async (): Promise<void> => {
       ['summary (batched)', [cli], live.inputs],
       ['summary --jobs 2 (two threads)', [cli, '--jobs', '2'], live.inputs],
       ['--verify', [cli, '--verify'], live.inputs],
+      ['--verify --jobs 2 (two threads)', [cli, '--verify', '--jobs', '2'], live.inputs],
       ['replay$ in process (example)', [example], live.inputs],
     ]);
     console.log(

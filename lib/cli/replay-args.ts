@@ -24,7 +24,10 @@ export interface ReplayArgs {
   readonly json: boolean;
   readonly progress: boolean;
   readonly domain: number | undefined;
-  /** Threads for the summary (`--jobs`): stretches of an indexed log replayed in parallel (lib/replay/replay-parallel.ts). */
+  /**
+   * Threads for the summary and `--verify` (`--jobs`): stretches of an indexed log replayed in parallel
+   * (lib/replay/replay-parallel.ts).
+   */
   readonly jobs: number;
   readonly help: boolean;
 }
@@ -40,8 +43,9 @@ Every rotated file starts with a snapshot of the directory, so the newest file a
   --service <id>     history of one service      --client <id>   history of one client
   --verify           check that replay sends exactly the recorded outbound messages (exit 1 if not)
   --domain <n>       only domain <n> (index in the configuration)
-  --jobs <n>         summary: replay stretches of the log between its checkpoints on <n> threads at once,
-                     each from its checkpoint's snapshot (needs the index beside the log; default 1)
+  --jobs <n>         summary and --verify: replay stretches of the log between its checkpoints on <n> threads
+                     at once, each from its checkpoint's snapshot (needs the index beside the log; default 1);
+                     --verify verifies again from the start on one thread if a stretch does not match
   --progress         progress bar on stderr (default: when stderr is a terminal)
 Exit status: 0 ok, 1 corrupt log or divergence, 2 usage error.
 `;
@@ -106,6 +110,7 @@ export const parseReplayArgs = (argv: readonly string[]): E.Either<string, Repla
     mode = { kind, id };
   } else if (v.verify === true) mode = { kind: 'verify' };
   if (base.json && mode.kind !== 'at') return E.left('--json needs --at');
-  if (jobs > 1 && mode.kind !== 'summary') return E.left(`--jobs is for the summary, not --${mode.kind}`);
+  if (jobs > 1 && mode.kind !== 'summary' && mode.kind !== 'verify')
+    return E.left(`--jobs is for the summary and --verify, not --${mode.kind}`);
   return E.right({ ...base, files: parsed.positionals, mode, domain, jobs });
 };

@@ -70,16 +70,29 @@ export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = pr
   }
   const bar = args.progress || io.stderr.isTTY === true ? progressBar(io.stderr) : undefined;
   const warn = (s: string): unknown => io.stderr.write(`rxpaf-replay: warning: ${s}\n`);
-  if (args.mode.kind === 'summary' && args.jobs > 1) {
+  if ((args.mode.kind === 'summary' || args.mode.kind === 'verify') && args.jobs > 1) {
     const plan = planStretches(
       args.files,
       args.files.map((f) => statSync(f).size),
       indexes(args.files),
       args.jobs,
     );
-    if (plan !== undefined) return parallelSummary(args, plan, io, bar, warn);
+    if (plan !== undefined)
+      return args.mode.kind === 'summary'
+        ? parallelSummary(args, plan, io, bar, warn)
+        : parallelVerify(args, plan, io, bar, warn);
     warn('no checkpoint to start a second thread from (an index beside the log is needed): one thread');
   }
+  return oneThread(args, io, bar, warn);
+};
+
+/** The replay of the whole log on this thread, in any mode. */
+const oneThread = async (
+  args: ReplayArgs,
+  io: ReplayCliIo,
+  bar: ReturnType<typeof progressBar> | undefined,
+  warn: (s: string) => unknown,
+): Promise<number> => {
   const starts: FileMark[] = [];
   const replayer = new Replayer();
   const report = analysis(args, replayer);
@@ -168,32 +181,77 @@ export const summaryStretch = async (
   const replayer = new Replayer();
   const s = new Summary();
   const starts: FileMark[] = [];
-  const until = stretch.until;
-  const sink = summarySink(s);
   let failure: Failure | undefined;
   try {
-    await runner(args, replayer, {
-      onProgress: (done) => onProgress?.(done),
-      onFile: (file, before) => starts.push({ file, before }),
-    })(stretch.from, until === undefined ? sink : { ...sink, stop: (r) => r.kind === 'event' && r.seq > until });
+    await runStretch(args, stretch, replayer, summarySink(s), onProgress, (file, before) =>
+      starts.push({ file, before }),
+    );
   } catch (e) {
     failure = failureOf(e, starts, args.files);
   }
   return { part: s.part(), partial: partialDomains(replayer), ...(failure !== undefined ? { failure } : {}) };
 };
 
+/** Replay one stretch into `sink`: from where it starts up to its last event (and that event's recorded messages). */
+const runStretch = (
+  args: ReplayArgs,
+  stretch: Stretch,
+  replayer: Replayer,
+  sink: ReplaySink,
+  onProgress?: (done: number) => void,
+  onFile?: (file: string, before: number) => unknown,
+): Promise<'end' | 'stopped'> => {
+  const until = stretch.until;
+  return runner(args, replayer, {
+    onProgress: (done) => onProgress?.(done),
+    ...(onFile !== undefined ? { onFile } : {}),
+  })(stretch.from, until === undefined ? sink : { ...sink, stop: (r) => r.kind === 'event' && r.seq > until });
+};
+
+/** What the verification of one stretch of a log found (plain data: what a worker thread sends back). */
+export interface VerifyStretchResult {
+  /**
+   * Every message recorded in the stretch matched one the replay sent, none is left over on either side, the log
+   * has outbound messages, no domain began without its earlier state, and no line was bad: the stretch ends as it
+   * would in a replay from the start, with nothing carried over into the next one.
+   */
+  readonly clean: boolean;
+  /** The messages matched. */
+  readonly matched: number;
+}
+
+/**
+ * `--verify --jobs`: the verification of one stretch of a log, from the snapshot of its checkpoint up to its last
+ * event. Run by the worker threads (./replay-worker.ts), and by the main thread for the first stretch.
+ */
+export const verifyStretch = async (
+  args: ReplayArgs,
+  stretch: Stretch,
+  onProgress?: (done: number) => void,
+): Promise<VerifyStretchResult> => {
+  const replayer = new Replayer();
+  const v = new Verifier((b) => replayer.expand(b));
+  try {
+    const r = await runStretch(args, stretch, replayer, verifySink(v), onProgress);
+    if (r === 'end') v.checkUnmatched();
+  } catch {
+    return { clean: false, matched: v.matched };
+  }
+  return { clean: v.recorded && v.settled() && partialDomains(replayer).length === 0, matched: v.matched };
+};
+
 /** The worker threads' entry (built next to this file; absent when running from the sources, as the specs do). */
 const WORKER = join(__dirname, 'replay-worker.js');
 
 /** A stretch's summary on a worker thread; `progress` gets the bytes it has read so far. */
-const onThread = (
+const onThread = <R>(
   args: ReplayArgs,
   stretch: Stretch,
   progress: (done: number) => void,
-): { readonly result: Promise<StretchResult>; readonly stop: () => unknown } => {
+): { readonly result: Promise<R>; readonly stop: () => unknown } => {
   const w = new Worker(WORKER, { workerData: { args, stretch } });
-  const result = new Promise<StretchResult>((resolve, reject) => {
-    w.on('message', (m: { kind: 'progress'; done: number } | { kind: 'done'; result: StretchResult }) => {
+  const result = new Promise<R>((resolve, reject) => {
+    w.on('message', (m: { kind: 'progress'; done: number } | { kind: 'done'; result: R }) => {
       if (m.kind === 'progress') progress(m.done);
       else resolve(m.result);
     });
@@ -205,17 +263,17 @@ const onThread = (
 };
 
 /**
- * `--jobs`: the summary from stretches replayed at once, the first on this thread and the others each on a worker
- * thread, merged in log order. A stretch that stops at a bad line ends the report there, as a replay from the start
- * would (the stretches after it are not counted).
+ * The stretches of `plan` replayed at once by `stretch`: the first on this thread, the others each on a worker thread
+ * (from the sources, where no worker entry is built, one after the other on this thread). Their results in log order,
+ * up to the first one for which `last` holds (the threads still running are stopped then).
  */
-const parallelSummary = async (
+const stretchesAtOnce = async <R>(
   args: ReplayArgs,
   plan: readonly Stretch[],
-  io: ReplayCliIo,
   bar: ReturnType<typeof progressBar> | undefined,
-  warn: (s: string) => unknown,
-): Promise<number> => {
+  stretch: (args: ReplayArgs, stretch: Stretch, onProgress: (done: number) => void) => Promise<R>,
+  last: (r: R) => boolean,
+): Promise<R[]> => {
   const total = args.files.reduce((n, f) => n + statSync(f).size, 0);
   const done = plan.map(() => 0);
   const progress = (k: number) => (d: number) => {
@@ -226,18 +284,36 @@ const parallelSummary = async (
     );
   };
   const threads = existsSync(WORKER);
-  const running = plan.map((stretch, k) => (k > 0 && threads ? onThread(args, stretch, progress(k)) : undefined));
-  // the first stretch on this thread meanwhile (and, from the sources, the others after it, one by one)
-  const results: StretchResult[] = [];
+  const running = plan.map((s, k) => (k > 0 && threads ? onThread<R>(args, s, progress(k)) : undefined));
+  const results: R[] = [];
   try {
-    for (const [k, stretch] of plan.entries()) {
-      const r = await (running[k]?.result ?? summaryStretch(args, stretch, progress(k)));
+    for (const [k, s] of plan.entries()) {
+      const r = await (running[k]?.result ?? stretch(args, s, progress(k)));
       results.push(r);
-      if (r.failure !== undefined) break; // (what comes after a bad line is not counted, as in one thread)
+      if (last(r)) break;
     }
   } finally {
     for (const t of running) await t?.stop();
   }
+  return results;
+};
+
+/** A mode on several threads: the exit status. */
+type InParallel = (
+  args: ReplayArgs,
+  plan: readonly Stretch[],
+  io: ReplayCliIo,
+  bar: ReturnType<typeof progressBar> | undefined,
+  warn: (s: string) => unknown,
+) => Promise<number>;
+
+/**
+ * `--jobs`: the summary from stretches replayed at once, the first on this thread and the others each on a worker
+ * thread, merged in log order. A stretch that stops at a bad line ends the report there, as a replay from the start
+ * would (the stretches after it are not counted).
+ */
+const parallelSummary: InParallel = async (args, plan, io, bar, warn) => {
+  const results = await stretchesAtOnce(args, plan, bar, summaryStretch, (r) => r.failure !== undefined);
   bar?.end();
   // a domain began without its earlier state if it still did at the end of the last stretch that has it
   const partial = new Set<number>();
@@ -251,6 +327,22 @@ const parallelSummary = async (
   io.stdout.write(Summary.merge(results.map((r) => r.part)).render());
   const failure = results[results.length - 1]!.failure;
   return failure === undefined ? 0 : reportFailure(failure, io, warn, 0);
+};
+
+/**
+ * `--verify --jobs`: the stretches verified at once, the first on this thread and the others each on a worker thread.
+ * When every stretch is clean ({@link VerifyStretchResult.clean}), a replay from the start would have matched the same
+ * messages, stretch after stretch, and found nothing else: the report is theirs. Otherwise (a divergence, a message
+ * left over at a stretch's end that a later one might have matched, a log cut short, a bad line) the log is verified
+ * again from the start on this thread, for the report one thread gives, with the same line numbers and inputs.
+ */
+const parallelVerify: InParallel = async (args, plan, io, bar, warn) => {
+  const results = await stretchesAtOnce(args, plan, bar, verifyStretch, (r) => !r.clean);
+  bar?.end();
+  if (results.some((r) => !r.clean)) return oneThread(args, io, bar, warn);
+  const matched = results.reduce((n, r) => n + r.matched, 0);
+  io.stdout.write(`verify: ok, ${matched} outbound messages reproduced\n`);
+  return 0;
 };
 
 /**
@@ -354,17 +446,7 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
       const v = new Verifier((b) => replayer.expand(b));
       return {
         run: async (run) => {
-          // recorded messages are compared by their bytes, decoded and parsed only if they differ from the replayed ones
-          const sink: ReplaySink = {
-            batchable: every,
-            outbound: 'bytes',
-            outBytes: (d, conn, b, start, end, lineStart, line) =>
-              v.addOutBytes(d, conn, b, start, end, lineStart, line),
-            release: (b) => v.release(b),
-            item: (i) => v.add(i),
-            batch: (b) => v.addBatch(b),
-          };
-          const r = await run(wholeFiles(args.files), sink);
+          const r = await run(wholeFiles(args.files), verifySink(v));
           if (r === 'end') v.checkUnmatched();
           return r;
         },
@@ -375,6 +457,16 @@ const analysis = (args: ReplayArgs, replayer: Replayer): Analysis => {
       return atPoint(args, mode.point, replayer);
   }
 };
+
+/** A verifier's sink: recorded messages compared by their bytes, decoded and parsed only if they differ from the replayed ones. */
+const verifySink = (v: Verifier): ReplaySink => ({
+  batchable: every,
+  outbound: 'bytes',
+  outBytes: (d, conn, b, start, end, lineStart, line) => v.addOutBytes(d, conn, b, start, end, lineStart, line),
+  release: (b) => v.release(b),
+  item: (i) => v.add(i),
+  batch: (b) => v.addBatch(b),
+});
 
 /** `--at`: the directory after the last event at or before a point, from the nearest checkpoint before it. */
 const atPoint = (args: ReplayArgs, p: LogPoint, replayer: Replayer): Analysis => {

@@ -284,6 +284,14 @@ export class Verifier {
     for (const x of left) checkLine(x);
   }
 
+  /** No mismatch so far, and no message waiting for its match on either side of any connection. */
+  settled(): boolean {
+    if (this.divergence !== undefined) return false;
+    for (const conns of this.pairs.values())
+      for (const p of conns.values()) if (p.e < p.expected.length || p.a < p.actual.length) return false;
+    return true;
+  }
+
   /** The first mismatch so far (messages not yet matched are not divergences yet). */
   first(): Divergence | undefined {
     return this.divergence;

@@ -26,7 +26,7 @@ import { defaultSettings, initialDomainState, reduceAll } from '../../lib/protoc
 import { createRecorder } from '../../lib/replay/record';
 import type { Event } from '../../lib/state/events';
 import type { DomainState } from '../../lib/state/model';
-import { summaryStretch } from '../../lib/cli/replay-main';
+import { summaryStretch, verifyStretch, type VerifyStretchResult } from '../../lib/cli/replay-main';
 import { parseReplayArgs } from '../../lib/cli/replay-args';
 import { readIndex, type IndexEntry } from '../../lib/replay/log-index';
 import { planStretches } from '../../lib/replay/replay-parallel';
@@ -105,6 +105,37 @@ const twoDomains = (file: string): void => {
 
 const sizes = (files: readonly string[]): number[] => files.map((f) => statSync(f).size);
 const indexes = (files: readonly string[]) => files.map((f) => readIndex(f, statSync(f).size));
+
+/**
+ * `src` with `remove` lines from line index `at` replaced by `insert`, written to `dst`, with `src`'s index moved to
+ * match (a checkpoint after the change moves by its bytes and lines).
+ */
+const spliceLog = (src: string, dst: string, at: number, remove: number, ...insert: string[]): void => {
+  const lines = readFileSync(src, 'utf8').split('\n');
+  const cut = lines.slice(0, at).join('\n').length + 1;
+  const removed = lines.splice(at, remove, ...insert);
+  writeFileSync(dst, lines.join('\n'));
+  const bytes =
+    insert.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0) -
+    removed.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  const moveLine = insert.length - remove;
+  const gone = removed.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  const inRemoved = (o: number): boolean => o >= cut && o < cut + gone;
+  writeFileSync(`${dst}.idx`, '');
+  for (const e of readIndex(src, statSync(src).size)!) {
+    if (inRemoved(e.offset) || (e.snapshots ?? []).some(([, o]) => inRemoved(o))) continue;
+    const move = (o: number): number => (o >= cut ? o + bytes : o);
+    const moved = {
+      ...e,
+      offset: move(e.offset),
+      line: e.offset >= cut ? e.line + moveLine : e.line,
+      ...(e.snapshots !== undefined
+        ? { snapshots: e.snapshots.map(([d, o, l]) => [d, move(o), o >= cut ? l + moveLine : l]) }
+        : {}),
+    };
+    appendFileSync(`${dst}.idx`, JSON.stringify(moved) + '\n');
+  }
+};
 
 /** The summary from stretches, each replayed on its own (as the threads do), merged. */
 const merged = async (files: readonly string[], jobs: number): Promise<{ text: string; stretches: number }> => {
@@ -204,26 +235,8 @@ describe('a summary merged from stretches', () => {
 
   it('a corrupt line in a stretch: the report and the error of a replay from the start', async () => {
     const bad = join(dir, 'bad.ndjson');
-    const lines = readFileSync(one, 'utf8').split('\n');
-    const at = Math.floor(lines.length * 0.4); // in the first half
-    lines.splice(at, 0, '{"seq": oops');
-    writeFileSync(bad, lines.join('\n'));
-    writeFileSync(`${bad}.idx`, '');
-    // the index of the original, shifted by the inserted line (checkpoints after it move by its bytes and one line)
-    const shift = '{"seq": oops\n'.length;
-    const cut = lines.slice(0, at).join('\n').length + 1;
-    for (const e of readIndex(one, statSync(one).size)!) {
-      const move = (o: number): number => (o >= cut ? o + shift : o);
-      const moved = {
-        ...e,
-        offset: move(e.offset),
-        line: e.offset >= cut ? e.line + 1 : e.line,
-        ...(e.snapshots !== undefined
-          ? { snapshots: e.snapshots.map(([d, o, l]) => [d, move(o), o >= cut ? l + 1 : l]) }
-          : {}),
-      };
-      appendFileSync(`${bad}.idx`, JSON.stringify(moved) + '\n');
-    }
+    const at = Math.floor(readFileSync(one, 'utf8').split('\n').length * 0.4); // in the first half
+    spliceLog(one, bad, at, 0, '{"seq": oops');
     const whole = await replayCli(bad);
     expect(whole.status).toBe(1);
     expect(whole.err).toMatch(new RegExp(`bad\\.ndjson:${at + 1}: `));
@@ -242,14 +255,133 @@ describe('a summary merged from stretches', () => {
   });
 });
 
+/** Each stretch of `files` verified on its own (as the threads do). */
+const verifiedStretches = async (files: readonly string[], jobs: number): Promise<VerifyStretchResult[]> => {
+  const plan = planStretches(files, sizes(files), indexes(files), jobs)!;
+  const args = parseReplayArgs([...files, '--verify', '--jobs', String(jobs)]);
+  if (args._tag === 'Left') throw new Error(args.left);
+  const results = [];
+  for (const st of plan) results.push(await verifyStretch(args.right, st));
+  return results;
+};
+
+/** The line index (0-based) of the last recorded message before the second stretch of `file` cut in `jobs`. */
+const lastOutBefore2ndStretch = (file: string, jobs: number): number => {
+  const plan = planStretches([file], sizes([file]), indexes([file]), jobs)!;
+  const cutLine = plan[1]!.from[0]!.line!; // (1-based: the first line the second stretch reads)
+  const lines = readFileSync(file, 'utf8').split('\n');
+  let i = cutLine - 2;
+  while (!lines[i]!.startsWith('{"out":')) i--;
+  return i;
+};
+
+describe('--verify from stretches', () => {
+  it('is ok with the count of one thread when every stretch matches (the stretches verified at once, no second run)', async () => {
+    const whole = await replayCli(one, '--verify');
+    expect(whole.status).toBe(0);
+    expect(whole.out).toMatch(/^verify: ok, \d+ outbound messages reproduced\n$/);
+    const total = Number(/ok, (\d+)/.exec(whole.out)![1]);
+    for (const jobs of [2, 3, 5]) {
+      const parts = await verifiedStretches([one], jobs);
+      expect(parts).toHaveLength(jobs);
+      expect(parts.every((r) => r.clean)).toBe(true);
+      expect(parts.reduce((n, r) => n + r.matched, 0)).toBe(total);
+      expect(parts.every((r) => r.matched > 0)).toBe(true);
+      expect(await replayCli(one, '--verify', '--jobs', String(jobs))).toEqual(whole);
+    }
+  });
+
+  it('is the same on rotated files, and on a log without outbound messages (two domains)', async () => {
+    const whole = await replayCli(...rotatedFiles, '--verify');
+    expect(whole.out).toMatch(/^verify: ok/);
+    expect((await verifiedStretches(rotatedFiles, 3)).every((r) => r.clean)).toBe(true);
+    expect(await replayCli(...rotatedFiles, '--verify', '--jobs', '3')).toEqual(whole);
+    const two = join(dir, 'two-verify.ndjson');
+    twoDomains(two);
+    const none = await replayCli(two, '--verify');
+    expect(none.out).toMatch(/no outbound messages/);
+    expect(await replayCli(two, '--verify', '--jobs', '3')).toEqual(none);
+  });
+
+  it('a changed message: the divergence one thread reports (verified again from the start)', async () => {
+    const changed = join(dir, 'changed.ndjson');
+    const lines = readFileSync(one, 'utf8').split('\n');
+    let at = lastOutBefore2ndStretch(one, 3) + 7; // in the second of three stretches
+    while (!lines[at]!.startsWith('{"out":')) at++;
+    const line = lines[at]!;
+    expect(line).toMatch(/^\{"out":\d+,"msg":\{"ta-cmd":"\w+","ta-id":\d+,/);
+    spliceLog(
+      one,
+      changed,
+      at,
+      1,
+      line.replace(/"ta-id":(\d+)/, (_, id: string) => `"ta-id":${Number(id) + 7_000_000}`),
+    );
+    expect((await verifiedStretches([changed], 3)).map((r) => r.clean)).toEqual([true, false, true]);
+    const whole = await replayCli(changed, '--verify');
+    expect(whole.status).toBe(1);
+    expect(whole.out).toMatch(/^verify: divergence after \d+ matching messages\n {2}seq \d+ \(log line \d+\)/);
+    expect(whole.out).toMatch(/"ta-id":7\d{6}/);
+    for (const jobs of ['2', '3']) expect(await replayCli(changed, '--verify', '--jobs', jobs)).toEqual(whole);
+  });
+
+  it("a message missing at a stretch's end: not a clean stretch (a later one could have matched it), the report of one thread", async () => {
+    const missing = join(dir, 'missing.ndjson');
+    const at = lastOutBefore2ndStretch(one, 2);
+    spliceLog(one, missing, at, 1);
+    const parts = await verifiedStretches([missing], 2);
+    // the first stretch ends with a replayed message left over; the second, from its snapshot, matches all it has
+    expect(parts.map((r) => r.clean)).toEqual([false, true]);
+    const whole = await replayCli(missing, '--verify');
+    expect(whole.status).toBe(1);
+    expect(whole.out).toMatch(/^verify: divergence/);
+    expect(await replayCli(missing, '--verify', '--jobs', '2')).toEqual(whole);
+  });
+
+  it('a log cut short (messages not checked) and a corrupt line: the report of one thread', async () => {
+    const lines = readFileSync(one, 'utf8').split('\n');
+    const cut = join(dir, 'cut.ndjson');
+    // the log ends with an event whose recorded messages are not written yet, as when read while the server writes it
+    let end = Math.floor(lines.length * 0.9);
+    while (!(lines[end]!.startsWith('{"seq":') && lines[end + 1]!.startsWith('{"out":'))) end++;
+    spliceLog(one, cut, end + 1, lines.length - end - 2);
+    const short = await replayCli(cut, '--verify');
+    expect(short.out).toMatch(/not checked: the log ends before its recorded messages/);
+    expect(await replayCli(cut, '--verify', '--jobs', '3')).toEqual(short);
+    const bad = join(dir, 'bad-verify.ndjson');
+    spliceLog(one, bad, lastOutBefore2ndStretch(one, 2) + 11, 0, '{"seq": oops');
+    const corrupt = await replayCli(bad, '--verify');
+    expect(corrupt.status).toBe(1);
+    expect(corrupt.err).toMatch(/bad-verify\.ndjson:\d+: /);
+    expect(await replayCli(bad, '--verify', '--jobs', '2')).toEqual(corrupt);
+  });
+
+  it('on worker threads (the built rxpaf-replay): the same output as one thread, matching or not', () => {
+    const bin = join(__dirname, '../../bin/rxpaf-replay.js');
+    const run = (...a: string[]) => spawnSync(process.execPath, [bin, ...a], { encoding: 'utf8' });
+    for (const files of [rotatedFiles, [join(dir, 'changed.ndjson')], [join(dir, 'missing.ndjson')]]) {
+      const whole = run(...files, '--verify');
+      const r = run(...files, '--verify', '--jobs', '2');
+      expect({ status: r.status, out: r.stdout, err: r.stderr }).toEqual({
+        status: whole.status,
+        out: whole.stdout,
+        err: whole.stderr,
+      });
+    }
+  });
+});
+
 describe('--jobs on the command line', () => {
-  it('takes 1 to 999, for the summary only', () => {
+  it('takes 1 to 999, for the summary and --verify', () => {
     expect(parseReplayArgs(['a', '-j', '4'])).toMatchObject({ right: { jobs: 4 } });
     expect(parseReplayArgs(['a'])).toMatchObject({ right: { jobs: 1 } });
     for (const bad of ['0', 'x', '1000'])
       expect(parseReplayArgs(['a', '--jobs', bad])).toMatchObject({ left: `invalid --jobs '${bad}' (1 to 999)` });
     expect(parseReplayArgs(['a', '--verify', '--jobs', '2'])).toMatchObject({
-      left: '--jobs is for the summary, not --verify',
+      right: { jobs: 2, mode: { kind: 'verify' } },
+    });
+    expect(parseReplayArgs(['a', '--at', '5', '--jobs', '2'])).toMatchObject({
+      left: '--jobs is for the summary and --verify, not --at',
     });
   });
 });
