@@ -289,6 +289,9 @@ describe('--verify from stretches', () => {
       expect(parts.every((r) => r.matched > 0)).toBe(true);
       expect(await replayCli(one, '--verify', '--jobs', String(jobs))).toEqual(whole);
     }
+    expect(await replayCli(one, '--verify', '--domain', '0', '--jobs', '2')).toEqual(
+      await replayCli(one, '--verify', '--domain', '0'),
+    );
   });
 
   it('is the same on rotated files, and on a log without outbound messages (two domains)', async () => {
