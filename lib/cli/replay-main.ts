@@ -71,17 +71,23 @@ export const runReplayCli = async (argv: readonly string[], io: ReplayCliIo = pr
   const bar = args.progress || io.stderr.isTTY === true ? progressBar(io.stderr) : undefined;
   const warn = (s: string): unknown => io.stderr.write(`rxpaf-replay: warning: ${s}\n`);
   if ((args.mode.kind === 'summary' || args.mode.kind === 'verify') && args.jobs > 1) {
+    const idx = indexes(args.files);
     const plan = planStretches(
       args.files,
       args.files.map((f) => statSync(f).size),
-      indexes(args.files),
+      idx,
       args.jobs,
     );
     if (plan !== undefined)
       return args.mode.kind === 'summary'
         ? parallelSummary(args, plan, io, bar, warn)
         : parallelVerify(args, plan, io, bar, warn);
-    warn('no checkpoint to start a second thread from (an index beside the log is needed): one thread');
+    warn(
+      idx.some((x) => x !== undefined && x.length > 0)
+        ? 'no checkpoint worth starting another thread from (none past the start, or their snapshots are large ' +
+            'beside the log): one thread'
+        : 'no checkpoint to start a second thread from (an index beside the log is needed): one thread',
+    );
   }
   return oneThread(args, io, bar, warn);
 };

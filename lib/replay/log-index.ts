@@ -4,7 +4,7 @@
  * file's start, and a history look-up can skip the stretches of the log where the service or client cannot appear.
  *
  *   {"seq":99999,"at":1700000123.5,"offset":52428800,"line":300012,"headers":[[0,0,1]],"domains":[0],
- *    "services":"AAEC…","clients":""}
+ *    "services":"AAEC…","clients":"","bytes":48210}
  *
  * `offset`/`line` (byte offset, 1-based line) is where the checkpoint's lines start: the snapshot of each domain in
  * `domains` (the state after event `seq`, at time `at`), preceded by their headers at the top of a rotated file
@@ -13,7 +13,8 @@
  * `snapshots` says where ([domain, offset, line]) and `offset`/`line` is where the events after `seq` start.
  * `services` and `clients` are Bloom filters (base64; "" = empty) of the service ids published and the client ids
  * greeted (hello) since the previous checkpoint: a service absent from the state at one checkpoint and from the
- * next checkpoint's filter did not exist in between.
+ * next checkpoint's filter did not exist in between. `bytes` is the size of the checkpoint's snapshot lines (what a
+ * replay from it decodes first; `rxpaf-replay --jobs` does not start a thread where that is large).
  *
  * @example
  * const entries = readIndex('events.ndjson'); // undefined if there is no index
@@ -39,6 +40,11 @@ export interface IndexEntry {
    * where those events start.
    */
   readonly snapshots?: ReadonlyArray<readonly [domain: number, offset: number, line: number]>;
+  /**
+   * The bytes of the checkpoint's snapshot lines, every domain's (what a replay starting here decodes first); absent
+   * from indexes written before 7 December 2026.
+   */
+  readonly bytes?: number;
 }
 
 /** The index file of a log file. */
@@ -48,7 +54,8 @@ export const encodeIndexLine = (e: IndexEntry): string =>
   `{"seq":${e.seq},"at":${JSON.stringify(e.at)},"offset":${e.offset},"line":${e.line},` +
   `"headers":${JSON.stringify(e.headers)},"domains":${JSON.stringify(e.domains)},` +
   `"services":"${e.services}","clients":"${e.clients}"` +
-  (e.snapshots !== undefined ? `,"snapshots":${JSON.stringify(e.snapshots)}}` : '}');
+  (e.snapshots !== undefined ? `,"snapshots":${JSON.stringify(e.snapshots)}` : '') +
+  (e.bytes !== undefined ? `,"bytes":${e.bytes}}` : '}');
 
 const isNat = (u: unknown): u is number => Number.isSafeInteger(u) && (u as number) >= 0;
 
@@ -61,7 +68,7 @@ export const decodeIndexLine = (line: string): IndexEntry | undefined => {
     return undefined;
   }
   if (typeof o !== 'object' || o === null) return undefined;
-  const { seq, at, offset, headers, domains, services, clients, snapshots } = o;
+  const { seq, at, offset, headers, domains, services, clients, snapshots, bytes } = o;
   const triples = (u: unknown): boolean =>
     Array.isArray(u) && u.every((h) => Array.isArray(h) && h.length === 3 && h.every(isNat));
   const ok =
@@ -72,6 +79,7 @@ export const decodeIndexLine = (line: string): IndexEntry | undefined => {
     isNat(o.line) &&
     triples(headers) &&
     (snapshots === undefined || triples(snapshots)) &&
+    (bytes === undefined || isNat(bytes)) &&
     Array.isArray(domains) &&
     domains.every(isNat) &&
     typeof services === 'string' &&

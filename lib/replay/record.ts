@@ -343,6 +343,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
         services: j.services,
         clients: j.clients,
         ...(snapshots.length > 0 ? { snapshots } : {}),
+        bytes: j.bytes + j.done.length,
       };
       pendingIndex += encodeIndexLine(entry) + '\n';
     }
@@ -398,6 +399,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       domains: j.done.map(([d]) => d),
       services: j.services,
       clients: j.clients,
+      bytes: j.bytes + j.done.length,
     };
     pendingIndex += encodeIndexLine(entry) + '\n';
     if (tailBytes > 0) enqueue({ copy: old, pos: cutOffset, end: cutOffset + tailBytes }, tailBytes);

@@ -181,6 +181,38 @@ describe('planStretches', () => {
     ]);
   });
 
+  it('leaves out a checkpoint whose snapshot costs more than half a share to decode (10 bytes of log a byte)', () => {
+    const big = (e: IndexEntry, bytes: number): IndexEntry => ({ ...e, bytes });
+    const at = (k: number): IndexEntry => entry(100 * k - 1, k * (10 << 20)); // every 10 MiB
+    const four = [1, 2, 3, 4].map(at);
+    // 50 MiB, two jobs, shares of 25: a 2 MiB snapshot costs 20 > 12.5, so the cut moves to the other nearest checkpoint
+    const plan = planStretches(['a'], [50 << 20], [[four[0]!, big(four[1]!, 2 << 20), four[2]!, four[3]!]], 2)!;
+    expect(plan.map((st) => st.until)).toEqual([299, undefined]);
+    // 60 MiB, shares of 30: 1 MiB costs 10 <= 15, kept (and counted: 30 + 10 of 60 in the second stretch)
+    const five = [1, 2, 3, 4, 5].map(at);
+    const kept = planStretches(
+      ['a'],
+      [60 << 20],
+      [[five[0]!, five[1]!, big(five[2]!, 1 << 20), five[3]!, five[4]!]],
+      2,
+    )!;
+    expect(kept.map((st) => st.until)).toEqual([299, undefined]);
+    // under 1 MiB a snapshot costs nothing, however small the share
+    expect(planStretches(['a'], [50 << 20], [four.map((e) => big(e, (1 << 20) - 1))], 50)!.length).toBe(5);
+  });
+
+  it('not at all when the largest stretch, its snapshot included, would still be 80 % of the log', () => {
+    const total = 100 << 20;
+    // only a checkpoint near the end (a rotated file's top whose snapshot is small): 90 % in the first stretch
+    expect(planStretches(['a.1', 'a'], [90 << 20, 10 << 20], [[], [entry(500, 0)]], 2)).toBeUndefined();
+    // a checkpoint in the middle: a 2.5 MiB snapshot costs 25 (half a share, kept), 50 + 25 of 100 in the second
+    // stretch; 3 MiB costs 30 (kept, but 80 % in the second stretch); 3.5 MiB 35 (left out)
+    const mid = (mib: number): IndexEntry => ({ ...entry(300, 50 << 20), bytes: mib * (1 << 20) });
+    expect(planStretches(['a'], [total], [[mid(2.5)]], 2)!.map((st) => st.until)).toEqual([300, undefined]);
+    expect(planStretches(['a'], [total], [[mid(3)]], 2)).toBeUndefined();
+    expect(planStretches(['a'], [total], [[mid(3.5)]], 2)).toBeUndefined();
+  });
+
   it('nothing to cut at: one job, no index, or checkpoints only at the very start', () => {
     expect(planStretches(['a'], [5000], [idx], 1)).toBeUndefined();
     expect(planStretches(['a'], [5000], [undefined], 4)).toBeUndefined();

@@ -40,6 +40,8 @@ describe('replay at scale', () => {
       expect(d).toBe(0);
       expect(line).toBeGreaterThan(e.line);
       expect(all[line - 1]!.startsWith(`{"v":${LOG_VERSION},"kind":"snapshot","d":0,"seq":${e.seq},`)).toBe(true);
+      // the size of the snapshot line, its newline included
+      expect(e.bytes).toBe(Buffer.byteLength(all[line - 1]!) + 1);
       at(offset, line);
       at(e.offset, e.line);
       const next = all.slice(e.line - 1).find((l) => l.startsWith('{"seq"'))!;
