@@ -249,7 +249,10 @@ export const verifyStretch = async (
 /** The worker threads' entry (built next to this file; absent when running from the sources, as the specs do). */
 const WORKER = join(__dirname, 'replay-worker.js');
 
-/** A stretch's summary on a worker thread; `progress` gets the bytes it has read so far. */
+/**
+ * A stretch replayed on a worker thread (./replay-worker.ts: its summary or its verification, by `args`); `progress`
+ * gets the bytes it has read so far.
+ */
 const onThread = <R>(
   args: ReplayArgs,
   stretch: Stretch,

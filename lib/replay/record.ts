@@ -145,6 +145,12 @@ interface Job {
   readonly done: Array<readonly [number, number, number]>;
 }
 
+/**
+ * The bytes of a finished job's snapshot lines in the log (each domain's encoding and its newline): the index's
+ * `bytes`.
+ */
+const snapshotLineBytes = (j: Job): number => j.bytes + j.done.length;
+
 /** Open (create or append to) the log file; throws the `fs` error if it cannot be opened. */
 export const createRecorder = (opts: RecorderOptions): Recorder => {
   const maxBytes = opts.maxBytes ?? 0;
@@ -343,7 +349,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
         services: j.services,
         clients: j.clients,
         ...(snapshots.length > 0 ? { snapshots } : {}),
-        bytes: j.bytes + j.done.length,
+        bytes: snapshotLineBytes(j),
       };
       pendingIndex += encodeIndexLine(entry) + '\n';
     }
@@ -399,7 +405,7 @@ export const createRecorder = (opts: RecorderOptions): Recorder => {
       domains: j.done.map(([d]) => d),
       services: j.services,
       clients: j.clients,
-      bytes: j.bytes + j.done.length,
+      bytes: snapshotLineBytes(j),
     };
     pendingIndex += encodeIndexLine(entry) + '\n';
     if (tailBytes > 0) enqueue({ copy: old, pos: cutOffset, end: cutOffset + tailBytes }, tailBytes);
