@@ -18,6 +18,7 @@ import type { DomainState } from '../state/model';
 import { domainCounts } from '../state/selectors';
 import { type ApiDomain, handleApi, type Route, sendError, sendJson } from './api';
 import { DomainFeed } from './feed';
+import { httpDateCache } from './http-date';
 import type { Metrics } from './metrics';
 import { Series } from './series';
 import { Slicer } from './slicer';
@@ -198,7 +199,10 @@ export const startHttp = async (o: HttpOptions): Promise<RunningHttp> => {
     else res.destroy();
   };
 
+  const dateOf = httpDateCache();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // (in place of Node's own, which would page in ICU's time zones: lib/http/http-date.ts)
+    res.setHeader('Date', dateOf(now() * 1000));
     let label: HttpRoute | 'unknown' = 'unknown';
     res.on('close', () => metrics.httpRequests.add([label, String(res.statusCode)], 1));
     try {
