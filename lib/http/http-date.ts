@@ -1,5 +1,5 @@
 /**
- * The `Date` header of the HTTP listener's responses, in the IMF-fixdate form (RFC 9110 §5.6.7,
+ * The `Date` header of the HTTP listener's responses, in the IMF-fixdate form (RFC 9110, section 5.6.7,
  * `Sun, 06 Nov 1994 08:49:37 GMT`), composed from a `Date`'s UTC getters.
  *
  * Node's HTTP server writes this header with `Date.prototype.toUTCString()`, whose first call sets up V8's date

@@ -340,7 +340,7 @@ describe('mass disconnects (child processes)', () => {
         `p99 ${quantile(late, 0.99).toFixed(1)} ms max ${Math.max(...late).toFixed(1)} ms; bystander ping n=${pings.length} ` +
         `p50 ${quantile(pings, 0.5).toFixed(2)} ms p99 ${quantile(pings, 0.99).toFixed(2)} ms max ${Math.max(...pings).toFixed(2)} ms (sent ${worstPingAt.toFixed(0)} ms after the kill); ` +
         `RSS (no forced GC) idle ${mb(idle.rss)}, before the kill ${mb(rssBefore)}, peak ${mb(rssPeak)}, 30 s after the kill ${mb(rssAt30)}, ` +
-        `${settledIn.toFixed(0)} s after ${mb(rssAfter)} MB; heap in use before the kill ${mb(heapBefore)} MB; ` +
+        `${settledIn.toFixed(0)} s after ${mb(rssAfter)} MB (${(rssAfter / 1024).toFixed(1)} MiB, bound ${((1.25 * idle.rss) / 1024).toFixed(1)}); heap in use before the kill ${mb(heapBefore)} MB; ` +
         `from 0.2 s before the kill to the last expiry: event loop delay max ${gcKill.lagMaxMs.toFixed(1)} ms, ` +
         `collections ${gcBetween(gcBefore, gcKill) || 'none'}; ` +
         `after a full GC: heap idle ${mb(idle.heap)}, after ${mb(after.heap)} MB, external idle ${mb(idle.external)}, after ${mb(after.external)} MB ` +
