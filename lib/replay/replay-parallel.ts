@@ -92,9 +92,9 @@ export const planStretches = (
   // the largest stretch, its snapshots' cost included
   let largest = 0;
   for (let k = 0; k <= cuts.length; k++) {
-    const start = k === 0 ? undefined : cuts[k - 1]!;
     const end = k < cuts.length ? cuts[k]!.at : total;
-    largest = Math.max(largest, end - (start?.at ?? 0) + (start === undefined ? 0 : snapshotCost(start.entry)));
+    const start = k > 0 ? cuts[k - 1] : undefined;
+    largest = Math.max(largest, start === undefined ? end : end - start.at + snapshotCost(start.entry));
   }
   if (largest >= USELESS_SHARE * total) return undefined;
   return [undefined, ...cuts].map((c, k) => {
