@@ -1,6 +1,8 @@
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 
 import { closeReasonOf, Metrics } from '../../lib/http/metrics';
+import type { Effect } from '../../lib/state/effects';
+import type { Event } from '../../lib/state/events';
 import { helloMsg, msg, RawTcp, subscribe, transact } from '../helpers/daemon';
 import { RawClient } from '../helpers/raw-client';
 import { connectClient, get, publishService, startStack, type Stack, unpublishService } from './helpers';
@@ -276,6 +278,49 @@ describe('/metrics: connections closed by reason, over real sockets', () => {
 });
 
 describe('Metrics', () => {
+  it('counts in plain numbers and hands the sums to prom-client at each scrape, cumulatively', async () => {
+    const metrics = new Metrics({ domains: ['a', 'b'], version: '0', lagSampleMs: 0, defaultMetrics: false });
+    const o = metrics.observer;
+    const read = async () => {
+      const fs = parsePrometheusTextFormat((await metrics.scrape()).text);
+      return (name: string, labels: Record<string, string>): number | undefined => {
+        const m = fs
+          .find((f) => f.name === name)
+          ?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v));
+        return m === undefined ? undefined : Number(m.value);
+      };
+    };
+    const ping = { type: 'message', msg: { 'ta-cmd': 'ping', 'msg-type': 'request' } } as unknown as Event;
+    const pong = { type: 'send', conn: 1, msg: { 'ta-cmd': 'ping', 'msg-type': 'complete' } } as unknown as Effect;
+    const gone = { type: 'closed', conn: 1, cause: 'eof' } as unknown as Event;
+    // series exported at 0 before any traffic; none for label sets never counted
+    let v = await read();
+    expect(v('rxpaf_connections_accepted_total', { domain: 'b' })).toBe(0);
+    expect(v('rxpaf_connections_closed_total', { domain: 'a', reason: 'slow_reader' })).toBe(0);
+    expect(v('rxpaf_received_bytes_total', { domain: 'a' })).toBe(0);
+    expect(v('rxpaf_messages_received_total', { domain: 'a', command: 'ping' })).toBeUndefined();
+    o.reduced!(0, [ping, ping, gone], [pong, pong], 0.001);
+    o.reduced!(1, [ping], [], 0.001);
+    o.received!(0, 40);
+    o.sent!(1, 'é'); // bytes, not characters
+    v = await read();
+    expect(v('rxpaf_messages_received_total', { domain: 'a', command: 'ping', type: 'request' })).toBe(2);
+    expect(v('rxpaf_messages_received_total', { domain: 'b', command: 'ping', type: 'request' })).toBe(1);
+    expect(v('rxpaf_messages_sent_total', { domain: 'a', command: 'ping', type: 'complete' })).toBe(2);
+    expect(v('rxpaf_connections_closed_total', { domain: 'a', reason: 'client_close' })).toBe(1);
+    expect(v('rxpaf_received_bytes_total', { domain: 'a' })).toBe(40);
+    expect(v('rxpaf_sent_bytes_total', { domain: 'b' })).toBe(2);
+    // a scrape with nothing new reads the same; more counting adds to it
+    expect((await read())('rxpaf_messages_received_total', { domain: 'a', command: 'ping', type: 'request' })).toBe(2);
+    o.reduced!(0, [ping], [pong], 0.001);
+    o.received!(0, 2);
+    v = await read();
+    expect(v('rxpaf_messages_received_total', { domain: 'a', command: 'ping', type: 'request' })).toBe(3);
+    expect(v('rxpaf_messages_sent_total', { domain: 'a', command: 'ping', type: 'complete' })).toBe(3);
+    expect(v('rxpaf_received_bytes_total', { domain: 'a' })).toBe(42);
+    metrics.close();
+  });
+
   it('adds the process and Node.js metrics by default', async () => {
     const metrics = new Metrics({ domains: ['0'], version: '1.2.3', lagSampleMs: 0 });
     const families = parsePrometheusTextFormat((await metrics.scrape()).text);
