@@ -33,7 +33,9 @@ export const allocate = (ctx: Ctx, type: ResourceType, user: string): boolean =>
   const userLimit = perUser[type];
   if (userLimit !== undefined && mine[type] >= userLimit) return false;
   ctx.d.used = bump(ctx.d.used, type, 1);
-  ctx.d.usedByUser = ctx.d.usedByUser.set(user, bump(mine, type, 1));
+  const next = bump(mine, type, 1);
+  // (the counters changed in place are the ones the map already holds: no walk of the map to set them again)
+  if (next !== mine) ctx.d.usedByUser = ctx.d.usedByUser.set(user, next);
   return true;
 };
 
@@ -41,9 +43,9 @@ export const allocate = (ctx: Ctx, type: ResourceType, user: string): boolean =>
 export const release = (ctx: Ctx, type: ResourceType, user: string, n = 1): void => {
   ctx.d.used = bump(ctx.d.used, type, -n);
   // a release always follows an allocation for the same user (a client, service or subscription keeps its user)
-  const mine = bump(ctx.d.usedByUser.get(user)!, type, -n);
-  ctx.d.usedByUser =
-    mine.clients === 0 && mine.services === 0 && mine.subscriptions === 0
-      ? ctx.d.usedByUser.delete(user)
-      : ctx.d.usedByUser.set(user, mine);
+  const before = ctx.d.usedByUser.get(user)!;
+  const mine = bump(before, type, -n);
+  if (mine.clients === 0 && mine.services === 0 && mine.subscriptions === 0)
+    ctx.d.usedByUser = ctx.d.usedByUser.delete(user);
+  else if (mine !== before) ctx.d.usedByUser = ctx.d.usedByUser.set(user, mine);
 };
