@@ -89,7 +89,12 @@ class Tally {
   private readonly cells: Cell[] = [];
   private readonly counter: CounterT<string>;
 
-  constructor(name: string, help: string, private readonly labelNames: readonly string[], registers: Registry[]) {
+  constructor(
+    name: string,
+    help: string,
+    private readonly labelNames: readonly string[],
+    registers: Registry[],
+  ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.counter = new Counter({
