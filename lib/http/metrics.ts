@@ -1,8 +1,9 @@
 /**
  * The daemon's Prometheus metrics (prom-client), one registry per daemon. Traffic is counted by the server observer
- * (`observer`, given to createServer): per reducer batch the events and effects are tallied locally, then added to
- * the counters once per label set, so the cost per message is a few property reads. Sizes (clients, services,
- * orphans, subscriptions) are read from each domain's state when scraped (O(1) each).
+ * (`observer`, given to createServer) into plain numbers, one per label set ({@link Tally}), handed to prom-client
+ * when it collects (a scrape): the cost per message is a few map look-ups and an add (bench/README.md, "Metrics
+ * counted in plain numbers"). Sizes (clients, services, orphans, subscriptions) are read from each domain's state
+ * when scraped (O(1) each).
  */
 import {
   collectDefaultMetrics,
