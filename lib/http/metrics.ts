@@ -164,9 +164,9 @@ export class Metrics {
   private readonly notifications: Tally;
   private readonly accepted: Tally;
   private readonly closed: Tally;
-  /** Payload bytes by domain index since the last collection. */
-  private readonly bytesIn: Float64Array;
-  private readonly bytesOut: Float64Array;
+  /** Payload bytes, each domain's cell by its index (found once: a message adds to it directly). */
+  private readonly bytesIn: readonly Cell[];
+  private readonly bytesOut: readonly Cell[];
   private readonly reducerSeconds: Array<{ observe(v: number): void }>;
   private readonly batchEvents: Array<{ observe(v: number): void }>;
   private readonly lag: HistogramT<string>;
@@ -222,24 +222,12 @@ export class Metrics {
     ]);
     this.accepted = tally('rxpaf_connections_accepted_total', 'Connections accepted.', ['domain']);
     this.closed = tally('rxpaf_connections_closed_total', 'Connections closed, by reason.', ['domain', 'reason']);
-    // bytes are added up per message in plain numbers, handed to prom-client when collected
-    this.bytesIn = new Float64Array(opts.domains.length);
-    this.bytesOut = new Float64Array(opts.domains.length);
-    const bytes = (name: string, help: string, pending: Float64Array): void =>
-      void new Counter({
-        name,
-        help,
-        labelNames: ['domain'],
-        registers,
-        collect: function (this: CounterT<string>) {
-          opts.domains.forEach((d, i) => {
-            this.inc({ domain: d }, pending[i]);
-            pending[i] = 0;
-          });
-        },
-      });
-    bytes('rxpaf_received_bytes_total', 'Message bytes received (payload, framing excluded).', this.bytesIn);
-    bytes('rxpaf_sent_bytes_total', 'Message bytes sent (payload, framing excluded).', this.bytesOut);
+    const bytesIn = tally('rxpaf_received_bytes_total', 'Message bytes received (payload, framing excluded).', [
+      'domain',
+    ]);
+    const bytesOut = tally('rxpaf_sent_bytes_total', 'Message bytes sent (payload, framing excluded).', ['domain']);
+    this.bytesIn = opts.domains.map((d) => bytesIn.cell(d));
+    this.bytesOut = opts.domains.map((d) => bytesOut.cell(d));
     const reducer = new Histogram({
       name: 'rxpaf_reducer_batch_duration_seconds',
       help: 'Time the reducer took for one batch of events (one event-loop turn).',
@@ -286,10 +274,12 @@ export class Metrics {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.observer = {
       received: (i, bytes) => {
-        if (i < this.bytesIn.length) this.bytesIn[i]! += bytes;
+        const c = this.bytesIn[i];
+        if (c !== undefined) c.n += bytes;
       },
       sent: (i, json) => {
-        if (i < this.bytesOut.length) this.bytesOut[i]! += Buffer.byteLength(json);
+        const c = this.bytesOut[i];
+        if (c !== undefined) c.n += Buffer.byteLength(json);
       },
       reduced: (i, events, effects, seconds) => this.reduced(i, events, effects, seconds),
     };
